@@ -1,0 +1,181 @@
+/**
+ * Encoding of arbitrary user values (metadata, working memory, message
+ * content, snapshots, ...) into strings that Convex stores as-is.
+ *
+ * Convex rejects object keys that start with `$` or `_`, non-ASCII field
+ * names, `Date`, `undefined` inside arrays, `NaN` inside some contexts, and
+ * more. Rather than escaping each rule, a user value is stored as one JSON
+ * text in which the few JavaScript values JSON cannot express are tagged:
+ *
+ * - `Date` -> `{"~t":"Date","v":<epoch ms>}` (invalid dates: `v: null`)
+ * - `undefined` -> `{"~t":"undefined"}` (kept in objects and arrays alike)
+ * - `bigint` -> `{"~t":"bigint","v":"<decimal>"}`
+ * - `NaN`, `Infinity`, `-Infinity`, `-0` -> `{"~t":"number","v":"NaN"}` etc.
+ * - `Uint8Array` / `ArrayBuffer` -> `{"~t":"bytes","v":"<base64>"}`
+ *
+ * User keys that start with `~` get one more `~` so they never collide with
+ * the tag. Everything else (including `$schema`, `_id`, non-ASCII and empty
+ * keys) is ordinary JSON. Functions, symbols and cyclic structures cannot be
+ * stored faithfully and are rejected with a {@link CodecError}.
+ *
+ * This module is shared by the Convex functions and the client, so it must
+ * import nothing.
+ */
+
+/** Thrown when a value cannot be encoded faithfully. */
+export class CodecError extends Error {
+  /** JSON-path-like location of the offending value, e.g. `metadata.a[2]`. */
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(path ? `${message} at ${path}` : message);
+    this.name = "CodecError";
+    this.path = path;
+  }
+}
+
+/** Deepest nesting the codec accepts; deeper values are almost surely bugs. */
+export const MAX_DEPTH = 256;
+
+const TAG = "~t";
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function toTree(value: unknown, path: string, seen: Set<object>, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new CodecError(`value nested deeper than ${MAX_DEPTH} levels`, path);
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (Number.isNaN(value)) return { [TAG]: "number", v: "NaN" };
+      if (value === Infinity) return { [TAG]: "number", v: "Infinity" };
+      if (value === -Infinity) return { [TAG]: "number", v: "-Infinity" };
+      if (Object.is(value, -0)) return { [TAG]: "number", v: "-0" };
+      return value;
+    case "undefined":
+      return { [TAG]: "undefined" };
+    case "bigint":
+      return { [TAG]: "bigint", v: value.toString() };
+    case "function":
+      throw new CodecError("functions cannot be stored", path);
+    case "symbol":
+      throw new CodecError("symbols cannot be stored", path);
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (object instanceof Date) {
+    const time = object.getTime();
+    return { [TAG]: "Date", v: Number.isNaN(time) ? null : time };
+  }
+  if (object instanceof Uint8Array) return { [TAG]: "bytes", v: bytesToBase64(object) };
+  if (object instanceof ArrayBuffer) return { [TAG]: "bytes", v: bytesToBase64(new Uint8Array(object)) };
+  if (seen.has(object)) throw new CodecError("cyclic structures cannot be stored", path);
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) {
+      return object.map((item, index) => toTree(item, `${path}[${index}]`, seen, depth + 1));
+    }
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      return toTree(toJSON.call(object), path, seen, depth + 1);
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(object)) {
+      const escaped = key.startsWith("~") ? `~${key}` : key;
+      out[escaped] = toTree(
+        (object as Record<string, unknown>)[key],
+        path ? `${path}.${key}` : key,
+        seen,
+        depth + 1,
+      );
+    }
+    return out;
+  } finally {
+    seen.delete(object);
+  }
+}
+
+function fromTree(tree: unknown): unknown {
+  if (tree === null || typeof tree !== "object") return tree;
+  if (Array.isArray(tree)) return tree.map(fromTree);
+  const record = tree as Record<string, unknown>;
+  if (TAG in record) {
+    const v = record.v;
+    switch (record[TAG]) {
+      case "Date":
+        return new Date(v === null ? NaN : (v as number));
+      case "undefined":
+        return undefined;
+      case "bigint":
+        return BigInt(v as string);
+      case "number":
+        return v === "-0" ? -0 : Number(v);
+      case "bytes":
+        return base64ToBytes(v as string);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = fromTree(record[key]);
+    const unescaped = key.startsWith("~") ? key.slice(1) : key;
+    // Assign through defineProperty so a user key "__proto__" stays data.
+    Object.defineProperty(out, unescaped, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Encodes any storable value as a string; throws {@link CodecError} otherwise. */
+export function encodeValue(value: unknown): string {
+  return JSON.stringify(toTree(value, "", new Set(), 0));
+}
+
+/** Decodes a string made by {@link encodeValue} back into the original value. */
+export function decodeValue(text: string): unknown {
+  return fromTree(JSON.parse(text));
+}
+
+/** Encodes `value` unless it is `undefined` (which then stays absent). */
+export function encodeOptional(value: unknown): string | undefined {
+  return value === undefined ? undefined : encodeValue(value);
+}
+
+/** Decodes an optional encoded string (absent stays `undefined`). */
+export function decodeOptional(text: string | undefined | null): unknown {
+  return text === undefined || text === null ? undefined : decodeValue(text);
+}
+
+/**
+ * Equality used by metadata filters; the same rules as `@mastra/core`'s
+ * in-memory store (dates by time, objects by keys, `NaN` never equal).
+ */
+export function jsonEquals(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a === null || b === null) return a === b;
+  if (typeof a !== typeof b) return false;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a instanceof Date || b instanceof Date) return false;
+  if (typeof a === "object") {
+    if (Array.isArray(a) && Array.isArray(b)) {
+      return a.length === b.length && a.every((item, i) => jsonEquals(item, b[i]));
+    }
+    if (Array.isArray(a) || Array.isArray(b)) return false;
+    const ak = Object.keys(a as object);
+    const bk = Object.keys(b as object);
+    if (ak.length !== bk.length) return false;
+    return ak.every((k) => jsonEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return a === b;
+}

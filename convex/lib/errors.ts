@@ -1,0 +1,17 @@
+/**
+ * Errors our Convex functions raise on purpose. They travel to the client as
+ * `ConvexError` data `{ code, message, ...details }`, which the client turns
+ * into a `MastraError` naming the operation and ids.
+ */
+import { ConvexError } from "convex/values";
+
+/** Machine-readable reasons for a deliberate failure. */
+export type StorageErrorCode = "NOT_FOUND" | "ALREADY_EXISTS" | "TOO_LARGE" | "INVALID";
+
+/** Data carried by a deliberate failure. */
+export type StorageErrorData = { code: StorageErrorCode; message: string };
+
+/** Builds the error our functions throw for a deliberate failure. */
+export function storageError(code: StorageErrorCode, message: string): ConvexError<StorageErrorData> {
+  return new ConvexError({ code, message });
+}

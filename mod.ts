@@ -1,0 +1,24 @@
+/**
+ * Mastra storage on Convex.
+ *
+ * ```ts
+ * import { ConvexStorage } from "jsr:@mastra/convex";
+ * import { Mastra } from "@mastra/core";
+ *
+ * const storage = new ConvexStorage(); // CONVEX_URL + CONVEX_DEPLOY_KEY from the environment
+ * const mastra = new Mastra({ storage });
+ * ```
+ *
+ * @module
+ */
+export { ConvexStorage, type ConvexStorageOptions } from "./src/storage.ts";
+export {
+  type ConvexApi,
+  type ConvexClientLike,
+  ConvexTransport,
+  createHttpClient,
+  type RetryPolicy,
+  TransientError,
+} from "./src/transport.ts";
+export { ConvexMemoryStorage } from "./src/domains/memory/memoryStorage.ts";
+export { CodecError, decodeValue, encodeValue } from "./src/codec.ts";

@@ -1,0 +1,176 @@
+/**
+ * The one place that talks to Convex.
+ *
+ * - Resolves our function paths (`threads:get`) through the `api` object the
+ *   user gave (default: references by path).
+ * - Uses the real `ConvexHttpClient` with admin auth (deploy key or
+ *   self-hosted admin key), which internal functions require.
+ * - Retries transient failures (connection errors, 5xx, 429, timeouts) with
+ *   exponential backoff, only for calls that are safe to repeat.
+ * - Turns every failure into a `MastraError` naming the operation and ids.
+ */
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi, type FunctionReference } from "convex/server";
+import { type CallContext, storageError } from "./errors.ts";
+
+/** Anything that runs Convex functions the way `ConvexHttpClient` does. */
+export interface ConvexClientLike {
+  /** Runs a query. */
+  query(ref: FunctionReference<"query", "public" | "internal">, args: Record<string, unknown>): Promise<unknown>;
+  /** Runs a mutation. */
+  mutation(
+    ref: FunctionReference<"mutation", "public" | "internal">,
+    args: Record<string, unknown>,
+    options?: { skipQueue?: boolean },
+  ): Promise<unknown>;
+  /** Runs an action. */
+  action(ref: FunctionReference<"action", "public" | "internal">, args: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Where our Convex modules live: `anyApi` (by path, the default) or, for
+ * modules mounted in a subfolder, e.g. `internal.mastra` from the user's
+ * generated API.
+ */
+// deno-lint-ignore no-explicit-any
+export type ConvexApi = Record<string, any>;
+
+/** How transient failures are retried. */
+export type RetryPolicy = {
+  /** Total attempts, including the first (default 4). */
+  attempts: number;
+  /** Delay before the first retry, doubled each time, with jitter (default 100 ms). */
+  baseDelayMs: number;
+};
+
+/** Default retry policy. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100 };
+
+/** A failure worth retrying: the request may not have reached Convex, or Convex was briefly unavailable. */
+export class TransientError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransientError";
+  }
+}
+
+const TRANSIENT_MESSAGE =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|network error|connection (reset|closed|refused)|timed? ?out/i;
+
+/** True when `error` is a transient transport failure. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof TransientError) return true;
+  if ((error as { data?: unknown })?.data !== undefined) return false; // a deliberate ConvexError
+  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : "";
+  return TRANSIENT_MESSAGE.test(message);
+}
+
+/**
+ * A `fetch` for `ConvexHttpClient` that bounds each request by `timeoutMs`
+ * and marks failures that are safe to retry as {@link TransientError}.
+ */
+export function classifyingFetch(timeoutMs: number, baseFetch: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    let response: Response;
+    try {
+      response = await baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new TransientError(`request to Convex failed: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
+    }
+    // 560 is Convex's "function failed" status, answered with a JSON body.
+    if ((response.status >= 500 && response.status !== 560) || response.status === 429) {
+      const body = await response.text().catch(() => "");
+      throw new TransientError(`Convex answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`);
+    }
+    return response;
+  };
+}
+
+/** Options of {@link createHttpClient}. */
+export type HttpClientOptions = {
+  /** Per-request timeout (default 60 s). */
+  timeoutMs?: number;
+  /** Underlying fetch (default: global fetch). */
+  fetch?: typeof fetch;
+};
+
+/** The real Convex HTTP client, authenticated with an admin or deploy key. */
+export function createHttpClient(url: string, adminKey: string, options: HttpClientOptions = {}): ConvexClientLike {
+  const client = new ConvexHttpClient(url, {
+    logger: false,
+    fetch: classifyingFetch(options.timeoutMs ?? 60_000, options.fetch),
+  });
+  // setAdminAuth exists at runtime but is missing from convex's published types.
+  (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey);
+  return client as unknown as ConvexClientLike;
+}
+
+/** A path to one of our functions: `module:function`. */
+export type FunctionPath = `${string}:${string}`;
+
+/** Options of one call. */
+export type CallOptions = CallContext & {
+  /** Safe to repeat after an unknown outcome (default: true for queries, false for mutations). */
+  idempotent?: boolean;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calls our Convex functions with retries and error wrapping. */
+export class ConvexTransport {
+  readonly #client: ConvexClientLike;
+  readonly #api: ConvexApi;
+  readonly #retry: RetryPolicy;
+
+  constructor(client: ConvexClientLike, api: ConvexApi = anyApi, retry: RetryPolicy = DEFAULT_RETRY) {
+    this.#client = client;
+    this.#api = api;
+    this.#retry = retry;
+  }
+
+  /** Resolves `module:function` against the configured api object. */
+  reference<Kind extends "query" | "mutation" | "action">(path: FunctionPath): FunctionReference<Kind, "internal"> {
+    const [module, name] = path.split(":");
+    const ref = this.#api[module]?.[name];
+    if (ref === undefined) {
+      throw new Error(`the api object has no function ${path}; pass the object that holds our Convex modules`);
+    }
+    return ref;
+  }
+
+  /** Runs a query (always retried on transient failures). */
+  query<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    return this.#call(options, true, () => this.#client.query(this.reference<"query">(path), args)) as Promise<T>;
+  }
+
+  /** Runs a mutation (retried only when `idempotent`). */
+  mutation<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    return this.#call(
+      options,
+      options.idempotent ?? false,
+      () => this.#client.mutation(this.reference<"mutation">(path), args, { skipQueue: true }),
+    ) as Promise<T>;
+  }
+
+  /** Runs an action (retried only when `idempotent`). */
+  action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    return this.#call(options, options.idempotent ?? false, () => this.#client.action(this.reference<"action">(path), args)) as Promise<T>;
+  }
+
+  async #call(context: CallContext, retryable: boolean, run: () => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (retryable && attempt < this.#retry.attempts && isTransient(error)) {
+          const delay = this.#retry.baseDelayMs * 2 ** (attempt - 1);
+          await sleep(delay / 2 + Math.random() * delay / 2);
+          continue;
+        }
+        throw storageError(context, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Argument checks done before anything is sent, so bad input fails with a
+ * clear message and writes nothing.
+ */
+import { InvalidInputError } from "./errors.ts";
+
+/** A non-empty string, or an {@link InvalidInputError}. */
+export function requireId(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new InvalidInputError(`${name} must be a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A string, or an {@link InvalidInputError}. */
+export function requireString(value: unknown, name: string): string {
+  if (typeof value !== "string") throw new InvalidInputError(`${name} must be a string, got ${describeValue(value)}`);
+  return value;
+}
+
+/** A string or `undefined`, or an {@link InvalidInputError}. */
+export function optionalString(value: unknown, name: string): string | undefined {
+  return value === undefined ? undefined : requireString(value, name);
+}
+
+/** A plain object (not an array, not null), or an {@link InvalidInputError}. */
+export function requireRecord(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(`${name} must be an object, got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A plain object or `undefined`, or an {@link InvalidInputError}. */
+export function optionalRecord(value: unknown, name: string): Record<string, unknown> | undefined {
+  return value === undefined ? undefined : requireRecord(value, name);
+}
+
+/** Short description of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
