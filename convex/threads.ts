@@ -161,7 +161,10 @@ export const remove = mutation({
     const thread = await findThread(ctx, id);
     if (thread) {
       await ctx.db.delete(thread._id);
-      await adjustCounters(ctx, [[counterNames.threads(), -1], [counterNames.threadsOfResource(thread.resourceId), -1]]);
+      await adjustCounters(ctx, [[counterNames.threads(), -1], [
+        counterNames.threadsOfResource(thread.resourceId),
+        -1,
+      ]]);
     }
     return { done: true };
   },

@@ -147,7 +147,9 @@ export class ConvexStorage extends MastraCompositeStore {
       throw configError(
         "INCOMPATIBLE_FUNCTIONS",
         `ConvexStorage.init failed: the deployment runs ${info?.name ?? "unknown"} functions version ` +
-          `${info?.version ?? "unknown"}, but this client needs ${PACKAGE_NAME} functions version ${FUNCTIONS_VERSION} ` +
+          `${
+            info?.version ?? "unknown"
+          }, but this client needs ${PACKAGE_NAME} functions version ${FUNCTIONS_VERSION} ` +
           `(major ${expectedMajor}). Deploy the convex/ modules of this package version with \`npx convex deploy\`.`,
       );
     }

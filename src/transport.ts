@@ -61,7 +61,9 @@ const TRANSIENT_MESSAGE =
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientError) return true;
   if ((error as { data?: unknown })?.data !== undefined) return false; // a deliberate ConvexError
-  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : "";
+  const message = error instanceof Error
+    ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`
+    : "";
   return TRANSIENT_MESSAGE.test(message);
 }
 
@@ -156,7 +158,11 @@ export class ConvexTransport {
 
   /** Runs an action (retried only when `idempotent`). */
   action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    return this.#call(options, options.idempotent ?? false, () => this.#client.action(this.reference<"action">(path), args)) as Promise<T>;
+    return this.#call(
+      options,
+      options.idempotent ?? false,
+      () => this.#client.action(this.reference<"action">(path), args),
+    ) as Promise<T>;
   }
 
   async #call(context: CallContext, retryable: boolean, run: () => Promise<unknown>): Promise<unknown> {

@@ -40,7 +40,9 @@ export function optionalRecord(value: unknown, name: string): Record<string, unk
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === "string") {
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  }
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
 }

@@ -17,7 +17,9 @@ export function assertFitsDocument(what: string, doc: Record<string, unknown>): 
   if (size > MAX_DOCUMENT_BYTES - OVERHEAD) {
     throw storageError(
       "TOO_LARGE",
-      `${what} is ${size} bytes encoded; one Convex document holds at most ${MAX_DOCUMENT_BYTES - OVERHEAD} bytes of data`,
+      `${what} is ${size} bytes encoded; one Convex document holds at most ${
+        MAX_DOCUMENT_BYTES - OVERHEAD
+      } bytes of data`,
     );
   }
 }

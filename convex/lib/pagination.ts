@@ -80,8 +80,12 @@ export function approximateSize(doc: Record<string, unknown>): number {
 }
 
 /** Streams the rows of `spec` strictly after `after`, in `order`. */
-// deno-lint-ignore no-explicit-any
-export async function* streamAfter(db: GenericDatabaseReader<DataModel>, spec: IndexSpec, after: SortKey | undefined, order: Order): AsyncGenerator<any> {
+export async function* streamAfter(
+  db: GenericDatabaseReader<DataModel>,
+  spec: IndexSpec,
+  after: SortKey | undefined,
+  order: Order,
+): AsyncGenerator<Record<string, unknown>> {
   // deno-lint-ignore no-explicit-any
   const prefix = (q: any) => spec.eq.reduce((acc, [field, value]) => acc.eq(field, value), q);
   // deno-lint-ignore no-explicit-any
@@ -92,9 +96,12 @@ export async function* streamAfter(db: GenericDatabaseReader<DataModel>, spec: I
   }
   const tie = order === "asc" ? "gt" : "lt";
   // deno-lint-ignore no-explicit-any
-  yield* table.withIndex(spec.index, (q: any) => prefix(q).eq(spec.sortField, after.value)[tie]("id", after.id)).order(order);
+  yield* table.withIndex(spec.index, (q: any) => prefix(q).eq(spec.sortField, after.value)[tie]("id", after.id)).order(
+    order,
+  );
   // deno-lint-ignore no-explicit-any
-  yield* (db.query(spec.table) as any).withIndex(spec.index, (q: any) => prefix(q)[tie](spec.sortField, after.value)).order(order);
+  yield* (db.query(spec.table) as any).withIndex(spec.index, (q: any) => prefix(q)[tie](spec.sortField, after.value))
+    .order(order);
 }
 
 /**

@@ -9,7 +9,9 @@ import type { ListResult } from "../../convex/lib/types.ts";
 export type WalkOutcome<Row> = { rows: Row[]; total: number | null };
 
 /** Runs `step` from the start until the walk completes. */
-export async function runWalk<Row>(step: (state: WalkState | undefined) => Promise<ListResult<Row>>): Promise<WalkOutcome<Row>> {
+export async function runWalk<Row>(
+  step: (state: WalkState | undefined) => Promise<ListResult<Row>>,
+): Promise<WalkOutcome<Row>> {
   let result = await step(undefined);
   const rows = [...result.rows];
   let total = result.total;

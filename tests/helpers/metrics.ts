@@ -6,7 +6,13 @@
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
 
 /** Documents and bytes touched while a measured function ran. */
-export type Usage = { documentsRead: number; bytesRead: number; documentsWritten: number; bytesWritten: number; indexRanges: number };
+export type Usage = {
+  documentsRead: number;
+  bytesRead: number;
+  documentsWritten: number;
+  bytesWritten: number;
+  indexRanges: number;
+};
 
 let active: Usage | null = null;
 

@@ -44,7 +44,9 @@ export class ConvexMemoryStorage extends MemoryStorage {
   }
 
   /** Sets the title and/or merges metadata keys. */
-  override updateThread(args: { id: string; title?: string; metadata?: Record<string, unknown> }): Promise<StorageThreadType> {
+  override updateThread(
+    args: { id: string; title?: string; metadata?: Record<string, unknown> },
+  ): Promise<StorageThreadType> {
     return updateThread(this.#ctx, args);
   }
 
@@ -96,7 +98,9 @@ export class ConvexMemoryStorage extends MemoryStorage {
   }
 
   /** Not implemented yet (messages issue). */
-  override updateMessages(_args: { messages: (Partial<MastraDBMessage> & { id: string })[] }): Promise<MastraDBMessage[]> {
+  override updateMessages(
+    _args: { messages: (Partial<MastraDBMessage> & { id: string })[] },
+  ): Promise<MastraDBMessage[]> {
     return notImplementedYet(this.#ctx, "updateMessages");
   }
 }

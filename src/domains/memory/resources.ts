@@ -10,7 +10,10 @@ import type { DomainContext } from "../context.ts";
 import { resourceToRow, rowToResource } from "./rows.ts";
 
 /** Reads one resource, or `null`. */
-export function getResourceById(ctx: DomainContext, { resourceId }: { resourceId: string }): Promise<StorageResourceType | null> {
+export function getResourceById(
+  ctx: DomainContext,
+  { resourceId }: { resourceId: string },
+): Promise<StorageResourceType | null> {
   const details = { resourceId: typeof resourceId === "string" ? resourceId : null };
   return withErrorContext({ operation: "getResourceById", details }, async () => {
     requireId(resourceId, "resourceId");
@@ -23,11 +26,18 @@ export function getResourceById(ctx: DomainContext, { resourceId }: { resourceId
 }
 
 /** Inserts or replaces a resource; returns the resource it was given. */
-export function saveResource(ctx: DomainContext, { resource }: { resource: StorageResourceType }): Promise<StorageResourceType> {
+export function saveResource(
+  ctx: DomainContext,
+  { resource }: { resource: StorageResourceType },
+): Promise<StorageResourceType> {
   const details = { resourceId: typeof resource?.id === "string" ? resource.id : null };
   return withErrorContext({ operation: "saveResource", details }, async () => {
     const row = resourceToRow(resource, ctx.now());
-    await ctx.transport.mutation("resources:save", { resource: row }, { operation: "saveResource", details, idempotent: true });
+    await ctx.transport.mutation("resources:save", { resource: row }, {
+      operation: "saveResource",
+      details,
+      idempotent: true,
+    });
     return resource;
   });
 }
@@ -35,7 +45,11 @@ export function saveResource(ctx: DomainContext, { resource }: { resource: Stora
 /** Sets working memory and/or merges metadata; creates the resource if needed. */
 export function updateResource(
   ctx: DomainContext,
-  { resourceId, workingMemory, metadata }: { resourceId: string; workingMemory?: string; metadata?: Record<string, unknown> },
+  { resourceId, workingMemory, metadata }: {
+    resourceId: string;
+    workingMemory?: string;
+    metadata?: Record<string, unknown>;
+  },
 ): Promise<StorageResourceType> {
   const details = { resourceId: typeof resourceId === "string" ? resourceId : null };
   return withErrorContext({ operation: "updateResource", details }, async () => {

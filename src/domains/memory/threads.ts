@@ -18,15 +18,18 @@ export function getThreadById(
   ctx: DomainContext,
   { threadId, resourceId }: { threadId: string; resourceId?: string },
 ): Promise<StorageThreadType | null> {
-  return withErrorContext({ operation: "getThreadById", details: { threadId, resourceId: resourceId ?? null } }, async () => {
-    requireId(threadId, "threadId");
-    const row = await ctx.transport.query<ThreadRow | null>("threads:get", { id: threadId }, {
-      operation: "getThreadById",
-      details: { threadId },
-    });
-    if (!row || (resourceId !== undefined && row.resourceId !== resourceId)) return null;
-    return rowToThread(row);
-  });
+  return withErrorContext(
+    { operation: "getThreadById", details: { threadId, resourceId: resourceId ?? null } },
+    async () => {
+      requireId(threadId, "threadId");
+      const row = await ctx.transport.query<ThreadRow | null>("threads:get", { id: threadId }, {
+        operation: "getThreadById",
+        details: { threadId },
+      });
+      if (!row || (resourceId !== undefined && row.resourceId !== resourceId)) return null;
+      return rowToThread(row);
+    },
+  );
 }
 
 /** Inserts or replaces a thread; returns the thread it was given. */
@@ -34,7 +37,11 @@ export function saveThread(ctx: DomainContext, { thread }: { thread: StorageThre
   const details = { threadId: typeof thread?.id === "string" ? thread.id : null };
   return withErrorContext({ operation: "saveThread", details }, async () => {
     const row = threadToRow(thread, ctx.now());
-    await ctx.transport.mutation("threads:save", { thread: row }, { operation: "saveThread", details, idempotent: true });
+    await ctx.transport.mutation("threads:save", { thread: row }, {
+      operation: "saveThread",
+      details,
+      idempotent: true,
+    });
     return thread;
   });
 }
@@ -82,7 +89,9 @@ export function listThreads(
   ctx: DomainContext & {
     validatePaginationInput(page: number, perPage: number | false): void;
     validateMetadataKeys(metadata: Record<string, unknown> | undefined): void;
-    parseOrderBy(orderBy: StorageListThreadsInput["orderBy"]): { field: "createdAt" | "updatedAt"; direction: "ASC" | "DESC" };
+    parseOrderBy(
+      orderBy: StorageListThreadsInput["orderBy"],
+    ): { field: "createdAt" | "updatedAt"; direction: "ASC" | "DESC" };
   },
   args: StorageListThreadsInput,
 ): Promise<StorageListThreadsOutput> {
