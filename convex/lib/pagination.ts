@@ -120,8 +120,9 @@ export async function walk<Doc extends Record<string, unknown>>(
   let docs = 0;
   let bytes = 0;
   let last: SortKey | undefined = state.after;
+  const pageDone = () => skip === 0 && take === 0 && !state.countAll;
+  if (pageDone()) return { rows, matched, next: null };
   for await (const doc of streamAfter(db, spec, state.after, state.order)) {
-    if (skip === 0 && take === 0 && !state.countAll) break;
     if (docs >= budget.docs || bytes >= budget.bytes) {
       return { rows, matched, next: { ...state, after: last, skip, take, matched } };
     }
@@ -135,6 +136,7 @@ export async function walk<Doc extends Record<string, unknown>>(
       rows.push(doc as Doc);
       take--;
     }
+    if (pageDone()) break;
   }
   return { rows, matched, next: null };
 }
