@@ -13,6 +13,13 @@ import { ConvexHttpClient } from "convex/browser";
 import { anyApi, type FunctionReference } from "convex/server";
 import { type CallContext, storageError } from "./errors.ts";
 
+/**
+ * Per-call options the transport passes to the client. `idempotent: false`
+ * asks the client not to let anything below it re-send the request (see
+ * {@link createHttpClient}); clients that never re-send may ignore it.
+ */
+export type ClientCallOptions = { skipQueue?: boolean; idempotent?: boolean };
+
 /** Anything that runs Convex functions the way `ConvexHttpClient` does. */
 export interface ConvexClientLike {
   /** Runs a query. */
@@ -21,10 +28,14 @@ export interface ConvexClientLike {
   mutation(
     ref: FunctionReference<"mutation", "public" | "internal">,
     args: Record<string, unknown>,
-    options?: { skipQueue?: boolean },
+    options?: ClientCallOptions,
   ): Promise<unknown>;
   /** Runs an action. */
-  action(ref: FunctionReference<"action", "public" | "internal">, args: Record<string, unknown>): Promise<unknown>;
+  action(
+    ref: FunctionReference<"action", "public" | "internal">,
+    args: Record<string, unknown>,
+    options?: ClientCallOptions,
+  ): Promise<unknown>;
 }
 
 /**
@@ -81,13 +92,34 @@ export function classifyingFetch(timeoutMs: number, baseFetch: typeof fetch = fe
         cause: error,
       });
     }
+    // Read the whole body here: a connection cut after the headers fails while
+    // reading it, and that is as transient as a failure before the headers
+    // (ConvexHttpClient would otherwise surface it as an unclassified error).
+    let body: string;
+    try {
+      body = await response.text();
+    } catch (error) {
+      throw new TransientError(
+        `reading Convex's answer failed (HTTP ${response.status}): ${error instanceof Error ? error.message : error}`,
+        { cause: error },
+      );
+    }
     // 560 is Convex's "function failed" status, answered with a JSON body.
     if ((response.status >= 500 && response.status !== 560) || response.status === 429) {
-      const body = await response.text().catch(() => "");
       throw new TransientError(`Convex answered HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ""}`);
     }
-    return response;
+    return rebuilt(response, body);
   };
+}
+
+/** A copy of `response` with an already read `body`. */
+function rebuilt(response: Response, body: string | ArrayBuffer): Response {
+  const nullBody = [101, 103, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Options of {@link createHttpClient}. */
@@ -98,15 +130,56 @@ export type HttpClientOptions = {
   fetch?: typeof fetch;
 };
 
-/** The real Convex HTTP client, authenticated with an admin or deploy key. */
+/**
+ * A `fetch` that sends each request on a connection of its own, or `baseFetch`
+ * itself where that is not needed.
+ *
+ * Deno's `fetch` silently re-sends a request once when a reused keep-alive
+ * connection closes before the answer arrives, even a POST, even when the
+ * server had already run it. That is harmless for calls that are safe to
+ * repeat but would run a non-idempotent mutation twice; a connection that
+ * was never used before is not re-sent. (Node's fetch does not re-send POSTs.)
+ */
+export function freshConnectionFetch(baseFetch: typeof fetch = fetch): typeof fetch {
+  const deno = (globalThis as {
+    Deno?: { createHttpClient?(options: { poolMaxIdlePerHost: number }): { close(): void } };
+  }).Deno;
+  if (typeof deno?.createHttpClient !== "function") return baseFetch;
+  const createHttpClient = deno.createHttpClient.bind(deno);
+  return async (input, init) => {
+    const client = createHttpClient({ poolMaxIdlePerHost: 0 });
+    try {
+      const response = await baseFetch(input, { ...init, client } as unknown as RequestInit);
+      // Read the answer before the client (and its connection) is closed.
+      return rebuilt(response, await response.arrayBuffer());
+    } finally {
+      client.close();
+    }
+  };
+}
+
+/**
+ * The real Convex HTTP client, authenticated with an admin or deploy key.
+ * Calls marked `idempotent: false` go through {@link freshConnectionFetch} so
+ * that nothing below us repeats them; all others share pooled connections.
+ */
 export function createHttpClient(url: string, adminKey: string, options: HttpClientOptions = {}): ConvexClientLike {
-  const client = new ConvexHttpClient(url, {
-    logger: false,
-    fetch: classifyingFetch(options.timeoutMs ?? 60_000, options.fetch),
-  });
-  // setAdminAuth exists at runtime but is missing from convex's published types.
-  (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey);
-  return client as unknown as ConvexClientLike;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const make = (baseFetch: typeof fetch | undefined) => {
+    const client = new ConvexHttpClient(url, { logger: false, fetch: classifyingFetch(timeoutMs, baseFetch) });
+    // setAdminAuth exists at runtime but is missing from convex's published types.
+    (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey);
+    return client as unknown as ConvexClientLike;
+  };
+  const pooled = make(options.fetch);
+  let once: ConvexClientLike | undefined;
+  const pick = (callOptions?: ClientCallOptions) =>
+    callOptions?.idempotent === false ? (once ??= make(freshConnectionFetch(options.fetch))) : pooled;
+  return {
+    query: (ref, args) => pooled.query(ref, args),
+    mutation: (ref, args, callOptions) => pick(callOptions).mutation(ref, args, { skipQueue: callOptions?.skipQueue }),
+    action: (ref, args, callOptions) => pick(callOptions).action(ref, args),
+  };
 }
 
 /** A path to one of our functions: `module:function`. */
@@ -149,19 +222,21 @@ export class ConvexTransport {
 
   /** Runs a mutation (retried only when `idempotent`). */
   mutation<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    const idempotent = options.idempotent ?? false;
     return this.#call(
       options,
-      options.idempotent ?? false,
-      () => this.#client.mutation(this.reference<"mutation">(path), args, { skipQueue: true }),
+      idempotent,
+      () => this.#client.mutation(this.reference<"mutation">(path), args, { skipQueue: true, idempotent }),
     ) as Promise<T>;
   }
 
   /** Runs an action (retried only when `idempotent`). */
   action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    const idempotent = options.idempotent ?? false;
     return this.#call(
       options,
-      options.idempotent ?? false,
-      () => this.#client.action(this.reference<"action">(path), args),
+      idempotent,
+      () => this.#client.action(this.reference<"action">(path), args, { idempotent }),
     ) as Promise<T>;
   }
 

@@ -1,0 +1,507 @@
+/**
+ * A test-only HTTP server that speaks Convex's HTTP API over the in-process
+ * `convex-test` backend, so the real `ConvexHttpClient`, the admin header and
+ * our retry logic are exercised end to end (DESIGN §6).
+ *
+ * - `POST /api/query`, `/api/mutation`, `/api/action` with
+ *   `{ path, args: [encodedArgs], format: "convex_encoded_json" }`, answered
+ *   with `{ status: "success", value, logLines }` (HTTP 200) or, when the
+ *   function fails, `{ status: "error", errorMessage, errorData?, logLines }`
+ *   (HTTP 560), as the real backend does.
+ * - Visibility as on a real deployment: internal functions need
+ *   `Authorization: Convex <adminKey>`; without it they do not exist
+ *   ("Could not find public function for ..."); a wrong admin key is refused
+ *   with HTTP 403 `BadAdminKey`.
+ * - Fault injection: dropped connections before handling, answers lost after
+ *   the call committed (connection dropped, or the body cut short), 5xx
+ *   answers and slow answers, chosen per request by a seeded policy or forced
+ *   for the next requests, with counters of what was injected.
+ *
+ * It is written on plain TCP (`Deno.listen`) rather than `Deno.serve`,
+ * because only a raw socket can drop a connection without answering. It
+ * listens on 127.0.0.1 only.
+ */
+import { makeFunctionReference } from "convex/server";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { type Backend, convexModules, createBackend } from "./backend.ts";
+
+export type { Backend };
+
+/** Kinds of injected faults. */
+export type FaultKind =
+  /** Close the connection without answering, before the function runs. */
+  | "drop"
+  /** Run the function (a mutation commits), then close the connection without answering. */
+  | "dropAfterCommit"
+  /** Run the function, then send the headers and half the body, and close the connection. */
+  | "truncateAfterCommit"
+  /** Answer HTTP 500, 502 or 503 without running the function. */
+  | "error5xx"
+  /** Wait `delayMs`, then handle the request normally. */
+  | "delay";
+
+/** Every fault kind. */
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "drop",
+  "dropAfterCommit",
+  "truncateAfterCommit",
+  "error5xx",
+  "delay",
+];
+
+/** When to inject faults. */
+export type FaultPolicy = {
+  /** Probability that one API request gets a fault (0..1). */
+  rate: number;
+  /** Seed of the deterministic random sequence that picks requests and kinds. */
+  seed: number;
+  /** Kinds to choose from, uniformly (default: all of {@link FAULT_KINDS}). */
+  kinds?: readonly FaultKind[];
+  /** Wait of a `delay` fault in milliseconds (default 20). */
+  delayMs?: number;
+  /** Only requests for which this returns true may get a fault (default: all API requests). */
+  applies?: (request: { endpoint: Endpoint; path: string }) => boolean;
+};
+
+/** The three function endpoints. */
+export type Endpoint = "query" | "mutation" | "action";
+
+/** What the server did, for assertions and reports. */
+export type ServerStats = {
+  /** HTTP requests received (any path). */
+  requests: number;
+  /** Requests to `/api/query|mutation|action`. */
+  apiRequests: number;
+  /** API requests per endpoint. */
+  byEndpoint: Record<Endpoint, number>;
+  /** Function executions that finished (successfully or with a function error). */
+  executed: number;
+  /** Executions that ended in a function error (HTTP 560 from the function itself). */
+  functionErrors: number;
+  /** Requests refused for missing or wrong credentials. */
+  refused: number;
+  /** Faults injected, by kind. */
+  injected: Record<FaultKind, number>;
+};
+
+/** Options of {@link startConvexHttpServer}. */
+export type HttpServerOptions = {
+  /** Backend to run calls on (default: a fresh {@link createBackend}). */
+  backend?: Backend;
+  /**
+   * The module map the backend was built from, used to resolve paths and
+   * check visibility (default: {@link convexModules}). Pass it when the
+   * backend was built from another map.
+   */
+  modules?: Record<string, () => Promise<unknown>>;
+  /** The admin key the server accepts (default: a random self-hosted style key). */
+  adminKey?: string;
+  /** Fault injection (default: none). */
+  faults?: FaultPolicy;
+};
+
+/** A running test server. */
+export interface ConvexHttpServer extends AsyncDisposable {
+  /** Deployment URL to give `ConvexHttpClient` / `ConvexStorage` (`http://127.0.0.1:<port>`). */
+  readonly url: string;
+  /** The admin key it accepts. */
+  readonly adminKey: string;
+  /** The backend calls run on (inspect state with `backend.run`). */
+  readonly backend: Backend;
+  /** Live counters. */
+  readonly stats: ServerStats;
+  /** Replaces the fault policy (`undefined`: no random faults). Restarts its random sequence. */
+  setFaults(policy: FaultPolicy | undefined): void;
+  /** Forces the next API requests to get these faults, in order, before the policy applies. */
+  injectNext(...kinds: FaultKind[]): void;
+  /** Sets every counter back to zero. */
+  resetStats(): void;
+  /** Stops listening, closes open connections and waits for running calls to finish. */
+  close(): Promise<void>;
+}
+
+/** A small, fast, seeded PRNG (mulberry32) returning numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function emptyStats(): ServerStats {
+  return {
+    requests: 0,
+    apiRequests: 0,
+    byEndpoint: { query: 0, mutation: 0, action: 0 },
+    executed: 0,
+    functionErrors: 0,
+    refused: 0,
+    injected: { drop: 0, dropAfterCommit: 0, truncateAfterCommit: 0, error5xx: 0, delay: 0 },
+  };
+}
+
+type Request = { method: string; target: string; headers: Map<string, string>; body: Uint8Array };
+type Answer = { status: number; contentType: string; body: string };
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  411: "Length Required",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  560: "Function Failed",
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const HEAD_END = encoder.encode("\r\n\r\n");
+const MAX_HEAD = 64 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Reads HTTP/1.1 requests off one connection; `null` when the peer closed it. */
+class RequestReader {
+  #buffer: Uint8Array = new Uint8Array(0);
+  readonly #conn: Deno.Conn;
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(64 * 1024);
+    const n = await this.#conn.read(chunk);
+    if (n === null) return false;
+    this.#buffer = concat(this.#buffer, chunk.subarray(0, n));
+    return true;
+  }
+
+  async next(): Promise<Request | null> {
+    let end: number;
+    while ((end = indexOf(this.#buffer, HEAD_END)) < 0) {
+      if (this.#buffer.length > MAX_HEAD) throw new Error("request head too large");
+      if (!(await this.#fill())) return null;
+    }
+    const [requestLine, ...lines] = decoder.decode(this.#buffer.subarray(0, end)).split("\r\n");
+    const [method, target] = requestLine.split(" ");
+    const headers = new Map<string, string>();
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    this.#buffer = this.#buffer.subarray(end + HEAD_END.length);
+    if (headers.get("transfer-encoding")?.toLowerCase().includes("chunked")) {
+      throw new Error("chunked request bodies are not supported by the test server");
+    }
+    const length = Number(headers.get("content-length") ?? "0");
+    while (this.#buffer.length < length) {
+      if (!(await this.#fill())) return null;
+    }
+    const body = this.#buffer.slice(0, length);
+    this.#buffer = this.#buffer.subarray(length);
+    return { method, target, headers, body };
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
+}
+
+function serialize(answer: Answer): { head: Uint8Array; body: Uint8Array } {
+  const body = encoder.encode(answer.body);
+  const head = encoder.encode(
+    `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? "Unknown"}\r\n` +
+      `Content-Type: ${answer.contentType}\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`,
+  );
+  return { head, body };
+}
+
+const json = (status: number, value: unknown): Answer => ({
+  status,
+  contentType: "application/json",
+  body: JSON.stringify(value),
+});
+
+/** The answer of a failed function call, shaped like the real backend's. */
+function functionError(errorMessage: string, errorData?: Value): Answer {
+  return json(560, {
+    status: "error",
+    errorMessage,
+    ...(errorData !== undefined ? { errorData: convexToJson(errorData) } : {}),
+    logLines: [],
+  });
+}
+
+const notFound = (path: string, admin: boolean) =>
+  functionError(
+    `Could not find ${admin ? "" : "public "}function for '${path}'. ` +
+      "Did you forget to run `npx convex dev` or `npx convex deploy`?",
+  );
+
+type RegisteredFunction = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+  isInternal?: boolean;
+};
+
+const KIND_NAMES: Record<Endpoint, string> = { query: "Query", mutation: "Mutation", action: "Action" };
+
+function kindOf(fn: RegisteredFunction): Endpoint | undefined {
+  if (fn.isQuery) return "query";
+  if (fn.isMutation) return "mutation";
+  if (fn.isAction) return "action";
+  return undefined;
+}
+
+/**
+ * Starts a Convex-speaking HTTP server on 127.0.0.1 over a convex-test
+ * backend. Close it with `close()` (or `await using`).
+ *
+ * ```ts
+ * await using server = await startConvexHttpServer();
+ * const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
+ * ```
+ */
+export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<ConvexHttpServer> {
+  const backend = options.backend ?? createBackend();
+  const modules = options.modules ?? convexModules();
+  const adminKey = options.adminKey ??
+    `convex-self-hosted|${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("")}`;
+  const marker = Object.keys(modules).find((key) => key.includes("_generated"));
+  const root = marker ? marker.slice(0, marker.indexOf("_generated")) : "/convex/";
+
+  let stats = emptyStats();
+  let policy: FaultPolicy | undefined;
+  let random = () => 1;
+  const forced: FaultKind[] = [];
+  const setFaults = (next: FaultPolicy | undefined) => {
+    policy = next;
+    random = next ? seededRandom(next.seed) : () => 1;
+  };
+  setFaults(options.faults);
+
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0, transport: "tcp" });
+  const conns = new Set<Deno.Conn>();
+  const running = new Set<Promise<unknown>>();
+  let closing = false;
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    running.add(promise);
+    promise.finally(() => running.delete(promise)).catch(() => {});
+    return promise;
+  };
+
+  async function resolveFunction(path: string): Promise<RegisteredFunction | undefined> {
+    const colon = path.lastIndexOf(":");
+    const modulePath = (colon < 0 ? path : path.slice(0, colon)).replace(/\.(js|ts)$/, "");
+    const exportName = colon < 0 ? "default" : path.slice(colon + 1);
+    const load = modules[`${root}${modulePath}.ts`] ?? modules[`${root}${modulePath}.js`];
+    if (!load) return undefined;
+    const module = (await load()) as Record<string, unknown>;
+    const fn = module[exportName] as RegisteredFunction | undefined;
+    return fn && kindOf(fn) ? fn : undefined;
+  }
+
+  function chooseFault(endpoint: Endpoint, path: string): FaultKind | undefined {
+    if (forced.length > 0) return forced.shift();
+    if (!policy || (policy.applies && !policy.applies({ endpoint, path }))) return undefined;
+    const kinds = policy.kinds ?? FAULT_KINDS;
+    if (random() >= policy.rate || kinds.length === 0) return undefined;
+    return kinds[Math.floor(random() * kinds.length)];
+  }
+
+  /** Runs one API call; the answer, or "drop" / "truncate" when the connection must be cut. */
+  async function handleApi(endpoint: Endpoint, request: Request): Promise<Answer | "drop" | "truncate"> {
+    let payload: { path?: unknown; args?: unknown; format?: unknown };
+    try {
+      payload = JSON.parse(decoder.decode(request.body));
+    } catch (error) {
+      return json(400, { code: "BadJsonBody", message: `Failed to parse JSON body: ${error}` });
+    }
+    if (typeof payload?.path !== "string") {
+      return json(400, { code: "BadJsonBody", message: "missing field `path`" });
+    }
+    if (payload.format !== undefined && payload.format !== "convex_encoded_json" && payload.format !== "json") {
+      return json(400, { code: "BadConvexFormat", message: `Unsupported format ${String(payload.format)}` });
+    }
+    const path = payload.path;
+
+    const authorization = request.headers.get("authorization");
+    let admin = false;
+    if (authorization?.startsWith("Convex ")) {
+      const key = authorization.slice("Convex ".length);
+      if (key !== adminKey && !key.startsWith(`${adminKey}:`)) {
+        stats.refused++;
+        return json(403, { code: "BadAdminKey", message: "The provided admin key was invalid for this instance" });
+      }
+      admin = true;
+    }
+
+    const fault = chooseFault(endpoint, path);
+    if (fault) stats.injected[fault]++;
+    if (fault === "drop") return "drop";
+    if (fault === "error5xx") {
+      const status = [500, 502, 503][stats.injected.error5xx % 3];
+      return { status, contentType: "text/plain", body: `injected fault: HTTP ${status}` };
+    }
+    if (fault === "delay") await sleep(policy?.delayMs ?? 20);
+
+    const answer = await execute(endpoint, path, payload.args, admin);
+    if (fault === "dropAfterCommit") return "drop";
+    if (fault === "truncateAfterCommit") return "truncate";
+    return answer;
+  }
+
+  async function execute(endpoint: Endpoint, path: string, rawArgs: unknown, admin: boolean): Promise<Answer> {
+    const fn = await resolveFunction(path);
+    if (!fn) return notFound(path, admin);
+    if (!admin && fn.isPublic !== true) {
+      stats.refused++;
+      return notFound(path, false);
+    }
+    const kind = kindOf(fn)!;
+    if (kind !== endpoint) {
+      return functionError(
+        `Trying to execute ${path} as ${KIND_NAMES[endpoint]}, but it is defined as ${KIND_NAMES[kind]}.`,
+      );
+    }
+    const encoded = Array.isArray(rawArgs) ? rawArgs[0] : rawArgs;
+    try {
+      const args = jsonToConvex((encoded ?? {}) as never) as Record<string, Value>;
+      // deno-lint-ignore no-explicit-any
+      const ref = makeFunctionReference<any>(path) as any;
+      const value = kind === "query"
+        ? await backend.query(ref, args)
+        : kind === "mutation"
+        ? await backend.mutation(ref, args)
+        : await backend.action(ref, args);
+      stats.executed++;
+      return json(200, { status: "success", value: convexToJson((value ?? null) as Value), logLines: [] });
+    } catch (error) {
+      stats.executed++;
+      stats.functionErrors++;
+      const data = (error as { data?: Value })?.data;
+      const message = error instanceof Error ? error.message : String(error);
+      if (data !== undefined) return functionError(message, data);
+      const name = error instanceof Error ? error.name : "Error";
+      return functionError(`Uncaught ${name}: ${message}`);
+    }
+  }
+
+  async function route(request: Request): Promise<Answer | "drop" | "truncate"> {
+    stats.requests++;
+    const url = new URL(request.target, "http://127.0.0.1");
+    if (url.pathname === "/version") {
+      return request.method === "GET"
+        ? { status: 200, contentType: "text/plain", body: "unknown" }
+        : json(405, { code: "MethodNotAllowed", message: "GET only" });
+    }
+    const match = /^\/api\/(query|mutation|action)$/.exec(url.pathname);
+    if (!match) return json(404, { code: "NotFound", message: `No route for ${url.pathname}` });
+    if (request.method !== "POST") return json(405, { code: "MethodNotAllowed", message: "POST only" });
+    const endpoint = match[1] as Endpoint;
+    stats.apiRequests++;
+    stats.byEndpoint[endpoint]++;
+    return await handleApi(endpoint, request);
+  }
+
+  async function serveConnection(conn: Deno.Conn): Promise<void> {
+    const reader = new RequestReader(conn);
+    try {
+      while (!closing) {
+        const request = await reader.next();
+        if (!request) break;
+        const answer = await track(route(request));
+        if (answer === "drop") break;
+        if (answer === "truncate") {
+          const { head, body } = serialize(json(200, { status: "success", value: null, logLines: [] }));
+          await writeAll(conn, concat(head, body.subarray(0, Math.floor(body.length / 2))));
+          break;
+        }
+        const { head, body } = serialize(answer);
+        await writeAll(conn, concat(head, body));
+      }
+    } catch {
+      // The peer went away (e.g. it timed out); nothing to answer.
+    } finally {
+      conns.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      if (closing) {
+        conn.close();
+        continue;
+      }
+      conns.add(conn);
+      track(serveConnection(conn));
+    }
+  })();
+
+  const { port } = listener.addr as Deno.NetAddr;
+  const server: ConvexHttpServer = {
+    url: `http://127.0.0.1:${port}`,
+    adminKey,
+    backend,
+    get stats() {
+      return stats;
+    },
+    setFaults,
+    injectNext: (...kinds) => void forced.push(...kinds),
+    resetStats: () => void (stats = emptyStats()),
+    async close() {
+      if (closing) return;
+      closing = true;
+      listener.close();
+      await accepting;
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+    [Symbol.asyncDispose]() {
+      return server.close();
+    },
+  };
+  return Promise.resolve(server);
+}
