@@ -1,0 +1,60 @@
+/**
+ * Pinned npm tools (TypeScript's `tsc`, esbuild) installed once into the
+ * per-user cache and run with Node, exactly as a user's project would.
+ * @module
+ */
+import $ from "dax";
+import { cacheDir } from "./paths.ts";
+import { join } from "./std_path.ts";
+
+/** TypeScript 5.x: `rewriteRelativeImportExtensions` needs >= 5.7. */
+export const TYPESCRIPT_VERSION = "5.9.3";
+/** esbuild, the version the Convex CLI (convex 1.49) bundles with. */
+export const ESBUILD_VERSION = "0.27.0";
+
+const BINARIES: Record<string, string> = {
+  typescript: "node_modules/typescript/bin/tsc",
+  esbuild: "node_modules/esbuild/bin/esbuild",
+};
+
+/** Installs `name@version` into the cache when missing; returns the path of its binary. */
+export async function npmTool(name: "typescript" | "esbuild", version: string): Promise<string> {
+  const prefix = join(cacheDir(), "tools", `${name}-${version}`);
+  const bin = join(prefix, BINARIES[name]);
+  if (existsSync(bin)) return bin;
+  // Install into a fresh folder and move it in place, so concurrent callers never see half an install.
+  await Deno.mkdir(join(cacheDir(), "tools"), { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: join(cacheDir(), "tools"), prefix: `.${name}-` });
+  try {
+    await Deno.writeTextFile(join(staging, "package.json"), JSON.stringify({ private: true }) + "\n");
+    await $`npm install --no-audit --no-fund --loglevel=error ${`${name}@${version}`}`.cwd(staging).quiet("stdout");
+    try {
+      await Deno.rename(staging, prefix);
+    } catch (error) {
+      if (!existsSync(bin)) throw error; // someone else finished first otherwise
+    }
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+  Deno.statSync(bin);
+  return bin;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Path of the pinned `tsc`. */
+export function tscPath(): Promise<string> {
+  return npmTool("typescript", TYPESCRIPT_VERSION);
+}
+
+/** Path of the pinned `esbuild`. */
+export function esbuildPath(): Promise<string> {
+  return npmTool("esbuild", ESBUILD_VERSION);
+}
