@@ -1,8 +1,12 @@
 /**
  * Resources of Mastra's memory domain: the owners of resource-scoped
  * working memory. Internal functions only.
+ *
+ * `workingMemory` and `metadata` are stored encoded (see `lib/codec.ts`),
+ * or as blob references when large (see `lib/blobs.ts`).
  */
 import { v } from "convex/values";
+import { adoptBlobs, readField, releaseBlobs, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue } from "./lib/codec.ts";
 import { mutation, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
@@ -21,21 +25,23 @@ export const get = query({
   },
 });
 
-/** Inserts or replaces a resource (idempotent). */
+/** Inserts or replaces a resource (idempotent). `released`: an old large value became garbage. */
 export const save = mutation({
   args: { resource: resourceValidator },
-  handler: async (ctx, { resource }): Promise<null> => {
+  handler: async (ctx, { resource }): Promise<{ released: boolean }> => {
     assertFitsDocument(`resource ${resource.id}`, resource);
     const existing = await findResource(ctx, resource.id);
+    await adoptBlobs(ctx, resource, resource.updatedAt);
     if (existing) await ctx.db.replace(existing._id, resource);
     else await ctx.db.insert("mastra_resources", resource);
-    return null;
+    return { released: await releaseBlobs(ctx, existing, resource, resource.updatedAt) };
   },
 });
 
 /**
- * Sets working memory and/or merges metadata keys, atomically; creates the
- * resource when it does not exist yet (as Mastra expects).
+ * Sets working memory (already in stored form) and/or merges metadata keys,
+ * atomically; creates the resource when it does not exist yet, as Mastra
+ * expects.
  */
 export const update = mutation({
   args: {
@@ -44,29 +50,27 @@ export const update = mutation({
     metadata: v.optional(v.string()),
     now: v.number(),
   },
-  handler: async (ctx, { id, workingMemory, metadata, now }): Promise<ResourceRow> => {
+  handler: async (ctx, { id, workingMemory, metadata, now }): Promise<{ resource: ResourceRow; released: boolean }> => {
     const existing = await findResource(ctx, id);
     const patch = metadata === undefined ? undefined : decodeValue(metadata) as Record<string, unknown>;
-    let next: ResourceRow;
-    if (!existing) {
-      next = { id, workingMemory, metadata: encodeValue(patch ?? {}), createdAt: now, updatedAt: now };
-      if (workingMemory === undefined) delete next.workingMemory;
-    } else {
-      const current = withoutSystemFields(existing);
-      next = {
-        ...current,
-        workingMemory: workingMemory !== undefined ? workingMemory : current.workingMemory,
-        metadata: encodeValue({
-          ...(decodeOptional(current.metadata) as Record<string, unknown> | undefined),
-          ...patch,
-        }),
-        updatedAt: now,
-      };
-      if (next.workingMemory === undefined) delete next.workingMemory;
-    }
+    const current = existing ? withoutSystemFields(existing) : undefined;
+    const currentMetadata = current?.metadata === undefined ? undefined : await readField(ctx, current.metadata);
+    const next: ResourceRow = {
+      id,
+      metadata: await writeField(
+        ctx,
+        encodeValue({ ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined), ...patch }),
+        now,
+      ),
+      createdAt: current?.createdAt ?? now,
+      updatedAt: now,
+    };
+    const memory = workingMemory ?? current?.workingMemory;
+    if (memory !== undefined) next.workingMemory = memory;
     assertFitsDocument(`resource ${id}`, next);
+    await adoptBlobs(ctx, next, now);
     if (existing) await ctx.db.replace(existing._id, next);
     else await ctx.db.insert("mastra_resources", next);
-    return next;
+    return { resource: next, released: await releaseBlobs(ctx, existing, next, now) };
   },
 });

@@ -2,17 +2,26 @@
  * Threads of Mastra's memory domain. Internal functions only.
  */
 import { v } from "convex/values";
+import { adoptBlobs, readField, releaseBlobs, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
 import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
-import { type IndexSpec, orderValidator, planPage, walk, walkStateValidator } from "./lib/pagination.ts";
+import { CounterBatch, MESSAGE_BATCH_BYTES } from "./lib/messageStore.ts";
+import {
+  approximateSize,
+  type IndexSpec,
+  orderValidator,
+  planPage,
+  walk,
+  walkStateValidator,
+} from "./lib/pagination.ts";
 import { type ListResult, type ThreadRow, threadValidator, withoutSystemFields } from "./lib/types.ts";
 
-/** Messages deleted per `remove` call; well inside one transaction's limits. */
-const DELETE_BATCH = 1000;
+/** Messages deleted per `remove` call at most; well inside one transaction's limits. */
+const DELETE_BATCH = 4000;
 
 async function findThread(ctx: QueryCtx, id: string) {
   return await ctx.db.query("mastra_threads").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
@@ -27,9 +36,10 @@ export const get = query({
   },
 });
 
-async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<void> {
+async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean> {
   assertFitsDocument(`thread ${thread.id}`, thread);
   const existing = await findThread(ctx, thread.id);
+  await adoptBlobs(ctx, thread, thread.updatedAt);
   if (existing) {
     await ctx.db.replace(existing._id, thread);
     if (existing.resourceId !== thread.resourceId) {
@@ -38,18 +48,22 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<void> {
         [counterNames.threadsOfResource(thread.resourceId), 1],
       ]);
     }
-  } else {
-    await ctx.db.insert("mastra_threads", thread);
-    await adjustCounters(ctx, [[counterNames.threads(), 1], [counterNames.threadsOfResource(thread.resourceId), 1]]);
+    return await releaseBlobs(ctx, existing, thread, thread.updatedAt);
   }
+  await ctx.db.insert("mastra_threads", thread);
+  await adjustCounters(ctx, [[counterNames.threads(), 1], [counterNames.threadsOfResource(thread.resourceId), 1]]);
+  return false;
 }
 
-/** Inserts or replaces a thread (idempotent). */
+/**
+ * Inserts or replaces a thread (idempotent). Large metadata arrives as a
+ * blob reference uploaded beforehand. `released` tells the client that an
+ * old large value became garbage to sweep.
+ */
 export const save = mutation({
   args: { thread: threadValidator },
-  handler: async (ctx, { thread }): Promise<null> => {
-    await writeThread(ctx, thread);
-    return null;
+  handler: async (ctx, { thread }): Promise<{ released: boolean }> => {
+    return { released: await writeThread(ctx, thread) };
   },
 });
 
@@ -59,22 +73,23 @@ export const save = mutation({
  */
 export const update = mutation({
   args: { id: v.string(), title: v.optional(v.string()), metadata: v.optional(v.string()), now: v.number() },
-  handler: async (ctx, { id, title, metadata, now }): Promise<ThreadRow> => {
+  handler: async (ctx, { id, title, metadata, now }): Promise<{ thread: ThreadRow; released: boolean }> => {
     const existing = await findThread(ctx, id);
     if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
+    const current = existing.metadata === undefined ? undefined : await readField(ctx, existing.metadata);
     const merged = {
-      ...(decodeOptional(existing.metadata) as Record<string, unknown> | undefined),
+      ...(decodeOptional(current) as Record<string, unknown> | undefined),
       ...(metadata === undefined ? {} : decodeValue(metadata) as Record<string, unknown>),
     };
     const next: ThreadRow = {
       ...withoutSystemFields(existing),
       ...(title !== undefined ? { title } : {}),
-      metadata: encodeValue(merged),
+      metadata: await writeField(ctx, encodeValue(merged), now),
       updatedAt: now,
     };
     assertFitsDocument(`thread ${id}`, next);
     await ctx.db.replace(existing._id, next);
-    return next;
+    return { thread: next, released: await releaseBlobs(ctx, existing, next, now) };
   },
 });
 
@@ -104,9 +119,9 @@ export const list = query({
         sortField: args.field,
       };
     const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
-    const predicate = filter === undefined ? undefined : (doc: ThreadRow) => {
-      const metadata = decodeOptional(doc.metadata) as Record<string, unknown> | undefined;
-      if (!metadata) return false;
+    const predicate = filter === undefined ? undefined : async (doc: ThreadRow) => {
+      if (doc.metadata === undefined) return false;
+      const metadata = decodeValue(await readField(ctx, doc.metadata)) as Record<string, unknown>;
       return Object.entries(filter).every(([key, value]) => jsonEquals(metadata[key], value));
     };
     let total: number | null = null;
@@ -146,20 +161,30 @@ export const list = query({
 export const remove = mutation({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<{ done: boolean }> => {
-    const messages = await ctx.db
-      .query("mastra_messages")
-      .withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
-      .take(DELETE_BATCH);
-    const deltas: [string, number][] = [];
-    for (const message of messages) {
-      await ctx.db.delete(message._id);
-      deltas.push([counterNames.messagesOfThread(id), -1]);
-      if (message.resourceId !== undefined) deltas.push([counterNames.messagesOfResource(message.resourceId), -1]);
+    // Read a batch bounded by count and bytes first, then delete it.
+    const batch = [];
+    let bytes = 0;
+    let more = false;
+    for await (
+      const message of ctx.db.query("mastra_messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
+    ) {
+      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES) {
+        more = true;
+        break;
+      }
+      bytes += approximateSize(message);
+      batch.push(message);
     }
-    await adjustCounters(ctx, deltas);
-    if (messages.length === DELETE_BATCH) return { done: false };
+    const counters = new CounterBatch();
+    for (const message of batch) {
+      await ctx.db.delete(message._id);
+      counters.change(message, null);
+    }
+    await counters.apply(ctx);
+    if (more) return { done: false };
     const thread = await findThread(ctx, id);
     if (thread) {
+      await releaseBlobs(ctx, thread, null, thread.updatedAt);
       await ctx.db.delete(thread._id);
       await adjustCounters(ctx, [[counterNames.threads(), -1], [
         counterNames.threadsOfResource(thread.resourceId),

@@ -62,10 +62,10 @@ const cases: [name: string, operation: string, problem: RegExp, call: Call][] = 
     (m) => m.saveThread({ thread: { ...thread, updatedAt: new Date(NaN) } }),
   ],
   [
-    "metadata over one document",
+    "title over one document",
     "saveThread",
     /bytes/,
-    (m) => m.saveThread({ thread: { ...thread, metadata: { big: "x".repeat(1_100_000) } } }),
+    (m) => m.saveThread({ thread: { ...thread, title: "x".repeat(1_100_000) } }),
   ],
   ["missing threadId", "getThreadById", /threadId/, (m) => m.getThreadById({ threadId: bad(undefined) })],
   ["empty update id", "updateThread", /id must be/, (m) => m.updateThread({ id: "", title: "x" })],
@@ -108,12 +108,6 @@ const cases: [name: string, operation: string, problem: RegExp, call: Call][] = 
     "updateResource",
     /cyclic/,
     (m) => m.updateResource({ resourceId: "r1", metadata: cyclic }),
-  ],
-  [
-    "working memory over one document",
-    "updateResource",
-    /bytes/,
-    (m) => m.updateResource({ resourceId: "r1", workingMemory: "w".repeat(1_100_000) }),
   ],
   ["missing resourceId", "getResourceById", /resourceId/, (m) => m.getResourceById({ resourceId: bad(undefined) })],
 ];

@@ -112,7 +112,7 @@ export async function walk<Doc extends Record<string, unknown>>(
   db: GenericDatabaseReader<DataModel>,
   spec: IndexSpec,
   state: WalkState,
-  options: { predicate?: (doc: Doc) => boolean; budget?: WalkBudget } = {},
+  options: { predicate?: (doc: Doc) => boolean | Promise<boolean>; budget?: WalkBudget } = {},
 ): Promise<WalkResult<Doc>> {
   const budget = options.budget ?? DEFAULT_BUDGET;
   const rows: Doc[] = [];
@@ -129,7 +129,7 @@ export async function walk<Doc extends Record<string, unknown>>(
     docs++;
     bytes += approximateSize(doc);
     last = { value: doc[spec.sortField] as number | string, id: doc.id as string };
-    if (options.predicate && !options.predicate(doc as Doc)) continue;
+    if (options.predicate && !(await options.predicate(doc as Doc))) continue;
     matched++;
     if (skip > 0) skip--;
     else if (take > 0) {

@@ -37,6 +37,7 @@ export const memoryTables = {
   })
     .index("by_mastra_id", ["id"])
     .index("by_thread_createdAt", ["threadId", "createdAt", "id"])
+    .index("by_thread_resource_createdAt", ["threadId", "resourceId", "createdAt", "id"])
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
 
   mastra_resources: defineTable({

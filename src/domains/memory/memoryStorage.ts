@@ -6,6 +6,9 @@
 import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
 import {
   MemoryStorage,
+  type StorageCloneThreadInput,
+  type StorageCopyThreadOutput,
+  type StorageListMessagesByResourceIdInput,
   type StorageListMessagesInput,
   type StorageListMessagesOutput,
   type StorageListThreadsInput,
@@ -13,7 +16,17 @@ import {
   type StorageResourceType,
 } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../context.ts";
-import { notImplementedYet } from "./messages.ts";
+import { copyThread } from "./clone.ts";
+import {
+  deleteMessages,
+  type ListHelpers,
+  listMessages,
+  listMessagesById,
+  listMessagesByResourceId,
+  type MessageUpdate,
+  saveMessages,
+  updateMessages,
+} from "./messages.ts";
 import { getResourceById, saveResource, updateResource } from "./resources.ts";
 import { deleteThread, getThreadById, listThreads, saveThread, updateThread } from "./threads.ts";
 
@@ -82,25 +95,45 @@ export class ConvexMemoryStorage extends MemoryStorage {
     return updateResource(this.#ctx, args);
   }
 
-  /** Not implemented yet (messages issue). */
-  override listMessages(_args: StorageListMessagesInput): Promise<StorageListMessagesOutput> {
-    return notImplementedYet(this.#ctx, "listMessages");
+  /** Lists messages of one or more threads with filters, includes, ordering and pagination. */
+  override listMessages(args: StorageListMessagesInput): Promise<StorageListMessagesOutput> {
+    return listMessages(this.#listHelpers(), args);
   }
 
-  /** Not implemented yet (messages issue). */
-  override listMessagesById(_args: { messageIds: string[] }): Promise<{ messages: MastraDBMessage[] }> {
-    return notImplementedYet(this.#ctx, "listMessagesById");
+  /** Lists a resource's messages across its threads. */
+  override listMessagesByResourceId(args: StorageListMessagesByResourceIdInput): Promise<StorageListMessagesOutput> {
+    return listMessagesByResourceId(this.#listHelpers(), args);
   }
 
-  /** Not implemented yet (messages issue). */
-  override saveMessages(_args: { messages: MastraDBMessage[] }): Promise<{ messages: MastraDBMessage[] }> {
-    return notImplementedYet(this.#ctx, "saveMessages");
+  /** Reads messages by id. */
+  override listMessagesById(args: { messageIds: string[] }): Promise<{ messages: MastraDBMessage[] }> {
+    return listMessagesById(this.#ctx, args);
   }
 
-  /** Not implemented yet (messages issue). */
-  override updateMessages(
-    _args: { messages: (Partial<MastraDBMessage> & { id: string })[] },
-  ): Promise<MastraDBMessage[]> {
-    return notImplementedYet(this.#ctx, "updateMessages");
+  /** Upserts messages by id (an existing message keeps its `createdAt`). */
+  override saveMessages(args: { messages: MastraDBMessage[] }): Promise<{ messages: MastraDBMessage[] }> {
+    return saveMessages(this.#ctx, args);
+  }
+
+  /** Applies partial message updates, including moves to another thread. */
+  override updateMessages(args: { messages: MessageUpdate[] }): Promise<MastraDBMessage[]> {
+    return updateMessages(this.#ctx, args);
+  }
+
+  /** Deletes messages by id. */
+  override deleteMessages(messageIds: string[]): Promise<void> {
+    return deleteMessages(this.#ctx, messageIds);
+  }
+
+  /** Copies a thread and a selection of its messages inside Convex (core's `cloneThread` uses it). */
+  override copyThread(args: StorageCloneThreadInput): Promise<StorageCopyThreadOutput> {
+    return copyThread(this.#ctx, args);
+  }
+
+  #listHelpers(): DomainContext & ListHelpers {
+    return {
+      ...this.#ctx,
+      parseOrderBy: (orderBy, defaultDirection) => this.parseOrderBy(orderBy, defaultDirection),
+    };
   }
 }

@@ -8,6 +8,7 @@ import { withErrorContext } from "../../errors.ts";
 import { optionalRecord, optionalString, requireId } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { resourceToRow, rowToResource } from "./rows.ts";
+import { offloadFields, resolveFields, storeLarge, sweepBlobs } from "../../largeValues.ts";
 
 /** Reads one resource, or `null`. */
 export function getResourceById(
@@ -21,7 +22,7 @@ export function getResourceById(
       operation: "getResourceById",
       details,
     });
-    return row ? rowToResource(row) : null;
+    return row ? rowToResource(await resolveFields(ctx, row, ["workingMemory", "metadata"], "getResourceById")) : null;
   });
 }
 
@@ -32,12 +33,18 @@ export function saveResource(
 ): Promise<StorageResourceType> {
   const details = { resourceId: typeof resource?.id === "string" ? resource.id : null };
   return withErrorContext({ operation: "saveResource", details }, async () => {
-    const row = resourceToRow(resource, ctx.now());
-    await ctx.transport.mutation("resources:save", { resource: row }, {
+    const row = await offloadFields(
+      ctx,
+      resourceToRow(resource, ctx.now()),
+      ["workingMemory", "metadata"],
+      "saveResource",
+    );
+    const { released } = await ctx.transport.mutation<{ released: boolean }>("resources:save", { resource: row }, {
       operation: "saveResource",
       details,
       idempotent: true,
     });
+    if (released) await sweepBlobs(ctx, "saveResource");
     return resource;
   });
 }
@@ -56,14 +63,15 @@ export function updateResource(
     requireId(resourceId, "resourceId");
     const args: Record<string, unknown> = { id: resourceId, now: ctx.now() };
     const memory = optionalString(workingMemory, "workingMemory");
-    if (memory !== undefined) args.workingMemory = memory;
+    if (memory !== undefined) args.workingMemory = await storeLarge(ctx, encodeValue(memory), "updateResource");
     const checkedMetadata = optionalRecord(metadata, "metadata");
     if (checkedMetadata !== undefined) args.metadata = encodeValue(checkedMetadata);
-    const row = await ctx.transport.mutation<ResourceRow>("resources:update", args, {
-      operation: "updateResource",
-      details,
-      idempotent: true,
-    });
-    return rowToResource(row);
+    const { resource, released } = await ctx.transport.mutation<{ resource: ResourceRow; released: boolean }>(
+      "resources:update",
+      args,
+      { operation: "updateResource", details, idempotent: true },
+    );
+    if (released) await sweepBlobs(ctx, "updateResource");
+    return rowToResource(await resolveFields(ctx, resource, ["workingMemory", "metadata"], "updateResource"));
   });
 }

@@ -5,7 +5,7 @@
 import type { StorageThreadType } from "@mastra/core/memory";
 import type { StorageResourceType } from "@mastra/core/storage";
 import type { ResourceRow, ThreadRow } from "../../../convex/lib/types.ts";
-import { decodeOptional, encodeOptional, toDate, toMillis } from "../../codec.ts";
+import { decodeOptional, decodeValue, encodeOptional, encodeValue, toDate, toMillis } from "../../codec.ts";
 import { optionalRecord, optionalString, requireId, requireRecord, requireString } from "../../validate.ts";
 
 /** Checks a thread and converts it to its stored row. */
@@ -24,7 +24,7 @@ export function threadToRow(input: unknown, now: number = Date.now()): ThreadRow
   return row;
 }
 
-/** Converts a stored row back to Mastra's thread shape. */
+/** Converts a stored row (large fields already resolved) back to Mastra's thread shape. */
 export function rowToThread(row: ThreadRow): StorageThreadType {
   const thread: StorageThreadType = {
     id: row.id,
@@ -46,20 +46,20 @@ export function resourceToRow(input: unknown, now: number = Date.now()): Resourc
     updatedAt: resource.updatedAt === undefined ? now : toMillis(resource.updatedAt, "resource.updatedAt"),
   };
   const workingMemory = optionalString(resource.workingMemory, "resource.workingMemory");
-  if (workingMemory !== undefined) row.workingMemory = workingMemory;
+  if (workingMemory !== undefined) row.workingMemory = encodeValue(workingMemory);
   const metadata = resource.metadata === null ? undefined : optionalRecord(resource.metadata, "resource.metadata");
   if (metadata !== undefined) row.metadata = encodeOptional(metadata);
   return row;
 }
 
-/** Converts a stored row back to Mastra's resource shape. */
+/** Converts a stored row (large fields already resolved) back to Mastra's resource shape. */
 export function rowToResource(row: ResourceRow): StorageResourceType {
   const resource: StorageResourceType = {
     id: row.id,
     createdAt: toDate(row.createdAt),
     updatedAt: toDate(row.updatedAt),
   };
-  if (row.workingMemory !== undefined) resource.workingMemory = row.workingMemory;
+  if (row.workingMemory !== undefined) resource.workingMemory = decodeValue(row.workingMemory) as string;
   if (row.metadata !== undefined) resource.metadata = decodeOptional(row.metadata) as Record<string, unknown>;
   return resource;
 }

@@ -11,6 +11,7 @@ import { withErrorContext } from "../../errors.ts";
 import { optionalRecord, optionalString, requireId } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { runWalk } from "../walk.ts";
+import { offloadFields, resolveFields, sweepBlobs } from "../../largeValues.ts";
 import { rowToThread, threadToRow } from "./rows.ts";
 
 /** Reads one thread, optionally only if it belongs to `resourceId`. */
@@ -27,7 +28,7 @@ export function getThreadById(
         details: { threadId },
       });
       if (!row || (resourceId !== undefined && row.resourceId !== resourceId)) return null;
-      return rowToThread(row);
+      return rowToThread(await resolveFields(ctx, row, ["metadata"], "getThreadById"));
     },
   );
 }
@@ -36,12 +37,13 @@ export function getThreadById(
 export function saveThread(ctx: DomainContext, { thread }: { thread: StorageThreadType }): Promise<StorageThreadType> {
   const details = { threadId: typeof thread?.id === "string" ? thread.id : null };
   return withErrorContext({ operation: "saveThread", details }, async () => {
-    const row = threadToRow(thread, ctx.now());
-    await ctx.transport.mutation("threads:save", { thread: row }, {
+    const row = await offloadFields(ctx, threadToRow(thread, ctx.now()), ["metadata"], "saveThread");
+    const { released } = await ctx.transport.mutation<{ released: boolean }>("threads:save", { thread: row }, {
       operation: "saveThread",
       details,
       idempotent: true,
     });
+    if (released) await sweepBlobs(ctx, "saveThread");
     return thread;
   });
 }
@@ -59,12 +61,13 @@ export function updateThread(
     if (checkedTitle !== undefined) args.title = checkedTitle;
     const checkedMetadata = optionalRecord(metadata, "metadata");
     if (checkedMetadata !== undefined) args.metadata = encodeValue(checkedMetadata);
-    const row = await ctx.transport.mutation<ThreadRow>("threads:update", args, {
-      operation: "updateThread",
-      details,
-      idempotent: true,
-    });
-    return rowToThread(row);
+    const { thread, released } = await ctx.transport.mutation<{ thread: ThreadRow; released: boolean }>(
+      "threads:update",
+      args,
+      { operation: "updateThread", details, idempotent: true },
+    );
+    if (released) await sweepBlobs(ctx, "updateThread");
+    return rowToThread(await resolveFields(ctx, thread, ["metadata"], "updateThread"));
   });
 }
 
@@ -79,8 +82,9 @@ export function deleteThread(ctx: DomainContext, { threadId }: { threadId: strin
         details,
         idempotent: true,
       });
-      if (done) return;
+      if (done) break;
     }
+    await sweepBlobs(ctx, "deleteThread");
   });
 }
 
@@ -120,7 +124,9 @@ export function listThreads(
     );
     const count = total ?? 0;
     return {
-      threads: rows.map(rowToThread),
+      threads: await Promise.all(
+        rows.map(async (row) => rowToThread(await resolveFields(ctx, row, ["metadata"], "listThreads"))),
+      ),
       total: count,
       page,
       perPage: perPageForResponse,

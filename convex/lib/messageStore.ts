@@ -1,0 +1,92 @@
+/**
+ * Writing message rows together with their bookkeeping.
+ *
+ * Every insert, move or delete of a message adjusts, in the same mutation,
+ * the counters that serve `total` without scanning: messages of the thread,
+ * of the resource, and of the (thread, resource) pair (the usual
+ * `listMessages({ threadId, resourceId })` of Mastra's memory).
+ */
+import { adjustCounters } from "./counters.ts";
+import { counterNames } from "./counterNames.ts";
+import type { DataModel, MutationCtx, QueryCtx } from "./functions.ts";
+import { assertFitsDocument } from "./limits.ts";
+import type { MessageRow } from "./types.ts";
+
+/** Counter of the messages of one thread that belong to one resource. */
+export function messagesOfThreadResource(threadId: string, resourceId: string): string {
+  // JSON keeps the pair unambiguous whatever characters the ids contain.
+  return `messages:threadResource:${JSON.stringify([threadId, resourceId])}`;
+}
+
+/** Counter changes for adding (`sign` 1) or removing (`sign` -1) one message. */
+export function messageCounterDeltas(row: Pick<MessageRow, "threadId" | "resourceId">, sign: 1 | -1): [
+  string,
+  number,
+][] {
+  const deltas: [string, number][] = [[counterNames.messagesOfThread(row.threadId), sign]];
+  if (row.resourceId !== undefined) {
+    deltas.push([counterNames.messagesOfResource(row.resourceId), sign]);
+    deltas.push([messagesOfThreadResource(row.threadId, row.resourceId), sign]);
+  }
+  return deltas;
+}
+
+/** Collects counter changes and applies them once, merged, at the end of a mutation. */
+export class CounterBatch {
+  readonly #deltas: [string, number][] = [];
+
+  /** Records the removal of `before` and the addition of `after` (either may be absent). */
+  change(
+    before: Pick<MessageRow, "threadId" | "resourceId"> | null,
+    after: Pick<MessageRow, "threadId" | "resourceId"> | null,
+  ): void {
+    if (before && after && before.threadId === after.threadId && before.resourceId === after.resourceId) return;
+    if (before) this.#deltas.push(...messageCounterDeltas(before, -1));
+    if (after) this.#deltas.push(...messageCounterDeltas(after, 1));
+  }
+
+  /** Writes the merged changes. */
+  async apply(ctx: MutationCtx): Promise<void> {
+    await adjustCounters(ctx, this.#deltas);
+    this.#deltas.length = 0;
+  }
+}
+
+/** A stored message document. */
+export type MessageDocument = DataModel["mastra_messages"]["document"];
+
+/** The stored message with this id, or `null`. */
+export async function findMessage(ctx: QueryCtx, id: string): Promise<MessageDocument | null> {
+  return await ctx.db.query("mastra_messages").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** The stored thread with this id, or `null`. */
+export async function findThreadDoc(
+  ctx: QueryCtx,
+  id: string,
+): Promise<DataModel["mastra_threads"]["document"] | null> {
+  return await ctx.db.query("mastra_threads").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/**
+ * Inserts a message row or replaces `existing` (the stored message with the
+ * same id, already looked up by the caller), recording counter changes.
+ */
+export async function putMessage(
+  ctx: MutationCtx,
+  row: MessageRow,
+  existing: MessageDocument | null,
+  counters: CounterBatch,
+): Promise<void> {
+  assertFitsDocument(`message ${row.id}`, row);
+  if (existing) {
+    await ctx.db.replace(existing._id, row);
+    counters.change(existing, row);
+  } else {
+    await ctx.db.insert("mastra_messages", row);
+    counters.change(null, row);
+  }
+}
+
+/** Stored messages read per batch by bulk deletes and copies. */
+export const MESSAGE_BATCH_BYTES = 4 * 1024 * 1024;

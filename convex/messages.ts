@@ -1,0 +1,463 @@
+/**
+ * Messages of Mastra's memory domain. Internal functions only.
+ *
+ * Rows are stored by `lib/messageStore.ts`, which keeps the message counters
+ * (per thread, per resource, per thread and resource) in the same mutation
+ * as the rows, so `total` never needs a scan. Lists are bounded walks
+ * (`lib/messageWalk.ts`) that the client resumes until done, so any page
+ * depth and `perPage: false` work whatever the thread size.
+ */
+import { v } from "convex/values";
+import { writeField } from "./lib/blobs.ts";
+import { decodeValue, encodeValue } from "./lib/codec.ts";
+import { adjustCounters, readCounter } from "./lib/counters.ts";
+import { counterNames } from "./lib/counterNames.ts";
+import { storageError } from "./lib/errors.ts";
+import { mutation, type MutationCtx, query } from "./lib/functions.ts";
+import { assertFitsDocument } from "./lib/limits.ts";
+import {
+  CounterBatch,
+  findMessage,
+  findThreadDoc,
+  MESSAGE_BATCH_BYTES,
+  messagesOfThreadResource,
+  putMessage,
+} from "./lib/messageStore.ts";
+import {
+  createdAtRangeValidator,
+  type MessageDoc,
+  type MessageSource,
+  streamMessages,
+  walkMessages,
+} from "./lib/messageWalk.ts";
+import {
+  approximateSize,
+  orderValidator,
+  planPage,
+  type SortKey,
+  sortKeyValidator,
+  type WalkState,
+  walkStateValidator,
+} from "./lib/pagination.ts";
+import { type ListResult, type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./lib/types.ts";
+
+function toRow(doc: MessageDoc): MessageRow {
+  const row: MessageRow = {
+    id: doc.id,
+    threadId: doc.threadId,
+    role: doc.role,
+    content: doc.content,
+    createdAt: doc.createdAt,
+  };
+  if (doc.resourceId !== undefined) row.resourceId = doc.resourceId;
+  if (doc.type !== undefined) row.type = doc.type;
+  return row;
+}
+
+/**
+ * Upserts messages by id. A message that already exists keeps its original
+ * `createdAt` (everything else is replaced, including a move to another
+ * thread). Threads named by the messages get `updatedAt = now`. Returns
+ * the `createdAt` kept for messages that already existed with another one.
+ * Safe to repeat: a retried batch neither loses nor duplicates a message.
+ */
+export const save = mutation({
+  args: { messages: v.array(messageValidator), now: v.number() },
+  handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][] }> => {
+    const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
+    for (const threadId of threadIds) {
+      const thread = await findThreadDoc(ctx, threadId);
+      if (thread) await ctx.db.patch(thread._id, { updatedAt: now });
+    }
+    const counters = new CounterBatch();
+    const kept: [string, number][] = [];
+    for (const message of messages) {
+      const existing = await findMessage(ctx, message.id);
+      const row: MessageRow = existing ? { ...message, createdAt: existing.createdAt } : message;
+      if (existing && existing.createdAt !== message.createdAt) kept.push([message.id, existing.createdAt]);
+      await putMessage(ctx, row, existing, counters);
+    }
+    await counters.apply(ctx);
+    return { kept };
+  },
+});
+
+/** One partial update; `content` is encoded and merged into the stored content. */
+const messageUpdateValidator = v.object({
+  id: v.string(),
+  threadId: v.optional(v.string()),
+  role: v.optional(v.string()),
+  type: v.optional(v.string()),
+  createdAt: v.optional(v.number()),
+  resourceId: v.optional(v.union(v.string(), v.null())),
+  content: v.optional(v.string()),
+});
+
+async function touchThread(
+  ctx: MutationCtx,
+  threadId: string,
+  at: (previous: number) => number,
+): Promise<number | undefined> {
+  const thread = await findThreadDoc(ctx, threadId);
+  if (!thread) return undefined;
+  const updatedAt = at(thread.updatedAt);
+  await ctx.db.patch(thread._id, { updatedAt });
+  return updatedAt;
+}
+
+/** `{ ...old, ...patch }` with a shallow merge of `metadata`, as core's in-memory store does. */
+function mergeContent(oldContent: unknown, newContent: unknown): unknown {
+  if (typeof newContent !== "object" || typeof oldContent !== "object") return newContent;
+  const merged = { ...(oldContent as object), ...(newContent as object) } as Record<string, unknown>;
+  const oldMetadata = (oldContent as Record<string, unknown> | null)?.metadata;
+  const newMetadata = (newContent as Record<string, unknown> | null)?.metadata;
+  if (oldMetadata && newMetadata) merged.metadata = { ...(oldMetadata as object), ...(newMetadata as object) };
+  return merged;
+}
+
+/**
+ * Applies partial updates in order, each one atomically with its
+ * bookkeeping: a changed `threadId` moves the message (both threads' counters
+ * and `updatedAt`), a changed `resourceId` moves it between resources, and
+ * `content` is merged into the stored content (metadata merged shallowly).
+ * Thread `updatedAt` values follow core's in-memory store: `now`, and
+ * strictly increasing when a thread is touched again. Unknown ids are
+ * skipped. Returns the updated rows.
+ */
+export const update = mutation({
+  args: { updates: v.array(messageUpdateValidator), now: v.number() },
+  handler: async (ctx, { updates, now }): Promise<MessageRow[]> => {
+    const counters = new CounterBatch();
+    const result: MessageRow[] = [];
+    for (const patch of updates) {
+      const existing = await findMessage(ctx, patch.id);
+      if (!existing) continue;
+      const before = toRow(existing);
+      const row: MessageRow = { ...before };
+      const oldThreadId = before.threadId;
+      const moved = patch.threadId !== undefined && patch.threadId !== "" && patch.threadId !== oldThreadId;
+      if (patch.role !== undefined) row.role = patch.role;
+      if (patch.type !== undefined) row.type = patch.type;
+      if (patch.createdAt !== undefined) row.createdAt = patch.createdAt;
+      if (patch.resourceId !== undefined) {
+        if (patch.resourceId === null) delete row.resourceId;
+        else row.resourceId = patch.resourceId;
+      }
+      if (patch.content !== undefined) {
+        row.content = encodeValue(mergeContent(decodeValue(before.content), decodeValue(patch.content)));
+      }
+      if (moved) {
+        row.threadId = patch.threadId!;
+        const oldTime = await touchThread(ctx, oldThreadId, (previous) => Math.max(now, previous + 1));
+        await touchThread(ctx, row.threadId, (previous) => {
+          const time = Math.max(now + 1, previous + 1);
+          return oldTime !== undefined && time <= oldTime ? oldTime + 1 : time;
+        });
+      } else {
+        await touchThread(ctx, oldThreadId, (previous) => (now <= previous ? previous + 1 : now));
+      }
+      assertFitsDocument(`message ${row.id}`, row);
+      await ctx.db.replace(existing._id, row);
+      counters.change(before, row);
+      result.push(row);
+    }
+    await counters.apply(ctx);
+    return result;
+  },
+});
+
+/**
+ * Deletes messages by id (unknown ids are ignored) and sets `updatedAt =
+ * now` on the threads they belonged to. Safe to repeat.
+ */
+export const remove = mutation({
+  args: { ids: v.array(v.string()), now: v.number() },
+  handler: async (ctx, { ids, now }): Promise<null> => {
+    const counters = new CounterBatch();
+    const threadIds = new Set<string>();
+    for (const id of ids) {
+      const existing = await findMessage(ctx, id);
+      if (!existing) continue;
+      if (existing.threadId) threadIds.add(existing.threadId);
+      await ctx.db.delete(existing._id);
+      counters.change(existing, null);
+    }
+    for (const threadId of threadIds) await touchThread(ctx, threadId, () => now);
+    await counters.apply(ctx);
+    return null;
+  },
+});
+
+/** Key fields of a message, for planning without its content. */
+export type MessageKey = { id: string; threadId: string; createdAt: number };
+
+/**
+ * Reads messages by id, in the order given (duplicates repeated, unknown
+ * ids skipped), up to a byte budget. `consumed` says how many ids were
+ * handled; the client calls again with the rest. With `keysOnly`, returns
+ * only ids, threads and dates.
+ */
+export const getMany = query({
+  args: { ids: v.array(v.string()), keysOnly: v.optional(v.boolean()) },
+  handler: async (ctx, { ids, keysOnly }): Promise<{ rows: (MessageRow | MessageKey)[]; consumed: number }> => {
+    const rows: (MessageRow | MessageKey)[] = [];
+    let bytes = 0;
+    let consumed = 0;
+    for (const id of ids) {
+      if (consumed > 0 && bytes >= MESSAGE_BATCH_BYTES) break;
+      consumed++;
+      const doc = await findMessage(ctx, id);
+      if (!doc) continue;
+      bytes += approximateSize(doc);
+      rows.push(keysOnly ? { id: doc.id, threadId: doc.threadId, createdAt: doc.createdAt } : toRow(doc));
+    }
+    return { rows, consumed };
+  },
+});
+
+/**
+ * One bounded step of listing messages in `(createdAt, id)` order:
+ * of one or more threads (optionally only one resource's messages in them),
+ * or of a resource across threads; optionally within a `createdAt` range
+ * and matching content-metadata values.
+ *
+ * Without range or metadata filter the total comes from counters and the
+ * walk starts from the nearer end of the list, so first and last pages cost
+ * about one page of reads. With a filter the total is counted by the walk
+ * itself (reading the matching index range once, across calls).
+ */
+export const list = query({
+  args: {
+    threadIds: v.optional(v.array(v.string())),
+    resourceId: v.optional(v.string()),
+    range: v.optional(createdAtRangeValidator),
+    metadata: v.optional(v.string()),
+    order: orderValidator,
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<MessageRow>> => {
+    let sources: MessageSource[];
+    let counters: string[];
+    if (args.threadIds !== undefined) {
+      const threadIds = [...new Set(args.threadIds)];
+      const resourceId = args.resourceId;
+      if (resourceId === undefined) {
+        sources = threadIds.map((threadId) => ({ index: "by_thread_createdAt", eq: [["threadId", threadId]] }));
+        counters = threadIds.map((threadId) => counterNames.messagesOfThread(threadId));
+      } else {
+        sources = threadIds.map((threadId) => ({
+          index: "by_thread_resource_createdAt",
+          eq: [["threadId", threadId], ["resourceId", resourceId]],
+        }));
+        counters = threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
+      }
+    } else if (args.resourceId !== undefined) {
+      sources = [{ index: "by_resource_createdAt", eq: [["resourceId", args.resourceId]] }];
+      counters = [counterNames.messagesOfResource(args.resourceId)];
+    } else {
+      throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
+    }
+    const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
+    const predicate = filter === undefined ? undefined : (doc: MessageDoc) => contentMetadataMatches(doc, filter);
+    let total: number | null = null;
+    let state: WalkState | undefined = args.state;
+    if (predicate === undefined && args.range === undefined) {
+      if (state === undefined) {
+        // The total is read once, on the first call; later calls only resume the walk.
+        total = 0;
+        for (const name of counters) total += await readCounter(ctx, name);
+        state = planPage(total, args.offset, args.limit, args.order);
+      }
+    } else {
+      state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
+    }
+    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate });
+    if (state.countAll && step.next === null) total = step.matched;
+    return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
+  },
+});
+
+/** True when the message content's `metadata` holds every filter value (strict equality). */
+function contentMetadataMatches(doc: MessageDoc, filter: Record<string, unknown>): boolean {
+  let content: unknown;
+  try {
+    content = decodeValue(doc.content);
+  } catch {
+    return false;
+  }
+  if (!content || typeof content !== "object" || Array.isArray(content)) return false;
+  const metadata = (content as Record<string, unknown>).metadata;
+  if (!metadata || typeof metadata !== "object" || Array.isArray(metadata)) return false;
+  return Object.entries(filter).every(([key, expected]) =>
+    Object.prototype.hasOwnProperty.call(metadata, key) && (metadata as Record<string, unknown>)[key] === expected
+  );
+}
+
+/**
+ * One bounded step of reading the neighbours of a message in its thread
+ * (optionally only one resource's messages), strictly before or after the
+ * position in `state.after`. Serves `include` with `withPreviousMessages` /
+ * `withNextMessages`.
+ */
+export const neighbors = query({
+  args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
+  handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
+    const source: MessageSource = resourceId === undefined
+      ? { index: "by_thread_createdAt", eq: [["threadId", threadId]] }
+      : { index: "by_thread_resource_createdAt", eq: [["threadId", threadId], ["resourceId", resourceId]] };
+    const step = await walkMessages(ctx.db, [source], undefined, state);
+    return { rows: step.rows.map(toRow), next: step.next, total: null, reversed: state.reversed };
+  },
+});
+
+/** Which messages of the source thread a copy takes. */
+const copySelectionValidator = v.object({
+  /** Only messages in this `createdAt` range. */
+  range: v.optional(createdAtRangeValidator),
+  /** Newest selected message, when the client selected explicit ids (otherwise found here). */
+  lastMessageId: v.optional(v.string()),
+});
+
+/**
+ * Starts a thread copy: checks the source exists and the target does not,
+ * and creates the target thread. Its metadata's `clone.lastMessageId` is set
+ * to the newest selected message (found here unless the client selected
+ * explicit ids and passed it). Metadata too large for the row goes to a
+ * blob (`lib/blobs.ts`), as for any thread. Returns the `lastMessageId` used.
+ */
+export const copyStart = mutation({
+  args: {
+    sourceThreadId: v.string(),
+    thread: threadValidator,
+    selection: copySelectionValidator,
+    explicitIds: v.boolean(),
+  },
+  handler: async (
+    ctx,
+    { sourceThreadId, thread, selection, explicitIds },
+  ): Promise<{ lastMessageId: string | null }> => {
+    const source = await findThreadDoc(ctx, sourceThreadId);
+    if (!source) throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
+    if (await findThreadDoc(ctx, thread.id)) {
+      throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+    }
+    let lastMessageId = selection.lastMessageId;
+    if (!explicitIds) {
+      const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
+      for await (const doc of streamMessages(ctx.db, source, selection.range, undefined, "desc")) {
+        lastMessageId = doc.id;
+        break;
+      }
+    }
+    const row: ThreadRow = { ...thread };
+    if (row.metadata !== undefined) {
+      const metadata = decodeValue(row.metadata) as Record<string, unknown>;
+      if (lastMessageId !== undefined) {
+        metadata.clone = { ...(metadata.clone as Record<string, unknown>), lastMessageId };
+      }
+      row.metadata = await writeField(ctx, encodeValue(metadata), thread.updatedAt);
+    }
+    assertFitsDocument(`thread ${row.id}`, row);
+    await ctx.db.insert("mastra_threads", row);
+    await adjustCounters(ctx, [[counterNames.threads(), 1], [counterNames.threadsOfResource(row.resourceId), 1]]);
+    return { lastMessageId: lastMessageId ?? null };
+  },
+});
+
+/** Id of the copy of message `sourceId` in thread `threadId`: deterministic, so a retried batch is harmless. */
+async function copyId(threadId: string, sourceId: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${threadId}\u0000${sourceId}`)),
+  );
+  const bytes = digest.slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50; // version 5 layout (name-based, SHA)
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+async function copyOne(
+  ctx: MutationCtx,
+  doc: MessageDoc,
+  target: { threadId: string; resourceId?: string },
+  counters: CounterBatch,
+): Promise<[string, string]> {
+  const id = await copyId(target.threadId, doc.id);
+  const row: MessageRow = { ...toRow(doc), id, threadId: target.threadId };
+  const resourceId = target.resourceId || doc.resourceId;
+  if (resourceId === undefined) delete row.resourceId;
+  else row.resourceId = resourceId;
+  await putMessage(ctx, row, await findMessage(ctx, id), counters);
+  return [doc.id, id];
+}
+
+/**
+ * Copies one bounded batch of the source thread's messages (newest first,
+ * within the range) into the target thread, until `remaining` messages are
+ * copied or the range is exhausted. Returns the source->copy id pairs and
+ * where to resume. Safe to repeat (copies have deterministic ids).
+ */
+export const copyBatch = mutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    range: v.optional(createdAtRangeValidator),
+    after: v.optional(sortKeyValidator),
+    remaining: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ pairs: [string, string][]; next: SortKey | null; remaining: number }> => {
+    const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", args.sourceThreadId]] };
+    const counters = new CounterBatch();
+    const pairs: [string, string][] = [];
+    let remaining = args.remaining;
+    let bytes = 0;
+    let last: SortKey | undefined = args.after;
+    let exhausted = true;
+    const stream = remaining > 0 ? streamMessages(ctx.db, source, args.range, args.after, "desc") : [];
+    for await (const doc of stream) {
+      if (bytes >= MESSAGE_BATCH_BYTES || pairs.length >= COPY_BATCH) {
+        exhausted = false;
+        break;
+      }
+      bytes += approximateSize(doc);
+      pairs.push(await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters));
+      remaining--;
+      last = { value: doc.createdAt, id: doc.id };
+      if (remaining <= 0) break;
+    }
+    await counters.apply(ctx);
+    const done = exhausted || remaining <= 0;
+    return { pairs, next: done ? null : last ?? null, remaining };
+  },
+});
+
+/** Messages copied per `copyBatch`/`copyIds` call at most. */
+const COPY_BATCH = 1000;
+
+/**
+ * Copies the given messages (already selected by the client) into the
+ * target thread. Ids that no longer exist or left the source thread are
+ * skipped. Safe to repeat.
+ */
+export const copyIds = mutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    ids: v.array(v.string()),
+  },
+  handler: async (ctx, args): Promise<[string, string][]> => {
+    const counters = new CounterBatch();
+    const pairs: [string, string][] = [];
+    for (const id of args.ids) {
+      const doc = await findMessage(ctx, id);
+      if (!doc || doc.threadId !== args.sourceThreadId) continue;
+      pairs.push(await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters));
+    }
+    await counters.apply(ctx);
+    return pairs;
+  },
+});

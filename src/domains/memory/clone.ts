@@ -1,0 +1,128 @@
+/**
+ * Copying a thread and its messages inside Convex (`copyThread`; core's
+ * `cloneThread` builds on it). The message payloads never travel to the
+ * client: Convex copies them in bounded batches, newest first, and returns
+ * only the source->copy id pairs.
+ */
+import type { StorageThreadType } from "@mastra/core/memory";
+import type { StorageCloneThreadInput, StorageCopyThreadOutput } from "@mastra/core/storage";
+import { compareValues } from "convex/values";
+import type { MessageKey } from "../../../convex/messages.ts";
+import type { CreatedAtRange } from "../../../convex/lib/messageWalk.ts";
+import type { SortKey } from "../../../convex/lib/pagination.ts";
+import type { ThreadRow } from "../../../convex/lib/types.ts";
+import { toDate, toMillis } from "../../codec.ts";
+import { withErrorContext } from "../../errors.ts";
+import { optionalRecord, optionalString, requireId } from "../../validate.ts";
+import type { DomainContext } from "../context.ts";
+import { threadToRow } from "./rows.ts";
+
+/** Most ids per `messages:copyIds` / key lookup call. */
+const ID_BATCH = 1000;
+
+/**
+ * Copies a thread and (a selection of) its messages to a new thread, with
+ * every option core defines: `newThreadId`, `resourceId`, `title`,
+ * `metadata`, `options.messageLimit` (the newest N) and
+ * `options.messageFilter` (`startDate`, `endDate`, `messageIds`).
+ */
+export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): Promise<StorageCopyThreadOutput> {
+  const details = { sourceThreadId: typeof args?.sourceThreadId === "string" ? args.sourceThreadId : null };
+  return withErrorContext({ operation: "copyThread", details }, async () => {
+    const { sourceThreadId, newThreadId: providedThreadId, resourceId, title, metadata, options } = args;
+    requireId(sourceThreadId, "sourceThreadId");
+    optionalString(resourceId, "resourceId");
+    optionalString(title, "title");
+    optionalRecord(metadata, "metadata");
+    const source = await ctx.transport.query<ThreadRow | null>("threads:get", { id: sourceThreadId }, {
+      operation: "copyThread",
+      details,
+    });
+    if (!source) throw new Error(`Source thread with id ${sourceThreadId} not found`);
+    const newThreadId = providedThreadId || crypto.randomUUID();
+    const opDetails = { ...details, newThreadId };
+
+    const filter = options?.messageFilter;
+    const range: CreatedAtRange = {};
+    if (filter?.startDate) range.start = toMillis(filter.startDate, "messageFilter.startDate");
+    if (filter?.endDate) range.end = toMillis(filter.endDate, "messageFilter.endDate");
+    const hasRange = range.start !== undefined || range.end !== undefined;
+    const limit = options?.messageLimit && options.messageLimit > 0 ? Math.floor(options.messageLimit) : undefined;
+
+    // With explicit ids the selection is planned here from the messages' keys (no payloads).
+    let selectedIds: string[] | undefined;
+    if (filter?.messageIds && filter.messageIds.length > 0) {
+      const ids = [...new Set(filter.messageIds.filter((id) => typeof id === "string"))];
+      const keys: MessageKey[] = [];
+      for (let i = 0; i < ids.length;) {
+        const result = await ctx.transport.query<{ rows: MessageKey[]; consumed: number }>(
+          "messages:getMany",
+          { ids: ids.slice(i, i + ID_BATCH), keysOnly: true },
+          { operation: "copyThread", details: opDetails },
+        );
+        keys.push(...result.rows);
+        i += Math.max(1, result.consumed);
+      }
+      let selected = keys.filter((key) =>
+        key.threadId === sourceThreadId &&
+        (range.start === undefined || key.createdAt >= range.start) &&
+        (range.end === undefined || key.createdAt <= range.end)
+      ).sort((a, b) => compareValues(a.createdAt, b.createdAt) || compareValues(a.id, b.id));
+      if (limit !== undefined && selected.length > limit) selected = selected.slice(-limit);
+      selectedIds = selected.map((key) => key.id);
+    }
+
+    const now = ctx.now();
+    const thread: StorageThreadType = {
+      id: newThreadId,
+      resourceId: resourceId || source.resourceId,
+      title: title || (source.title ? `Clone of ${source.title}` : undefined),
+      metadata: { ...metadata, clone: { sourceThreadId, clonedAt: toDate(now) } },
+      createdAt: toDate(now),
+      updatedAt: toDate(now),
+    };
+    const { lastMessageId } = await ctx.transport.mutation<{ lastMessageId: string | null }>("messages:copyStart", {
+      sourceThreadId,
+      thread: threadToRow(thread, now),
+      selection: {
+        ...(hasRange ? { range } : {}),
+        ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
+      },
+      explicitIds: selectedIds !== undefined,
+    }, { operation: "copyThread", details: opDetails });
+
+    const pairs: [string, string][] = [];
+    const target = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
+    if (selectedIds !== undefined) {
+      for (let i = 0; i < selectedIds.length; i += ID_BATCH) {
+        pairs.push(
+          ...await ctx.transport.mutation<[string, string][]>("messages:copyIds", {
+            ...target,
+            ids: selectedIds.slice(i, i + ID_BATCH),
+          }, { operation: "copyThread", details: opDetails, idempotent: true }),
+        );
+      }
+    } else {
+      let after: SortKey | null | undefined = undefined;
+      let remaining = limit ?? Number.MAX_SAFE_INTEGER;
+      do {
+        const step: { pairs: [string, string][]; next: SortKey | null; remaining: number } = await ctx.transport
+          .mutation("messages:copyBatch", {
+            ...target,
+            ...(hasRange ? { range } : {}),
+            ...(after ? { after } : {}),
+            remaining,
+          }, { operation: "copyThread", details: opDetails, idempotent: true });
+        pairs.push(...step.pairs);
+        after = step.next;
+        remaining = step.remaining;
+      } while (after);
+      pairs.reverse(); // copied newest first; report oldest first like core
+    }
+    const messageIdMap: Record<string, string> = {};
+    for (const [sourceId, copyId] of pairs) messageIdMap[sourceId] = copyId;
+    const clone = thread.metadata!.clone as Record<string, unknown>;
+    if (lastMessageId !== null) clone.lastMessageId = lastMessageId;
+    return { thread, messageIdMap };
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Client side of large values (see `convex/lib/blobs.ts`): uploads values
+ * too large for one document in chunks before the row that refers to them
+ * is written, and assembles them again on read.
+ */
+import { BLOB_PREFIX, blobIdOf, INLINE_LIMIT, isBlobRef, splitChunks, utf8Length } from "../convex/lib/blobs.ts";
+import type { DomainContext } from "./domains/context.ts";
+
+/** Bytes of chunk data sent per upload call (Convex accepts 16 MiB of arguments). */
+const UPLOAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Returns what to store for an encoded value: the value itself when small,
+ * else a `~blob:` reference to chunks uploaded now (pending until the row
+ * that refers to them is written).
+ */
+export async function storeLarge(ctx: DomainContext, encoded: string, operation: string): Promise<string> {
+  if (utf8Length(encoded) <= INLINE_LIMIT) return encoded;
+  const blobId = crypto.randomUUID();
+  const chunks = splitChunks(encoded);
+  let group: { index: number; data: string }[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (group.length === 0) return;
+    await ctx.transport.mutation("blobs:putChunks", {
+      blobId,
+      chunkCount: chunks.length,
+      length: encoded.length,
+      chunks: group,
+      now: ctx.now(),
+    }, { operation, details: { blobId, chunks: chunks.length }, idempotent: true });
+    group = [];
+    bytes = 0;
+  };
+  for (const [index, data] of chunks.entries()) {
+    const size = utf8Length(data);
+    if (bytes + size > UPLOAD_BYTES) await flush();
+    group.push({ index, data });
+    bytes += size;
+  }
+  await flush();
+  return `${BLOB_PREFIX}${blobId}`;
+}
+
+/** Returns the encoded value of a stored field, assembling chunks when it is a blob reference. */
+export async function loadLarge(ctx: DomainContext, stored: string, operation: string): Promise<string> {
+  if (!isBlobRef(stored)) return stored;
+  const blobId = blobIdOf(stored);
+  const parts: string[] = [];
+  let from: number | null = 0;
+  while (from !== null) {
+    const page: { chunks: string[]; next: number | null } = await ctx.transport.query("blobs:getChunks", {
+      blobId,
+      from,
+    }, { operation, details: { blobId } });
+    parts.push(...page.chunks);
+    from = page.next;
+  }
+  return parts.join("");
+}
+
+/** Deletes released large values, in bounded calls. */
+export async function sweepBlobs(ctx: DomainContext, operation: string): Promise<void> {
+  for (;;) {
+    const { done } = await ctx.transport.mutation<{ done: boolean }>("blobs:sweep", { now: ctx.now() }, {
+      operation,
+      idempotent: true,
+    });
+    if (done) return;
+  }
+}
+
+/** A copy of `row` whose listed fields hold their encoded values, never blob references. */
+export async function resolveFields<Row extends Record<string, unknown>>(
+  ctx: DomainContext,
+  row: Row,
+  fields: (keyof Row & string)[],
+  operation: string,
+): Promise<Row> {
+  const out: Record<string, unknown> = { ...row };
+  for (const field of fields) {
+    const value = row[field];
+    if (isBlobRef(value)) out[field] = await loadLarge(ctx, value, operation);
+  }
+  return out as Row;
+}
+
+/** A copy of `row` whose listed (encoded) fields are stored out of line when large. */
+export async function offloadFields<Row extends Record<string, unknown>>(
+  ctx: DomainContext,
+  row: Row,
+  fields: (keyof Row & string)[],
+  operation: string,
+): Promise<Row> {
+  const out: Record<string, unknown> = { ...row };
+  for (const field of fields) {
+    const value = row[field];
+    if (typeof value === "string") out[field] = await storeLarge(ctx, value, operation);
+  }
+  return out as Row;
+}
