@@ -1,0 +1,390 @@
+/**
+ * Workflow runs of Mastra's workflows domain. Internal functions only.
+ *
+ * A run is one small row in `mastra_workflow_runs` (the fields Mastra
+ * filters and sorts on) plus its snapshot in `mastra_workflow_snapshots`.
+ * Step results and state updates read, change and write the snapshot inside
+ * one mutation; Convex runs mutations as serializable transactions, so
+ * concurrent step results are retried, never lost.
+ */
+import { type GenericId, v } from "convex/values";
+import { decodeValue, encodeValue } from "./lib/codec.ts";
+import { adjustCounters, readCounter } from "./lib/counters.ts";
+import { counterNames } from "./lib/counterNames.ts";
+import { storageError } from "./lib/errors.ts";
+import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { assertFitsDocument } from "./lib/limits.ts";
+import { type IndexSpec, walkStateValidator } from "./lib/pagination.ts";
+import { firstState, type SortRange, walkRange } from "./lib/rangeWalk.ts";
+import type { ListResult } from "./lib/types.ts";
+import { expectedStatusValidator, runKey, type WorkflowRunRow } from "./lib/workflowTypes.ts";
+import {
+  createEmptyWorkflowSnapshot,
+  deriveRunFields,
+  matchesExpectedWorkflowStatus,
+  mergeWorkflowStepResult,
+  parseSnapshot,
+  type Snapshot,
+} from "./lib/workflowSnapshot.ts";
+
+/** A run row as stored, without system fields. */
+type RunFields = {
+  id: string;
+  workflowName: string;
+  runId: string;
+  resourceId?: string;
+  status?: string;
+  threadId?: string;
+  createdAt: number;
+  updatedAt: number;
+};
+
+async function findRun(ctx: QueryCtx, key: string) {
+  return await ctx.db.query("mastra_workflow_runs").withIndex("by_mastra_id", (q) => q.eq("id", key)).unique();
+}
+
+async function findSnapshot(ctx: QueryCtx, key: string) {
+  return await ctx.db.query("mastra_workflow_snapshots").withIndex("by_run", (q) => q.eq("runKey", key)).unique();
+}
+
+/** The counters a run is counted in. */
+function countersOf(run: RunFields): string[] {
+  const names = [counterNames.workflowRuns(), counterNames.workflowRunsOfWorkflow(run.workflowName)];
+  if (run.resourceId !== undefined) names.push(counterNames.workflowRunsOfResource(run.resourceId));
+  if (run.status !== undefined) names.push(counterNames.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
+  return names;
+}
+
+/** Adjusts counters for a run going from `before` to `after` (either may be absent). */
+async function recount(ctx: MutationCtx, before: RunFields | null, after: RunFields | null): Promise<void> {
+  const deltas: [string, number][] = [];
+  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
+  if (after) { for (const name of countersOf(after)) deltas.push([name, 1]); }
+  await adjustCounters(ctx, deltas);
+}
+
+function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }): RunFields {
+  const fields: RunFields = {
+    id: doc.id,
+    workflowName: doc.workflowName,
+    runId: doc.runId,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.resourceId !== undefined) fields.resourceId = doc.resourceId;
+  if (doc.status !== undefined) fields.status = doc.status;
+  if (doc.threadId !== undefined) fields.threadId = doc.threadId;
+  return fields;
+}
+
+function toRow(run: RunFields, snapshot: string | undefined): WorkflowRunRow {
+  const row: WorkflowRunRow = {
+    workflowName: run.workflowName,
+    runId: run.runId,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
+  if (run.resourceId !== undefined) row.resourceId = run.resourceId;
+  if (snapshot !== undefined) row.snapshot = snapshot;
+  return row;
+}
+
+function describeRun(workflowName: string, runId: string): string {
+  return `snapshot of workflow ${JSON.stringify(workflowName)} run ${JSON.stringify(runId)}`;
+}
+
+/** Writes (or removes, when `encoded` is undefined) the snapshot of run `key`. */
+async function writeSnapshot(
+  ctx: MutationCtx,
+  key: string,
+  encoded: string | undefined,
+  what: string,
+): Promise<void> {
+  const existing = await findSnapshot(ctx, key);
+  if (encoded === undefined) {
+    if (existing) await ctx.db.delete(existing._id);
+    return;
+  }
+  const doc = { runKey: key, snapshot: encoded };
+  assertFitsDocument(what, doc);
+  if (existing) await ctx.db.replace(existing._id, doc);
+  else await ctx.db.insert("mastra_workflow_snapshots", doc);
+}
+
+/** A stored run row: its document id and fields. */
+type StoredRun = { _id: GenericId<"mastra_workflow_runs">; fields: RunFields };
+
+/** Stores `fields` as a run row (replacing `existing`), adjusts counters, and returns the stored run. */
+async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: RunFields): Promise<StoredRun> {
+  if (existing) {
+    if (JSON.stringify(runFields(existing.fields)) === JSON.stringify(runFields(fields))) return existing;
+    await ctx.db.replace(existing._id, fields);
+    await recount(ctx, existing.fields, fields);
+    return { _id: existing._id, fields };
+  }
+  const _id = await ctx.db.insert("mastra_workflow_runs", fields);
+  await recount(ctx, null, fields);
+  return { _id, fields };
+}
+
+async function findStoredRun(ctx: QueryCtx, key: string): Promise<StoredRun | null> {
+  const doc = await findRun(ctx, key);
+  return doc ? { _id: doc._id, fields: runFields(doc) } : null;
+}
+
+/** Returns a run (with its encoded snapshot): by workflow and run id, or the latest run with this run id. */
+export const get = query({
+  args: { runId: v.string(), workflowName: v.optional(v.string()) },
+  handler: async (ctx, { runId, workflowName }): Promise<WorkflowRunRow | null> => {
+    const run = workflowName !== undefined
+      ? await findRun(ctx, runKey(workflowName, runId))
+      : await ctx.db.query("mastra_workflow_runs").withIndex("by_run_createdAt", (q) => q.eq("runId", runId))
+        .order("desc").first();
+    if (!run) return null;
+    const snapshot = await findSnapshot(ctx, run.id);
+    return toRow(runFields(run), snapshot?.snapshot);
+  },
+});
+
+/**
+ * Inserts or replaces a run's snapshot. Keeps the stored `resourceId` and
+ * `createdAt` when not given; `updatedAt` defaults to `now`. A snapshot too
+ * large for one document fails with `TOO_LARGE` and writes nothing.
+ */
+export const persist = mutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    resourceId: v.optional(v.string()),
+    snapshot: v.optional(v.string()),
+    createdAt: v.optional(v.number()),
+    updatedAt: v.optional(v.number()),
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<null> => {
+    const key = runKey(args.workflowName, args.runId);
+    await writeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
+    const existing = await findStoredRun(ctx, key);
+    const fields: RunFields = {
+      id: key,
+      workflowName: args.workflowName,
+      runId: args.runId,
+      createdAt: args.createdAt ?? existing?.fields.createdAt ?? args.now,
+      updatedAt: args.updatedAt ?? args.now,
+      ...deriveRunFields(args.snapshot === undefined ? undefined : decodeValue(args.snapshot)),
+    };
+    const resourceId = args.resourceId ?? existing?.fields.resourceId;
+    if (resourceId !== undefined) fields.resourceId = resourceId;
+    await writeRun(ctx, existing, fields);
+    return null;
+  },
+});
+
+/**
+ * Loads the snapshot of an existing run for a read-modify-write, creating
+ * Mastra's empty snapshot (and storing it) when the run has none.
+ */
+async function loadForUpdate(
+  ctx: MutationCtx,
+  workflowName: string,
+  runId: string,
+  now: number,
+): Promise<{ run: StoredRun; snapshot: Snapshot } | null> {
+  const key = runKey(workflowName, runId);
+  let run = await findStoredRun(ctx, key);
+  if (!run) return null;
+  const stored = await findSnapshot(ctx, key);
+  let snapshot = stored === null ? undefined : decodeValue(stored.snapshot);
+  if (!snapshot) {
+    snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
+    run = await saveSnapshot(ctx, run, snapshot as Snapshot);
+  } else {
+    snapshot = parseSnapshot(snapshot);
+  }
+  if (!snapshot || !(snapshot as Snapshot).context) {
+    throw storageError("INVALID", `Snapshot not found for runId ${runId}`);
+  }
+  return { run, snapshot: snapshot as Snapshot };
+}
+
+/** Writes a changed snapshot and refreshes the run's derived fields; returns the stored run. */
+async function saveSnapshot(ctx: MutationCtx, run: StoredRun, snapshot: Snapshot): Promise<StoredRun> {
+  const { workflowName, runId } = run.fields;
+  await writeSnapshot(ctx, run.fields.id, encodeValue(snapshot), describeRun(workflowName, runId));
+  const { status: _status, threadId: _threadId, ...base } = run.fields;
+  return await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) });
+}
+
+/**
+ * Merges one step result into a run's snapshot atomically and returns the
+ * run's step results (encoded). `found: false` when the run does not exist.
+ */
+export const updateResults = mutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    stepId: v.string(),
+    result: v.string(),
+    requestContext: v.string(),
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ found: boolean; context?: string }> => {
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now);
+    if (!loaded) return { found: false };
+    const context = mergeWorkflowStepResult({
+      snapshot: loaded.snapshot,
+      stepId: args.stepId,
+      result: decodeValue(args.result),
+      requestContext: decodeValue(args.requestContext),
+    });
+    await saveSnapshot(ctx, loaded.run, loaded.snapshot);
+    return { found: true, context: encodeValue(context) };
+  },
+});
+
+/**
+ * Merges state fields into a run's snapshot atomically, if its status
+ * matches `expectedStatus` (when given). Returns the new snapshot
+ * (encoded), or `null` when the run does not exist or the guard failed.
+ */
+export const updateState = mutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    state: v.string(),
+    expectedStatus: v.optional(expectedStatusValidator),
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ snapshot: string } | null> => {
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now);
+    if (!loaded) return null;
+    if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
+    const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
+    await saveSnapshot(ctx, loaded.run, snapshot);
+    return { snapshot: encodeValue(snapshot) };
+  },
+});
+
+/** Deletes a run and its snapshot (a no-op for an unknown run). */
+export const remove = mutation({
+  args: { workflowName: v.string(), runId: v.string() },
+  handler: async (ctx, { workflowName, runId }): Promise<null> => {
+    const key = runKey(workflowName, runId);
+    const run = await findRun(ctx, key);
+    const snapshot = await findSnapshot(ctx, key);
+    if (snapshot) await ctx.db.delete(snapshot._id);
+    if (run) {
+      await ctx.db.delete(run._id);
+      await recount(ctx, runFields(run), null);
+    }
+    return null;
+  },
+});
+
+type ListPlan = { spec: IndexSpec; counter: string | null; rest: [keyof RunFields, string][] };
+
+/**
+ * Picks the index for a list: the most selective equality prefix among the
+ * filters, the other filters as a predicate. A counter gives the total only
+ * when the index covers every filter and there is no date range.
+ */
+function planList(
+  filters: { workflowName?: string; resourceId?: string; status?: string; threadId?: string },
+  ranged: boolean,
+): ListPlan {
+  const { workflowName, resourceId, status, threadId } = filters;
+  const table = "mastra_workflow_runs" as const;
+  const sortField = "createdAt";
+  let plan: ListPlan;
+  if (resourceId !== undefined) {
+    plan = {
+      spec: { table, index: "by_resource_createdAt", eq: [["resourceId", resourceId]], sortField },
+      counter: counterNames.workflowRunsOfResource(resourceId),
+      rest: [],
+    };
+    if (workflowName !== undefined) plan.rest.push(["workflowName", workflowName]);
+    if (status !== undefined) plan.rest.push(["status", status]);
+    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
+  } else if (workflowName !== undefined && status !== undefined) {
+    plan = {
+      spec: {
+        table,
+        index: "by_workflow_status_createdAt",
+        eq: [["workflowName", workflowName], ["status", status]],
+        sortField,
+      },
+      counter: counterNames.workflowRunsOfWorkflowStatus(workflowName, status),
+      rest: threadId !== undefined ? [["threadId", threadId]] : [],
+    };
+  } else if (workflowName !== undefined) {
+    plan = {
+      spec: { table, index: "by_workflow_createdAt", eq: [["workflowName", workflowName]], sortField },
+      counter: counterNames.workflowRunsOfWorkflow(workflowName),
+      rest: threadId !== undefined ? [["threadId", threadId]] : [],
+    };
+  } else if (threadId !== undefined) {
+    plan = {
+      spec: { table, index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField },
+      counter: null,
+      rest: status !== undefined ? [["status", status]] : [],
+    };
+  } else if (status !== undefined) {
+    plan = {
+      spec: { table, index: "by_status_createdAt", eq: [["status", status]], sortField },
+      counter: null,
+      rest: [],
+    };
+  } else {
+    plan = {
+      spec: { table, index: "by_createdAt", eq: [], sortField },
+      counter: counterNames.workflowRuns(),
+      rest: [],
+    };
+  }
+  if (plan.rest.length > 0 || ranged) plan.counter = null;
+  return plan;
+}
+
+/**
+ * One bounded step of listing runs, newest `createdAt` first (ties by run
+ * key), with the snapshots of the returned rows. Filters: workflow name,
+ * resource, status, embedded thread id, and an inclusive `createdAt` range.
+ * The total comes from a counter when one covers the filters, otherwise
+ * from counting the matches as the walk goes.
+ */
+export const list = query({
+  args: {
+    workflowName: v.optional(v.string()),
+    resourceId: v.optional(v.string()),
+    status: v.optional(v.string()),
+    threadId: v.optional(v.string()),
+    fromDate: v.optional(v.number()),
+    toDate: v.optional(v.number()),
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
+    const range: SortRange = { lower: args.fromDate, upper: args.toDate };
+    const plan = planList(args, args.fromDate !== undefined || args.toDate !== undefined);
+    const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+    const state = args.state ?? firstState(total, args.offset, args.limit, "desc");
+    if (state === null) return { rows: [], next: null, total, reversed: false };
+    const predicate = plan.rest.length === 0
+      ? undefined
+      : (doc: RunFields) => plan.rest.every(([field, value]) => doc[field] === value);
+    const step = await walkRange<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, range, state, {
+      predicate,
+      onTake: async (doc) => {
+        const snapshot = await findSnapshot(ctx, doc.id);
+        return { row: toRow(runFields(doc), snapshot?.snapshot), bytes: snapshot?.snapshot.length ?? 0 };
+      },
+    });
+    return {
+      rows: step.rows,
+      next: step.next,
+      total: total ?? (step.next === null ? step.matched : null),
+      reversed: state.reversed,
+    };
+  },
+});

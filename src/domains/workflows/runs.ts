@@ -1,0 +1,146 @@
+/**
+ * Run operations of the workflows domain: persist, load, get, delete, list.
+ */
+import type { StorageListWorkflowRunsInput, WorkflowRun, WorkflowRuns } from "@mastra/core/storage";
+import { normalizePerPage } from "@mastra/core/storage";
+import type { WorkflowRunState } from "@mastra/core/workflows";
+import type { WalkState } from "../../../convex/lib/pagination.ts";
+import type { ListResult } from "../../../convex/lib/types.ts";
+import type { WorkflowRunRow } from "../../../convex/lib/workflowTypes.ts";
+import { encodeValue, toMillis } from "../../codec.ts";
+import { InvalidInputError, withErrorContext } from "../../errors.ts";
+import { optionalString, requireString } from "../../validate.ts";
+import type { DomainContext } from "../context.ts";
+import { runWalk } from "../walk.ts";
+import { rowSnapshot, rowToRun } from "./rows.ts";
+
+/** Ids of a run, for error messages. */
+function runDetails(workflowName: unknown, runId: unknown): { workflowName: string | null; runId: string | null } {
+  return {
+    workflowName: typeof workflowName === "string" ? workflowName : null,
+    runId: typeof runId === "string" ? runId : null,
+  };
+}
+
+/**
+ * Inserts or replaces a run's snapshot. Omitted `resourceId` and
+ * `createdAt` keep their stored values; `updatedAt` defaults to now. A
+ * snapshot over one Convex document (1 MiB encoded) fails with a
+ * `MastraError` (`..._TOO_LARGE`) and nothing is written.
+ */
+export function persistWorkflowSnapshot(
+  ctx: DomainContext,
+  args: {
+    workflowName: string;
+    runId: string;
+    resourceId?: string;
+    snapshot: WorkflowRunState;
+    createdAt?: Date;
+    updatedAt?: Date;
+  },
+): Promise<void> {
+  const details = runDetails(args?.workflowName, args?.runId);
+  return withErrorContext({ operation: "persistWorkflowSnapshot", details }, async () => {
+    const payload: Record<string, unknown> = {
+      workflowName: requireString(args.workflowName, "workflowName"),
+      runId: requireString(args.runId, "runId"),
+      now: ctx.now(),
+    };
+    const resourceId = optionalString(args.resourceId, "resourceId");
+    if (resourceId !== undefined) payload.resourceId = resourceId;
+    if (args.snapshot !== undefined) payload.snapshot = encodeValue(args.snapshot);
+    if (args.createdAt !== undefined) payload.createdAt = toMillis(args.createdAt, "createdAt");
+    if (args.updatedAt !== undefined) payload.updatedAt = toMillis(args.updatedAt, "updatedAt");
+    await ctx.transport.mutation("workflowRuns:persist", payload, {
+      operation: "persistWorkflowSnapshot",
+      details,
+      idempotent: true,
+    });
+  });
+}
+
+/** Reads a run's snapshot, or `null` when the run (or its snapshot) does not exist. */
+export function loadWorkflowSnapshot(
+  ctx: DomainContext,
+  { workflowName, runId }: { workflowName: string; runId: string },
+): Promise<WorkflowRunState | null> {
+  const details = runDetails(workflowName, runId);
+  return withErrorContext({ operation: "loadWorkflowSnapshot", details }, async () => {
+    const row = await ctx.transport.query<WorkflowRunRow | null>("workflowRuns:get", {
+      workflowName: requireString(workflowName, "workflowName"),
+      runId: requireString(runId, "runId"),
+    }, { operation: "loadWorkflowSnapshot", details });
+    const snapshot = row ? rowSnapshot(row) : undefined;
+    return snapshot ? snapshot : null;
+  });
+}
+
+/** Reads a run by id (and workflow name, when given: otherwise the latest run with this id). */
+export function getWorkflowRunById(
+  ctx: DomainContext,
+  { runId, workflowName }: { runId: string; workflowName?: string },
+): Promise<WorkflowRun | null> {
+  const details = runDetails(workflowName, runId);
+  return withErrorContext({ operation: "getWorkflowRunById", details }, async () => {
+    const args: Record<string, unknown> = { runId: requireString(runId, "runId") };
+    // Like core, an empty workflow name means "any workflow".
+    if (optionalString(workflowName, "workflowName")) args.workflowName = workflowName;
+    const row = await ctx.transport.query<WorkflowRunRow | null>("workflowRuns:get", args, {
+      operation: "getWorkflowRunById",
+      details,
+    });
+    return row ? rowToRun(row) : null;
+  });
+}
+
+/** Deletes a run and its snapshot (a no-op for an unknown run). */
+export function deleteWorkflowRunById(
+  ctx: DomainContext,
+  { runId, workflowName }: { runId: string; workflowName: string },
+): Promise<void> {
+  const details = runDetails(workflowName, runId);
+  return withErrorContext({ operation: "deleteWorkflowRunById", details }, async () => {
+    await ctx.transport.mutation("workflowRuns:remove", {
+      workflowName: requireString(workflowName, "workflowName"),
+      runId: requireString(runId, "runId"),
+    }, { operation: "deleteWorkflowRunById", details, idempotent: true });
+  });
+}
+
+/**
+ * Lists runs newest first with Mastra's filters. Pages only when both
+ * `page` and `perPage` are given (as core does); `total` counts every match.
+ */
+export function listWorkflowRuns(ctx: DomainContext, args: StorageListWorkflowRunsInput = {}): Promise<WorkflowRuns> {
+  const details = {
+    workflowName: typeof args?.workflowName === "string" ? args.workflowName : null,
+    resourceId: typeof args?.resourceId === "string" ? args.resourceId : null,
+  };
+  return withErrorContext({ operation: "listWorkflowRuns", details }, async () => {
+    const { workflowName, resourceId, status, threadId, fromDate, toDate, page, perPage } = args ?? {};
+    if (page !== undefined && page < 0) throw new InvalidInputError("page must be >= 0");
+    let offset = 0;
+    let limit = Number.MAX_SAFE_INTEGER;
+    if (perPage !== undefined && page !== undefined) {
+      limit = normalizePerPage(perPage, Number.MAX_SAFE_INTEGER);
+      offset = page * limit;
+    }
+    const filters: Record<string, unknown> = {};
+    // Like core, empty strings and absent dates mean "no filter".
+    if (optionalString(workflowName, "workflowName")) filters.workflowName = workflowName;
+    if (optionalString(resourceId, "resourceId")) filters.resourceId = resourceId;
+    if (optionalString(status, "status")) filters.status = status;
+    if (optionalString(threadId, "threadId")) filters.threadId = threadId;
+    if (fromDate) filters.fromDate = toMillis(fromDate, "fromDate");
+    if (toDate) filters.toDate = toMillis(toDate, "toDate");
+    const { rows, total } = await runWalk((state: WalkState | undefined) =>
+      ctx.transport.query<ListResult<WorkflowRunRow>>("workflowRuns:list", {
+        ...filters,
+        offset: Math.min(offset, Number.MAX_SAFE_INTEGER),
+        limit,
+        ...(state !== undefined ? { state } : {}),
+      }, { operation: "listWorkflowRuns", details })
+    );
+    return { runs: rows.map(rowToRun), total: total ?? 0 };
+  });
+}
