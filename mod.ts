@@ -21,4 +21,7 @@ export {
   TransientError,
 } from "./src/transport.ts";
 export { ConvexMemoryStorage } from "./src/domains/memory/memoryStorage.ts";
+export { ConvexObservabilityStorage } from "./src/domains/observability/observabilityStorage.ts";
+export { ConvexWorkflowsStorage } from "./src/domains/workflows/workflowsStorage.ts";
+export { ConvexScoresStorage } from "./src/domains/scores/scoresStorage.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/codec.ts";

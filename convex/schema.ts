@@ -11,13 +11,21 @@
  * ```
  */
 import { defineSchema } from "convex/server";
+import { evalTables } from "./tables/evals.ts";
 import { memoryTables } from "./tables/memory.ts";
+import { observabilityTables } from "./tables/observability.ts";
 import { systemTables } from "./tables/system.ts";
+import { workflowTables } from "./tables/workflows.ts";
+import { scoreTables } from "./tables/scores.ts";
 
 /** Every table of the Mastra storage layer, keyed by table name. */
 export const mastraTables = {
   ...systemTables,
   ...memoryTables,
+  ...evalTables,
+  ...observabilityTables,
+  ...workflowTables,
+  ...scoreTables,
 };
 
 /** A schema holding only the Mastra tables. */

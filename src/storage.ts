@@ -6,12 +6,16 @@ import { MastraCompositeStore } from "@mastra/core/storage";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/lib/version.ts";
 import type { DomainContext } from "./domains/context.ts";
 import { ConvexMemoryStorage } from "./domains/memory/memoryStorage.ts";
+import { ConvexObservabilityStorage } from "./domains/observability/observabilityStorage.ts";
+import { ConvexWorkflowsStorage } from "./domains/workflows/workflowsStorage.ts";
+import { ConvexScoresStorage } from "./domains/scores/scoresStorage.ts";
 import {
   type ConvexApi,
   type ConvexClientLike,
   ConvexTransport,
   createHttpClient,
   DEFAULT_RETRY,
+  isTransient,
   type RetryPolicy,
 } from "./transport.ts";
 
@@ -78,6 +82,29 @@ function deploymentMessage(cause: unknown): string {
     `(or \`npx convex dev\`). If you mounted them in a subfolder, pass \`api: internal.<folder>\`.`;
 }
 
+/** Tells apart a missing deployment, a rejected key and an unreachable server. */
+function initFailure(error: unknown): MastraError {
+  const message = error instanceof Error
+    ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`
+    : "";
+  if (/BadAdminKey|BadDeployKey|Unauthenticated|invalid (admin|deploy) key|HTTP 40[13]/i.test(message)) {
+    return configError(
+      "BAD_ADMIN_KEY",
+      `ConvexStorage.init failed: the deployment rejected the admin/deploy key (${message.trim()}). ` +
+        `Check \`adminKey\` or ${KEY_ENV_VARS.join(", ")}: use a deploy key of this deployment (Convex cloud) ` +
+        "or the admin key printed by generate_admin_key.sh (self-hosted).",
+    );
+  }
+  if (isTransient(error) || /TransientError/.test(message)) {
+    return configError(
+      "UNREACHABLE",
+      `ConvexStorage.init failed: the Convex deployment could not be reached (${message.trim()}). ` +
+        "Check `convexUrl` / CONVEX_URL and that the deployment is running.",
+    );
+  }
+  return configError("NOT_DEPLOYED", `ConvexStorage.init failed: ${deploymentMessage(error)}`);
+}
+
 /**
  * Mastra storage on Convex. Pass it to `new Mastra({ storage })` or
  * `new Memory({ storage })`.
@@ -117,6 +144,9 @@ export class ConvexStorage extends MastraCompositeStore {
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
     this.stores = {
       memory: new ConvexMemoryStorage(this.#ctx),
+      workflows: new ConvexWorkflowsStorage(this.#ctx),
+      scores: new ConvexScoresStorage(this.#ctx),
+      observability: new ConvexObservabilityStorage(this.#ctx),
     };
   }
 
@@ -139,7 +169,7 @@ export class ConvexStorage extends MastraCompositeStore {
     try {
       info = await this.transport.query("system:info", {}, { operation: "init" });
     } catch (error) {
-      throw configError("NOT_DEPLOYED", `ConvexStorage.init failed: ${deploymentMessage(error)}`);
+      throw initFailure(error);
     }
     const expectedMajor = FUNCTIONS_VERSION.split(".")[0];
     const actualMajor = typeof info?.version === "string" ? info.version.split(".")[0] : undefined;
