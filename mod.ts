@@ -25,3 +25,14 @@ export { ConvexObservabilityStorage } from "./src/domains/observability/observab
 export { ConvexWorkflowsStorage } from "./src/domains/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/domains/scores/scoresStorage.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/codec.ts";
+export type { ThreadRecord } from "./src/records/threads.ts";
+export type { MessagePage, MessageRecord, MessageRole, StoredMessageRecord } from "./src/records/messages.ts";
+export type { TracePage, TraceRecord } from "./src/records/traces.ts";
+export type { EvalPage, EvalRecord } from "./src/records/evals.ts";
+export type { WorkflowRunPage, WorkflowRunRecord } from "./src/records/workflowRuns.ts";
+export {
+  createReactiveClient,
+  type ReactiveClientLike,
+  type Unsubscribe,
+  type WatchOptions,
+} from "./src/subscriptions.ts";

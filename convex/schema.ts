@@ -15,6 +15,7 @@ import { evalTables } from "./tables/evals.ts";
 import { memoryTables } from "./tables/memory.ts";
 import { observabilityTables } from "./tables/observability.ts";
 import { systemTables } from "./tables/system.ts";
+import { traceRecordTables } from "./tables/traceRecords.ts";
 import { workflowTables } from "./tables/workflows.ts";
 import { scoreTables } from "./tables/scores.ts";
 
@@ -24,6 +25,7 @@ export const mastraTables = {
   ...memoryTables,
   ...evalTables,
   ...observabilityTables,
+  ...traceRecordTables,
   ...workflowTables,
   ...scoreTables,
 };

@@ -15,7 +15,14 @@ import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
 import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
-import { type IndexSpec, orderValidator, planPage, type WalkState, walkStateValidator } from "./lib/pagination.ts";
+import {
+  type IndexSpec,
+  orderValidator,
+  planPage,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "./lib/pagination.ts";
 import {
   BRANCH_SPAN_TYPES,
   matchesFilter,
@@ -36,7 +43,8 @@ import {
   traceTarget,
 } from "./lib/spanTypes.ts";
 import { type SortRange, walkRange } from "./lib/spanWalk.ts";
-import { type ListResult, withoutSystemFields } from "./lib/types.ts";
+import { adoptBlobs, releaseBlobs } from "./lib/blobs.ts";
+import { type ListResult, type TraceRecordRow, traceRecordValidator, withoutSystemFields } from "./lib/types.ts";
 
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
@@ -650,6 +658,88 @@ export const branchDelta = query({
       next: step.next,
       total: null,
       reversed: false,
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------
+// README trace records (`saveTrace` / `getTrace` / `getTraces`)
+// ---------------------------------------------------------------------------
+
+async function findTraceRecord(ctx: QueryCtx, id: string) {
+  return await ctx.db.query("mastra_traces").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** Counters a trace record is counted in: all, its thread, its run, its thread and run. */
+function traceRecordCounters(row: TraceRecordRow): string[] {
+  const names = [counterNames.traceRecords()];
+  if (row.threadId !== undefined) names.push(counterNames.traceRecords(row.threadId));
+  if (row.runId !== undefined) names.push(counterNames.traceRecords(undefined, row.runId));
+  if (row.threadId !== undefined && row.runId !== undefined) {
+    names.push(counterNames.traceRecords(row.threadId, row.runId));
+  }
+  return names;
+}
+
+/** Inserts or replaces a README trace record (idempotent by id). */
+export const saveTraceRecord = mutation({
+  args: { record: traceRecordValidator },
+  handler: async (ctx, { record }): Promise<{ released: boolean }> => {
+    assertFitsDocument(`trace ${record.id}`, record);
+    await adoptBlobs(ctx, record, record.timestamp);
+    const existing = await findTraceRecord(ctx, record.id);
+    if (existing) {
+      await ctx.db.replace(existing._id, record);
+      await adjustCounters(ctx, [
+        ...traceRecordCounters(existing).map((name): [string, number] => [name, -1]),
+        ...traceRecordCounters(record).map((name): [string, number] => [name, 1]),
+      ]);
+      return { released: await releaseBlobs(ctx, existing, record, record.timestamp) };
+    }
+    await ctx.db.insert("mastra_traces", record);
+    await adjustCounters(ctx, traceRecordCounters(record).map((name): [string, number] => [name, 1]));
+    return { released: false };
+  },
+});
+
+/** Returns one README trace record by id, or `null`. */
+export const getTraceRecord = query({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<TraceRecordRow | null> => {
+    const doc = await findTraceRecord(ctx, id);
+    return doc ? withoutSystemFields(doc) : null;
+  },
+});
+
+/**
+ * One bounded step of listing README trace records, newest first,
+ * optionally of one thread and/or one run. Totals come from counters.
+ */
+export const listTraceRecords = query({
+  args: {
+    threadId: v.optional(v.string()),
+    runId: v.optional(v.string()),
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, { threadId, runId, offset, limit, state }): Promise<ListResult<TraceRecordRow>> => {
+    const spec: IndexSpec = threadId !== undefined
+      ? { table: "mastra_traces", index: "by_thread_timestamp", eq: [["threadId", threadId]], sortField: "timestamp" }
+      : runId !== undefined
+      ? { table: "mastra_traces", index: "by_run_timestamp", eq: [["runId", runId]], sortField: "timestamp" }
+      : { table: "mastra_traces", index: "by_timestamp", eq: [], sortField: "timestamp" };
+    const total = await readCounter(ctx, counterNames.traceRecords(threadId, runId));
+    const walkState: WalkState = state ?? planPage(total, offset, limit, "desc");
+    const predicate = threadId !== undefined && runId !== undefined
+      ? (doc: TraceRecordRow) => doc.runId === runId
+      : undefined;
+    const step = await walk<TraceRecordRow & { _id: unknown }>(ctx.db, spec, walkState, { predicate });
+    return {
+      rows: step.rows.map(withoutSystemFields) as TraceRecordRow[],
+      next: step.next,
+      total,
+      reversed: walkState.reversed,
     };
   },
 });

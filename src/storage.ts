@@ -9,6 +9,28 @@ import { ConvexMemoryStorage } from "./domains/memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./domains/observability/observabilityStorage.ts";
 import { ConvexWorkflowsStorage } from "./domains/workflows/workflowsStorage.ts";
 import { ConvexScoresStorage } from "./domains/scores/scoresStorage.ts";
+import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
+import type { MemoryStorage, WorkflowRun, WorkflowsStorage } from "@mastra/core/storage";
+import { InvalidInputError, storageError } from "./errors.ts";
+import { type EvalPage, type EvalRecord, getEvals, saveEval } from "./records/evals.ts";
+import {
+  getMessageRecords,
+  getMessageRecordsPage,
+  type MessagePage,
+  type MessageRecord,
+  saveMessageRecord,
+  type StoredMessageRecord,
+} from "./records/messages.ts";
+import { saveThreadRecord, type ThreadRecord } from "./records/threads.ts";
+import { getTrace, getTraces, saveTrace, type TracePage, type TraceRecord } from "./records/traces.ts";
+import {
+  getWorkflowRunRecords,
+  saveWorkflowRunRecord,
+  type WorkflowRunPage,
+  type WorkflowRunRecord,
+} from "./records/workflowRuns.ts";
+import { createReactiveClient, type ReactiveClientLike, type Unsubscribe, type WatchOptions } from "./subscriptions.ts";
+import { type WatchContext, watchMessages, watchThread, watchThreads, watchWorkflowRun } from "./watches.ts";
 import {
   type ConvexApi,
   type ConvexClientLike,
@@ -47,6 +69,13 @@ export type ConvexStorageOptions = {
   retry?: RetryPolicy;
   /** Per-request timeout of the HTTP client in milliseconds (default 60,000). */
   timeoutMs?: number;
+  /**
+   * Reactive client for the `watch…` calls (anything with `onUpdate` like
+   * Convex's `ConvexClient`). Default: a `ConvexClient` (WebSocket) on
+   * `convexUrl` with the admin key, opened on the first watch; or `client`
+   * itself when it has `onUpdate`.
+   */
+  reactiveClient?: ReactiveClientLike;
   /** Clock in epoch milliseconds (default `Date.now`); injectable for tests. */
   now?: () => number;
 };
@@ -118,10 +147,16 @@ export class ConvexStorage extends MastraCompositeStore {
   readonly transport: ConvexTransport;
   readonly #ctx: DomainContext;
   #deploymentChecked: Promise<void> | undefined;
+  #reactive: ReactiveClientLike | undefined;
+  readonly #openReactive: (() => ReactiveClientLike) | undefined;
 
   constructor(options: ConvexStorageOptions = {}) {
     super({ id: options.id ?? "convex-storage", name: "ConvexStorage" });
     let client = options.client;
+    this.#reactive = options.reactiveClient ??
+      (typeof (client as Partial<ReactiveClientLike> | undefined)?.onUpdate === "function"
+        ? client as unknown as ReactiveClientLike
+        : undefined);
     if (!client) {
       const url = options.convexUrl ?? readEnv("CONVEX_URL");
       if (!url) {
@@ -139,6 +174,7 @@ export class ConvexStorage extends MastraCompositeStore {
         );
       }
       client = createHttpClient(url, adminKey, { timeoutMs: options.timeoutMs });
+      this.#openReactive = () => createReactiveClient(url, adminKey);
     }
     this.transport = new ConvexTransport(client, options.api, options.retry ?? DEFAULT_RETRY);
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
@@ -183,5 +219,160 @@ export class ConvexStorage extends MastraCompositeStore {
           `(major ${expectedMajor}). Deploy the convex/ modules of this package version with \`npx convex deploy\`.`,
       );
     }
+  }
+
+  // -------------------------------------------------------------------------
+  // The README's calls (mapped onto the domains: one source of truth)
+  // -------------------------------------------------------------------------
+
+  #memory(): MemoryStorage {
+    return this.stores!.memory!;
+  }
+
+  #workflows(): WorkflowsStorage {
+    return this.stores!.workflows!;
+  }
+
+  /** Saves a thread (README or Mastra shape; timestamps as `Date` or epoch ms); returns it as given. */
+  saveThread({ thread }: { thread: ThreadRecord }): Promise<ThreadRecord> {
+    return saveThreadRecord(this.#memory(), thread, this.#ctx.now());
+  }
+
+  /** Reads a thread, or `null`. */
+  getThreadById({ threadId }: { threadId: string }): Promise<StorageThreadType | null> {
+    return this.#memory().getThreadById({ threadId });
+  }
+
+  /** Saves one message (README shape `{ id, threadId, type, content, createdAt }` or Mastra's); returns it as given. */
+  saveMessage({ message }: { message: MessageRecord | MastraDBMessage }): Promise<MessageRecord | MastraDBMessage> {
+    return saveMessageRecord(this.#memory(), message, this.#ctx.now());
+  }
+
+  /** All messages of a thread, oldest first. */
+  getMessages({ threadId }: { threadId: string }): Promise<StoredMessageRecord[]> {
+    return getMessageRecords(this.#memory(), threadId);
+  }
+
+  /** One page of a thread's messages, oldest first; `page` counts from 0. */
+  getMessagesPaginated(args: { threadId: string; page?: number; perPage?: number }): Promise<MessagePage> {
+    return getMessageRecordsPage(this.#memory(), args);
+  }
+
+  /** Saves a trace record (README shape); returns it as given. */
+  saveTrace({ trace }: { trace: TraceRecord }): Promise<TraceRecord> {
+    return saveTrace(this.#ctx, { trace });
+  }
+
+  /** Reads one trace record, or `null`. */
+  getTrace({ traceId }: { traceId: string }): Promise<TraceRecord | null> {
+    return getTrace(this.#ctx, { traceId });
+  }
+
+  /** Lists trace records newest first, optionally of one thread and/or run; `page` counts from 0. */
+  getTraces(args: { threadId?: string; runId?: string; page?: number; perPage?: number } = {}): Promise<TracePage> {
+    return getTraces(this.#ctx, args);
+  }
+
+  /** Saves an eval record (README shape); returns it as given. */
+  saveEval({ evalData }: { evalData: EvalRecord }): Promise<EvalRecord> {
+    return saveEval(this.#ctx, { evalData });
+  }
+
+  /** Lists eval records newest first, optionally of one agent and/or type; `page` counts from 0. */
+  getEvals(
+    args: { agentName?: string; type?: "live" | "test"; page?: number; perPage?: number } = {},
+  ): Promise<EvalPage> {
+    return getEvals(this.#ctx, args);
+  }
+
+  /** Saves a workflow run (README shape); returns it as given. */
+  saveWorkflowRun({ workflowRun }: { workflowRun: WorkflowRunRecord }): Promise<WorkflowRunRecord> {
+    return saveWorkflowRunRecord(this.#workflows(), workflowRun, this.#ctx.now());
+  }
+
+  /** Lists workflow runs newest first with the README's filters; `page` counts from 0. */
+  getWorkflowRuns(
+    args: {
+      workflowName?: string;
+      resourceId?: string;
+      fromDate?: number | Date;
+      toDate?: number | Date;
+      page?: number;
+      perPage?: number;
+    } = {},
+  ): Promise<WorkflowRunPage> {
+    return getWorkflowRunRecords(this.#workflows(), args);
+  }
+
+  // -------------------------------------------------------------------------
+  // Real-time watches (specific to Convex)
+  // -------------------------------------------------------------------------
+
+  #watchContext(operation: string): WatchContext {
+    if (!this.#reactive) {
+      if (!this.#openReactive) {
+        throw new InvalidInputError(
+          `${operation} needs a reactive client: pass \`reactiveClient\` (or a \`client\` with \`onUpdate\`)`,
+        );
+      }
+      this.#reactive = this.#openReactive();
+    }
+    return { ...this.#ctx, reactive: this.#reactive, memory: this.#memory(), workflows: this.#workflows() };
+  }
+
+  #watch(operation: string, details: Record<string, string>, start: (ctx: WatchContext) => Unsubscribe): Unsubscribe {
+    try {
+      return start(this.#watchContext(operation));
+    } catch (error) {
+      throw storageError({ operation, details }, error);
+    }
+  }
+
+  /** Calls back with the thread now and after every change; returns an unsubscribe function. */
+  watchThread(
+    threadId: string,
+    onChange: (thread: StorageThreadType | null) => void,
+    options: WatchOptions = {},
+  ): Unsubscribe {
+    return this.#watch("watchThread", { threadId }, (ctx) => watchThread(ctx, threadId, onChange, options));
+  }
+
+  /** Calls back with a resource's newest threads now and after every change. */
+  watchThreads(
+    resourceId: string,
+    onChange: (threads: StorageThreadType[]) => void,
+    options: WatchOptions & { perPage?: number; orderBy?: "createdAt" | "updatedAt" } = {},
+  ): Unsubscribe {
+    return this.#watch("watchThreads", { resourceId }, (ctx) => watchThreads(ctx, resourceId, onChange, options));
+  }
+
+  /** Calls back with a thread's latest messages (or one page) now and after every change. */
+  watchMessages(
+    threadId: string,
+    onChange: (messages: MastraDBMessage[]) => void,
+    options: WatchOptions & { last?: number; page?: number; perPage?: number } = {},
+  ): Unsubscribe {
+    return this.#watch("watchMessages", { threadId }, (ctx) => watchMessages(ctx, threadId, onChange, options));
+  }
+
+  /** Calls back with a workflow run now and after every change (e.g. each step result). */
+  watchWorkflowRun(
+    args: { runId: string; workflowName?: string },
+    onChange: (run: WorkflowRun | null) => void,
+    options: WatchOptions = {},
+  ): Unsubscribe {
+    return this.#watch(
+      "watchWorkflowRun",
+      { runId: args.runId },
+      (ctx) => watchWorkflowRun(ctx, args, onChange, options),
+    );
+  }
+
+  /** Closes the reactive connection (if one was opened) and the domains. */
+  override async close(): Promise<void> {
+    const reactive = this.#reactive;
+    this.#reactive = undefined;
+    if (this.#openReactive && reactive?.close) await reactive.close();
+    await super.close();
   }
 }

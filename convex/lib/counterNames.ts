@@ -38,4 +38,7 @@ export const counterNames = {
   observabilitySeq: (): string => "observability:seq",
   /** Evals, optionally of one agent and/or one type ("live" | "test"). */
   evals: (agentName?: string, type?: string): string => `evals:${JSON.stringify([agentName ?? null, type ?? null])}`,
+  /** README trace records, optionally of one thread or one run. */
+  traceRecords: (threadId?: string, runId?: string): string =>
+    `traceRecords:${JSON.stringify([threadId ?? null, runId ?? null])}`,
 };

@@ -1,0 +1,82 @@
+/**
+ * A reactive in-process client for tests of subscriptions: runs calls on the
+ * in-process backend like `inProcessClient`, and re-runs every watched query
+ * after each mutation or action, calling back when its result changed (the
+ * way Convex's WebSocket client does after a commit).
+ */
+import { convexToJson } from "convex/values";
+import type { ConvexClientLike } from "../../src/transport.ts";
+import type { ReactiveClientLike } from "../../src/subscriptions.ts";
+import type { Backend } from "./backend.ts";
+
+type Watch = {
+  // deno-lint-ignore no-explicit-any
+  ref: any;
+  args: Record<string, unknown>;
+  callback: (value: unknown) => void;
+  onError?: (error: Error) => void;
+  last?: string;
+};
+
+/** The client, and a way to wait until watches have seen every committed write. */
+export type ReactiveTestClient = ConvexClientLike & ReactiveClientLike & {
+  /** Resolves once every watch has been re-run after the writes so far. */
+  settled(): Promise<void>;
+  /** Number of active watches. */
+  readonly watchCount: number;
+};
+
+/** A reactive client over `backend`. */
+export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
+  const watches = new Set<Watch>();
+  let pending: Promise<void> = Promise.resolve();
+
+  const run = async (watch: Watch) => {
+    if (!watches.has(watch)) return;
+    try {
+      const value = await backend.query(watch.ref, watch.args);
+      const key = JSON.stringify(convexToJson(value as never));
+      if (key === watch.last || !watches.has(watch)) return;
+      watch.last = key;
+      watch.callback(value);
+    } catch (error) {
+      watch.last = undefined;
+      if (watches.has(watch)) watch.onError?.(error as Error);
+    }
+  };
+  const rerunAll = () => {
+    pending = pending.then(async () => {
+      for (const watch of [...watches]) await run(watch);
+    });
+    return pending;
+  };
+
+  return {
+    // deno-lint-ignore no-explicit-any
+    query: (ref, args) => backend.query(ref as any, args),
+    mutation: async (ref, args) => {
+      // deno-lint-ignore no-explicit-any
+      const result = await backend.mutation(ref as any, args);
+      await rerunAll();
+      return result;
+    },
+    action: async (ref, args) => {
+      // deno-lint-ignore no-explicit-any
+      const result = await backend.action(ref as any, args);
+      await rerunAll();
+      return result;
+    },
+    onUpdate(ref, args, callback, onError) {
+      const watch: Watch = { ref, args, callback, onError };
+      watches.add(watch);
+      pending = pending.then(() => run(watch));
+      return () => {
+        watches.delete(watch);
+      };
+    },
+    settled: () => pending,
+    get watchCount() {
+      return watches.size;
+    },
+  };
+}
