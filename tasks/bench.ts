@@ -1,0 +1,67 @@
+/**
+ * `deno task bench`: documents read and written, round trips and wall time
+ * per call, for our store and the official `@mastra/convex` 1.5.2, on the
+ * in-process Convex backend, at growing data sizes. It prints tables; it
+ * does not pass or fail.
+ *
+ *   deno task bench                       # sizes 1,000, 10,000 and 100,000
+ *   deno task bench --sizes=1000,10000    # chosen sizes
+ *   deno task bench --quick               # 1,000 and 10,000, without the 10,000-message save
+ *   deno task bench --no-official         # ours only
+ *   deno task bench --all                 # also the calls capped by size (slow on convex-test, see workloads.ts)
+ */
+import { parseArgs } from "node:util";
+import { LEGEND, renderFlatness, renderMisses, renderTables } from "./bench/report.ts";
+import { runBench } from "./bench/run.ts";
+
+const DEFAULT_SIZES = [1_000, 10_000, 100_000];
+const QUICK_SIZES = [1_000, 10_000];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sizes: { type: "string" },
+    quick: { type: "boolean", default: false },
+    "no-official": { type: "boolean", default: false },
+    all: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help) {
+  console.log("usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all]");
+  Deno.exit(0);
+}
+
+const sizes = values.sizes
+  ? values.sizes.split(",").map((s) => Number(s.replaceAll("_", "").trim()))
+  : values.quick
+  ? QUICK_SIZES
+  : DEFAULT_SIZES;
+if (sizes.some((n) => !Number.isInteger(n) || n < 8)) {
+  console.error(`--sizes takes integers >= 8, got ${values.sizes}`);
+  Deno.exit(2);
+}
+const withOfficial = !values["no-official"];
+
+const started = performance.now();
+const rows = await runBench({ sizes, quick: values.quick, official: withOfficial, noCaps: values.all });
+const seconds = ((performance.now() - started) / 1000).toFixed(0);
+
+console.log(
+  `Benchmark of @mastra/convex (ours)${withOfficial ? " and the official @mastra/convex 1.5.2" : ""} on the ` +
+    `in-process Convex backend (convex-test, transaction limits on); Deno ${Deno.version.deno}, ` +
+    `${navigator.hardwareConcurrency} cores; ${new Date().toISOString().slice(0, 10)}; run took ${seconds} s.`,
+);
+console.log(
+  "Data at size N: one thread of N messages; N threads (N/2 of the listed resource); N workflow runs " +
+    "(N/4 per workflow+status); N scores (N/4 per scorer). The official store runs unchanged over HTTP to its own " +
+    "Convex function (mastra/storage:handle) hosted on the same kind of backend.",
+);
+console.log("");
+console.log(LEGEND);
+console.log("");
+console.log(renderTables(rows, withOfficial));
+console.log(renderMisses(rows));
+console.log("");
+console.log(renderFlatness(rows));
