@@ -6,11 +6,14 @@
  * or as blob references when large (see `lib/blobs.ts`).
  */
 import { v } from "convex/values";
-import { adoptBlobs, readField, releaseBlobs, writeField } from "./lib/blobs.ts";
+import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue } from "./lib/codec.ts";
 import { mutation, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { type ResourceRow, resourceValidator, withoutSystemFields } from "./lib/types.ts";
+
+/** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
+const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
 
 async function findResource(ctx: QueryCtx, id: string) {
   return await ctx.db.query("mastra_resources").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
@@ -50,18 +53,21 @@ export const update = mutation({
     metadata: v.optional(v.string()),
     now: v.number(),
   },
-  handler: async (ctx, { id, workingMemory, metadata, now }): Promise<{ resource: ResourceRow; released: boolean }> => {
+  handler: async (
+    ctx,
+    { id, workingMemory, metadata, now },
+  ): Promise<{ resource: ResourceRow; released: boolean; metadata?: string }> => {
     const existing = await findResource(ctx, id);
     const patch = metadata === undefined ? undefined : decodeValue(metadata) as Record<string, unknown>;
     const current = existing ? withoutSystemFields(existing) : undefined;
     const currentMetadata = current?.metadata === undefined ? undefined : await readField(ctx, current.metadata);
+    const merged = encodeValue({
+      ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined),
+      ...patch,
+    });
     const next: ResourceRow = {
       id,
-      metadata: await writeField(
-        ctx,
-        encodeValue({ ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined), ...patch }),
-        now,
-      ),
+      metadata: await writeField(ctx, merged, now),
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
@@ -71,6 +77,11 @@ export const update = mutation({
     await adoptBlobs(ctx, next, now);
     if (existing) await ctx.db.replace(existing._id, next);
     else await ctx.db.insert("mastra_resources", next);
-    return { resource: next, released: await releaseBlobs(ctx, existing, next, now) };
+    const released = await releaseBlobs(ctx, existing, next, now);
+    // The merged metadata itself, so the caller need not read back a large
+    // value that a concurrent update may already have replaced and swept.
+    return utf8Length(merged) <= RETURN_INLINE_BYTES
+      ? { resource: next, released, metadata: merged }
+      : { resource: next, released };
   },
 });

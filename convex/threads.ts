@@ -2,7 +2,7 @@
  * Threads of Mastra's memory domain. Internal functions only.
  */
 import { v } from "convex/values";
-import { adoptBlobs, readField, releaseBlobs, writeField } from "./lib/blobs.ts";
+import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
@@ -19,6 +19,9 @@ import {
   walkStateValidator,
 } from "./lib/pagination.ts";
 import { type ListResult, type ThreadRow, threadValidator, withoutSystemFields } from "./lib/types.ts";
+
+/** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
+const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
 
 /** Messages deleted per `remove` call at most; well inside one transaction's limits. */
 const DELETE_BATCH = 4000;
@@ -73,23 +76,31 @@ export const save = mutation({
  */
 export const update = mutation({
   args: { id: v.string(), title: v.optional(v.string()), metadata: v.optional(v.string()), now: v.number() },
-  handler: async (ctx, { id, title, metadata, now }): Promise<{ thread: ThreadRow; released: boolean }> => {
+  handler: async (
+    ctx,
+    { id, title, metadata, now },
+  ): Promise<{ thread: ThreadRow; released: boolean; metadata?: string }> => {
     const existing = await findThread(ctx, id);
     if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
     const current = existing.metadata === undefined ? undefined : await readField(ctx, existing.metadata);
-    const merged = {
+    const merged = encodeValue({
       ...(decodeOptional(current) as Record<string, unknown> | undefined),
       ...(metadata === undefined ? {} : decodeValue(metadata) as Record<string, unknown>),
-    };
+    });
     const next: ThreadRow = {
       ...withoutSystemFields(existing),
       ...(title !== undefined ? { title } : {}),
-      metadata: await writeField(ctx, encodeValue(merged), now),
+      metadata: await writeField(ctx, merged, now),
       updatedAt: now,
     };
     assertFitsDocument(`thread ${id}`, next);
     await ctx.db.replace(existing._id, next);
-    return { thread: next, released: await releaseBlobs(ctx, existing, next, now) };
+    const released = await releaseBlobs(ctx, existing, next, now);
+    // The merged metadata itself, so the caller need not read back a large
+    // value that a concurrent update may already have replaced and swept.
+    return utf8Length(merged) <= RETURN_INLINE_BYTES
+      ? { thread: next, released, metadata: merged }
+      : { thread: next, released };
   },
 });
 

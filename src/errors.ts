@@ -17,10 +17,20 @@ function screamingCase(operation: string): string {
   return operation.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
 }
 
+/** Longest detail value quoted whole in a message; longer ones (a 10 KB id) are cut. */
+const MAX_DETAIL_CHARS = 100;
+
+function describeDetail(value: string | number | boolean | null): string {
+  if (typeof value === "string" && value.length > MAX_DETAIL_CHARS) {
+    return `${JSON.stringify(value.slice(0, MAX_DETAIL_CHARS))}... (${value.length} characters)`;
+  }
+  return JSON.stringify(value);
+}
+
 function describe(details: ErrorDetails | undefined): string {
   const entries = Object.entries(details ?? {}).filter(([, value]) => value !== undefined);
   if (entries.length === 0) return "";
-  return ` (${entries.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(", ")})`;
+  return ` (${entries.map(([key, value]) => `${key}=${describeDetail(value)}`).join(", ")})`;
 }
 
 /** The storage error code a Convex function raised on purpose, if any. */
@@ -32,13 +42,25 @@ export function storageErrorCode(error: unknown): StorageErrorCode | undefined {
   return undefined;
 }
 
+/**
+ * Longest cause quoted whole in a message; a longer one (quoting a 1 MiB
+ * name, say) keeps its head and its tail, where the problem usually is.
+ */
+const MAX_CAUSE_CHARS = 1000;
+
+function clip(text: string): string {
+  if (text.length <= MAX_CAUSE_CHARS) return text;
+  const half = MAX_CAUSE_CHARS / 2;
+  return `${text.slice(0, half)} ...(${text.length - MAX_CAUSE_CHARS} characters cut)... ${text.slice(-half)}`;
+}
+
 function causeMessage(error: unknown): string {
   const data = (error as { data?: unknown })?.data;
   if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") {
-    return (data as { message: string }).message;
+    return clip((data as { message: string }).message);
   }
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof Error) return clip(error.message);
+  return clip(String(error));
 }
 
 /**

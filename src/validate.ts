@@ -4,10 +4,38 @@
  */
 import { InvalidInputError } from "./errors.ts";
 
-/** A non-empty string, or an {@link InvalidInputError}. */
+/**
+ * Longest id accepted, in UTF-8 bytes. Ids are index keys in Convex; a sane
+ * bound keeps every index entry small and turns a runaway id (a whole
+ * prompt pasted as an id) into a clear error instead of a server failure.
+ */
+export const MAX_ID_BYTES = 1024;
+
+/** UTF-8 length of a string. */
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** A non-empty string of at most {@link MAX_ID_BYTES} UTF-8 bytes, or an {@link InvalidInputError}. */
 export function requireId(value: unknown, name: string): string {
   if (typeof value !== "string" || value.length === 0) {
     throw new InvalidInputError(`${name} must be a non-empty string, got ${describeValue(value)}`);
+  }
+  return requireKeyLength(value, name);
+}
+
+/** A string used as an index key (may be empty) of at most {@link MAX_ID_BYTES} UTF-8 bytes. */
+export function requireKey(value: unknown, name: string): string {
+  return requireKeyLength(requireString(value, name), name);
+}
+
+function requireKeyLength(value: string, name: string): string {
+  // Cheap test first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
+  if (value.length * 3 > MAX_ID_BYTES) {
+    const bytes = utf8Bytes(value);
+    if (bytes > MAX_ID_BYTES) {
+      throw new InvalidInputError(`${name} is ${bytes} bytes long; ids may be at most ${MAX_ID_BYTES} bytes`);
+    }
   }
   return value;
 }

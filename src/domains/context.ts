@@ -3,6 +3,7 @@
  * clock (injectable, so tests can compare against core's in-memory store).
  */
 import type { ConvexTransport } from "../transport.ts";
+import { sweepBlobs } from "../largeValues.ts";
 
 /** Shared dependencies of the domain implementations. */
 export type DomainContext = {
@@ -12,16 +13,25 @@ export type DomainContext = {
   now: () => number;
 };
 
-/** Deletes every row of the given tables, one bounded batch per call. */
+/**
+ * Deletes every row of the given tables and the counters under the given
+ * prefixes, one bounded batch per call, then sweeps the large values
+ * (`convex/lib/blobs.ts`) those rows referred to.
+ */
 export async function clearTables(ctx: DomainContext, tables: string[], counterPrefixes: string[]): Promise<void> {
+  let released = false;
   for (const table of tables) {
     for (;;) {
-      const { done } = await ctx.transport.mutation<{ done: boolean }>("system:clearTable", { table }, {
+      const result = await ctx.transport.mutation<{ done: boolean; released?: boolean }>("system:clearTable", {
+        table,
+        now: ctx.now(),
+      }, {
         operation: "dangerouslyClearAll",
         details: { table },
         idempotent: true,
       });
-      if (done) break;
+      if (result.released) released = true;
+      if (result.done) break;
     }
   }
   for (const prefix of counterPrefixes) {
@@ -34,4 +44,5 @@ export async function clearTables(ctx: DomainContext, tables: string[], counterP
       if (done) break;
     }
   }
+  if (released) await sweepBlobs(ctx, "dangerouslyClearAll");
 }

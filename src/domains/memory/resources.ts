@@ -62,16 +62,21 @@ export function updateResource(
   return withErrorContext({ operation: "updateResource", details }, async () => {
     requireId(resourceId, "resourceId");
     const args: Record<string, unknown> = { id: resourceId, now: ctx.now() };
+    // Check and encode everything before uploading anything, so bad input writes nothing.
     const memory = optionalString(workingMemory, "workingMemory");
-    if (memory !== undefined) args.workingMemory = await storeLarge(ctx, encodeValue(memory), "updateResource");
     const checkedMetadata = optionalRecord(metadata, "metadata");
     if (checkedMetadata !== undefined) args.metadata = encodeValue(checkedMetadata);
-    const { resource, released } = await ctx.transport.mutation<{ resource: ResourceRow; released: boolean }>(
-      "resources:update",
-      args,
-      { operation: "updateResource", details, idempotent: true },
-    );
+    const encodedMemory = memory === undefined ? undefined : encodeValue(memory);
+    if (encodedMemory !== undefined) args.workingMemory = await storeLarge(ctx, encodedMemory, "updateResource");
+    const { resource, released, metadata: merged } = await ctx.transport.mutation<
+      { resource: ResourceRow; released: boolean; metadata?: string }
+    >("resources:update", args, { operation: "updateResource", details, idempotent: true });
     if (released) await sweepBlobs(ctx, "updateResource");
-    return rowToResource(await resolveFields(ctx, resource, ["workingMemory", "metadata"], "updateResource"));
+    // Answer with the values this call wrote rather than reading back large
+    // values that a concurrent update may already have replaced and swept.
+    const row: ResourceRow = { ...resource };
+    if (merged !== undefined) row.metadata = merged;
+    if (encodedMemory !== undefined) row.workingMemory = encodedMemory;
+    return rowToResource(await resolveFields(ctx, row, ["workingMemory", "metadata"], "updateResource"));
   });
 }

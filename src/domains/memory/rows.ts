@@ -6,14 +6,14 @@ import type { StorageThreadType } from "@mastra/core/memory";
 import type { StorageResourceType } from "@mastra/core/storage";
 import type { ResourceRow, ThreadRow } from "../../../convex/lib/types.ts";
 import { decodeOptional, decodeValue, encodeOptional, encodeValue, toDate, toMillis } from "../../codec.ts";
-import { optionalRecord, optionalString, requireId, requireRecord, requireString } from "../../validate.ts";
+import { optionalRecord, optionalString, requireId, requireKey, requireRecord } from "../../validate.ts";
 
 /** Checks a thread and converts it to its stored row. */
 export function threadToRow(input: unknown, now: number = Date.now()): ThreadRow {
   const thread = requireRecord(input, "thread");
   const row: ThreadRow = {
     id: requireId(thread.id, "thread.id"),
-    resourceId: requireString(thread.resourceId, "thread.resourceId"),
+    resourceId: requireKey(thread.resourceId, "thread.resourceId"),
     createdAt: thread.createdAt === undefined ? now : toMillis(thread.createdAt, "thread.createdAt"),
     updatedAt: thread.updatedAt === undefined ? now : toMillis(thread.updatedAt, "thread.updatedAt"),
   };

@@ -61,13 +61,14 @@ export function updateThread(
     if (checkedTitle !== undefined) args.title = checkedTitle;
     const checkedMetadata = optionalRecord(metadata, "metadata");
     if (checkedMetadata !== undefined) args.metadata = encodeValue(checkedMetadata);
-    const { thread, released } = await ctx.transport.mutation<{ thread: ThreadRow; released: boolean }>(
-      "threads:update",
-      args,
-      { operation: "updateThread", details, idempotent: true },
-    );
+    const { thread, released, metadata: merged } = await ctx.transport.mutation<
+      { thread: ThreadRow; released: boolean; metadata?: string }
+    >("threads:update", args, { operation: "updateThread", details, idempotent: true });
     if (released) await sweepBlobs(ctx, "updateThread");
-    return rowToThread(await resolveFields(ctx, thread, ["metadata"], "updateThread"));
+    // Prefer the merged metadata the mutation returned: a large value it
+    // refers to may be replaced and swept by a concurrent update by now.
+    const row = merged === undefined ? thread : { ...thread, metadata: merged };
+    return rowToThread(await resolveFields(ctx, row, ["metadata"], "updateThread"));
   });
 }
 

@@ -14,7 +14,7 @@ import type { WalkState } from "../../../convex/lib/pagination.ts";
 import type { ListResult } from "../../../convex/lib/types.ts";
 import { encodeValue, toMillis } from "../../codec.ts";
 import { InvalidInputError, withErrorContext } from "../../errors.ts";
-import { requireRecord, requireString } from "../../validate.ts";
+import { requireKey, requireRecord, requireString } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { runWalk } from "../walk.ts";
 import { chunkBySize, decodeSpan } from "./rows.ts";
@@ -30,8 +30,8 @@ function checkSpan(input: unknown, name: string): Record<string, unknown> {
   const span = requireRecord(input, name);
   if (!span.spanId) throw new InvalidInputError(`${name}: Span ID is required for creating a span`);
   if (!span.traceId) throw new InvalidInputError(`${name}: Trace ID is required for creating a span`);
-  requireString(span.spanId, `${name}.spanId`);
-  requireString(span.traceId, `${name}.traceId`);
+  requireKey(span.spanId, `${name}.spanId`);
+  requireKey(span.traceId, `${name}.traceId`);
   toMillis(span.startedAt, `${name}.startedAt`);
   return span;
 }
@@ -41,8 +41,12 @@ function checkSpan(input: unknown, name: string): Record<string, unknown> {
  * the current time, in calls bounded by count and size.
  */
 export function createSpans(ctx: DomainContext, operation: string, spans: unknown[]): Promise<void> {
-  const first = spans[0] as { traceId?: unknown } | undefined;
-  const details = { count: spans.length, traceId: typeof first?.traceId === "string" ? first.traceId : null };
+  // Details are computed defensively: a non-array argument must still end in a MastraError.
+  const first = (Array.isArray(spans) ? spans[0] : undefined) as { traceId?: unknown } | undefined;
+  const details = {
+    count: Array.isArray(spans) ? spans.length : null,
+    traceId: typeof first?.traceId === "string" ? first.traceId : null,
+  };
   return withErrorContext({ operation, details }, async () => {
     if (!Array.isArray(spans)) throw new InvalidInputError("records must be an array");
     const now = new Date(ctx.now());
@@ -64,11 +68,12 @@ export type SpanUpdate = { traceId: string; spanId: string; updates: Record<stri
  * is all-or-nothing.
  */
 export function updateSpans(ctx: DomainContext, operation: string, records: SpanUpdate[]): Promise<void> {
-  const first = records[0];
+  const list = Array.isArray(records) ? records : undefined;
+  const first = list?.[0] as Partial<SpanUpdate> | undefined;
   const details = {
-    count: records.length,
+    count: list ? list.length : null,
     traceId: typeof first?.traceId === "string" ? first.traceId : null,
-    spanId: records.length === 1 && typeof first?.spanId === "string" ? first.spanId : null,
+    spanId: list?.length === 1 && typeof first?.spanId === "string" ? first.spanId : null,
   };
   return withErrorContext({ operation, details }, async () => {
     if (!Array.isArray(records)) throw new InvalidInputError("records must be an array");
