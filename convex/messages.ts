@@ -3,22 +3,40 @@
  *
  * Rows are stored by `lib/messageStore.ts`, which keeps the message counters
  * (per thread, per resource, per thread and resource) in the same mutation
- * as the rows, so `total` never needs a scan. Lists are bounded walks
+ * as the rows, so `total` never needs a scan.
+ *
+ * Content too large for a row is stored as a blob (`lib/blobs.ts`): the
+ * row's `content` holds a `~blob:` reference, uploaded by the client before
+ * the write, adopted by the mutation that writes the row and released by
+ * the one that replaces or deletes it (`released: true` asks the client to
+ * sweep). Reads return references; the client resolves those of the rows
+ * it returns, so rows a list skips never cost their chunks. Lists are bounded walks
  * (`lib/messageWalk.ts`) that the client resumes until done, so any page
  * depth and `perPage: false` work whatever the thread size.
  */
 import { v } from "convex/values";
-import { writeField } from "./lib/blobs.ts";
+import {
+  adoptBlobs,
+  copyBlobChunks,
+  IN_TRANSACTION_LIMIT,
+  isBlobRef,
+  readField,
+  releaseBlobs,
+  storedLength,
+  writeField,
+} from "./lib/blobs.ts";
 import { decodeValue, encodeValue } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, type MutationCtx, query } from "./lib/functions.ts";
+import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import {
+  contentField,
   CounterBatch,
   findMessage,
   findThreadDoc,
+  mergeContent,
   MESSAGE_BATCH_BYTES,
   messagesOfThreadResource,
   putMessage,
@@ -63,7 +81,7 @@ function toRow(doc: MessageDoc): MessageRow {
  */
 export const save = mutation({
   args: { messages: v.array(messageValidator), now: v.number() },
-  handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][] }> => {
+  handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][]; released: boolean }> => {
     const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
     for (const threadId of threadIds) {
       const thread = await findThreadDoc(ctx, threadId);
@@ -71,14 +89,17 @@ export const save = mutation({
     }
     const counters = new CounterBatch();
     const kept: [string, number][] = [];
+    let released = false;
     for (const message of messages) {
       const existing = await findMessage(ctx, message.id);
       const row: MessageRow = existing ? { ...message, createdAt: existing.createdAt } : message;
       if (existing && existing.createdAt !== message.createdAt) kept.push([message.id, existing.createdAt]);
+      await adoptBlobs(ctx, contentField(row), now);
       await putMessage(ctx, row, existing, counters);
+      if (await releaseBlobs(ctx, contentField(existing), contentField(row), now)) released = true;
     }
     await counters.apply(ctx);
-    return { kept };
+    return { kept, released };
   },
 });
 
@@ -90,7 +111,15 @@ const messageUpdateValidator = v.object({
   type: v.optional(v.string()),
   createdAt: v.optional(v.number()),
   resourceId: v.optional(v.union(v.string(), v.null())),
+  /** Encoded content patch (or a reference to an uploaded one), merged into the stored content here. */
   content: v.optional(v.string()),
+  /**
+   * Content already merged by the client, in stored form: written only if
+   * the stored content is still `expectedContent` (compare-and-set, for
+   * content too large to merge inside one transaction).
+   */
+  setContent: v.optional(v.string()),
+  expectedContent: v.optional(v.string()),
 });
 
 async function touchThread(
@@ -105,15 +134,22 @@ async function touchThread(
   return updatedAt;
 }
 
-/** `{ ...old, ...patch }` with a shallow merge of `metadata`, as core's in-memory store does. */
-function mergeContent(oldContent: unknown, newContent: unknown): unknown {
-  if (typeof newContent !== "object" || typeof oldContent !== "object") return newContent;
-  const merged = { ...(oldContent as object), ...(newContent as object) } as Record<string, unknown>;
-  const oldMetadata = (oldContent as Record<string, unknown> | null)?.metadata;
-  const newMetadata = (newContent as Record<string, unknown> | null)?.metadata;
-  if (oldMetadata && newMetadata) merged.metadata = { ...(oldMetadata as object), ...(newMetadata as object) };
-  return merged;
-}
+/** What one `update` call did. */
+export type UpdateOutcome = {
+  /** The updated rows (content in stored form: possibly a blob reference). */
+  rows: MessageRow[];
+  /** How many updates were handled (applied, or skipped as unknown); the client sends the rest again. */
+  consumed: number;
+  /**
+   * Why the call stopped before the end: `tooLarge` (the next update's
+   * content merge does not fit one transaction: the client merges it and
+   * sends `setContent`) or `conflict` (its `expectedContent` no longer
+   * matches: the client merges again).
+   */
+  stopped?: "tooLarge" | "conflict";
+  /** A large value became garbage: the client should sweep. */
+  released: boolean;
+};
 
 /**
  * Applies partial updates in order, each one atomically with its
@@ -122,18 +158,54 @@ function mergeContent(oldContent: unknown, newContent: unknown): unknown {
  * `content` is merged into the stored content (metadata merged shallowly).
  * Thread `updatedAt` values follow core's in-memory store: `now`, and
  * strictly increasing when a thread is touched again. Unknown ids are
- * skipped. Returns the updated rows.
+ * skipped. Large content is read and written as blobs while the values
+ * involved fit one transaction; past that the call stops (see
+ * {@link UpdateOutcome}) and the client takes over the merge.
  */
 export const update = mutation({
   args: { updates: v.array(messageUpdateValidator), now: v.number() },
-  handler: async (ctx, { updates, now }): Promise<MessageRow[]> => {
+  handler: async (ctx, { updates, now }): Promise<UpdateOutcome> => {
     const counters = new CounterBatch();
-    const result: MessageRow[] = [];
-    for (const patch of updates) {
+    const rows: MessageRow[] = [];
+    let released = false;
+    let used = 0;
+    const stop = async (consumed: number, stopped: UpdateOutcome["stopped"]): Promise<UpdateOutcome> => {
+      await counters.apply(ctx);
+      return { rows, consumed, ...(stopped ? { stopped } : {}), released };
+    };
+    for (const [index, patch] of updates.entries()) {
       const existing = await findMessage(ctx, patch.id);
-      if (!existing) continue;
+      if (!existing) {
+        // Merged content for an unknown message is never adopted.
+        if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+        continue;
+      }
       const before = toRow(existing);
       const row: MessageRow = { ...before };
+      if (patch.setContent !== undefined && before.content === patch.setContent) {
+        // A repeated call whose compare-and-set already succeeded: nothing more to do.
+      } else if (patch.setContent !== undefined) {
+        if (before.content !== patch.expectedContent) {
+          if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+          return await stop(index, "conflict");
+        }
+        await adoptBlobs(ctx, { content: patch.setContent }, now);
+        row.content = patch.setContent;
+      } else if (patch.content !== undefined) {
+        // An uploaded patch is only read (never adopted): it stays pending and `blobs:sweep` removes it
+        // later, so a repeated call can still read it.
+        const oldLength = await storedLength(ctx, before.content) ?? 0;
+        const patchLength = await storedLength(ctx, patch.content) ?? 0;
+        if (used + oldLength + patchLength > IN_TRANSACTION_LIMIT) {
+          return await stop(index, used > 0 ? undefined : "tooLarge");
+        }
+        used += oldLength + patchLength;
+        const merged = mergeContent(
+          decodeValue(await readField(ctx, before.content)),
+          decodeValue(await readField(ctx, patch.content)),
+        );
+        row.content = await writeField(ctx, encodeValue(merged), now);
+      }
       const oldThreadId = before.threadId;
       const moved = patch.threadId !== undefined && patch.threadId !== "" && patch.threadId !== oldThreadId;
       if (patch.role !== undefined) row.role = patch.role;
@@ -142,9 +214,6 @@ export const update = mutation({
       if (patch.resourceId !== undefined) {
         if (patch.resourceId === null) delete row.resourceId;
         else row.resourceId = patch.resourceId;
-      }
-      if (patch.content !== undefined) {
-        row.content = encodeValue(mergeContent(decodeValue(before.content), decodeValue(patch.content)));
       }
       if (moved) {
         row.threadId = patch.threadId!;
@@ -158,33 +227,36 @@ export const update = mutation({
       }
       assertFitsDocument(`message ${row.id}`, row);
       await ctx.db.replace(existing._id, row);
+      if (await releaseBlobs(ctx, contentField(before), contentField(row), now)) released = true;
       counters.change(before, row);
-      result.push(row);
+      rows.push(row);
     }
-    await counters.apply(ctx);
-    return result;
+    return await stop(updates.length, undefined);
   },
 });
 
 /**
  * Deletes messages by id (unknown ids are ignored) and sets `updatedAt =
- * now` on the threads they belonged to. Safe to repeat.
+ * now` on the threads they belonged to; their large contents are released
+ * (`released: true`: the client sweeps). Safe to repeat.
  */
 export const remove = mutation({
   args: { ids: v.array(v.string()), now: v.number() },
-  handler: async (ctx, { ids, now }): Promise<null> => {
+  handler: async (ctx, { ids, now }): Promise<{ released: boolean }> => {
     const counters = new CounterBatch();
     const threadIds = new Set<string>();
+    let released = false;
     for (const id of ids) {
       const existing = await findMessage(ctx, id);
       if (!existing) continue;
       if (existing.threadId) threadIds.add(existing.threadId);
       await ctx.db.delete(existing._id);
+      if (await releaseBlobs(ctx, contentField(existing), null, now)) released = true;
       counters.change(existing, null);
     }
     for (const threadId of threadIds) await touchThread(ctx, threadId, () => now);
     await counters.apply(ctx);
-    return null;
+    return { released };
   },
 });
 
@@ -260,7 +332,13 @@ export const list = query({
       throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
     }
     const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
-    const predicate = filter === undefined ? undefined : (doc: MessageDoc) => contentMetadataMatches(doc, filter);
+    const predicate = filter === undefined
+      ? undefined
+      : async (doc: MessageDoc) => contentMetadataMatches(await readContent(ctx, doc), filter);
+    // Large content is read only for the metadata filter, and counts against the walk's byte budget.
+    const cost = filter === undefined
+      ? undefined
+      : async (doc: MessageDoc) => isBlobRef(doc.content) ? await storedLength(ctx, doc.content) ?? 0 : 0;
     let total: number | null = null;
     let state: WalkState | undefined = args.state;
     if (predicate === undefined && args.range === undefined) {
@@ -273,17 +351,24 @@ export const list = query({
     } else {
       state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
     }
-    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate });
+    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate, cost });
     if (state.countAll && step.next === null) total = step.matched;
     return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
   },
 });
 
+/** The encoded content of a message, assembled when it is a blob (`null` when unreadable). */
+async function readContent(ctx: QueryCtx, doc: MessageDoc): Promise<string | null> {
+  if (!isBlobRef(doc.content)) return doc.content;
+  return await readField(ctx, doc.content);
+}
+
 /** True when the message content's `metadata` holds every filter value (strict equality). */
-function contentMetadataMatches(doc: MessageDoc, filter: Record<string, unknown>): boolean {
+function contentMetadataMatches(encoded: string | null, filter: Record<string, unknown>): boolean {
+  if (encoded === null) return false;
   let content: unknown;
   try {
-    content = decodeValue(doc.content);
+    content = decodeValue(encoded);
   } catch {
     return false;
   }
@@ -383,21 +468,37 @@ async function copyOne(
   doc: MessageDoc,
   target: { threadId: string; resourceId?: string },
   counters: CounterBatch,
-): Promise<[string, string]> {
+  content: string = doc.content,
+  now: number = Date.now(),
+): Promise<{ pair: [string, string]; released: boolean }> {
   const id = await copyId(target.threadId, doc.id);
-  const row: MessageRow = { ...toRow(doc), id, threadId: target.threadId };
+  const row: MessageRow = { ...toRow(doc), id, threadId: target.threadId, content };
   const resourceId = target.resourceId || doc.resourceId;
   if (resourceId === undefined) delete row.resourceId;
   else row.resourceId = resourceId;
-  await putMessage(ctx, row, await findMessage(ctx, id), counters);
-  return [doc.id, id];
+  const existing = await findMessage(ctx, id);
+  await adoptBlobs(ctx, contentField(row), now);
+  await putMessage(ctx, row, existing, counters);
+  // A repeated copy replaces an earlier one, whose own large content is then garbage.
+  const released = await releaseBlobs(ctx, contentField(existing), contentField(row), now);
+  return { pair: [doc.id, id], released };
 }
+
+/**
+ * A source message whose content is a blob: a copy needs its own blob
+ * (rows never share one), which the client makes with `copyContentChunks`
+ * before calling `copyLarge`.
+ */
+export type LargeToCopy = { sourceId: string; ref: string; key: SortKey };
 
 /**
  * Copies one bounded batch of the source thread's messages (newest first,
  * within the range) into the target thread, until `remaining` messages are
  * copied or the range is exhausted. Returns the source->copy id pairs and
- * where to resume. Safe to repeat (copies have deterministic ids).
+ * where to resume. Stops at a message with large content: when it is the
+ * first of the batch it is returned as `large` for the client to copy
+ * (`next` then points just before it). Safe to repeat (copies have
+ * deterministic ids).
  */
 export const copyBatch = mutation({
   args: {
@@ -408,7 +509,12 @@ export const copyBatch = mutation({
     after: v.optional(sortKeyValidator),
     remaining: v.number(),
   },
-  handler: async (ctx, args): Promise<{ pairs: [string, string][]; next: SortKey | null; remaining: number }> => {
+  handler: async (
+    ctx,
+    args,
+  ): Promise<
+    { pairs: [string, string][]; next: SortKey | null; remaining: number; large?: LargeToCopy; released: boolean }
+  > => {
     const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", args.sourceThreadId]] };
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
@@ -416,21 +522,32 @@ export const copyBatch = mutation({
     let bytes = 0;
     let last: SortKey | undefined = args.after;
     let exhausted = true;
+    let released = false;
+    let large: LargeToCopy | undefined;
     const stream = remaining > 0 ? streamMessages(ctx.db, source, args.range, args.after, "desc") : [];
     for await (const doc of stream) {
       if (bytes >= MESSAGE_BATCH_BYTES || pairs.length >= COPY_BATCH) {
         exhausted = false;
         break;
       }
+      if (isBlobRef(doc.content)) {
+        if (pairs.length === 0) {
+          large = { sourceId: doc.id, ref: doc.content, key: { value: doc.createdAt, id: doc.id } };
+        }
+        exhausted = false;
+        break;
+      }
       bytes += approximateSize(doc);
-      pairs.push(await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters));
+      const copied = await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters);
+      pairs.push(copied.pair);
+      if (copied.released) released = true;
       remaining--;
       last = { value: doc.createdAt, id: doc.id };
       if (remaining <= 0) break;
     }
     await counters.apply(ctx);
     const done = exhausted || remaining <= 0;
-    return { pairs, next: done ? null : last ?? null, remaining };
+    return { pairs, next: done ? null : last ?? null, remaining, ...(large ? { large } : {}), released };
   },
 });
 
@@ -440,7 +557,8 @@ const COPY_BATCH = 1000;
 /**
  * Copies the given messages (already selected by the client) into the
  * target thread. Ids that no longer exist or left the source thread are
- * skipped. Safe to repeat.
+ * skipped. Stops at a message with large content (see `copyBatch`):
+ * `consumed` says how many ids were handled. Safe to repeat.
  */
 export const copyIds = mutation({
   args: {
@@ -449,15 +567,98 @@ export const copyIds = mutation({
     resourceId: v.optional(v.string()),
     ids: v.array(v.string()),
   },
-  handler: async (ctx, args): Promise<[string, string][]> => {
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ pairs: [string, string][]; consumed: number; large?: LargeToCopy; released: boolean }> => {
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
+    let released = false;
+    let consumed = 0;
+    let large: LargeToCopy | undefined;
     for (const id of args.ids) {
       const doc = await findMessage(ctx, id);
-      if (!doc || doc.threadId !== args.sourceThreadId) continue;
-      pairs.push(await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters));
+      if (doc && doc.threadId === args.sourceThreadId) {
+        if (isBlobRef(doc.content)) {
+          if (consumed === 0) large = { sourceId: doc.id, ref: doc.content, key: { value: doc.createdAt, id: doc.id } };
+          break;
+        }
+        const copied = await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters);
+        pairs.push(copied.pair);
+        if (copied.released) released = true;
+      }
+      consumed++;
     }
     await counters.apply(ctx);
-    return pairs;
+    return { pairs, consumed, ...(large ? { large } : {}), released };
+  },
+});
+
+/** Bytes of chunks copied per `copyContentChunks` call (read once and written once). */
+const COPY_CHUNK_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Copies one bounded batch of the chunks of a message's large content into
+ * a new pending blob (see `copyBlobChunks`); call until `next` is null.
+ */
+export const copyContentChunks = mutation({
+  args: { fromRef: v.string(), toBlobId: v.string(), from: v.number(), now: v.number() },
+  handler: async (ctx, args): Promise<{ next: number | null; gone: boolean }> => {
+    if (!isBlobRef(args.fromRef)) throw storageError("INVALID", "fromRef must be a large value reference");
+    return await copyBlobChunks(ctx, { ...args, maxBytes: COPY_CHUNK_BYTES });
+  },
+});
+
+/**
+ * Writes the copy of one message with large content, whose blob the client
+ * copied to `copyRef`. If the source changed meanwhile (its content is no
+ * longer `sourceRef`) nothing is written and `retry` carries the current
+ * reference; if it is gone or left the thread, it is skipped. The unused
+ * copy is released in both cases. Safe to repeat.
+ */
+export const copyLarge = mutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    sourceId: v.string(),
+    sourceRef: v.string(),
+    copyRef: v.string(),
+    now: v.number(),
+  },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ pair: [string, string] | null; retry?: string; released: boolean }> => {
+    const doc = await findMessage(ctx, args.sourceId);
+    if (!doc || doc.threadId !== args.sourceThreadId || doc.content !== args.sourceRef) {
+      const released = await releaseBlobs(ctx, { content: args.copyRef }, null, args.now);
+      const retry = doc && doc.threadId === args.sourceThreadId ? doc.content : undefined;
+      return { pair: null, ...(retry !== undefined ? { retry } : {}), released };
+    }
+    const counters = new CounterBatch();
+    const copied = await copyOne(
+      ctx,
+      doc,
+      { threadId: args.threadId, resourceId: args.resourceId },
+      counters,
+      args.copyRef,
+      args.now,
+    );
+    await counters.apply(ctx);
+    return { pair: copied.pair, released: copied.released };
+  },
+});
+
+/**
+ * Releases uploads the client made for content patches once `update` has
+ * read them (they are never adopted by a row), so the next sweep removes
+ * them. Safe to repeat; an upload left behind is swept as abandoned later.
+ */
+export const releaseUploads = mutation({
+  args: { refs: v.array(v.string()), now: v.number() },
+  handler: async (ctx, { refs, now }): Promise<{ released: boolean }> => {
+    const fields = Object.fromEntries(refs.filter(isBlobRef).map((ref, index) => [String(index), ref]));
+    return { released: await releaseBlobs(ctx, fields, null, now) };
   },
 });

@@ -5,8 +5,15 @@
  * so a page costs about one page of reads. Optional filters that no index
  * covers (entity type, source, tenancy) are applied while walking the
  * narrowest index, and the total is then counted by the walk.
+ *
+ * A score's `data` too large for its row is stored as a blob
+ * (`lib/blobs.ts`): the client uploads it first, `save` adopts it (and
+ * releases the one it replaces), and reads return the reference for the
+ * client to resolve. Lists never read `data`, so skipped rows cost no
+ * chunks.
  */
 import { v } from "convex/values";
+import { adoptBlobs, releaseBlobs } from "./lib/blobs.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
@@ -52,8 +59,9 @@ export const get = query({
 
 /**
  * Inserts or replaces a score. A replaced score keeps its `createdAt` and
- * its place in insertion order; `updatedAt` becomes `now`. Returns the
- * stored score.
+ * its place in insertion order; `updatedAt` becomes `now`. `data` may be a
+ * reference to an uploaded blob. Returns the stored score, and `released`
+ * when a replaced blob became garbage (the client sweeps).
  */
 export const save = mutation({
   args: {
@@ -71,7 +79,7 @@ export const save = mutation({
     data: v.string(),
     now: v.number(),
   },
-  handler: async (ctx, { createdAt, now, ...fields }): Promise<ScoreRow> => {
+  handler: async (ctx, { createdAt, now, ...fields }): Promise<{ row: ScoreRow; released: boolean }> => {
     const existing = await findScore(ctx, fields.id);
     const row: ScoreRow = {
       ...fields,
@@ -80,6 +88,7 @@ export const save = mutation({
       insertedAt: existing?.insertedAt ?? now,
     };
     assertFitsDocument(`score ${fields.id}`, row);
+    await adoptBlobs(ctx, { data: row.data }, now);
     if (existing) {
       await ctx.db.replace(existing._id, row);
       await recount(ctx, withoutSystemFields(existing), row);
@@ -87,7 +96,8 @@ export const save = mutation({
       await ctx.db.insert("mastra_scores", row);
       await recount(ctx, null, row);
     }
-    return row;
+    const released = await releaseBlobs(ctx, existing ? { data: existing.data } : null, { data: row.data }, now);
+    return { row, released };
   },
 });
 

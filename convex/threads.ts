@@ -2,14 +2,14 @@
  * Threads of Mastra's memory domain. Internal functions only.
  */
 import { v } from "convex/values";
-import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "./lib/blobs.ts";
+import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
 import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
-import { CounterBatch, MESSAGE_BATCH_BYTES } from "./lib/messageStore.ts";
+import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./lib/messageStore.ts";
 import {
   approximateSize,
   type IndexSpec,
@@ -25,6 +25,8 @@ const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
 
 /** Messages deleted per `remove` call at most; well inside one transaction's limits. */
 const DELETE_BATCH = 4000;
+/** Large message contents released per `remove` call (one lookup each). */
+const LARGE_VALUES_PER_BATCH = 1000;
 
 async function findThread(ctx: QueryCtx, id: string) {
   return await ctx.db.query("mastra_threads").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
@@ -171,37 +173,43 @@ export const list = query({
  */
 export const remove = mutation({
   args: { id: v.string() },
-  handler: async (ctx, { id }): Promise<{ done: boolean }> => {
-    // Read a batch bounded by count and bytes first, then delete it.
+  handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
+    // Read a batch bounded by count, bytes and large values first, then delete it.
     const batch = [];
     let bytes = 0;
+    let large = 0;
     let more = false;
     for await (
       const message of ctx.db.query("mastra_messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
     ) {
-      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES) {
+      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES || large >= LARGE_VALUES_PER_BATCH) {
         more = true;
         break;
       }
       bytes += approximateSize(message);
+      if (isBlobRef(message.content)) large++;
       batch.push(message);
     }
     const counters = new CounterBatch();
+    let released = false;
     for (const message of batch) {
       await ctx.db.delete(message._id);
       counters.change(message, null);
+      if (isBlobRef(message.content)) {
+        released = (await releaseBlobs(ctx, contentField(message), null, message.createdAt)) || released;
+      }
     }
     await counters.apply(ctx);
-    if (more) return { done: false };
+    if (more) return { done: false, released };
     const thread = await findThread(ctx, id);
     if (thread) {
-      await releaseBlobs(ctx, thread, null, thread.updatedAt);
+      released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;
       await ctx.db.delete(thread._id);
       await adjustCounters(ctx, [[counterNames.threads(), -1], [
         counterNames.threadsOfResource(thread.resourceId),
         -1,
       ]]);
     }
-    return { done: true };
+    return { done: true, released };
   },
 });

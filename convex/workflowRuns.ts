@@ -6,8 +6,27 @@
  * Step results and state updates read, change and write the snapshot inside
  * one mutation; Convex runs mutations as serializable transactions, so
  * concurrent step results are retried, never lost.
+ *
+ * Snapshots of any size: one over `INLINE_LIMIT` is stored as a blob
+ * (`lib/blobs.ts`) that the client uploads first; the snapshot row holds
+ * its `~blob:` reference. Updates of a snapshot up to
+ * `IN_TRANSACTION_LIMIT` still run in one mutation (`readField` /
+ * `writeField`). A larger one cannot be read by a transaction: the update
+ * mutations then answer `tooLarge` and the client merges it itself and
+ * commits with {@link commitSnapshot}, a compare-and-set on the stored
+ * value. Every write of a large snapshot makes a new blob, so its reference
+ * is a version that changes whenever the snapshot does.
  */
 import { type GenericId, v } from "convex/values";
+import {
+  adoptBlobs,
+  IN_TRANSACTION_LIMIT,
+  isBlobRef,
+  readField,
+  releaseBlobs,
+  storedLength,
+  writeField,
+} from "./lib/blobs.ts";
 import { decodeValue, encodeValue } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
@@ -17,7 +36,7 @@ import { assertFitsDocument } from "./lib/limits.ts";
 import { type IndexSpec, walkStateValidator } from "./lib/pagination.ts";
 import { firstState, type SortRange, walkRange } from "./lib/rangeWalk.ts";
 import type { ListResult } from "./lib/types.ts";
-import { expectedStatusValidator, runKey, type WorkflowRunRow } from "./lib/workflowTypes.ts";
+import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./lib/workflowTypes.ts";
 import {
   createEmptyWorkflowSnapshot,
   deriveRunFields,
@@ -93,22 +112,35 @@ function describeRun(workflowName: string, runId: string): string {
   return `snapshot of workflow ${JSON.stringify(workflowName)} run ${JSON.stringify(runId)}`;
 }
 
-/** Writes (or removes, when `encoded` is undefined) the snapshot of run `key`. */
+/**
+ * Writes (or removes, when `stored` is undefined) the snapshot of run `key`:
+ * `stored` is the encoded snapshot or a reference to its uploaded blob,
+ * which is adopted; a replaced blob is released. Returns true when
+ * something was released.
+ */
 async function writeSnapshot(
   ctx: MutationCtx,
   key: string,
-  encoded: string | undefined,
+  stored: string | undefined,
   what: string,
-): Promise<void> {
+  now: number,
+): Promise<boolean> {
   const existing = await findSnapshot(ctx, key);
-  if (encoded === undefined) {
+  if (stored === undefined) {
     if (existing) await ctx.db.delete(existing._id);
-    return;
+    return await releaseBlobs(ctx, snapshotField(existing), null, now);
   }
-  const doc = { runKey: key, snapshot: encoded };
+  const doc = { runKey: key, snapshot: stored };
   assertFitsDocument(what, doc);
+  await adoptBlobs(ctx, snapshotField(doc), now);
   if (existing) await ctx.db.replace(existing._id, doc);
   else await ctx.db.insert("mastra_workflow_snapshots", doc);
+  return await releaseBlobs(ctx, snapshotField(existing), snapshotField(doc), now);
+}
+
+/** The blob-holding field of a snapshot row, as `adoptBlobs`/`releaseBlobs` take it. */
+function snapshotField(doc: { snapshot: string } | null): { snapshot?: string } {
+  return doc ? { snapshot: doc.snapshot } : {};
 }
 
 /** A stored run row: its document id and fields. */
@@ -146,10 +178,22 @@ export const get = query({
   },
 });
 
+/** The run fields derived from a stored snapshot: computed here when inline, else given by the client. */
+function derivedFrom(
+  stored: string | undefined,
+  derived: { status?: string; threadId?: string } | undefined,
+): { status?: string; threadId?: string } {
+  if (stored === undefined) return {};
+  if (isBlobRef(stored)) return { ...derived };
+  return deriveRunFields(decodeValue(stored));
+}
+
 /**
  * Inserts or replaces a run's snapshot. Keeps the stored `resourceId` and
- * `createdAt` when not given; `updatedAt` defaults to `now`. A snapshot too
- * large for one document fails with `TOO_LARGE` and writes nothing.
+ * `createdAt` when not given; `updatedAt` defaults to `now`. A large
+ * snapshot arrives as a reference to its uploaded blob, with the fields
+ * derived from it (`derived`: status and embedded thread id, which this
+ * transaction cannot read from the blob). `released`: the client sweeps.
  */
 export const persist = mutation({
   args: {
@@ -157,13 +201,20 @@ export const persist = mutation({
     runId: v.string(),
     resourceId: v.optional(v.string()),
     snapshot: v.optional(v.string()),
+    derived: v.optional(derivedFieldsValidator),
     createdAt: v.optional(v.number()),
     updatedAt: v.optional(v.number()),
     now: v.number(),
   },
-  handler: async (ctx, args): Promise<null> => {
+  handler: async (ctx, args): Promise<{ released: boolean }> => {
     const key = runKey(args.workflowName, args.runId);
-    await writeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
+    const released = await writeSnapshot(
+      ctx,
+      key,
+      args.snapshot,
+      describeRun(args.workflowName, args.runId),
+      args.now,
+    );
     const existing = await findStoredRun(ctx, key);
     const fields: RunFields = {
       id: key,
@@ -171,53 +222,78 @@ export const persist = mutation({
       runId: args.runId,
       createdAt: args.createdAt ?? existing?.fields.createdAt ?? args.now,
       updatedAt: args.updatedAt ?? args.now,
-      ...deriveRunFields(args.snapshot === undefined ? undefined : decodeValue(args.snapshot)),
+      ...derivedFrom(args.snapshot, args.derived),
     };
     const resourceId = args.resourceId ?? existing?.fields.resourceId;
     if (resourceId !== undefined) fields.resourceId = resourceId;
     await writeRun(ctx, existing, fields);
-    return null;
+    return { released };
   },
 });
 
+/** Outcome of an in-transaction update when the snapshot is too large for it. */
+type TooLarge = { tooLarge: true };
+
 /**
  * Loads the snapshot of an existing run for a read-modify-write, creating
- * Mastra's empty snapshot (and storing it) when the run has none.
+ * Mastra's empty snapshot (and storing it) when the run has none. Answers
+ * `tooLarge` when the stored snapshot plus `extra` characters would not fit
+ * one transaction.
  */
 async function loadForUpdate(
   ctx: MutationCtx,
   workflowName: string,
   runId: string,
   now: number,
-): Promise<{ run: StoredRun; snapshot: Snapshot } | null> {
+  extra: number,
+): Promise<{ run: StoredRun; snapshot: Snapshot; released: boolean } | TooLarge | null> {
   const key = runKey(workflowName, runId);
   let run = await findStoredRun(ctx, key);
   if (!run) return null;
   const stored = await findSnapshot(ctx, key);
-  let snapshot = stored === null ? undefined : decodeValue(stored.snapshot);
+  let released = false;
+  if (stored !== null && (await storedLength(ctx, stored.snapshot) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
+    return { tooLarge: true };
+  }
+  let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
   if (!snapshot) {
     snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
-    run = await saveSnapshot(ctx, run, snapshot as Snapshot);
+    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot), now);
+    run = saved.run;
+    released = saved.released;
   } else {
     snapshot = parseSnapshot(snapshot);
   }
   if (!snapshot || !(snapshot as Snapshot).context) {
     throw storageError("INVALID", `Snapshot not found for runId ${runId}`);
   }
-  return { run, snapshot: snapshot as Snapshot };
+  return { run, snapshot: snapshot as Snapshot, released };
 }
 
-/** Writes a changed snapshot and refreshes the run's derived fields; returns the stored run. */
-async function saveSnapshot(ctx: MutationCtx, run: StoredRun, snapshot: Snapshot): Promise<StoredRun> {
+/**
+ * Writes a changed (encoded) snapshot, as a blob when large, and refreshes
+ * the run's derived fields; returns the stored run and whether a replaced
+ * blob was released.
+ */
+async function saveSnapshot(
+  ctx: MutationCtx,
+  run: StoredRun,
+  snapshot: Snapshot,
+  encoded: string,
+  now: number,
+): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
-  await writeSnapshot(ctx, run.fields.id, encodeValue(snapshot), describeRun(workflowName, runId));
+  const stored = await writeField(ctx, encoded, now);
+  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId), now);
   const { status: _status, threadId: _threadId, ...base } = run.fields;
-  return await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) });
+  return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
 }
 
 /**
  * Merges one step result into a run's snapshot atomically and returns the
- * run's step results (encoded). `found: false` when the run does not exist.
+ * run's step results (encoded). `found: false` when the run does not exist;
+ * `tooLarge` (nothing changed) when the snapshot does not fit one
+ * transaction: the client then merges and calls {@link commitSnapshot}.
  */
 export const updateResults = mutation({
   args: {
@@ -228,24 +304,33 @@ export const updateResults = mutation({
     requestContext: v.string(),
     now: v.number(),
   },
-  handler: async (ctx, args): Promise<{ found: boolean; context?: string }> => {
-    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now);
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ found: boolean; context?: string; tooLarge?: boolean; released?: boolean }> => {
+    const extra = args.result.length + args.requestContext.length;
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, extra);
     if (!loaded) return { found: false };
+    if ("tooLarge" in loaded) return { found: true, tooLarge: true };
     const context = mergeWorkflowStepResult({
       snapshot: loaded.snapshot,
       stepId: args.stepId,
       result: decodeValue(args.result),
       requestContext: decodeValue(args.requestContext),
     });
-    await saveSnapshot(ctx, loaded.run, loaded.snapshot);
-    return { found: true, context: encodeValue(context) };
+    const encoded = encodeValue(loaded.snapshot);
+    if (encoded.length > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
+    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded, args.now);
+    return { found: true, context: encodeValue(context), released: loaded.released || saved.released };
   },
 });
 
 /**
  * Merges state fields into a run's snapshot atomically, if its status
  * matches `expectedStatus` (when given). Returns the new snapshot
- * (encoded), or `null` when the run does not exist or the guard failed.
+ * (encoded), `null` when the run does not exist or the guard failed, or
+ * `tooLarge` (nothing changed) when the snapshot does not fit one
+ * transaction.
  */
 export const updateState = mutation({
   args: {
@@ -255,29 +340,70 @@ export const updateState = mutation({
     expectedStatus: v.optional(expectedStatusValidator),
     now: v.number(),
   },
-  handler: async (ctx, args): Promise<{ snapshot: string } | null> => {
-    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now);
+  handler: async (ctx, args): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> => {
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, args.state.length);
     if (!loaded) return null;
+    if ("tooLarge" in loaded) return { tooLarge: true };
     if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
     const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
-    await saveSnapshot(ctx, loaded.run, snapshot);
-    return { snapshot: encodeValue(snapshot) };
+    const encoded = encodeValue(snapshot);
+    if (encoded.length > IN_TRANSACTION_LIMIT) return { tooLarge: true };
+    const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
+    return { snapshot: encoded, released: loaded.released || saved.released };
   },
 });
 
-/** Deletes a run and its snapshot (a no-op for an unknown run). */
+/**
+ * Commits a snapshot the client changed itself (too large to change in a
+ * transaction): writes `snapshot` (stored form, usually a reference to an
+ * uploaded blob) only if the stored snapshot is still `expected` (absent:
+ * the run had none). Otherwise nothing changes, the upload is released and
+ * the answer is `conflict`: the client reads again and retries. `missing`
+ * when the run is gone. A repeated call that already succeeded answers `ok`.
+ */
+export const commitSnapshot = mutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    expected: v.optional(v.string()),
+    snapshot: v.string(),
+    derived: derivedFieldsValidator,
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ status: "ok" | "conflict" | "missing"; released: boolean }> => {
+    const key = runKey(args.workflowName, args.runId);
+    const run = await findStoredRun(ctx, key);
+    const current = (await findSnapshot(ctx, key))?.snapshot;
+    if (run && current === args.snapshot) return { status: "ok", released: false };
+    if (!run || current !== args.expected) {
+      const released = await releaseBlobs(ctx, { snapshot: args.snapshot }, null, args.now);
+      return { status: run ? "conflict" : "missing", released };
+    }
+    const released = await writeSnapshot(
+      ctx,
+      key,
+      args.snapshot,
+      describeRun(args.workflowName, args.runId),
+      args.now,
+    );
+    const { status: _status, threadId: _threadId, ...base } = run.fields;
+    await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
+    return { status: "ok", released };
+  },
+});
+
+/** Deletes a run and its snapshot (a no-op for an unknown run); a large snapshot is released. */
 export const remove = mutation({
-  args: { workflowName: v.string(), runId: v.string() },
-  handler: async (ctx, { workflowName, runId }): Promise<null> => {
+  args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
+  handler: async (ctx, { workflowName, runId, now }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
     const run = await findRun(ctx, key);
-    const snapshot = await findSnapshot(ctx, key);
-    if (snapshot) await ctx.db.delete(snapshot._id);
+    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId), now ?? Date.now());
     if (run) {
       await ctx.db.delete(run._id);
       await recount(ctx, runFields(run), null);
     }
-    return null;
+    return { released };
   },
 });
 

@@ -99,3 +99,72 @@ export async function offloadFields<Row extends Record<string, unknown>>(
   }
   return out as Row;
 }
+
+/**
+ * Copies a committed large value into a new blob on the server, in bounded
+ * calls of the mutation at `path` (which wraps `copyBlobChunks` of
+ * `convex/lib/blobs.ts`). Returns the new reference (pending until a row
+ * adopts it), or `null` when the source value is gone.
+ */
+export async function copyLarge(
+  ctx: DomainContext,
+  path: `${string}:${string}`,
+  ref: string,
+  operation: string,
+): Promise<string | null> {
+  const toBlobId = crypto.randomUUID();
+  let from: number | null = 0;
+  while (from !== null) {
+    const step: { next: number | null; gone: boolean } = await ctx.transport.mutation(path, {
+      fromRef: ref,
+      toBlobId,
+      from,
+      now: ctx.now(),
+    }, { operation, details: { blobId: toBlobId }, idempotent: true });
+    if (step.gone) return null;
+    from = step.next;
+  }
+  return `${BLOB_PREFIX}${toBlobId}`;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Attempts of {@link resolveFresh} before it gives up. */
+const FRESH_ATTEMPTS = 4;
+
+/**
+ * Like {@link resolveFields}, for a row read a moment ago: when one of its
+ * large values is gone (a concurrent write replaced it and the sweep
+ * deleted it), reads the row again with `reread` and retries. Returns
+ * `null` when the row itself is gone by then.
+ */
+export async function resolveFresh<Row extends Record<string, unknown>>(
+  ctx: DomainContext,
+  row: Row,
+  fields: (keyof Row & string)[],
+  operation: string,
+  reread: () => Promise<Row | null>,
+): Promise<Row | null> {
+  let current: Row | null = row;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await resolveFields(ctx, current, fields, operation);
+    } catch (error) {
+      if (attempt >= FRESH_ATTEMPTS) throw error;
+      current = await reread();
+      if (current === null) return null;
+    }
+  }
+}

@@ -1,52 +1,80 @@
 /**
- * Snapshots larger than one Convex document (1 MiB) fail with a clear
- * MastraError and write nothing; they are never truncated. (Storing them
- * in pieces is the job of the large-values work.)
+ * Snapshots larger than one Convex document (1 MiB) are stored in pieces
+ * and read back whole, never truncated; a write that fails after its
+ * upload leaves the stored run as it was, and the upload is swept.
  */
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
-import { createTestStorage } from "./helpers/backend.ts";
+import { getFunctionName } from "convex/server";
+import { createBackend, inProcessClient } from "./helpers/backend.ts";
+import { ConvexStorage } from "../src/storage.ts";
+import type { ConvexClientLike } from "../src/transport.ts";
 
 const big = "x".repeat(2 * 1024 * 1024);
 
-function isTooLarge(operation: string) {
-  return (error: unknown) =>
-    error instanceof MastraError && error.id.endsWith("_TOO_LARGE") && error.message.includes(operation) &&
-    error.message.includes("run-big");
-}
-
-Deno.test("a snapshot over 1 MiB fails with TOO_LARGE and leaves the stored run as it was", async () => {
-  const { storage } = createTestStorage();
+Deno.test("a snapshot over 1 MiB round-trips; a failed write changes nothing and its upload is swept", async () => {
+  const backend = createBackend();
+  const inner = inProcessClient(backend);
+  let failing: string | null = "workflowRuns:persist";
+  const client: ConvexClientLike = {
+    ...inner,
+    mutation: (ref, args, options) =>
+      getFunctionName(ref) === failing
+        ? Promise.reject(new Error("deployment went away"))
+        : inner.mutation(ref, args, options),
+  };
+  const storage = new ConvexStorage({ client });
   const workflows = (await storage.getStore("workflows"))!;
   const small = { runId: "run-big", status: "running", context: { a: { status: "success", output: 1 } } };
+  const large = { ...small, context: { a: { status: "success", output: big } } } as unknown as WorkflowRunState;
+
+  // The upload happened, the commit did not: nothing is visible.
   await assert.rejects(
-    () =>
-      workflows.persistWorkflowSnapshot({
-        workflowName: "wf",
-        runId: "run-big",
-        snapshot: { ...small, context: { a: { status: "success", output: big } } } as unknown as WorkflowRunState,
-      }),
-    isTooLarge("persistWorkflowSnapshot"),
+    () => workflows.persistWorkflowSnapshot({ workflowName: "wf", runId: "run-big", snapshot: large }),
+    (error: unknown) => error instanceof MastraError && error.message.includes("persistWorkflowSnapshot"),
   );
   assert.equal(await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-big" }), null);
   assert.equal((await workflows.listWorkflowRuns()).total, 0);
+  failing = null;
 
+  await workflows.persistWorkflowSnapshot({ workflowName: "wf", runId: "run-big", snapshot: large });
+  assert.deepEqual(await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-big" }), large);
   await workflows.persistWorkflowSnapshot({
     workflowName: "wf",
     runId: "run-big",
     snapshot: small as unknown as WorkflowRunState,
   });
-  await assert.rejects(
-    () =>
-      workflows.updateWorkflowResults({
-        workflowName: "wf",
-        runId: "run-big",
-        stepId: "b",
-        result: { status: "success", output: big } as unknown as StepResult<unknown, unknown, unknown, unknown>,
-        requestContext: {},
-      }),
-    isTooLarge("updateWorkflowResults"),
+  assert.deepEqual(await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-big" }), small);
+
+  // A step result over 1 MiB is merged; a failed commit leaves the snapshot as it was.
+  const result = { status: "success", output: big } as unknown as StepResult<unknown, unknown, unknown, unknown>;
+  failing = "workflowRuns:updateResults";
+  await assert.rejects(() =>
+    workflows.updateWorkflowResults({ workflowName: "wf", runId: "run-big", stepId: "b", result, requestContext: {} })
   );
   assert.deepEqual(await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-big" }), small);
+  failing = null;
+  const context = await workflows.updateWorkflowResults({
+    workflowName: "wf",
+    runId: "run-big",
+    stepId: "b",
+    result,
+    requestContext: {},
+  });
+  assert.deepEqual(context, { ...small.context, b: result });
+  const stored = await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-big" });
+  assert.equal((stored!.context.b as { output: string }).output.length, big.length, "never truncated");
+
+  // The abandoned upload is swept an hour later; only the live snapshot's blob remains.
+  for (;;) {
+    const { done } = await storage.transport.mutation<{ done: boolean }>("blobs:sweep", {
+      now: Date.now() + 2 * 60 * 60 * 1000,
+    }, { operation: "test" });
+    if (done) break;
+  }
+  const blobs = await backend.run((ctx) => ctx.db.query("mastra_blobs").collect());
+  assert.deepEqual(blobs.map((blob) => blob.state), ["committed"]);
+  await workflows.deleteWorkflowRunById({ workflowName: "wf", runId: "run-big" });
+  assert.equal((await backend.run((ctx) => ctx.db.query("mastra_blob_chunks").collect())).length, 0);
 });

@@ -134,6 +134,9 @@ export async function readField(ctx: QueryCtx, stored: string): Promise<string> 
   if (!isBlobRef(stored)) return stored;
   const blob = await findBlob(ctx, blobIdOf(stored));
   if (!blob || blob.state === "garbage") throw storageError("NOT_FOUND", `large value ${blobIdOf(stored)} is gone`);
+  if (blob.received !== blob.chunkCount) {
+    throw storageError("INVALID", `large value ${blob.blobId} is incomplete: ${blob.received} of ${blob.chunkCount}`);
+  }
   if (blob.length > IN_TRANSACTION_LIMIT) {
     throw storageError(
       "TOO_LARGE",
@@ -172,4 +175,78 @@ export async function writeField(ctx: MutationCtx, encoded: string, now: number)
     updatedAt: now,
   });
   return `${BLOB_PREFIX}${blobId}`;
+}
+
+/**
+ * Length in characters of the value a stored field holds, without reading
+ * chunks: the string's own length, or the blob's recorded length (`null`
+ * when the blob is gone).
+ */
+export async function storedLength(ctx: QueryCtx, stored: string): Promise<number | null> {
+  if (!stored.startsWith(BLOB_PREFIX)) return stored.length;
+  const blob = await findBlob(ctx, blobIdOf(stored));
+  return !blob || blob.state === "garbage" ? null : blob.length;
+}
+
+/**
+ * Copies the chunks of the committed blob `fromRef` into the pending blob
+ * `toBlobId` (created on the first call with the same size), from chunk
+ * `from` on, at most about `maxBytes` per call. Idempotent: chunks already
+ * copied are skipped. Returns where to resume (`null` when every chunk is
+ * there), or `gone: true` when the source is no longer available (then
+ * the pending copy is released).
+ */
+export async function copyBlobChunks(
+  ctx: MutationCtx,
+  { fromRef, toBlobId, from, maxBytes, now }: {
+    fromRef: string;
+    toBlobId: string;
+    from: number;
+    maxBytes: number;
+    now: number;
+  },
+): Promise<{ next: number | null; gone: boolean }> {
+  const source = await findBlob(ctx, blobIdOf(fromRef));
+  let target = await findBlob(ctx, toBlobId);
+  if (!source || source.state !== "committed") {
+    if (target && target.state !== "garbage") await ctx.db.patch(target._id, { state: "garbage", updatedAt: now });
+    return { next: null, gone: true };
+  }
+  if (target && (target.state === "garbage" || target.chunkCount !== source.chunkCount)) {
+    throw storageError("INVALID", `large value ${toBlobId} is not a pending copy of ${source.blobId}`);
+  }
+  if (!target) {
+    const id = await ctx.db.insert("mastra_blobs", {
+      blobId: toBlobId,
+      state: "pending",
+      chunkCount: source.chunkCount,
+      received: 0,
+      length: source.length,
+      updatedAt: now,
+    });
+    target = (await ctx.db.get(id))!;
+  }
+  let received = target.received;
+  let bytes = 0;
+  let index = from;
+  for await (
+    const chunk of ctx.db.query("mastra_blob_chunks").withIndex(
+      "by_blob_index",
+      (q) => q.eq("blobId", source.blobId).gte("index", from),
+    )
+  ) {
+    const size = utf8Length(chunk.data);
+    if (bytes > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    index = chunk.index + 1;
+    const existing = await ctx.db
+      .query("mastra_blob_chunks")
+      .withIndex("by_blob_index", (q) => q.eq("blobId", toBlobId).eq("index", chunk.index))
+      .unique();
+    if (existing) continue;
+    await ctx.db.insert("mastra_blob_chunks", { blobId: toBlobId, index: chunk.index, data: chunk.data });
+    received++;
+  }
+  await ctx.db.patch(target._id, { received, updatedAt: now });
+  return { next: index < source.chunkCount ? index : null, gone: false };
 }

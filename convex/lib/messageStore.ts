@@ -90,3 +90,24 @@ export async function putMessage(
 
 /** Stored messages read per batch by bulk deletes and copies. */
 export const MESSAGE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Merges a content patch into stored content as core's in-memory store
+ * does: `{ ...old, ...patch }` with `metadata` merged shallowly; a patch
+ * that is not an object (or old content that is not) replaces. Pure, so the
+ * client applies the same rule when it merges content too large for one
+ * transaction.
+ */
+export function mergeContent(oldContent: unknown, newContent: unknown): unknown {
+  if (typeof newContent !== "object" || typeof oldContent !== "object") return newContent;
+  const merged = { ...(oldContent as object), ...(newContent as object) } as Record<string, unknown>;
+  const oldMetadata = (oldContent as Record<string, unknown> | null)?.metadata;
+  const newMetadata = (newContent as Record<string, unknown> | null)?.metadata;
+  if (oldMetadata && newMetadata) merged.metadata = { ...(oldMetadata as object), ...(newMetadata as object) };
+  return merged;
+}
+
+/** The blob-holding field of a message, in the shape `adoptBlobs`/`releaseBlobs` take. */
+export function contentField(row: Pick<MessageRow, "content"> | null | undefined): { content?: string } {
+  return row ? { content: row.content } : {};
+}

@@ -148,7 +148,12 @@ export async function walkMessages(
   sources: MessageSource[],
   range: CreatedAtRange | undefined,
   state: WalkState,
-  options: { predicate?: (doc: MessageDoc) => boolean; budget?: WalkBudget } = {},
+  options: {
+    predicate?: (doc: MessageDoc) => boolean | Promise<boolean>;
+    /** Extra bytes the predicate will read for `doc` (e.g. large content); checked against the budget first. */
+    cost?: (doc: MessageDoc) => number | Promise<number>;
+    budget?: WalkBudget;
+  } = {},
 ): Promise<MessageWalkResult> {
   const budget = options.budget ?? DEFAULT_BUDGET;
   const rows: MessageDoc[] = [];
@@ -158,13 +163,14 @@ export async function walkMessages(
   let last: SortKey | undefined = state.after;
   if (take === 0 && !state.countAll) return { rows, matched, next: null };
   for await (const doc of mergeMessages(db, sources, range, state.after, state.order)) {
-    if (docs >= budget.docs || bytes >= budget.bytes) {
+    const extra = options.cost ? await options.cost(doc) : 0;
+    if (docs >= budget.docs || bytes >= budget.bytes || (docs > 0 && bytes + extra > budget.bytes)) {
       return { rows, matched, next: { ...state, after: last, skip, take, matched } };
     }
     docs++;
-    bytes += approximateSize(doc);
+    bytes += approximateSize(doc) + extra;
     last = { value: doc.createdAt, id: doc.id };
-    if (!options.predicate || options.predicate(doc)) {
+    if (!options.predicate || await options.predicate(doc)) {
       matched++;
       if (skip > 0) skip--;
       else if (take > 0) {

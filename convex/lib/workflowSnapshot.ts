@@ -1,6 +1,8 @@
 /**
- * Snapshot logic that must run inside our mutations, where the
- * read-modify-write of a snapshot is one serializable transaction. These
+ * Snapshot logic that runs inside our mutations, where the
+ * read-modify-write of a snapshot is one serializable transaction, and on
+ * the client for snapshots too large for a transaction (changed there and
+ * committed with a compare-and-set): both sides apply the same rules. These
  * mirror `@mastra/core` 1.71 (`storage/workflow-snapshot.ts`,
  * `snapshot-memory-info.ts`, `matchesExpectedWorkflowStatus`) exactly; they
  * are copied, not imported, because `convex/` may import nothing but

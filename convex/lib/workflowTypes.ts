@@ -10,13 +10,16 @@ export const workflowRunValidator = v.object({
   workflowName: v.string(),
   runId: v.string(),
   resourceId: v.optional(v.string()),
-  /** Encoded snapshot; absent when the run was persisted without one. */
+  /** Encoded snapshot, or a `~blob:` reference when large; absent when the run was persisted without one. */
   snapshot: v.optional(v.string()),
   createdAt: v.number(),
   updatedAt: v.number(),
 });
 /** A workflow run as returned to the client. */
 export type WorkflowRunRow = Infer<typeof workflowRunValidator>;
+
+/** Validator of the run fields derived from a snapshot (see `deriveRunFields`). */
+export const derivedFieldsValidator = v.object({ status: v.optional(v.string()), threadId: v.optional(v.string()) });
 
 /** Validator of `expectedStatus` (one status or several). */
 export const expectedStatusValidator = v.union(v.string(), v.array(v.string()));

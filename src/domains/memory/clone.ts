@@ -2,23 +2,104 @@
  * Copying a thread and its messages inside Convex (`copyThread`; core's
  * `cloneThread` builds on it). The message payloads never travel to the
  * client: Convex copies them in bounded batches, newest first, and returns
- * only the source->copy id pairs.
+ * only the source->copy id pairs. A message with large content gets a
+ * copy of its blob (copied chunk batch by chunk batch inside Convex), so
+ * the copy stays valid whatever happens to the source.
  */
 import type { StorageThreadType } from "@mastra/core/memory";
 import type { StorageCloneThreadInput, StorageCopyThreadOutput } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
-import type { MessageKey } from "../../../convex/messages.ts";
+import type { LargeToCopy, MessageKey } from "../../../convex/messages.ts";
 import type { CreatedAtRange } from "../../../convex/lib/messageWalk.ts";
 import type { SortKey } from "../../../convex/lib/pagination.ts";
 import type { ThreadRow } from "../../../convex/lib/types.ts";
 import { toDate, toMillis } from "../../codec.ts";
 import { withErrorContext } from "../../errors.ts";
+import { copyLarge, sweepBlobs } from "../../largeValues.ts";
 import { optionalRecord, optionalString, requireId } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { threadToRow } from "./rows.ts";
 
 /** Most ids per `messages:copyIds` / key lookup call. */
 const ID_BATCH = 1000;
+
+/** Attempts to copy one large message that keeps changing meanwhile. */
+const LARGE_COPY_ATTEMPTS = 5;
+
+/** Where a copy goes. */
+type CopyTarget = { sourceThreadId: string; threadId: string; resourceId?: string };
+
+/**
+ * Copies the ids in order with `messages:copyIds`, handling the messages
+ * with large content one by one. Returns the source->copy pairs and
+ * whether something was released.
+ */
+async function copyIds(
+  ctx: DomainContext,
+  target: CopyTarget,
+  ids: string[],
+  details: Record<string, string | null>,
+): Promise<{ pairs: [string, string][]; released: boolean }> {
+  const pairs: [string, string][] = [];
+  let released = false;
+  let start = 0;
+  while (start < ids.length) {
+    const step: { pairs: [string, string][]; consumed: number; large?: LargeToCopy; released: boolean } = await ctx
+      .transport.mutation("messages:copyIds", { ...target, ids: ids.slice(start, start + ID_BATCH) }, {
+        operation: "copyThread",
+        details,
+        idempotent: true,
+      });
+    pairs.push(...step.pairs);
+    if (step.released) released = true;
+    start += step.consumed;
+    if (step.large) {
+      const copied = await copyLargeMessage(ctx, target, step.large, details);
+      if (copied.pair) pairs.push(copied.pair);
+      if (copied.released) released = true;
+      start++;
+    }
+  }
+  return { pairs, released };
+}
+
+/**
+ * Copies one message with large content: its blob into a new one, then the
+ * row with `messages:copyLarge`. When the source changed meanwhile, copies
+ * it again as it is now (a bounded number of times).
+ */
+async function copyLargeMessage(
+  ctx: DomainContext,
+  target: CopyTarget,
+  large: LargeToCopy,
+  details: Record<string, string | null>,
+  attempt = 1,
+): Promise<{ pair: [string, string] | null; released: boolean }> {
+  if (attempt > LARGE_COPY_ATTEMPTS) {
+    throw new Error(`message ${large.sourceId} kept changing while it was being copied; try again`);
+  }
+  let released = false;
+  const copyRef = await copyLarge(ctx, "messages:copyContentChunks", large.ref, "copyThread");
+  if (copyRef !== null) {
+    const step: { pair: [string, string] | null; retry?: string; released: boolean } = await ctx.transport.mutation(
+      "messages:copyLarge",
+      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef, now: ctx.now() },
+      { operation: "copyThread", details, idempotent: true },
+    );
+    if (step.pair !== null || step.retry === undefined) return step;
+    released = step.released;
+  }
+  // The source changed meanwhile: copy it as it is now (small again, another large value, or gone).
+  const step: { pairs: [string, string][]; large?: LargeToCopy; released: boolean } = await ctx.transport.mutation(
+    "messages:copyIds",
+    { ...target, ids: [large.sourceId] },
+    { operation: "copyThread", details, idempotent: true },
+  );
+  if (step.released) released = true;
+  if (!step.large) return { pair: step.pairs[0] ?? null, released };
+  const again = await copyLargeMessage(ctx, target, step.large, details, attempt + 1);
+  return { pair: again.pair, released: released || again.released };
+}
 
 /**
  * Copies a thread and (a selection of) its messages to a new thread, with
@@ -91,22 +172,22 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
       explicitIds: selectedIds !== undefined,
     }, { operation: "copyThread", details: opDetails });
 
-    const pairs: [string, string][] = [];
-    const target = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
+    let pairs: [string, string][] = [];
+    let released = false;
+    const target: CopyTarget = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
     if (selectedIds !== undefined) {
-      for (let i = 0; i < selectedIds.length; i += ID_BATCH) {
-        pairs.push(
-          ...await ctx.transport.mutation<[string, string][]>("messages:copyIds", {
-            ...target,
-            ids: selectedIds.slice(i, i + ID_BATCH),
-          }, { operation: "copyThread", details: opDetails, idempotent: true }),
-        );
-      }
+      ({ pairs, released } = await copyIds(ctx, target, selectedIds, opDetails));
     } else {
       let after: SortKey | null | undefined = undefined;
       let remaining = limit ?? Number.MAX_SAFE_INTEGER;
       do {
-        const step: { pairs: [string, string][]; next: SortKey | null; remaining: number } = await ctx.transport
+        const step: {
+          pairs: [string, string][];
+          next: SortKey | null;
+          remaining: number;
+          large?: LargeToCopy;
+          released: boolean;
+        } = await ctx.transport
           .mutation("messages:copyBatch", {
             ...target,
             ...(hasRange ? { range } : {}),
@@ -114,11 +195,22 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
             remaining,
           }, { operation: "copyThread", details: opDetails, idempotent: true });
         pairs.push(...step.pairs);
+        if (step.released) released = true;
         after = step.next;
         remaining = step.remaining;
+        if (step.large) {
+          const copied = await copyLargeMessage(ctx, target, step.large, opDetails);
+          if (copied.pair) {
+            pairs.push(copied.pair);
+            remaining--;
+          }
+          if (copied.released) released = true;
+          after = remaining > 0 ? step.large.key : null;
+        }
       } while (after);
       pairs.reverse(); // copied newest first; report oldest first like core
     }
+    if (released) await sweepBlobs(ctx, "copyThread");
     const messageIdMap: Record<string, string> = {};
     for (const [sourceId, copyId] of pairs) messageIdMap[sourceId] = copyId;
     const clone = thread.metadata!.clone as Record<string, unknown>;

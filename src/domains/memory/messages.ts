@@ -6,6 +6,10 @@
  * Large inputs and outputs are split into calls that each stay well inside
  * Convex's per-transaction limits; every split write is idempotent, so the
  * transport may retry a piece without losing or duplicating a message.
+ *
+ * Content of any size is accepted: content over `INLINE_LIMIT` is uploaded
+ * in chunks first (`largeValues.ts`) and the row holds a reference. Reads
+ * resolve the references of the rows they return, and only those.
  */
 import { MessageList } from "@mastra/core/agent";
 import type { MastraDBMessage } from "@mastra/core/memory";
@@ -18,14 +22,17 @@ import {
   validateStorageMetadataFilter,
 } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
-import type { MessageKey } from "../../../convex/messages.ts";
+import type { MessageKey, UpdateOutcome } from "../../../convex/messages.ts";
 import type { CreatedAtRange } from "../../../convex/lib/messageWalk.ts";
 import { assertFitsDocument } from "../../../convex/lib/limits.ts";
+import { mergeContent } from "../../../convex/lib/messageStore.ts";
+import { IN_TRANSACTION_LIMIT, INLINE_LIMIT, isBlobRef, utf8Length } from "../../../convex/lib/blobs.ts";
 import { approximateSize, type WalkState } from "../../../convex/lib/pagination.ts";
 import type { ListResult, MessageRow } from "../../../convex/lib/types.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../../codec.ts";
 import { InvalidInputError, withErrorContext } from "../../errors.ts";
-import { requireId, requireRecord } from "../../validate.ts";
+import { loadLarge, mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../../largeValues.ts";
+import { requireId, requireKey, requireRecord } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { runWalk } from "../walk.ts";
 
@@ -41,6 +48,10 @@ export const WRITE_BATCH_MESSAGES = 400;
 export const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 /** Most ids per `messages:getMany` call (one lookup each). */
 const ID_BATCH = 1000;
+/** Large values uploaded or downloaded at the same time by one call. */
+const LARGE_PARALLEL = 4;
+/** Attempts of a client-side content merge (compare-and-set) before giving up. */
+const MERGE_ATTEMPTS = 20;
 
 /** Sort order of listed messages (field is always `createdAt`; ties by id). */
 type Direction = "ASC" | "DESC";
@@ -71,12 +82,30 @@ export function messageToRow(input: unknown, now: number): MessageRow {
       ? now
       : toMillis(message.createdAt, `message ${id}: createdAt`),
   };
-  if (typeof message.resourceId === "string" && message.resourceId !== "") row.resourceId = message.resourceId;
-  else if (message.resourceId !== undefined && message.resourceId !== null && message.resourceId !== "") {
+  if (typeof message.resourceId === "string" && message.resourceId !== "") {
+    row.resourceId = requireKey(message.resourceId, `message ${id}: resourceId`); // indexed: bounded like ids
+  } else if (message.resourceId !== undefined && message.resourceId !== null && message.resourceId !== "") {
     throw new InvalidInputError(`message ${id}: resourceId must be a string`);
   }
-  assertFitsDocument(`message ${id}`, row);
   return row;
+}
+
+/**
+ * Rows with their content resolved (blob references assembled), a few at a
+ * time. A row whose large content was replaced meanwhile is read again; one
+ * deleted meanwhile is dropped.
+ */
+async function resolveContents(ctx: DomainContext, rows: MessageRow[], operation: string): Promise<MessageRow[]> {
+  const resolved = await mapLimited(
+    rows,
+    LARGE_PARALLEL,
+    (row) =>
+      resolveFresh(ctx, row, ["content"], operation, async () => {
+        const [again] = await getMany<MessageRow>(ctx, [row.id], false, operation);
+        return again ?? null;
+      }),
+  );
+  return resolved.filter((row): row is MessageRow => row !== null);
 }
 
 /** Decodes stored content as core does: absent -> `{}`; a plain string -> a format-2 text message. */
@@ -141,11 +170,21 @@ export function saveMessages(
   return withErrorContext({ operation: "saveMessages", details }, async () => {
     if (!Array.isArray(messages)) throw new InvalidInputError("messages must be an array");
     const now = ctx.now();
-    const rows = messages.map((message) => messageToRow(message, now));
+    // Large contents are uploaded first; the rows then hold small references, so batches count stored sizes.
+    const rows = await mapLimited(
+      messages.map((message) => messageToRow(message, now)),
+      LARGE_PARALLEL,
+      async (row) => {
+        const stored = { ...row, content: await storeLarge(ctx, row.content, "saveMessages") };
+        assertFitsDocument(`message ${row.id}`, stored);
+        return stored;
+      },
+    );
     const batches = splitBatches(rows, approximateSize, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
     const kept = new Map<string, number>();
+    let released = false;
     for (const [index, batch] of batches.entries()) {
-      const result = await ctx.transport.mutation<{ kept: [string, number][] }>("messages:save", {
+      const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>("messages:save", {
         messages: batch,
         now,
       }, {
@@ -154,7 +193,9 @@ export function saveMessages(
         idempotent: true,
       });
       for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
+      if (result.released) released = true;
     }
+    if (released) await sweepBlobs(ctx, "saveMessages");
     if (messages.length === 0) return { messages: [] };
     // Report the createdAt actually stored: an existing message keeps its original one.
     const saved = kept.size === 0 ? messages : messages.map((message) => {
@@ -172,10 +213,74 @@ export type MessageUpdate = Partial<Omit<MastraDBMessage, "createdAt">> & {
   content?: unknown;
 };
 
+/** One update as `messages:update` takes it, plus the encoded content patch kept for a client-side merge. */
+type PreparedUpdate = { wire: Record<string, unknown>; patch?: string };
+
+/** Converts an updated row (content resolved) to the shape core's in-memory store returns. */
+function updatedMessage(row: MessageRow): MastraDBMessage {
+  return {
+    id: row.id,
+    threadId: row.threadId,
+    content: decodeContent(row.content, false),
+    role: row.role === "user" || row.role === "assistant" ? row.role : "user",
+    type: row.type,
+    createdAt: toDate(row.createdAt),
+    resourceId: row.resourceId,
+  } as MastraDBMessage;
+}
+
+/**
+ * Applies one update whose content merge does not fit one Convex
+ * transaction: reads the stored content, merges here with the same rule
+ * (`mergeContent`), uploads the result and commits it only if the stored
+ * content is still the one read (compare-and-set on the content value; a
+ * large value's reference names a fresh blob on every write, so it changes
+ * whenever the content does). Retries on conflict, a bounded number of times.
+ */
+async function mergeOnClient(
+  ctx: DomainContext,
+  update: PreparedUpdate,
+  now: number,
+  known: Map<string, string>,
+): Promise<{ rows: MessageRow[]; released: boolean }> {
+  const id = update.wire.id as string;
+  const { content: _content, ...rest } = update.wire;
+  let released = false;
+  for (let attempt = 1; attempt <= MERGE_ATTEMPTS; attempt++) {
+    const [row] = await getMany<MessageRow>(ctx, [id], false, "updateMessages");
+    if (!row) return { rows: [], released };
+    let current: string;
+    try {
+      current = await loadLarge(ctx, row.content, "updateMessages");
+    } catch {
+      continue; // replaced (and swept) meanwhile: read again
+    }
+    const merged = encodeValue(mergeContent(decodeValue(current), decodeValue(update.patch!)));
+    const stored = await storeLarge(ctx, merged, "updateMessages");
+    const outcome = await ctx.transport.mutation<UpdateOutcome>("messages:update", {
+      updates: [{ ...rest, setContent: stored, expectedContent: row.content }],
+      now,
+    }, { operation: "updateMessages", details: { messageId: id, attempt }, idempotent: true });
+    if (outcome.released) released = true;
+    if (outcome.stopped === "conflict") {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      continue;
+    }
+    known.set(stored, merged);
+    return { rows: outcome.rows, released };
+  }
+  throw new Error(`message ${id} kept changing during ${MERGE_ATTEMPTS} attempts to merge its content; try again`);
+}
+
 /**
  * Applies partial updates (content merged, metadata merged shallowly; a new
  * `threadId` moves the message). Unknown ids are skipped. Returns the
  * updated messages in core's in-memory shape.
+ *
+ * Content merges run inside Convex, atomically with the rest of the
+ * update, while the stored content and the patch together fit one
+ * transaction (`IN_TRANSACTION_LIMIT`); larger ones are merged here and
+ * committed with a compare-and-set (see {@link mergeOnClient}).
  */
 export function updateMessages(
   ctx: DomainContext,
@@ -184,41 +289,79 @@ export function updateMessages(
   const details = { count: Array.isArray(messages) ? messages.length : null };
   return withErrorContext({ operation: "updateMessages", details }, async () => {
     if (!Array.isArray(messages)) throw new InvalidInputError("messages must be an array");
-    const updates = messages.map((input) => {
+    const updates: PreparedUpdate[] = messages.map((input) => {
       const message = requireRecord(input, "message");
-      const update: Record<string, unknown> = { id: requireId(message.id, "message.id") };
-      if (typeof message.threadId === "string" && message.threadId !== "") update.threadId = message.threadId;
-      if (message.role !== undefined) update.role = String(message.role);
-      if (message.type !== undefined) update.type = String(message.type);
-      if (message.createdAt !== undefined) update.createdAt = toMillis(message.createdAt, "message.createdAt");
+      const wire: Record<string, unknown> = { id: requireId(message.id, "message.id") };
+      if (typeof message.threadId === "string" && message.threadId !== "") wire.threadId = message.threadId;
+      if (message.role !== undefined) wire.role = String(message.role);
+      if (message.type !== undefined) wire.type = String(message.type);
+      if (message.createdAt !== undefined) wire.createdAt = toMillis(message.createdAt, "message.createdAt");
       if (message.resourceId !== undefined) {
-        update.resourceId = message.resourceId === null ? null : String(message.resourceId);
+        wire.resourceId = message.resourceId === null ? null : String(message.resourceId);
       }
-      if (message.content !== undefined) update.content = encodeValue(message.content);
-      return update;
+      return message.content === undefined ? { wire } : { wire, patch: encodeValue(message.content) };
     });
     const now = ctx.now();
-    const result: MastraDBMessage[] = [];
-    const size = (update: Record<string, unknown>) => approximateSize(update);
-    for (const batch of splitBatches(updates, size, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES)) {
-      const rows = await ctx.transport.mutation<MessageRow[]>("messages:update", { updates: batch, now }, {
+    const rows: MessageRow[] = [];
+    const known = new Map<string, string>();
+    let released = false;
+    // A patch travels inline up to INLINE_LIMIT, else as a short reference to its upload.
+    const size = (update: PreparedUpdate) =>
+      approximateSize(update.wire) +
+      (update.patch === undefined ? 0 : utf8Length(update.patch) <= INLINE_LIMIT ? update.patch.length : 64);
+    let start = 0;
+    const oversized = (update: PreparedUpdate) => (update.patch?.length ?? 0) > IN_TRANSACTION_LIMIT;
+    while (start < updates.length) {
+      if (oversized(updates[start])) {
+        // A patch no transaction can read is merged here right away.
+        const merged = await mergeOnClient(ctx, updates[start], now, known);
+        rows.push(...merged.rows);
+        if (merged.released) released = true;
+        start++;
+        continue;
+      }
+      // Large patches travel as uploaded values; each batch is sent until Convex has handled all of it.
+      let [batch] = splitBatches(updates.slice(start), size, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
+      const cut = batch.findIndex(oversized);
+      if (cut > 0) batch = batch.slice(0, cut);
+      const wire = await mapLimited(
+        batch,
+        LARGE_PARALLEL,
+        async (update) =>
+          update.patch === undefined
+            ? update.wire
+            : { ...update.wire, content: await storeLarge(ctx, update.patch, "updateMessages") },
+      );
+      const outcome = await ctx.transport.mutation<UpdateOutcome>("messages:update", { updates: wire, now }, {
         operation: "updateMessages",
         details,
         idempotent: true,
       });
-      for (const row of rows) {
-        result.push({
-          id: row.id,
-          threadId: row.threadId,
-          content: decodeContent(row.content, false),
-          role: row.role === "user" || row.role === "assistant" ? row.role : "user",
-          type: row.type,
-          createdAt: toDate(row.createdAt),
-          resourceId: row.resourceId,
-        } as MastraDBMessage);
+      rows.push(...outcome.rows);
+      if (outcome.released) released = true;
+      // The uploaded patches of this call have been read: release them (a retried update uploads again).
+      const uploads = wire.map((update) => update.content).filter(isBlobRef);
+      if (uploads.length > 0) {
+        const done = await ctx.transport.mutation<{ released: boolean }>("messages:releaseUploads", {
+          refs: uploads,
+          now,
+        }, { operation: "updateMessages", details, idempotent: true });
+        if (done.released) released = true;
+      }
+      start += outcome.consumed;
+      if (outcome.stopped !== undefined) {
+        const merged = await mergeOnClient(ctx, updates[start], now, known);
+        rows.push(...merged.rows);
+        if (merged.released) released = true;
+        start++;
       }
     }
-    return result;
+    if (released) await sweepBlobs(ctx, "updateMessages");
+    const resolved = await mapLimited(rows, LARGE_PARALLEL, async (row) => {
+      const content = known.get(row.content);
+      return content !== undefined ? [{ ...row, content }] : await resolveContents(ctx, [row], "updateMessages");
+    });
+    return resolved.flat().map(updatedMessage);
   });
 }
 
@@ -226,16 +369,20 @@ export function updateMessages(
 export function deleteMessages(ctx: DomainContext, messageIds: string[]): Promise<void> {
   const details = { count: Array.isArray(messageIds) ? messageIds.length : null };
   return withErrorContext({ operation: "deleteMessages", details }, async () => {
-    if (!messageIds || messageIds.length === 0) return;
+    if (!messageIds) return;
+    if (!Array.isArray(messageIds)) throw new InvalidInputError("messageIds must be an array");
+    if (messageIds.length === 0) return;
     const ids = messageIds.map((id) => requireId(id, "messageIds[]"));
     const now = ctx.now();
+    let released = false;
     for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) {
-      await ctx.transport.mutation("messages:remove", { ids: ids.slice(i, i + WRITE_BATCH_MESSAGES), now }, {
-        operation: "deleteMessages",
-        details,
-        idempotent: true,
-      });
+      const result = await ctx.transport.mutation<{ released: boolean }>("messages:remove", {
+        ids: ids.slice(i, i + WRITE_BATCH_MESSAGES),
+        now,
+      }, { operation: "deleteMessages", details, idempotent: true });
+      if (result.released) released = true;
     }
+    if (released) await sweepBlobs(ctx, "deleteMessages");
   });
 }
 
@@ -275,6 +422,14 @@ export function listMessagesById(
     const ids = messageIds.filter((id): id is string => typeof id === "string");
     const rows = await getMany<MessageRow>(ctx, ids, false, "listMessagesById");
     if (rows.length === 0) return { messages: [] };
+    // Duplicated ids come back once per mention; each value is fetched once.
+    const unique = new Map(rows.map((row) => [row.id, row]));
+    const resolved = new Map(
+      (await resolveContents(ctx, [...unique.values()], "listMessagesById")).map((row) => [row.id, row]),
+    );
+    const found = rows.filter((row) => resolved.has(row.id)).map((row) => resolved.get(row.id)!);
+    if (found.length === 0) return { messages: [] };
+    rows.splice(0, rows.length, ...found);
     return { messages: new MessageList().add(rows.map(rowToMessage), "memory").get.all.db() };
   });
 }
@@ -442,13 +597,14 @@ export function listMessages(
         details,
       ));
     }
-    const messages = pageRows.map(rowToMessage);
+    const rows = [...pageRows];
     const ids = new Set(pageRows.map((row) => row.id));
     for (const row of await resolveIncludes(ctx, include, resourceId, "listMessages")) {
       if (ids.has(row.id)) continue;
-      messages.push(rowToMessage(row));
+      rows.push(row);
       ids.add(row.id);
     }
+    const messages = (await resolveContents(ctx, rows, "listMessages")).map(rowToMessage);
     const sign = direction === "ASC" ? 1 : -1;
     messages.sort((a, b) => sign * compareMessages(a, b));
     let hasMore: boolean;
@@ -491,7 +647,7 @@ export function listMessagesByResourceId(
     const ids = new Set(pageRows.map((row) => row.id));
     const included = (await resolveIncludes(ctx, include, resourceId, "listMessagesByResourceId"))
       .filter((row) => !ids.has(row.id));
-    const all = [...pageRows, ...included].map(rowToMessage);
+    const all = (await resolveContents(ctx, [...pageRows, ...included], "listMessagesByResourceId")).map(rowToMessage);
     const messages = all.length === 0 ? [] : new MessageList().add(all, "memory").get.all.db();
     const sign = direction === "ASC" ? 1 : -1;
     messages.sort((a, b) => sign * compareMessages(a, b));

@@ -6,7 +6,7 @@ import type { ScoreRowData } from "@mastra/core/evals";
 import type { ScoreRow } from "../../../convex/lib/scoreTypes.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../../codec.ts";
 import { InvalidInputError } from "../../errors.ts";
-import { describeValue, optionalString, requireId, requireRecord, requireString } from "../../validate.ts";
+import { describeValue, requireId, requireKey, requireRecord } from "../../validate.ts";
 
 /** Arguments of `scores:save` (the stored row before the server adds its dates). */
 export type ScoreSaveArgs = Omit<ScoreRow, "createdAt" | "updatedAt" | "insertedAt"> & { createdAt?: number };
@@ -26,14 +26,15 @@ export function scoreToArgs(input: unknown): ScoreSaveArgs {
   const { id, createdAt, updatedAt: _updatedAt, ...rest } = score;
   const args: ScoreSaveArgs = {
     id: id === undefined ? crypto.randomUUID() : requireId(id, "score.id"),
-    scorerId: requireString(score.scorerId, "score.scorerId"),
-    entityId: requireString(score.entityId, "score.entityId"),
-    runId: requireString(score.runId, "score.runId"),
+    scorerId: requireKey(score.scorerId, "score.scorerId"),
+    entityId: requireKey(score.entityId, "score.entityId"),
+    runId: requireKey(score.runId, "score.runId"),
     data: encodeValue(rest),
   };
   const optional = ["entityType", "source", "traceId", "spanId"] as const;
   for (const key of optional) {
-    const value = optionalString(score[key], `score.${key}`);
+    // Indexed fields: bounded like ids.
+    const value = score[key] === undefined ? undefined : requireKey(score[key], `score.${key}`);
     if (value !== undefined) args[key] = value;
   }
   const organizationId = optionalTenant(score.organizationId, "score.organizationId");

@@ -7,6 +7,7 @@ import type { WalkState } from "../../../convex/lib/pagination.ts";
 import type { ScoreRow, TenancyFilters } from "../../../convex/lib/scoreTypes.ts";
 import type { ListResult } from "../../../convex/lib/types.ts";
 import { InvalidInputError, withErrorContext } from "../../errors.ts";
+import { mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../../largeValues.ts";
 import { requireId, requireRecord, requireString } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { runWalk } from "../walk.ts";
@@ -20,13 +21,31 @@ export function getScoreById(ctx: DomainContext, { id }: { id: string }): Promis
       operation: "getScoreById",
       details,
     });
-    return row ? rowToScore(row) : null;
+    const resolved = row ? await resolveScore(ctx, row, "getScoreById") : null;
+    return resolved ? rowToScore(resolved) : null;
   });
+}
+
+/** Score payloads downloaded at the same time by one list. */
+const LARGE_PARALLEL = 4;
+
+/** A row with its `data` assembled; read again if it was replaced meanwhile, `null` if deleted. */
+function resolveScore(ctx: DomainContext, row: ScoreRow, operation: string): Promise<ScoreRow | null> {
+  return resolveFresh(
+    ctx,
+    row,
+    ["data"],
+    operation,
+    () =>
+      ctx.transport.query<ScoreRow | null>("scores:get", { id: row.id }, { operation, details: { scoreId: row.id } }),
+  );
 }
 
 /**
  * Inserts or replaces a score (by `id`; a random UUID when absent). A
- * replaced score keeps its `createdAt`; `updatedAt` is now.
+ * replaced score keeps its `createdAt`; `updatedAt` is now. A payload of
+ * any size is accepted: a large one is uploaded in chunks first and
+ * becomes visible only when the score row is written.
  */
 export function saveScore(ctx: DomainContext, score: unknown): Promise<{ score: ScoreRowData }> {
   const details = {
@@ -37,12 +56,19 @@ export function saveScore(ctx: DomainContext, score: unknown): Promise<{ score: 
   };
   return withErrorContext({ operation: "saveScore", details }, async () => {
     const args = scoreToArgs(score);
-    const row = await ctx.transport.mutation<ScoreRow>("scores:save", { ...args, now: ctx.now() }, {
+    const data = args.data;
+    const stored = await storeLarge(ctx, data, "saveScore");
+    const { row, released } = await ctx.transport.mutation<{ row: ScoreRow; released: boolean }>("scores:save", {
+      ...args,
+      data: stored,
+      now: ctx.now(),
+    }, {
       operation: "saveScore",
       details: { ...details, scoreId: args.id },
       idempotent: true,
     });
-    return { score: rowToScore(row) };
+    if (released) await sweepBlobs(ctx, "saveScore");
+    return { score: rowToScore({ ...row, data }) };
   });
 }
 
@@ -102,7 +128,8 @@ export function listScores(
     const count = total ?? 0;
     const end = offset + perPage;
     return {
-      scores: rows.map(rowToScore),
+      scores: (await mapLimited(rows, LARGE_PARALLEL, (row) => resolveScore(ctx, row, operation)))
+        .filter((row) => row !== null).map(rowToScore),
       pagination: {
         total: count,
         page,

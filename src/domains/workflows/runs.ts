@@ -6,10 +6,13 @@ import { normalizePerPage } from "@mastra/core/storage";
 import type { WorkflowRunState } from "@mastra/core/workflows";
 import type { WalkState } from "../../../convex/lib/pagination.ts";
 import type { ListResult } from "../../../convex/lib/types.ts";
+import { deriveRunFields } from "../../../convex/lib/workflowSnapshot.ts";
 import type { WorkflowRunRow } from "../../../convex/lib/workflowTypes.ts";
 import { encodeValue, toMillis } from "../../codec.ts";
+import { isBlobRef } from "../../../convex/lib/blobs.ts";
+import { mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../../largeValues.ts";
 import { InvalidInputError, withErrorContext } from "../../errors.ts";
-import { optionalString, requireString } from "../../validate.ts";
+import { optionalString, requireKey, requireString } from "../../validate.ts";
 import type { DomainContext } from "../context.ts";
 import { runWalk } from "../walk.ts";
 import { rowSnapshot, rowToRun } from "./rows.ts";
@@ -22,11 +25,37 @@ function runDetails(workflowName: unknown, runId: unknown): { workflowName: stri
   };
 }
 
+/** Snapshots downloaded at the same time by one list. */
+const LARGE_PARALLEL = 4;
+
+/**
+ * A row whose snapshot is the encoded value itself (a blob reference
+ * assembled). When the snapshot was replaced meanwhile (and its blob swept),
+ * the run is read again; `null` when it was deleted meanwhile.
+ */
+export async function resolveRun(
+  ctx: DomainContext,
+  row: WorkflowRunRow,
+  operation: string,
+): Promise<WorkflowRunRow | null> {
+  return await resolveFresh(
+    ctx,
+    row,
+    ["snapshot"],
+    operation,
+    () =>
+      ctx.transport.query<WorkflowRunRow | null>("workflowRuns:get", {
+        workflowName: row.workflowName,
+        runId: row.runId,
+      }, { operation, details: { workflowName: row.workflowName, runId: row.runId } }),
+  );
+}
+
 /**
  * Inserts or replaces a run's snapshot. Omitted `resourceId` and
  * `createdAt` keep their stored values; `updatedAt` defaults to now. A
- * snapshot over one Convex document (1 MiB encoded) fails with a
- * `MastraError` (`..._TOO_LARGE`) and nothing is written.
+ * snapshot of any size is accepted: a large one is uploaded in chunks
+ * first and becomes visible only when the run row is written.
  */
 export function persistWorkflowSnapshot(
   ctx: DomainContext,
@@ -42,20 +71,26 @@ export function persistWorkflowSnapshot(
   const details = runDetails(args?.workflowName, args?.runId);
   return withErrorContext({ operation: "persistWorkflowSnapshot", details }, async () => {
     const payload: Record<string, unknown> = {
-      workflowName: requireString(args.workflowName, "workflowName"),
-      runId: requireString(args.runId, "runId"),
+      workflowName: requireKey(args.workflowName, "workflowName"),
+      runId: requireKey(args.runId, "runId"),
       now: ctx.now(),
     };
-    const resourceId = optionalString(args.resourceId, "resourceId");
+    const resourceId = args.resourceId === undefined ? undefined : requireKey(args.resourceId, "resourceId");
     if (resourceId !== undefined) payload.resourceId = resourceId;
-    if (args.snapshot !== undefined) payload.snapshot = encodeValue(args.snapshot);
+    if (args.snapshot !== undefined) {
+      const stored = await storeLarge(ctx, encodeValue(args.snapshot), "persistWorkflowSnapshot");
+      payload.snapshot = stored;
+      // Convex cannot read a large snapshot in the transaction: the fields it indexes are derived here.
+      if (isBlobRef(stored)) payload.derived = deriveRunFields(args.snapshot);
+    }
     if (args.createdAt !== undefined) payload.createdAt = toMillis(args.createdAt, "createdAt");
     if (args.updatedAt !== undefined) payload.updatedAt = toMillis(args.updatedAt, "updatedAt");
-    await ctx.transport.mutation("workflowRuns:persist", payload, {
+    const { released } = await ctx.transport.mutation<{ released: boolean }>("workflowRuns:persist", payload, {
       operation: "persistWorkflowSnapshot",
       details,
       idempotent: true,
     });
+    if (released) await sweepBlobs(ctx, "persistWorkflowSnapshot");
   });
 }
 
@@ -70,7 +105,8 @@ export function loadWorkflowSnapshot(
       workflowName: requireString(workflowName, "workflowName"),
       runId: requireString(runId, "runId"),
     }, { operation: "loadWorkflowSnapshot", details });
-    const snapshot = row ? rowSnapshot(row) : undefined;
+    const resolved = row ? await resolveRun(ctx, row, "loadWorkflowSnapshot") : null;
+    const snapshot = resolved ? rowSnapshot(resolved) : undefined;
     return snapshot ? snapshot : null;
   });
 }
@@ -89,7 +125,8 @@ export function getWorkflowRunById(
       operation: "getWorkflowRunById",
       details,
     });
-    return row ? rowToRun(row) : null;
+    const resolved = row ? await resolveRun(ctx, row, "getWorkflowRunById") : null;
+    return resolved ? rowToRun(resolved) : null;
   });
 }
 
@@ -100,10 +137,12 @@ export function deleteWorkflowRunById(
 ): Promise<void> {
   const details = runDetails(workflowName, runId);
   return withErrorContext({ operation: "deleteWorkflowRunById", details }, async () => {
-    await ctx.transport.mutation("workflowRuns:remove", {
+    const { released } = await ctx.transport.mutation<{ released: boolean }>("workflowRuns:remove", {
       workflowName: requireString(workflowName, "workflowName"),
       runId: requireString(runId, "runId"),
+      now: ctx.now(),
     }, { operation: "deleteWorkflowRunById", details, idempotent: true });
+    if (released) await sweepBlobs(ctx, "deleteWorkflowRunById");
   });
 }
 
@@ -141,6 +180,7 @@ export function listWorkflowRuns(ctx: DomainContext, args: StorageListWorkflowRu
         ...(state !== undefined ? { state } : {}),
       }, { operation: "listWorkflowRuns", details })
     );
-    return { runs: rows.map(rowToRun), total: total ?? 0 };
+    const resolved = await mapLimited(rows, LARGE_PARALLEL, (row) => resolveRun(ctx, row, "listWorkflowRuns"));
+    return { runs: resolved.filter((row) => row !== null).map(rowToRun), total: total ?? 0 };
   });
 }

@@ -31,7 +31,11 @@ export class ConvexWorkflowsStorage extends WorkflowsStorage {
     this.#ctx = ctx;
   }
 
-  /** True: step results and state updates are atomic Convex mutations. */
+  /**
+   * True: step results and state updates are atomic Convex mutations, or,
+   * for snapshots too large for one transaction (over 12 MiB), compare-and-set
+   * commits retried on conflict; concurrent updates are never lost.
+   */
   override supportsConcurrentUpdates(): boolean {
     return true;
   }
@@ -41,7 +45,7 @@ export class ConvexWorkflowsStorage extends WorkflowsStorage {
     await clearTables(this.#ctx, ["mastra_workflow_snapshots", "mastra_workflow_runs"], ["workflowRuns:"]);
   }
 
-  /** Merges one step result into a run's snapshot, atomically; returns the run's step results. */
+  /** Merges one step result into a run's snapshot, without losing concurrent ones; returns the run's step results. */
   override updateWorkflowResults(args: {
     workflowName: string;
     runId: string;
