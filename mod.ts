@@ -13,10 +13,14 @@
  */
 export { ConvexStorage, type ConvexStorageOptions } from "./src/storage.ts";
 export {
+  type CallOptions,
+  type ClientCallOptions,
   type ConvexApi,
   type ConvexClientLike,
   ConvexTransport,
   createHttpClient,
+  type FunctionPath,
+  type HttpClientOptions,
   type RetryPolicy,
   TransientError,
 } from "./src/transport.ts";

@@ -150,6 +150,7 @@ export class ConvexStorage extends MastraCompositeStore {
   #reactive: ReactiveClientLike | undefined;
   readonly #openReactive: (() => ReactiveClientLike) | undefined;
 
+  /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
     super({ id: options.id ?? "convex-storage", name: "ConvexStorage" });
     let client = options.client;

@@ -59,6 +59,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100 };
 
 /** A failure worth retrying: the request may not have reached Convex, or Convex was briefly unavailable. */
 export class TransientError extends Error {
+  /** Creates the error; `options.cause` keeps the underlying failure. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "TransientError";
@@ -199,6 +200,7 @@ export class ConvexTransport {
   readonly #api: ConvexApi;
   readonly #retry: RetryPolicy;
 
+  /** Calls through `client`, resolving our function paths against `api`, retrying per `retry`. */
   constructor(client: ConvexClientLike, api: ConvexApi = anyApi, retry: RetryPolicy = DEFAULT_RETRY) {
     this.#client = client;
     this.#api = api;

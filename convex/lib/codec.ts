@@ -26,6 +26,7 @@
 export class CodecError extends Error {
   /** JSON-path-like location of the offending value, e.g. `metadata.a[2]`. */
   readonly path: string;
+  /** Creates the error for the value at `path`. */
   constructor(message: string, path: string) {
     super(path ? `${message} at ${path}` : message);
     this.name = "CodecError";

@@ -36,6 +36,7 @@ export class ConvexMemoryStorage extends MemoryStorage {
   override readonly supportsPartialThreadUpdate = true;
   readonly #ctx: DomainContext;
 
+  /** Creates the domain over the shared transport and clock. */
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
