@@ -5,7 +5,7 @@
 import { v } from "convex/values";
 import { utf8Length } from "./lib/blobs.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, query } from "./lib/functions.ts";
+import { internalMutation, internalQuery } from "./lib/functions.ts";
 
 /** Bytes of chunk data returned per `getChunks` call. */
 const READ_BYTES = 8 * 1024 * 1024;
@@ -18,7 +18,7 @@ const ABANDONED_AFTER_MS = 60 * 60 * 1000;
  * Stores some chunks of a pending blob (idempotent: a chunk that already
  * arrived is skipped, so a retried upload never duplicates).
  */
-export const putChunks = mutation({
+export const putChunks = internalMutation({
   args: {
     blobId: v.string(),
     chunkCount: v.number(),
@@ -62,7 +62,7 @@ export const putChunks = mutation({
 });
 
 /** Reads the chunks of a blob from `from` on, about 8 MiB per call. */
-export const getChunks = query({
+export const getChunks = internalQuery({
   args: { blobId: v.string(), from: v.number() },
   handler: async (ctx, { blobId, from }): Promise<{ chunks: string[]; next: number | null }> => {
     const blob = await ctx.db.query("mastra_blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
@@ -90,7 +90,7 @@ export const getChunks = query({
  * Deletes released blobs and abandoned uploads, one bounded batch per call;
  * call until `done`.
  */
-export const sweep = mutation({
+export const sweep = internalMutation({
   args: { now: v.number() },
   handler: async (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => {
     const abandoned = await ctx.db

@@ -5,7 +5,7 @@ import { v } from "convex/values";
 import { adoptBlobs, releaseBlobs } from "./lib/blobs.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
-import { mutation, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { type IndexSpec, planPage, walk, walkStateValidator } from "./lib/pagination.ts";
 import { type EvalRow, evalValidator, type ListResult, withoutSystemFields } from "./lib/types.ts";
@@ -25,7 +25,7 @@ function countersOf(row: EvalRow): string[] {
 }
 
 /** Returns one eval by id, or `null`. */
-export const get = query({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<EvalRow | null> => {
     const doc = await findEval(ctx, id);
@@ -34,7 +34,7 @@ export const get = query({
 });
 
 /** Inserts or replaces an eval (idempotent by id). `released`: an old large value became garbage. */
-export const save = mutation({
+export const save = internalMutation({
   args: { evalRow: evalValidator },
   handler: async (ctx, { evalRow }): Promise<{ released: boolean }> => {
     assertFitsDocument(`eval ${evalRow.id}`, evalRow);
@@ -58,7 +58,7 @@ export const save = mutation({
  * One bounded step of listing evals, newest first, optionally of one agent
  * and/or one type. Totals come from counters.
  */
-export const list = query({
+export const list = internalQuery({
   args: {
     agentName: v.optional(v.string()),
     type: v.optional(v.union(v.literal("live"), v.literal("test"))),

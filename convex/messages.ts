@@ -29,7 +29,7 @@ import { decodeValue, encodeValue } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import {
   contentField,
@@ -79,7 +79,7 @@ function toRow(doc: MessageDoc): MessageRow {
  * the `createdAt` kept for messages that already existed with another one.
  * Safe to repeat: a retried batch neither loses nor duplicates a message.
  */
-export const save = mutation({
+export const save = internalMutation({
   args: { messages: v.array(messageValidator), now: v.number() },
   handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][]; released: boolean }> => {
     const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
@@ -162,7 +162,7 @@ export type UpdateOutcome = {
  * involved fit one transaction; past that the call stops (see
  * {@link UpdateOutcome}) and the client takes over the merge.
  */
-export const update = mutation({
+export const update = internalMutation({
   args: { updates: v.array(messageUpdateValidator), now: v.number() },
   handler: async (ctx, { updates, now }): Promise<UpdateOutcome> => {
     const counters = new CounterBatch();
@@ -240,7 +240,7 @@ export const update = mutation({
  * now` on the threads they belonged to; their large contents are released
  * (`released: true`: the client sweeps). Safe to repeat.
  */
-export const remove = mutation({
+export const remove = internalMutation({
   args: { ids: v.array(v.string()), now: v.number() },
   handler: async (ctx, { ids, now }): Promise<{ released: boolean }> => {
     const counters = new CounterBatch();
@@ -269,7 +269,7 @@ export type MessageKey = { id: string; threadId: string; createdAt: number };
  * handled; the client calls again with the rest. With `keysOnly`, returns
  * only ids, threads and dates.
  */
-export const getMany = query({
+export const getMany = internalQuery({
   args: { ids: v.array(v.string()), keysOnly: v.optional(v.boolean()) },
   handler: async (ctx, { ids, keysOnly }): Promise<{ rows: (MessageRow | MessageKey)[]; consumed: number }> => {
     const rows: (MessageRow | MessageKey)[] = [];
@@ -298,7 +298,7 @@ export const getMany = query({
  * about one page of reads. With a filter the total is counted by the walk
  * itself (reading the matching index range once, across calls).
  */
-export const list = query({
+export const list = internalQuery({
   args: {
     threadIds: v.optional(v.array(v.string())),
     resourceId: v.optional(v.string()),
@@ -386,7 +386,7 @@ function contentMetadataMatches(encoded: string | null, filter: Record<string, u
  * position in `state.after`. Serves `include` with `withPreviousMessages` /
  * `withNextMessages`.
  */
-export const neighbors = query({
+export const neighbors = internalQuery({
   args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
   handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
     const source: MessageSource = resourceId === undefined
@@ -412,7 +412,7 @@ const copySelectionValidator = v.object({
  * explicit ids and passed it). Metadata too large for the row goes to a
  * blob (`lib/blobs.ts`), as for any thread. Returns the `lastMessageId` used.
  */
-export const copyStart = mutation({
+export const copyStart = internalMutation({
   args: {
     sourceThreadId: v.string(),
     thread: threadValidator,
@@ -500,7 +500,7 @@ export type LargeToCopy = { sourceId: string; ref: string; key: SortKey };
  * (`next` then points just before it). Safe to repeat (copies have
  * deterministic ids).
  */
-export const copyBatch = mutation({
+export const copyBatch = internalMutation({
   args: {
     sourceThreadId: v.string(),
     threadId: v.string(),
@@ -560,7 +560,7 @@ const COPY_BATCH = 1000;
  * skipped. Stops at a message with large content (see `copyBatch`):
  * `consumed` says how many ids were handled. Safe to repeat.
  */
-export const copyIds = mutation({
+export const copyIds = internalMutation({
   args: {
     sourceThreadId: v.string(),
     threadId: v.string(),
@@ -601,7 +601,7 @@ const COPY_CHUNK_BYTES = 6 * 1024 * 1024;
  * Copies one bounded batch of the chunks of a message's large content into
  * a new pending blob (see `copyBlobChunks`); call until `next` is null.
  */
-export const copyContentChunks = mutation({
+export const copyContentChunks = internalMutation({
   args: { fromRef: v.string(), toBlobId: v.string(), from: v.number(), now: v.number() },
   handler: async (ctx, args): Promise<{ next: number | null; gone: boolean }> => {
     if (!isBlobRef(args.fromRef)) throw storageError("INVALID", "fromRef must be a large value reference");
@@ -616,7 +616,7 @@ export const copyContentChunks = mutation({
  * reference; if it is gone or left the thread, it is skipped. The unused
  * copy is released in both cases. Safe to repeat.
  */
-export const copyLarge = mutation({
+export const copyLarge = internalMutation({
   args: {
     sourceThreadId: v.string(),
     threadId: v.string(),
@@ -655,7 +655,7 @@ export const copyLarge = mutation({
  * read them (they are never adopted by a row), so the next sweep removes
  * them. Safe to repeat; an upload left behind is swept as abandoned later.
  */
-export const releaseUploads = mutation({
+export const releaseUploads = internalMutation({
   args: { refs: v.array(v.string()), now: v.number() },
   handler: async (ctx, { refs, now }): Promise<{ released: boolean }> => {
     const fields = Object.fromEntries(refs.filter(isBlobRef).map((ref, index) => [String(index), ref]));

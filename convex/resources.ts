@@ -8,7 +8,7 @@
 import { v } from "convex/values";
 import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "./lib/blobs.ts";
 import { decodeOptional, decodeValue, encodeValue } from "./lib/codec.ts";
-import { mutation, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { type ResourceRow, resourceValidator, withoutSystemFields } from "./lib/types.ts";
 
@@ -20,7 +20,7 @@ async function findResource(ctx: QueryCtx, id: string) {
 }
 
 /** Returns one resource by id, or `null`. */
-export const get = query({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<ResourceRow | null> => {
     const doc = await findResource(ctx, id);
@@ -29,7 +29,7 @@ export const get = query({
 });
 
 /** Inserts or replaces a resource (idempotent). `released`: an old large value became garbage. */
-export const save = mutation({
+export const save = internalMutation({
   args: { resource: resourceValidator },
   handler: async (ctx, { resource }): Promise<{ released: boolean }> => {
     assertFitsDocument(`resource ${resource.id}`, resource);
@@ -46,7 +46,7 @@ export const save = mutation({
  * atomically; creates the resource when it does not exist yet, as Mastra
  * expects.
  */
-export const update = mutation({
+export const update = internalMutation({
   args: {
     id: v.string(),
     workingMemory: v.optional(v.string()),

@@ -16,7 +16,7 @@ import { v } from "convex/values";
 import { adoptBlobs, releaseBlobs } from "./lib/blobs.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
-import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { type IndexSpec, type Order, walk, walkStateValidator } from "./lib/pagination.ts";
 import { firstState } from "./lib/rangeWalk.ts";
@@ -49,7 +49,7 @@ async function recount(ctx: MutationCtx, before: ScoreRow | null, after: ScoreRo
 }
 
 /** Returns one score by id, or `null`. */
-export const get = query({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<ScoreRow | null> => {
     const doc = await findScore(ctx, id);
@@ -63,7 +63,7 @@ export const get = query({
  * reference to an uploaded blob. Returns the stored score, and `released`
  * when a replaced blob became garbage (the client sweeps).
  */
-export const save = mutation({
+export const save = internalMutation({
   args: {
     id: v.string(),
     scorerId: v.string(),
@@ -202,7 +202,7 @@ function planList(args: ListArgs): ListPlan {
  *
  * each optionally narrowed by tenancy filters. Ties are broken by id.
  */
-export const list = query({
+export const list = internalQuery({
   args: {
     kind: v.union(v.literal("scorer"), v.literal("run"), v.literal("entity"), v.literal("span")),
     scorerId: v.optional(v.string()),

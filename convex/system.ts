@@ -4,7 +4,7 @@
  */
 import { v } from "convex/values";
 import { isBlobRef, releaseBlobs } from "./lib/blobs.ts";
-import { mutation, query } from "./lib/functions.ts";
+import { internalMutation, internalQuery } from "./lib/functions.ts";
 import { approximateSize } from "./lib/pagination.ts";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "./lib/version.ts";
 import { mastraTables } from "./schema.ts";
@@ -26,7 +26,7 @@ const BOOKKEEPING_TABLES = new Set(["mastra_counters", "mastra_blobs", "mastra_b
 const tableNames = Object.keys(mastraTables) as (keyof typeof mastraTables)[];
 
 /** Describes the deployed function layer: package, version and tables. */
-export const info = query({
+export const info = internalQuery({
   args: {},
   handler: (): Promise<{ name: string; version: string; tables: string[] }> =>
     Promise.resolve({ name: PACKAGE_NAME, version: FUNCTIONS_VERSION, tables: [...tableNames] }),
@@ -39,7 +39,7 @@ export const info = query({
  * sweeps them with `blobs:sweep`). Used by `dangerouslyClearAll`, never by
  * normal operation.
  */
-export const clearTable = mutation({
+export const clearTable = internalMutation({
   args: { table: v.union(...tableNames.map((name) => v.literal(name))), now: v.optional(v.number()) },
   handler: async (ctx, { table, now }): Promise<{ done: boolean; deleted: number; released: boolean }> => {
     const holdsRefs = !BOOKKEEPING_TABLES.has(table);
@@ -69,7 +69,7 @@ export const clearTable = mutation({
  * Deletes up to one batch of counters whose name starts with `prefix`; call
  * until `done`. Used when one domain is cleared.
  */
-export const clearCounters = mutation({
+export const clearCounters = internalMutation({
   args: { prefix: v.string() },
   handler: async (ctx, { prefix }): Promise<{ done: boolean; deleted: number }> => {
     const rows = await ctx.db

@@ -7,7 +7,7 @@ import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "./lib/code
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./lib/messageStore.ts";
 import {
@@ -33,7 +33,7 @@ async function findThread(ctx: QueryCtx, id: string) {
 }
 
 /** Returns one thread by id, or `null`. */
-export const get = query({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<ThreadRow | null> => {
     const doc = await findThread(ctx, id);
@@ -65,7 +65,7 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
  * blob reference uploaded beforehand. `released` tells the client that an
  * old large value became garbage to sweep.
  */
-export const save = mutation({
+export const save = internalMutation({
   args: { thread: threadValidator },
   handler: async (ctx, { thread }): Promise<{ released: boolean }> => {
     return { released: await writeThread(ctx, thread) };
@@ -76,7 +76,7 @@ export const save = mutation({
  * Sets a thread's title and/or merges keys into its metadata, atomically,
  * and stamps `updatedAt`. Fails with `NOT_FOUND` for an unknown thread.
  */
-export const update = mutation({
+export const update = internalMutation({
   args: { id: v.string(), title: v.optional(v.string()), metadata: v.optional(v.string()), now: v.number() },
   handler: async (
     ctx,
@@ -112,7 +112,7 @@ export const update = mutation({
  * total comes from a counter and the walk starts from the nearer end; with
  * one, matches are counted as the walk goes.
  */
-export const list = query({
+export const list = internalQuery({
   args: {
     resourceId: v.optional(v.string()),
     field: v.union(v.literal("createdAt"), v.literal("updatedAt")),
@@ -171,7 +171,7 @@ export const list = query({
  * Messages go first, the thread last, so an interrupted delete leaves a
  * thread that a retry finishes. Returns `done: true` once nothing is left.
  */
-export const remove = mutation({
+export const remove = internalMutation({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
     // Read a batch bounded by count, bytes and large values first, then delete it.

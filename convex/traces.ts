@@ -13,7 +13,7 @@ import { decodeValue, encodeValue } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import {
   type IndexSpec,
@@ -230,7 +230,7 @@ class SpanWrites {
  * Creates or replaces spans. Each element is a whole span record encoded
  * by the codec, `createdAt`/`updatedAt` included. All or nothing.
  */
-export const createSpans = mutation({
+export const createSpans = internalMutation({
   args: { spans: v.array(v.string()) },
   handler: async (ctx, { spans }): Promise<null> => {
     const writes = new SpanWrites(ctx);
@@ -245,7 +245,7 @@ export const createSpans = mutation({
  * stamps `updatedAt` with `now`. Fails with `NOT_FOUND`, writing nothing,
  * when a span does not exist.
  */
-export const updateSpans = mutation({
+export const updateSpans = internalMutation({
   args: {
     updates: v.array(v.object({ traceId: v.string(), spanId: v.string(), patch: v.string() })),
     now: v.number(),
@@ -273,7 +273,7 @@ export const updateSpans = mutation({
 });
 
 /** Returns one encoded span record, or `null`. */
-export const getSpan = query({
+export const getSpan = internalQuery({
   args: { traceId: v.string(), spanId: v.string() },
   handler: async (ctx, { traceId, spanId }): Promise<string | null> => {
     return (await findSpan(ctx, traceId, spanId))?.data ?? null;
@@ -281,7 +281,7 @@ export const getSpan = query({
 });
 
 /** Returns the encoded records of the given spans of one trace, in the order asked, skipping missing ones. */
-export const getSpans = query({
+export const getSpans = internalQuery({
   args: { traceId: v.string(), spanIds: v.array(v.string()) },
   handler: async (ctx, { traceId, spanIds }): Promise<string[]> => {
     const out: string[] = [];
@@ -294,7 +294,7 @@ export const getSpans = query({
 });
 
 /** Returns the encoded root span of a trace, or `null`. */
-export const getRootSpan = query({
+export const getRootSpan = internalQuery({
   args: { traceId: v.string() },
   handler: async (ctx, { traceId }): Promise<string | null> => {
     const trace = await findTrace(ctx, traceId);
@@ -326,7 +326,7 @@ const LIGHT_FIELDS = [
  * span id), as encoded records; `light` projects them to the trace
  * structure's fields on the server, so the heavy fields never travel.
  */
-export const listTraceSpans = query({
+export const listTraceSpans = internalQuery({
   args: { traceId: v.string(), light: v.boolean(), state: v.optional(walkStateValidator) },
   handler: async (ctx, { traceId, light, state }): Promise<ListResult<string>> => {
     const spec: IndexSpec = {
@@ -396,7 +396,7 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  * walk starts from the nearer end; otherwise the remaining conditions are
  * checked on the (small) trace rows and matches are counted as the walk goes.
  */
-export const listTraces = query({
+export const listTraces = internalQuery({
   args: {
     filter: spanFilterValidator,
     sort: sortValidator,
@@ -453,7 +453,7 @@ export const listTraces = query({
 });
 
 /** Returns the encoded root spans of the given traces (for pages whose roots were too big to inline). */
-export const getRootSpans = query({
+export const getRootSpans = internalQuery({
   args: { keys: v.array(v.object({ traceId: v.string(), spanId: v.string() })) },
   handler: async (ctx, { keys }): Promise<(string | null)[]> => {
     const out: (string | null)[] = [];
@@ -469,7 +469,7 @@ export const getRootSpans = query({
  * Unfiltered lists take their total from a counter; filtered ones decode
  * and check each anchor span and count as they go.
  */
-export const listBranches = query({
+export const listBranches = internalQuery({
   args: {
     filter: spanFilterValidator,
     sort: sortValidator,
@@ -523,7 +523,7 @@ function inScope(record: Record<string, unknown> | undefined, scope: { organizat
  * tenant scope is left alone. A trace leaves every list at the first step
  * that reaches it, even when its spans take several steps to delete.
  */
-export const deleteTraces = mutation({
+export const deleteTraces = internalMutation({
   args: { traceIds: v.array(v.string()), organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) },
   handler: async (ctx, { traceIds, ...scope }): Promise<{ remaining: string[] }> => {
     let docs = 0;
@@ -584,7 +584,7 @@ const deltaModeValidator = v.union(v.literal("max"), v.literal("after"));
  * walking back from the newest); `after` returns up to `limit` matching
  * traces listed after sequence number `after`, oldest first.
  */
-export const traceDelta = query({
+export const traceDelta = internalQuery({
   args: {
     filter: spanFilterValidator,
     mode: deltaModeValidator,
@@ -621,7 +621,7 @@ export const traceDelta = query({
  * they were first written as anchors (`seq`); same modes as `traceDelta`.
  * Rows are `{ seq, data }` with the encoded span record.
  */
-export const branchDelta = query({
+export const branchDelta = internalQuery({
   args: {
     filter: spanFilterValidator,
     mode: deltaModeValidator,
@@ -682,7 +682,7 @@ function traceRecordCounters(row: TraceRecordRow): string[] {
 }
 
 /** Inserts or replaces a README trace record (idempotent by id). */
-export const saveTraceRecord = mutation({
+export const saveTraceRecord = internalMutation({
   args: { record: traceRecordValidator },
   handler: async (ctx, { record }): Promise<{ released: boolean }> => {
     assertFitsDocument(`trace ${record.id}`, record);
@@ -703,7 +703,7 @@ export const saveTraceRecord = mutation({
 });
 
 /** Returns one README trace record by id, or `null`. */
-export const getTraceRecord = query({
+export const getTraceRecord = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<TraceRecordRow | null> => {
     const doc = await findTraceRecord(ctx, id);
@@ -715,7 +715,7 @@ export const getTraceRecord = query({
  * One bounded step of listing README trace records, newest first,
  * optionally of one thread and/or one run. Totals come from counters.
  */
-export const listTraceRecords = query({
+export const listTraceRecords = internalQuery({
   args: {
     threadId: v.optional(v.string()),
     runId: v.optional(v.string()),

@@ -31,7 +31,7 @@ import { decodeValue, encodeValue } from "./lib/codec.ts";
 import { adjustCounters, readCounter } from "./lib/counters.ts";
 import { counterNames } from "./lib/counterNames.ts";
 import { storageError } from "./lib/errors.ts";
-import { mutation, type MutationCtx, query, type QueryCtx } from "./lib/functions.ts";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { type IndexSpec, walkStateValidator } from "./lib/pagination.ts";
 import { firstState, type SortRange, walkRange } from "./lib/rangeWalk.ts";
@@ -165,7 +165,7 @@ async function findStoredRun(ctx: QueryCtx, key: string): Promise<StoredRun | nu
 }
 
 /** Returns a run (with its encoded snapshot): by workflow and run id, or the latest run with this run id. */
-export const get = query({
+export const get = internalQuery({
   args: { runId: v.string(), workflowName: v.optional(v.string()) },
   handler: async (ctx, { runId, workflowName }): Promise<WorkflowRunRow | null> => {
     const run = workflowName !== undefined
@@ -195,7 +195,7 @@ function derivedFrom(
  * derived from it (`derived`: status and embedded thread id, which this
  * transaction cannot read from the blob). `released`: the client sweeps.
  */
-export const persist = mutation({
+export const persist = internalMutation({
   args: {
     workflowName: v.string(),
     runId: v.string(),
@@ -295,7 +295,7 @@ async function saveSnapshot(
  * `tooLarge` (nothing changed) when the snapshot does not fit one
  * transaction: the client then merges and calls {@link commitSnapshot}.
  */
-export const updateResults = mutation({
+export const updateResults = internalMutation({
   args: {
     workflowName: v.string(),
     runId: v.string(),
@@ -332,7 +332,7 @@ export const updateResults = mutation({
  * `tooLarge` (nothing changed) when the snapshot does not fit one
  * transaction.
  */
-export const updateState = mutation({
+export const updateState = internalMutation({
   args: {
     workflowName: v.string(),
     runId: v.string(),
@@ -361,7 +361,7 @@ export const updateState = mutation({
  * the answer is `conflict`: the client reads again and retries. `missing`
  * when the run is gone. A repeated call that already succeeded answers `ok`.
  */
-export const commitSnapshot = mutation({
+export const commitSnapshot = internalMutation({
   args: {
     workflowName: v.string(),
     runId: v.string(),
@@ -393,7 +393,7 @@ export const commitSnapshot = mutation({
 });
 
 /** Deletes a run and its snapshot (a no-op for an unknown run); a large snapshot is released. */
-export const remove = mutation({
+export const remove = internalMutation({
   args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
   handler: async (ctx, { workflowName, runId, now }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
@@ -478,7 +478,7 @@ function planList(
  * The total comes from a counter when one covers the filters, otherwise
  * from counting the matches as the walk goes.
  */
-export const list = query({
+export const list = internalQuery({
   args: {
     workflowName: v.optional(v.string()),
     resourceId: v.optional(v.string()),

@@ -28,8 +28,8 @@ export type MutationCtx = GenericMutationCtx<DataModel>;
 export type ActionCtx = GenericActionCtx<DataModel>;
 
 /** Builds an internal query over the Mastra tables. */
-export const query: QueryBuilder<DataModel, "internal"> = internalQueryGeneric;
+export const internalQuery: QueryBuilder<DataModel, "internal"> = internalQueryGeneric;
 /** Builds an internal mutation over the Mastra tables. */
-export const mutation: MutationBuilder<DataModel, "internal"> = internalMutationGeneric;
+export const internalMutation: MutationBuilder<DataModel, "internal"> = internalMutationGeneric;
 /** Builds an internal action over the Mastra tables. */
-export const action: ActionBuilder<DataModel, "internal"> = internalActionGeneric;
+export const internalAction: ActionBuilder<DataModel, "internal"> = internalActionGeneric;
