@@ -2,21 +2,14 @@
  * Eval results in the README's record shape (`saveEval` / `getEvals`).
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
+import { evalValidator } from "../lib/types.ts";
 
-/** Eval tables, to be spread into a schema. */
+/**
+ * Eval tables, to be spread into a schema. `metadata` and `data` are encoded
+ * (see `lib/codec.ts`), or blob references when large.
+ */
 export const evalTables = {
-  mastra_evals: defineTable({
-    id: v.string(),
-    threadId: v.optional(v.string()),
-    agentName: v.string(),
-    type: v.union(v.literal("live"), v.literal("test")),
-    /** Encoded (see `lib/codec.ts`), or a blob reference when large. */
-    metadata: v.optional(v.string()),
-    /** Encoded (see `lib/codec.ts`), or a blob reference when large. */
-    data: v.string(),
-    createdAt: v.number(),
-  })
+  mastra_evals: defineTable(evalValidator)
     .index("by_mastra_id", ["id"])
     .index("by_createdAt", ["createdAt", "id"])
     .index("by_agent_createdAt", ["agentName", "createdAt", "id"])

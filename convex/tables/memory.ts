@@ -8,43 +8,22 @@
  * a timestamp.
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
+import { messageValidator, resourceValidator, threadValidator } from "../lib/types.ts";
 
-/** Memory-domain tables, to be spread into a schema. */
+/** Memory-domain tables, to be spread into a schema (fields: the wire validators of `lib/types.ts`). */
 export const memoryTables = {
-  mastra_threads: defineTable({
-    id: v.string(),
-    resourceId: v.string(),
-    title: v.optional(v.string()),
-    metadata: v.optional(v.string()),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-  })
+  mastra_threads: defineTable(threadValidator)
     .index("by_mastra_id", ["id"])
     .index("by_createdAt", ["createdAt", "id"])
     .index("by_updatedAt", ["updatedAt", "id"])
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"])
     .index("by_resource_updatedAt", ["resourceId", "updatedAt", "id"]),
 
-  mastra_messages: defineTable({
-    id: v.string(),
-    threadId: v.string(),
-    resourceId: v.optional(v.string()),
-    role: v.string(),
-    type: v.optional(v.string()),
-    content: v.string(),
-    createdAt: v.number(),
-  })
+  mastra_messages: defineTable(messageValidator)
     .index("by_mastra_id", ["id"])
     .index("by_thread_createdAt", ["threadId", "createdAt", "id"])
     .index("by_thread_resource_createdAt", ["threadId", "resourceId", "createdAt", "id"])
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
 
-  mastra_resources: defineTable({
-    id: v.string(),
-    workingMemory: v.optional(v.string()),
-    metadata: v.optional(v.string()),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-  }).index("by_mastra_id", ["id"]),
+  mastra_resources: defineTable(resourceValidator).index("by_mastra_id", ["id"]),
 };

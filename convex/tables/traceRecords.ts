@@ -3,20 +3,15 @@
  * `getTraces`), kept beside Mastra's spans.
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
+import { traceRecordValidator } from "../lib/types.ts";
 
-/** Trace-record tables, to be spread into a schema. */
+/**
+ * Trace-record tables, to be spread into a schema. `body` holds the rest of
+ * the record (spans, spanDurations, properties, ...), encoded or a blob
+ * reference.
+ */
 export const traceRecordTables = {
-  mastra_traces: defineTable({
-    id: v.string(),
-    threadId: v.optional(v.string()),
-    transportId: v.optional(v.string()),
-    runId: v.optional(v.string()),
-    rootRunId: v.optional(v.string()),
-    /** The rest of the record (spans, spanDurations, properties, ...), encoded or a blob reference. */
-    body: v.string(),
-    timestamp: v.number(),
-  })
+  mastra_traces: defineTable(traceRecordValidator)
     .index("by_mastra_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_thread_timestamp", ["threadId", "timestamp", "id"])
