@@ -41,6 +41,7 @@ import {
   messagesOfThreadResource,
   putMessage,
 } from "./lib/messageStore.ts";
+import { deleteBuckets, RankBatch, rankedPage } from "./lib/messageRanks.ts";
 import {
   createdAtRangeValidator,
   type MessageDoc,
@@ -54,6 +55,7 @@ import {
   planPage,
   type SortKey,
   sortKeyValidator,
+  streamAfter,
   type WalkState,
   walkStateValidator,
 } from "./lib/pagination.ts";
@@ -346,7 +348,13 @@ export const list = internalQuery({
         // The total is read once, on the first call; later calls only resume the walk.
         total = 0;
         for (const name of counters) total += await readCounter(ctx, name);
-        state = planPage(total, args.offset, args.limit, args.order);
+        // One thread, no filter: a deep page seeks through the thread's rank buckets. With a resourceId
+        // (as Mastra's recall asks) the buckets apply when every message of the thread has that resource.
+        const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
+        const ranked = threadId !== undefined &&
+          (args.resourceId === undefined || await readCounter(ctx, counterNames.messagesOfThread(threadId)) === total);
+        state = (ranked ? await rankedPage(ctx, threadId!, total, args.offset, args.limit, args.order) : null) ??
+          planPage(total, args.offset, args.limit, args.order);
       }
     } else {
       state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
@@ -660,5 +668,52 @@ export const releaseUploads = internalMutation({
   handler: async (ctx, { refs, now }): Promise<{ released: boolean }> => {
     const fields = Object.fromEntries(refs.filter(isBlobRef).map((ref, index) => [String(index), ref]));
     return { released: await releaseBlobs(ctx, fields, null, now) };
+  },
+});
+
+/** Messages (or 8 MiB of them) read per `rebuildRanks` call. */
+const REBUILD_BATCH = 4000;
+
+/**
+ * Builds a thread's rank buckets from its messages, one bounded step per
+ * call (pass the returned `after` until `done`). For threads written before
+ * buckets existed, or seeded directly: until their buckets account for every
+ * message, their deep pages are served by the plain walk. Run it while the
+ * thread is idle: writes during a rebuild can leave the buckets unusable
+ * (never wrong: seeks are used only when the counts agree), and then a new
+ * rebuild fixes them.
+ */
+export const rebuildRanks = internalMutation({
+  args: { threadId: v.string(), after: v.optional(sortKeyValidator) },
+  handler: async (ctx, { threadId, after }): Promise<{ done: boolean; after?: SortKey }> => {
+    if (after === undefined) await deleteBuckets(ctx, threadId);
+    const ranks = new RankBatch();
+    let last: SortKey | undefined = after;
+    let count = 0;
+    let bytes = 0;
+    for await (
+      const doc of streamAfter(
+        ctx.db,
+        {
+          table: "mastra_messages",
+          index: "by_thread_createdAt",
+          eq: [["threadId", threadId]],
+          sortField: "createdAt",
+        },
+        after,
+        "asc",
+      )
+    ) {
+      if (count >= REBUILD_BATCH || bytes >= 8 * 1024 * 1024) {
+        await ranks.apply(ctx);
+        return { done: false, after: last };
+      }
+      ranks.add(threadId, { createdAt: doc.createdAt as number, id: doc.id as string });
+      last = { value: doc.createdAt as number, id: doc.id as string };
+      count++;
+      bytes += approximateSize(doc);
+    }
+    await ranks.apply(ctx);
+    return { done: true };
   },
 });

@@ -10,6 +10,7 @@ import { storageError } from "./lib/errors.ts";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions.ts";
 import { assertFitsDocument } from "./lib/limits.ts";
 import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./lib/messageStore.ts";
+import { deleteBuckets } from "./lib/messageRanks.ts";
 import {
   approximateSize,
   type IndexSpec,
@@ -201,6 +202,7 @@ export const remove = internalMutation({
     }
     await counters.apply(ctx);
     if (more) return { done: false, released };
+    await deleteBuckets(ctx, id);
     const thread = await findThread(ctx, id);
     if (thread) {
       released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;

@@ -95,7 +95,7 @@ const domainCounterPrefixes = {
   observability: ["observability:"],
 };
 const domainTables = {
-  memory: ["mastra_threads", "mastra_messages", "mastra_resources"],
+  memory: ["mastra_threads", "mastra_messages", "mastra_message_buckets", "mastra_resources"],
   workflows: ["mastra_workflow_runs", "mastra_workflow_snapshots"],
   scores: ["mastra_scores"],
   observability: ["mastra_ai_spans", "mastra_ai_traces"],

@@ -125,6 +125,17 @@ Deno.test("messages scale: a 100,000-message thread", async (t) => {
     assert.deepEqual(middle.result.messages.map((m) => m.id), expectedIds(BIG / 2, 40));
     figures["middle page (offset 50,000): documents read"] = middle.read;
     figures["middle page (offset 50,000): calls"] = middle.calls;
+
+    // The thread was seeded directly, without rank buckets; build them as an upgrade would, then seek.
+    const rebuildCalls = await (memory as unknown as { rebuildMessageRanks(a: { threadId: string }): Promise<number> })
+      .rebuildMessageRanks({ threadId: THREAD });
+    const seeked = await page(BIG / 80);
+    assert.deepEqual(seeked.result.messages.map((m) => m.id), expectedIds(BIG / 2, 40));
+    assert.ok(seeked.read < 40 + 256 + BIG / 256, `middle page with rank buckets read ${seeked.read} documents`);
+    assert.equal(seeked.calls, 1);
+    figures["rank buckets rebuilt: calls"] = rebuildCalls;
+    figures["middle page with rank buckets: documents read"] = seeked.read;
+    figures["middle page with rank buckets: calls"] = seeked.calls;
   });
 
   await t.step("consecutive pages never repeat or skip, ties included", async () => {

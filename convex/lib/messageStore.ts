@@ -10,6 +10,7 @@ import { adjustCounters } from "./counters.ts";
 import { counterNames } from "./counterNames.ts";
 import type { DataModel, MutationCtx, QueryCtx } from "./functions.ts";
 import { assertFitsDocument } from "./limits.ts";
+import { RankBatch } from "./messageRanks.ts";
 import type { MessageRow } from "./types.ts";
 
 /** Counter of the messages of one thread that belong to one resource. */
@@ -31,15 +32,25 @@ export function messageCounterDeltas(row: Pick<MessageRow, "threadId" | "resourc
   return deltas;
 }
 
-/** Collects counter changes and applies them once, merged, at the end of a mutation. */
+/**
+ * Collects counter and rank-bucket changes (see `messageRanks.ts`) and
+ * applies them once, merged, at the end of a mutation.
+ */
 export class CounterBatch {
   readonly #deltas: [string, number][] = [];
+  readonly #ranks = new RankBatch();
 
   /** Records the removal of `before` and the addition of `after` (either may be absent). */
   change(
-    before: Pick<MessageRow, "threadId" | "resourceId"> | null,
-    after: Pick<MessageRow, "threadId" | "resourceId"> | null,
+    before: Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt"> | null,
+    after: Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt"> | null,
   ): void {
+    const sameKey = before && after && before.threadId === after.threadId && before.createdAt === after.createdAt &&
+      before.id === after.id;
+    if (!sameKey) {
+      if (before) this.#ranks.remove(before.threadId, before);
+      if (after) this.#ranks.add(after.threadId, after);
+    }
     if (before && after && before.threadId === after.threadId && before.resourceId === after.resourceId) return;
     if (before) this.#deltas.push(...messageCounterDeltas(before, -1));
     if (after) this.#deltas.push(...messageCounterDeltas(after, 1));
@@ -47,6 +58,7 @@ export class CounterBatch {
 
   /** Writes the merged changes. */
   async apply(ctx: MutationCtx): Promise<void> {
+    await this.#ranks.apply(ctx);
     await adjustCounters(ctx, this.#deltas);
     this.#deltas.length = 0;
   }

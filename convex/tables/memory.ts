@@ -8,6 +8,7 @@
  * a timestamp.
  */
 import { defineTable } from "convex/server";
+import { v } from "convex/values";
 import { messageValidator, resourceValidator, threadValidator } from "../lib/types.ts";
 
 /** Memory-domain tables, to be spread into a schema (fields: the wire validators of `lib/types.ts`). */
@@ -26,4 +27,19 @@ export const memoryTables = {
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
 
   mastra_resources: defineTable(resourceValidator).index("by_mastra_id", ["id"]),
+
+  /**
+   * Rank buckets of each thread's messages (see `lib/messageRanks.ts`): a
+   * bucket counts the messages with keys `(createdAt, id)` after its own
+   * `after` key and up to the next bucket's, so a deep page seeks by summing
+   * bucket counts instead of reading every skipped message.
+   */
+  mastra_message_buckets: defineTable({
+    threadId: v.string(),
+    afterCreatedAt: v.number(),
+    afterId: v.string(),
+    highCreatedAt: v.number(),
+    highId: v.string(),
+    count: v.number(),
+  }).index("by_thread_after", ["threadId", "afterCreatedAt", "afterId"]),
 };

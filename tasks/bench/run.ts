@@ -107,6 +107,11 @@ async function seeded(create: () => Promise<Subject>, n: number, log: (line: str
   const subject = await create();
   const started = performance.now();
   await seedGroups(subject, groupsFor(subject, n));
+  // Our deep pages seek through per-thread rank buckets; build them for the copied thread as an upgrade would.
+  const memory = await subject.storage.getStore("memory") as {
+    rebuildMessageRanks?(a: { threadId: string }): Promise<number>;
+  };
+  if (memory?.rebuildMessageRanks) await memory.rebuildMessageRanks({ threadId: "big" });
   log(
     `  seeded ${subject.name} with ${n.toLocaleString("en")} rows per table in ${
       fmtSeconds(performance.now() - started)

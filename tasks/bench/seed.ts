@@ -79,8 +79,11 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
     const counterDelta = new Map<string, number>();
     for (const [table, docs] of after) {
       const old = new Map((before.get(table) ?? []).map((doc) => [doc._id as string, doc]));
+      // Rank buckets are per thread, not per row: they are rebuilt after seeding (see run.ts).
+      if (table === "mastra_message_buckets") continue;
       if (table === counterTable) {
         for (const doc of docs) {
+          if (String(doc.name).startsWith("messages:ranked:")) continue;
           const delta = (doc.value as number) - ((old.get(doc._id as string)?.value as number | undefined) ?? 0);
           if (delta !== 0) counterDelta.set(doc.name as string, delta);
         }

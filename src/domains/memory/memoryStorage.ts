@@ -16,6 +16,7 @@ import {
   type StorageResourceType,
 } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../context.ts";
+import { rebuildMessageRanks } from "./ranks.ts";
 import { copyThread } from "./clone.ts";
 import {
   deleteMessages,
@@ -44,7 +45,11 @@ export class ConvexMemoryStorage extends MemoryStorage {
 
   /** Deletes every thread, message and resource. */
   override async dangerouslyClearAll(): Promise<void> {
-    await clearTables(this.#ctx, ["mastra_messages", "mastra_threads", "mastra_resources"], ["threads", "messages:"]);
+    await clearTables(
+      this.#ctx,
+      ["mastra_messages", "mastra_message_buckets", "mastra_threads", "mastra_resources"],
+      ["threads", "messages:"],
+    );
   }
 
   /** Reads one thread, optionally only if it belongs to `resourceId`. */
@@ -136,5 +141,14 @@ export class ConvexMemoryStorage extends MemoryStorage {
       ...this.#ctx,
       parseOrderBy: (orderBy, defaultDirection) => this.parseOrderBy(orderBy, defaultDirection),
     };
+  }
+
+  /**
+   * Rebuilds a thread's rank buckets (which let deep pages seek instead of
+   * walk) for threads written before they existed. Specific to Convex; run
+   * it while the thread is idle. Returns the number of calls made.
+   */
+  rebuildMessageRanks(args: { threadId: string }): Promise<number> {
+    return rebuildMessageRanks(this.#ctx, args);
   }
 }
