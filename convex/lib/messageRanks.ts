@@ -22,7 +22,6 @@
  * directly, are still served correctly by the plain walk.
  */
 import { adjustCounters, readCounter } from "./counters.ts";
-import { counterNames } from "./counterNames.ts";
 import type { DataModel, MutationCtx, QueryCtx } from "./functions.ts";
 import type { SortKey, WalkState } from "./pagination.ts";
 
