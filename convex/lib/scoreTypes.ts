@@ -19,7 +19,9 @@ export const scoreValidator = v.object({
   projectId: v.optional(v.union(v.string(), v.null())),
   createdAt: v.number(),
   updatedAt: v.number(),
+  /** When the score was first saved; orders the lists Mastra returns in insertion order. */
   insertedAt: v.number(),
+  /** The score without `id`, `createdAt` and `updatedAt`, encoded by `codec.ts` (or a blob reference). */
   data: v.string(),
 });
 /** A score as stored. */

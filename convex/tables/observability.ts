@@ -12,48 +12,18 @@
  * `startedAt` and by `endedSort` (end time, "not ended" sorting last).
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
-import { traceScalarFields } from "../lib/spanTypes.ts";
+import { spanRowValidator, traceRowValidator } from "../lib/spanTypes.ts";
 
-/** Observability tables, to be spread into a schema. */
+/** Observability tables, to be spread into a schema (fields: the row validators of `lib/spanTypes.ts`). */
 export const observabilityTables = {
-  mastra_ai_spans: defineTable({
-    id: v.string(),
-    traceId: v.string(),
-    spanId: v.string(),
-    startedAt: v.number(),
-    endedSort: v.number(),
-    isError: v.boolean(),
-    branch: v.boolean(),
-    /** Order of first registration as a branch span (delta polling). */
-    seq: v.optional(v.number()),
-    data: v.string(),
-  })
+  mastra_ai_spans: defineTable(spanRowValidator)
     .index("by_trace_span", ["traceId", "spanId"])
     .index("by_trace_startedAt", ["traceId", "startedAt", "id"])
     .index("by_branch_startedAt", ["branch", "startedAt", "id"])
     .index("by_branch_endedSort", ["branch", "endedSort", "id"])
     .index("by_branch_seq", ["branch", "seq", "id"]),
 
-  mastra_ai_traces: defineTable({
-    id: v.string(),
-    listed: v.boolean(),
-    deleting: v.optional(v.boolean()),
-    firstSpanId: v.string(),
-    rootSpanId: v.optional(v.string()),
-    rootSize: v.optional(v.number()),
-    /** Order of first listing (delta polling). */
-    seq: v.optional(v.number()),
-    errorCount: v.number(),
-    hasChildError: v.boolean(),
-    startedAt: v.optional(v.number()),
-    endedSort: v.optional(v.number()),
-    status: v.optional(v.string()),
-    ...traceScalarFields,
-    scope: v.optional(v.string()),
-    metadata: v.optional(v.string()),
-    tags: v.optional(v.string()),
-  })
+  mastra_ai_traces: defineTable(traceRowValidator)
     .index("by_mastra_id", ["id"])
     .index("by_seq", ["listed", "seq", "id"])
     .index("by_listed_startedAt", ["listed", "startedAt", "id"])

@@ -5,28 +5,11 @@
  * total.
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
+import { scoreValidator } from "../lib/scoreTypes.ts";
 
-/** Scores-domain tables, to be spread into a schema. */
+/** Scores-domain tables, to be spread into a schema (fields: `scoreValidator` of `lib/scoreTypes.ts`). */
 export const scoreTables = {
-  mastra_scores: defineTable({
-    id: v.string(),
-    scorerId: v.string(),
-    entityId: v.string(),
-    entityType: v.optional(v.string()),
-    runId: v.string(),
-    source: v.optional(v.string()),
-    traceId: v.optional(v.string()),
-    spanId: v.optional(v.string()),
-    organizationId: v.optional(v.union(v.string(), v.null())),
-    projectId: v.optional(v.union(v.string(), v.null())),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    /** When the score was first saved; orders the lists Mastra returns in insertion order. */
-    insertedAt: v.number(),
-    /** The score without `id`, `createdAt` and `updatedAt`, encoded by `lib/codec.ts`. */
-    data: v.string(),
-  })
+  mastra_scores: defineTable(scoreValidator)
     .index("by_mastra_id", ["id"])
     .index("by_scorer_createdAt", ["scorerId", "createdAt", "id"])
     .index("by_scorer_entity_createdAt", ["scorerId", "entityId", "createdAt", "id"])
