@@ -1,35 +1,26 @@
 /**
- * The tables our Convex functions use, all prefixed `mastra_` so they never
- * collide with a user's own tables.
- *
- * In your own `convex/schema.ts`:
- *
- * ```ts
- * import { defineSchema } from "convex/server";
- * import { mastraTables } from "@mastra/convex/convex/schema";
- * export default defineSchema({ ...mastraTables, ...yourTables });
- * ```
+ * The schema of the `mastra` component: its own tables, assembled from the
+ * domains' table files (one line each). A component owns its tables, so
+ * they never collide with the app's and need no prefix.
  */
 import { defineSchema } from "convex/server";
-import { evalTables } from "./tables/evals.ts";
-import { memoryTables } from "./tables/memory.ts";
-import { observabilityTables } from "./tables/observability.ts";
-import { systemTables } from "./tables/system.ts";
-import { traceRecordTables } from "./tables/traceRecords.ts";
-import { workflowTables } from "./tables/workflows.ts";
-import { scoreTables } from "./tables/scores.ts";
+import { kitTables } from "./kit/tables.js";
+import { memoryTables } from "./memory/tables.js";
+import { observabilityTables } from "./observability/tables.js";
+import { scoreTables } from "./scores/tables.js";
+import { simpleApiTables } from "./simpleApi/tables.js";
+import { workflowTables } from "./workflows/tables.js";
 
-/** Every table of the Mastra storage layer, keyed by table name. */
+/** Every table of the component, keyed by table name. */
 export const mastraTables = {
-  ...systemTables,
+  ...kitTables,
   ...memoryTables,
-  ...evalTables,
-  ...observabilityTables,
-  ...traceRecordTables,
   ...workflowTables,
   ...scoreTables,
+  ...observabilityTables,
+  ...simpleApiTables,
 };
 
-/** A schema holding only the Mastra tables. */
+/** The component's schema. */
 const schema = defineSchema(mastraTables);
 export default schema;

@@ -3,16 +3,13 @@
  */
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraCompositeStore } from "@mastra/core/storage";
-import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/lib/version.ts";
-import type { DomainContext } from "./domains/context.ts";
-import { ConvexMemoryStorage } from "./domains/memory/memoryStorage.ts";
-import { ConvexObservabilityStorage } from "./domains/observability/observabilityStorage.ts";
-import { ConvexWorkflowsStorage } from "./domains/workflows/workflowsStorage.ts";
-import { ConvexScoresStorage } from "./domains/scores/scoresStorage.ts";
+import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
+import type { DomainContext } from "./kit/context.ts";
+import { createDomains } from "./domains.ts";
 import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
 import type { MemoryStorage, WorkflowRun, WorkflowsStorage } from "@mastra/core/storage";
-import { InvalidInputError, storageError } from "./errors.ts";
-import { type EvalPage, type EvalRecord, getEvals, saveEval } from "./records/evals.ts";
+import { InvalidInputError, storageError } from "./kit/errors.ts";
+import { type EvalPage, type EvalRecord, getEvals, saveEval } from "./simpleApi/evals.ts";
 import {
   getMessageRecords,
   getMessageRecordsPage,
@@ -20,22 +17,27 @@ import {
   type MessageRecord,
   saveMessageRecord,
   type StoredMessageRecord,
-} from "./records/messages.ts";
-import { saveThreadRecord, type ThreadRecord } from "./records/threads.ts";
-import { getTrace, getTraces, saveTrace, type TracePage, type TraceRecord } from "./records/traces.ts";
+} from "./simpleApi/messages.ts";
+import { saveThreadRecord, type ThreadRecord } from "./simpleApi/threads.ts";
+import { getTrace, getTraces, saveTrace, type TracePage, type TraceRecord } from "./simpleApi/traces.ts";
 import {
   getWorkflowRunRecords,
   saveWorkflowRunRecord,
   type WorkflowRunPage,
   type WorkflowRunRecord,
-} from "./records/workflowRuns.ts";
-import { createReactiveClient, type ReactiveClientLike, type Unsubscribe, type WatchOptions } from "./subscriptions.ts";
-import { type WatchContext, watchMessages, watchThread, watchThreads, watchWorkflowRun } from "./watches.ts";
+} from "./simpleApi/workflowRuns.ts";
 import {
-  type ConvexApi,
+  createReactiveClient,
+  type ReactiveClientLike,
+  type Unsubscribe,
+  type WatchOptions,
+} from "./watches/reactiveClient.ts";
+import { type WatchContext, watchMessages, watchThread, watchThreads, watchWorkflowRun } from "./watches/watches.ts";
+import {
   type ConvexClientLike,
   ConvexTransport,
   createHttpClient,
+  DEFAULT_COMPONENT,
   DEFAULT_RETRY,
   isTransient,
   type RetryPolicy,
@@ -52,15 +54,15 @@ export type ConvexStorageOptions = {
    */
   adminKey?: string;
   /**
-   * Where our Convex modules live. Default: references by path
-   * (`threads:get`), i.e. modules at the root of your `convex/` folder.
-   * Modules mounted in `convex/mastra/`: pass `internal.mastra`.
+   * Name of our component in your app: `"mastra"` for `app.use(mastra)`, or
+   * the `name` you gave in `app.use(mastra, { name })`. Default `"mastra"`.
    */
-  api?: ConvexApi;
+  component?: string;
   /**
-   * A ready client (anything with `query`/`mutation`/`action` like
-   * `ConvexHttpClient`), for tests and custom transports. When given,
-   * `convexUrl` and `adminKey` are not used.
+   * A ready client bound to the component (anything with
+   * `query`/`mutation`/`action` taking component-relative paths), for tests
+   * and custom transports. When given, `convexUrl`, `adminKey` and
+   * `component` are not used.
    */
   client?: ConvexClientLike;
   /** Storage id (default `"convex-storage"`). */
@@ -93,6 +95,11 @@ function readEnv(name: string): string | undefined {
   }
 }
 
+/** A `MastraError` of `init()`, whose text says so once. */
+function initError(id: string, text: string): MastraError {
+  return configError(id, `ConvexStorage.init failed: ${text}`);
+}
+
 function configError(id: string, text: string): MastraError {
   return new MastraError({
     id: `CONVEX_STORAGE_${id}` as Uppercase<string>,
@@ -102,36 +109,38 @@ function configError(id: string, text: string): MastraError {
   });
 }
 
-/** Reason why `init()` refused a deployment, as a user-facing message. */
-function deploymentMessage(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return `the Mastra functions were not found on this Convex deployment (${message}). ` +
-    `Deploy the convex/ modules of ${PACKAGE_NAME}: spread \`mastraTables\` into your convex/schema.ts, ` +
-    `copy or re-export our convex/ modules into your convex/ folder, and run \`npx convex deploy\` ` +
-    `(or \`npx convex dev\`). If you mounted them in a subfolder, pass \`api: internal.<folder>\`.`;
+/** The fix for a missing component, as a user-facing sentence. */
+const MOUNT_FIX = `Mount the component in your app's convex/convex.config.ts ` +
+  `(\`import mastra from "${PACKAGE_NAME}/convex.config"; app.use(mastra);\`) and run \`npx convex deploy\` ` +
+  "(or `npx convex dev`).";
+
+/** True when `error` says the function (or its component) does not exist on the deployment. */
+function isNotFound(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /could not find|not found|does not exist|no such|unknown component|component .* not/i.test(message);
 }
 
-/** Tells apart a missing deployment, a rejected key and an unreachable server. */
-function initFailure(error: unknown): MastraError {
+/** Tells apart a rejected key and an unreachable server; anything else is `undefined`. */
+function connectionFailure(error: unknown): MastraError | undefined {
   const message = error instanceof Error
-    ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`
-    : "";
+    ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`.trim()
+    : String(error);
   if (/BadAdminKey|BadDeployKey|Unauthenticated|invalid (admin|deploy) key|HTTP 40[13]/i.test(message)) {
-    return configError(
+    return initError(
       "BAD_ADMIN_KEY",
-      `ConvexStorage.init failed: the deployment rejected the admin/deploy key (${message.trim()}). ` +
-        `Check \`adminKey\` or ${KEY_ENV_VARS.join(", ")}: use a deploy key of this deployment (Convex cloud) ` +
+      `the deployment rejected the admin/deploy key (${message}). Check \`adminKey\` or ` +
+        `${KEY_ENV_VARS.join(", ")}: use a deploy key of this deployment (Convex cloud) ` +
         "or the admin key printed by generate_admin_key.sh (self-hosted).",
     );
   }
   if (isTransient(error) || /TransientError/.test(message)) {
-    return configError(
+    return initError(
       "UNREACHABLE",
-      `ConvexStorage.init failed: the Convex deployment could not be reached (${message.trim()}). ` +
+      `the Convex deployment could not be reached (${message}). ` +
         "Check `convexUrl` / CONVEX_URL and that the deployment is running.",
     );
   }
-  return configError("NOT_DEPLOYED", `ConvexStorage.init failed: ${deploymentMessage(error)}`);
+  return undefined;
 }
 
 /**
@@ -149,6 +158,7 @@ export class ConvexStorage extends MastraCompositeStore {
   #deploymentChecked: Promise<void> | undefined;
   #reactive: ReactiveClientLike | undefined;
   readonly #openReactive: (() => ReactiveClientLike) | undefined;
+  readonly #component: string | undefined;
 
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
@@ -174,17 +184,14 @@ export class ConvexStorage extends MastraCompositeStore {
             `or set ${KEY_ENV_VARS.join(", ")} (deploy key for Convex cloud, admin key for self-hosted).`,
         );
       }
-      client = createHttpClient(url, adminKey, { timeoutMs: options.timeoutMs });
-      this.#openReactive = () => createReactiveClient(url, adminKey);
+      const component = options.component ?? DEFAULT_COMPONENT;
+      client = createHttpClient(url, adminKey, { component, timeoutMs: options.timeoutMs });
+      this.#openReactive = () => createReactiveClient(url, adminKey, component);
     }
-    this.transport = new ConvexTransport(client, options.api, options.retry ?? DEFAULT_RETRY);
+    this.#component = options.client ? undefined : options.component ?? DEFAULT_COMPONENT;
+    this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
-    this.stores = {
-      memory: new ConvexMemoryStorage(this.#ctx),
-      workflows: new ConvexWorkflowsStorage(this.#ctx),
-      scores: new ConvexScoresStorage(this.#ctx),
-      observability: new ConvexObservabilityStorage(this.#ctx),
-    };
+    this.stores = createDomains(this.#ctx);
   }
 
   /**
@@ -204,22 +211,57 @@ export class ConvexStorage extends MastraCompositeStore {
   async #checkDeployment(): Promise<void> {
     let info: { name?: string; version?: string };
     try {
-      info = await this.transport.query("system:info", {}, { operation: "init" });
-    } catch (error) {
-      throw initFailure(error);
+      info = await this.transport.query("system/info:info", {}, { operation: "init" });
+    } catch (wrapped) {
+      const error = (wrapped as { cause?: unknown }).cause ?? wrapped; // the transport's MastraError keeps the cause
+      throw connectionFailure(error) ?? await this.#notMounted(error);
     }
     const expectedMajor = FUNCTIONS_VERSION.split(".")[0];
     const actualMajor = typeof info?.version === "string" ? info.version.split(".")[0] : undefined;
     if (info?.name !== PACKAGE_NAME || actualMajor !== expectedMajor) {
-      throw configError(
-        "INCOMPATIBLE_FUNCTIONS",
-        `ConvexStorage.init failed: the deployment runs ${info?.name ?? "unknown"} functions version ` +
-          `${
-            info?.version ?? "unknown"
-          }, but this client needs ${PACKAGE_NAME} functions version ${FUNCTIONS_VERSION} ` +
-          `(major ${expectedMajor}). Deploy the convex/ modules of this package version with \`npx convex deploy\`.`,
+      throw initError(
+        "INCOMPATIBLE_VERSION",
+        `the component ${this.#componentLabel()} runs ${info?.name ?? "unknown"} version ` +
+          `${info?.version ?? "unknown"}, but this client needs ${PACKAGE_NAME} component version ` +
+          `${FUNCTIONS_VERSION} (major ${expectedMajor}). Install the same version of ${PACKAGE_NAME} on both sides ` +
+          "and run `npx convex deploy` so the deployment runs the component this client speaks to.",
       );
     }
+  }
+
+  #componentLabel(): string {
+    return this.#component === undefined ? "" : `"${this.#component}"`;
+  }
+
+  /** Explains why our component did not answer: not mounted at all, or mounted under another name. */
+  async #notMounted(error: unknown): Promise<MastraError> {
+    const cause = error instanceof Error ? error.message : String(error);
+    if (!isNotFound(error)) {
+      return initError(
+        "NOT_DEPLOYED",
+        `the component ${this.#componentLabel()} did not answer (${cause}). ${MOUNT_FIX}`,
+      );
+    }
+    let mounted: string[] | undefined;
+    try {
+      mounted = await this.transport.client.listComponents?.();
+    } catch {
+      mounted = undefined; // the deployment cannot list its components: give the general advice
+    }
+    const others = (mounted ?? []).filter((path) => path !== "" && path !== this.#component);
+    if (mounted !== undefined && others.length > 0) {
+      return initError(
+        "COMPONENT_NAME",
+        `no component is mounted as ${this.#componentLabel()} on this deployment; mounted components: ` +
+          `${others.map((path) => `"${path}"`).join(", ")}. If ${PACKAGE_NAME} is one of them ` +
+          `(\`app.use(mastra, { name: "${others[0]}" })\`), pass \`component: "${others[0]}"\` to ConvexStorage; ` +
+          `otherwise: ${MOUNT_FIX}`,
+      );
+    }
+    return initError(
+      "NOT_MOUNTED",
+      `the ${PACKAGE_NAME} component ${this.#componentLabel()} is not mounted on this deployment (${cause}). ${MOUNT_FIX}`,
+    );
   }
 
   // -------------------------------------------------------------------------

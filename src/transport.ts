@@ -1,50 +1,45 @@
 /**
  * The one place that talks to Convex.
  *
- * - Resolves our function paths (`threads:get`) through the `api` object the
- *   user gave (default: references by path).
- * - Uses the real `ConvexHttpClient` with admin auth (deploy key or
- *   self-hosted admin key), which internal functions require.
+ * - Calls the functions of our component (`memory/threads:get` inside the
+ *   component mounted as `mastra`) with the real `ConvexHttpClient` and admin
+ *   auth (deploy key or self-hosted admin key): from outside the deployment,
+ *   component functions are reachable only that way.
  * - Retries transient failures (connection errors, 5xx, 429, timeouts) with
  *   exponential backoff, only for calls that are safe to repeat.
  * - Turns every failure into a `MastraError` naming the operation and ids.
  */
 import { ConvexHttpClient } from "convex/browser";
-import { anyApi, type FunctionReference } from "convex/server";
-import { type CallContext, storageError } from "./errors.ts";
+import { type CallContext, storageError } from "./kit/errors.ts";
 
 /**
  * Per-call options the transport passes to the client. `idempotent: false`
  * asks the client not to let anything below it re-send the request (see
  * {@link createHttpClient}); clients that never re-send may ignore it.
  */
-export type ClientCallOptions = { skipQueue?: boolean; idempotent?: boolean };
-
-/** Anything that runs Convex functions the way `ConvexHttpClient` does. */
-export interface ConvexClientLike {
-  /** Runs a query. */
-  query(ref: FunctionReference<"query", "public" | "internal">, args: Record<string, unknown>): Promise<unknown>;
-  /** Runs a mutation. */
-  mutation(
-    ref: FunctionReference<"mutation", "public" | "internal">,
-    args: Record<string, unknown>,
-    options?: ClientCallOptions,
-  ): Promise<unknown>;
-  /** Runs an action. */
-  action(
-    ref: FunctionReference<"action", "public" | "internal">,
-    args: Record<string, unknown>,
-    options?: ClientCallOptions,
-  ): Promise<unknown>;
-}
+export type ClientCallOptions = { idempotent?: boolean };
 
 /**
- * Where our Convex modules live: `anyApi` (by path, the default) or, for
- * modules mounted in a subfolder, e.g. `internal.mastra` from the user's
- * generated API.
+ * Anything that runs the functions of our Convex component the way the HTTP
+ * API's `/api/function` does. Paths are relative to the component
+ * (`memory/threads:get`); the client knows which mounted component it calls.
  */
-// deno-lint-ignore no-explicit-any
-export type ConvexApi = Record<string, any>;
+export interface ConvexClientLike {
+  /** Runs a query of the component. */
+  query(path: FunctionPath, args: Record<string, unknown>): Promise<unknown>;
+  /** Runs a mutation of the component. */
+  mutation(path: FunctionPath, args: Record<string, unknown>, options?: ClientCallOptions): Promise<unknown>;
+  /** Runs an action of the component. */
+  action(path: FunctionPath, args: Record<string, unknown>, options?: ClientCallOptions): Promise<unknown>;
+  /**
+   * Paths of the components mounted on the deployment (`""` is the app),
+   * when the client can tell; `init()` uses it to explain a wrong name.
+   */
+  listComponents?(): Promise<string[]>;
+}
+
+/** Name under which `app.use(mastra)` mounts our component unless given `{ name }`. */
+export const DEFAULT_COMPONENT = "mastra";
 
 /** How transient failures are retried. */
 export type RetryPolicy = {
@@ -125,6 +120,8 @@ function rebuilt(response: Response, body: string | ArrayBuffer): Response {
 
 /** Options of {@link createHttpClient}. */
 export type HttpClientOptions = {
+  /** Name of the mounted component (default `"mastra"`). */
+  component?: string;
   /** Per-request timeout (default 60 s). */
   timeoutMs?: number;
   /** Underlying fetch (default: global fetch). */
@@ -159,27 +156,43 @@ export function freshConnectionFetch(baseFetch: typeof fetch = fetch): typeof fe
   };
 }
 
+/** `ConvexHttpClient` methods that exist at runtime but are missing from convex's published types. */
+type AdminHttpClient = {
+  setAdminAuth(key: string): void;
+  function(path: string, componentPath: string | undefined, args: Record<string, unknown>): Promise<unknown>;
+};
+
+/** Convex's system query that lists the mounted components (what `npx convex run --component` consults). */
+export const LIST_COMPONENTS = "_system/frontend/components:list";
+
 /**
- * The real Convex HTTP client, authenticated with an admin or deploy key.
- * Calls marked `idempotent: false` go through {@link freshConnectionFetch} so
- * that nothing below us repeats them; all others share pooled connections.
+ * The real Convex HTTP client, authenticated with an admin or deploy key,
+ * calling the functions of one mounted component through the HTTP API's
+ * `/api/function` (the route `npx convex run --component` uses). Calls
+ * marked `idempotent: false` go through {@link freshConnectionFetch} so that
+ * nothing below us repeats them; all others share pooled connections.
  */
 export function createHttpClient(url: string, adminKey: string, options: HttpClientOptions = {}): ConvexClientLike {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const make = (baseFetch: typeof fetch | undefined) => {
+  const component = options.component ?? DEFAULT_COMPONENT;
+  const make = (baseFetch: typeof fetch | undefined): AdminHttpClient => {
     const client = new ConvexHttpClient(url, { logger: false, fetch: classifyingFetch(timeoutMs, baseFetch) });
-    // setAdminAuth exists at runtime but is missing from convex's published types.
-    (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey);
-    return client as unknown as ConvexClientLike;
+    const admin = client as unknown as AdminHttpClient;
+    admin.setAdminAuth(adminKey);
+    return admin;
   };
   const pooled = make(options.fetch);
-  let once: ConvexClientLike | undefined;
+  let once: AdminHttpClient | undefined;
   const pick = (callOptions?: ClientCallOptions) =>
     callOptions?.idempotent === false ? (once ??= make(freshConnectionFetch(options.fetch))) : pooled;
   return {
-    query: (ref, args) => pooled.query(ref, args),
-    mutation: (ref, args, callOptions) => pick(callOptions).mutation(ref, args, { skipQueue: callOptions?.skipQueue }),
-    action: (ref, args, callOptions) => pick(callOptions).action(ref, args),
+    query: (path, args) => pooled.function(path, component, args),
+    mutation: (path, args, callOptions) => pick(callOptions).function(path, component, args),
+    action: (path, args, callOptions) => pick(callOptions).function(path, component, args),
+    listComponents: async () => {
+      const rows = await pooled.function(LIST_COMPONENTS, undefined, {}) as { path?: unknown }[];
+      return rows.map((row) => String(row.path ?? ""));
+    },
   };
 }
 
@@ -194,52 +207,37 @@ export type CallOptions = CallContext & {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Calls our Convex functions with retries and error wrapping. */
+/** Calls the functions of our Convex component with retries and error wrapping. */
 export class ConvexTransport {
   readonly #client: ConvexClientLike;
-  readonly #api: ConvexApi;
   readonly #retry: RetryPolicy;
 
-  /** Calls through `client`, resolving our function paths against `api`, retrying per `retry`. */
-  constructor(client: ConvexClientLike, api: ConvexApi = anyApi, retry: RetryPolicy = DEFAULT_RETRY) {
+  /** Calls through `client` (bound to one mounted component), retrying per `retry`. */
+  constructor(client: ConvexClientLike, retry: RetryPolicy = DEFAULT_RETRY) {
     this.#client = client;
-    this.#api = api;
     this.#retry = retry;
   }
 
-  /** Resolves `module:function` against the configured api object. */
-  reference<Kind extends "query" | "mutation" | "action">(path: FunctionPath): FunctionReference<Kind, "internal"> {
-    const [module, name] = path.split(":");
-    const ref = this.#api[module]?.[name];
-    if (ref === undefined) {
-      throw new Error(`the api object has no function ${path}; pass the object that holds our Convex modules`);
-    }
-    return ref;
+  /** The client calls go through. */
+  get client(): ConvexClientLike {
+    return this.#client;
   }
 
   /** Runs a query (always retried on transient failures). */
   query<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    return this.#call(options, true, () => this.#client.query(this.reference<"query">(path), args)) as Promise<T>;
+    return this.#call(options, true, () => this.#client.query(path, args)) as Promise<T>;
   }
 
   /** Runs a mutation (retried only when `idempotent`). */
   mutation<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
     const idempotent = options.idempotent ?? false;
-    return this.#call(
-      options,
-      idempotent,
-      () => this.#client.mutation(this.reference<"mutation">(path), args, { skipQueue: true, idempotent }),
-    ) as Promise<T>;
+    return this.#call(options, idempotent, () => this.#client.mutation(path, args, { idempotent })) as Promise<T>;
   }
 
   /** Runs an action (retried only when `idempotent`). */
   action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
     const idempotent = options.idempotent ?? false;
-    return this.#call(
-      options,
-      idempotent,
-      () => this.#client.action(this.reference<"action">(path), args, { idempotent }),
-    ) as Promise<T>;
+    return this.#call(options, idempotent, () => this.#client.action(path, args, { idempotent })) as Promise<T>;
   }
 
   async #call(context: CallContext, retryable: boolean, run: () => Promise<unknown>): Promise<unknown> {

@@ -10,9 +10,11 @@
 import assert from "node:assert/strict";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import type { WorkflowRunState } from "@mastra/core/workflows";
-import { encodeValue } from "../convex/lib/codec.ts";
-import { counterNames } from "../convex/lib/counterNames.ts";
-import { messagesOfThreadResource } from "../convex/lib/messageStore.ts";
+import { encodeValue } from "../convex/kit/codec.ts";
+import { memoryCounters } from "../convex/memory/counterNames.ts";
+import { scoreCounters } from "../convex/scores/counterNames.ts";
+import { workflowCounters } from "../convex/workflows/counterNames.ts";
+import { messagesOfThreadResource } from "../convex/memory/messageStore.ts";
 import { mastraTables } from "../convex/schema.ts";
 import type { ConvexStorage } from "../src/storage.ts";
 import { type Backend, createTestStorage } from "./helpers/backend.ts";
@@ -34,7 +36,7 @@ async function countRows(backend: Backend, table: string): Promise<number> {
   for (;;) {
     const page: { page: unknown[]; isDone: boolean; continueCursor: string } = await backend.run((ctx) =>
       // deno-lint-ignore no-explicit-any
-      ctx.db.query(table as any).paginate({ cursor, numItems: table === "mastra_blob_chunks" ? 8 : 8000 })
+      ctx.db.query(table as any).paginate({ cursor, numItems: table === "blob_chunks" ? 8 : 8000 })
     );
     count += page.page.length;
     if (page.isDone) return count;
@@ -49,14 +51,14 @@ async function tableCounts(backend: Backend): Promise<Record<string, number>> {
 }
 
 async function counters(backend: Backend): Promise<Map<string, number>> {
-  const rows = await backend.run(async (ctx) => await ctx.db.query("mastra_counters").collect());
+  const rows = await backend.run(async (ctx) => await ctx.db.query("counters").collect());
   return new Map(rows.map((row) => [row.name, row.value]));
 }
 
 async function blobStates(backend: Backend): Promise<Record<string, number>> {
   return await backend.run(async (ctx) => {
     const out: Record<string, number> = {};
-    for (const blob of await ctx.db.query("mastra_blobs").collect()) out[blob.state] = (out[blob.state] ?? 0) + 1;
+    for (const blob of await ctx.db.query("blobs").collect()) out[blob.state] = (out[blob.state] ?? 0) + 1;
     return out;
   });
 }
@@ -95,10 +97,10 @@ const domainCounterPrefixes = {
   observability: ["observability:"],
 };
 const domainTables = {
-  memory: ["mastra_threads", "mastra_messages", "mastra_message_buckets", "mastra_resources"],
-  workflows: ["mastra_workflow_runs", "mastra_workflow_snapshots"],
-  scores: ["mastra_scores"],
-  observability: ["mastra_ai_spans", "mastra_ai_traces"],
+  memory: ["threads", "messages", "message_buckets", "resources"],
+  workflows: ["workflow_runs", "workflow_snapshots"],
+  scores: ["scores"],
+  observability: ["ai_spans", "ai_traces"],
 };
 type Domain = keyof typeof domainTables;
 const ownedBy = (domain: Domain, name: string) => domainCounterPrefixes[domain].some((p) => name.startsWith(p));
@@ -114,7 +116,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
   for (let start = 0; start < THREADS; start += 10_000) {
     await backend.run(async (ctx) => {
       for (let i = start; i < start + 10_000; i++) {
-        await ctx.db.insert("mastra_threads", {
+        await ctx.db.insert("threads", {
           id: `thread-${pad(i)}`,
           resourceId: resourceOf(i),
           title: `thread ${i}`,
@@ -129,7 +131,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
     await backend.run(async (ctx) => {
       for (let i = start; i < Math.min(MESSAGES, start + 10_000); i++) {
         const thread = i % 50;
-        await ctx.db.insert("mastra_messages", {
+        await ctx.db.insert("messages", {
           id: `msg-${pad(i)}`,
           threadId: `thread-${pad(thread)}`,
           resourceId: resourceOf(thread),
@@ -142,14 +144,14 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
     });
   }
   await backend.run(async (ctx) => {
-    const put = (name: string, value: number) => ctx.db.insert("mastra_counters", { name, value });
-    await put(counterNames.threads(), THREADS);
-    for (let r = 0; r < RESOURCES; r++) await put(counterNames.threadsOfResource(`res-${r}`), THREADS / RESOURCES);
+    const put = (name: string, value: number) => ctx.db.insert("counters", { name, value });
+    await put(memoryCounters.threads(), THREADS);
+    for (let r = 0; r < RESOURCES; r++) await put(memoryCounters.threadsOfResource(`res-${r}`), THREADS / RESOURCES);
     for (let t = 0; t < 50; t++) {
-      await put(counterNames.messagesOfThread(`thread-${pad(t)}`), MESSAGES / 50);
+      await put(memoryCounters.messagesOfThread(`thread-${pad(t)}`), MESSAGES / 50);
       await put(messagesOfThreadResource(`thread-${pad(t)}`, resourceOf(t)), MESSAGES / 50);
-      await put(counterNames.messagesOfResource(resourceOf(t)), MESSAGES / 50);
-      await ctx.db.insert("mastra_resources", { id: resourceOf(t), createdAt: at, updatedAt: at });
+      await put(memoryCounters.messagesOfResource(resourceOf(t)), MESSAGES / 50);
+      await ctx.db.insert("resources", { id: resourceOf(t), createdAt: at, updatedAt: at });
     }
   });
   // Memory through the API, with large values in chunked storage.
@@ -178,7 +180,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
     } as MastraDBMessage],
   });
 
-  const memoryBlobs = await countRows(backend, "mastra_blobs");
+  const memoryBlobs = await countRows(backend, "blobs");
 
   // Workflows: 20 runs through the API (one with a 2 MiB snapshot), 3,000 inserted directly.
   const workflows = (await storage.getStore("workflows"))!;
@@ -187,7 +189,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
     runId: "large-run",
     snapshot: { runId: "large-run", status: "success", context: {}, result: "s".repeat(2 * 1024 * 1024) } as never,
   });
-  const workflowBlobs = (await countRows(backend, "mastra_blobs")) - memoryBlobs;
+  const workflowBlobs = (await countRows(backend, "blobs")) - memoryBlobs;
   for (let i = 0; i < 20; i++) {
     await workflows.persistWorkflowSnapshot({
       workflowName: "api-flow",
@@ -200,7 +202,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
     const snapshot = encodeValue({ status: "success", context: { step: { status: "success", output: 1 } } });
     for (let i = 0; i < BULK; i++) {
       const id = JSON.stringify(["bulk-flow", `run-${i}`]);
-      await ctx.db.insert("mastra_workflow_runs", {
+      await ctx.db.insert("workflow_runs", {
         id,
         workflowName: "bulk-flow",
         runId: `run-${i}`,
@@ -208,16 +210,16 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
         createdAt: at + i,
         updatedAt: at + i,
       });
-      await ctx.db.insert("mastra_workflow_snapshots", { runKey: id, snapshot });
+      await ctx.db.insert("workflow_snapshots", { runKey: id, snapshot });
     }
-    const all = await ctx.db.query("mastra_counters").withIndex(
+    const all = await ctx.db.query("counters").withIndex(
       "by_name",
-      (q) => q.eq("name", counterNames.workflowRuns()),
+      (q) => q.eq("name", workflowCounters.workflowRuns()),
     ).unique();
     await ctx.db.patch(all!._id, { value: all!.value + BULK });
-    await ctx.db.insert("mastra_counters", { name: counterNames.workflowRunsOfWorkflow("bulk-flow"), value: BULK });
-    await ctx.db.insert("mastra_counters", {
-      name: counterNames.workflowRunsOfWorkflowStatus("bulk-flow", "success"),
+    await ctx.db.insert("counters", { name: workflowCounters.workflowRunsOfWorkflow("bulk-flow"), value: BULK });
+    await ctx.db.insert("counters", {
+      name: workflowCounters.workflowRunsOfWorkflowStatus("bulk-flow", "success"),
       value: BULK,
     });
   });
@@ -242,7 +244,7 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
   await backend.run(async (ctx) => {
     const data = encodeValue({ score: 1, source: "LIVE", scorer: {}, entity: {}, input: {}, output: {} });
     for (let i = 0; i < BULK; i++) {
-      await ctx.db.insert("mastra_scores", {
+      await ctx.db.insert("scores", {
         id: `score-${i}`,
         scorerId: "bulk-scorer",
         entityId: "agent",
@@ -253,9 +255,9 @@ async function seed(storage: ConvexStorage, backend: Backend): Promise<{ memory:
         data,
       });
     }
-    await ctx.db.insert("mastra_counters", { name: counterNames.scoresOfScorer("bulk-scorer"), value: BULK });
+    await ctx.db.insert("counters", { name: scoreCounters.scoresOfScorer("bulk-scorer"), value: BULK });
     for (let r = 0; r < 10; r++) {
-      await ctx.db.insert("mastra_counters", { name: counterNames.scoresOfRun(`bulk-run-${r}`), value: BULK / 10 });
+      await ctx.db.insert("counters", { name: scoreCounters.scoresOfRun(`bulk-run-${r}`), value: BULK / 10 });
     }
   });
 
@@ -284,8 +286,8 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
   const blobs = await seed(storage, backend);
   const seeded = await tableCounts(backend);
   console.log(`seeded in ${Math.round(performance.now() - seedStarted)} ms:`, seeded, "large values:", blobs);
-  assert.equal(seeded.mastra_threads, THREADS + 3);
-  assert.equal(seeded.mastra_messages, MESSAGES + 1);
+  assert.equal(seeded.threads, THREADS + 3);
+  assert.equal(seeded.messages, MESSAGES + 1);
   assert.ok(blobs.memory >= 6, `${blobs.memory} large values seeded in memory`);
   assert.equal(blobs.workflows, 1, "the 2 MiB snapshot is a large value");
 
@@ -308,7 +310,7 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
       // Other domains' rows and counters are untouched.
       for (const table of tableNames) {
         if ((domainTables[domain] as string[]).includes(table)) continue;
-        if (table === "mastra_blobs" || table === "mastra_blob_chunks" || table === "mastra_counters") continue;
+        if (table === "blobs" || table === "blob_chunks" || table === "counters") continue;
         assert.equal(afterTables[table], beforeTables[table], `${table} untouched`);
       }
       for (const [name, value] of beforeCounters) {
@@ -316,8 +318,8 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
       }
       // Large values: the memory domain's stay until memory is cleared, then none is left.
       if (domain === "memory") {
-        assert.equal(afterTables.mastra_blobs, 0, "no blob left");
-        assert.equal(afterTables.mastra_blob_chunks, 0, "no chunk left");
+        assert.equal(afterTables.blobs, 0, "no blob left");
+        assert.equal(afterTables.blob_chunks, 0, "no chunk left");
       } else {
         const expected = blobs.memory + (cleared.has("workflows") ? 0 : blobs.workflows);
         assert.deepEqual(await blobStates(backend), { committed: expected }, "other domains' large values kept");
@@ -341,7 +343,7 @@ Deno.test("dangerouslyClearAll bounds its batches by bytes: 150 messages of 200 
   for (let start = 0; start < 150; start += 50) {
     await backend.run(async (ctx) => {
       for (let i = start; i < start + 50; i++) {
-        await ctx.db.insert("mastra_messages", {
+        await ctx.db.insert("messages", {
           id: `fat-${i}`,
           threadId: "fat",
           role: "user",
@@ -352,15 +354,15 @@ Deno.test("dangerouslyClearAll bounds its batches by bytes: 150 messages of 200 
     });
   }
   await backend.run(async (ctx) => {
-    await ctx.db.insert("mastra_counters", { name: counterNames.messagesOfThread("fat"), value: 150 });
+    await ctx.db.insert("counters", { name: memoryCounters.messagesOfThread("fat"), value: 150 });
   });
   const memory = (await storage.getStore("memory"))!;
   const { calls, max } = await clearMeasured(storage, () => memory.dangerouslyClearAll());
   assert.ok(max.bytesRead < 16 * 1024 * 1024, `read ${max.bytesRead} bytes in one call`);
-  assert.equal(await countRows(backend, "mastra_messages"), 0);
+  assert.equal(await countRows(backend, "messages"), 0);
   assert.equal((await counters(backend)).size, 0);
   console.log(
     `150 messages of 200 KB (${Math.round(150 * content.length / 1024 / 1024)} MiB): cleared in ` +
-      `${calls["system:clearTable"]} clearTable calls, at most ${max.bytesRead} bytes read per call`,
+      `${calls["system/info:clearTable"]} clearTable calls, at most ${max.bytesRead} bytes read per call`,
   );
 });

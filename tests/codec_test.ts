@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CodecError, decodeValue, encodeValue } from "../convex/lib/codec.ts";
+import { CodecError, decodeValue, encodeValue } from "../convex/kit/codec.ts";
 
 const roundTrip = (value: unknown) => decodeValue(encodeValue(value));
 

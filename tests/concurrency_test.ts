@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
-import { counterNames } from "../convex/lib/counterNames.ts";
+import { memoryCounters } from "../convex/memory/counterNames.ts";
 import { type Backend, createTestStorage } from "./helpers/backend.ts";
 import type { ConvexStorage } from "../src/storage.ts";
 
@@ -60,14 +60,14 @@ function callsOf(calls: Call[], operation: string): Record<string, number> {
 
 async function counter(backend: Backend, name: string): Promise<number> {
   return await backend.run(async (ctx) =>
-    (await ctx.db.query("mastra_counters").withIndex("by_name", (q) => q.eq("name", name)).unique())?.value ?? 0
+    (await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique())?.value ?? 0
   );
 }
 
 async function blobStates(backend: Backend): Promise<Record<string, number>> {
   return await backend.run(async (ctx) => {
     const out: Record<string, number> = {};
-    for (const blob of await ctx.db.query("mastra_blobs").collect()) out[blob.state] = (out[blob.state] ?? 0) + 1;
+    for (const blob of await ctx.db.query("blobs").collect()) out[blob.state] = (out[blob.state] ?? 0) + 1;
     return out;
   });
 }
@@ -102,10 +102,10 @@ Deno.test(`one thread: ${WRITERS} parallel saveMessages and ${WRITERS} parallel 
     messages.map((m) => m.id).sort(),
     Array.from({ length: WRITERS }, (_, i) => message(i).id).sort(),
   );
-  assert.equal(await counter(backend, counterNames.messagesOfThread("t")), WRITERS);
-  assert.equal(await counter(backend, counterNames.messagesOfResource("r")), WRITERS);
-  assert.equal(await counter(backend, counterNames.threads()), 1);
-  assert.equal(await counter(backend, counterNames.threadsOfResource("r")), 1);
+  assert.equal(await counter(backend, memoryCounters.messagesOfThread("t")), WRITERS);
+  assert.equal(await counter(backend, memoryCounters.messagesOfResource("r")), WRITERS);
+  assert.equal(await counter(backend, memoryCounters.threads()), 1);
+  assert.equal(await counter(backend, memoryCounters.threadsOfResource("r")), 1);
   assert.equal((await memory.listThreads({ filter: { resourceId: "r" } })).total, 1);
 
   // Every metadata key is kept; the title is one of those written.
@@ -272,7 +272,7 @@ Deno.test(`one trace and one scored run: ${WRITERS} parallel spans and ${WRITERS
   const trace = await observability.getTrace({ traceId: "trace" });
   assert.equal(trace?.spans.length, WRITERS + 1);
   const errors = await backend.run(async (ctx) =>
-    (await ctx.db.query("mastra_ai_traces").withIndex("by_mastra_id", (q) => q.eq("id", "trace")).unique())
+    (await ctx.db.query("ai_traces").withIndex("by_mastra_id", (q) => q.eq("id", "trace")).unique())
       ?.errorCount
   );
   assert.equal(errors, WRITERS / 10, "error count of the trace is exact");

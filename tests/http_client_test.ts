@@ -185,14 +185,14 @@ Deno.test("test server: health, routing and malformed requests answer like Conve
   );
   assert.equal(missing.status, 560);
   assert.match(missing.body.errorMessage, /Could not find function for 'nowhere:fn'/);
-  const wrongKind = await post("/api/mutation", JSON.stringify({ path: "system:info", args: [{}] }));
+  const wrongKind = await post("/api/mutation", JSON.stringify({ path: "system/info:info", args: [{}] }));
   assert.match(wrongKind.body.errorMessage, /as Mutation, but it is defined as Query/);
-  const badArgs = await post("/api/query", JSON.stringify({ path: "threads:get", args: [{ id: 5 }] }));
+  const badArgs = await post("/api/query", JSON.stringify({ path: "memory/threads:get", args: [{ id: 5 }] }));
   assert.equal(badArgs.status, 560);
   assert.equal(badArgs.body.status, "error");
   const ok = await post(
     "/api/query",
-    JSON.stringify({ path: "system:info", args: [{}], format: "convex_encoded_json" }),
+    JSON.stringify({ path: "system/info:info", args: [{}], format: "convex_encoded_json" }),
   );
   assert.deepEqual([ok.status, ok.body.status, ok.body.value.name], [200, "success", "@mastra/convex"]);
 });

@@ -7,7 +7,7 @@ import { MastraError } from "@mastra/core/error";
 import { anyApi, getFunctionName } from "convex/server";
 import { convexTest } from "convex-test";
 import schema from "../convex/schema.ts";
-import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/lib/version.ts";
+import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
 import { convexModules, createBackend, createTestStorage, inProcessClient } from "./helpers/backend.ts";
@@ -28,7 +28,7 @@ function fakeInfoClient(info: () => unknown): { client: ConvexClientLike; infoCa
   return {
     client: {
       query: (ref, args) => {
-        if (getFunctionName(ref) === "system:info") {
+        if (ref === "system/info:info") {
           calls++;
           return Promise.resolve().then(info);
         }

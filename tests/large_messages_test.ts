@@ -76,7 +76,7 @@ async function countRows(backend: any, table: string, where?: (row: any) => bool
 /** Sweeps as if an hour had passed: abandoned uploads go too. */
 async function sweepLater(storage: ConvexStorage): Promise<void> {
   for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("blobs:sweep", {
+    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
       now: Date.now() + 2 * 60 * 60 * 1000,
     }, { operation: "test" });
     if (done) return;
@@ -102,7 +102,7 @@ Deno.test("a 10 MB message round-trips byte-identical through saves, lists, incl
     await m.saveThread({ thread: thread("t1") });
     await m.saveMessages({ messages });
   }
-  assert.ok(await countRows(backend, "mastra_blob_chunks") > 30, "stored in chunks");
+  assert.ok(await countRows(backend, "blob_chunks") > 30, "stored in chunks");
 
   const all = await memory.listMessages({ threadId: "t1" });
   assert.deepEqual(all, await refMemory.listMessages({ threadId: "t1" }));
@@ -126,13 +126,13 @@ Deno.test("a 10 MB message round-trips byte-identical through saves, lists, incl
 
   // Saving the same large message again replaces its blob; the old one is swept.
   await memory.saveMessages({ messages: [messages[1]] });
-  assert.equal(await countRows(backend, "mastra_blobs"), 1);
+  assert.equal(await countRows(backend, "blobs"), 1);
 
   // A copy gets its own blob and survives the source thread.
   const clone = await memory.cloneThread({ sourceThreadId: "t1", newThreadId: "t2" });
   await refMemory.cloneThread({ sourceThreadId: "t1", newThreadId: "t2" });
   assert.equal(clone.clonedMessages.length, 3);
-  assert.equal(await countRows(backend, "mastra_blobs"), 2);
+  assert.equal(await countRows(backend, "blobs"), 2);
   const picked = await memory.cloneThread({
     sourceThreadId: "t1",
     newThreadId: "t3",
@@ -142,7 +142,7 @@ Deno.test("a 10 MB message round-trips byte-identical through saves, lists, incl
   assert.ok(attachmentOf(picked.clonedMessages[0]) === attachment);
   await memory.deleteMessages(["big"]);
   await refMemory.deleteMessages(["big"]);
-  assert.equal(await countRows(backend, "mastra_blobs"), 2, "the source's blob is released and swept");
+  assert.equal(await countRows(backend, "blobs"), 2, "the source's blob is released and swept");
   await memory.deleteThread({ threadId: "t1" });
   await refMemory.deleteThread({ threadId: "t1" });
   const copied = await memory.listMessages({ threadId: "t2" });
@@ -152,8 +152,8 @@ Deno.test("a 10 MB message round-trips byte-identical through saves, lists, incl
   assert.ok(attachmentOf(copied.messages[1]) === attachment, "the copy is intact after the source is gone");
   await memory.deleteThread({ threadId: "t2" });
   await memory.deleteThread({ threadId: "t3" });
-  assert.equal(await countRows(backend, "mastra_messages"), 0);
-  assert.equal(await countRows(backend, "mastra_blobs"), 0, "deleteThread releases and sweeps large contents");
+  assert.equal(await countRows(backend, "messages"), 0);
+  assert.equal(await countRows(backend, "blobs"), 0, "deleteThread releases and sweeps large contents");
   console.log(`10 MB message: ${attachment.length} characters; ${Math.round(performance.now() - started)} ms`);
 });
 
@@ -189,8 +189,8 @@ Deno.test("updating large content merges inside Convex up to 12 MiB and with com
     await refMemory.updateMessages({ messages: bigPatch }),
   );
   assert.deepEqual(await memory.listMessages({ threadId: "t1" }), await refMemory.listMessages({ threadId: "t1" }));
-  assert.equal(await countRows(backend, "mastra_blobs", (b) => b.state === "committed"), 3);
-  assert.equal(await countRows(backend, "mastra_blobs"), 3, "uploaded patches are released and swept");
+  assert.equal(await countRows(backend, "blobs", (b) => b.state === "committed"), 3);
+  assert.equal(await countRows(backend, "blobs"), 3, "uploaded patches are released and swept");
 
   // A patch larger than any transaction can read is merged on the client.
   const huge = base64Of(9_600_000, 4);
@@ -202,7 +202,7 @@ Deno.test("updating large content merges inside Convex up to 12 MiB and with com
     await memory.updateMessages({ messages: hugePatch }),
     await refMemory.updateMessages({ messages: hugePatch }),
   );
-  assert.equal(await countRows(backend, "mastra_blobs"), 3);
+  assert.equal(await countRows(backend, "blobs"), 3);
 
   // Concurrent client-side merges on the 14 MB message never lose an update.
   const parallel = Array.from({ length: 6 }, (_, i) => ({ id: "m14", content: { metadata: { [`p${i}`]: i } } }));
@@ -222,7 +222,7 @@ Deno.test("updating large content merges inside Convex up to 12 MiB and with com
   assert.ok(attachmentOf(m14) === fourteen);
   await memory.deleteThread({ threadId: "t1" });
   await sweepLater(storage);
-  assert.equal(await countRows(backend, "mastra_blobs", (b) => b.state !== "committed"), 0);
+  assert.equal(await countRows(backend, "blobs", (b) => b.state !== "committed"), 0);
   console.log(`large updates: ${Math.round(performance.now() - started)} ms`);
 });
 
@@ -233,7 +233,7 @@ Deno.test("a large message whose save failed after the upload is never visible a
   const client: ConvexClientLike = {
     ...inner,
     mutation: (ref, args, options) => {
-      if (failSave && getFunctionName(ref) === "messages:save") {
+      if (failSave && ref === "memory/messages:save") {
         return Promise.reject(new Error("deployment went away"));
       }
       return inner.mutation(ref, args, options);
@@ -244,13 +244,13 @@ Deno.test("a large message whose save failed after the upload is never visible a
   await memory.saveThread({ thread: thread("t1") });
   const message = bigMessage("big", "t1", 10, base64Of(1_000_000));
   await assert.rejects(() => memory.saveMessages({ messages: [message] }), MastraError);
-  assert.equal(await countRows(backend, "mastra_blobs", (b) => b.state === "pending"), 1, "uploaded, not adopted");
+  assert.equal(await countRows(backend, "blobs", (b) => b.state === "pending"), 1, "uploaded, not adopted");
   assert.deepEqual((await memory.listMessages({ threadId: "t1" })).messages, []);
   // A retried save uploads again and completes; the abandoned upload is swept an hour later.
   failSave = false;
   await memory.saveMessages({ messages: [message] });
   assert.ok(attachmentOf((await memory.listMessages({ threadId: "t1" })).messages[0]) === attachmentOf(message));
   await sweepLater(storage);
-  assert.equal(await countRows(backend, "mastra_blobs"), 1);
-  assert.equal(await countRows(backend, "mastra_blobs", (b) => b.state === "committed"), 1);
+  assert.equal(await countRows(backend, "blobs"), 1);
+  assert.equal(await countRows(backend, "blobs", (b) => b.state === "committed"), 1);
 });

@@ -40,7 +40,7 @@ function score(id: string, payload: string, createdAt: number): SaveScorePayload
 }
 
 async function countBlobs(backend: ReturnType<typeof createBackend>, state?: string): Promise<number> {
-  const blobs = await backend.run((ctx) => ctx.db.query("mastra_blobs").collect());
+  const blobs = await backend.run((ctx) => ctx.db.query("blobs").collect());
   return blobs.filter((blob) => state === undefined || blob.state === state).length;
 }
 
@@ -96,7 +96,7 @@ Deno.test("a large score whose save failed after the upload is never visible and
   const client: ConvexClientLike = {
     ...inner,
     mutation: (ref, args, options) =>
-      failing && getFunctionName(ref) === "scores:save"
+      failing && ref === "scores/scores:save"
         ? Promise.reject(new Error("deployment went away"))
         : inner.mutation(ref, args, options),
   };
@@ -114,7 +114,7 @@ Deno.test("a large score whose save failed after the upload is never visible and
   await scores.saveScore(big);
   assert.equal((await scores.getScoreById({ id: "big" }))!.id, "big");
   for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("blobs:sweep", {
+    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
       now: Date.now() + 2 * 60 * 60 * 1000,
     }, { operation: "test" });
     if (done) break;

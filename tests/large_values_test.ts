@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import { createTestStorage } from "./helpers/backend.ts";
-import { loadLarge, storeLarge } from "../src/largeValues.ts";
-import { encodeValue } from "../convex/lib/codec.ts";
-import { utf8Length } from "../convex/lib/blobs.ts";
+import { loadLarge, storeLarge } from "../src/kit/largeValues.ts";
+import { encodeValue } from "../convex/kit/codec.ts";
+import { utf8Length } from "../convex/kit/blobs.ts";
 
 /** A string with ASCII, 2-, 3- and 4-byte UTF-8 characters, `size` characters long. */
 function mixedText(size: number): string {
@@ -33,13 +33,13 @@ Deno.test("a 64 MB value round-trips exactly through chunked storage", async () 
   // The pending blob is not readable until a row adopts it.
   await assert.rejects(() => loadLarge(ctx, ref, "test"), MastraError);
   await backend.run(async (c) => {
-    const blob = await c.db.query("mastra_blobs").first();
+    const blob = await c.db.query("blobs").first();
     await c.db.patch(blob!._id, { state: "committed" });
   });
   const back = await loadLarge(ctx, ref, "test");
   assert.equal(back.length, encoded.length);
   assert.ok(back === encoded, "byte-identical");
-  const head = await backend.run((c) => c.db.query("mastra_blobs").first());
+  const head = await backend.run((c) => c.db.query("blobs").first());
   console.log(`64 MB value: ${bytes} UTF-8 bytes, ${encoded.length} characters, in ${head!.chunkCount} chunks`);
 });
 
@@ -69,8 +69,8 @@ Deno.test("thread metadata and working memory of several MB round-trip, update a
 
   await memory.deleteThread({ threadId: "t1" });
   await memory.saveResource({ resource: { id: "r1", createdAt: now, updatedAt: now } });
-  assert.equal(await countRows(backend, "mastra_blob_chunks"), 0, "released values are swept");
-  assert.equal(await countRows(backend, "mastra_blobs"), 0);
+  assert.equal(await countRows(backend, "blob_chunks"), 0, "released values are swept");
+  assert.equal(await countRows(backend, "blobs"), 0);
 });
 
 Deno.test("a row never refers to a half-uploaded value; abandoned uploads are swept", async () => {
@@ -78,7 +78,7 @@ Deno.test("a row never refers to a half-uploaded value; abandoned uploads are sw
   const memory = (await storage.getStore("memory"))!;
   const now = Date.now();
   // Upload 1 of 3 chunks, then try to save a thread that refers to the blob.
-  await storage.transport.mutation("blobs:putChunks", {
+  await storage.transport.mutation("system/blobs:putChunks", {
     blobId: "b1",
     chunkCount: 3,
     length: 10,
@@ -87,23 +87,23 @@ Deno.test("a row never refers to a half-uploaded value; abandoned uploads are sw
   }, { operation: "test", idempotent: true });
   await assert.rejects(
     () =>
-      storage.transport.mutation("threads:save", {
+      storage.transport.mutation("memory/threads:save", {
         thread: { id: "t1", resourceId: "r1", metadata: "~blob:b1", createdAt: now, updatedAt: now },
       }, { operation: "saveThread" }),
     (e: unknown) => e instanceof MastraError && /incomplete: 1 of 3 chunks/.test(e.message),
   );
   assert.equal(await memory.getThreadById({ threadId: "t1" }), null);
   // A retried upload of the same chunk does not duplicate it.
-  await storage.transport.mutation("blobs:putChunks", {
+  await storage.transport.mutation("system/blobs:putChunks", {
     blobId: "b1",
     chunkCount: 3,
     length: 10,
     chunks: [{ index: 0, data: "abc" }, { index: 1, data: "def" }],
     now,
   }, { operation: "test", idempotent: true });
-  assert.equal(await countRows(backend, "mastra_blob_chunks"), 2);
+  assert.equal(await countRows(backend, "blob_chunks"), 2);
   // An hour later the abandoned upload is garbage.
-  await storage.transport.mutation("blobs:sweep", { now: now + 2 * 60 * 60 * 1000 }, { operation: "test" });
-  assert.equal(await countRows(backend, "mastra_blob_chunks"), 0);
-  assert.equal(await countRows(backend, "mastra_blobs"), 0);
+  await storage.transport.mutation("system/blobs:sweep", { now: now + 2 * 60 * 60 * 1000 }, { operation: "test" });
+  assert.equal(await countRows(backend, "blob_chunks"), 0);
+  assert.equal(await countRows(backend, "blobs"), 0);
 });

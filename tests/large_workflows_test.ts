@@ -47,7 +47,7 @@ const step = (i: number) =>
 
 async function sweepAll(storage: ConvexStorage, later = false): Promise<void> {
   for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("blobs:sweep", {
+    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
       now: Date.now() + (later ? 2 * 60 * 60 * 1000 : 0),
     }, { operation: "test" });
     if (done) return;
@@ -55,7 +55,7 @@ async function sweepAll(storage: ConvexStorage, later = false): Promise<void> {
 }
 
 async function blobStates(backend: ReturnType<typeof createBackend>): Promise<string[]> {
-  return (await backend.run((ctx) => ctx.db.query("mastra_blobs").collect())).map((blob) => blob.state).sort();
+  return (await backend.run((ctx) => ctx.db.query("blobs").collect())).map((blob) => blob.state).sort();
 }
 
 Deno.test("a 64 MB snapshot round-trips through persist, load, get, list, state/result updates and delete", async () => {
@@ -107,7 +107,7 @@ Deno.test("a 64 MB snapshot round-trips through persist, load, get, list, state/
   await workflows.deleteWorkflowRunById({ workflowName: "wf", runId: "run-1" });
   assert.equal(await workflows.loadWorkflowSnapshot({ workflowName: "wf", runId: "run-1" }), null);
   assert.deepEqual(await blobStates(backend), []);
-  assert.equal((await backend.run((ctx) => ctx.db.query("mastra_blob_chunks").collect())).length, 0);
+  assert.equal((await backend.run((ctx) => ctx.db.query("blob_chunks").collect())).length, 0);
   console.log(`64 MB snapshot (${bytes} UTF-8 bytes): ${Math.round(performance.now() - started)} ms`);
 });
 
@@ -121,7 +121,7 @@ Deno.test("20 concurrent step results on a 15 MB snapshot, from four processes, 
     ...inner,
     mutation: async (ref, args, options) => {
       const answer = await inner.mutation(ref, args, options);
-      if (getFunctionName(ref) === "workflowRuns:commitSnapshot") {
+      if (ref === "workflows/runs:commitSnapshot") {
         commits++;
         if ((answer as { status: string }).status === "conflict") conflicts++;
       }
@@ -216,7 +216,7 @@ Deno.test("a large snapshot commit that lost to another writer leaves no trace",
   const workflows = (await storage.getStore("workflows"))!;
   const snapshot = snapshotOf("run-4", "y".repeat(13 * 1024 * 1024));
   await workflows.persistWorkflowSnapshot({ workflowName: "wf", runId: "run-4", snapshot });
-  const row = await storage.transport.query<{ snapshot: string }>("workflowRuns:get", {
+  const row = await storage.transport.query<{ snapshot: string }>("workflows/runs:get", {
     workflowName: "wf",
     runId: "run-4",
   }, { operation: "test" });
@@ -228,14 +228,14 @@ Deno.test("a large snapshot commit that lost to another writer leaves no trace",
     result: step(1),
     requestContext: {},
   });
-  await storage.transport.mutation("blobs:putChunks", {
+  await storage.transport.mutation("system/blobs:putChunks", {
     blobId: "stale",
     chunkCount: 1,
     length: 3,
     chunks: [{ index: 0, data: "{} " }],
     now: Date.now(),
   }, { operation: "test" });
-  const commit = await storage.transport.mutation<{ status: string }>("workflowRuns:commitSnapshot", {
+  const commit = await storage.transport.mutation<{ status: string }>("workflows/runs:commitSnapshot", {
     workflowName: "wf",
     runId: "run-4",
     expected: row.snapshot,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { MastraDBMessage } from "@mastra/core/memory";
-import { RANK_BUCKET_SIZE } from "../convex/lib/messageRanks.ts";
+import { RANK_BUCKET_SIZE } from "../convex/memory/messageRanks.ts";
 import { createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 
@@ -110,13 +110,12 @@ Deno.test("deep pages of a thread seek through rank buckets and stay exact under
 
 Deno.test("threads without buckets are served by the walk until rebuildMessageRanks builds them", async () => {
   const { storage, backend } = createTestStorage();
-  const memory =
-    (await storage.getStore("memory"))! as import("../src/domains/memory/memoryStorage.ts").ConvexMemoryStorage;
+  const memory = (await storage.getStore("memory"))! as import("../src/memory/memoryStorage.ts").ConvexMemoryStorage;
   const N = 1_500;
   // Seeded directly (as data written before buckets existed): counters, no buckets.
   await backend.run(async (ctx) => {
     for (let i = 0; i < N; i++) {
-      await ctx.db.insert("mastra_messages", {
+      await ctx.db.insert("messages", {
         id: `m-${String(i).padStart(5, "0")}`,
         threadId: "old",
         role: "user",
@@ -125,7 +124,7 @@ Deno.test("threads without buckets are served by the walk until rebuildMessageRa
         createdAt: T0 + Math.floor(i / 2),
       });
     }
-    await ctx.db.insert("mastra_counters", { name: "messages:thread:old", value: N });
+    await ctx.db.insert("counters", { name: "messages:thread:old", value: N });
   });
   const page = () => memory.listMessages({ threadId: "old", page: 18, perPage: 40 });
   const before = await measure(page);

@@ -36,10 +36,10 @@ Deno.test("messages scale: saveMessages of 20,000 messages in one call", async (
   const mutation = transport.mutation;
   let failNext = true;
   transport.mutation = async (...args: unknown[]) => {
-    if (args[0] === "messages:save") batches.push((args[1] as { messages: unknown[] }).messages.length);
+    if (args[0] === "memory/messages:save") batches.push((args[1] as { messages: unknown[] }).messages.length);
     const result = await mutation.apply(storage.transport, args);
     // Simulate a lost response after the 5th batch committed: the caller retries the whole piece.
-    if (args[0] === "messages:save" && batches.length === 5 && failNext) {
+    if (args[0] === "memory/messages:save" && batches.length === 5 && failNext) {
       failNext = false;
       return await mutation.apply(storage.transport, args);
     }
@@ -49,7 +49,7 @@ Deno.test("messages scale: saveMessages of 20,000 messages in one call", async (
   transport.mutation = mutation;
   assert.equal(result.messages.length, COUNT);
 
-  const count = await backend.run(async (ctx) => (await ctx.db.query("mastra_messages").collect()).length);
+  const count = await backend.run(async (ctx) => (await ctx.db.query("messages").collect()).length);
   assert.equal(count, COUNT, "nothing lost, nothing duplicated");
   const list = await memory.listMessages({ threadId: "t", resourceId: "r", perPage: false });
   assert.equal(list.total, COUNT);

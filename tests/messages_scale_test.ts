@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import type { MemoryStorage } from "@mastra/core/storage";
-import { encodeValue } from "../convex/lib/codec.ts";
-import { counterNames } from "../convex/lib/counterNames.ts";
-import { messagesOfThreadResource } from "../convex/lib/messageStore.ts";
+import { encodeValue } from "../convex/kit/codec.ts";
+import { memoryCounters } from "../convex/memory/counterNames.ts";
+import { messagesOfThreadResource } from "../convex/memory/messageStore.ts";
 import { type Backend, createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 import type { ConvexStorage } from "../src/storage.ts";
@@ -25,7 +25,7 @@ const timeOf = (i: number) => 1_000_000 + Math.floor(i / 3);
 /** Inserts the big thread's rows directly, in chunks that fit one transaction, with exact counters. */
 async function seedBigThread(backend: Backend): Promise<void> {
   await backend.run(async (ctx) => {
-    await ctx.db.insert("mastra_threads", {
+    await ctx.db.insert("threads", {
       id: THREAD,
       resourceId: RESOURCE,
       title: "big",
@@ -37,7 +37,7 @@ async function seedBigThread(backend: Backend): Promise<void> {
   for (let start = 0; start < BIG; start += 10_000) {
     await backend.run(async (ctx) => {
       for (let i = start; i < Math.min(BIG, start + 10_000); i++) {
-        await ctx.db.insert("mastra_messages", {
+        await ctx.db.insert("messages", {
           id: idOf(i),
           threadId: THREAD,
           resourceId: RESOURCE,
@@ -50,12 +50,12 @@ async function seedBigThread(backend: Backend): Promise<void> {
     });
   }
   await backend.run(async (ctx) => {
-    for (const name of [counterNames.messagesOfThread(THREAD), counterNames.messagesOfResource(RESOURCE)]) {
-      await ctx.db.insert("mastra_counters", { name, value: BIG });
+    for (const name of [memoryCounters.messagesOfThread(THREAD), memoryCounters.messagesOfResource(RESOURCE)]) {
+      await ctx.db.insert("counters", { name, value: BIG });
     }
-    await ctx.db.insert("mastra_counters", { name: messagesOfThreadResource(THREAD, RESOURCE), value: BIG });
-    await ctx.db.insert("mastra_counters", { name: counterNames.threads(), value: 1 });
-    await ctx.db.insert("mastra_counters", { name: counterNames.threadsOfResource(RESOURCE), value: 1 });
+    await ctx.db.insert("counters", { name: messagesOfThreadResource(THREAD, RESOURCE), value: BIG });
+    await ctx.db.insert("counters", { name: memoryCounters.threads(), value: 1 });
+    await ctx.db.insert("counters", { name: memoryCounters.threadsOfResource(RESOURCE), value: 1 });
   });
 }
 
@@ -206,9 +206,9 @@ Deno.test("messages scale: a 100,000-message thread", async (t) => {
     figures["deleteThread: calls"] = calls;
     figures["deleteThread: documents written"] = usage.documentsWritten;
     const left = await backend.run(async (ctx) => ({
-      messages: (await ctx.db.query("mastra_messages").take(1)).length,
-      counters: (await ctx.db.query("mastra_counters").collect()).map((row) => row.name),
-      threads: (await ctx.db.query("mastra_threads").collect()).length,
+      messages: (await ctx.db.query("messages").take(1)).length,
+      counters: (await ctx.db.query("counters").collect()).map((row) => row.name),
+      threads: (await ctx.db.query("threads").collect()).length,
     }));
     assert.deepEqual(left, { messages: 0, counters: [], threads: 0 });
     assert.equal((await memory.listMessages({ threadId: THREAD })).total, 0);
@@ -227,7 +227,7 @@ Deno.test("messages scale: cloneThread copies inside Convex in bounded batches",
   const content = encodeValue({ format: 2, parts: [{ type: "text", text: "hi" }] });
   await backend.run(async (ctx) => {
     for (let i = 0; i < 2_000; i++) {
-      await ctx.db.insert("mastra_messages", {
+      await ctx.db.insert("messages", {
         id: idOf(i),
         threadId: "src",
         resourceId: "r",
@@ -237,9 +237,9 @@ Deno.test("messages scale: cloneThread copies inside Convex in bounded batches",
         createdAt: timeOf(i),
       });
     }
-    await ctx.db.insert("mastra_counters", { name: counterNames.messagesOfThread("src"), value: 2_000 });
-    await ctx.db.insert("mastra_counters", { name: counterNames.messagesOfResource("r"), value: 2_000 });
-    await ctx.db.insert("mastra_counters", { name: messagesOfThreadResource("src", "r"), value: 2_000 });
+    await ctx.db.insert("counters", { name: memoryCounters.messagesOfThread("src"), value: 2_000 });
+    await ctx.db.insert("counters", { name: memoryCounters.messagesOfResource("r"), value: 2_000 });
+    await ctx.db.insert("counters", { name: messagesOfThreadResource("src", "r"), value: 2_000 });
   });
   const { result: { result, calls } } = await measure(() =>
     countCalls(storage, () =>
@@ -283,10 +283,10 @@ Deno.test("messages scale: several threads merge in one total order across resum
         createdAt: i % 1_000,
       };
       all.push(row);
-      await ctx.db.insert("mastra_messages", row);
+      await ctx.db.insert("messages", row);
     }
     for (const threadId of threads) {
-      await ctx.db.insert("mastra_counters", { name: counterNames.messagesOfThread(threadId), value: 3_000 });
+      await ctx.db.insert("counters", { name: memoryCounters.messagesOfThread(threadId), value: 3_000 });
     }
   });
   all.sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1));

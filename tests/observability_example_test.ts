@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { ObservabilityStorage } from "@mastra/core/storage";
 import schema from "../convex/schema.ts";
-import { TRACE_FAMILIES, traceIndexName } from "../convex/lib/spanTypes.ts";
+import { TRACE_FAMILIES, traceIndexName } from "../convex/observability/validators.ts";
 import { createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 
@@ -242,7 +242,7 @@ Deno.test("observability: a trace page reads about a page of rows, not the table
 });
 
 Deno.test("observability: every trace-list family has its two indexes in the schema", () => {
-  const table = schema.tables.mastra_ai_traces as unknown as {
+  const table = schema.tables.ai_traces as unknown as {
     " indexes"(): { indexDescriptor: string; fields: string[] }[];
   };
   const indexes = new Map(table[" indexes"]().map((index) => [index.indexDescriptor, index.fields]));

@@ -77,7 +77,7 @@ function checkModule(modulePath: string, exports: Record<string, Exported>): Mod
   return report;
 }
 
-/** `threads.ts` -> `threads`; `lib/codec.ts` -> `lib/codec`. */
+/** `threads.ts` -> `threads`; `kit/codec.ts` -> `lib/codec`. */
 const modulePathOf = (file: string) => file.replace(/\\/g, "/").replace(/\.ts$/, "");
 
 /** Loads every module under convex/ and checks it. */
@@ -101,7 +101,7 @@ Deno.test("security: no module under convex/ exports a public function, and ever
   );
   assert.deepEqual(problems, []);
   // Discovery works: the modules every deployment needs are among those found.
-  for (const path of ["system:info", "threads:get", "threads:save", "resources:get"]) {
+  for (const path of ["system/info:info", "memory/threads:get", "memory/threads:save", "memory/resources:get"]) {
     assert.ok(functions.some((f) => f.path === path), `expected to find ${path}`);
   }
 });

@@ -3,8 +3,8 @@
  * documents read are counted on the in-process backend (never timed).
  */
 import assert from "node:assert/strict";
-import { counterNames } from "../convex/lib/counterNames.ts";
-import { encodeValue } from "../convex/lib/codec.ts";
+import { memoryCounters } from "../convex/memory/counterNames.ts";
+import { encodeValue } from "../convex/kit/codec.ts";
 import { createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 
@@ -17,7 +17,7 @@ Deno.test(`listThreads pages over ${THREADS} threads of one resource read about 
   for (let start = 0; start < THREADS; start += 2000) {
     await backend.run(async (ctx) => {
       for (let i = start; i < Math.min(THREADS, start + 2000); i++) {
-        await ctx.db.insert("mastra_threads", {
+        await ctx.db.insert("threads", {
           id: `thread-${String(i).padStart(6, "0")}`,
           resourceId: "big",
           title: `Thread ${i}`,
@@ -29,8 +29,8 @@ Deno.test(`listThreads pages over ${THREADS} threads of one resource read about 
     });
   }
   await backend.run(async (ctx) => {
-    await ctx.db.insert("mastra_counters", { name: counterNames.threads(), value: THREADS });
-    await ctx.db.insert("mastra_counters", { name: counterNames.threadsOfResource("big"), value: THREADS });
+    await ctx.db.insert("counters", { name: memoryCounters.threads(), value: THREADS });
+    await ctx.db.insert("counters", { name: memoryCounters.threadsOfResource("big"), value: THREADS });
   });
 
   const figures: Record<string, number> = {};

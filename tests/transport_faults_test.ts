@@ -56,7 +56,7 @@ Deno.test("transport: transient failures of queries are retried until success", 
     return "ok";
   });
   const transport = new ConvexTransport(client, undefined, FAST);
-  assert.equal(await transport.query("threads:get", { id: "t-1" }, ctx), "ok");
+  assert.equal(await transport.query("memory/threads:get", { id: "t-1" }, ctx), "ok");
   assert.equal(calls(), 3);
 });
 
@@ -75,7 +75,7 @@ Deno.test("transport: non-transient failures are never retried and become Mastra
     throw new Error("Uncaught Error: boom");
   });
   const transport = new ConvexTransport(client, undefined, FAST);
-  const error = await expectMastraError(transport.query("threads:get", { id: "t-1" }, ctx));
+  const error = await expectMastraError(transport.query("memory/threads:get", { id: "t-1" }, ctx));
   assert.equal(calls(), 1);
   assert.match(error.message, /testCall/);
   assert.match(error.message, /threadId="t-1"/);
@@ -91,9 +91,9 @@ Deno.test("transport: a ConvexError with data is never retried, even if its mess
   const transport = new ConvexTransport(client, undefined, FAST);
   for (
     const call of [
-      () => transport.query("threads:get", {}, ctx),
-      () => transport.mutation("threads:update", {}, { ...ctx, idempotent: true }),
-      () => transport.action("threads:act", {}, { ...ctx, idempotent: true }),
+      () => transport.query("memory/threads:get", {}, ctx),
+      () => transport.mutation("memory/threads:update", {}, { ...ctx, idempotent: true }),
+      () => transport.action("memory/threads:act", {}, { ...ctx, idempotent: true }),
     ]
   ) {
     const before = calls();
@@ -114,7 +114,7 @@ Deno.test("transport: mutations and actions are retried only when idempotent", a
       const { client, calls } = alwaysTransient();
       const transport = new ConvexTransport(client, undefined, FAST);
       const options = idempotent === undefined ? ctx : { ...ctx, idempotent };
-      const error = await expectMastraError(transport[kind]("threads:save", {}, options));
+      const error = await expectMastraError(transport[kind]("memory/threads:save", {}, options));
       assert.equal(calls(), idempotent ? FAST.attempts : 1, `${kind} idempotent=${idempotent}`);
       assert.match(error.message, /HTTP 503/);
       assert.ok(error.cause instanceof TransientError);
@@ -128,7 +128,7 @@ Deno.test("transport: the number of attempts follows the policy, with growing de
       throw new TransientError("fetch failed");
     });
     const transport = new ConvexTransport(client, undefined, { attempts, baseDelayMs: 1 });
-    await expectMastraError(transport.query("threads:get", {}, ctx));
+    await expectMastraError(transport.query("memory/threads:get", {}, ctx));
     assert.equal(calls(), attempts);
   }
   // Backoff: delays of base*2^(n-1), each at least half of it: 20/2 + 40/2 + 80/2 = 70 ms at least.
@@ -211,7 +211,7 @@ function countingClient(inner: ConvexClientLike) {
 }
 
 async function threadRows(server: Awaited<ReturnType<typeof startConvexHttpServer>>) {
-  return await server.backend.run(async (ctx) => await ctx.db.query("mastra_threads").collect());
+  return await server.backend.run(async (ctx) => await ctx.db.query("threads").collect());
 }
 
 Deno.test("faults over HTTP: every fault kind on an idempotent write ends with the write applied exactly once", async () => {
@@ -249,7 +249,7 @@ Deno.test("faults over HTTP: a non-idempotent mutation is not retried by the tra
   const storage = new ConvexStorage({ client, retry: { attempts: 4, baseDelayMs: 1 } });
   const row = { id: "t-once", resourceId: "r", createdAt: 1, updatedAt: 1 };
   const call = () =>
-    storage.transport.mutation("threads:save", { thread: row }, {
+    storage.transport.mutation("memory/threads:save", { thread: row }, {
       operation: "appendOnce",
       details: { threadId: row.id },
     });
@@ -292,7 +292,7 @@ Deno.test("faults over HTTP: a non-idempotent mutation is not retried by the tra
   // The same call marked idempotent is retried through the same faults and succeeds.
   const attempts = counts.attempts;
   server.injectNext("error5xx", "truncateAfterCommit");
-  await storage.transport.mutation("threads:save", { thread: row }, { operation: "save", idempotent: true });
+  await storage.transport.mutation("memory/threads:save", { thread: row }, { operation: "save", idempotent: true });
   assert.equal(counts.attempts - attempts, 3);
   console.log("non-idempotent run:", { clientAttempts: counts.attempts, server: server.stats });
   assert.equal((await threadRows(server)).length, 1);
@@ -308,7 +308,7 @@ Deno.test("faults over HTTP: the fault policy is deterministic for a seed", asyn
       const response = await fetch(`${server.url}/api/query`, {
         method: "POST",
         headers: { Authorization: `Convex ${server.adminKey}` },
-        body: JSON.stringify({ path: "system:info", args: [{}] }),
+        body: JSON.stringify({ path: "system/info:info", args: [{}] }),
       });
       await response.body?.cancel();
       outcomes.push(String(response.status));
@@ -489,7 +489,7 @@ Deno.test("faults over HTTP: 1,000 mixed operations with 10 % faults lose nothin
     if (!want && got) unexpected++;
   }
   const rows = await threadRows(server);
-  const resourceRows = await server.backend.run(async (ctx) => await ctx.db.query("mastra_resources").collect());
+  const resourceRows = await server.backend.run(async (ctx) => await ctx.db.query("resources").collect());
   const duplicated = (rows.length - new Set(rows.map((r) => r.id)).size) +
     (resourceRows.length - new Set(resourceRows.map((r) => r.id)).size);
   let counterDrift = 0;

@@ -16,13 +16,11 @@ const big = "x".repeat(2 * 1024 * 1024);
 Deno.test("a snapshot over 1 MiB round-trips; a failed write changes nothing and its upload is swept", async () => {
   const backend = createBackend();
   const inner = inProcessClient(backend);
-  let failing: string | null = "workflowRuns:persist";
+  let failing: string | null = "workflows/runs:persist";
   const client: ConvexClientLike = {
     ...inner,
     mutation: (ref, args, options) =>
-      getFunctionName(ref) === failing
-        ? Promise.reject(new Error("deployment went away"))
-        : inner.mutation(ref, args, options),
+      ref === failing ? Promise.reject(new Error("deployment went away")) : inner.mutation(ref, args, options),
   };
   const storage = new ConvexStorage({ client });
   const workflows = (await storage.getStore("workflows"))!;
@@ -49,7 +47,7 @@ Deno.test("a snapshot over 1 MiB round-trips; a failed write changes nothing and
 
   // A step result over 1 MiB is merged; a failed commit leaves the snapshot as it was.
   const result = { status: "success", output: big } as unknown as StepResult<unknown, unknown, unknown, unknown>;
-  failing = "workflowRuns:updateResults";
+  failing = "workflows/runs:updateResults";
   await assert.rejects(() =>
     workflows.updateWorkflowResults({ workflowName: "wf", runId: "run-big", stepId: "b", result, requestContext: {} })
   );
@@ -68,13 +66,13 @@ Deno.test("a snapshot over 1 MiB round-trips; a failed write changes nothing and
 
   // The abandoned upload is swept an hour later; only the live snapshot's blob remains.
   for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("blobs:sweep", {
+    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
       now: Date.now() + 2 * 60 * 60 * 1000,
     }, { operation: "test" });
     if (done) break;
   }
-  const blobs = await backend.run((ctx) => ctx.db.query("mastra_blobs").collect());
+  const blobs = await backend.run((ctx) => ctx.db.query("blobs").collect());
   assert.deepEqual(blobs.map((blob) => blob.state), ["committed"]);
   await workflows.deleteWorkflowRunById({ workflowName: "wf", runId: "run-big" });
-  assert.equal((await backend.run((ctx) => ctx.db.query("mastra_blob_chunks").collect())).length, 0);
+  assert.equal((await backend.run((ctx) => ctx.db.query("blob_chunks").collect())).length, 0);
 });

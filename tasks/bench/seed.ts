@@ -80,7 +80,7 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
     for (const [table, docs] of after) {
       const old = new Map((before.get(table) ?? []).map((doc) => [doc._id as string, doc]));
       // Rank buckets are per thread, not per row: they are rebuilt after seeding (see run.ts).
-      if (table === "mastra_message_buckets") continue;
+      if (table === "message_buckets") continue;
       if (table === counterTable) {
         for (const doc of docs) {
           if (String(doc.name).startsWith("messages:ranked:")) continue;

@@ -3,17 +3,21 @@
  * `convex/` modules with Convex's transaction limits enforced, and a client
  * that lets `ConvexStorage` drive it unchanged.
  */
-import { convexTest } from "convex-test";
+import { convexTest, type TestConvex } from "convex-test";
 import { join, relative } from "node:path";
-import { fileURLToPath as fromFileUrl, pathToFileURL as toFileUrl } from "node:url";
-import schema from "../../convex/schema.ts";
-import type { ConvexClientLike } from "../../src/transport.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import type schema from "../../convex/schema.ts";
+import type { ConvexClientLike, FunctionPath } from "../../src/transport.ts";
 import { ConvexStorage, type ConvexStorageOptions } from "../../src/storage.ts";
+import { register } from "../../src/testing/register.ts";
 
-/** The folder holding our Convex modules. */
+/** The folder holding our Convex component. */
 export const CONVEX_DIR: string = fromFileUrl(new URL("../../convex/", import.meta.url));
 
-/** Every `.ts` file under `convex/`, relative to it (`threads.ts`, `lib/codec.ts`, ...). */
+/** Name under which the tests mount our component, as `app.use(mastra)` does. */
+export const COMPONENT = "mastra";
+
+/** Every `.ts` file under `convex/`, relative to it (`memory/threads.ts`, `kit/codec.ts`, ...). */
 export function listConvexFiles(dir: string = CONVEX_DIR): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
@@ -27,35 +31,52 @@ export function listConvexFiles(dir: string = CONVEX_DIR): string[] {
   return files.sort();
 }
 
-/** The module map convex-test needs: every module under `convex/`, plus a `_generated` marker. */
-export function convexModules(): Record<string, () => Promise<unknown>> {
-  const modules: Record<string, () => Promise<unknown>> = {
-    // convex-test finds the modules' root from a path containing "_generated".
-    "/convex/_generated/server.ts": () => Promise.resolve({}),
-  };
-  for (const file of listConvexFiles()) {
-    modules[`/convex/${file}`] = () => import(toFileUrl(join(CONVEX_DIR, file)).href);
-  }
-  return modules;
+/** Module map of an app with no functions of its own (convex-test needs the `_generated` marker). */
+export function emptyAppModules(): Record<string, () => Promise<unknown>> {
+  return { "/app/_generated/server.ts": () => Promise.resolve({}) };
 }
 
-/** A fresh in-process backend with Convex's transaction limits on. */
-export function createBackend(): ReturnType<typeof convexTest<typeof schema.tables>> {
-  return convexTest({ schema, modules: convexModules(), transactionLimits: true });
-}
+/** The raw convex-test instance under a {@link Backend}. */
+// deno-lint-ignore no-explicit-any
+export type RawTest = TestConvex<any> & { runInComponent: (path: string, fn: (ctx: any) => unknown) => Promise<any> };
 
-/** The in-process backend. */
-export type Backend = ReturnType<typeof createBackend>;
+/**
+ * The in-process backend: an app that mounts our component, with Convex's
+ * transaction limits on. `run` runs inside the component (its tables);
+ * `raw` is the convex-test instance itself.
+ */
+export type Backend = TestConvex<typeof schema> & { raw: RawTest };
 
-/** A client with `ConvexHttpClient`'s shape that runs calls on `backend`. */
-export function inProcessClient(backend: Backend): ConvexClientLike {
+/** A fresh in-process app mounting our component, with Convex's transaction limits on. */
+export function createBackend(
+  appModules: Record<string, () => Promise<unknown>> = emptyAppModules(),
+  // deno-lint-ignore no-explicit-any
+  appSchema?: any,
+): Backend {
+  const t = convexTest({ schema: appSchema, modules: appModules, transactionLimits: true }) as unknown as RawTest;
+  register(t as never, COMPONENT);
   return {
+    ...t,
+    raw: t,
     // deno-lint-ignore no-explicit-any
-    query: (ref, args) => backend.query(ref as any, args),
-    // deno-lint-ignore no-explicit-any
-    mutation: (ref, args) => backend.mutation(ref as any, args),
-    // deno-lint-ignore no-explicit-any
-    action: (ref, args) => backend.action(ref as any, args),
+    run: (fn: (ctx: any) => unknown) => t.runInComponent(COMPONENT, fn),
+  } as unknown as Backend;
+}
+
+/** A function handle of our component: how convex-test addresses a component function. */
+export function componentHandle(path: FunctionPath, component: string = COMPONENT): string {
+  return `function://${component};${path}`;
+}
+
+/** A client like the HTTP client, bound to our component, that runs calls on `backend`. */
+export function inProcessClient(backend: Backend, component: string = COMPONENT): ConvexClientLike {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  return {
+    query: (path, args) => raw.query(componentHandle(path, component), args),
+    mutation: (path, args) => raw.mutation(componentHandle(path, component), args),
+    action: (path, args) => raw.action(componentHandle(path, component), args),
+    listComponents: () => Promise.resolve([COMPONENT]),
   };
 }
 

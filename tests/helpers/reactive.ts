@@ -6,7 +6,7 @@
  */
 import { convexToJson } from "convex/values";
 import type { ConvexClientLike } from "../../src/transport.ts";
-import type { ReactiveClientLike } from "../../src/subscriptions.ts";
+import type { ReactiveClientLike } from "../../src/watches/reactiveClient.ts";
 import type { Backend } from "./backend.ts";
 
 type Watch = {

@@ -1,0 +1,38 @@
+/**
+ * Bookkeeping tables shared by all domains.
+ *
+ * `counters` holds the totals that list calls return, updated in the
+ * same mutation as the rows they count, so no read ever scans to count.
+ *
+ * `blobs` and `blob_chunks` hold values too large for one
+ * Convex document (1 MiB), split into chunks; a row refers to one with a
+ * `~blob:<id>` string in place of the value (see `kit/blobs.ts`).
+ */
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+
+/** The generic machinery's tables (counters, large values), spread into the schema. */
+export const kitTables = {
+  counters: defineTable({
+    name: v.string(),
+    value: v.number(),
+  }).index("by_name", ["name"]),
+
+  blobs: defineTable({
+    blobId: v.string(),
+    /** `pending` while chunks arrive, `committed` once a row refers to it, `garbage` once released. */
+    state: v.union(v.literal("pending"), v.literal("committed"), v.literal("garbage")),
+    chunkCount: v.number(),
+    received: v.number(),
+    length: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("by_blobId", ["blobId"])
+    .index("by_state_updatedAt", ["state", "updatedAt"]),
+
+  blob_chunks: defineTable({
+    blobId: v.string(),
+    index: v.number(),
+    data: v.string(),
+  }).index("by_blob_index", ["blobId", "index"]),
+};

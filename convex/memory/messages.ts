@@ -1,0 +1,721 @@
+/**
+ * Messages of Mastra's memory domain. Internal functions only.
+ *
+ * Rows are stored by `memory/messageStore.ts`, which keeps the message counters
+ * (per thread, per resource, per thread and resource) in the same mutation
+ * as the rows, so `total` never needs a scan.
+ *
+ * Content too large for a row is stored as a blob (`kit/blobs.ts`): the
+ * row's `content` holds a `~blob:` reference, uploaded by the client before
+ * the write, adopted by the mutation that writes the row and released by
+ * the one that replaces or deletes it (`released: true` asks the client to
+ * sweep). Reads return references; the client resolves those of the rows
+ * it returns, so rows a list skips never cost their chunks. Lists are bounded walks
+ * (`memory/messageWalk.ts`) that the client resumes until done, so any page
+ * depth and `perPage: false` work whatever the thread size.
+ */
+import { v } from "convex/values";
+import {
+  adoptBlobs,
+  copyBlobChunks,
+  IN_TRANSACTION_LIMIT,
+  isBlobRef,
+  readField,
+  releaseBlobs,
+  storedLength,
+  writeField,
+} from "../kit/blobs.js";
+import { decodeValue, encodeValue } from "../kit/codec.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import { memoryCounters } from "./counterNames.js";
+import { storageError } from "../kit/errors.js";
+import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import {
+  contentField,
+  CounterBatch,
+  findMessage,
+  findThreadDoc,
+  mergeContent,
+  MESSAGE_BATCH_BYTES,
+  messagesOfThreadResource,
+  putMessage,
+} from "./messageStore.js";
+import { deleteBuckets, RankBatch, rankedPage } from "./messageRanks.js";
+import {
+  createdAtRangeValidator,
+  type MessageDoc,
+  type MessageSource,
+  streamMessages,
+  walkMessages,
+} from "./messageWalk.js";
+import {
+  approximateSize,
+  orderValidator,
+  planPage,
+  type SortKey,
+  sortKeyValidator,
+  streamAfter,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
+import type { ListResult } from "../kit/rows.js";
+import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
+
+function toRow(doc: MessageDoc): MessageRow {
+  const row: MessageRow = {
+    id: doc.id,
+    threadId: doc.threadId,
+    role: doc.role,
+    content: doc.content,
+    createdAt: doc.createdAt,
+  };
+  if (doc.resourceId !== undefined) row.resourceId = doc.resourceId;
+  if (doc.type !== undefined) row.type = doc.type;
+  return row;
+}
+
+/**
+ * Upserts messages by id. A message that already exists keeps its original
+ * `createdAt` (everything else is replaced, including a move to another
+ * thread). Threads named by the messages get `updatedAt = now`. Returns
+ * the `createdAt` kept for messages that already existed with another one.
+ * Safe to repeat: a retried batch neither loses nor duplicates a message.
+ */
+export const save = internalMutation({
+  args: { messages: v.array(messageValidator), now: v.number() },
+  handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][]; released: boolean }> => {
+    const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
+    for (const threadId of threadIds) {
+      const thread = await findThreadDoc(ctx, threadId);
+      if (thread) await ctx.db.patch(thread._id, { updatedAt: now });
+    }
+    const counters = new CounterBatch();
+    const kept: [string, number][] = [];
+    let released = false;
+    for (const message of messages) {
+      const existing = await findMessage(ctx, message.id);
+      const row: MessageRow = existing ? { ...message, createdAt: existing.createdAt } : message;
+      if (existing && existing.createdAt !== message.createdAt) kept.push([message.id, existing.createdAt]);
+      await adoptBlobs(ctx, contentField(row), now);
+      await putMessage(ctx, row, existing, counters);
+      if (await releaseBlobs(ctx, contentField(existing), contentField(row), now)) released = true;
+    }
+    await counters.apply(ctx);
+    return { kept, released };
+  },
+});
+
+/** One partial update; `content` is encoded and merged into the stored content. */
+const messageUpdateValidator = v.object({
+  id: v.string(),
+  threadId: v.optional(v.string()),
+  role: v.optional(v.string()),
+  type: v.optional(v.string()),
+  createdAt: v.optional(v.number()),
+  resourceId: v.optional(v.union(v.string(), v.null())),
+  /** Encoded content patch (or a reference to an uploaded one), merged into the stored content here. */
+  content: v.optional(v.string()),
+  /**
+   * Content already merged by the client, in stored form: written only if
+   * the stored content is still `expectedContent` (compare-and-set, for
+   * content too large to merge inside one transaction).
+   */
+  setContent: v.optional(v.string()),
+  expectedContent: v.optional(v.string()),
+});
+
+async function touchThread(
+  ctx: MutationCtx,
+  threadId: string,
+  at: (previous: number) => number,
+): Promise<number | undefined> {
+  const thread = await findThreadDoc(ctx, threadId);
+  if (!thread) return undefined;
+  const updatedAt = at(thread.updatedAt);
+  await ctx.db.patch(thread._id, { updatedAt });
+  return updatedAt;
+}
+
+/** What one `update` call did. */
+export type UpdateOutcome = {
+  /** The updated rows (content in stored form: possibly a blob reference). */
+  rows: MessageRow[];
+  /** How many updates were handled (applied, or skipped as unknown); the client sends the rest again. */
+  consumed: number;
+  /**
+   * Why the call stopped before the end: `tooLarge` (the next update's
+   * content merge does not fit one transaction: the client merges it and
+   * sends `setContent`) or `conflict` (its `expectedContent` no longer
+   * matches: the client merges again).
+   */
+  stopped?: "tooLarge" | "conflict";
+  /** A large value became garbage: the client should sweep. */
+  released: boolean;
+};
+
+/**
+ * Applies partial updates in order, each one atomically with its
+ * bookkeeping: a changed `threadId` moves the message (both threads' counters
+ * and `updatedAt`), a changed `resourceId` moves it between resources, and
+ * `content` is merged into the stored content (metadata merged shallowly).
+ * Thread `updatedAt` values follow core's in-memory store: `now`, and
+ * strictly increasing when a thread is touched again. Unknown ids are
+ * skipped. Large content is read and written as blobs while the values
+ * involved fit one transaction; past that the call stops (see
+ * {@link UpdateOutcome}) and the client takes over the merge.
+ */
+export const update = internalMutation({
+  args: { updates: v.array(messageUpdateValidator), now: v.number() },
+  handler: async (ctx, { updates, now }): Promise<UpdateOutcome> => {
+    const counters = new CounterBatch();
+    const rows: MessageRow[] = [];
+    let released = false;
+    let used = 0;
+    const stop = async (consumed: number, stopped: UpdateOutcome["stopped"]): Promise<UpdateOutcome> => {
+      await counters.apply(ctx);
+      return { rows, consumed, ...(stopped ? { stopped } : {}), released };
+    };
+    for (const [index, patch] of updates.entries()) {
+      const existing = await findMessage(ctx, patch.id);
+      if (!existing) {
+        // Merged content for an unknown message is never adopted.
+        if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+        continue;
+      }
+      const before = toRow(existing);
+      const row: MessageRow = { ...before };
+      if (patch.setContent !== undefined && before.content === patch.setContent) {
+        // A repeated call whose compare-and-set already succeeded: nothing more to do.
+      } else if (patch.setContent !== undefined) {
+        if (before.content !== patch.expectedContent) {
+          if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+          return await stop(index, "conflict");
+        }
+        await adoptBlobs(ctx, { content: patch.setContent }, now);
+        row.content = patch.setContent;
+      } else if (patch.content !== undefined) {
+        // An uploaded patch is only read (never adopted): it stays pending and `blobs:sweep` removes it
+        // later, so a repeated call can still read it.
+        const oldLength = await storedLength(ctx, before.content) ?? 0;
+        const patchLength = await storedLength(ctx, patch.content) ?? 0;
+        if (used + oldLength + patchLength > IN_TRANSACTION_LIMIT) {
+          return await stop(index, used > 0 ? undefined : "tooLarge");
+        }
+        used += oldLength + patchLength;
+        const merged = mergeContent(
+          decodeValue(await readField(ctx, before.content)),
+          decodeValue(await readField(ctx, patch.content)),
+        );
+        row.content = await writeField(ctx, encodeValue(merged), now);
+      }
+      const oldThreadId = before.threadId;
+      const moved = patch.threadId !== undefined && patch.threadId !== "" && patch.threadId !== oldThreadId;
+      if (patch.role !== undefined) row.role = patch.role;
+      if (patch.type !== undefined) row.type = patch.type;
+      if (patch.createdAt !== undefined) row.createdAt = patch.createdAt;
+      if (patch.resourceId !== undefined) {
+        if (patch.resourceId === null) delete row.resourceId;
+        else row.resourceId = patch.resourceId;
+      }
+      if (moved) {
+        row.threadId = patch.threadId!;
+        const oldTime = await touchThread(ctx, oldThreadId, (previous) => Math.max(now, previous + 1));
+        await touchThread(ctx, row.threadId, (previous) => {
+          const time = Math.max(now + 1, previous + 1);
+          return oldTime !== undefined && time <= oldTime ? oldTime + 1 : time;
+        });
+      } else {
+        await touchThread(ctx, oldThreadId, (previous) => (now <= previous ? previous + 1 : now));
+      }
+      assertFitsDocument(`message ${row.id}`, row);
+      await ctx.db.replace(existing._id, row);
+      if (await releaseBlobs(ctx, contentField(before), contentField(row), now)) released = true;
+      counters.change(before, row);
+      rows.push(row);
+    }
+    return await stop(updates.length, undefined);
+  },
+});
+
+/**
+ * Deletes messages by id (unknown ids are ignored) and sets `updatedAt =
+ * now` on the threads they belonged to; their large contents are released
+ * (`released: true`: the client sweeps). Safe to repeat.
+ */
+export const remove = internalMutation({
+  args: { ids: v.array(v.string()), now: v.number() },
+  handler: async (ctx, { ids, now }): Promise<{ released: boolean }> => {
+    const counters = new CounterBatch();
+    const threadIds = new Set<string>();
+    let released = false;
+    for (const id of ids) {
+      const existing = await findMessage(ctx, id);
+      if (!existing) continue;
+      if (existing.threadId) threadIds.add(existing.threadId);
+      await ctx.db.delete(existing._id);
+      if (await releaseBlobs(ctx, contentField(existing), null, now)) released = true;
+      counters.change(existing, null);
+    }
+    for (const threadId of threadIds) await touchThread(ctx, threadId, () => now);
+    await counters.apply(ctx);
+    return { released };
+  },
+});
+
+/** Key fields of a message, for planning without its content. */
+export type MessageKey = { id: string; threadId: string; createdAt: number };
+
+/**
+ * Reads messages by id, in the order given (duplicates repeated, unknown
+ * ids skipped), up to a byte budget. `consumed` says how many ids were
+ * handled; the client calls again with the rest. With `keysOnly`, returns
+ * only ids, threads and dates.
+ */
+export const getMany = internalQuery({
+  args: { ids: v.array(v.string()), keysOnly: v.optional(v.boolean()) },
+  handler: async (ctx, { ids, keysOnly }): Promise<{ rows: (MessageRow | MessageKey)[]; consumed: number }> => {
+    const rows: (MessageRow | MessageKey)[] = [];
+    let bytes = 0;
+    let consumed = 0;
+    for (const id of ids) {
+      if (consumed > 0 && bytes >= MESSAGE_BATCH_BYTES) break;
+      consumed++;
+      const doc = await findMessage(ctx, id);
+      if (!doc) continue;
+      bytes += approximateSize(doc);
+      rows.push(keysOnly ? { id: doc.id, threadId: doc.threadId, createdAt: doc.createdAt } : toRow(doc));
+    }
+    return { rows, consumed };
+  },
+});
+
+/**
+ * One bounded step of listing messages in `(createdAt, id)` order:
+ * of one or more threads (optionally only one resource's messages in them),
+ * or of a resource across threads; optionally within a `createdAt` range
+ * and matching content-metadata values.
+ *
+ * Without range or metadata filter the total comes from counters and the
+ * walk starts from the nearer end of the list, so first and last pages cost
+ * about one page of reads. With a filter the total is counted by the walk
+ * itself (reading the matching index range once, across calls).
+ */
+export const list = appQuery({
+  args: {
+    threadIds: v.optional(v.array(v.string())),
+    resourceId: v.optional(v.string()),
+    range: v.optional(createdAtRangeValidator),
+    metadata: v.optional(v.string()),
+    order: orderValidator,
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<MessageRow>> => {
+    let sources: MessageSource[];
+    let counters: string[];
+    if (args.threadIds !== undefined) {
+      const threadIds = [...new Set(args.threadIds)];
+      const resourceId = args.resourceId;
+      if (resourceId === undefined) {
+        sources = threadIds.map((threadId) => ({ index: "by_thread_createdAt", eq: [["threadId", threadId]] }));
+        counters = threadIds.map((threadId) => memoryCounters.messagesOfThread(threadId));
+      } else {
+        sources = threadIds.map((threadId) => ({
+          index: "by_thread_resource_createdAt",
+          eq: [["threadId", threadId], ["resourceId", resourceId]],
+        }));
+        counters = threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
+      }
+    } else if (args.resourceId !== undefined) {
+      sources = [{ index: "by_resource_createdAt", eq: [["resourceId", args.resourceId]] }];
+      counters = [memoryCounters.messagesOfResource(args.resourceId)];
+    } else {
+      throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
+    }
+    const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
+    const predicate = filter === undefined
+      ? undefined
+      : async (doc: MessageDoc) => contentMetadataMatches(await readContent(ctx, doc), filter);
+    // Large content is read only for the metadata filter, and counts against the walk's byte budget.
+    const cost = filter === undefined
+      ? undefined
+      : async (doc: MessageDoc) => isBlobRef(doc.content) ? await storedLength(ctx, doc.content) ?? 0 : 0;
+    let total: number | null = null;
+    let state: WalkState | undefined = args.state;
+    if (predicate === undefined && args.range === undefined) {
+      if (state === undefined) {
+        // The total is read once, on the first call; later calls only resume the walk.
+        total = 0;
+        for (const name of counters) total += await readCounter(ctx, name);
+        // One thread, no filter: a deep page seeks through the thread's rank buckets. With a resourceId
+        // (as Mastra's recall asks) the buckets apply when every message of the thread has that resource.
+        const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
+        const ranked = threadId !== undefined &&
+          (args.resourceId === undefined ||
+            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total);
+        state = (ranked ? await rankedPage(ctx, threadId!, total, args.offset, args.limit, args.order) : null) ??
+          planPage(total, args.offset, args.limit, args.order);
+      }
+    } else {
+      state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
+    }
+    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate, cost });
+    if (state.countAll && step.next === null) total = step.matched;
+    return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
+  },
+});
+
+/** The encoded content of a message, assembled when it is a blob (`null` when unreadable). */
+async function readContent(ctx: QueryCtx, doc: MessageDoc): Promise<string | null> {
+  if (!isBlobRef(doc.content)) return doc.content;
+  return await readField(ctx, doc.content);
+}
+
+/** True when the message content's `metadata` holds every filter value (strict equality). */
+function contentMetadataMatches(encoded: string | null, filter: Record<string, unknown>): boolean {
+  if (encoded === null) return false;
+  let content: unknown;
+  try {
+    content = decodeValue(encoded);
+  } catch {
+    return false;
+  }
+  if (!content || typeof content !== "object" || Array.isArray(content)) return false;
+  const metadata = (content as Record<string, unknown>).metadata;
+  if (!metadata || typeof metadata !== "object" || Array.isArray(metadata)) return false;
+  return Object.entries(filter).every(([key, expected]) =>
+    Object.prototype.hasOwnProperty.call(metadata, key) && (metadata as Record<string, unknown>)[key] === expected
+  );
+}
+
+/**
+ * One bounded step of reading the neighbours of a message in its thread
+ * (optionally only one resource's messages), strictly before or after the
+ * position in `state.after`. Serves `include` with `withPreviousMessages` /
+ * `withNextMessages`.
+ */
+export const neighbors = internalQuery({
+  args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
+  handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
+    const source: MessageSource = resourceId === undefined
+      ? { index: "by_thread_createdAt", eq: [["threadId", threadId]] }
+      : { index: "by_thread_resource_createdAt", eq: [["threadId", threadId], ["resourceId", resourceId]] };
+    const step = await walkMessages(ctx.db, [source], undefined, state);
+    return { rows: step.rows.map(toRow), next: step.next, total: null, reversed: state.reversed };
+  },
+});
+
+/** Which messages of the source thread a copy takes. */
+const copySelectionValidator = v.object({
+  /** Only messages in this `createdAt` range. */
+  range: v.optional(createdAtRangeValidator),
+  /** Newest selected message, when the client selected explicit ids (otherwise found here). */
+  lastMessageId: v.optional(v.string()),
+});
+
+/**
+ * Starts a thread copy: checks the source exists and the target does not,
+ * and creates the target thread. Its metadata's `clone.lastMessageId` is set
+ * to the newest selected message (found here unless the client selected
+ * explicit ids and passed it). Metadata too large for the row goes to a
+ * blob (`kit/blobs.ts`), as for any thread. Returns the `lastMessageId` used.
+ */
+export const copyStart = internalMutation({
+  args: {
+    sourceThreadId: v.string(),
+    thread: threadValidator,
+    selection: copySelectionValidator,
+    explicitIds: v.boolean(),
+  },
+  handler: async (
+    ctx,
+    { sourceThreadId, thread, selection, explicitIds },
+  ): Promise<{ lastMessageId: string | null }> => {
+    const source = await findThreadDoc(ctx, sourceThreadId);
+    if (!source) throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
+    if (await findThreadDoc(ctx, thread.id)) {
+      throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+    }
+    let lastMessageId = selection.lastMessageId;
+    if (!explicitIds) {
+      const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
+      for await (const doc of streamMessages(ctx.db, source, selection.range, undefined, "desc")) {
+        lastMessageId = doc.id;
+        break;
+      }
+    }
+    const row: ThreadRow = { ...thread };
+    if (row.metadata !== undefined) {
+      const metadata = decodeValue(row.metadata) as Record<string, unknown>;
+      if (lastMessageId !== undefined) {
+        metadata.clone = { ...(metadata.clone as Record<string, unknown>), lastMessageId };
+      }
+      row.metadata = await writeField(ctx, encodeValue(metadata), thread.updatedAt);
+    }
+    assertFitsDocument(`thread ${row.id}`, row);
+    await ctx.db.insert("threads", row);
+    await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
+    return { lastMessageId: lastMessageId ?? null };
+  },
+});
+
+/** Id of the copy of message `sourceId` in thread `threadId`: deterministic, so a retried batch is harmless. */
+async function copyId(threadId: string, sourceId: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${threadId}\u0000${sourceId}`)),
+  );
+  const bytes = digest.slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50; // version 5 layout (name-based, SHA)
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+async function copyOne(
+  ctx: MutationCtx,
+  doc: MessageDoc,
+  target: { threadId: string; resourceId?: string },
+  counters: CounterBatch,
+  content: string = doc.content,
+  now: number = Date.now(),
+): Promise<{ pair: [string, string]; released: boolean }> {
+  const id = await copyId(target.threadId, doc.id);
+  const row: MessageRow = { ...toRow(doc), id, threadId: target.threadId, content };
+  const resourceId = target.resourceId || doc.resourceId;
+  if (resourceId === undefined) delete row.resourceId;
+  else row.resourceId = resourceId;
+  const existing = await findMessage(ctx, id);
+  await adoptBlobs(ctx, contentField(row), now);
+  await putMessage(ctx, row, existing, counters);
+  // A repeated copy replaces an earlier one, whose own large content is then garbage.
+  const released = await releaseBlobs(ctx, contentField(existing), contentField(row), now);
+  return { pair: [doc.id, id], released };
+}
+
+/**
+ * A source message whose content is a blob: a copy needs its own blob
+ * (rows never share one), which the client makes with `copyContentChunks`
+ * before calling `copyLarge`.
+ */
+export type LargeToCopy = { sourceId: string; ref: string; key: SortKey };
+
+/**
+ * Copies one bounded batch of the source thread's messages (newest first,
+ * within the range) into the target thread, until `remaining` messages are
+ * copied or the range is exhausted. Returns the source->copy id pairs and
+ * where to resume. Stops at a message with large content: when it is the
+ * first of the batch it is returned as `large` for the client to copy
+ * (`next` then points just before it). Safe to repeat (copies have
+ * deterministic ids).
+ */
+export const copyBatch = internalMutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    range: v.optional(createdAtRangeValidator),
+    after: v.optional(sortKeyValidator),
+    remaining: v.number(),
+  },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<
+    { pairs: [string, string][]; next: SortKey | null; remaining: number; large?: LargeToCopy; released: boolean }
+  > => {
+    const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", args.sourceThreadId]] };
+    const counters = new CounterBatch();
+    const pairs: [string, string][] = [];
+    let remaining = args.remaining;
+    let bytes = 0;
+    let last: SortKey | undefined = args.after;
+    let exhausted = true;
+    let released = false;
+    let large: LargeToCopy | undefined;
+    const stream = remaining > 0 ? streamMessages(ctx.db, source, args.range, args.after, "desc") : [];
+    for await (const doc of stream) {
+      if (bytes >= MESSAGE_BATCH_BYTES || pairs.length >= COPY_BATCH) {
+        exhausted = false;
+        break;
+      }
+      if (isBlobRef(doc.content)) {
+        if (pairs.length === 0) {
+          large = { sourceId: doc.id, ref: doc.content, key: { value: doc.createdAt, id: doc.id } };
+        }
+        exhausted = false;
+        break;
+      }
+      bytes += approximateSize(doc);
+      const copied = await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters);
+      pairs.push(copied.pair);
+      if (copied.released) released = true;
+      remaining--;
+      last = { value: doc.createdAt, id: doc.id };
+      if (remaining <= 0) break;
+    }
+    await counters.apply(ctx);
+    const done = exhausted || remaining <= 0;
+    return { pairs, next: done ? null : last ?? null, remaining, ...(large ? { large } : {}), released };
+  },
+});
+
+/** Messages copied per `copyBatch`/`copyIds` call at most. */
+const COPY_BATCH = 1000;
+
+/**
+ * Copies the given messages (already selected by the client) into the
+ * target thread. Ids that no longer exist or left the source thread are
+ * skipped. Stops at a message with large content (see `copyBatch`):
+ * `consumed` says how many ids were handled. Safe to repeat.
+ */
+export const copyIds = internalMutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    ids: v.array(v.string()),
+  },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ pairs: [string, string][]; consumed: number; large?: LargeToCopy; released: boolean }> => {
+    const counters = new CounterBatch();
+    const pairs: [string, string][] = [];
+    let released = false;
+    let consumed = 0;
+    let large: LargeToCopy | undefined;
+    for (const id of args.ids) {
+      const doc = await findMessage(ctx, id);
+      if (doc && doc.threadId === args.sourceThreadId) {
+        if (isBlobRef(doc.content)) {
+          if (consumed === 0) large = { sourceId: doc.id, ref: doc.content, key: { value: doc.createdAt, id: doc.id } };
+          break;
+        }
+        const copied = await copyOne(ctx, doc, { threadId: args.threadId, resourceId: args.resourceId }, counters);
+        pairs.push(copied.pair);
+        if (copied.released) released = true;
+      }
+      consumed++;
+    }
+    await counters.apply(ctx);
+    return { pairs, consumed, ...(large ? { large } : {}), released };
+  },
+});
+
+/** Bytes of chunks copied per `copyContentChunks` call (read once and written once). */
+const COPY_CHUNK_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Copies one bounded batch of the chunks of a message's large content into
+ * a new pending blob (see `copyBlobChunks`); call until `next` is null.
+ */
+export const copyContentChunks = internalMutation({
+  args: { fromRef: v.string(), toBlobId: v.string(), from: v.number(), now: v.number() },
+  handler: async (ctx, args): Promise<{ next: number | null; gone: boolean }> => {
+    if (!isBlobRef(args.fromRef)) throw storageError("INVALID", "fromRef must be a large value reference");
+    return await copyBlobChunks(ctx, { ...args, maxBytes: COPY_CHUNK_BYTES });
+  },
+});
+
+/**
+ * Writes the copy of one message with large content, whose blob the client
+ * copied to `copyRef`. If the source changed meanwhile (its content is no
+ * longer `sourceRef`) nothing is written and `retry` carries the current
+ * reference; if it is gone or left the thread, it is skipped. The unused
+ * copy is released in both cases. Safe to repeat.
+ */
+export const copyLarge = internalMutation({
+  args: {
+    sourceThreadId: v.string(),
+    threadId: v.string(),
+    resourceId: v.optional(v.string()),
+    sourceId: v.string(),
+    sourceRef: v.string(),
+    copyRef: v.string(),
+    now: v.number(),
+  },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ pair: [string, string] | null; retry?: string; released: boolean }> => {
+    const doc = await findMessage(ctx, args.sourceId);
+    if (!doc || doc.threadId !== args.sourceThreadId || doc.content !== args.sourceRef) {
+      const released = await releaseBlobs(ctx, { content: args.copyRef }, null, args.now);
+      const retry = doc && doc.threadId === args.sourceThreadId ? doc.content : undefined;
+      return { pair: null, ...(retry !== undefined ? { retry } : {}), released };
+    }
+    const counters = new CounterBatch();
+    const copied = await copyOne(
+      ctx,
+      doc,
+      { threadId: args.threadId, resourceId: args.resourceId },
+      counters,
+      args.copyRef,
+      args.now,
+    );
+    await counters.apply(ctx);
+    return { pair: copied.pair, released: copied.released };
+  },
+});
+
+/**
+ * Releases uploads the client made for content patches once `update` has
+ * read them (they are never adopted by a row), so the next sweep removes
+ * them. Safe to repeat; an upload left behind is swept as abandoned later.
+ */
+export const releaseUploads = internalMutation({
+  args: { refs: v.array(v.string()), now: v.number() },
+  handler: async (ctx, { refs, now }): Promise<{ released: boolean }> => {
+    const fields = Object.fromEntries(refs.filter(isBlobRef).map((ref, index) => [String(index), ref]));
+    return { released: await releaseBlobs(ctx, fields, null, now) };
+  },
+});
+
+/** Messages (or 8 MiB of them) read per `rebuildRanks` call. */
+const REBUILD_BATCH = 4000;
+
+/**
+ * Builds a thread's rank buckets from its messages, one bounded step per
+ * call (pass the returned `after` until `done`). For threads written before
+ * buckets existed, or seeded directly: until their buckets account for every
+ * message, their deep pages are served by the plain walk. Run it while the
+ * thread is idle: writes during a rebuild can leave the buckets unusable
+ * (never wrong: seeks are used only when the counts agree), and then a new
+ * rebuild fixes them.
+ */
+export const rebuildRanks = internalMutation({
+  args: { threadId: v.string(), after: v.optional(sortKeyValidator) },
+  handler: async (ctx, { threadId, after }): Promise<{ done: boolean; after?: SortKey }> => {
+    if (after === undefined) await deleteBuckets(ctx, threadId);
+    const ranks = new RankBatch();
+    let last: SortKey | undefined = after;
+    let count = 0;
+    let bytes = 0;
+    for await (
+      const doc of streamAfter(
+        ctx.db,
+        {
+          table: "messages",
+          index: "by_thread_createdAt",
+          eq: [["threadId", threadId]],
+          sortField: "createdAt",
+        },
+        after,
+        "asc",
+      )
+    ) {
+      if (count >= REBUILD_BATCH || bytes >= 8 * 1024 * 1024) {
+        await ranks.apply(ctx);
+        return { done: false, after: last };
+      }
+      ranks.add(threadId, { createdAt: doc.createdAt as number, id: doc.id as string });
+      last = { value: doc.createdAt as number, id: doc.id as string };
+      count++;
+      bytes += approximateSize(doc);
+    }
+    await ranks.apply(ctx);
+    return { done: true };
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * Resources of Mastra's memory domain: the owners of resource-scoped
+ * working memory. Internal functions only.
+ *
+ * `workingMemory` and `metadata` are stored encoded (see `kit/codec.ts`),
+ * or as blob references when large (see `kit/blobs.ts`).
+ */
+import { v } from "convex/values";
+import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
+import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
+import { appQuery, internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import { type ResourceRow, resourceValidator } from "./validators.js";
+import { withoutSystemFields } from "../kit/rows.js";
+
+/** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
+const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
+
+async function findResource(ctx: QueryCtx, id: string) {
+  return await ctx.db.query("resources").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** Returns one resource by id, or `null`. */
+export const get = appQuery({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<ResourceRow | null> => {
+    const doc = await findResource(ctx, id);
+    return doc ? withoutSystemFields(doc) : null;
+  },
+});
+
+/** Inserts or replaces a resource (idempotent). `released`: an old large value became garbage. */
+export const save = internalMutation({
+  args: { resource: resourceValidator },
+  handler: async (ctx, { resource }): Promise<{ released: boolean }> => {
+    assertFitsDocument(`resource ${resource.id}`, resource);
+    const existing = await findResource(ctx, resource.id);
+    await adoptBlobs(ctx, resource, resource.updatedAt);
+    if (existing) await ctx.db.replace(existing._id, resource);
+    else await ctx.db.insert("resources", resource);
+    return { released: await releaseBlobs(ctx, existing, resource, resource.updatedAt) };
+  },
+});
+
+/**
+ * Sets working memory (already in stored form) and/or merges metadata keys,
+ * atomically; creates the resource when it does not exist yet, as Mastra
+ * expects.
+ */
+export const update = internalMutation({
+  args: {
+    id: v.string(),
+    workingMemory: v.optional(v.string()),
+    metadata: v.optional(v.string()),
+    now: v.number(),
+  },
+  handler: async (
+    ctx,
+    { id, workingMemory, metadata, now },
+  ): Promise<{ resource: ResourceRow; released: boolean; metadata?: string }> => {
+    const existing = await findResource(ctx, id);
+    const patch = metadata === undefined ? undefined : decodeValue(metadata) as Record<string, unknown>;
+    const current = existing ? withoutSystemFields(existing) : undefined;
+    const currentMetadata = current?.metadata === undefined ? undefined : await readField(ctx, current.metadata);
+    const merged = encodeValue({
+      ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined),
+      ...patch,
+    });
+    const next: ResourceRow = {
+      id,
+      metadata: await writeField(ctx, merged, now),
+      createdAt: current?.createdAt ?? now,
+      updatedAt: now,
+    };
+    const memory = workingMemory ?? current?.workingMemory;
+    if (memory !== undefined) next.workingMemory = memory;
+    assertFitsDocument(`resource ${id}`, next);
+    await adoptBlobs(ctx, next, now);
+    if (existing) await ctx.db.replace(existing._id, next);
+    else await ctx.db.insert("resources", next);
+    const released = await releaseBlobs(ctx, existing, next, now);
+    // The merged metadata itself, so the caller need not read back a large
+    // value that a concurrent update may already have replaced and swept.
+    return utf8Length(merged) <= RETURN_INLINE_BYTES
+      ? { resource: next, released, metadata: merged }
+      : { resource: next, released };
+  },
+});

@@ -1,0 +1,45 @@
+/**
+ * Tables of Mastra's memory domain: threads, messages and resources.
+ *
+ * User values (metadata, message content, working memory) are stored as
+ * strings made by `kit/codec.ts`; the fields Convex indexes are stored as
+ * plain strings and epoch milliseconds. Every sorted index ends with `id`
+ * so that ordering is total and pages never repeat or skip rows that share
+ * a timestamp.
+ */
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { messageValidator, resourceValidator, threadValidator } from "./validators.js";
+
+/** Memory-domain tables, to be spread into a schema (fields: the wire validators of `memory/validators.ts`). */
+export const memoryTables = {
+  threads: defineTable(threadValidator)
+    .index("by_mastra_id", ["id"])
+    .index("by_createdAt", ["createdAt", "id"])
+    .index("by_updatedAt", ["updatedAt", "id"])
+    .index("by_resource_createdAt", ["resourceId", "createdAt", "id"])
+    .index("by_resource_updatedAt", ["resourceId", "updatedAt", "id"]),
+
+  messages: defineTable(messageValidator)
+    .index("by_mastra_id", ["id"])
+    .index("by_thread_createdAt", ["threadId", "createdAt", "id"])
+    .index("by_thread_resource_createdAt", ["threadId", "resourceId", "createdAt", "id"])
+    .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
+
+  resources: defineTable(resourceValidator).index("by_mastra_id", ["id"]),
+
+  /**
+   * Rank buckets of each thread's messages (see `memory/messageRanks.ts`): a
+   * bucket counts the messages with keys `(createdAt, id)` after its own
+   * `after` key and up to the next bucket's, so a deep page seeks by summing
+   * bucket counts instead of reading every skipped message.
+   */
+  message_buckets: defineTable({
+    threadId: v.string(),
+    afterCreatedAt: v.number(),
+    afterId: v.string(),
+    highCreatedAt: v.number(),
+    highId: v.string(),
+    count: v.number(),
+  }).index("by_thread_after", ["threadId", "afterCreatedAt", "afterId"]),
+};

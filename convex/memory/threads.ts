@@ -1,0 +1,211 @@
+/**
+ * Threads of Mastra's memory domain. Internal functions only.
+ */
+import { v } from "convex/values";
+import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
+import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/codec.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import { memoryCounters } from "./counterNames.js";
+import { storageError } from "../kit/errors.js";
+import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
+import { deleteBuckets } from "./messageRanks.js";
+import { approximateSize, type IndexSpec, orderValidator, planPage, walk, walkStateValidator } from "../kit/walk.js";
+import { type ListResult, withoutSystemFields } from "../kit/rows.js";
+import { type ThreadRow, threadValidator } from "./validators.js";
+
+/** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
+const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
+
+/** Messages deleted per `remove` call at most; well inside one transaction's limits. */
+const DELETE_BATCH = 4000;
+/** Large message contents released per `remove` call (one lookup each). */
+const LARGE_VALUES_PER_BATCH = 1000;
+
+async function findThread(ctx: QueryCtx, id: string) {
+  return await ctx.db.query("threads").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** Returns one thread by id, or `null`. */
+export const get = appQuery({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<ThreadRow | null> => {
+    const doc = await findThread(ctx, id);
+    return doc ? withoutSystemFields(doc) : null;
+  },
+});
+
+async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean> {
+  assertFitsDocument(`thread ${thread.id}`, thread);
+  const existing = await findThread(ctx, thread.id);
+  await adoptBlobs(ctx, thread, thread.updatedAt);
+  if (existing) {
+    await ctx.db.replace(existing._id, thread);
+    if (existing.resourceId !== thread.resourceId) {
+      await adjustCounters(ctx, [
+        [memoryCounters.threadsOfResource(existing.resourceId), -1],
+        [memoryCounters.threadsOfResource(thread.resourceId), 1],
+      ]);
+    }
+    return await releaseBlobs(ctx, existing, thread, thread.updatedAt);
+  }
+  await ctx.db.insert("threads", thread);
+  await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(thread.resourceId), 1]]);
+  return false;
+}
+
+/**
+ * Inserts or replaces a thread (idempotent). Large metadata arrives as a
+ * blob reference uploaded beforehand. `released` tells the client that an
+ * old large value became garbage to sweep.
+ */
+export const save = internalMutation({
+  args: { thread: threadValidator },
+  handler: async (ctx, { thread }): Promise<{ released: boolean }> => {
+    return { released: await writeThread(ctx, thread) };
+  },
+});
+
+/**
+ * Sets a thread's title and/or merges keys into its metadata, atomically,
+ * and stamps `updatedAt`. Fails with `NOT_FOUND` for an unknown thread.
+ */
+export const update = internalMutation({
+  args: { id: v.string(), title: v.optional(v.string()), metadata: v.optional(v.string()), now: v.number() },
+  handler: async (
+    ctx,
+    { id, title, metadata, now },
+  ): Promise<{ thread: ThreadRow; released: boolean; metadata?: string }> => {
+    const existing = await findThread(ctx, id);
+    if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
+    const current = existing.metadata === undefined ? undefined : await readField(ctx, existing.metadata);
+    const merged = encodeValue({
+      ...(decodeOptional(current) as Record<string, unknown> | undefined),
+      ...(metadata === undefined ? {} : decodeValue(metadata) as Record<string, unknown>),
+    });
+    const next: ThreadRow = {
+      ...withoutSystemFields(existing),
+      ...(title !== undefined ? { title } : {}),
+      metadata: await writeField(ctx, merged, now),
+      updatedAt: now,
+    };
+    assertFitsDocument(`thread ${id}`, next);
+    await ctx.db.replace(existing._id, next);
+    const released = await releaseBlobs(ctx, existing, next, now);
+    // The merged metadata itself, so the caller need not read back a large
+    // value that a concurrent update may already have replaced and swept.
+    return utf8Length(merged) <= RETURN_INLINE_BYTES
+      ? { thread: next, released, metadata: merged }
+      : { thread: next, released };
+  },
+});
+
+/**
+ * One bounded step of listing threads, optionally of one resource, ordered
+ * by `createdAt` or `updatedAt` (ties by id). Without a metadata filter the
+ * total comes from a counter and the walk starts from the nearer end; with
+ * one, matches are counted as the walk goes.
+ */
+export const list = appQuery({
+  args: {
+    resourceId: v.optional(v.string()),
+    field: v.union(v.literal("createdAt"), v.literal("updatedAt")),
+    order: orderValidator,
+    offset: v.number(),
+    limit: v.number(),
+    metadata: v.optional(v.string()),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<ThreadRow>> => {
+    const spec: IndexSpec = args.resourceId === undefined
+      ? { table: "threads", index: `by_${args.field}`, eq: [], sortField: args.field }
+      : {
+        table: "threads",
+        index: `by_resource_${args.field}`,
+        eq: [["resourceId", args.resourceId]],
+        sortField: args.field,
+      };
+    const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
+    const predicate = filter === undefined ? undefined : async (doc: ThreadRow) => {
+      if (doc.metadata === undefined) return false;
+      const metadata = decodeValue(await readField(ctx, doc.metadata)) as Record<string, unknown>;
+      return Object.entries(filter).every(([key, value]) => jsonEquals(metadata[key], value));
+    };
+    let total: number | null = null;
+    let state = args.state;
+    if (predicate === undefined) {
+      total = await readCounter(
+        ctx,
+        args.resourceId === undefined ? memoryCounters.threads() : memoryCounters.threadsOfResource(args.resourceId),
+      );
+      state ??= planPage(total, args.offset, args.limit, args.order);
+    } else {
+      state ??= {
+        skip: args.offset,
+        take: args.limit,
+        matched: 0,
+        order: args.order,
+        countAll: true,
+        reversed: false,
+      };
+    }
+    const step = await walk<ThreadRow & { _id: unknown }>(ctx.db, spec, state, { predicate });
+    if (predicate !== undefined && step.next === null) total = step.matched;
+    return {
+      rows: step.rows.map(withoutSystemFields) as ThreadRow[],
+      next: step.next,
+      total,
+      reversed: state.reversed,
+    };
+  },
+});
+
+/**
+ * Deletes a thread and everything under it, one bounded batch per call.
+ * Messages go first, the thread last, so an interrupted delete leaves a
+ * thread that a retry finishes. Returns `done: true` once nothing is left.
+ */
+export const remove = internalMutation({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
+    // Read a batch bounded by count, bytes and large values first, then delete it.
+    const batch = [];
+    let bytes = 0;
+    let large = 0;
+    let more = false;
+    for await (
+      const message of ctx.db.query("messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
+    ) {
+      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES || large >= LARGE_VALUES_PER_BATCH) {
+        more = true;
+        break;
+      }
+      bytes += approximateSize(message);
+      if (isBlobRef(message.content)) large++;
+      batch.push(message);
+    }
+    const counters = new CounterBatch();
+    let released = false;
+    for (const message of batch) {
+      await ctx.db.delete(message._id);
+      counters.change(message, null);
+      if (isBlobRef(message.content)) {
+        released = (await releaseBlobs(ctx, contentField(message), null, message.createdAt)) || released;
+      }
+    }
+    await counters.apply(ctx);
+    if (more) return { done: false, released };
+    await deleteBuckets(ctx, id);
+    const thread = await findThread(ctx, id);
+    if (thread) {
+      released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;
+      await ctx.db.delete(thread._id);
+      await adjustCounters(ctx, [[memoryCounters.threads(), -1], [
+        memoryCounters.threadsOfResource(thread.resourceId),
+        -1,
+      ]]);
+    }
+    return { done: true, released };
+  },
+});

@@ -1,0 +1,236 @@
+/**
+ * Scores of Mastra's scores domain. Internal functions only.
+ *
+ * Each list Mastra offers has its own index, and a counter holds its total,
+ * so a page costs about one page of reads. Optional filters that no index
+ * covers (entity type, source, tenancy) are applied while walking the
+ * narrowest index, and the total is then counted by the walk.
+ *
+ * A score's `data` too large for its row is stored as a blob
+ * (`kit/blobs.ts`): the client uploads it first, `save` adopts it (and
+ * releases the one it replaces), and reads return the reference for the
+ * client to resolve. Lists never read `data`, so skipped rows cost no
+ * chunks.
+ */
+import { v } from "convex/values";
+import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import { scoreCounters } from "./counterNames.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import { type IndexSpec, type Order, walk, walkStateValidator } from "../kit/walk.js";
+import { firstState } from "../kit/rangeWalk.js";
+import { type ScoreRow, tenancyValidator } from "./validators.js";
+import { type ListResult, withoutSystemFields } from "../kit/rows.js";
+
+async function findScore(ctx: QueryCtx, id: string) {
+  return await ctx.db.query("scores").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** The counters a score is counted in. */
+function countersOf(score: ScoreRow): string[] {
+  const names = [
+    scoreCounters.scoresOfScorer(score.scorerId),
+    scoreCounters.scoresOfScorerEntity(score.scorerId, score.entityId),
+    scoreCounters.scoresOfRun(score.runId),
+    scoreCounters.scoresOfEntity(score.entityId, score.entityType),
+  ];
+  if (score.traceId !== undefined && score.spanId !== undefined) {
+    names.push(scoreCounters.scoresOfSpan(score.traceId, score.spanId));
+  }
+  return names;
+}
+
+async function recount(ctx: MutationCtx, before: ScoreRow | null, after: ScoreRow): Promise<void> {
+  const deltas: [string, number][] = [];
+  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
+  for (const name of countersOf(after)) deltas.push([name, 1]);
+  await adjustCounters(ctx, deltas);
+}
+
+/** Returns one score by id, or `null`. */
+export const get = internalQuery({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<ScoreRow | null> => {
+    const doc = await findScore(ctx, id);
+    return doc ? withoutSystemFields(doc) : null;
+  },
+});
+
+/**
+ * Inserts or replaces a score. A replaced score keeps its `createdAt` and
+ * its place in insertion order; `updatedAt` becomes `now`. `data` may be a
+ * reference to an uploaded blob. Returns the stored score, and `released`
+ * when a replaced blob became garbage (the client sweeps).
+ */
+export const save = internalMutation({
+  args: {
+    id: v.string(),
+    scorerId: v.string(),
+    entityId: v.string(),
+    entityType: v.optional(v.string()),
+    runId: v.string(),
+    source: v.optional(v.string()),
+    traceId: v.optional(v.string()),
+    spanId: v.optional(v.string()),
+    organizationId: v.optional(v.union(v.string(), v.null())),
+    projectId: v.optional(v.union(v.string(), v.null())),
+    createdAt: v.optional(v.number()),
+    data: v.string(),
+    now: v.number(),
+  },
+  handler: async (ctx, { createdAt, now, ...fields }): Promise<{ row: ScoreRow; released: boolean }> => {
+    const existing = await findScore(ctx, fields.id);
+    const row: ScoreRow = {
+      ...fields,
+      createdAt: existing?.createdAt ?? createdAt ?? now,
+      updatedAt: now,
+      insertedAt: existing?.insertedAt ?? now,
+    };
+    assertFitsDocument(`score ${fields.id}`, row);
+    await adoptBlobs(ctx, { data: row.data }, now);
+    if (existing) {
+      await ctx.db.replace(existing._id, row);
+      await recount(ctx, withoutSystemFields(existing), row);
+    } else {
+      await ctx.db.insert("scores", row);
+      await recount(ctx, null, row);
+    }
+    const released = await releaseBlobs(ctx, existing ? { data: existing.data } : null, { data: row.data }, now);
+    return { row, released };
+  },
+});
+
+type ListArgs = {
+  kind: "scorer" | "run" | "entity" | "span";
+  scorerId?: string;
+  runId?: string;
+  entityId?: string;
+  entityType?: string;
+  source?: string;
+  traceId?: string;
+  spanId?: string;
+  filters: { organizationId?: string | null; projectId?: string | null };
+};
+
+type ListPlan = { spec: IndexSpec; order: Order; counter: string | null; rest: [keyof ScoreRow, unknown][] };
+
+function planList(args: ListArgs): ListPlan {
+  const table = "scores" as const;
+  let plan: ListPlan;
+  switch (args.kind) {
+    case "scorer": {
+      const scorerId = args.scorerId ?? "";
+      plan = args.entityId
+        ? {
+          spec: {
+            table,
+            index: "by_scorer_entity_createdAt",
+            eq: [["scorerId", scorerId], ["entityId", args.entityId]],
+            sortField: "createdAt",
+          },
+          order: "desc",
+          counter: scoreCounters.scoresOfScorerEntity(scorerId, args.entityId),
+          rest: [],
+        }
+        : {
+          spec: { table, index: "by_scorer_createdAt", eq: [["scorerId", scorerId]], sortField: "createdAt" },
+          order: "desc",
+          counter: scoreCounters.scoresOfScorer(scorerId),
+          rest: [],
+        };
+      if (args.entityType) plan.rest.push(["entityType", args.entityType]);
+      if (args.source) plan.rest.push(["source", args.source]);
+      break;
+    }
+    case "run": {
+      const runId = args.runId ?? "";
+      plan = {
+        spec: { table, index: "by_run_insertedAt", eq: [["runId", runId]], sortField: "insertedAt" },
+        order: "asc",
+        counter: scoreCounters.scoresOfRun(runId),
+        rest: [],
+      };
+      break;
+    }
+    case "entity": {
+      const entityId = args.entityId ?? "";
+      plan = {
+        spec: {
+          table,
+          index: "by_entity_insertedAt",
+          eq: [["entityId", entityId], ["entityType", args.entityType]],
+          sortField: "insertedAt",
+        },
+        order: "asc",
+        counter: scoreCounters.scoresOfEntity(entityId, args.entityType),
+        rest: [],
+      };
+      break;
+    }
+    case "span": {
+      const traceId = args.traceId ?? "";
+      const spanId = args.spanId ?? "";
+      plan = {
+        spec: {
+          table,
+          index: "by_span_createdAt",
+          eq: [["traceId", traceId], ["spanId", spanId]],
+          sortField: "createdAt",
+        },
+        order: "desc",
+        counter: scoreCounters.scoresOfSpan(traceId, spanId),
+        rest: [],
+      };
+      break;
+    }
+  }
+  if (args.filters.organizationId !== undefined) plan.rest.push(["organizationId", args.filters.organizationId]);
+  if (args.filters.projectId !== undefined) plan.rest.push(["projectId", args.filters.projectId]);
+  if (plan.rest.length > 0) plan.counter = null;
+  return plan;
+}
+
+/**
+ * One bounded step of a score list:
+ *
+ * - `scorer`: scores of `scorerId`, optionally of `entityId`, `entityType`
+ *   and `source`, newest `createdAt` first;
+ * - `run`: scores of `runId`, in insertion order;
+ * - `entity`: scores of (`entityId`, `entityType`), in insertion order;
+ * - `span`: scores of (`traceId`, `spanId`), newest `createdAt` first;
+ *
+ * each optionally narrowed by tenancy filters. Ties are broken by id.
+ */
+export const list = internalQuery({
+  args: {
+    kind: v.union(v.literal("scorer"), v.literal("run"), v.literal("entity"), v.literal("span")),
+    scorerId: v.optional(v.string()),
+    runId: v.optional(v.string()),
+    entityId: v.optional(v.string()),
+    entityType: v.optional(v.string()),
+    source: v.optional(v.string()),
+    traceId: v.optional(v.string()),
+    spanId: v.optional(v.string()),
+    filters: tenancyValidator,
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<ScoreRow>> => {
+    const plan = planList(args);
+    const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+    const state = args.state ?? firstState(total, args.offset, args.limit, plan.order);
+    if (state === null) return { rows: [], next: null, total, reversed: false };
+    const predicate = plan.rest.length === 0
+      ? undefined
+      : (doc: ScoreRow) => plan.rest.every(([field, value]) => doc[field] === value);
+    const step = await walk<ScoreRow & { _id: unknown }>(ctx.db, plan.spec, state, { predicate });
+    return {
+      rows: step.rows.map(withoutSystemFields) as ScoreRow[],
+      next: step.next,
+      total: total ?? (step.next === null ? step.matched : null),
+      reversed: state.reversed,
+    };
+  },
+});

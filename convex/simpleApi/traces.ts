@@ -1,0 +1,92 @@
+/**
+ * The simple API's trace records (`saveTrace` / `getTrace` / `getTraces` of
+ * the README), one row each with counters per thread and run. Internal
+ * functions only.
+ */
+import { v } from "convex/values";
+import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import { type ListResult, withoutSystemFields } from "../kit/rows.js";
+import { type IndexSpec, planPage, walk, type WalkState, walkStateValidator } from "../kit/walk.js";
+import { simpleApiCounters } from "./counterNames.js";
+import { type TraceRecordRow, traceRecordValidator } from "./validators.js";
+
+async function findTraceRecord(ctx: QueryCtx, id: string) {
+  return await ctx.db.query("traces").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
+}
+
+/** Counters a trace record is counted in: all, its thread, its run, its thread and run. */
+function traceRecordCounters(row: TraceRecordRow): string[] {
+  const names = [simpleApiCounters.traceRecords()];
+  if (row.threadId !== undefined) names.push(simpleApiCounters.traceRecords(row.threadId));
+  if (row.runId !== undefined) names.push(simpleApiCounters.traceRecords(undefined, row.runId));
+  if (row.threadId !== undefined && row.runId !== undefined) {
+    names.push(simpleApiCounters.traceRecords(row.threadId, row.runId));
+  }
+  return names;
+}
+
+/** Inserts or replaces a README trace record (idempotent by id). */
+export const saveTraceRecord = internalMutation({
+  args: { record: traceRecordValidator },
+  handler: async (ctx, { record }): Promise<{ released: boolean }> => {
+    assertFitsDocument(`trace ${record.id}`, record);
+    await adoptBlobs(ctx, record, record.timestamp);
+    const existing = await findTraceRecord(ctx, record.id);
+    if (existing) {
+      await ctx.db.replace(existing._id, record);
+      await adjustCounters(ctx, [
+        ...traceRecordCounters(existing).map((name): [string, number] => [name, -1]),
+        ...traceRecordCounters(record).map((name): [string, number] => [name, 1]),
+      ]);
+      return { released: await releaseBlobs(ctx, existing, record, record.timestamp) };
+    }
+    await ctx.db.insert("traces", record);
+    await adjustCounters(ctx, traceRecordCounters(record).map((name): [string, number] => [name, 1]));
+    return { released: false };
+  },
+});
+
+/** Returns one README trace record by id, or `null`. */
+export const getTraceRecord = internalQuery({
+  args: { id: v.string() },
+  handler: async (ctx, { id }): Promise<TraceRecordRow | null> => {
+    const doc = await findTraceRecord(ctx, id);
+    return doc ? withoutSystemFields(doc) : null;
+  },
+});
+
+/**
+ * One bounded step of listing README trace records, newest first,
+ * optionally of one thread and/or one run. Totals come from counters.
+ */
+export const listTraceRecords = internalQuery({
+  args: {
+    threadId: v.optional(v.string()),
+    runId: v.optional(v.string()),
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, { threadId, runId, offset, limit, state }): Promise<ListResult<TraceRecordRow>> => {
+    const spec: IndexSpec = threadId !== undefined
+      ? { table: "traces", index: "by_thread_timestamp", eq: [["threadId", threadId]], sortField: "timestamp" }
+      : runId !== undefined
+      ? { table: "traces", index: "by_run_timestamp", eq: [["runId", runId]], sortField: "timestamp" }
+      : { table: "traces", index: "by_timestamp", eq: [], sortField: "timestamp" };
+    const total = await readCounter(ctx, simpleApiCounters.traceRecords(threadId, runId));
+    const walkState: WalkState = state ?? planPage(total, offset, limit, "desc");
+    const predicate = threadId !== undefined && runId !== undefined
+      ? (doc: TraceRecordRow) => doc.runId === runId
+      : undefined;
+    const step = await walk<TraceRecordRow & { _id: unknown }>(ctx.db, spec, walkState, { predicate });
+    return {
+      rows: step.rows.map(withoutSystemFields) as TraceRecordRow[],
+      next: step.next,
+      total,
+      reversed: walkState.reversed,
+    };
+  },
+});

@@ -1,0 +1,118 @@
+/**
+ * Chunked storage of values too large for one Convex document (see
+ * `kit/blobs.ts` for the protocol). Internal functions only.
+ */
+import { v } from "convex/values";
+import { utf8Length } from "../kit/blobs.js";
+import { storageError } from "../kit/errors.js";
+import { internalMutation, internalQuery } from "../kit/functions.js";
+
+/** Bytes of chunk data returned per `getChunks` call. */
+const READ_BYTES = 8 * 1024 * 1024;
+/** Chunks deleted per `sweep` call (each up to ~900 KB). */
+const SWEEP_CHUNKS = 12;
+/** Pending blobs untouched this long are abandoned uploads. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Stores some chunks of a pending blob (idempotent: a chunk that already
+ * arrived is skipped, so a retried upload never duplicates).
+ */
+export const putChunks = internalMutation({
+  args: {
+    blobId: v.string(),
+    chunkCount: v.number(),
+    length: v.number(),
+    chunks: v.array(v.object({ index: v.number(), data: v.string() })),
+    now: v.number(),
+  },
+  handler: async (ctx, { blobId, chunkCount, length, chunks, now }): Promise<{ received: number }> => {
+    let blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
+    if (blob && blob.state === "garbage") throw storageError("INVALID", `large value ${blobId} was already released`);
+    if (blob && (blob.chunkCount !== chunkCount || blob.length !== length)) {
+      throw storageError("INVALID", `large value ${blobId} was started with another size`);
+    }
+    if (!blob) {
+      const id = await ctx.db.insert("blobs", {
+        blobId,
+        state: "pending",
+        chunkCount,
+        received: 0,
+        length,
+        updatedAt: now,
+      });
+      blob = (await ctx.db.get(id))!;
+    }
+    let received = blob.received;
+    for (const { index, data } of chunks) {
+      if (!Number.isInteger(index) || index < 0 || index >= chunkCount) {
+        throw storageError("INVALID", `chunk ${index} out of range for large value ${blobId}`);
+      }
+      const existing = await ctx.db
+        .query("blob_chunks")
+        .withIndex("by_blob_index", (q) => q.eq("blobId", blobId).eq("index", index))
+        .unique();
+      if (existing) continue;
+      await ctx.db.insert("blob_chunks", { blobId, index, data });
+      received++;
+    }
+    await ctx.db.patch(blob._id, { received, updatedAt: now });
+    return { received };
+  },
+});
+
+/** Reads the chunks of a blob from `from` on, about 8 MiB per call. */
+export const getChunks = internalQuery({
+  args: { blobId: v.string(), from: v.number() },
+  handler: async (ctx, { blobId, from }): Promise<{ chunks: string[]; next: number | null }> => {
+    const blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
+    if (!blob || blob.state !== "committed") {
+      throw storageError("NOT_FOUND", `large value ${blobId} is not available (${blob?.state ?? "missing"})`);
+    }
+    const chunks: string[] = [];
+    let bytes = 0;
+    let index = from;
+    for await (
+      const chunk of ctx.db
+        .query("blob_chunks")
+        .withIndex("by_blob_index", (q) => q.eq("blobId", blobId).gte("index", from))
+    ) {
+      chunks.push(chunk.data);
+      bytes += utf8Length(chunk.data);
+      index = chunk.index + 1;
+      if (bytes >= READ_BYTES) break;
+    }
+    return { chunks, next: index < blob.chunkCount ? index : null };
+  },
+});
+
+/**
+ * Deletes released blobs and abandoned uploads, one bounded batch per call;
+ * call until `done`.
+ */
+export const sweep = internalMutation({
+  args: { now: v.number() },
+  handler: async (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => {
+    const abandoned = await ctx.db
+      .query("blobs")
+      .withIndex("by_state_updatedAt", (q) => q.eq("state", "pending").lt("updatedAt", now - ABANDONED_AFTER_MS))
+      .take(100);
+    for (const blob of abandoned) await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
+    let budget = SWEEP_CHUNKS;
+    const garbage = await ctx.db.query("blobs").withIndex("by_state_updatedAt", (q) => q.eq("state", "garbage"))
+      .take(100);
+    let deletedChunks = 0;
+    for (const blob of garbage) {
+      const chunks = await ctx.db
+        .query("blob_chunks")
+        .withIndex("by_blob_index", (q) => q.eq("blobId", blob.blobId))
+        .take(budget);
+      for (const chunk of chunks) await ctx.db.delete(chunk._id);
+      deletedChunks += chunks.length;
+      budget -= chunks.length;
+      if (budget === 0) return { done: false, deletedChunks };
+      await ctx.db.delete(blob._id);
+    }
+    return { done: garbage.length < 100, deletedChunks };
+  },
+});

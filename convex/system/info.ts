@@ -1,0 +1,82 @@
+/**
+ * System utilities: what is deployed, and batched maintenance.
+ * Internal functions only.
+ */
+import { v } from "convex/values";
+import { isBlobRef, releaseBlobs } from "../kit/blobs.js";
+import { internalMutation, internalQuery } from "../kit/functions.js";
+import { approximateSize } from "../kit/walk.js";
+import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../kit/version.js";
+import { mastraTables } from "../schema.js";
+
+/** Rows deleted per `clearTable` call at most. */
+const CLEAR_BATCH = 2000;
+/**
+ * Approximate bytes (string lengths, see `approximateSize`) read per
+ * `clearTable` call: even at 3 UTF-8 bytes per character plus one last
+ * 1 MiB row, well inside Convex's 16 MiB read per transaction.
+ */
+const CLEAR_BYTES = 4 * 1024 * 1024;
+/** Blob references released per `clearTable` call (one lookup each; Convex allows 4,096). */
+const CLEAR_REFS = 1000;
+/** Tables whose rows never hold blob references (their strings may merely look like one). */
+const BOOKKEEPING_TABLES = new Set(["counters", "blobs", "blob_chunks"]);
+
+/** Names of our tables. */
+const tableNames = Object.keys(mastraTables) as (keyof typeof mastraTables)[];
+
+/** Describes the deployed function layer: package, version and tables. */
+export const info = internalQuery({
+  args: {},
+  handler: (): Promise<{ name: string; version: string; tables: string[] }> =>
+    Promise.resolve({ name: PACKAGE_NAME, version: FUNCTIONS_VERSION, tables: [...tableNames] }),
+});
+
+/**
+ * Deletes up to one batch of rows of one of our tables, bounded by count,
+ * bytes read and blob references; call until `done`. Large values the
+ * deleted rows referred to are released (`released: true` then: the caller
+ * sweeps them with `blobs:sweep`). Used by `dangerouslyClearAll`, never by
+ * normal operation.
+ */
+export const clearTable = internalMutation({
+  args: { table: v.union(...tableNames.map((name) => v.literal(name))), now: v.optional(v.number()) },
+  handler: async (ctx, { table, now }): Promise<{ done: boolean; deleted: number; released: boolean }> => {
+    const holdsRefs = !BOOKKEEPING_TABLES.has(table);
+    const rows = [];
+    let bytes = 0;
+    let refs = 0;
+    let more = false;
+    for await (const row of ctx.db.query(table)) {
+      if (rows.length >= CLEAR_BATCH || bytes >= CLEAR_BYTES || refs >= CLEAR_REFS) {
+        more = true;
+        break;
+      }
+      rows.push(row);
+      bytes += approximateSize(row);
+      if (holdsRefs) refs += Object.values(row).filter(isBlobRef).length;
+    }
+    let released = false;
+    for (const row of rows) {
+      if (holdsRefs && (await releaseBlobs(ctx, row, null, now ?? Date.now()))) released = true;
+      await ctx.db.delete(row._id);
+    }
+    return { done: !more, deleted: rows.length, released };
+  },
+});
+
+/**
+ * Deletes up to one batch of counters whose name starts with `prefix`; call
+ * until `done`. Used when one domain is cleared.
+ */
+export const clearCounters = internalMutation({
+  args: { prefix: v.string() },
+  handler: async (ctx, { prefix }): Promise<{ done: boolean; deleted: number }> => {
+    const rows = await ctx.db
+      .query("counters")
+      .withIndex("by_name", (q) => q.gte("name", prefix).lt("name", `${prefix}\uffff`))
+      .take(CLEAR_BATCH);
+    for (const row of rows) await ctx.db.delete(row._id);
+    return { done: rows.length < CLEAR_BATCH, deleted: rows.length };
+  },
+});

@@ -1,0 +1,516 @@
+/**
+ * Workflow runs of Mastra's workflows domain. Internal functions only.
+ *
+ * A run is one small row in `workflow_runs` (the fields Mastra
+ * filters and sorts on) plus its snapshot in `workflow_snapshots`.
+ * Step results and state updates read, change and write the snapshot inside
+ * one mutation; Convex runs mutations as serializable transactions, so
+ * concurrent step results are retried, never lost.
+ *
+ * Snapshots of any size: one over `INLINE_LIMIT` is stored as a blob
+ * (`kit/blobs.ts`) that the client uploads first; the snapshot row holds
+ * its `~blob:` reference. Updates of a snapshot up to
+ * `IN_TRANSACTION_LIMIT` still run in one mutation (`readField` /
+ * `writeField`). A larger one cannot be read by a transaction: the update
+ * mutations then answer `tooLarge` and the client merges it itself and
+ * commits with {@link commitSnapshot}, a compare-and-set on the stored
+ * value. Every write of a large snapshot makes a new blob, so its reference
+ * is a version that changes whenever the snapshot does.
+ */
+import { type GenericId, v } from "convex/values";
+import {
+  adoptBlobs,
+  IN_TRANSACTION_LIMIT,
+  isBlobRef,
+  readField,
+  releaseBlobs,
+  storedLength,
+  writeField,
+} from "../kit/blobs.js";
+import { decodeValue, encodeValue } from "../kit/codec.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import { workflowCounters } from "./counterNames.js";
+import { storageError } from "../kit/errors.js";
+import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
+import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
+import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
+import type { ListResult } from "../kit/rows.js";
+import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./validators.js";
+import {
+  createEmptyWorkflowSnapshot,
+  deriveRunFields,
+  matchesExpectedWorkflowStatus,
+  mergeWorkflowStepResult,
+  parseSnapshot,
+  type Snapshot,
+} from "./snapshot.js";
+
+/** A run row as stored, without system fields. */
+type RunFields = {
+  id: string;
+  workflowName: string;
+  runId: string;
+  resourceId?: string;
+  status?: string;
+  threadId?: string;
+  createdAt: number;
+  updatedAt: number;
+};
+
+async function findRun(ctx: QueryCtx, key: string) {
+  return await ctx.db.query("workflow_runs").withIndex("by_mastra_id", (q) => q.eq("id", key)).unique();
+}
+
+async function findSnapshot(ctx: QueryCtx, key: string) {
+  return await ctx.db.query("workflow_snapshots").withIndex("by_run", (q) => q.eq("runKey", key)).unique();
+}
+
+/** The counters a run is counted in. */
+function countersOf(run: RunFields): string[] {
+  const names = [workflowCounters.workflowRuns(), workflowCounters.workflowRunsOfWorkflow(run.workflowName)];
+  if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
+  if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
+  return names;
+}
+
+/** Adjusts counters for a run going from `before` to `after` (either may be absent). */
+async function recount(ctx: MutationCtx, before: RunFields | null, after: RunFields | null): Promise<void> {
+  const deltas: [string, number][] = [];
+  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
+  if (after) { for (const name of countersOf(after)) deltas.push([name, 1]); }
+  await adjustCounters(ctx, deltas);
+}
+
+function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }): RunFields {
+  const fields: RunFields = {
+    id: doc.id,
+    workflowName: doc.workflowName,
+    runId: doc.runId,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.resourceId !== undefined) fields.resourceId = doc.resourceId;
+  if (doc.status !== undefined) fields.status = doc.status;
+  if (doc.threadId !== undefined) fields.threadId = doc.threadId;
+  return fields;
+}
+
+function toRow(run: RunFields, snapshot: string | undefined): WorkflowRunRow {
+  const row: WorkflowRunRow = {
+    workflowName: run.workflowName,
+    runId: run.runId,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
+  if (run.resourceId !== undefined) row.resourceId = run.resourceId;
+  if (snapshot !== undefined) row.snapshot = snapshot;
+  return row;
+}
+
+function describeRun(workflowName: string, runId: string): string {
+  return `snapshot of workflow ${JSON.stringify(workflowName)} run ${JSON.stringify(runId)}`;
+}
+
+/**
+ * Writes (or removes, when `stored` is undefined) the snapshot of run `key`:
+ * `stored` is the encoded snapshot or a reference to its uploaded blob,
+ * which is adopted; a replaced blob is released. Returns true when
+ * something was released.
+ */
+async function writeSnapshot(
+  ctx: MutationCtx,
+  key: string,
+  stored: string | undefined,
+  what: string,
+  now: number,
+): Promise<boolean> {
+  const existing = await findSnapshot(ctx, key);
+  if (stored === undefined) {
+    if (existing) await ctx.db.delete(existing._id);
+    return await releaseBlobs(ctx, snapshotField(existing), null, now);
+  }
+  const doc = { runKey: key, snapshot: stored };
+  assertFitsDocument(what, doc);
+  await adoptBlobs(ctx, snapshotField(doc), now);
+  if (existing) await ctx.db.replace(existing._id, doc);
+  else await ctx.db.insert("workflow_snapshots", doc);
+  return await releaseBlobs(ctx, snapshotField(existing), snapshotField(doc), now);
+}
+
+/** The blob-holding field of a snapshot row, as `adoptBlobs`/`releaseBlobs` take it. */
+function snapshotField(doc: { snapshot: string } | null): { snapshot?: string } {
+  return doc ? { snapshot: doc.snapshot } : {};
+}
+
+/** A stored run row: its document id and fields. */
+type StoredRun = { _id: GenericId<"workflow_runs">; fields: RunFields };
+
+/** Stores `fields` as a run row (replacing `existing`), adjusts counters, and returns the stored run. */
+async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: RunFields): Promise<StoredRun> {
+  if (existing) {
+    if (JSON.stringify(runFields(existing.fields)) === JSON.stringify(runFields(fields))) return existing;
+    await ctx.db.replace(existing._id, fields);
+    await recount(ctx, existing.fields, fields);
+    return { _id: existing._id, fields };
+  }
+  const _id = await ctx.db.insert("workflow_runs", fields);
+  await recount(ctx, null, fields);
+  return { _id, fields };
+}
+
+async function findStoredRun(ctx: QueryCtx, key: string): Promise<StoredRun | null> {
+  const doc = await findRun(ctx, key);
+  return doc ? { _id: doc._id, fields: runFields(doc) } : null;
+}
+
+/** Returns a run (with its encoded snapshot): by workflow and run id, or the latest run with this run id. */
+export const get = appQuery({
+  args: { runId: v.string(), workflowName: v.optional(v.string()) },
+  handler: async (ctx, { runId, workflowName }): Promise<WorkflowRunRow | null> => {
+    const run = workflowName !== undefined
+      ? await findRun(ctx, runKey(workflowName, runId))
+      : await ctx.db.query("workflow_runs").withIndex("by_run_createdAt", (q) => q.eq("runId", runId))
+        .order("desc").first();
+    if (!run) return null;
+    const snapshot = await findSnapshot(ctx, run.id);
+    return toRow(runFields(run), snapshot?.snapshot);
+  },
+});
+
+/** The run fields derived from a stored snapshot: computed here when inline, else given by the client. */
+function derivedFrom(
+  stored: string | undefined,
+  derived: { status?: string; threadId?: string } | undefined,
+): { status?: string; threadId?: string } {
+  if (stored === undefined) return {};
+  if (isBlobRef(stored)) return { ...derived };
+  return deriveRunFields(decodeValue(stored));
+}
+
+/**
+ * Inserts or replaces a run's snapshot. Keeps the stored `resourceId` and
+ * `createdAt` when not given; `updatedAt` defaults to `now`. A large
+ * snapshot arrives as a reference to its uploaded blob, with the fields
+ * derived from it (`derived`: status and embedded thread id, which this
+ * transaction cannot read from the blob). `released`: the client sweeps.
+ */
+export const persist = internalMutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    resourceId: v.optional(v.string()),
+    snapshot: v.optional(v.string()),
+    derived: v.optional(derivedFieldsValidator),
+    createdAt: v.optional(v.number()),
+    updatedAt: v.optional(v.number()),
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ released: boolean }> => {
+    const key = runKey(args.workflowName, args.runId);
+    const released = await writeSnapshot(
+      ctx,
+      key,
+      args.snapshot,
+      describeRun(args.workflowName, args.runId),
+      args.now,
+    );
+    const existing = await findStoredRun(ctx, key);
+    const fields: RunFields = {
+      id: key,
+      workflowName: args.workflowName,
+      runId: args.runId,
+      createdAt: args.createdAt ?? existing?.fields.createdAt ?? args.now,
+      updatedAt: args.updatedAt ?? args.now,
+      ...derivedFrom(args.snapshot, args.derived),
+    };
+    const resourceId = args.resourceId ?? existing?.fields.resourceId;
+    if (resourceId !== undefined) fields.resourceId = resourceId;
+    await writeRun(ctx, existing, fields);
+    return { released };
+  },
+});
+
+/** Outcome of an in-transaction update when the snapshot is too large for it. */
+type TooLarge = { tooLarge: true };
+
+/**
+ * Loads the snapshot of an existing run for a read-modify-write, creating
+ * Mastra's empty snapshot (and storing it) when the run has none. Answers
+ * `tooLarge` when the stored snapshot plus `extra` characters would not fit
+ * one transaction.
+ */
+async function loadForUpdate(
+  ctx: MutationCtx,
+  workflowName: string,
+  runId: string,
+  now: number,
+  extra: number,
+): Promise<{ run: StoredRun; snapshot: Snapshot; released: boolean } | TooLarge | null> {
+  const key = runKey(workflowName, runId);
+  let run = await findStoredRun(ctx, key);
+  if (!run) return null;
+  const stored = await findSnapshot(ctx, key);
+  let released = false;
+  if (stored !== null && (await storedLength(ctx, stored.snapshot) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
+    return { tooLarge: true };
+  }
+  let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
+  if (!snapshot) {
+    snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
+    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot), now);
+    run = saved.run;
+    released = saved.released;
+  } else {
+    snapshot = parseSnapshot(snapshot);
+  }
+  if (!snapshot || !(snapshot as Snapshot).context) {
+    throw storageError("INVALID", `Snapshot not found for runId ${runId}`);
+  }
+  return { run, snapshot: snapshot as Snapshot, released };
+}
+
+/**
+ * Writes a changed (encoded) snapshot, as a blob when large, and refreshes
+ * the run's derived fields; returns the stored run and whether a replaced
+ * blob was released.
+ */
+async function saveSnapshot(
+  ctx: MutationCtx,
+  run: StoredRun,
+  snapshot: Snapshot,
+  encoded: string,
+  now: number,
+): Promise<{ run: StoredRun; released: boolean }> {
+  const { workflowName, runId } = run.fields;
+  const stored = await writeField(ctx, encoded, now);
+  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId), now);
+  const { status: _status, threadId: _threadId, ...base } = run.fields;
+  return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
+}
+
+/**
+ * Merges one step result into a run's snapshot atomically and returns the
+ * run's step results (encoded). `found: false` when the run does not exist;
+ * `tooLarge` (nothing changed) when the snapshot does not fit one
+ * transaction: the client then merges and calls {@link commitSnapshot}.
+ */
+export const updateResults = internalMutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    stepId: v.string(),
+    result: v.string(),
+    requestContext: v.string(),
+    now: v.number(),
+  },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ found: boolean; context?: string; tooLarge?: boolean; released?: boolean }> => {
+    const extra = args.result.length + args.requestContext.length;
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, extra);
+    if (!loaded) return { found: false };
+    if ("tooLarge" in loaded) return { found: true, tooLarge: true };
+    const context = mergeWorkflowStepResult({
+      snapshot: loaded.snapshot,
+      stepId: args.stepId,
+      result: decodeValue(args.result),
+      requestContext: decodeValue(args.requestContext),
+    });
+    const encoded = encodeValue(loaded.snapshot);
+    if (encoded.length > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
+    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded, args.now);
+    return { found: true, context: encodeValue(context), released: loaded.released || saved.released };
+  },
+});
+
+/**
+ * Merges state fields into a run's snapshot atomically, if its status
+ * matches `expectedStatus` (when given). Returns the new snapshot
+ * (encoded), `null` when the run does not exist or the guard failed, or
+ * `tooLarge` (nothing changed) when the snapshot does not fit one
+ * transaction.
+ */
+export const updateState = internalMutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    state: v.string(),
+    expectedStatus: v.optional(expectedStatusValidator),
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> => {
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, args.state.length);
+    if (!loaded) return null;
+    if ("tooLarge" in loaded) return { tooLarge: true };
+    if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
+    const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
+    const encoded = encodeValue(snapshot);
+    if (encoded.length > IN_TRANSACTION_LIMIT) return { tooLarge: true };
+    const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
+    return { snapshot: encoded, released: loaded.released || saved.released };
+  },
+});
+
+/**
+ * Commits a snapshot the client changed itself (too large to change in a
+ * transaction): writes `snapshot` (stored form, usually a reference to an
+ * uploaded blob) only if the stored snapshot is still `expected` (absent:
+ * the run had none). Otherwise nothing changes, the upload is released and
+ * the answer is `conflict`: the client reads again and retries. `missing`
+ * when the run is gone. A repeated call that already succeeded answers `ok`.
+ */
+export const commitSnapshot = internalMutation({
+  args: {
+    workflowName: v.string(),
+    runId: v.string(),
+    expected: v.optional(v.string()),
+    snapshot: v.string(),
+    derived: derivedFieldsValidator,
+    now: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ status: "ok" | "conflict" | "missing"; released: boolean }> => {
+    const key = runKey(args.workflowName, args.runId);
+    const run = await findStoredRun(ctx, key);
+    const current = (await findSnapshot(ctx, key))?.snapshot;
+    if (run && current === args.snapshot) return { status: "ok", released: false };
+    if (!run || current !== args.expected) {
+      const released = await releaseBlobs(ctx, { snapshot: args.snapshot }, null, args.now);
+      return { status: run ? "conflict" : "missing", released };
+    }
+    const released = await writeSnapshot(
+      ctx,
+      key,
+      args.snapshot,
+      describeRun(args.workflowName, args.runId),
+      args.now,
+    );
+    const { status: _status, threadId: _threadId, ...base } = run.fields;
+    await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
+    return { status: "ok", released };
+  },
+});
+
+/** Deletes a run and its snapshot (a no-op for an unknown run); a large snapshot is released. */
+export const remove = internalMutation({
+  args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
+  handler: async (ctx, { workflowName, runId, now }): Promise<{ released: boolean }> => {
+    const key = runKey(workflowName, runId);
+    const run = await findRun(ctx, key);
+    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId), now ?? Date.now());
+    if (run) {
+      await ctx.db.delete(run._id);
+      await recount(ctx, runFields(run), null);
+    }
+    return { released };
+  },
+});
+
+type ListPlan = { spec: IndexSpec; counter: string | null; rest: [keyof RunFields, string][] };
+
+/**
+ * Picks the index for a list: the most selective equality prefix among the
+ * filters, the other filters as a predicate. A counter gives the total only
+ * when the index covers every filter and there is no date range.
+ */
+function planList(
+  filters: { workflowName?: string; resourceId?: string; status?: string; threadId?: string },
+  ranged: boolean,
+): ListPlan {
+  const { workflowName, resourceId, status, threadId } = filters;
+  const table = "workflow_runs" as const;
+  const sortField = "createdAt";
+  let plan: ListPlan;
+  if (resourceId !== undefined) {
+    plan = {
+      spec: { table, index: "by_resource_createdAt", eq: [["resourceId", resourceId]], sortField },
+      counter: workflowCounters.workflowRunsOfResource(resourceId),
+      rest: [],
+    };
+    if (workflowName !== undefined) plan.rest.push(["workflowName", workflowName]);
+    if (status !== undefined) plan.rest.push(["status", status]);
+    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
+  } else if (workflowName !== undefined && status !== undefined) {
+    plan = {
+      spec: {
+        table,
+        index: "by_workflow_status_createdAt",
+        eq: [["workflowName", workflowName], ["status", status]],
+        sortField,
+      },
+      counter: workflowCounters.workflowRunsOfWorkflowStatus(workflowName, status),
+      rest: threadId !== undefined ? [["threadId", threadId]] : [],
+    };
+  } else if (workflowName !== undefined) {
+    plan = {
+      spec: { table, index: "by_workflow_createdAt", eq: [["workflowName", workflowName]], sortField },
+      counter: workflowCounters.workflowRunsOfWorkflow(workflowName),
+      rest: threadId !== undefined ? [["threadId", threadId]] : [],
+    };
+  } else if (threadId !== undefined) {
+    plan = {
+      spec: { table, index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField },
+      counter: null,
+      rest: status !== undefined ? [["status", status]] : [],
+    };
+  } else if (status !== undefined) {
+    plan = {
+      spec: { table, index: "by_status_createdAt", eq: [["status", status]], sortField },
+      counter: null,
+      rest: [],
+    };
+  } else {
+    plan = {
+      spec: { table, index: "by_createdAt", eq: [], sortField },
+      counter: workflowCounters.workflowRuns(),
+      rest: [],
+    };
+  }
+  if (plan.rest.length > 0 || ranged) plan.counter = null;
+  return plan;
+}
+
+/**
+ * One bounded step of listing runs, newest `createdAt` first (ties by run
+ * key), with the snapshots of the returned rows. Filters: workflow name,
+ * resource, status, embedded thread id, and an inclusive `createdAt` range.
+ * The total comes from a counter when one covers the filters, otherwise
+ * from counting the matches as the walk goes.
+ */
+export const list = internalQuery({
+  args: {
+    workflowName: v.optional(v.string()),
+    resourceId: v.optional(v.string()),
+    status: v.optional(v.string()),
+    threadId: v.optional(v.string()),
+    fromDate: v.optional(v.number()),
+    toDate: v.optional(v.number()),
+    offset: v.number(),
+    limit: v.number(),
+    state: v.optional(walkStateValidator),
+  },
+  handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
+    const range: SortRange = { lower: args.fromDate, upper: args.toDate };
+    const plan = planList(args, args.fromDate !== undefined || args.toDate !== undefined);
+    const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+    const state = args.state ?? firstState(total, args.offset, args.limit, "desc");
+    if (state === null) return { rows: [], next: null, total, reversed: false };
+    const predicate = plan.rest.length === 0
+      ? undefined
+      : (doc: RunFields) => plan.rest.every(([field, value]) => doc[field] === value);
+    const step = await walkRange<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, range, state, {
+      predicate,
+      onTake: async (doc) => {
+        const snapshot = await findSnapshot(ctx, doc.id);
+        return { row: toRow(runFields(doc), snapshot?.snapshot), bytes: snapshot?.snapshot.length ?? 0 };
+      },
+    });
+    return {
+      rows: step.rows,
+      next: step.next,
+      total: total ?? (step.next === null ? step.matched : null),
+      reversed: state.reversed,
+    };
+  },
+});

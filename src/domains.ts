@@ -1,0 +1,21 @@
+/**
+ * The storage domains `ConvexStorage` offers, one line each: adding a domain
+ * is its folder under `src/` (and `convex/`) plus one line here (and one in
+ * `convex/schema.ts`).
+ */
+import type { StorageDomains } from "@mastra/core/storage";
+import type { DomainContext } from "./kit/context.ts";
+import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
+import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
+import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
+import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
+
+/** Builds every domain over one shared context (transport and clock). */
+export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
+  return {
+    memory: new ConvexMemoryStorage(ctx),
+    workflows: new ConvexWorkflowsStorage(ctx),
+    scores: new ConvexScoresStorage(ctx),
+    observability: new ConvexObservabilityStorage(ctx),
+  };
+}

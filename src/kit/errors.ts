@@ -1,0 +1,102 @@
+/**
+ * Turning failures into `MastraError`s that name the operation, the ids
+ * involved and the cause.
+ */
+import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import { CodecError } from "../../convex/kit/codec.ts";
+import type { StorageErrorCode } from "../../convex/kit/errors.ts";
+
+/** Scalar details attached to an error (ids, sizes, counts). */
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+/** What a call is doing, for error messages: `saveThread` on `{ threadId }`. */
+export type CallContext = { operation: string; details?: ErrorDetails };
+
+/** `saveThread` -> `SAVE_THREAD`. */
+function screamingCase(operation: string): string {
+  return operation.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+}
+
+/** Longest detail value quoted whole in a message; longer ones (a 10 KB id) are cut. */
+const MAX_DETAIL_CHARS = 100;
+
+function describeDetail(value: string | number | boolean | null): string {
+  if (typeof value === "string" && value.length > MAX_DETAIL_CHARS) {
+    return `${JSON.stringify(value.slice(0, MAX_DETAIL_CHARS))}... (${value.length} characters)`;
+  }
+  return JSON.stringify(value);
+}
+
+function describe(details: ErrorDetails | undefined): string {
+  const entries = Object.entries(details ?? {}).filter(([, value]) => value !== undefined);
+  if (entries.length === 0) return "";
+  return ` (${entries.map(([key, value]) => `${key}=${describeDetail(value)}`).join(", ")})`;
+}
+
+/** The storage error code a Convex function raised on purpose, if any. */
+export function storageErrorCode(error: unknown): StorageErrorCode | undefined {
+  const data = (error as { data?: unknown })?.data;
+  if (data && typeof data === "object" && typeof (data as { code?: unknown }).code === "string") {
+    return (data as { code: StorageErrorCode }).code;
+  }
+  return undefined;
+}
+
+/**
+ * Longest cause quoted whole in a message; a longer one (quoting a 1 MiB
+ * name, say) keeps its head and its tail, where the problem usually is.
+ */
+const MAX_CAUSE_CHARS = 1000;
+
+function clip(text: string): string {
+  if (text.length <= MAX_CAUSE_CHARS) return text;
+  const half = MAX_CAUSE_CHARS / 2;
+  return `${text.slice(0, half)} ...(${text.length - MAX_CAUSE_CHARS} characters cut)... ${text.slice(-half)}`;
+}
+
+function causeMessage(error: unknown): string {
+  const data = (error as { data?: unknown })?.data;
+  if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") {
+    return clip((data as { message: string }).message);
+  }
+  if (error instanceof Error) return clip(error.message);
+  return clip(String(error));
+}
+
+/**
+ * Wraps any failure of a storage call in a `MastraError`. Errors that are
+ * already `MastraError`s pass through unchanged.
+ */
+export function storageError(context: CallContext, cause: unknown): MastraError {
+  if (cause instanceof MastraError) return cause;
+  const code = storageErrorCode(cause);
+  const isUserError = code !== undefined || cause instanceof CodecError || cause instanceof InvalidInputError;
+  const reason = code ?? (isUserError ? "INVALID" : "FAILED");
+  return new MastraError(
+    {
+      id: `CONVEX_STORAGE_${screamingCase(context.operation)}_${reason}` as Uppercase<string>,
+      domain: ErrorDomain.STORAGE,
+      category: isUserError ? ErrorCategory.USER : ErrorCategory.THIRD_PARTY,
+      text: `ConvexStorage.${context.operation} failed${describe(context.details)}: ${causeMessage(cause)}`,
+      details: { operation: context.operation, ...context.details },
+    },
+    cause,
+  );
+}
+
+/** Thrown by our own argument checks before anything is sent. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** Runs `fn`, turning any failure into a `MastraError` for `context`. */
+export async function withErrorContext<T>(context: CallContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw storageError(context, error);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Copying a thread and its messages inside Convex (`copyThread`; core's
+ * `cloneThread` builds on it). The message payloads never travel to the
+ * client: Convex copies them in bounded batches, newest first, and returns
+ * only the source->copy id pairs. A message with large content gets a
+ * copy of its blob (copied chunk batch by chunk batch inside Convex), so
+ * the copy stays valid whatever happens to the source.
+ */
+import type { StorageThreadType } from "@mastra/core/memory";
+import type { StorageCloneThreadInput, StorageCopyThreadOutput } from "@mastra/core/storage";
+import { compareValues } from "convex/values";
+import type { LargeToCopy, MessageKey } from "../../convex/memory/messages.ts";
+import type { CreatedAtRange } from "../../convex/memory/messageWalk.ts";
+import type { SortKey } from "../../convex/kit/walk.ts";
+import type { ThreadRow } from "../../convex/memory/validators.ts";
+import { toDate, toMillis } from "../kit/codec.ts";
+import { withErrorContext } from "../kit/errors.ts";
+import { copyLarge, sweepBlobs } from "../kit/largeValues.ts";
+import { optionalRecord, optionalString, requireId } from "../kit/validate.ts";
+import type { DomainContext } from "../kit/context.ts";
+import { threadToRow } from "./rows.ts";
+
+/** Most ids per `messages:copyIds` / key lookup call. */
+const ID_BATCH = 1000;
+
+/** Attempts to copy one large message that keeps changing meanwhile. */
+const LARGE_COPY_ATTEMPTS = 5;
+
+/** Where a copy goes. */
+type CopyTarget = { sourceThreadId: string; threadId: string; resourceId?: string };
+
+/**
+ * Copies the ids in order with `messages:copyIds`, handling the messages
+ * with large content one by one. Returns the source->copy pairs and
+ * whether something was released.
+ */
+async function copyIds(
+  ctx: DomainContext,
+  target: CopyTarget,
+  ids: string[],
+  details: Record<string, string | null>,
+): Promise<{ pairs: [string, string][]; released: boolean }> {
+  const pairs: [string, string][] = [];
+  let released = false;
+  let start = 0;
+  while (start < ids.length) {
+    const step: { pairs: [string, string][]; consumed: number; large?: LargeToCopy; released: boolean } = await ctx
+      .transport.mutation("memory/messages:copyIds", { ...target, ids: ids.slice(start, start + ID_BATCH) }, {
+        operation: "copyThread",
+        details,
+        idempotent: true,
+      });
+    pairs.push(...step.pairs);
+    if (step.released) released = true;
+    start += step.consumed;
+    if (step.large) {
+      const copied = await copyLargeMessage(ctx, target, step.large, details);
+      if (copied.pair) pairs.push(copied.pair);
+      if (copied.released) released = true;
+      start++;
+    }
+  }
+  return { pairs, released };
+}
+
+/**
+ * Copies one message with large content: its blob into a new one, then the
+ * row with `messages:copyLarge`. When the source changed meanwhile, copies
+ * it again as it is now (a bounded number of times).
+ */
+async function copyLargeMessage(
+  ctx: DomainContext,
+  target: CopyTarget,
+  large: LargeToCopy,
+  details: Record<string, string | null>,
+  attempt = 1,
+): Promise<{ pair: [string, string] | null; released: boolean }> {
+  if (attempt > LARGE_COPY_ATTEMPTS) {
+    throw new Error(`message ${large.sourceId} kept changing while it was being copied; try again`);
+  }
+  let released = false;
+  const copyRef = await copyLarge(ctx, "memory/messages:copyContentChunks", large.ref, "copyThread");
+  if (copyRef !== null) {
+    const step: { pair: [string, string] | null; retry?: string; released: boolean } = await ctx.transport.mutation(
+      "memory/messages:copyLarge",
+      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef, now: ctx.now() },
+      { operation: "copyThread", details, idempotent: true },
+    );
+    if (step.pair !== null || step.retry === undefined) return step;
+    released = step.released;
+  }
+  // The source changed meanwhile: copy it as it is now (small again, another large value, or gone).
+  const step: { pairs: [string, string][]; large?: LargeToCopy; released: boolean } = await ctx.transport.mutation(
+    "memory/messages:copyIds",
+    { ...target, ids: [large.sourceId] },
+    { operation: "copyThread", details, idempotent: true },
+  );
+  if (step.released) released = true;
+  if (!step.large) return { pair: step.pairs[0] ?? null, released };
+  const again = await copyLargeMessage(ctx, target, step.large, details, attempt + 1);
+  return { pair: again.pair, released: released || again.released };
+}
+
+/**
+ * Copies a thread and (a selection of) its messages to a new thread, with
+ * every option core defines: `newThreadId`, `resourceId`, `title`,
+ * `metadata`, `options.messageLimit` (the newest N) and
+ * `options.messageFilter` (`startDate`, `endDate`, `messageIds`).
+ */
+export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): Promise<StorageCopyThreadOutput> {
+  const details = { sourceThreadId: typeof args?.sourceThreadId === "string" ? args.sourceThreadId : null };
+  return withErrorContext({ operation: "copyThread", details }, async () => {
+    const { sourceThreadId, newThreadId: providedThreadId, resourceId, title, metadata, options } = args;
+    requireId(sourceThreadId, "sourceThreadId");
+    optionalString(resourceId, "resourceId");
+    optionalString(title, "title");
+    optionalRecord(metadata, "metadata");
+    const source = await ctx.transport.query<ThreadRow | null>("memory/threads:get", { id: sourceThreadId }, {
+      operation: "copyThread",
+      details,
+    });
+    if (!source) throw new Error(`Source thread with id ${sourceThreadId} not found`);
+    const newThreadId = providedThreadId || crypto.randomUUID();
+    const opDetails = { ...details, newThreadId };
+
+    const filter = options?.messageFilter;
+    const range: CreatedAtRange = {};
+    if (filter?.startDate) range.start = toMillis(filter.startDate, "messageFilter.startDate");
+    if (filter?.endDate) range.end = toMillis(filter.endDate, "messageFilter.endDate");
+    const hasRange = range.start !== undefined || range.end !== undefined;
+    const limit = options?.messageLimit && options.messageLimit > 0 ? Math.floor(options.messageLimit) : undefined;
+
+    // With explicit ids the selection is planned here from the messages' keys (no payloads).
+    let selectedIds: string[] | undefined;
+    if (filter?.messageIds && filter.messageIds.length > 0) {
+      const ids = [...new Set(filter.messageIds.filter((id) => typeof id === "string"))];
+      const keys: MessageKey[] = [];
+      for (let i = 0; i < ids.length;) {
+        const result = await ctx.transport.query<{ rows: MessageKey[]; consumed: number }>(
+          "memory/messages:getMany",
+          { ids: ids.slice(i, i + ID_BATCH), keysOnly: true },
+          { operation: "copyThread", details: opDetails },
+        );
+        keys.push(...result.rows);
+        i += Math.max(1, result.consumed);
+      }
+      let selected = keys.filter((key) =>
+        key.threadId === sourceThreadId &&
+        (range.start === undefined || key.createdAt >= range.start) &&
+        (range.end === undefined || key.createdAt <= range.end)
+      ).sort((a, b) => compareValues(a.createdAt, b.createdAt) || compareValues(a.id, b.id));
+      if (limit !== undefined && selected.length > limit) selected = selected.slice(-limit);
+      selectedIds = selected.map((key) => key.id);
+    }
+
+    const now = ctx.now();
+    const thread: StorageThreadType = {
+      id: newThreadId,
+      resourceId: resourceId || source.resourceId,
+      title: title || (source.title ? `Clone of ${source.title}` : undefined),
+      metadata: { ...metadata, clone: { sourceThreadId, clonedAt: toDate(now) } },
+      createdAt: toDate(now),
+      updatedAt: toDate(now),
+    };
+    const { lastMessageId } = await ctx.transport.mutation<{ lastMessageId: string | null }>(
+      "memory/messages:copyStart",
+      {
+        sourceThreadId,
+        thread: threadToRow(thread, now),
+        selection: {
+          ...(hasRange ? { range } : {}),
+          ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
+        },
+        explicitIds: selectedIds !== undefined,
+      },
+      { operation: "copyThread", details: opDetails },
+    );
+
+    let pairs: [string, string][] = [];
+    let released = false;
+    const target: CopyTarget = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
+    if (selectedIds !== undefined) {
+      ({ pairs, released } = await copyIds(ctx, target, selectedIds, opDetails));
+    } else {
+      let after: SortKey | null | undefined = undefined;
+      let remaining = limit ?? Number.MAX_SAFE_INTEGER;
+      do {
+        const step: {
+          pairs: [string, string][];
+          next: SortKey | null;
+          remaining: number;
+          large?: LargeToCopy;
+          released: boolean;
+        } = await ctx.transport
+          .mutation("memory/messages:copyBatch", {
+            ...target,
+            ...(hasRange ? { range } : {}),
+            ...(after ? { after } : {}),
+            remaining,
+          }, { operation: "copyThread", details: opDetails, idempotent: true });
+        pairs.push(...step.pairs);
+        if (step.released) released = true;
+        after = step.next;
+        remaining = step.remaining;
+        if (step.large) {
+          const copied = await copyLargeMessage(ctx, target, step.large, opDetails);
+          if (copied.pair) {
+            pairs.push(copied.pair);
+            remaining--;
+          }
+          if (copied.released) released = true;
+          after = remaining > 0 ? step.large.key : null;
+        }
+      } while (after);
+      pairs.reverse(); // copied newest first; report oldest first like core
+    }
+    if (released) await sweepBlobs(ctx, "copyThread");
+    const messageIdMap: Record<string, string> = {};
+    for (const [sourceId, copyId] of pairs) messageIdMap[sourceId] = copyId;
+    const clone = thread.metadata!.clone as Record<string, unknown>;
+    if (lastMessageId !== null) clone.lastMessageId = lastMessageId;
+    return { thread, messageIdMap };
+  });
+}

@@ -1,0 +1,247 @@
+/**
+ * Listing operations of the observability domain: traces (one row per
+ * trace, its root span), branch-anchor spans, delta polling over both, and
+ * batched trace deletion.
+ */
+import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import {
+  batchDeleteTracesArgsSchema,
+  type ListBranchesArgs,
+  listBranchesArgsSchema,
+  type ListBranchesResponse,
+  type ListTracesArgs,
+  listTracesArgsSchema,
+  type ListTracesResponse,
+  type SpanRecord,
+  toTraceSpans,
+} from "@mastra/core/storage";
+import type { WalkState } from "../../convex/kit/walk.ts";
+import { BRANCH_SPAN_TYPES, type SpanFilter, type TraceListRow } from "../../convex/observability/validators.ts";
+import type { ListResult } from "../../convex/kit/rows.ts";
+import { withErrorContext } from "../kit/errors.ts";
+import type { DomainContext } from "../kit/context.ts";
+import { runWalk } from "../kit/walk.ts";
+import { chunkBySize, decodeSpan, type ParsedFilters, toWireFilter } from "./rows.ts";
+
+/** Root spans fetched per call when a page's roots were too big to inline, and their byte budget. */
+const ROOTS_PER_CALL = 100;
+const ROOT_BYTES_PER_CALL = 8 * 1024 * 1024;
+/** Trace ids per `deleteTraces` call. */
+const DELETE_IDS_PER_CALL = 100;
+
+/** Rows of a delta poll window, as core's stores answer it. */
+type DeltaWindow<Row> = { rows: Row[]; delta: { limit: number; hasMore: boolean }; deltaCursor: string };
+
+function invalidCursor(): MastraError {
+  return new MastraError({
+    id: "OBSERVABILITY_INVALID_DELTA_CURSOR",
+    domain: ErrorDomain.MASTRA_OBSERVABILITY,
+    category: ErrorCategory.USER,
+    text: "Invalid observability delta cursor",
+  });
+}
+
+/** Parses a delta cursor (a decimal sequence number), as core's in-memory store does. */
+function parseCursor(cursor: string): number {
+  if (!/^\d+$/.test(cursor)) throw invalidCursor();
+  const value = Number.parseInt(cursor, 10);
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidCursor();
+  return value;
+}
+
+/** Resolves the root spans of a trace page, fetching those the server did not inline. */
+async function resolveRoots(ctx: DomainContext, operation: string, rows: TraceListRow[]): Promise<SpanRecord[]> {
+  const missing = rows.filter((row) => row.root === undefined);
+  const fetched = new Map<string, string | null>();
+  for (const chunk of chunkBySize(missing, (row) => row.rootSize, ROOTS_PER_CALL, ROOT_BYTES_PER_CALL)) {
+    const found = await ctx.transport.query<(string | null)[]>("observability/traces:getRootSpans", {
+      keys: chunk.map((row) => ({ traceId: row.traceId, spanId: row.rootSpanId })),
+    }, { operation, details: { count: chunk.length } });
+    chunk.forEach((row, i) => fetched.set(row.traceId, found[i]));
+  }
+  const spans: SpanRecord[] = [];
+  for (const row of rows) {
+    const data = row.root ?? fetched.get(row.traceId) ?? null;
+    if (data !== null) spans.push(decodeSpan(data)); // null: deleted meanwhile
+  }
+  return spans;
+}
+
+/**
+ * Newest sequence number among matching rows, else among all rows, else 0
+ * (core's fallback cursor). The search for a matching row is one bounded
+ * call; when it does not find one within its budget, the newest row's
+ * number stands in (nothing newer matches then, only rows that may match
+ * later are skipped).
+ */
+async function fallbackCursor(
+  ctx: DomainContext,
+  operation: string,
+  path: "observability/traces:traceDelta" | "observability/traces:branchDelta",
+  filter: SpanFilter,
+): Promise<number> {
+  const newest = async (f: SpanFilter) => {
+    const result = await ctx.transport.query<ListResult<{ seq?: number }>>(path, { filter: f, mode: "max", limit: 1 }, {
+      operation,
+    });
+    return result.rows[0]?.seq;
+  };
+  const unfiltered = filter.eq.length === 0 && Object.keys(filter).length === 1;
+  const matching = await newest(filter);
+  if (matching !== undefined || unfiltered) return matching ?? 0;
+  return (await newest({ eq: [] })) ?? 0;
+}
+
+/** One delta poll window: rows first listed after `after`, oldest first. */
+async function deltaWindow<Row extends { seq?: number }>(
+  ctx: DomainContext,
+  operation: string,
+  path: "observability/traces:traceDelta" | "observability/traces:branchDelta",
+  filter: SpanFilter,
+  after: string | undefined,
+  limit: number,
+): Promise<DeltaWindow<Row>> {
+  if (after === undefined) {
+    return {
+      rows: [],
+      delta: { limit, hasMore: false },
+      deltaCursor: String(await fallbackCursor(ctx, operation, path, filter)),
+    };
+  }
+  const from = parseCursor(after);
+  const { rows } = await runWalk((state: WalkState | undefined) =>
+    ctx.transport.query<ListResult<Row>>(path, {
+      filter,
+      mode: "after",
+      after: from,
+      limit: limit + 1,
+      ...(state !== undefined ? { state } : {}),
+    }, { operation })
+  );
+  const visible = rows.slice(0, limit);
+  const deltaCursor = visible.length > 0
+    ? String(visible[visible.length - 1].seq)
+    : String(await fallbackCursor(ctx, operation, path, filter));
+  return { rows: visible, delta: { limit, hasMore: rows.length > limit }, deltaCursor };
+}
+
+/**
+ * Lists traces (their root spans with a computed `status`) with core's
+ * filters, ordering and pagination, or polls for new traces in delta mode.
+ */
+export function listTraces(ctx: DomainContext, args: ListTracesArgs): Promise<ListTracesResponse> {
+  return withErrorContext({ operation: "listTraces" }, async () => {
+    const parsed = listTracesArgsSchema.parse(args ?? {});
+    const filter = toWireFilter(parsed.filters as ParsedFilters | undefined, "trace");
+    if (parsed.mode === "delta") {
+      const window = await deltaWindow<TraceListRow>(
+        ctx,
+        "listTraces",
+        "observability/traces:traceDelta",
+        filter,
+        parsed.after,
+        parsed.limit,
+      );
+      const spans = await resolveRoots(ctx, "listTraces", window.rows);
+      return { spans: toTraceSpans(spans), delta: window.delta, deltaCursor: window.deltaCursor };
+    }
+    const { page, perPage } = parsed.pagination;
+    const offset = page * perPage;
+    const { rows, total } = await runWalk((state: WalkState | undefined) =>
+      ctx.transport.query<ListResult<TraceListRow>>("observability/traces:listTraces", {
+        filter,
+        sort: parsed.orderBy.field,
+        order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
+        offset,
+        limit: perPage,
+        ...(state !== undefined ? { state } : {}),
+      }, { operation: "listTraces", details: { page, perPage } })
+    );
+    const spans = await resolveRoots(ctx, "listTraces", rows);
+    const count = total ?? 0;
+    return {
+      spans: toTraceSpans(spans),
+      pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
+      deltaCursor: String(await fallbackCursor(ctx, "listTraces", "observability/traces:traceDelta", filter)),
+    };
+  });
+}
+
+/**
+ * Lists branch-anchor spans across all traces (each with its own computed
+ * `status`) with core's filters, ordering and pagination, or polls for new
+ * ones in delta mode.
+ */
+export function listBranches(ctx: DomainContext, args: ListBranchesArgs): Promise<ListBranchesResponse> {
+  return withErrorContext({ operation: "listBranches" }, async () => {
+    const parsed = listBranchesArgsSchema.parse(args ?? {});
+    const filters = parsed.filters as ParsedFilters | undefined;
+    const filter = toWireFilter(filters, "branch");
+    const spanType = filters?.spanType as string | undefined;
+    if (spanType !== undefined) filter.eq.push({ field: "spanType", value: spanType });
+    if (parsed.mode === "delta") {
+      const window = await deltaWindow<{ seq: number; data: string }>(
+        ctx,
+        "listBranches",
+        "observability/traces:branchDelta",
+        filter,
+        parsed.after,
+        parsed.limit,
+      );
+      return {
+        branches: toTraceSpans(window.rows.map((row) => decodeSpan(row.data))),
+        delta: window.delta,
+        deltaCursor: window.deltaCursor,
+      };
+    }
+    const { page, perPage } = parsed.pagination;
+    const offset = page * perPage;
+    let rows: string[] = [];
+    let total: number | null = 0;
+    if (spanType === undefined || BRANCH_SPAN_TYPES.includes(spanType)) {
+      ({ rows, total } = await runWalk((state: WalkState | undefined) =>
+        ctx.transport.query<ListResult<string>>("observability/traces:listBranches", {
+          filter,
+          sort: parsed.orderBy.field,
+          order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
+          offset,
+          limit: perPage,
+          ...(state !== undefined ? { state } : {}),
+        }, { operation: "listBranches", details: { page, perPage } })
+      ));
+    }
+    const count = total ?? 0;
+    return {
+      branches: toTraceSpans(rows.map(decodeSpan)),
+      pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
+      deltaCursor: String(await fallbackCursor(ctx, "listBranches", "observability/traces:branchDelta", filter)),
+    };
+  });
+}
+
+/**
+ * Deletes traces with all their spans (optionally only those of one
+ * organization and/or resource), in bounded calls.
+ */
+export function batchDeleteTraces(
+  ctx: DomainContext,
+  args: { traceIds: string[]; organizationId?: string; resourceId?: string },
+): Promise<void> {
+  const details = { count: Array.isArray(args?.traceIds) ? args.traceIds.length : 0 };
+  return withErrorContext({ operation: "batchDeleteTraces", details }, async () => {
+    const { traceIds, organizationId, resourceId } = batchDeleteTracesArgsSchema.parse(args);
+    const scope = {
+      ...(organizationId !== undefined ? { organizationId } : {}),
+      ...(resourceId !== undefined ? { resourceId } : {}),
+    };
+    for (let i = 0; i < traceIds.length; i += DELETE_IDS_PER_CALL) {
+      let remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
+      while (remaining.length > 0) {
+        ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>("observability/traces:deleteTraces", {
+          traceIds: remaining,
+          ...scope,
+        }, { operation: "batchDeleteTraces", details, idempotent: true }));
+      }
+    }
+  });
+}
