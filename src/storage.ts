@@ -117,7 +117,7 @@ const MOUNT_FIX = `Mount the component in your app's convex/convex.config.ts ` +
 /** True when `error` says the function (or its component) does not exist on the deployment. */
 function isNotFound(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /could not find|not found|does not exist|no such|unknown component|component .* not/i.test(message);
+  return /could not find|not found|not registered|does not exist|no such|unknown component/i.test(message);
 }
 
 /** Tells apart a rejected key and an unreachable server; anything else is `undefined`. */
@@ -158,7 +158,7 @@ export class ConvexStorage extends MastraCompositeStore {
   #deploymentChecked: Promise<void> | undefined;
   #reactive: ReactiveClientLike | undefined;
   readonly #openReactive: (() => ReactiveClientLike) | undefined;
-  readonly #component: string | undefined;
+  readonly #component: string;
 
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
@@ -188,7 +188,7 @@ export class ConvexStorage extends MastraCompositeStore {
       client = createHttpClient(url, adminKey, { component, timeoutMs: options.timeoutMs });
       this.#openReactive = () => createReactiveClient(url, adminKey, component);
     }
-    this.#component = options.client ? undefined : options.component ?? DEFAULT_COMPONENT;
+    this.#component = options.component ?? DEFAULT_COMPONENT;
     this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
     this.stores = createDomains(this.#ctx);
@@ -230,7 +230,7 @@ export class ConvexStorage extends MastraCompositeStore {
   }
 
   #componentLabel(): string {
-    return this.#component === undefined ? "" : `"${this.#component}"`;
+    return `"${this.#component}"`;
   }
 
   /** Explains why our component did not answer: not mounted at all, or mounted under another name. */

@@ -4,6 +4,7 @@
  * server, which runs our real `convex/` modules.
  */
 import assert from "node:assert/strict";
+import { queryGeneric } from "convex/server";
 import { MastraError } from "@mastra/core/error";
 import { ConvexStorage } from "../src/storage.ts";
 import { startConvexHttpServer } from "./helpers/httpServer.ts";
@@ -168,7 +169,11 @@ Deno.test("http client: the URL and key are read from the environment (each key 
 });
 
 Deno.test("test server: health, routing and malformed requests answer like Convex", async () => {
-  await using server = await startConvexHttpServer();
+  const modules = {
+    "/app/_generated/server.ts": () => Promise.resolve({}),
+    "/app/app.ts": () => Promise.resolve({ ping: queryGeneric({ args: {}, handler: () => Promise.resolve("pong") }) }),
+  };
+  await using server = await startConvexHttpServer({ modules });
   const version = await fetch(`${server.url}/version`);
   assert.equal(version.status, 200);
   assert.equal(await version.text(), "unknown");
@@ -185,14 +190,22 @@ Deno.test("test server: health, routing and malformed requests answer like Conve
   );
   assert.equal(missing.status, 560);
   assert.match(missing.body.errorMessage, /Could not find function for 'nowhere:fn'/);
-  const wrongKind = await post("/api/mutation", JSON.stringify({ path: "system/info:info", args: [{}] }));
+  const wrongKind = await post("/api/mutation", JSON.stringify({ path: "app:ping", args: [{}] }));
   assert.match(wrongKind.body.errorMessage, /as Mutation, but it is defined as Query/);
-  const badArgs = await post("/api/query", JSON.stringify({ path: "memory/threads:get", args: [{ id: 5 }] }));
+  const app = await post("/api/query", JSON.stringify({ path: "app:ping", args: [{}] }));
+  assert.deepEqual([app.status, app.body.value], [200, "pong"]);
+  const inComponent = (path: string, args: unknown) =>
+    post("/api/function", JSON.stringify({ componentPath: "mastra", path, args, format: "convex_encoded_json" }));
+  const badArgs = await inComponent("memory/threads:get", { id: 5 });
   assert.equal(badArgs.status, 560);
   assert.equal(badArgs.body.status, "error");
-  const ok = await post(
-    "/api/query",
-    JSON.stringify({ path: "system/info:info", args: [{}], format: "convex_encoded_json" }),
-  );
+  const ok = await inComponent("system/info:info", {});
   assert.deepEqual([ok.status, ok.body.status, ok.body.value.name], [200, "success", "@mastra/convex"]);
+  const unknownComponent = await post(
+    "/api/function",
+    JSON.stringify({ componentPath: "nope", path: "a:b", args: {} }),
+  );
+  assert.match(unknownComponent.body.errorMessage, /Component 'nope' not found/);
+  const listed = await post("/api/function", JSON.stringify({ path: "_system/frontend/components:list", args: {} }));
+  assert.deepEqual(listed.body.value.map((c: { path: string }) => c.path), ["", "mastra"]);
 });

@@ -4,24 +4,18 @@
  */
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
-import { anyApi, getFunctionName } from "convex/server";
 import { convexTest } from "convex-test";
-import schema from "../convex/schema.ts";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
-import { convexModules, createBackend, createTestStorage, inProcessClient } from "./helpers/backend.ts";
+import { componentModules } from "../src/testing/modules.ts";
+import { register } from "../src/testing/register.ts";
+import { type Backend, createBackend, createTestStorage, emptyAppModules, inProcessClient } from "./helpers/backend.ts";
 import { startConvexHttpServer } from "./helpers/httpServer.ts";
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 1 };
 
-/** A backend built from our module map without `system.ts`: tables exist, our functions partly do not. */
-function backendWithoutSystemModule() {
-  const modules = Object.fromEntries(Object.entries(convexModules()).filter(([key]) => !key.endsWith("/system.ts")));
-  return { modules, backend: convexTest({ schema, modules, transactionLimits: true }) };
-}
-
-/** A client that answers `system:info` with `info` (or throws it) and delegates the rest to a fresh backend. */
+/** A client that answers `system/info:info` with `info` (or throws it) and delegates the rest to a fresh backend. */
 function fakeInfoClient(info: () => unknown): { client: ConvexClientLike; infoCalls: () => number } {
   const inner = inProcessClient(createBackend());
   let calls = 0;
@@ -41,12 +35,14 @@ function fakeInfoClient(info: () => unknown): { client: ConvexClientLike; infoCa
   };
 }
 
-function assertDeployMessage(error: unknown): true {
+function assertNotMounted(error: unknown): true {
   assert.ok(error instanceof MastraError, String(error));
-  assert.equal(error.id, "CONVEX_STORAGE_NOT_DEPLOYED");
-  assert.match(error.message, /Deploy the convex\/ modules of @mastra\/convex/);
+  assert.equal(error.id, "CONVEX_STORAGE_NOT_MOUNTED", error.message);
+  assert.match(error.message, /^ConvexStorage\.init failed: /);
+  assert.match(error.message, /app\.use\(mastra\)/);
+  assert.match(error.message, /import mastra from "@mastra\/convex\/convex\.config"/);
   assert.match(error.message, /npx convex deploy/);
-  assert.match(error.message, /mastraTables/);
+  assert.equal(error.message.match(/ConvexStorage\.init failed/g)?.length, 1, "said once");
   return true;
 }
 
@@ -56,37 +52,58 @@ Deno.test("init: a compatible backend succeeds", async () => {
   assert.ok(await storage.getStore("memory"));
 });
 
-Deno.test("init: a backend without our functions fails with a message telling the user to deploy", async () => {
-  const { backend } = backendWithoutSystemModule();
-  const storage = new ConvexStorage({ client: inProcessClient(backend), retry: FAST_RETRY });
-  await assert.rejects(storage.init(), assertDeployMessage);
+Deno.test("init: an app without our component fails with a message telling the user to mount it", async () => {
+  const app = convexTest({ modules: emptyAppModules(), transactionLimits: true });
+  const storage = new ConvexStorage({
+    client: { ...inProcessClient({ raw: app } as unknown as Backend), listComponents: () => Promise.resolve([""]) },
+    retry: FAST_RETRY,
+  });
+  await assert.rejects(storage.init(), assertNotMounted);
 });
 
-Deno.test("init: over HTTP, a deployment without our functions fails with the deploy message", async () => {
-  const { backend, modules } = backendWithoutSystemModule();
-  await using server = await startConvexHttpServer({ backend, modules });
+Deno.test("init: over HTTP, a deployment without our component fails with the mount message", async () => {
+  await using server = await startConvexHttpServer({ components: {} });
   const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey, retry: FAST_RETRY });
   await assert.rejects(storage.init(), (error) => {
-    assertDeployMessage(error);
-    // The backend's own words are kept, so the user sees which function was missing.
-    assert.match((error as Error).message, /Could not find function for 'system:info'/);
+    assertNotMounted(error);
+    // The backend's own words are kept, so the user sees what was missing.
+    assert.match((error as Error).message, /Component 'mastra' not found/);
     return true;
   });
-  assert.equal(server.stats.apiRequests, 1, "a missing function is not retried");
+  assert.equal(server.stats.functionRequests, 2, "one info call (not retried) and one list of the mounted components");
 });
 
-Deno.test("init: an api object pointing where our modules are not fails with the deploy message", async () => {
-  const { storage } = createTestStorage({ api: anyApi.mastra, retry: FAST_RETRY });
-  await assert.rejects(storage.init(), (error) => {
-    assertDeployMessage(error);
-    assert.match((error as Error).message, /api: internal\.<folder>/);
+Deno.test("init: over HTTP, the component mounted under another name is named, with the option to pass", async () => {
+  await using server = await startConvexHttpServer({ components: { agents: componentModules } });
+  const wrong = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey, retry: FAST_RETRY });
+  await assert.rejects(wrong.init(), (error) => {
+    assert.ok(error instanceof MastraError, String(error));
+    assert.equal(error.id, "CONVEX_STORAGE_COMPONENT_NAME");
+    assert.match(error.message, /no component is mounted as "mastra"/);
+    assert.match(error.message, /mounted components: "agents"/);
+    assert.match(error.message, /pass `component: "agents"` to ConvexStorage/);
     return true;
   });
+  const right = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey, component: "agents" });
+  await right.init();
+  const memory = (await right.getStore("memory"))!;
+  await memory.saveThread({
+    thread: { id: "t1", resourceId: "r1", title: "hi", createdAt: new Date(1), updatedAt: new Date(1) },
+  });
+  assert.equal((await memory.getThreadById({ threadId: "t1" }))?.title, "hi");
 });
 
-Deno.test("init: an api object without system.info fails with the deploy message", async () => {
-  const { storage } = createTestStorage({ api: { threads: anyApi.threads } });
-  await assert.rejects(storage.init(), assertDeployMessage);
+Deno.test("init: in-process, a component registered under another name is found through the same check", async () => {
+  const app = convexTest({ modules: emptyAppModules(), transactionLimits: true });
+  register(app as never, "agents");
+  const raw = { raw: app } as unknown as Backend;
+  const wrong = new ConvexStorage({
+    component: "mastra",
+    client: { ...inProcessClient(raw, "mastra"), listComponents: () => Promise.resolve(["", "agents"]) },
+    retry: FAST_RETRY,
+  });
+  await assert.rejects(wrong.init(), (error: Error) => /pass `component: "agents"`/.test(error.message));
+  await new ConvexStorage({ client: inProcessClient(raw, "agents") }).init();
 });
 
 Deno.test("init: an incompatible version or another package fails with a clear message", async () => {
@@ -94,19 +111,19 @@ Deno.test("init: an incompatible version or another package fails with a clear m
   const cases: { info: unknown; mentions: RegExp[] }[] = [
     { info: { name: PACKAGE_NAME, version: nextMajor }, mentions: [new RegExp(`version ${nextMajor}`)] },
     { info: { name: PACKAGE_NAME, version: "0.9.0" }, mentions: [/version 0\.9\.0/] },
-    { info: { name: "@someone/else", version: FUNCTIONS_VERSION }, mentions: [/runs @someone\/else functions/] },
+    { info: { name: "@someone/else", version: FUNCTIONS_VERSION }, mentions: [/runs @someone\/else version/] },
     { info: { name: PACKAGE_NAME }, mentions: [/version unknown/] },
-    { info: null, mentions: [/runs unknown functions/] },
+    { info: null, mentions: [/runs unknown version/] },
   ];
   for (const { info, mentions } of cases) {
     const { client } = fakeInfoClient(() => info);
     const storage = new ConvexStorage({ client });
     await assert.rejects(storage.init(), (error) => {
       assert.ok(error instanceof MastraError, String(error));
-      assert.equal(error.id, "CONVEX_STORAGE_INCOMPATIBLE_FUNCTIONS", JSON.stringify(info));
+      assert.equal(error.id, "CONVEX_STORAGE_INCOMPATIBLE_VERSION", JSON.stringify(info));
       assert.match(
         error.message,
-        new RegExp(`needs @mastra/convex functions version ${FUNCTIONS_VERSION.replace(/\./g, "\\.")}`),
+        new RegExp(`needs @mastra/convex component version ${FUNCTIONS_VERSION.replace(/\./g, "\\.")}`),
       );
       assert.match(error.message, /npx convex deploy/);
       for (const mention of mentions) assert.match(error.message, mention);
@@ -122,13 +139,13 @@ Deno.test("init: an incompatible version or another package fails with a clear m
 Deno.test("init: the check runs once, and again after a failure", async () => {
   let fail = true;
   const { client, infoCalls } = fakeInfoClient(() => {
-    if (fail) throw new Error("Could not find function for 'system:info'");
+    if (fail) throw new Error("Component 'mastra' not found on this deployment");
     return { name: PACKAGE_NAME, version: FUNCTIONS_VERSION };
   });
   const storage = new ConvexStorage({ client, retry: FAST_RETRY });
-  await assert.rejects(storage.init(), assertDeployMessage);
+  await assert.rejects(storage.init(), assertNotMounted);
   assert.equal(infoCalls(), 1, "a non-transient failure is not retried");
-  await assert.rejects(storage.init(), assertDeployMessage);
+  await assert.rejects(storage.init(), assertNotMounted);
   assert.equal(infoCalls(), 2, "a failed check is not cached");
   fail = false;
   await storage.init();

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import { InMemoryStore } from "@mastra/core/storage";
-import { getFunctionName } from "convex/server";
 import { createBackend, createTestStorage, inProcessClient } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 import { ConvexStorage } from "../src/storage.ts";

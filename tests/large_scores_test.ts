@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { SaveScorePayload } from "@mastra/core/evals";
 import { InMemoryStore } from "@mastra/core/storage";
-import { getFunctionName } from "convex/server";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 import { ConvexStorage } from "../src/storage.ts";

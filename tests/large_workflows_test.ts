@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
 import { InMemoryStore } from "@mastra/core/storage";
-import { getFunctionName } from "convex/server";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
 import { ConvexStorage } from "../src/storage.ts";

@@ -55,7 +55,7 @@ Deno.test("transport: transient failures of queries are retried until success", 
     if (attempt < 3) throw new TransientError("connection reset");
     return "ok";
   });
-  const transport = new ConvexTransport(client, undefined, FAST);
+  const transport = new ConvexTransport(client, FAST);
   assert.equal(await transport.query("memory/threads:get", { id: "t-1" }, ctx), "ok");
   assert.equal(calls(), 3);
 });
@@ -74,7 +74,7 @@ Deno.test("transport: non-transient failures are never retried and become Mastra
   const { client, calls } = scriptedClient(() => {
     throw new Error("Uncaught Error: boom");
   });
-  const transport = new ConvexTransport(client, undefined, FAST);
+  const transport = new ConvexTransport(client, FAST);
   const error = await expectMastraError(transport.query("memory/threads:get", { id: "t-1" }, ctx));
   assert.equal(calls(), 1);
   assert.match(error.message, /testCall/);
@@ -88,7 +88,7 @@ Deno.test("transport: a ConvexError with data is never retried, even if its mess
   const { client, calls } = scriptedClient(() => {
     throw new ConvexError({ code: "NOT_FOUND", message: "connection reset by thread t-1" });
   });
-  const transport = new ConvexTransport(client, undefined, FAST);
+  const transport = new ConvexTransport(client, FAST);
   for (
     const call of [
       () => transport.query("memory/threads:get", {}, ctx),
@@ -112,7 +112,7 @@ Deno.test("transport: mutations and actions are retried only when idempotent", a
   for (const kind of ["mutation", "action"] as const) {
     for (const idempotent of [undefined, false, true]) {
       const { client, calls } = alwaysTransient();
-      const transport = new ConvexTransport(client, undefined, FAST);
+      const transport = new ConvexTransport(client, FAST);
       const options = idempotent === undefined ? ctx : { ...ctx, idempotent };
       const error = await expectMastraError(transport[kind]("memory/threads:save", {}, options));
       assert.equal(calls(), idempotent ? FAST.attempts : 1, `${kind} idempotent=${idempotent}`);
@@ -127,7 +127,7 @@ Deno.test("transport: the number of attempts follows the policy, with growing de
     const { client, calls } = scriptedClient(() => {
       throw new TransientError("fetch failed");
     });
-    const transport = new ConvexTransport(client, undefined, { attempts, baseDelayMs: 1 });
+    const transport = new ConvexTransport(client, { attempts, baseDelayMs: 1 });
     await expectMastraError(transport.query("memory/threads:get", {}, ctx));
     assert.equal(calls(), attempts);
   }
@@ -138,7 +138,7 @@ Deno.test("transport: the number of attempts follows the policy, with growing de
     throw new TransientError("fetch failed");
   });
   await expectMastraError(
-    new ConvexTransport(client, undefined, { attempts: 4, baseDelayMs: 20 }).query("a:b", {}, ctx),
+    new ConvexTransport(client, { attempts: 4, baseDelayMs: 20 }).query("a:b", {}, ctx),
   );
   const gaps = stamps.slice(1).map((stamp, i) => stamp - stamps[i]);
   assert.equal(gaps.length, 3);
@@ -305,10 +305,10 @@ Deno.test("faults over HTTP: the fault policy is deterministic for a seed", asyn
     });
     const outcomes: string[] = [];
     for (let i = 0; i < 40; i++) {
-      const response = await fetch(`${server.url}/api/query`, {
+      const response = await fetch(`${server.url}/api/function`, {
         method: "POST",
         headers: { Authorization: `Convex ${server.adminKey}` },
-        body: JSON.stringify({ path: "system/info:info", args: [{}] }),
+        body: JSON.stringify({ componentPath: "mastra", path: "system/info:info", args: {} }),
       });
       await response.body?.cancel();
       outcomes.push(String(response.status));

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
-import { getFunctionName } from "convex/server";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";

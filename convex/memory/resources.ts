@@ -8,7 +8,7 @@
 import { v } from "convex/values";
 import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
 import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
-import { appQuery, internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
+import { appQuery, internalMutation, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type ResourceRow, resourceValidator } from "./validators.js";
 import { withoutSystemFields } from "../kit/rows.js";

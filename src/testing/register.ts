@@ -30,6 +30,3 @@ export type ComponentRegistry = {
 export function register(t: ComponentRegistry, name: string = DEFAULT_COMPONENT): void {
   t.registerComponent(name, schema as unknown as SchemaDefinition<GenericSchema, boolean>, componentModules);
 }
-
-/** The component's schema and modules, for custom registrations. */
-export { componentModules, schema };

@@ -10,7 +10,7 @@
  */
 import { BaseConvexClient } from "convex/browser";
 import { storageError } from "../kit/errors.ts";
-import { type ConvexTransport, DEFAULT_COMPONENT, type FunctionPath } from "../transport.ts";
+import { DEFAULT_COMPONENT, type FunctionPath } from "../transport.ts";
 
 /** Stops a watch. Calling it again does nothing. */
 export type Unsubscribe = () => void;
@@ -101,7 +101,6 @@ export function createReactiveClient(
  */
 export function watchQuery<Raw, Value>(
   client: ReactiveClientLike,
-  transport: ConvexTransport,
   path: FunctionPath,
   args: Record<string, unknown>,
   map: (raw: Raw) => Promise<Value> | Value,

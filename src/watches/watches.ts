@@ -41,7 +41,6 @@ export function watchThread(
 ): Unsubscribe {
   return watchQuery<ThreadRow | null, StorageThreadType | null>(
     ctx.reactive,
-    ctx.transport,
     "memory/threads:get",
     { id: threadId },
     async (row) => row ? rowToThread(await resolveFields(ctx, row, ["metadata"], "watchThread")) : null,
@@ -61,7 +60,6 @@ export function watchThreads(
   const field = options.orderBy ?? "updatedAt";
   return watchQuery(
     ctx.reactive,
-    ctx.transport,
     "memory/threads:list",
     { resourceId, field, order: "desc", offset: 0, limit: perPage },
     async () =>
@@ -91,7 +89,6 @@ export function watchMessages(
   if (!Number.isSafeInteger(page) || page < 0) throw new InvalidInputError(`page must be an integer >= 0, got ${page}`);
   return watchQuery(
     ctx.reactive,
-    ctx.transport,
     "memory/messages:list",
     paged
       ? { threadIds: [threadId], order: "asc", offset: page * size, limit: size }
@@ -126,7 +123,6 @@ export function watchWorkflowRun(
 ): Unsubscribe {
   return watchQuery(
     ctx.reactive,
-    ctx.transport,
     "workflows/runs:get",
     { runId: args.runId, ...(args.workflowName !== undefined ? { workflowName: args.workflowName } : {}) },
     () => ctx.workflows.getWorkflowRunById(args),

@@ -52,9 +52,10 @@ export function createBackend(
   appModules: Record<string, () => Promise<unknown>> = emptyAppModules(),
   // deno-lint-ignore no-explicit-any
   appSchema?: any,
+  componentNames: readonly string[] = [COMPONENT],
 ): Backend {
   const t = convexTest({ schema: appSchema, modules: appModules, transactionLimits: true }) as unknown as RawTest;
-  register(t as never, COMPONENT);
+  for (const name of componentNames) register(t as never, name);
   return {
     ...t,
     raw: t,

@@ -3,15 +3,22 @@
  * `convex-test` backend, so the real `ConvexHttpClient`, the admin header and
  * our retry logic are exercised end to end (DESIGN §6).
  *
+ * - The backend is an app that mounts our component as `mastra` (as
+ *   `app.use(mastra)` does), optionally with app functions of its own.
  * - `POST /api/query`, `/api/mutation`, `/api/action` with
- *   `{ path, args: [encodedArgs], format: "convex_encoded_json" }`, answered
- *   with `{ status: "success", value, logLines }` (HTTP 200) or, when the
+ *   `{ path, args: [encodedArgs], format: "convex_encoded_json" }` run the
+ *   **app's** functions (never a component's), answered with
+ *   `{ status: "success", value, logLines }` (HTTP 200) or, when the
  *   function fails, `{ status: "error", errorMessage, errorData?, logLines }`
- *   (HTTP 560), as the real backend does.
- * - Visibility as on a real deployment: internal functions need
- *   `Authorization: Convex <adminKey>`; without it they do not exist
- *   ("Could not find public function for ..."); a wrong admin key is refused
- *   with HTTP 403 `BadAdminKey`.
+ *   (HTTP 560), as the real backend does. Without a key only public app
+ *   functions exist ("Could not find public function for ...").
+ * - `POST /api/function` with `{ componentPath, path, args, format }` (what
+ *   `ConvexHttpClient.function` and `npx convex run --component` send) runs a
+ *   function of a mounted component, public or internal, and requires
+ *   `Authorization: Convex <adminKey>`: component functions are never
+ *   reachable from the internet. Without `componentPath` it runs an app
+ *   function, or Convex's system query `_system/frontend/components:list`.
+ * - A wrong admin key is refused with HTTP 403 `BadAdminKey`.
  * - Fault injection: dropped connections before handling, answers lost after
  *   the call committed (connection dropped, or the body cut short), 5xx
  *   answers and slow answers, chosen per request by a seeded policy or forced
@@ -23,7 +30,8 @@
  */
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import { type Backend, convexModules, createBackend } from "./backend.ts";
+import { type Backend, COMPONENT, componentHandle, createBackend, emptyAppModules } from "./backend.ts";
+import { componentModules } from "../../src/testing/modules.ts";
 
 export type { Backend };
 
@@ -70,8 +78,10 @@ export type Endpoint = "query" | "mutation" | "action";
 export type ServerStats = {
   /** HTTP requests received (any path). */
   requests: number;
-  /** Requests to `/api/query|mutation|action`. */
+  /** Requests to `/api/query|mutation|action|function`. */
   apiRequests: number;
+  /** Requests to `/api/function` (component and system calls). */
+  functionRequests: number;
   /** API requests per endpoint. */
   byEndpoint: Record<Endpoint, number>;
   /** Function executions that finished (successfully or with a function error). */
@@ -89,11 +99,13 @@ export type HttpServerOptions = {
   /** Backend to run calls on (default: a fresh {@link createBackend}). */
   backend?: Backend;
   /**
-   * The module map the backend was built from, used to resolve paths and
-   * check visibility (default: {@link convexModules}). Pass it when the
-   * backend was built from another map.
+   * The app's module map the backend was built from (default: an app with
+   * no functions of its own), used to resolve `/api/query|mutation|action`
+   * paths and check their visibility.
    */
   modules?: Record<string, () => Promise<unknown>>;
+  /** Module maps of the mounted components, by name (default: ours as `mastra`). */
+  components?: Record<string, Record<string, () => Promise<unknown>>>;
   /** The admin key the server accepts (default: a random self-hosted style key). */
   adminKey?: string;
   /** Fault injection (default: none). */
@@ -136,6 +148,7 @@ function emptyStats(): ServerStats {
   return {
     requests: 0,
     apiRequests: 0,
+    functionRequests: 0,
     byEndpoint: { query: 0, mutation: 0, action: 0 },
     executed: 0,
     functionErrors: 0,
@@ -150,6 +163,7 @@ type Answer = { status: number; contentType: string; body: string };
 const REASONS: Record<number, string> = {
   200: "OK",
   400: "Bad Request",
+  401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
@@ -287,12 +301,15 @@ function kindOf(fn: RegisteredFunction): Endpoint | undefined {
  * ```
  */
 export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<ConvexHttpServer> {
-  const backend = options.backend ?? createBackend();
-  const modules = options.modules ?? convexModules();
+  const modules = options.modules ?? emptyAppModules();
+  const components = options.components ?? { [COMPONENT]: componentModules };
+  const backend = options.backend ?? createBackend(modules, undefined, Object.keys(components));
   const adminKey = options.adminKey ??
     `convex-self-hosted|${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("")}`;
-  const marker = Object.keys(modules).find((key) => key.includes("_generated"));
-  const root = marker ? marker.slice(0, marker.indexOf("_generated")) : "/convex/";
+  const rootOf = (map: Record<string, unknown>) => {
+    const marker = Object.keys(map).find((key) => key.includes("_generated"));
+    return marker ? marker.slice(0, marker.indexOf("_generated")) : "/convex/";
+  };
 
   let stats = emptyStats();
   let policy: FaultPolicy | undefined;
@@ -315,11 +332,15 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     return promise;
   };
 
-  async function resolveFunction(path: string): Promise<RegisteredFunction | undefined> {
+  async function resolveFunction(
+    map: Record<string, () => Promise<unknown>>,
+    path: string,
+  ): Promise<RegisteredFunction | undefined> {
     const colon = path.lastIndexOf(":");
     const modulePath = (colon < 0 ? path : path.slice(0, colon)).replace(/\.(js|ts)$/, "");
     const exportName = colon < 0 ? "default" : path.slice(colon + 1);
-    const load = modules[`${root}${modulePath}.ts`] ?? modules[`${root}${modulePath}.js`];
+    const root = rootOf(map);
+    const load = map[`${root}${modulePath}.ts`] ?? map[`${root}${modulePath}.js`];
     if (!load) return undefined;
     const module = (await load()) as Record<string, unknown>;
     const fn = module[exportName] as RegisteredFunction | undefined;
@@ -334,9 +355,28 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     return kinds[Math.floor(random() * kinds.length)];
   }
 
-  /** Runs one API call; the answer, or "drop" / "truncate" when the connection must be cut. */
-  async function handleApi(endpoint: Endpoint, request: Request): Promise<Answer | "drop" | "truncate"> {
-    let payload: { path?: unknown; args?: unknown; format?: unknown };
+  /** Checks the credentials of a request: `true` for a valid admin key, an answer for a wrong one. */
+  function credentials(request: Request): boolean | Answer {
+    const authorization = request.headers.get("authorization");
+    if (!authorization?.startsWith("Convex ")) return false;
+    const key = authorization.slice("Convex ".length);
+    if (key !== adminKey && !key.startsWith(`${adminKey}:`)) {
+      stats.refused++;
+      return json(403, { code: "BadAdminKey", message: "The provided admin key was invalid for this instance" });
+    }
+    return true;
+  }
+
+  /**
+   * Runs one API call of `route` (`query`/`mutation`/`action` for app
+   * functions, `function` for component and system calls); the answer, or
+   * "drop" / "truncate" when the connection must be cut.
+   */
+  async function handleApi(
+    route: Endpoint | "function",
+    request: Request,
+  ): Promise<Answer | "drop" | "truncate"> {
+    let payload: { path?: unknown; args?: unknown; format?: unknown; componentPath?: unknown };
     try {
       payload = JSON.parse(decoder.decode(request.body));
     } catch (error) {
@@ -349,17 +389,48 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
       return json(400, { code: "BadConvexFormat", message: `Unsupported format ${String(payload.format)}` });
     }
     const path = payload.path;
+    const componentPath = route === "function" && typeof payload.componentPath === "string" &&
+        payload.componentPath !== ""
+      ? payload.componentPath
+      : undefined;
 
-    const authorization = request.headers.get("authorization");
-    let admin = false;
-    if (authorization?.startsWith("Convex ")) {
-      const key = authorization.slice("Convex ".length);
-      if (key !== adminKey && !key.startsWith(`${adminKey}:`)) {
+    const checked = credentials(request);
+    if (typeof checked !== "boolean") return checked;
+    const admin = checked;
+
+    if (route === "function" && componentPath === undefined && path === "_system/frontend/components:list") {
+      if (!admin) {
         stats.refused++;
-        return json(403, { code: "BadAdminKey", message: "The provided admin key was invalid for this instance" });
+        return notFound(path, false);
       }
-      admin = true;
+      const value = [{ id: "root", path: "" }, ...Object.keys(components).map((name) => ({ id: name, path: name }))];
+      return json(200, { status: "success", value, logLines: [] });
     }
+
+    let fn: RegisteredFunction | undefined;
+    if (componentPath !== undefined) {
+      if (!admin) {
+        // A component's functions are reachable only by its parent app and admin/deploy keys.
+        stats.refused++;
+        return json(401, {
+          code: "Unauthenticated",
+          message: `Calling a function of component '${componentPath}' requires an admin or deploy key`,
+        });
+      }
+      const map = components[componentPath];
+      if (!map) return functionError(`Component '${componentPath}' not found on this deployment`);
+      fn = await resolveFunction(map, path);
+    } else {
+      fn = await resolveFunction(modules, path);
+      if (fn && !admin && fn.isPublic !== true) {
+        stats.refused++;
+        return notFound(path, false);
+      }
+    }
+    if (!fn) return notFound(path, admin);
+    const kind = kindOf(fn)!;
+    const endpoint = route === "function" ? kind : route;
+    stats.byEndpoint[endpoint]++;
 
     const fault = chooseFault(endpoint, path);
     if (fault) stats.injected[fault]++;
@@ -370,20 +441,19 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     }
     if (fault === "delay") await sleep(policy?.delayMs ?? 20);
 
-    const answer = await execute(endpoint, path, payload.args, admin);
+    const answer = await execute(endpoint, kind, path, componentPath, payload.args);
     if (fault === "dropAfterCommit") return "drop";
     if (fault === "truncateAfterCommit") return "truncate";
     return answer;
   }
 
-  async function execute(endpoint: Endpoint, path: string, rawArgs: unknown, admin: boolean): Promise<Answer> {
-    const fn = await resolveFunction(path);
-    if (!fn) return notFound(path, admin);
-    if (!admin && fn.isPublic !== true) {
-      stats.refused++;
-      return notFound(path, false);
-    }
-    const kind = kindOf(fn)!;
+  async function execute(
+    endpoint: Endpoint,
+    kind: Endpoint,
+    path: string,
+    componentPath: string | undefined,
+    rawArgs: unknown,
+  ): Promise<Answer> {
     if (kind !== endpoint) {
       return functionError(
         `Trying to execute ${path} as ${KIND_NAMES[endpoint]}, but it is defined as ${KIND_NAMES[kind]}.`,
@@ -393,12 +463,16 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     try {
       const args = jsonToConvex((encoded ?? {}) as never) as Record<string, Value>;
       // deno-lint-ignore no-explicit-any
-      const ref = makeFunctionReference<any>(path) as any;
+      const ref: any = componentPath !== undefined
+        ? componentHandle(path as `${string}:${string}`, componentPath)
+        : makeFunctionReference(path);
+      // deno-lint-ignore no-explicit-any
+      const raw = backend.raw as any;
       const value = kind === "query"
-        ? await backend.query(ref, args)
+        ? await raw.query(ref, args)
         : kind === "mutation"
-        ? await backend.mutation(ref, args)
-        : await backend.action(ref, args);
+        ? await raw.mutation(ref, args)
+        : await raw.action(ref, args);
       stats.executed++;
       return json(200, { status: "success", value: convexToJson((value ?? null) as Value), logLines: [] });
     } catch (error) {
@@ -420,13 +494,13 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
         ? { status: 200, contentType: "text/plain", body: "unknown" }
         : json(405, { code: "MethodNotAllowed", message: "GET only" });
     }
-    const match = /^\/api\/(query|mutation|action)$/.exec(url.pathname);
+    const match = /^\/api\/(query|mutation|action|function)$/.exec(url.pathname);
     if (!match) return json(404, { code: "NotFound", message: `No route for ${url.pathname}` });
     if (request.method !== "POST") return json(405, { code: "MethodNotAllowed", message: "POST only" });
-    const endpoint = match[1] as Endpoint;
+    const route = match[1] as Endpoint | "function";
     stats.apiRequests++;
-    stats.byEndpoint[endpoint]++;
-    return await handleApi(endpoint, request);
+    if (route === "function") stats.functionRequests++;
+    return await handleApi(route, request);
   }
 
   async function serveConnection(conn: Deno.Conn): Promise<void> {

@@ -7,11 +7,10 @@
 import { convexToJson } from "convex/values";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import type { ReactiveClientLike } from "../../src/watches/reactiveClient.ts";
-import type { Backend } from "./backend.ts";
+import { type Backend, componentHandle } from "./backend.ts";
 
 type Watch = {
-  // deno-lint-ignore no-explicit-any
-  ref: any;
+  ref: `${string}:${string}`;
   args: Record<string, unknown>;
   callback: (value: unknown) => void;
   onError?: (error: Error) => void;
@@ -34,7 +33,8 @@ export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
   const run = async (watch: Watch) => {
     if (!watches.has(watch)) return;
     try {
-      const value = await backend.query(watch.ref, watch.args);
+      // deno-lint-ignore no-explicit-any
+      const value = await (backend.raw as any).query(componentHandle(watch.ref), watch.args);
       const key = JSON.stringify(convexToJson(value as never));
       if (key === watch.last || !watches.has(watch)) return;
       watch.last = key;
@@ -53,16 +53,16 @@ export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
 
   return {
     // deno-lint-ignore no-explicit-any
-    query: (ref, args) => backend.query(ref as any, args),
+    query: (ref, args) => backend.raw.query(componentHandle(ref) as any, args),
     mutation: async (ref, args) => {
       // deno-lint-ignore no-explicit-any
-      const result = await backend.mutation(ref as any, args);
+      const result = await backend.raw.mutation(componentHandle(ref) as any, args);
       await rerunAll();
       return result;
     },
     action: async (ref, args) => {
       // deno-lint-ignore no-explicit-any
-      const result = await backend.action(ref as any, args);
+      const result = await backend.raw.action(componentHandle(ref) as any, args);
       await rerunAll();
       return result;
     },
