@@ -69,3 +69,28 @@ Deno.test("messages: a clone with metadata larger than one row keeps it whole", 
   assert.deepEqual(stored?.metadata, thread.metadata);
   assert.equal((stored?.metadata?.clone as { lastMessageId: string }).lastMessageId, "a");
 });
+
+Deno.test("messages: a batch with a null resourceId is refused whole, as InMemoryStore refuses it", async () => {
+  const { InMemoryStore } = await import("@mastra/core/storage");
+  const at = new Date(1_767_225_600_000);
+  const thread = { id: "t-null", resourceId: "r1", title: "t", createdAt: at, updatedAt: at, metadata: {} };
+  const batch = [
+    {
+      id: "ok-1",
+      threadId: "t-null",
+      resourceId: "r1",
+      role: "user",
+      createdAt: at,
+      content: { format: 2, parts: [] },
+    },
+    { id: "bad", threadId: "t-null", resourceId: null, role: "user", createdAt: at, content: { format: 2, parts: [] } },
+  ] as unknown as MastraDBMessage[];
+  const { storage } = createTestStorage();
+  for (const store of [new InMemoryStore(), storage]) {
+    const memory = (await store.getStore("memory"))!;
+    await memory.saveThread({ thread });
+    await assert.rejects(memory.saveMessages({ messages: batch }));
+    const { messages } = await memory.listMessages({ threadId: "t-null" });
+    assert.deepEqual(messages, [], `${store.constructor.name} wrote nothing`);
+  }
+});

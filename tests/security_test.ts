@@ -35,11 +35,9 @@ import { type Endpoint, startConvexHttpServer } from "./helpers/httpServer.ts";
  * behind its own auth. Everything else is internal.
  */
 const APP_QUERIES = [
-  "memory/messages:list",
-  "memory/resources:get",
-  "memory/threads:get",
-  "memory/threads:list",
-  "workflows/runs:get",
+  "memory/appReads:recentMessages",
+  "memory/appReads:thread",
+  "memory/appReads:threadsOfResource",
 ];
 
 /** One exported Convex function found in a module. */

@@ -29,7 +29,7 @@ import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import {
   contentField,
@@ -301,7 +301,7 @@ export const getMany = internalQuery({
  * about one page of reads. With a filter the total is counted by the walk
  * itself (reading the matching index range once, across calls).
  */
-export const list = appQuery({
+export const list = internalQuery({
   args: {
     threadIds: v.optional(v.array(v.string())),
     resourceId: v.optional(v.string()),

@@ -8,7 +8,7 @@
 import { v } from "convex/values";
 import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
 import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
-import { appQuery, internalMutation, type QueryCtx } from "../kit/functions.js";
+import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type ResourceRow, resourceValidator } from "./validators.js";
 import { withoutSystemFields } from "../kit/rows.js";
@@ -21,7 +21,7 @@ async function findResource(ctx: QueryCtx, id: string) {
 }
 
 /** Returns one resource by id, or `null`. */
-export const get = appQuery({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<ResourceRow | null> => {
     const doc = await findResource(ctx, id);

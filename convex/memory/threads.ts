@@ -7,7 +7,7 @@ import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/cod
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { appQuery, internalMutation, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
 import { deleteBuckets } from "./messageRanks.js";
@@ -28,7 +28,7 @@ async function findThread(ctx: QueryCtx, id: string) {
 }
 
 /** Returns one thread by id, or `null`. */
-export const get = appQuery({
+export const get = internalQuery({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<ThreadRow | null> => {
     const doc = await findThread(ctx, id);
@@ -107,7 +107,7 @@ export const update = internalMutation({
  * total comes from a counter and the walk starts from the nearer end; with
  * one, matches are counted as the walk goes.
  */
-export const list = appQuery({
+export const list = internalQuery({
   args: {
     resourceId: v.optional(v.string()),
     field: v.union(v.literal("createdAt"), v.literal("updatedAt")),

@@ -31,7 +31,7 @@ import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { workflowCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
 import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
@@ -165,7 +165,7 @@ async function findStoredRun(ctx: QueryCtx, key: string): Promise<StoredRun | nu
 }
 
 /** Returns a run (with its encoded snapshot): by workflow and run id, or the latest run with this run id. */
-export const get = appQuery({
+export const get = internalQuery({
   args: { runId: v.string(), workflowName: v.optional(v.string()) },
   handler: async (ctx, { runId, workflowName }): Promise<WorkflowRunRow | null> => {
     const run = workflowName !== undefined

@@ -170,6 +170,11 @@ export function saveMessages(
   const details = { count: Array.isArray(messages) ? messages.length : null };
   return withErrorContext({ operation: "saveMessages", details }, async () => {
     if (!Array.isArray(messages)) throw new InvalidInputError("messages must be an array");
+    // Like core's InMemoryStore: a message whose resourceId is null fails the whole batch, before anything is written.
+    const orphan = messages.find((message) => (message as { resourceId?: unknown })?.resourceId === null);
+    if (orphan) {
+      throw new InvalidInputError(`message ${JSON.stringify(orphan.id)} has resourceId null; nothing was saved`);
+    }
     const now = ctx.now();
     // Large contents are uploaded first; the rows then hold small references, so batches count stored sizes.
     const rows = await mapLimited(

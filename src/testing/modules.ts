@@ -19,6 +19,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/tables.ts": () => import("../../convex/kit/tables.ts"),
   "/mastra/kit/version.ts": () => import("../../convex/kit/version.ts"),
   "/mastra/kit/walk.ts": () => import("../../convex/kit/walk.ts"),
+  "/mastra/memory/appReads.ts": () => import("../../convex/memory/appReads.ts"),
   "/mastra/memory/counterNames.ts": () => import("../../convex/memory/counterNames.ts"),
   "/mastra/memory/messageRanks.ts": () => import("../../convex/memory/messageRanks.ts"),
   "/mastra/memory/messageStore.ts": () => import("../../convex/memory/messageStore.ts"),

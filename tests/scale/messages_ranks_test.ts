@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { MastraDBMessage } from "@mastra/core/memory";
-import { RANK_BUCKET_SIZE } from "../convex/memory/messageRanks.ts";
-import { createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { RANK_BUCKET_SIZE } from "../../convex/memory/messageRanks.ts";
+import { createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const T0 = 1_767_225_600_000;
 
@@ -110,7 +110,7 @@ Deno.test("deep pages of a thread seek through rank buckets and stay exact under
 
 Deno.test("threads without buckets are served by the walk until rebuildMessageRanks builds them", async () => {
   const { storage, backend } = createTestStorage();
-  const memory = (await storage.getStore("memory"))! as import("../src/memory/memoryStorage.ts").ConvexMemoryStorage;
+  const memory = (await storage.getStore("memory"))! as import("../../src/memory/memoryStorage.ts").ConvexMemoryStorage;
   const N = 1_500;
   // Seeded directly (as data written before buckets existed): counters, no buckets.
   await backend.run(async (ctx) => {

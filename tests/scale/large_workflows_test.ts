@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
 import { InMemoryStore } from "@mastra/core/storage";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import type { ConvexClientLike } from "../src/transport.ts";
-import { ConvexStorage } from "../src/storage.ts";
+import { createBackend, inProcessClient } from "../helpers/backend.ts";
+import type { ConvexClientLike } from "../../src/transport.ts";
+import { ConvexStorage } from "../../src/storage.ts";
 
 /** `size` characters of ASCII, 2-, 3- and 4-byte UTF-8 text. */
 function mixedText(size: number): string {

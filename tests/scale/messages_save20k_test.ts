@@ -11,8 +11,8 @@
 import assert from "node:assert/strict";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import type { MemoryStorage } from "@mastra/core/storage";
-import { createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const COUNT = 20_000;
 

@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import type { MemoryStorage } from "@mastra/core/storage";
-import { encodeValue } from "../convex/kit/codec.ts";
-import { memoryCounters } from "../convex/memory/counterNames.ts";
-import { messagesOfThreadResource } from "../convex/memory/messageStore.ts";
-import { type Backend, createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
-import type { ConvexStorage } from "../src/storage.ts";
+import { encodeValue } from "../../convex/kit/codec.ts";
+import { memoryCounters } from "../../convex/memory/counterNames.ts";
+import { messagesOfThreadResource } from "../../convex/memory/messageStore.ts";
+import { type Backend, createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
+import type { ConvexStorage } from "../../src/storage.ts";
 
 const BIG = 100_000;
 const THREAD = "big";

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { WorkflowRunState } from "@mastra/core/workflows";
-import { createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const RUNS = 2000;
 

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { SaveScorePayload } from "@mastra/core/evals";
-import { createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const SCORES = 2000;
 

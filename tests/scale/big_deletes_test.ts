@@ -10,15 +10,15 @@
 import assert from "node:assert/strict";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import type { WorkflowRunState } from "@mastra/core/workflows";
-import { encodeValue } from "../convex/kit/codec.ts";
-import { memoryCounters } from "../convex/memory/counterNames.ts";
-import { scoreCounters } from "../convex/scores/counterNames.ts";
-import { workflowCounters } from "../convex/workflows/counterNames.ts";
-import { messagesOfThreadResource } from "../convex/memory/messageStore.ts";
-import { mastraTables } from "../convex/schema.ts";
-import type { ConvexStorage } from "../src/storage.ts";
-import { type Backend, createTestStorage } from "./helpers/backend.ts";
-import { measure, type Usage } from "./helpers/metrics.ts";
+import { encodeValue } from "../../convex/kit/codec.ts";
+import { memoryCounters } from "../../convex/memory/counterNames.ts";
+import { scoreCounters } from "../../convex/scores/counterNames.ts";
+import { workflowCounters } from "../../convex/workflows/counterNames.ts";
+import { messagesOfThreadResource } from "../../convex/memory/messageStore.ts";
+import { mastraTables } from "../../convex/schema.ts";
+import type { ConvexStorage } from "../../src/storage.ts";
+import { type Backend, createTestStorage } from "../helpers/backend.ts";
+import { measure, type Usage } from "../helpers/metrics.ts";
 
 const THREADS = 20_000;
 const MESSAGES = 25_000;

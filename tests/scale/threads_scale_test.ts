@@ -3,10 +3,10 @@
  * documents read are counted on the in-process backend (never timed).
  */
 import assert from "node:assert/strict";
-import { memoryCounters } from "../convex/memory/counterNames.ts";
-import { encodeValue } from "../convex/kit/codec.ts";
-import { createTestStorage } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { memoryCounters } from "../../convex/memory/counterNames.ts";
+import { encodeValue } from "../../convex/kit/codec.ts";
+import { createTestStorage } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const THREADS = 20_000;
 
