@@ -116,8 +116,8 @@ Deno.test(`one thread: ${WRITERS} parallel saveMessages and ${WRITERS} parallel 
   assert.match(thread?.title ?? "", /^title \d+$/);
 
   // Each write was one server-side read-modify-write: no client-side read first.
-  assert.deepEqual(callsOf(calls, "updateThread"), { "mutation threads:update": WRITERS });
-  assert.deepEqual(callsOf(calls, "saveMessages"), { "mutation messages:save": WRITERS });
+  assert.deepEqual(callsOf(calls, "updateThread"), { "mutation memory/threads:update": WRITERS });
+  assert.deepEqual(callsOf(calls, "saveMessages"), { "mutation memory/messages:save": WRITERS });
   const kept = Object.keys(thread?.metadata ?? {}).length - 1;
   console.log(
     `one thread: ${WRITERS * 2} writers (${WRITERS} saveMessages + ${WRITERS} updateThread); ` +
@@ -152,9 +152,11 @@ Deno.test(`one resource: ${WRITERS} parallel updateResource calls keep every met
   // the update could fail: a concurrent update may have replaced and swept it.)
   const update = callsOf(calls, "updateResource");
   assert.deepEqual(update, {
-    "mutation blobs:putChunks": WRITERS / 10,
-    "mutation resources:update": WRITERS,
-    ...(update["mutation blobs:sweep"] ? { "mutation blobs:sweep": update["mutation blobs:sweep"] } : {}),
+    "mutation system/blobs:putChunks": WRITERS / 10,
+    "mutation memory/resources:update": WRITERS,
+    ...(update["mutation system/blobs:sweep"]
+      ? { "mutation system/blobs:sweep": update["mutation system/blobs:sweep"] }
+      : {}),
   });
 
   // No large value leaked: only the current working memory may remain, committed.
@@ -216,8 +218,8 @@ Deno.test("one workflow run: parallel step results and a state change keep every
   }
   assert.equal((await workflows.listWorkflowRuns({ workflowName: "mixed", status: "suspended" })).total, 1);
   assert.equal((await workflows.listWorkflowRuns({ workflowName: "mixed", status: "running" })).total, 0);
-  assert.deepEqual(callsOf(calls, "updateWorkflowResults"), { "mutation workflowRuns:updateResults": WRITERS });
-  assert.deepEqual(callsOf(calls, "updateWorkflowState"), { "mutation workflowRuns:updateState": 1 });
+  assert.deepEqual(callsOf(calls, "updateWorkflowResults"), { "mutation workflows/runs:updateResults": WRITERS });
+  assert.deepEqual(callsOf(calls, "updateWorkflowState"), { "mutation workflows/runs:updateState": 1 });
   console.log(
     `one workflow run: ${WRITERS + 1} writers (${WRITERS} step results + 1 state change); ` +
       `${Object.keys(loaded?.context ?? {}).length}/${WRITERS} step results kept, status change kept`,

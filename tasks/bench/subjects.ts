@@ -95,7 +95,7 @@ export async function createOurs(): Promise<Subject> {
     scores: (await storage.getStore("scores"))!,
     backend: backend as unknown as RawBackend,
     tables: Object.keys(ourSchema.tables),
-    counterTable: "mastra_counters",
+    counterTable: "counters",
     roundTrips: () => calls,
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };
@@ -129,9 +129,11 @@ export async function createOfficial(): Promise<Subject> {
   const modules = officialModules();
   const backend = convexTest({ schema: officialSchema, modules, transactionLimits: true });
   const server: ConvexHttpServer = await startConvexHttpServer({
+    // The official package lives at the app's root (its docs mount `convex/mastra/storage.ts`), with no component.
     // deno-lint-ignore no-explicit-any
-    backend: backend as any,
+    backend: { ...backend, raw: backend } as any,
     modules,
+    components: {},
   });
   const storage = new ConvexStore({ id: "official", deploymentUrl: server.url, adminAuthToken: server.adminKey });
   await storage.init();
