@@ -159,5 +159,4 @@ Deno.test("server cache: bad input fails clearly and writes nothing", async () =
     items: (await ctx.db.query("cache_items").collect()).length,
   }));
   assert.deepEqual(rows, { entries: 1, items: 0 });
-
 });
