@@ -116,6 +116,18 @@ Deno.test("server cache: a 3,000-item list reads in 3 bounded calls; large value
     await backend.finishAllScheduledFunctions(() => {});
     const blobs = await backend.run(async (ctx) => (await ctx.db.query("blobs").collect()).length);
     assert.equal(blobs, 0, "replaced and deleted large values are swept by the deployment");
+
+    // 100 inline values of 200 KB: 20 MB, more than one transaction may read; clear() takes bounded calls.
+    for (let i = 0; i < 100; i++) await cache.set(`v${i}`, "v".repeat(200_000));
+    calls.length = 0;
+    await cache.clear();
+    assert.ok(calls.length >= 5, `clear took ${calls.length} calls`);
+    await backend.finishAllScheduledFunctions(() => {});
+    const left = await backend.run(async (ctx) => ({
+      entries: (await ctx.db.query("cache_entries").collect()).length,
+      items: (await ctx.db.query("cache_items").collect()).length,
+    }));
+    assert.deepEqual(left, { entries: 0, items: 0 });
   } finally {
     restore();
   }

@@ -37,8 +37,10 @@ import type { GetResult, ListPage, MoreResult } from "./validators.js";
 export const MAX_SET_ITEMS = 4000;
 /** Characters a whole-array `set` may write in one mutation. */
 export const MAX_SET_CHARS = 8 * 1024 * 1024;
-/** Entries dropped per `clear` call. */
+/** Entries dropped per `clear` call at most (each may schedule two jobs; Convex allows 1,000 per mutation). */
 const CLEAR_BATCH = 200;
+/** Characters of entries read per `clear` call at most (inline values reach 256 KiB each). */
+const CLEAR_CHARS = 4 * 1024 * 1024;
 
 const itemArg = v.object({ value: v.string(), indexed: v.optional(v.number()) });
 
@@ -150,9 +152,20 @@ export const remove = internalMutation({
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
-    const entries = await ctx.db.query("cache_entries").take(CLEAR_BATCH);
+    const entries = [];
+    let chars = 0;
+    let more = false;
+    for await (const entry of ctx.db.query("cache_entries")) {
+      const size = entry.key.length + (entry.value?.length ?? 0);
+      if (entries.length >= CLEAR_BATCH || (entries.length > 0 && chars + size > CLEAR_CHARS)) {
+        more = true;
+        break;
+      }
+      entries.push(entry);
+      chars += size;
+    }
     for (const entry of entries) await dropEntry(ctx, entry);
-    return { done: entries.length < CLEAR_BATCH };
+    return { done: !more };
   },
 });
 
