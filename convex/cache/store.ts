@@ -4,11 +4,11 @@
  * large values are reclaimed by scheduled functions), arming expiry jobs,
  * and the list and counter operations shared by several mutations.
  */
-import { makeFunctionReference } from "convex/server";
+import { type DocumentByName, makeFunctionReference } from "convex/server";
 import { adoptBlobs, isBlobRef, releaseBlobs } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { storageError } from "../kit/errors.js";
-import type { MutationCtx, QueryCtx } from "../kit/functions.js";
+import type { DataModel, MutationCtx, QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import type { EntryRow, ListPage, WireItem } from "./validators.js";
 
@@ -32,8 +32,11 @@ export function quoteKey(key: string): string {
   return key.length > KEY_CHARS ? `${JSON.stringify(key.slice(0, KEY_CHARS))}...` : JSON.stringify(key);
 }
 
+/** A cache entry document (with Convex's system fields). */
+export type EntryDoc = DocumentByName<DataModel, "cache_entries">;
+
 /** The entry row of a key (live or expired), or `null`. */
-export async function findEntry(ctx: QueryCtx, key: string) {
+export async function findEntry(ctx: QueryCtx, key: string): Promise<EntryDoc | null> {
   return await ctx.db.query("cache_entries").withIndex("by_key", (q) => q.eq("key", key)).unique();
 }
 
@@ -43,7 +46,7 @@ export function isLive(entry: EntryRow, now: number): boolean {
 }
 
 /** The live entry of a key, or `null` (an expired entry is invisible at once, whether reclaimed yet or not). */
-export async function liveEntry(ctx: QueryCtx, key: string, now: number) {
+export async function liveEntry(ctx: QueryCtx, key: string, now: number): Promise<EntryDoc | null> {
   const entry = await findEntry(ctx, key);
   return entry && isLive(entry, now) ? entry : null;
 }
@@ -58,8 +61,8 @@ export function expiryOf(now: number, ttlMs: number): number | undefined {
  * scheduled {@link RECLAIM} job in bounded batches, and a large value it
  * held is released and swept by a scheduled {@link SWEEP} job.
  */
-export async function dropEntry(ctx: MutationCtx, entry: EntryRow & { _id: unknown }): Promise<void> {
-  await ctx.db.delete(entry._id as never);
+export async function dropEntry(ctx: MutationCtx, entry: EntryDoc): Promise<void> {
+  await ctx.db.delete(entry._id);
   if (entry.kind === "list" && entry.length > 0) await ctx.scheduler.runAfter(0, RECLAIM, { gen: entry.gen });
   if (entry.value !== undefined && (await releaseBlobs(ctx, { value: entry.value }, null, Date.now()))) {
     await ctx.scheduler.runAfter(0, SWEEP, {});
@@ -67,7 +70,7 @@ export async function dropEntry(ctx: MutationCtx, entry: EntryRow & { _id: unkno
 }
 
 /** The live entry of a key for a write; an expired one is dropped first (and `null` returned). */
-export async function writableEntry(ctx: MutationCtx, key: string, now: number) {
+export async function writableEntry(ctx: MutationCtx, key: string, now: number): Promise<EntryDoc | null> {
   const entry = await findEntry(ctx, key);
   if (entry && !isLive(entry, now)) {
     await dropEntry(ctx, entry);
@@ -83,11 +86,11 @@ export async function writableEntry(ctx: MutationCtx, key: string, now: number) 
  * schedules itself again, so refreshing a TTL on every write schedules
  * nothing.
  */
-export async function armExpiry(ctx: MutationCtx, id: unknown, entry: EntryRow): Promise<void> {
+export async function armExpiry(ctx: MutationCtx, id: EntryDoc["_id"], entry: EntryRow): Promise<void> {
   if (entry.expiresAt === undefined) return;
   if (entry.reaperAt !== undefined && entry.reaperAt <= entry.expiresAt) return;
   await ctx.scheduler.runAt(entry.expiresAt, EXPIRE, { key: entry.key, gen: entry.gen });
-  await ctx.db.patch(id as never, { reaperAt: entry.expiresAt });
+  await ctx.db.patch(id, { reaperAt: entry.expiresAt });
 }
 
 /** A fresh list generation. */
