@@ -31,12 +31,8 @@ import {
   writableEntry,
   writeItems,
 } from "./store.js";
-import type { GetResult, ListPage, MoreResult } from "./validators.js";
+import { type GetResult, type ListPage, MAX_SET_CHARS, MAX_SET_ITEMS, type MoreResult } from "./validators.js";
 
-/** Items a whole-array `set` may write in one mutation (longer arrays: `listPush`). */
-export const MAX_SET_ITEMS = 4000;
-/** Characters a whole-array `set` may write in one mutation. */
-export const MAX_SET_CHARS = 8 * 1024 * 1024;
 /** Entries dropped per `clear` call at most (each may schedule two jobs; Convex allows 1,000 per mutation). */
 const CLEAR_BATCH = 200;
 /** Characters of entries read per `clear` call at most (inline values reach 256 KiB each). */

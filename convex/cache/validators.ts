@@ -57,5 +57,10 @@ export type GetResult =
 /** What `cache/entries:rangeMore` answers: the next page, or `stale` when the list was replaced meanwhile. */
 export type MoreResult = ListPage | { stale: true };
 
+/** Items a whole-array `set` may write in one mutation (longer arrays: `listPush`). */
+export const MAX_SET_ITEMS = 4000;
+/** Characters of inline items a whole-array `set` may write in one mutation. */
+export const MAX_SET_CHARS = 8 * 1024 * 1024;
+
 /** Validator of a value to write: its encoded form (or a blob reference). */
 export const encodedItemValidator = v.string();

@@ -30,7 +30,14 @@
  */
 import { MastraServerCache } from "@mastra/core/cache";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
-import type { GetResult, ListPage, MoreResult, WireItem } from "../../convex/cache/validators.ts";
+import {
+  type GetResult,
+  type ListPage,
+  MAX_SET_CHARS,
+  MAX_SET_ITEMS,
+  type MoreResult,
+  type WireItem,
+} from "../../convex/cache/validators.ts";
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
@@ -181,10 +188,24 @@ export class ConvexServerCache extends MastraServerCache {
       }
       const args: Record<string, unknown> = { key: k, ttlMs: ttl };
       if (Array.isArray(value)) {
+        if (value.length > MAX_SET_ITEMS) {
+          throw new InvalidInputError(
+            `an array of ${value.length} items is too long to store at once (at most ${MAX_SET_ITEMS}); ` +
+              "build it with listPush",
+          );
+        }
         const encoded = value.map((item) => encodeValue(item));
-        args.items = await mapLimited(encoded, LARGE_PARALLEL, async (text) => ({
+        const items: WireItem[] = await mapLimited(encoded, LARGE_PARALLEL, async (text) => ({
           value: await storeLarge(this.#ctx, text, "set"),
         }));
+        const chars = items.reduce((sum, item) => sum + item.value.length, 0);
+        if (chars > MAX_SET_CHARS) {
+          throw new InvalidInputError(
+            `an array of ${chars} encoded characters is too large to store at once (at most ${MAX_SET_CHARS}); ` +
+              "build it with listPush",
+          );
+        }
+        args.items = items;
       } else {
         args.value = await storeLarge(this.#ctx, encodeValue(value), "set");
       }
