@@ -25,6 +25,8 @@ export {
   TransientError,
 } from "./src/transport.ts";
 export { ConvexMemoryStorage } from "./src/memory/memoryStorage.ts";
+export { ConvexChannelsStorage } from "./src/channels/channelsStorage.ts";
+export { ConvexServerCache, type ConvexServerCacheOptions, DEFAULT_CACHE_TTL_MS } from "./src/cache/serverCache.ts";
 export { ConvexObservabilityStorage } from "./src/observability/observabilityStorage.ts";
 export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";

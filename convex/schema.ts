@@ -4,6 +4,8 @@
  * they never collide with the app's and need no prefix.
  */
 import { defineSchema } from "convex/server";
+import { cacheTables } from "./cache/tables.js";
+import { channelTables } from "./channels/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
@@ -19,6 +21,8 @@ export const mastraTables = {
   ...scoreTables,
   ...observabilityTables,
   ...simpleApiTables,
+  ...channelTables,
+  ...cacheTables,
 };
 
 /** The component's schema. */

@@ -5,6 +5,7 @@
  */
 import type { StorageDomains } from "@mastra/core/storage";
 import type { DomainContext } from "./kit/context.ts";
+import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
@@ -17,5 +18,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     workflows: new ConvexWorkflowsStorage(ctx),
     scores: new ConvexScoresStorage(ctx),
     observability: new ConvexObservabilityStorage(ctx),
+    channels: new ConvexChannelsStorage(ctx),
   };
 }

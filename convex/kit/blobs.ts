@@ -250,3 +250,37 @@ export async function copyBlobChunks(
   await ctx.db.patch(target._id, { received, updatedAt: now });
   return { next: index < source.chunkCount ? index : null, gone: false };
 }
+
+/** Chunks deleted per {@link sweepGarbage} call (each up to ~900 KB). */
+const SWEEP_CHUNKS = 12;
+/** Pending blobs untouched this long are abandoned uploads. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes released blobs and abandoned uploads, one bounded batch per call
+ * (`blobs:sweep`, and the scheduled sweeps of domains that release blobs
+ * without a client); call until `done`.
+ */
+export async function sweepGarbage(ctx: MutationCtx, now: number): Promise<{ done: boolean; deletedChunks: number }> {
+  const abandoned = await ctx.db
+    .query("blobs")
+    .withIndex("by_state_updatedAt", (q) => q.eq("state", "pending").lt("updatedAt", now - ABANDONED_AFTER_MS))
+    .take(100);
+  for (const blob of abandoned) await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
+  let budget = SWEEP_CHUNKS;
+  const garbage = await ctx.db.query("blobs").withIndex("by_state_updatedAt", (q) => q.eq("state", "garbage"))
+    .take(100);
+  let deletedChunks = 0;
+  for (const blob of garbage) {
+    const chunks = await ctx.db
+      .query("blob_chunks")
+      .withIndex("by_blob_index", (q) => q.eq("blobId", blob.blobId))
+      .take(budget);
+    for (const chunk of chunks) await ctx.db.delete(chunk._id);
+    deletedChunks += chunks.length;
+    budget -= chunks.length;
+    if (budget === 0) return { done: false, deletedChunks };
+    await ctx.db.delete(blob._id);
+  }
+  return { done: garbage.length < 100, deletedChunks };
+}

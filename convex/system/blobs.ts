@@ -3,16 +3,12 @@
  * `kit/blobs.ts` for the protocol). Internal functions only.
  */
 import { v } from "convex/values";
-import { utf8Length } from "../kit/blobs.js";
+import { sweepGarbage, utf8Length } from "../kit/blobs.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 
 /** Bytes of chunk data returned per `getChunks` call. */
 const READ_BYTES = 8 * 1024 * 1024;
-/** Chunks deleted per `sweep` call (each up to ~900 KB). */
-const SWEEP_CHUNKS = 12;
-/** Pending blobs untouched this long are abandoned uploads. */
-const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 /**
  * Stores some chunks of a pending blob (idempotent: a chunk that already
@@ -92,27 +88,5 @@ export const getChunks = internalQuery({
  */
 export const sweep = internalMutation({
   args: { now: v.number() },
-  handler: async (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => {
-    const abandoned = await ctx.db
-      .query("blobs")
-      .withIndex("by_state_updatedAt", (q) => q.eq("state", "pending").lt("updatedAt", now - ABANDONED_AFTER_MS))
-      .take(100);
-    for (const blob of abandoned) await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
-    let budget = SWEEP_CHUNKS;
-    const garbage = await ctx.db.query("blobs").withIndex("by_state_updatedAt", (q) => q.eq("state", "garbage"))
-      .take(100);
-    let deletedChunks = 0;
-    for (const blob of garbage) {
-      const chunks = await ctx.db
-        .query("blob_chunks")
-        .withIndex("by_blob_index", (q) => q.eq("blobId", blob.blobId))
-        .take(budget);
-      for (const chunk of chunks) await ctx.db.delete(chunk._id);
-      deletedChunks += chunks.length;
-      budget -= chunks.length;
-      if (budget === 0) return { done: false, deletedChunks };
-      await ctx.db.delete(blob._id);
-    }
-    return { done: garbage.length < 100, deletedChunks };
-  },
+  handler: (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => sweepGarbage(ctx, now),
 });

@@ -6,6 +6,16 @@
 /** Every module of the component, keyed by path under a `/mastra/` root. */
 export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/_generated/server.ts": () => Promise.resolve({}),
+  "/mastra/cache/entries.ts": () => import("../../convex/cache/entries.ts"),
+  "/mastra/cache/reaper.ts": () => import("../../convex/cache/reaper.ts"),
+  "/mastra/cache/store.ts": () => import("../../convex/cache/store.ts"),
+  "/mastra/cache/tables.ts": () => import("../../convex/cache/tables.ts"),
+  "/mastra/cache/validators.ts": () => import("../../convex/cache/validators.ts"),
+  "/mastra/channels/configs.ts": () => import("../../convex/channels/configs.ts"),
+  "/mastra/channels/counterNames.ts": () => import("../../convex/channels/counterNames.ts"),
+  "/mastra/channels/installations.ts": () => import("../../convex/channels/installations.ts"),
+  "/mastra/channels/tables.ts": () => import("../../convex/channels/tables.ts"),
+  "/mastra/channels/validators.ts": () => import("../../convex/channels/validators.ts"),
   "/mastra/convex.config.ts": () => import("../../convex/convex.config.ts"),
   "/mastra/kit/blobs.ts": () => import("../../convex/kit/blobs.ts"),
   "/mastra/kit/codec.ts": () => import("../../convex/kit/codec.ts"),
