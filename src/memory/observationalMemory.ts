@@ -56,6 +56,35 @@ function requireText(value: unknown, name: string): string {
   return value;
 }
 
+/**
+ * A config as a JSON store keeps it: functions and symbols dropped (Mastra
+ * puts the observer's model object, methods and all, into the config),
+ * class instances reduced to their own enumerable fields; dates, bytes and
+ * the rest kept for the codec.
+ */
+export function storableConfig(value: unknown, seen: Set<object> = new Set()): unknown {
+  if (typeof value === "function" || typeof value === "symbol") return undefined;
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Date || value instanceof Uint8Array || value instanceof ArrayBuffer) return value;
+  if (seen.has(value)) throw new InvalidInputError("config must not contain cycles");
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      return value.map((item) =>
+        typeof item === "function" || typeof item === "symbol" ? null : storableConfig(item, seen)
+      );
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === "function" || typeof item === "symbol") continue;
+      out[key] = storableConfig(item, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
 /** The list key of `(threadId, resourceId)`, after checking both. */
 function keyOf(threadId: unknown, resourceId: unknown): string {
   if (threadId !== null && threadId !== undefined) requireKey(threadId, "threadId");
@@ -208,7 +237,7 @@ export function initializeObservationalMemory(
       threadId: input.threadId ?? null,
       resourceId: input.resourceId,
       scope: input.scope,
-      config: encodeValue(input.config),
+      config: encodeValue(storableConfig(input.config)),
     };
     if (input.observedTimezone !== undefined) args.observedTimezone = requireText(input.observedTimezone, "timezone");
     const returned = await mutate<ReturnedRecord>(
@@ -318,7 +347,7 @@ export function createReflectionGeneration(
           resourceId: current.resourceId,
           lastObservedAt: current.lastObservedAt,
           generationCount: requireNumber(current.generationCount, "currentRecord.generationCount"),
-          config: current.config,
+          config: storableConfig(current.config),
           totalTokensObserved: current.totalTokensObserved,
           observedTimezone: current.observedTimezone,
         }),
@@ -415,7 +444,8 @@ export function insertObservationalMemoryRecord(ctx: DomainContext, record: Obse
     requireId(record.id, "record.id");
     keyOf(record.threadId, record.resourceId);
     requireNumber(record.generationCount, "record.generationCount");
-    await mutate(ctx, "memory/observationalMemory:insert", { record: encodeValue(record) }, operation, details, true);
+    const storable = { ...record, config: storableConfig(record.config) };
+    await mutate(ctx, "memory/observationalMemory:insert", { record: encodeValue(storable) }, operation, details, true);
   });
 }
 
@@ -477,7 +507,7 @@ export function updateObservationalMemoryConfig(
       "memory/observationalMemory:updateConfig",
       {
         id: input.id,
-        config: encodeValue(requireRecord(input.config, "config")),
+        config: encodeValue(storableConfig(requireRecord(input.config, "config"))),
       },
       operation,
       details,
