@@ -27,7 +27,7 @@ import {
   omKey,
   type OmLargeField,
   type ReturnedRecord,
-} from "./observationalMemoryValidators.js";
+} from "./observationalMemoryRows.js";
 
 /** A stored record document. */
 type OmDoc = DataModel["observational_memory"]["document"];
@@ -139,7 +139,7 @@ async function buildRow(
   const encoded: Written["encoded"] = { rest: encodedRest };
   for (const field of OM_LARGE_FIELDS) {
     if (changed === "all" || changed.includes(field)) {
-      if (!Object.hasOwn(rec, field)) continue;
+      if (!Object.prototype.hasOwnProperty.call(rec, field)) continue;
       const value = encodeValue(rec[field]);
       encoded[field] = value;
       row[field] = await storeValue(ctx, value, now);

@@ -10,7 +10,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { messageValidator, resourceValidator, threadValidator } from "./validators.js";
-import { observationalMemoryValidator } from "./observationalMemoryValidators.js";
+import { observationalMemoryValidator } from "./observationalMemoryRows.js";
 
 /** Memory-domain tables, to be spread into a schema (fields: the wire validators of `memory/validators.ts`). */
 export const memoryTables = {

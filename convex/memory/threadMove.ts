@@ -20,7 +20,7 @@ import { approximateSize, type SortKey, sortKeyValidator } from "../kit/walk.js"
 import { streamRange } from "../kit/rangeWalk.js";
 import { memoryCounters } from "./counterNames.js";
 import { CounterBatch, findThreadDoc, MESSAGE_BATCH_BYTES, messagesOfThreadResource } from "./messageStore.js";
-import { omKey } from "./observationalMemoryValidators.js";
+import { omKey } from "./observationalMemoryRows.js";
 import type { ThreadRow } from "./validators.js";
 
 /** Messages read per step at most (each may be rewritten: well inside 16,000 writes and 4,096 lookups). */

@@ -23,7 +23,7 @@ import {
   omKey,
   type OmLargeField,
   type ReturnedRecord,
-} from "../../convex/memory/observationalMemoryValidators.ts";
+} from "../../convex/memory/observationalMemoryRows.ts";
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";

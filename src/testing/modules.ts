@@ -25,7 +25,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/memory/messageWalk.ts": () => import("../../convex/memory/messageWalk.ts"),
   "/mastra/memory/messages.ts": () => import("../../convex/memory/messages.ts"),
   "/mastra/memory/observationalMemory.ts": () => import("../../convex/memory/observationalMemory.ts"),
-  "/mastra/memory/observationalMemoryValidators.ts": () => import("../../convex/memory/observationalMemoryValidators.ts"),
+  "/mastra/memory/observationalMemoryRows.ts": () => import("../../convex/memory/observationalMemoryRows.ts"),
   "/mastra/memory/resources.ts": () => import("../../convex/memory/resources.ts"),
   "/mastra/memory/tables.ts": () => import("../../convex/memory/tables.ts"),
   "/mastra/memory/threadMove.ts": () => import("../../convex/memory/threadMove.ts"),
