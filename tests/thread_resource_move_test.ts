@@ -187,4 +187,22 @@ Deno.test("updateThreadResourceId moves a 10,000-message thread; a fault half-wa
   assert.equal(back.resourceId, "bob");
   assert.deepEqual(await actualByResource(backend), { bob: COUNT });
   assert.equal((await counters(backend)).bigBob, COUNT);
+  const pending = await backend.run(async (ctx: MutationCtx) => (await ctx.db.query("thread_moves").collect()).length);
+  assert.equal(pending, 0, "no move is left recorded");
+
+  // Without an interrupted move, a call for the thread's own resource is a no-op (as core specifies),
+  // even when some of its messages belong to someone else.
+  await memory.saveMessages({
+    messages: [{
+      id: "stray",
+      threadId: "big",
+      resourceId: "dave",
+      role: "user",
+      createdAt: new Date(9),
+      content: { format: 2, parts: [{ type: "text", text: "stray" }] },
+    }] as never,
+  });
+  const current = await memory.getThreadById({ threadId: "big" });
+  assert.deepEqual(await memory.updateThreadResourceId({ threadId: "big", resourceId: "bob" }), current);
+  assert.equal((await actualByResource(backend)).dave, 1);
 });

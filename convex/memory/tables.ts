@@ -52,4 +52,12 @@ export const memoryTables = {
   observational_memory: defineTable(observationalMemoryValidator)
     .index("by_mastra_id", ["id"])
     .index("by_key_rank", ["key", "rank", "id"]),
+
+  /**
+   * Moves of a thread to another resource that have started and not
+   * finished (see `memory/threadMove.ts`): while one is recorded, a call for
+   * the thread's current resource completes (or reverts) it instead of
+   * being a no-op.
+   */
+  thread_moves: defineTable({ threadId: v.string(), resourceId: v.string() }).index("by_thread", ["threadId"]),
 };

@@ -3,12 +3,16 @@
  * messages and its thread-scoped observational memory. Internal functions.
  *
  * A thread of any size cannot move in one transaction, so the move is
- * resumable instead: bounded steps move the messages (and observational
- * memory records) that are not yet under the new resource, keeping every
- * counter exact in the same mutation, and `finish` moves the thread itself
- * last, only once the counters show that every message of the thread
- * belongs to the new resource. An interrupted move leaves the thread under
- * its old resource, so calling `updateThreadResourceId` again completes it.
+ * resumable instead: `begin` records the move in `thread_moves`, bounded
+ * steps move the messages (and observational memory records) that are not
+ * yet under the new resource, keeping every counter exact in the same
+ * mutation, and `finish` moves the thread itself last, only once the
+ * counters show that every message of the thread belongs to the new
+ * resource, and forgets the move. An interrupted move leaves the thread
+ * under its old resource and the move recorded, so calling
+ * `updateThreadResourceId` again completes it (or, called with the old
+ * resource, moves everything back). Without a recorded move, a call for the
+ * thread's own resource is a no-op, as core specifies.
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -35,17 +39,33 @@ async function allMessagesUnder(ctx: QueryCtx, threadId: string, resourceId: str
   return all === under;
 }
 
+async function findMove(ctx: QueryCtx, threadId: string) {
+  return await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", threadId)).unique();
+}
+
 /**
- * Where a move stands: the thread (or `null`), and whether it and all its
- * messages already belong to `resourceId` (then there is nothing to do).
+ * Where a move stands: the thread (or `null`), and whether there is nothing
+ * to do (the thread belongs to `resourceId` and no move of it is pending).
  */
 export const status = internalQuery({
   args: { threadId: v.string(), resourceId: v.string() },
   handler: async (ctx, { threadId, resourceId }): Promise<{ thread: ThreadRow | null; complete: boolean }> => {
     const thread = await findThreadDoc(ctx, threadId);
     if (!thread) return { thread: null, complete: false };
-    const complete = thread.resourceId === resourceId && await allMessagesUnder(ctx, threadId, resourceId);
+    const complete = thread.resourceId === resourceId && (await findMove(ctx, threadId)) === null;
     return { thread: withoutSystemFields(thread), complete };
+  },
+});
+
+/** Records that the thread is moving to `resourceId` (replacing an interrupted move elsewhere). */
+export const begin = internalMutation({
+  args: { threadId: v.string(), resourceId: v.string() },
+  handler: async (ctx, { threadId, resourceId }): Promise<null> => {
+    if (!(await findThreadDoc(ctx, threadId))) throw storageError("NOT_FOUND", `Thread "${threadId}" not found`);
+    const move = await findMove(ctx, threadId);
+    if (move) await ctx.db.patch(move._id, { resourceId });
+    else await ctx.db.insert("thread_moves", { threadId, resourceId });
+    return null;
   },
 });
 
@@ -95,31 +115,49 @@ export const moveMessages = internalMutation({
   },
 });
 
-/** Moves the next batch of the thread's observational memory records to `resourceId`; call until `done`. */
+/**
+ * Moves the next batch of the thread's observational memory records (in
+ * list order, after `after`) to `resourceId`. Returns where to continue, or
+ * `next: null` after the last record.
+ */
 export const moveObservationalMemory = internalMutation({
-  args: { threadId: v.string(), resourceId: v.string() },
-  handler: async (ctx, { threadId, resourceId }): Promise<{ done: boolean }> => {
+  args: {
+    threadId: v.string(),
+    resourceId: v.string(),
+    after: v.optional(v.object({ rank: v.number(), id: v.string() })),
+  },
+  handler: async (ctx, { threadId, resourceId, after }): Promise<{ next: { rank: number; id: string } | null }> => {
     const key = omKey(threadId, resourceId);
     const batch = [];
     let bytes = 0;
     let more = false;
-    for await (
-      const doc of ctx.db.query("observational_memory").withIndex("by_key_rank", (q) => q.eq("key", key))
-    ) {
-      if (doc.resourceId === resourceId) continue;
-      if (batch.length >= OM_BATCH || bytes >= MESSAGE_BATCH_BYTES) {
-        more = true;
-        break;
+    const streams = after === undefined
+      ? [ctx.db.query("observational_memory").withIndex("by_key_rank", (q) => q.eq("key", key))]
+      : [
+        ctx.db.query("observational_memory").withIndex(
+          "by_key_rank",
+          (q) => q.eq("key", key).eq("rank", after.rank).gt("id", after.id),
+        ),
+        ctx.db.query("observational_memory").withIndex("by_key_rank", (q) => q.eq("key", key).gt("rank", after.rank)),
+      ];
+    outer: for (const stream of streams) {
+      for await (const doc of stream) {
+        if (batch.length >= OM_BATCH || bytes >= MESSAGE_BATCH_BYTES) {
+          more = true;
+          break outer;
+        }
+        batch.push(doc);
+        bytes += approximateSize(doc);
       }
-      batch.push(doc);
-      bytes += approximateSize(doc);
     }
     for (const doc of batch) {
+      if (doc.resourceId === resourceId) continue;
       const rest = decodeValue(doc.rest) as Record<string, unknown>;
       rest.resourceId = resourceId;
       await ctx.db.patch(doc._id, { resourceId, rest: encodeValue(rest) });
     }
-    return { done: !more };
+    const last = batch[batch.length - 1];
+    return { next: more && last ? { rank: last.rank, id: last.id } : null };
   },
 });
 
@@ -133,7 +171,11 @@ export const finish = internalMutation({
   args: { threadId: v.string(), resourceId: v.string(), now: v.number() },
   handler: async (ctx, { threadId, resourceId, now }): Promise<{ thread: ThreadRow; moved: boolean }> => {
     const thread = await findThreadDoc(ctx, threadId);
-    if (!thread) throw storageError("NOT_FOUND", `Thread "${threadId}" not found`);
+    if (!thread) {
+      const move = await findMove(ctx, threadId);
+      if (move) await ctx.db.delete(move._id);
+      throw storageError("NOT_FOUND", `Thread "${threadId}" not found`);
+    }
     if (!(await allMessagesUnder(ctx, threadId, resourceId))) {
       return { thread: withoutSystemFields(thread), moved: false };
     }
@@ -144,6 +186,8 @@ export const finish = internalMutation({
         [memoryCounters.threadsOfResource(resourceId), 1],
       ]);
     }
+    const move = await findMove(ctx, threadId);
+    if (move) await ctx.db.delete(move._id);
     return { thread: withoutSystemFields((await ctx.db.get(thread._id))!), moved: true };
   },
 });

@@ -3,8 +3,8 @@
  * thread-scoped observational memory to another resource through the
  * resumable steps of `convex/memory/threadMove.ts`. An interrupted call
  * leaves the thread under its old resource (some messages may already be
- * under the new one, with every counter exact); calling again completes the
- * move.
+ * under the new one, with every counter exact) and the move recorded;
+ * calling again completes the move, or, with the old resource, reverts it.
  */
 import type { StorageThreadType } from "@mastra/core/memory";
 import type { SortKey } from "../../convex/kit/walk.ts";
@@ -36,6 +36,11 @@ export function updateThreadResourceId(
     );
     if (!status.thread) throw new Error(`Thread "${threadId}" not found`);
     if (status.complete) return await toThread(status.thread);
+    await ctx.transport.mutation("memory/threadMove:begin", { threadId, resourceId }, {
+      operation,
+      details,
+      idempotent: true,
+    });
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       let after: SortKey | null | undefined = undefined;
       do {
@@ -46,14 +51,15 @@ export function updateThreadResourceId(
         }, { operation, details, idempotent: true });
         after = step.next;
       } while (after);
-      for (;;) {
-        const { done } = await ctx.transport.mutation<{ done: boolean }>(
+      let record: { rank: number; id: string } | null | undefined = undefined;
+      do {
+        const step: { next: { rank: number; id: string } | null } = await ctx.transport.mutation(
           "memory/threadMove:moveObservationalMemory",
-          { threadId, resourceId },
+          { threadId, resourceId, ...(record ? { after: record } : {}) },
           { operation, details, idempotent: true },
         );
-        if (done) break;
-      }
+        record = step.next;
+      } while (record);
       const finished = await ctx.transport.mutation<{ thread: ThreadRow; moved: boolean }>(
         "memory/threadMove:finish",
         { threadId, resourceId, now: ctx.now() },
