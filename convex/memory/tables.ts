@@ -10,6 +10,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { messageValidator, resourceValidator, threadValidator } from "./validators.js";
+import { observationalMemoryValidator } from "./observationalMemoryRows.js";
 
 /** Memory-domain tables, to be spread into a schema (fields: the wire validators of `memory/validators.ts`). */
 export const memoryTables = {
@@ -42,4 +43,21 @@ export const memoryTables = {
     highId: v.string(),
     count: v.number(),
   }).index("by_thread_after", ["threadId", "afterCreatedAt", "afterId"]),
+
+  /**
+   * Observational memory records (see `memory/observationalMemory.ts`): the
+   * generations of one thread or resource are the rows of one `key`, newest
+   * first by `rank`.
+   */
+  observational_memory: defineTable(observationalMemoryValidator)
+    .index("by_mastra_id", ["id"])
+    .index("by_key_rank", ["key", "rank", "id"]),
+
+  /**
+   * Moves of a thread to another resource that have started and not
+   * finished (see `memory/threadMove.ts`): while one is recorded, a call for
+   * the thread's current resource completes (or reverts) it instead of
+   * being a no-op.
+   */
+  thread_moves: defineTable({ threadId: v.string(), resourceId: v.string() }).index("by_thread", ["threadId"]),
 };

@@ -197,6 +197,9 @@ export const remove = internalMutation({
     await counters.apply(ctx);
     if (more) return { done: false, released };
     await deleteBuckets(ctx, id);
+    // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
+    const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
+    if (move) await ctx.db.delete(move._id);
     const thread = await findThread(ctx, id);
     if (thread) {
       released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;

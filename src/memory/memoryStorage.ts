@@ -5,7 +5,11 @@
  */
 import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
 import {
+  type CreateObservationalMemoryInput,
+  type CreateReflectionGenerationInput,
   MemoryStorage,
+  type ObservationalMemoryHistoryOptions,
+  type ObservationalMemoryRecord,
   type StorageCloneThreadInput,
   type StorageCopyThreadOutput,
   type StorageListMessagesByResourceIdInput,
@@ -14,7 +18,16 @@ import {
   type StorageListThreadsInput,
   type StorageListThreadsOutput,
   type StorageResourceType,
+  type SwapBufferedReflectionToActiveInput,
+  type SwapBufferedToActiveInput,
+  type SwapBufferedToActiveResult,
+  type UpdateActiveObservationsInput,
+  type UpdateBufferedObservationsInput,
+  type UpdateBufferedReflectionInput,
+  type UpdateObservationalMemoryConfigInput,
 } from "@mastra/core/storage";
+import * as om from "./observationalMemory.ts";
+import { updateThreadResourceId } from "./threadMove.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { rebuildMessageRanks } from "./ranks.ts";
 import { copyThread } from "./clone.ts";
@@ -31,10 +44,12 @@ import {
 import { getResourceById, saveResource, updateResource } from "./resources.ts";
 import { deleteThread, getThreadById, listThreads, saveThread, updateThread } from "./threads.ts";
 
-/** Threads, messages and resources stored in Convex. */
+/** Threads, messages, resources and observational memory stored in Convex. */
 export class ConvexMemoryStorage extends MemoryStorage {
   /** `updateThread` leaves omitted fields untouched. */
   override readonly supportsPartialThreadUpdate = true;
+  /** Every observational memory method is implemented (one mutation each). */
+  override readonly supportsObservationalMemory = true;
   readonly #ctx: DomainContext;
 
   /** Creates the domain over the shared transport and clock. */
@@ -43,11 +58,11 @@ export class ConvexMemoryStorage extends MemoryStorage {
     this.#ctx = ctx;
   }
 
-  /** Deletes every thread, message and resource. */
+  /** Deletes every thread, message, resource and observational memory record. */
   override async dangerouslyClearAll(): Promise<void> {
     await clearTables(
       this.#ctx,
-      ["messages", "message_buckets", "threads", "resources"],
+      ["messages", "message_buckets", "threads", "resources", "observational_memory", "thread_moves"],
       ["threads", "messages:"],
     );
   }
@@ -72,6 +87,15 @@ export class ConvexMemoryStorage extends MemoryStorage {
   /** Deletes a thread and all its messages. */
   override deleteThread(args: { threadId: string }): Promise<void> {
     return deleteThread(this.#ctx, args);
+  }
+
+  /**
+   * Moves a thread, its messages and its thread-scoped observational memory
+   * to another resource, in resumable bounded steps (a retry completes an
+   * interrupted move); counters stay exact throughout.
+   */
+  override updateThreadResourceId(args: { threadId: string; resourceId: string }): Promise<StorageThreadType> {
+    return updateThreadResourceId(this.#ctx, args);
   }
 
   /** Lists threads with filters, ordering and pagination. */
@@ -150,5 +174,107 @@ export class ConvexMemoryStorage extends MemoryStorage {
    */
   rebuildMessageRanks(args: { threadId: string }): Promise<number> {
     return rebuildMessageRanks(this.#ctx, args);
+  }
+
+  /** The current observational memory record of a thread (or of a resource when `threadId` is null). */
+  override getObservationalMemory(
+    threadId: string | null,
+    resourceId: string,
+  ): Promise<ObservationalMemoryRecord | null> {
+    return om.getObservationalMemory(this.#ctx, threadId, resourceId);
+  }
+
+  /** Observational memory generations, newest first. */
+  override getObservationalMemoryHistory(
+    threadId: string | null,
+    resourceId: string,
+    limit?: number,
+    options?: ObservationalMemoryHistoryOptions,
+  ): Promise<ObservationalMemoryRecord[]> {
+    return om.getObservationalMemoryHistory(this.#ctx, threadId, resourceId, limit, options);
+  }
+
+  /** Creates the first observational memory record of a thread or resource. */
+  override initializeObservationalMemory(input: CreateObservationalMemoryInput): Promise<ObservationalMemoryRecord> {
+    return om.initializeObservationalMemory(this.#ctx, input);
+  }
+
+  /** Replaces the active observations. */
+  override updateActiveObservations(input: UpdateActiveObservationsInput): Promise<void> {
+    return om.updateActiveObservations(this.#ctx, input);
+  }
+
+  /** Appends a buffered observation chunk. */
+  override updateBufferedObservations(input: UpdateBufferedObservationsInput): Promise<void> {
+    return om.updateBufferedObservations(this.#ctx, input);
+  }
+
+  /** Activates buffered observation chunks (one transaction). */
+  override swapBufferedToActive(input: SwapBufferedToActiveInput): Promise<SwapBufferedToActiveResult> {
+    return om.swapBufferedToActive(this.#ctx, input);
+  }
+
+  /** Creates a new generation from a reflection. */
+  override createReflectionGeneration(input: CreateReflectionGenerationInput): Promise<ObservationalMemoryRecord> {
+    return om.createReflectionGeneration(this.#ctx, input);
+  }
+
+  /** Appends to the buffered reflection. */
+  override updateBufferedReflection(input: UpdateBufferedReflectionInput): Promise<void> {
+    return om.updateBufferedReflection(this.#ctx, input);
+  }
+
+  /** Turns the buffered reflection into a new generation (one transaction). */
+  override swapBufferedReflectionToActive(
+    input: SwapBufferedReflectionToActiveInput,
+  ): Promise<ObservationalMemoryRecord> {
+    return om.swapBufferedReflectionToActive(this.#ctx, input);
+  }
+
+  /** Sets `isReflecting`. */
+  override setReflectingFlag(id: string, isReflecting: boolean): Promise<void> {
+    return om.setFlag(this.#ctx, "setReflectingFlag", id, "isReflecting", isReflecting);
+  }
+
+  /** Sets `isObserving`. */
+  override setObservingFlag(id: string, isObserving: boolean): Promise<void> {
+    return om.setFlag(this.#ctx, "setObservingFlag", id, "isObserving", isObserving);
+  }
+
+  /** Sets `isBufferingObservation` (and `lastBufferedAtTokens` when given). */
+  override setBufferingObservationFlag(id: string, isBuffering: boolean, lastBufferedAtTokens?: number): Promise<void> {
+    return om.setFlag(
+      this.#ctx,
+      "setBufferingObservationFlag",
+      id,
+      "isBufferingObservation",
+      isBuffering,
+      lastBufferedAtTokens,
+    );
+  }
+
+  /** Sets `isBufferingReflection`. */
+  override setBufferingReflectionFlag(id: string, isBuffering: boolean): Promise<void> {
+    return om.setFlag(this.#ctx, "setBufferingReflectionFlag", id, "isBufferingReflection", isBuffering);
+  }
+
+  /** Inserts a whole observational memory record (thread cloning). */
+  override insertObservationalMemoryRecord(record: ObservationalMemoryRecord): Promise<void> {
+    return om.insertObservationalMemoryRecord(this.#ctx, record);
+  }
+
+  /** Deletes all observational memory of a thread or resource. */
+  override clearObservationalMemory(threadId: string | null, resourceId: string): Promise<void> {
+    return om.clearObservationalMemory(this.#ctx, threadId, resourceId);
+  }
+
+  /** Sets the pending message token count. */
+  override setPendingMessageTokens(id: string, tokenCount: number): Promise<void> {
+    return om.setPendingMessageTokens(this.#ctx, id, tokenCount);
+  }
+
+  /** Deep-merges a config patch into a record's config. */
+  override updateObservationalMemoryConfig(input: UpdateObservationalMemoryConfigInput): Promise<void> {
+    return om.updateObservationalMemoryConfig(this.#ctx, input);
   }
 }
