@@ -4,9 +4,11 @@
  * they never collide with the app's and need no prefix.
  */
 import { defineSchema } from "convex/server";
+import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
+import { scheduleTables } from "./schedules/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
 import { workflowTables } from "./workflows/tables.js";
@@ -19,6 +21,8 @@ export const mastraTables = {
   ...scoreTables,
   ...observabilityTables,
   ...simpleApiTables,
+  ...backgroundTaskTables,
+  ...scheduleTables,
 };
 
 /** The component's schema. */

@@ -4,9 +4,11 @@
  * `convex/schema.ts`).
  */
 import type { StorageDomains } from "@mastra/core/storage";
+import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksStorage.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
+import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
 
@@ -17,5 +19,7 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     workflows: new ConvexWorkflowsStorage(ctx),
     scores: new ConvexScoresStorage(ctx),
     observability: new ConvexObservabilityStorage(ctx),
+    backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
+    schedules: new ConvexSchedulesStorage(ctx),
   };
 }
