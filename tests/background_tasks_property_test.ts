@@ -216,7 +216,7 @@ Deno.test("background tasks behave exactly like InMemoryStore (property)", async
       const all = dropUndefined(await reference.listTasks({}));
       assert.deepStrictEqual((await ours.listTasks({})).total, all.total);
     }),
-    { numRuns: 80 },
+    { numRuns: 60 },
   );
   console.log(stats);
 });

@@ -237,7 +237,7 @@ Deno.test("schedules and triggers behave exactly like InMemoryStore (property)",
         assert.deepStrictEqual(mine, theirs, `final ${id}`);
       }
     }),
-    { numRuns: 100 },
+    { numRuns: 70 },
   );
   console.log(stats);
 });

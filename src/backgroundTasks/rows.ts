@@ -167,7 +167,7 @@ export function updateToArgs(input: unknown): { set: TaskSet; clear: ClearableTa
 export type TaskQuery = { filter: TaskFilterArgs; offset: number; limit: number };
 
 /** Returned per list when no `perPage` is given: everything. */
-export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
+export const ALL_ROWS: number = Number.MAX_SAFE_INTEGER;
 
 /**
  * Checks a `TaskFilter` and normalises it as core's in-memory store reads
