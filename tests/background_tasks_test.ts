@@ -221,3 +221,69 @@ Deno.test("dangerouslyClearAll removes every task and counter", async () => {
   assert.equal(await countRows(backend, "background_tasks"), 0);
   assert.equal(await countRows(backend, "counters"), 0);
 });
+
+Deno.test("lists longer than one call's budget resume exactly, also over unset sort values and merged statuses", async () => {
+  const backend = createBackend();
+  const storage = new ConvexStorage({ client: inProcessClient(backend) });
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const n = 4300; // above the 4,000 documents one call reads
+  const statusOf = (i: number) => (i % 3 === 0 ? "running" : i % 3 === 1 ? "pending" : "failed");
+  // deno-lint-ignore no-explicit-any
+  await backend.run(async (ctx: any) => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const status = statusOf(i);
+      await ctx.db.insert("background_tasks", {
+        id: `t${String(i).padStart(5, "0")}`,
+        status,
+        toolName: "search",
+        toolCallId: `call-${i}`,
+        agentId: "agent",
+        runId: "run",
+        createdAt: 1000 + (i % 97),
+        // Half never started: unset values sort first.
+        ...(i % 2 === 0 ? { startedAt: 5000 + (i % 13) } : {}),
+        retryCount: 0,
+        maxRetries: 0,
+        timeoutMs: 1000,
+        args: "{}",
+      });
+      for (const name of [taskCounters.tasksInStatus(status), taskCounters.tasksOfAgentInStatus("agent", status)]) {
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    }
+    for (const [name, value] of counts) await ctx.db.insert("counters", { name, value });
+  });
+  const key = (t: BackgroundTask) => [t.startedAt?.getTime() ?? -1, t.id] as const;
+  const sorted = (list: BackgroundTask[], sign: number) =>
+    list.every((t, i) => {
+      if (i === 0) return true;
+      const [a, ai] = key(list[i - 1]);
+      const [b, bi] = key(t);
+      return sign * (a - b) < 0 || (a === b && sign * (ai < bi ? -1 : 1) < 0);
+    });
+  for (const orderDirection of ["asc", "desc"] as const) {
+    const merged = await tasks.listTasks({
+      status: ["running", "failed", "pending"],
+      orderBy: "startedAt",
+      orderDirection,
+    });
+    const expected = n;
+    assert.equal(merged.total, expected);
+    assert.equal(merged.tasks.length, expected);
+    assert.equal(new Set(merged.tasks.map((t) => t.id)).size, expected, "no row repeated");
+    assert.ok(sorted(merged.tasks, orderDirection === "asc" ? 1 : -1), `sorted ${orderDirection}`);
+  }
+  // Counted by walking (runId has no counter), across several calls.
+  const counted = await tasks.listTasks({ runId: "run", status: "pending", orderBy: "startedAt", page: 3, perPage: 7 });
+  const pending = Array.from({ length: n }, (_, i) => i).filter((i) => statusOf(i) === "pending");
+  assert.equal(counted.total, pending.length);
+  assert.equal(counted.tasks.length, 7);
+  // Date range on the sort column: set values only, from inclusive, to exclusive.
+  const ranged = await tasks.listTasks({ dateFilterBy: "startedAt", orderBy: "startedAt", toDate: new Date(5003) });
+  assert.equal(
+    ranged.total,
+    Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 0 && 5000 + (i % 13) < 5003).length,
+  );
+  assert.ok(ranged.tasks.every((t) => t.startedAt !== undefined && t.startedAt.getTime() < 5003));
+});
