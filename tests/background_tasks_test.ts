@@ -154,6 +154,29 @@ Deno.test("hot paths read what they return: running counts and pages over 3,000 
   const deleted = await measure(() => tasks.deleteTasks({ status: "completed", agentId: "agent-2" }));
   assert.equal((await tasks.listTasks({ status: "completed" })).total, 800);
   assert.equal((await tasks.listTasks({ agentId: "agent-2" })).total, 600);
+  // Core's cleanup: completed before a cutoff, by completion date. Reads what it deletes.
+  // deno-lint-ignore no-explicit-any
+  await backend.run(async (ctx: any) => {
+    for (
+      const doc of await ctx.db.query("background_tasks").withIndex(
+        "by_status_createdAt",
+        (q: any) => q.eq("status", "completed"),
+      ).take(100)
+    ) {
+      await ctx.db.patch(doc._id, { completedAt: 1_600_000_000_000 });
+    }
+  });
+  const cleanup = await measure(() =>
+    tasks.deleteTasks({ status: ["completed"], toDate: new Date(1_650_000_000_000), dateFilterBy: "completedAt" })
+  );
+  assert.equal((await tasks.listTasks({ status: "completed" })).total, 700);
+  console.log(
+    `cleanup deleteTasks(completed before cutoff) of 100 of 800 completed read ${cleanup.usage.documentsRead} documents`,
+  );
+  assert.ok(
+    cleanup.usage.documentsRead <= 2 * 100 + 20, // convex-test counts a delete as a read too
+    `cleanup read ${cleanup.usage.documentsRead}`,
+  );
   await tasks.deleteTasks({ toDate: new Date(1_700_000_000_000 + 1500 * 1000) });
   assert.equal((await tasks.listTasks({})).total, await countRows(backend, "background_tasks"));
   assert.equal(await tasks.getRunningCount(), 150);

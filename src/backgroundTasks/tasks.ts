@@ -17,7 +17,7 @@ import { withErrorContext } from "../kit/errors.ts";
 import { mapLimited, offloadFields, resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
-import { filterToQuery, requireStatus, rowToTask, taskToRow, updateToArgs } from "./rows.ts";
+import { ALL_ROWS, filterToQuery, requireStatus, rowToTask, taskToRow, updateToArgs } from "./rows.ts";
 
 const VALUE_FIELDS = [...TASK_VALUE_FIELDS];
 
@@ -153,6 +153,11 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
   const details = filterDetails(filter);
   return withErrorContext({ operation: "deleteTasks", details }, async () => {
     const query = filterToQuery(filter);
+    // Without a page the order does not matter: walk the date column itself, so a
+    // cleanup ("completed before the cutoff") reads only what it deletes.
+    if (query.limit === ALL_ROWS && (query.filter.from !== undefined || query.filter.to !== undefined)) {
+      query.filter.orderBy = query.filter.dateColumn;
+    }
     let state: TaskWalkState | null | undefined = undefined;
     let released = false;
     do {
