@@ -164,9 +164,15 @@ export const list = internalQuery({
       if (filter.ownerId !== undefined) rest.push(["ownerId", owner(filter.ownerId)]);
       if (filter.status !== undefined) rest.push(["status", filter.status]);
     } else if (filter.ownerType !== undefined) {
-      const eq: [string, unknown][] = [["ownerType", owner(filter.ownerType)]];
-      if (filter.ownerId !== undefined) eq.push(["ownerId", owner(filter.ownerId)]);
-      spec = { table, index: "by_owner_createdAt", eq, sortField };
+      // The sort field must follow the equality prefix directly.
+      spec = filter.ownerId !== undefined
+        ? {
+          table,
+          index: "by_owner_createdAt",
+          eq: [["ownerType", owner(filter.ownerType)], ["ownerId", owner(filter.ownerId)]],
+          sortField,
+        }
+        : { table, index: "by_ownerType_createdAt", eq: [["ownerType", owner(filter.ownerType)]], sortField };
       if (filter.status !== undefined) rest.push(["status", filter.status]);
     } else if (filter.ownerId !== undefined) {
       spec = { table, index: "by_ownerId_createdAt", eq: [["ownerId", owner(filter.ownerId)]], sortField };

@@ -16,6 +16,7 @@ export const scheduleTables = {
     .index("by_status_createdAt", ["status", "createdAt", "id"])
     .index("by_workflow_createdAt", ["workflowId", "createdAt", "id"])
     .index("by_owner_createdAt", ["ownerType", "ownerId", "createdAt", "id"])
+    .index("by_ownerType_createdAt", ["ownerType", "createdAt", "id"])
     .index("by_ownerId_createdAt", ["ownerId", "createdAt", "id"]),
 
   schedule_triggers: defineTable(triggerValidator)

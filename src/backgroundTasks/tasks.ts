@@ -164,7 +164,8 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
       const step: { next: TaskWalkState | null; released: boolean } = await ctx.transport.mutation(
         "backgroundTasks/tasks:removeMatching",
         { ...query, ...(state ? { state } : {}), now: ctx.now() },
-        { operation: "deleteTasks", details },
+        // A retried step of an unpaged delete resumes where it was; of a paged one it could delete past the page.
+        { operation: "deleteTasks", details, idempotent: query.limit === ALL_ROWS },
       );
       if (step.released) released = true;
       state = step.next;
