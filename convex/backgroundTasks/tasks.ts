@@ -25,7 +25,6 @@ import { planTasks, planTotal, walkTasks } from "./taskWalk.js";
 import {
   clearableTaskFieldValidator,
   TASK_VALUE_FIELDS,
-  type TaskFilterArgs,
   taskFilterValidator,
   type TaskRow,
   taskSetValidator,
@@ -211,6 +210,3 @@ export const runningCount = internalQuery({
         : taskCounters.tasksOfAgentInStatus(agentId, "running"),
     ),
 });
-
-/** A filter's arguments, re-exported for the client. */
-export type { TaskFilterArgs };
