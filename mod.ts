@@ -30,6 +30,8 @@ export { ConvexServerCache, type ConvexServerCacheOptions, DEFAULT_CACHE_TTL_MS 
 export { ConvexObservabilityStorage } from "./src/observability/observabilityStorage.ts";
 export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";
+export { ConvexBackgroundTasksStorage } from "./src/backgroundTasks/backgroundTasksStorage.ts";
+export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/kit/codec.ts";
 export type { ThreadRecord } from "./src/simpleApi/threads.ts";
 export type { MessagePage, MessageRecord, MessageRole, StoredMessageRecord } from "./src/simpleApi/messages.ts";

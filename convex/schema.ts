@@ -6,9 +6,11 @@
 import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
+import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
+import { scheduleTables } from "./schedules/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
 import { workflowTables } from "./workflows/tables.js";
@@ -23,6 +25,8 @@ export const mastraTables = {
   ...simpleApiTables,
   ...channelTables,
   ...cacheTables,
+  ...backgroundTaskTables,
+  ...scheduleTables,
 };
 
 /** The component's schema. */

@@ -4,10 +4,12 @@
  * `convex/schema.ts`).
  */
 import type { StorageDomains } from "@mastra/core/storage";
+import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksStorage.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
+import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
 
@@ -19,5 +21,7 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     scores: new ConvexScoresStorage(ctx),
     observability: new ConvexObservabilityStorage(ctx),
     channels: new ConvexChannelsStorage(ctx),
+    backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
+    schedules: new ConvexSchedulesStorage(ctx),
   };
 }

@@ -6,6 +6,11 @@
 /** Every module of the component, keyed by path under a `/mastra/` root. */
 export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/_generated/server.ts": () => Promise.resolve({}),
+  "/mastra/backgroundTasks/counterNames.ts": () => import("../../convex/backgroundTasks/counterNames.ts"),
+  "/mastra/backgroundTasks/tables.ts": () => import("../../convex/backgroundTasks/tables.ts"),
+  "/mastra/backgroundTasks/taskWalk.ts": () => import("../../convex/backgroundTasks/taskWalk.ts"),
+  "/mastra/backgroundTasks/tasks.ts": () => import("../../convex/backgroundTasks/tasks.ts"),
+  "/mastra/backgroundTasks/validators.ts": () => import("../../convex/backgroundTasks/validators.ts"),
   "/mastra/cache/entries.ts": () => import("../../convex/cache/entries.ts"),
   "/mastra/cache/reaper.ts": () => import("../../convex/cache/reaper.ts"),
   "/mastra/cache/store.ts": () => import("../../convex/cache/store.ts"),
@@ -46,6 +51,10 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/observability/tables.ts": () => import("../../convex/observability/tables.ts"),
   "/mastra/observability/traces.ts": () => import("../../convex/observability/traces.ts"),
   "/mastra/observability/validators.ts": () => import("../../convex/observability/validators.ts"),
+  "/mastra/schedules/schedules.ts": () => import("../../convex/schedules/schedules.ts"),
+  "/mastra/schedules/tables.ts": () => import("../../convex/schedules/tables.ts"),
+  "/mastra/schedules/triggers.ts": () => import("../../convex/schedules/triggers.ts"),
+  "/mastra/schedules/validators.ts": () => import("../../convex/schedules/validators.ts"),
   "/mastra/schema.ts": () => import("../../convex/schema.ts"),
   "/mastra/scores/counterNames.ts": () => import("../../convex/scores/counterNames.ts"),
   "/mastra/scores/scores.ts": () => import("../../convex/scores/scores.ts"),

@@ -1,0 +1,222 @@
+/**
+ * Differential property test of the background-tasks domain: random
+ * operation sequences applied to ConvexStorage (on the in-process Convex
+ * backend) and to @mastra/core's InMemoryStore must give the same answers.
+ *
+ * Normalised: keys holding `undefined` (Mastra treats them as absent) and
+ * the order of rows tied on the sort column. Core's in-memory store leaves
+ * ties in Map insertion order in both directions; ours breaks them by id
+ * (ascending, and descending for `desc`), a total order that offset pages
+ * can resume on. The expected page is therefore computed from the
+ * in-memory store's full answer re-sorted by (column, id), then sliced the
+ * way the in-memory store slices. Everything else (totals, row contents,
+ * dates, counts) is compared exactly.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { BackgroundTask, TaskFilter } from "@mastra/core/background-tasks";
+import { type BackgroundTasksStorage, InMemoryStore } from "@mastra/core/storage";
+import { createTestStorage } from "./helpers/backend.ts";
+import { dropUndefined, outcome } from "./helpers/normalize.ts";
+
+const IDS = ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"];
+const AGENTS = ["a1", "a2", "a3"];
+const THREADS = ["th1", "th2"];
+const RESOURCES = ["r1", "r2"];
+const TOOLS = ["search", "fetch"];
+const CALLS = ["c1", "c2", "c3"];
+const RUNS = ["run1", "run2"];
+const STATUSES = ["pending", "running", "suspended", "completed", "failed", "cancelled", "timed_out"] as const;
+const COLUMNS = ["createdAt", "startedAt", "suspendedAt", "completedAt"] as const;
+
+/** Few distinct dates, so ties on every column are common. */
+const date = fc.integer({ min: 1, max: 12 }).map((n) => new Date(1_700_000_000_000 + n * 1000));
+const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.date({ noInvalidDate: true }), fc.constant(null));
+const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const error = fc.record({ message: fc.string({ maxLength: 6 }), stack: optional(fc.string({ maxLength: 6 })) }, {
+  requiredKeys: ["message"],
+});
+
+const task: fc.Arbitrary<BackgroundTask> = fc.record({
+  id: fc.constantFrom(...IDS),
+  status: fc.constantFrom(...STATUSES),
+  toolName: fc.constantFrom(...TOOLS),
+  toolCallId: fc.constantFrom(...CALLS),
+  args: fc.dictionary(fc.constantFrom("q", "$schema", "_x", "n"), value, { maxKeys: 3 }),
+  agentId: fc.constantFrom(...AGENTS),
+  threadId: optional(fc.constantFrom(...THREADS)),
+  resourceId: optional(fc.constantFrom(...RESOURCES)),
+  runId: fc.constantFrom(...RUNS),
+  result: optional(value),
+  error: optional(error),
+  createdAt: date,
+  startedAt: optional(date),
+  suspendedAt: optional(date),
+  completedAt: optional(date),
+  retryCount: fc.integer({ min: 0, max: 3 }),
+  maxRetries: fc.integer({ min: 0, max: 3 }),
+  timeoutMs: fc.integer({ min: 1, max: 100_000 }),
+  suspendPayload: optional(value),
+}, {
+  requiredKeys: [
+    "id",
+    "status",
+    "toolName",
+    "toolCallId",
+    "args",
+    "agentId",
+    "runId",
+    "createdAt",
+    "retryCount",
+    "maxRetries",
+    "timeoutMs",
+  ],
+}) as fc.Arbitrary<BackgroundTask>;
+
+/** An update: absent keys stay, keys present with `undefined` clear (as core's spread does). */
+const update = fc.record({
+  status: fc.constantFrom(...STATUSES),
+  result: optional(value),
+  error: optional(error),
+  startedAt: optional(date),
+  suspendedAt: optional(date),
+  completedAt: optional(date),
+  retryCount: fc.integer({ min: 0, max: 5 }),
+  maxRetries: fc.integer({ min: 0, max: 5 }),
+  timeoutMs: fc.integer({ min: 1, max: 1000 }),
+  suspendPayload: optional(value),
+}, { requiredKeys: [] });
+
+/** A filter: up to two criteria (so lists are rarely empty), any ordering, any page. */
+const filter: fc.Arbitrary<TaskFilter> = fc.tuple(
+  fc.uniqueArray(
+    fc.oneof(
+      fc.record({
+        status: fc.oneof(fc.constantFrom(...STATUSES), fc.uniqueArray(fc.constantFrom(...STATUSES), { maxLength: 4 })),
+      }),
+      fc.record({ agentId: fc.constantFrom(...AGENTS, "") }),
+      fc.record({ threadId: fc.constantFrom(...THREADS) }),
+      fc.record({ resourceId: fc.constantFrom(...RESOURCES) }),
+      fc.record({ toolName: fc.constantFrom(...TOOLS) }),
+      fc.record({ toolCallId: fc.constantFrom(...CALLS) }),
+      fc.record({ runId: fc.constantFrom(...RUNS) }),
+      fc.record({ fromDate: date }),
+      fc.record({ toDate: date }),
+    ),
+    { maxLength: 2, selector: (criterion) => Object.keys(criterion)[0] },
+  ),
+  fc.record({
+    dateFilterBy: fc.constantFrom(...COLUMNS),
+    orderBy: fc.constantFrom(...COLUMNS),
+    orderDirection: fc.constantFrom("asc" as const, "desc" as const),
+    page: fc.integer({ min: 0, max: 2 }),
+    perPage: fc.integer({ min: 0, max: 3 }),
+  }, { requiredKeys: [] }),
+).map(([criteria, shape]) => Object.assign({}, ...criteria, shape) as TaskFilter);
+
+type Op =
+  | { kind: "create"; task: BackgroundTask }
+  | { kind: "update"; id: string; update: Record<string, unknown>; expectedStatus?: (typeof STATUSES)[number] }
+  | { kind: "get"; id: string }
+  | { kind: "list"; filter: TaskFilter }
+  | { kind: "delete"; id: string }
+  | { kind: "deleteMany"; filter: TaskFilter }
+  | { kind: "running"; agentId?: string };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("create" as const), task }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("update" as const),
+      id: fc.constantFrom(...IDS),
+      update,
+      expectedStatus: optional(fc.constantFrom(...STATUSES)),
+    }, { requiredKeys: ["kind", "id", "update"] }),
+  },
+  fc.record({ kind: fc.constant("get" as const), id: fc.constantFrom(...IDS) }),
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("list" as const), filter }) },
+  fc.record({ kind: fc.constant("delete" as const), id: fc.constantFrom(...IDS) }),
+  fc.record({ kind: fc.constant("deleteMany" as const), filter }),
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("running" as const), agentId: optional(fc.constantFrom(...AGENTS)) }),
+  },
+);
+
+/** The in-memory store's answer with ties ordered by id, paged as it pages. */
+async function expectedList(reference: BackgroundTasksStorage, f: TaskFilter) {
+  const { page, perPage, ...unpaged } = f;
+  const all = (await reference.listTasks(unpaged)).tasks;
+  const column = f.orderBy ?? "createdAt";
+  const sign = (f.orderDirection ?? "asc") === "asc" ? 1 : -1;
+  const key = (t: BackgroundTask) => (t[column] as Date | undefined)?.getTime() ?? 0;
+  const sorted = [...all].sort((a, b) => sign * (key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  let tasks = sorted;
+  if (page != null && perPage != null) tasks = sorted.slice(page * perPage, page * perPage + perPage);
+  else if (perPage != null) tasks = sorted.slice(0, perPage);
+  return { tasks, total: all.length };
+}
+
+function apply(store: BackgroundTasksStorage, o: Op): Promise<unknown> {
+  switch (o.kind) {
+    case "create":
+      return store.createTask(structuredClone(o.task));
+    case "update":
+      return store.updateTask(
+        o.id,
+        structuredClone(o.update),
+        o.expectedStatus ? { expectedStatus: o.expectedStatus } : undefined,
+      );
+    case "get":
+      return store.getTask(o.id);
+    case "list":
+      return store.listTasks(structuredClone(o.filter));
+    case "delete":
+      return store.deleteTask(o.id);
+    case "deleteMany":
+      return store.deleteTasks(structuredClone(o.filter));
+    case "running":
+      return o.agentId === undefined ? store.getRunningCount() : store.getRunningCountByAgent(o.agentId);
+  }
+}
+
+Deno.test("background tasks behave exactly like InMemoryStore (property)", async () => {
+  const stats: Record<string, number> = {};
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 15, maxLength: 60 }), async (ops) => {
+      const reference = (await new InMemoryStore().getStore("backgroundTasks"))!;
+      const { storage } = createTestStorage();
+      const ours = (await storage.getStore("backgroundTasks"))!;
+      for (const [index, o] of ops.entries()) {
+        let expected;
+        if (o.kind === "list") {
+          expected = await outcome(() => expectedList(reference, o.filter));
+        } else if (o.kind === "deleteMany" && o.filter.perPage != null) {
+          // Which rows a paged delete removes depends on the tie order: delete the id-ordered page.
+          expected = await outcome(async () => {
+            for (const t of (await expectedList(reference, o.filter)).tasks) await reference.deleteTask(t.id);
+          });
+        } else {
+          expected = await outcome(() => apply(reference, o));
+        }
+        const actual = await outcome(() => apply(ours, o));
+        const label = `op ${index} ${JSON.stringify(o)}`;
+        assert.equal(actual.ok, expected.ok, `${label}: ${JSON.stringify({ actual, expected })}`);
+        stats[o.kind] = (stats[o.kind] ?? 0) + 1;
+        if (o.kind === "list" && expected.ok && (expected.value as { total: number }).total > 1) {
+          stats["list:total2+"] = (stats["list:total2+"] ?? 0) + 1;
+        }
+        if (actual.ok && expected.ok) assert.deepStrictEqual(actual.value, expected.value, label);
+      }
+      // Every counter agrees with the rows at the end.
+      for (const agentId of AGENTS) {
+        assert.equal(await ours.getRunningCountByAgent(agentId), await reference.getRunningCountByAgent(agentId));
+      }
+      const all = dropUndefined(await reference.listTasks({}));
+      assert.deepStrictEqual((await ours.listTasks({})).total, all.total);
+    }),
+    { numRuns: 60 },
+  );
+  console.log(stats);
+});
