@@ -7,7 +7,7 @@
 import { convexToJson } from "convex/values";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import type { ReactiveClientLike } from "../../src/watches/reactiveClient.ts";
-import type { Backend } from "./backend.ts";
+import { type Backend, COMPONENT, componentHandle } from "./backend.ts";
 
 type Watch = {
   // deno-lint-ignore no-explicit-any
@@ -26,15 +26,19 @@ export type ReactiveTestClient = ConvexClientLike & ReactiveClientLike & {
   readonly watchCount: number;
 };
 
-/** A reactive client over `backend`. */
-export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
+/** A reactive client over `backend`, bound to our component (paths like `memory/threads:get`). */
+export function reactiveInProcessClient(backend: Backend, component: string = COMPONENT): ReactiveTestClient {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  const handle = (ref: unknown) =>
+    typeof ref === "string" ? componentHandle(ref as `${string}:${string}`, component) : ref;
   const watches = new Set<Watch>();
   let pending: Promise<void> = Promise.resolve();
 
   const run = async (watch: Watch) => {
     if (!watches.has(watch)) return;
     try {
-      const value = await backend.query(watch.ref, watch.args);
+      const value = await raw.query(handle(watch.ref), watch.args);
       const key = JSON.stringify(convexToJson(value as never));
       if (key === watch.last || !watches.has(watch)) return;
       watch.last = key;
@@ -52,17 +56,15 @@ export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
   };
 
   return {
-    // deno-lint-ignore no-explicit-any
-    query: (ref, args) => backend.query(ref as any, args),
+    query: (ref, args) => raw.query(handle(ref), args),
+    listComponents: () => Promise.resolve([component]),
     mutation: async (ref, args) => {
-      // deno-lint-ignore no-explicit-any
-      const result = await backend.mutation(ref as any, args);
+      const result = await raw.mutation(handle(ref), args);
       await rerunAll();
       return result;
     },
     action: async (ref, args) => {
-      // deno-lint-ignore no-explicit-any
-      const result = await backend.action(ref as any, args);
+      const result = await raw.action(handle(ref), args);
       await rerunAll();
       return result;
     },
