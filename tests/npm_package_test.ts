@@ -5,7 +5,8 @@
  * and a Node script there registers our component on `convex-test` with
  * `register(t)` from `@mastra/convex/test` and saves and reads a thread
  * through `ConvexStorage`. A TypeScript consumer type-checks against the
- * shipped `.d.ts`, and a Convex app in the same project that mounts the
+ * shipped `.d.ts`, so does every TypeScript block of the README (NodeNext),
+ * and a Convex app in the same project that mounts the
  * component from node_modules (`app.use(mastra)` from
  * `@mastra/convex/convex.config`) type-checks with the Convex CLI's tsconfig
  * and bundles like the CLI. The scratch project lives in the user cache so
@@ -18,6 +19,7 @@ import { checkScratchApp, cliEntryPoints, writeScratchApp } from "../tasks/lib/c
 import { requireTools, tscPath } from "../tasks/lib/npm_tools.ts";
 import { cacheDir, REPO_ROOT } from "../tasks/lib/paths.ts";
 import { join } from "../tasks/lib/std_path.ts";
+import { readmeModules } from "./helpers/readme.ts";
 
 /** The version Deno installed for a package, so Node runs the same one. */
 function installedVersion(name: string): string {
@@ -133,6 +135,8 @@ Deno.test({
           `@mastra/core@${installedVersion("@mastra/core")}`,
           `convex@${installedVersion("convex")}`,
           `convex-test@${installedVersion("convex-test")}`,
+          `@mastra/memory@${installedVersion("@mastra/memory")}`,
+          "@types/node@22",
         ];
         await $`npm install --no-audit --no-fund --loglevel=error --no-package-lock ${deps}`.cwd(consumer)
           .quiet("stdout");
@@ -174,6 +178,36 @@ Deno.test({
         const result = await $`node ${tsc} -p ${consumer} --pretty false`.cwd(consumer).noThrow().captureCombined();
         assert.equal(result.code, 0, result.combined);
       });
+
+      await t.step(
+        "every TypeScript block of the README type-checks with tsc (NodeNext) against the package",
+        async () => {
+          const dir = join(consumer, "readme");
+          await Deno.remove(dir, { recursive: true }).catch(() => {});
+          await Deno.mkdir(dir, { recursive: true });
+          const modules = readmeModules();
+          for (const [file, code] of Object.entries(modules)) await Deno.writeTextFile(join(dir, file), code);
+          await Deno.writeTextFile(
+            join(dir, "tsconfig.json"),
+            JSON.stringify({
+              compilerOptions: {
+                module: "NodeNext",
+                moduleResolution: "NodeNext",
+                target: "ES2022",
+                lib: ["ES2023", "DOM"],
+                strict: true,
+                noEmit: true,
+                skipLibCheck: true,
+                types: ["node"],
+              },
+              files: Object.keys(modules),
+            }),
+          );
+          const tsc = await tscPath();
+          const result = await $`node ${tsc} -p ${dir} --pretty false`.cwd(dir).noThrow().captureCombined();
+          assert.equal(result.code, 0, result.combined);
+        },
+      );
 
       await t.step(
         "a Convex app with app.use(mastra) from node_modules type-checks (CLI tsconfig) and bundles",
