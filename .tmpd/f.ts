@@ -1,0 +1,5 @@
+import type { StorageThreadType } from "@mastra/core/memory";
+/** A function. */
+export function f(t: StorageThreadType): StorageThreadType {
+  return t;
+}
