@@ -3,18 +3,19 @@
  * Each operation lives in its own module; this class wires them to
  * Mastra's `MemoryStorage` contract.
  */
-import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
-import {
-  MemoryStorage,
-  type StorageCloneThreadInput,
-  type StorageCopyThreadOutput,
-  type StorageListMessagesByResourceIdInput,
-  type StorageListMessagesInput,
-  type StorageListMessagesOutput,
-  type StorageListThreadsInput,
-  type StorageListThreadsOutput,
-  type StorageResourceType,
-} from "@mastra/core/storage";
+import type {
+  MastraDBMessage,
+  StorageCloneThreadInput,
+  StorageCopyThreadOutput,
+  StorageListMessagesByResourceIdInput,
+  StorageListMessagesInput,
+  StorageListMessagesOutput,
+  StorageListThreadsInput,
+  StorageListThreadsOutput,
+  StorageResourceType,
+  StorageThreadType,
+} from "../coreTypes.ts";
+import { MemoryStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { rebuildMessageRanks } from "./ranks.ts";
 import { copyThread } from "./clone.ts";

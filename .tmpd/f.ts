@@ -1,5 +1,0 @@
-import type { StorageThreadType } from "@mastra/core/memory";
-/** A function. */
-export function f(t: StorageThreadType): StorageThreadType {
-  return t;
-}
