@@ -18,7 +18,7 @@
 import $ from "dax";
 import { listModuleFiles } from "./lib/convex_project.ts";
 import { fail, info, ok, runTask, step } from "./lib/log.ts";
-import { NODE_MAJOR, requireTools, tscPath, TYPESCRIPT_VERSION } from "./lib/npm_tools.ts";
+import { MissingToolError, NODE_MAJOR, requireTools, tscPath, TYPESCRIPT_VERSION } from "./lib/npm_tools.ts";
 import { REPO_ROOT } from "./lib/paths.ts";
 import { dirname, join, relative, resolve } from "./lib/std_path.ts";
 
@@ -216,6 +216,7 @@ if (import.meta.main) {
     try {
       await buildNpm({ outDir });
     } catch (error) {
+      if (error instanceof MissingToolError) fail(error.message);
       fail("the npm build failed", ...(error instanceof Error ? error.message : String(error)).split("\n"));
     }
   });
