@@ -44,3 +44,7 @@ export {
   type Unsubscribe,
   type WatchOptions,
 } from "./src/watches/reactiveClient.ts";
+export type { MessageUpdate } from "./src/memory/messages.ts";
+export type { CallContext, ErrorDetails } from "./src/kit/errors.ts";
+// Core's types and base classes used in the signatures above (aliases, see src/coreTypes.ts).
+export * from "./src/coreTypes.ts";

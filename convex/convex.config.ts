@@ -10,8 +10,8 @@
  * export default app;
  * ```
  */
-import { defineComponent } from "convex/server";
+import { type ComponentDefinition, defineComponent } from "convex/server";
 
-/** The component definition. */
-const component: ReturnType<typeof defineComponent> = defineComponent("mastra");
+/** The component definition (no environment variables, so `app.use(mastra)` takes no options). */
+const component: ComponentDefinition = defineComponent("mastra");
 export default component;

@@ -4,13 +4,21 @@
  * to ESM JavaScript and `.d.ts` (`module: NodeNext`,
  * `rewriteRelativeImportExtensions`), then a
  * `package.json` is generated from `deno.json` and README and LICENSE are
- * copied. `--out <dir>` builds elsewhere (tests).
+ * copied. `--out <dir>` builds elsewhere (tests). The package is built in a
+ * scratch folder and moved in place only when complete, so a failed build
+ * leaves the previous one untouched.
+ *
+ * Entry points: `.` (the client), `./convex.config` (the Convex component:
+ * the Convex CLI bundles every module in the folder of the resolved
+ * `convex.config.js`, here `convex/`), `./_generated/component.js` (the
+ * `ComponentApi` type the CLI's codegen imports for `components.mastra`)
+ * and `./test` (`register(t)` for `convex-test`).
  * @module
  */
 import $ from "dax";
 import { listModuleFiles } from "./lib/convex_project.ts";
 import { fail, info, ok, runTask, step } from "./lib/log.ts";
-import { tscPath, TYPESCRIPT_VERSION } from "./lib/npm_tools.ts";
+import { MissingToolError, NODE_MAJOR, requireTools, tscPath, TYPESCRIPT_VERSION } from "./lib/npm_tools.ts";
 import { REPO_ROOT } from "./lib/paths.ts";
 import { dirname, join, relative, resolve } from "./lib/std_path.ts";
 
@@ -21,7 +29,7 @@ export const PEER_DEPENDENCIES: Record<string, string> = {
 };
 
 /** Node versions the package supports. */
-export const NODE_ENGINES = ">=20";
+export const NODE_ENGINES = `>=${NODE_MAJOR}`;
 
 /** The compiler options of the npm build. */
 export const COMPILER_OPTIONS = {
@@ -45,9 +53,9 @@ export const COMPILER_OPTIONS = {
   noEmitOnError: true,
 };
 
-/** Source files of the package: `mod.ts` and every module under `src/` and `convex/`. */
+/** Source files of the package: `mod.ts`, every module under `src/` and `convex/`, and the `ComponentApi` type. */
 export function sourceFiles(root: string = REPO_ROOT): string[] {
-  const files = ["mod.ts"];
+  const files = ["mod.ts", "convex/_generated/component.ts"];
   for (const dir of ["src", "convex"]) {
     for (const file of listModuleFiles(join(root, dir))) {
       if (file.endsWith(".ts")) files.push(join(dir, file));
@@ -102,6 +110,19 @@ async function postProcess(outDir: string): Promise<Set<string>> {
   return names;
 }
 
+const CONFIG = { types: "./convex/convex.config.d.ts", default: "./convex/convex.config.js" };
+const TEST = { types: "./src/testing/register.d.ts", default: "./src/testing/register.js" };
+
+/** The package's entry points (see the module doc). */
+export const PACKAGE_EXPORTS: Record<string, unknown> = {
+  ".": { types: "./mod.d.ts", import: "./mod.js", default: "./mod.js" },
+  "./convex.config": CONFIG,
+  "./convex.config.js": CONFIG,
+  "./_generated/component.js": { types: "./convex/_generated/component.d.ts" },
+  "./test": TEST,
+  "./package.json": "./package.json",
+};
+
 /** The generated npm `package.json`. */
 export function packageJson(
   root: string,
@@ -124,12 +145,7 @@ export function packageJson(
     type: "module",
     main: "./mod.js",
     types: "./mod.d.ts",
-    exports: {
-      ".": { types: "./mod.d.ts", import: "./mod.js", default: "./mod.js" },
-      "./convex/*.js": { types: "./convex/*.d.ts", default: "./convex/*.js" },
-      "./convex/*": { types: "./convex/*.d.ts", default: "./convex/*.js" },
-      "./package.json": "./package.json",
-    },
+    exports: PACKAGE_EXPORTS,
     files: ["mod.js", "mod.d.ts", "src/", "convex/", "README.md", "LICENSE"],
     sideEffects: false,
     engines: { node: NODE_ENGINES },
@@ -147,11 +163,15 @@ export async function buildNpm(options: BuildOptions = {}): Promise<string> {
   const outDir = resolve(options.outDir ?? join(root, "npm"));
   const say = options.quiet ? () => {} : step;
   say("Building the npm package", relative(root, outDir) || outDir);
+  await requireTools(["node"], "to run TypeScript's tsc for the npm build");
 
   // NodeNext takes the module format from the nearest package.json, so compile
   // a staged copy that sits under a `"type": "module"` package.json; the
   // repository's node_modules (filled by `deno install`) provides the types.
+  // The output goes to a scratch folder beside outDir and replaces it at the end.
+  await Deno.mkdir(dirname(outDir), { recursive: true });
   const stage = await Deno.makeTempDir({ prefix: "mastra-convex-npm-" });
+  const built = await Deno.makeTempDir({ dir: dirname(outDir), prefix: ".npm-build-" });
   try {
     const files = sourceFiles(root);
     for (const file of files) {
@@ -162,27 +182,29 @@ export async function buildNpm(options: BuildOptions = {}): Promise<string> {
     await Deno.symlink(join(root, "node_modules"), join(stage, "node_modules"));
     await Deno.writeTextFile(
       join(stage, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { ...COMPILER_OPTIONS, rootDir: ".", outDir }, files }, null, 2),
+      JSON.stringify({ compilerOptions: { ...COMPILER_OPTIONS, rootDir: ".", outDir: built }, files }, null, 2),
     );
-    await Deno.remove(outDir, { recursive: true }).catch(() => {});
     const tsc = await tscPath();
     if (!options.quiet) info(`tsc ${TYPESCRIPT_VERSION}: ${files.length} files, module NodeNext`);
     const result = await $`node ${tsc} -p ${stage} --pretty false`.cwd(stage).noThrow().quiet().captureCombined();
     if (result.code !== 0) {
       throw new Error(`tsc failed:\n${result.combined.replaceAll(stage + "/", "")}`);
     }
+    const used = await postProcess(built);
+    const pkg = packageJson(root, used);
+    await Deno.writeTextFile(join(built, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+    for (const file of ["README.md", "LICENSE"]) await Deno.copyFile(join(root, file), join(built, file));
+    await Deno.remove(outDir, { recursive: true }).catch(() => {});
+    await Deno.rename(built, outDir);
+    if (!options.quiet) {
+      info(`package.json: ${pkg.name}@${pkg.version}; dependencies ${JSON.stringify(pkg.dependencies)}`);
+      info(`peerDependencies ${JSON.stringify(pkg.peerDependencies)}; engines node ${NODE_ENGINES}`);
+      info(`entry points: ${Object.keys(PACKAGE_EXPORTS).join(", ")}`);
+      ok("npm package ready", `${relative(root, outDir) || outDir}/ (try: cd npm && npm pack)`);
+    }
   } finally {
     await Deno.remove(stage, { recursive: true }).catch(() => {});
-  }
-
-  const used = await postProcess(outDir);
-  const pkg = packageJson(root, used);
-  await Deno.writeTextFile(join(outDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-  for (const file of ["README.md", "LICENSE"]) await Deno.copyFile(join(root, file), join(outDir, file));
-  if (!options.quiet) {
-    info(`package.json: ${pkg.name}@${pkg.version}; dependencies ${JSON.stringify(pkg.dependencies)}`);
-    info(`peerDependencies ${JSON.stringify(pkg.peerDependencies)}; engines node ${NODE_ENGINES}`);
-    ok("npm package ready", `${relative(root, outDir) || outDir}/ (try: cd npm && npm pack)`);
+    await Deno.remove(built, { recursive: true }).catch(() => {});
   }
   return outDir;
 }
@@ -194,6 +216,7 @@ if (import.meta.main) {
     try {
       await buildNpm({ outDir });
     } catch (error) {
+      if (error instanceof MissingToolError) fail(error.message);
       fail("the npm build failed", ...(error instanceof Error ? error.message : String(error)).split("\n"));
     }
   });

@@ -5,25 +5,40 @@
  *
  * Runs on the in-process Convex backend by default; on a real deployment
  * when `CONVEX_URL` and a key (`CONVEX_ADMIN_KEY`, `CONVEX_DEPLOY_KEY` or
- * `CONVEX_SELF_HOSTED_ADMIN_KEY`) are set.
+ * `CONVEX_SELF_HOSTED_ADMIN_KEY`) are set. Half a configuration (a URL
+ * without a key, a key without a URL) or a deployment that cannot be used
+ * ends with one line that says what is missing or wrong, and exit code 1.
+ *
+ * `deno task demo` runs it with `tasks/demo.json`, an import map of only
+ * what the demo imports, so a first run fetches nothing else.
  */
 import { Mastra } from "@mastra/core";
 import { createStep, createWorkflow } from "@mastra/core/workflows";
 import { z } from "zod";
 import { ConvexStorage } from "../mod.ts";
 import { createTestStorage } from "../tests/helpers/backend.ts";
+import { demoTarget } from "./lib/demo_target.ts";
 
-const KEY_VARS = ["CONVEX_ADMIN_KEY", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY"];
-const live = Boolean(Deno.env.get("CONVEX_URL")) && KEY_VARS.some((name) => Deno.env.get(name));
-
-const storage = live ? new ConvexStorage() : createTestStorage().storage;
+const target = demoTarget((name) => Deno.env.get(name) || undefined);
+if ("error" in target) {
+  console.error(`error: ${target.error}`);
+  Deno.exit(1);
+}
+const live = target.live;
+const storage = target.live ? new ConvexStorage() : createTestStorage().storage;
 console.log(
-  live
-    ? `Using the Convex deployment at ${Deno.env.get("CONVEX_URL")}`
-    : "Using the in-process Convex backend (set CONVEX_URL and CONVEX_DEPLOY_KEY to use a real deployment)",
+  target.live
+    ? `Using the Convex deployment at ${target.url}`
+    : "Using the in-process Convex backend (set CONVEX_URL and a key, e.g. CONVEX_DEPLOY_KEY, to use a real deployment)",
 );
 
-await storage.init();
+try {
+  await storage.init();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`error: the deployment ${target.live ? `at ${target.url} ` : ""}cannot be used: ${message}`);
+  Deno.exit(1);
+}
 const memory = (await storage.getStore("memory"))!;
 const stamp = Date.now();
 const threadId = `demo-thread-${stamp}`;

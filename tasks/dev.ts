@@ -11,17 +11,29 @@
  * 7. runs `deno task demo` against the deployment (skip with `--no-demo`);
  * 8. prints the dashboard URL and how to log in.
  *
+ * Without Docker (or with `--local`) the Convex CLI runs the deployment
+ * itself: `npx convex dev --local` (anonymous, no login; it downloads the
+ * Convex backend binary on first run) from `.convex-dev/`, which deploys the
+ * component and keeps watching. The task waits for "Convex functions ready",
+ * reads the deployment's URL and admin key from
+ * `.convex-dev/.convex/local/default/config.json`, writes `.env.local`, runs
+ * the demo and prints the dashboard command; it then stays in the foreground
+ * with the CLI until Ctrl-C (`--exit-when-ready` stops it instead).
+ * `--docker` insists on Docker.
+ *
  * With `CONVEX_DEPLOY_KEY` and `CONVEX_URL` set (environment, `.env` or
  * `.env.local`) it deploys to that Convex cloud deployment instead and needs
  * no Docker. Settings: `PORT`, `SITE_PROXY_PORT`, `DASHBOARD_PORT`,
- * `CONVEX_CLI` (default `npx convex`), `DEMO_COMMAND` (default `deno task demo`).
+ * `CONVEX_CLI` (default `npx convex`), `DEMO_COMMAND` (default `deno task demo`),
+ * `CONVEX_LOCAL_TIMEOUT_SECS` (default 600: the first run downloads the backend).
  * @module
  */
 import $ from "dax";
 import { cloudEnv, prepareWorkspace, selfHostedEnv } from "./lib/convex_project.ts";
-import { checkDocker, parseAdminKey, waitForHealthy } from "./lib/docker.ts";
+import { checkDocker, type DockerStatus, parseAdminKey, waitForHealthy } from "./lib/docker.ts";
 import { loadSettings, splitCommand, updateDotenv } from "./lib/env.ts";
-import { fail, info, ok, runTask, step } from "./lib/log.ts";
+import { fail, info, ok, runTask, step, warn } from "./lib/log.ts";
+import { missingToolMessage } from "./lib/npm_tools.ts";
 import { projectRoot } from "./lib/paths.ts";
 import { join } from "./lib/std_path.ts";
 
@@ -84,23 +96,210 @@ async function devCloud(root: string, settings: Record<string, string>) {
   );
 }
 
+/** What is wrong with Docker, and how to fix it. */
+function dockerProblem(docker: Exclude<DockerStatus, { ok: true }>): { what: string; fix: string[] } {
+  if (docker.reason === "missing") {
+    return {
+      what: "Docker is not installed (no `docker` command found)",
+      fix: ["Install Docker Desktop or Docker Engine with the Compose plugin: https://docs.docker.com/get-docker/"],
+    };
+  }
+  if (docker.reason === "no-compose") {
+    return {
+      what: "the Docker Compose plugin is missing (`docker compose version` failed)",
+      fix: [
+        `(${docker.detail})`,
+        "Install the Docker Compose plugin (`docker compose`): https://docs.docker.com/compose/install/",
+      ],
+    };
+  }
+  return {
+    what: "the Docker daemon is not running (`docker info` failed)",
+    fix: [`(${docker.detail})`, "Start Docker and run `deno task dev` again."],
+  };
+}
+
+/** The local deployment the Convex CLI runs (`npx convex dev --local`), as its state file describes it. */
+export type CliLocalDeployment = { url: string; siteUrl: string; adminKey: string; name?: string };
+
+/** Reads `.convex/local/default/config.json` of the CLI project, or undefined if absent or incomplete. */
+export function readCliLocalDeployment(dir: string): CliLocalDeployment | undefined {
+  try {
+    const config = JSON.parse(Deno.readTextFileSync(join(dir, ".convex", "local", "default", "config.json")));
+    const cloud = config?.ports?.cloud;
+    if (typeof config?.adminKey !== "string" || typeof cloud !== "number") return undefined;
+    return {
+      url: `http://127.0.0.1:${cloud}`,
+      siteUrl: `http://127.0.0.1:${config.ports.site ?? cloud + 1}`,
+      adminKey: config.adminKey,
+      name: config.deploymentName,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forwards the CLI's output line by line; resolves `ready` on "Convex functions ready". */
+function followCli(stream: ReadableStream<Uint8Array>, onReady: () => void): Promise<void> {
+  return (async () => {
+    let buffer = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const lines = buffer.split(/\r?\n/);
+      buffer = lines.pop() ?? "";
+      for (const text of lines) {
+        // deno-lint-ignore no-control-regex
+        const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd();
+        if (plain === "") continue;
+        info(`convex: ${plain}`);
+        if (/Convex functions ready/.test(plain)) onReady();
+      }
+    }
+  })();
+}
+
+/**
+ * Environment of `npx convex dev --local`: anonymous agent mode (no login
+ * prompt), without the variables that would point the CLI elsewhere.
+ */
+export function cliLocalEnv(env: Record<string, string>): Record<string, string> {
+  const result: Record<string, string> = { ...env, CONVEX_AGENT_MODE: "anonymous" };
+  for (const name of ["CONVEX_SELF_HOSTED_URL", "CONVEX_SELF_HOSTED_ADMIN_KEY", "CONVEX_DEPLOY_KEY"]) {
+    delete result[name];
+  }
+  return result;
+}
+
+/** `npx convex dev --local`: the CLI runs the backend itself; same end state as the Docker path. */
+async function devCliLocal(root: string, settings: Record<string, string>) {
+  step(
+    "Using the Convex CLI's local deployment",
+    "npx convex dev --local (no Docker; the CLI downloads the Convex backend binary on its first run)",
+  );
+  if (!settings.CONVEX_CLI && !(await $.which("npx"))) {
+    fail(missingToolMessage("npx", "to run `npx convex dev --local`"), "", ...CLOUD_ALTERNATIVE);
+  }
+  const { dir, cli } = await prepareWorkspace(root, settings);
+  const timeoutSecs = Number(settings.CONVEX_LOCAL_TIMEOUT_SECS || "600");
+  step("Starting the local deployment and deploying convex/", `${cli.join(" ")} dev --local (up to ${timeoutSecs}s)`);
+  const child = new Deno.Command(cli[0], {
+    args: [...cli.slice(1), "dev", "--local", "--tail-logs", "disable"],
+    cwd: dir,
+    clearEnv: true,
+    env: cliLocalEnv(Deno.env.toObject()),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const output = Promise.all([followCli(child.stdout, markReady), followCli(child.stderr, markReady)]);
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  const onSignal = () => stop();
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      ready.then(() => "ready" as const),
+      child.status.then((status) => status),
+      new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutSecs * 1000))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      stop();
+      fail(
+        `\`${cli.join(" ")} dev --local\` was not ready within ${timeoutSecs}s`,
+        "See its output above; a first run downloads the backend binary: raise CONVEX_LOCAL_TIMEOUT_SECS.",
+      );
+    }
+    if (outcome !== "ready") {
+      await output;
+      fail(
+        `\`${cli.join(" ")} dev --local\` exited (code ${outcome.code}) before the functions were ready`,
+        "Its output above says why (a download that failed, type errors, a port in use).",
+        `The CLI project is ${dir}; run \`${cli.join(" ")} dev --local\` there to retry.`,
+      );
+    }
+    ok("functions deployed", "by npx convex dev --local");
+
+    const deployment = readCliLocalDeployment(dir);
+    if (!deployment) {
+      stop();
+      fail(
+        "the Convex CLI's local deployment has no readable state",
+        `expected a URL port and an admin key in ${join(dir, ".convex", "local", "default", "config.json")}`,
+      );
+    }
+    step("Checking the backend", `${deployment.url}/version`);
+    if (!(await waitForHealthy(`${deployment.url}/version`, 30_000, 500))) {
+      stop();
+      fail(`the local backend does not answer at ${deployment.url}/version`, "See the CLI's output above.");
+    }
+    ok("backend is healthy", deployment.url);
+
+    updateDotenv(join(root, ".env.local"), {
+      CONVEX_SELF_HOSTED_URL: deployment.url,
+      CONVEX_SELF_HOSTED_ADMIN_KEY: deployment.adminKey,
+      CONVEX_URL: deployment.url,
+    }, "Written by `deno task dev`: the Convex CLI's local deployment (npx convex dev --local).");
+    ok("wrote .env.local", "CONVEX_SELF_HOSTED_URL, CONVEX_SELF_HOSTED_ADMIN_KEY, CONVEX_URL");
+
+    await runDemo(root, settings, {
+      CONVEX_URL: deployment.url,
+      CONVEX_SELF_HOSTED_ADMIN_KEY: deployment.adminKey,
+      CONVEX_ADMIN_KEY: deployment.adminKey,
+    });
+
+    step(
+      "Local Convex is running",
+      `under ${cli.join(" ")} dev --local${deployment.name ? ` (${deployment.name})` : ""}`,
+    );
+    info(
+      `Dashboard:      run \`${cli.join(" ")} dashboard\` in ${dir}`,
+      `Deployment URL: ${deployment.url} (HTTP actions: ${deployment.siteUrl})`,
+      "                admin key: CONVEX_SELF_HOSTED_ADMIN_KEY in .env.local",
+      "Test suites against it: deno task test:live (in another terminal)",
+    );
+    if (Deno.args.includes("--exit-when-ready")) {
+      stop();
+      await child.status;
+      await output;
+      ok("stopped the local deployment", "(--exit-when-ready)");
+      return;
+    }
+    info("The CLI keeps the backend up and redeploys on changes in .convex-dev/convex/; Ctrl-C stops it.");
+    const status = await child.status;
+    await output;
+    if (status.code !== 0 && status.signal !== "SIGINT" && status.signal !== "SIGTERM") {
+      fail(`\`${cli.join(" ")} dev --local\` exited with code ${status.code}`, "See its output above.");
+    }
+    ok("stopped the local deployment");
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
+
 async function devLocal(root: string, settings: Record<string, string>) {
+  if (Deno.args.includes("--local")) return await devCliLocal(root, settings);
   step("Checking Docker");
   const docker = await checkDocker();
   if (!docker.ok) {
-    const what = docker.reason === "missing"
-      ? "Docker is not installed (no `docker` command found)"
-      : docker.reason === "no-compose"
-      ? "Docker Compose is not available (`docker compose version` failed)"
-      : "the Docker daemon is not running (`docker info` failed)";
-    fail(
-      `${what}: the local Convex backend runs in Docker.`,
-      ...(docker.reason === "missing"
-        ? ["Install Docker Desktop or Docker Engine with the Compose plugin: https://docs.docker.com/get-docker/"]
-        : [`(${docker.detail})`, "Start Docker and run `deno task dev` again."]),
-      "",
-      ...CLOUD_ALTERNATIVE,
+    const { what, fix } = dockerProblem(docker);
+    if (Deno.args.includes("--docker")) {
+      fail(`${what}: the local Convex backend runs in Docker (--docker).`, ...fix, "", ...CLOUD_ALTERNATIVE);
+    }
+    warn(what, "");
+    info(
+      ...fix,
+      "Without Docker, the Convex CLI runs the backend itself (`deno task dev --docker` insists on Docker).",
     );
+    return await devCliLocal(root, settings);
   }
   ok("Docker is available");
 

@@ -41,6 +41,11 @@ Deno.test("codegen: runs `npx convex codegen` against the deployment in .env.loc
     );
     assert.equal(box.read("convex/_generated/api.js"), "export const api = {};\n");
     assert.match(run.output, /generated convex\/_generated\/ \(2 files/);
+    assert.equal(
+      box.read("convex/_generated/component.ts"),
+      Deno.readTextFileSync(new URL("../convex/_generated/component.ts", import.meta.url)),
+      "the tracked ComponentApi is kept",
+    );
   } finally {
     await box.cleanup();
   }

@@ -52,7 +52,11 @@ Deno.test("dev: starts Convex, waits for health, writes .env.local, deploys, run
     const pkg = JSON.parse(box.read(".convex-dev/package.json")!);
     assert.ok(pkg.dependencies.convex, "the CLI project depends on convex");
     assert.equal(JSON.parse(box.read(".convex-dev/convex.json")!).functions, "convex/");
-    assert.ok(box.read(".convex-dev/convex/schema.ts"));
+    assert.match(box.read(".convex-dev/convex/convex.config.ts")!, /app\.use\(mastra\)/);
+    assert.ok(box.read(".convex-dev/convex/mastra/schema.ts"));
+    assert.ok(box.read(".convex-dev/convex/mastra/convex.config.ts"));
+    assert.ok(box.read(".convex-dev/convex/mastra/_generated/component.ts"));
+    assert.equal(box.read(".convex-dev/convex/schema.ts"), undefined, "the app has no tables of ours");
     assert.ok(box.read(".convex-dev/convex/tsconfig.json"));
 
     for (
@@ -79,12 +83,13 @@ Deno.test("dev: starts Convex, waits for health, writes .env.local, deploys, run
   }
 });
 
-Deno.test("dev: without Docker it says so and explains the Convex cloud alternative", async () => {
+Deno.test("dev: without Docker and without Node it says what to install and explains the Convex cloud alternative", async () => {
   const box = await sandbox();
   try {
     const run = await runTask(box, "dev", {}, [], box.emptyBin);
     assert.equal(run.code, 1, run.output);
     assert.match(run.output, /Docker is not installed/);
+    assert.match(run.output, /npx is not on PATH; it is needed to run `npx convex dev --local`\. Install Node\.js 22/);
     assert.match(run.output, /CONVEX_URL=https:\/\/<deployment>\.convex\.cloud and CONVEX_DEPLOY_KEY=/);
     assert.equal(box.read(".env.local"), undefined);
     assert.deepEqual(box.calls(), []);
@@ -96,11 +101,95 @@ Deno.test("dev: without Docker it says so and explains the Convex cloud alternat
 Deno.test("dev: a stopped Docker daemon is reported before anything starts", async () => {
   const box = await sandbox();
   try {
-    const run = await runTask(box, "dev", { FAKE_INFO_EXIT: "1" });
+    const run = await runTask(box, "dev", { FAKE_INFO_EXIT: "1" }, ["--docker"]);
     assert.equal(run.code, 1, run.output);
     assert.match(run.output, /the Docker daemon is not running/);
     assert.match(run.output, /CONVEX_DEPLOY_KEY/);
     assert.ok(!box.calls().some((call) => call.startsWith("docker compose up")), box.calls().join("\n"));
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("dev --docker: a docker command without the Compose plugin says to install the plugin", async () => {
+  const box = await sandbox();
+  try {
+    const run = await runTask(box, "dev", { FAKE_COMPOSE_EXIT: "1" }, ["--docker"]);
+    assert.equal(run.code, 1, run.output);
+    assert.match(run.output, /the Docker Compose plugin is missing/);
+    assert.match(
+      run.output,
+      /Install the Docker Compose plugin \(`docker compose`\): https:\/\/docs\.docker\.com\/compose\/install\//,
+    );
+    assert.doesNotMatch(run.output, /Start Docker/);
+    assert.ok(!box.calls().some((call) => call.startsWith("docker compose up")), box.calls().join("\n"));
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("dev without Docker: `npx convex dev --local` deploys, .env.local is written, the demo runs", async () => {
+  const box = await sandbox();
+  const backend = fakeBackend();
+  try {
+    await Deno.writeTextFile(`${box.root}/.env.local`, "CONVEX_SELF_HOSTED_URL=http://stale\n");
+    const run = await runTask(
+      box,
+      "dev",
+      { FAKE_LOCAL_PORT: String(backend.port) },
+      ["--exit-when-ready"],
+      `${box.noDockerBin}:/usr/bin:/bin`,
+    );
+    assert.equal(run.code, 0, run.output);
+    const calls = box.calls();
+    const order = [
+      indexOfCall(calls, "npm install"),
+      indexOfCall(calls, "npx convex dev --local --tail-logs disable"),
+      indexOfCall(calls, "demo "),
+    ];
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), calls.join("\n"));
+    const dev = calls[indexOfCall(calls, "npx convex dev --local")];
+    assert.ok(dev.includes(`(in ${box.root}/.convex-dev)`), dev);
+    assert.ok(dev.endsWith("url= key= deploy_key="), "no self-hosted or cloud settings reach the CLI: " + dev);
+    assert.ok(calls.includes("agent_mode=anonymous"), calls.join("\n"));
+    const url = `http://127.0.0.1:${backend.port}`;
+    const key = "anonymous-mastra|0ff1ce";
+    assert.equal(calls[indexOfCall(calls, "demo ")], `demo url=${url} admin_key=${key} deploy_key=`);
+    const env = box.read(".env.local")!;
+    assert.match(env, new RegExp(`^CONVEX_SELF_HOSTED_URL=${url}$`, "m"));
+    assert.ok(env.includes(`CONVEX_SELF_HOSTED_ADMIN_KEY=${key}`), env);
+    assert.match(env, new RegExp(`^CONVEX_URL=${url}$`, "m"));
+    for (
+      const message of [
+        "warning: Docker is not installed",
+        "==> Using the Convex CLI's local deployment",
+        "convex: ✔ 12:00:00 Convex functions ready! (1.2s)",
+        "ok  functions deployed",
+        "ok  backend is healthy",
+        "ok  wrote .env.local",
+        "demo ran",
+        "Dashboard:      run `npx convex dashboard`",
+        "ok  stopped the local deployment",
+      ]
+    ) assert.ok(run.output.includes(message), `missing ${JSON.stringify(message)} in:\n${run.output}`);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(run.output, /\x1b\[/, "no terminal codes in piped output");
+  } finally {
+    await backend.stop();
+    await box.cleanup();
+  }
+});
+
+Deno.test("dev without Docker: a failing `npx convex dev --local` stops before the demo and says where to retry", async () => {
+  const box = await sandbox();
+  try {
+    const run = await runTask(box, "dev", { FAKE_LOCAL_EXIT: "1" }, [], `${box.noDockerBin}:/usr/bin:/bin`);
+    assert.equal(run.code, 1, run.output);
+    assert.match(run.output, /convex: ✖ Failed to download the Convex backend/);
+    assert.match(run.output, /exited \(code 1\) before the functions were ready/);
+    assert.match(run.output, /\.convex-dev; run `npx convex dev --local` there to retry/);
+    assert.ok(!box.calls().some((call) => call.startsWith("demo ")));
+    assert.equal(box.read(".env.local"), undefined);
   } finally {
     await box.cleanup();
   }

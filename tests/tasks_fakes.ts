@@ -45,11 +45,23 @@ exit 0
 
 const FAKE_NPX = `#!/bin/sh
 echo "npx $* (in $PWD) url=\${CONVEX_SELF_HOSTED_URL:-} key=\${CONVEX_SELF_HOSTED_ADMIN_KEY:-} deploy_key=\${CONVEX_DEPLOY_KEY:-}" >> "$FAKE_LOG"
-[ -f package.json ] && [ -f convex.json ] && [ -f convex/schema.ts ] && [ -f convex/tsconfig.json ] || { echo "fake convex: not a Convex project" >&2; exit 98; }
+[ -f package.json ] && [ -f convex.json ] && [ -f convex/convex.config.ts ] && [ -f convex/mastra/convex.config.ts ] && [ -f convex/mastra/schema.ts ] && [ -f convex/tsconfig.json ] || { echo "fake convex: not a Convex app mounting convex/mastra" >&2; exit 98; }
 if [ "$2" = "codegen" ]; then
-  mkdir -p convex/_generated
+  mkdir -p convex/_generated convex/mastra/_generated
   echo "export declare const api: unknown;" > convex/_generated/api.d.ts
   echo "export const api = {};" > convex/_generated/api.js
+  echo "export declare const api: unknown;" > convex/mastra/_generated/api.d.ts
+  echo "export const api = {};" > convex/mastra/_generated/api.js
+  echo "// the CLI's own" > convex/mastra/_generated/component.ts
+fi
+if [ "$2" = "dev" ]; then
+  echo "agent_mode=\${CONVEX_AGENT_MODE:-}" >> "$FAKE_LOG"
+  if [ -n "\${FAKE_LOCAL_EXIT:-}" ]; then echo "✖ Failed to download the Convex backend" >&2; exit "$FAKE_LOCAL_EXIT"; fi
+  mkdir -p .convex/local/default
+  echo '{"deploymentName":"anonymous-mastra","adminKey":"anonymous-mastra|0ff1ce","ports":{"cloud":'"\${FAKE_LOCAL_PORT:-3210}"',"site":3211}}' > .convex/local/default/config.json
+  echo "- Preparing Convex functions..." >&2
+  printf '\\033[32m✔\\033[0m 12:00:00 Convex functions ready! (1.2s)\\n' >&2
+  exec sleep 30
 fi
 if [ "$2" = "deploy" ] && [ "\${FAKE_DEPLOY_EXIT:-0}" != 0 ]; then
   echo "✖ TypeScript typecheck via \\\`tsc\\\` failed." >&2
@@ -74,6 +86,8 @@ export type Sandbox = {
   root: string;
   bin: string;
   emptyBin: string;
+  /** The fakes without `docker`. */
+  noDockerBin: string;
   log: string;
   demo: string;
   calls(): string[];
@@ -95,7 +109,7 @@ export async function sandbox(): Promise<Sandbox> {
   await Deno.mkdir(emptyBin);
   await Deno.copyFile(join(REPO_ROOT, "docker-compose.yml"), join(root, "docker-compose.yml"));
   const convex = join(REPO_ROOT, "convex");
-  for (const file of [...listModuleFiles(convex), "tsconfig.json"]) {
+  for (const file of [...listModuleFiles(convex), "tsconfig.json", "_generated/component.ts"]) {
     await Deno.mkdir(dirname(join(root, "convex", file)), { recursive: true });
     await Deno.copyFile(join(convex, file), join(root, "convex", file));
   }
@@ -103,6 +117,9 @@ export async function sandbox(): Promise<Sandbox> {
   await script(join(bin, "npm"), FAKE_NPM);
   await script(join(bin, "npx"), FAKE_NPX);
   await script(join(bin, "node"), FAKE_NODE);
+  const noDockerBin = join(root, ".no-docker-bin");
+  await Deno.mkdir(noDockerBin);
+  for (const tool of ["npm", "npx", "node"]) await Deno.symlink(join(bin, tool), join(noDockerBin, tool));
   const demo = join(root, ".fake-demo");
   await script(demo, FAKE_DEMO);
   const log = join(root, ".fake-log");
@@ -111,6 +128,7 @@ export async function sandbox(): Promise<Sandbox> {
     root,
     bin,
     emptyBin,
+    noDockerBin,
     log,
     demo,
     calls: () => Deno.readTextFileSync(log).split("\n").filter((line) => line !== ""),

@@ -12,15 +12,13 @@
  * resolve the references of the rows they return, and only those.
  */
 import { MessageList } from "@mastra/core/agent";
-import type { MastraDBMessage } from "@mastra/core/memory";
-import {
-  calculatePagination,
-  normalizePerPage,
-  type StorageListMessagesByResourceIdInput,
-  type StorageListMessagesInput,
-  type StorageListMessagesOutput,
-  validateStorageMetadataFilter,
-} from "@mastra/core/storage";
+import type {
+  MastraDBMessage,
+  StorageListMessagesByResourceIdInput,
+  StorageListMessagesInput,
+  StorageListMessagesOutput,
+} from "../coreTypes.ts";
+import { calculatePagination, normalizePerPage, validateStorageMetadataFilter } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
 import type { MessageKey, UpdateOutcome } from "../../convex/memory/messages.ts";
 import type { CreatedAtRange } from "../../convex/memory/messageWalk.ts";

@@ -8,30 +8,30 @@
  * keep the base class's "not supported" behaviour, and `getFeatures()`
  * does not announce them.
  */
-import {
-  type BatchCreateSpansArgs,
-  type BatchDeleteTracesArgs,
-  type BatchUpdateSpansArgs,
-  type CreateSpanArgs,
-  type GetRootSpanArgs,
-  type GetRootSpanResponse,
-  type GetSpanArgs,
-  type GetSpanResponse,
-  type GetSpansArgs,
-  type GetSpansResponse,
-  type GetStructureResponse,
-  type GetTraceArgs,
-  type GetTraceLightResponse,
-  type GetTraceResponse,
-  type ListBranchesArgs,
-  type ListBranchesResponse,
-  type ListTracesArgs,
-  type ListTracesResponse,
-  ObservabilityStorage,
-  type ObservabilityStorageFeature,
-  type ObservabilityStorageStrategy,
-  type UpdateSpanArgs,
-} from "@mastra/core/storage";
+import type {
+  BatchCreateSpansArgs,
+  BatchDeleteTracesArgs,
+  BatchUpdateSpansArgs,
+  CreateSpanArgs,
+  GetRootSpanArgs,
+  GetRootSpanResponse,
+  GetSpanArgs,
+  GetSpanResponse,
+  GetSpansArgs,
+  GetSpansResponse,
+  GetStructureResponse,
+  GetTraceArgs,
+  GetTraceLightResponse,
+  GetTraceResponse,
+  ListBranchesArgs,
+  ListBranchesResponse,
+  ListTracesArgs,
+  ListTracesResponse,
+  ObservabilityStorageFeature,
+  ObservabilityStorageStrategy,
+  UpdateSpanArgs,
+} from "../coreTypes.ts";
+import { ObservabilityStorage } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";

@@ -3,14 +3,16 @@
  * counter for its total; this class wires the operations to Mastra's
  * `ScoresStorage` contract.
  */
-import type { ListScoresResponse, SaveScorePayload, ScoreRowData } from "@mastra/core/evals";
-import {
-  type ListScoresByEntityIdInput,
-  type ListScoresByRunIdInput,
-  type ListScoresByScorerIdInput,
-  type ListScoresBySpanInput,
-  ScoresStorage,
-} from "@mastra/core/storage";
+import type {
+  ListScoresByEntityIdInput,
+  ListScoresByRunIdInput,
+  ListScoresByScorerIdInput,
+  ListScoresBySpanInput,
+  ListScoresResponse,
+  SaveScorePayload,
+  ScoreRowData,
+} from "../coreTypes.ts";
+import { ScoresStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { getScoreById, listScores, saveScore } from "./scores.ts";
 

@@ -5,7 +5,7 @@
  * createdAt }` where `type` is the role and `content` a string; Mastra's
  * own messages (`role` plus format-2 `content`) are accepted as well.
  */
-import type { MastraDBMessage } from "@mastra/core/memory";
+import type { MastraDBMessage } from "../coreTypes.ts";
 import type { MemoryStorage } from "@mastra/core/storage";
 import { toMillis } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";

@@ -2,8 +2,8 @@
  * The README's thread calls: `saveThread` and `getThreadById`, mapped onto
  * the memory domain (one source of truth).
  */
+import type { StorageThreadType } from "../coreTypes.ts";
 import type { MemoryStorage } from "@mastra/core/storage";
-import type { StorageThreadType } from "@mastra/core/memory";
 import { toMillis } from "../kit/codec.ts";
 import { withErrorContext } from "../kit/errors.ts";
 import { requireRecord } from "../kit/validate.ts";

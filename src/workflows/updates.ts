@@ -15,8 +15,7 @@
  *   compare-and-set.
  */
 import { MastraError } from "@mastra/core/error";
-import type { UpdateWorkflowStateOptions } from "@mastra/core/storage";
-import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
+import type { AnyStepResult, UpdateWorkflowStateOptions, WorkflowRunState } from "../coreTypes.ts";
 import {
   createEmptyWorkflowSnapshot,
   deriveRunFields,
@@ -32,9 +31,8 @@ import { loadLarge, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import { requireRecord, requireString } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
 
-/** A step result of any shape, as Mastra's contract types it. */
-// deno-lint-ignore no-explicit-any
-export type AnyStepResult = StepResult<any, any, any, any>;
+/** A step result of any step (core's `StepResult<any, any, any, any>`). */
+export type { AnyStepResult };
 
 /** Encoded arguments larger than this skip the in-transaction attempt (Convex takes 16 MiB of arguments). */
 const INLINE_ARGUMENTS = 4 * 1024 * 1024;

@@ -3,14 +3,14 @@
  * atomic step-result and state updates. Each operation lives in its own
  * module; this class wires them to Mastra's `WorkflowsStorage` contract.
  */
-import {
-  type StorageListWorkflowRunsInput,
-  type UpdateWorkflowStateOptions,
-  type WorkflowRun,
-  type WorkflowRuns,
-  WorkflowsStorage,
-} from "@mastra/core/storage";
-import type { WorkflowRunState } from "@mastra/core/workflows";
+import type {
+  StorageListWorkflowRunsInput,
+  UpdateWorkflowStateOptions,
+  WorkflowRun,
+  WorkflowRuns,
+  WorkflowRunState,
+} from "../coreTypes.ts";
+import { WorkflowsStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import {
   deleteWorkflowRunById,

@@ -1,9 +1,11 @@
 /**
  * The Convex CLI project the tasks deploy from: `.convex-dev/` holds a
  * `package.json` (the CLI insists on one with `convex` in it), a
- * `convex.json`, and a fresh copy of our `convex/` modules with the shipped
- * `convex/tsconfig.json`, exactly the layout of a user's Convex app. The CLI
- * then bundles them with esbuild and type-checks them with that tsconfig.
+ * `convex.json`, and an app that mounts our component as a local component,
+ * exactly the README's local-component route: `convex/convex.config.ts`
+ * (`app.use(mastra)` from `./mastra/convex.config`), the CLI's
+ * `convex/tsconfig.json`, and a fresh copy of our `convex/` in
+ * `convex/mastra/`. The CLI then bundles and type-checks it.
  * @module
  */
 import $ from "dax";
@@ -76,18 +78,32 @@ export function writeWorkspace(root: string): string {
   writeIfChanged(join(dir, "package.json"), JSON.stringify(packageJson, null, 2) + "\n");
   writeIfChanged(join(dir, "convex.json"), JSON.stringify({ functions: "convex/" }, null, 2) + "\n");
   writeIfChanged(join(dir, ".gitignore"), "*\n");
-  // Replace the copy of the modules (keep the CLI's _generated/).
+  // Replace the app and the copy of the component (keep the CLI's _generated/).
   for (const entry of Deno.readDirSync(functions)) {
     if (entry.name !== "_generated") Deno.removeSync(join(functions, entry.name), { recursive: true });
   }
   const source = join(root, "convex");
-  for (const file of [...listModuleFiles(source), "tsconfig.json"]) {
-    const target = join(functions, file);
+  Deno.copyFileSync(join(source, "tsconfig.json"), join(functions, "tsconfig.json"));
+  Deno.writeTextFileSync(join(functions, "convex.config.ts"), APP_CONFIG);
+  for (const file of [...listModuleFiles(source), join("_generated", "component.ts")]) {
+    const target = join(functions, COMPONENT_FOLDER, file);
     Deno.mkdirSync(dirname(target), { recursive: true });
     Deno.copyFileSync(join(source, file), target);
   }
   return dir;
 }
+
+/** Where the CLI project keeps its copy of our component (`convex/mastra/`). */
+export const COMPONENT_FOLDER = "mastra";
+
+/** The CLI project's `convex/convex.config.ts`: the app mounting our component. */
+export const APP_CONFIG = `import { defineApp } from "convex/server";
+import mastra from "./${COMPONENT_FOLDER}/convex.config";
+
+const app = defineApp();
+app.use(mastra);
+export default app;
+`;
 
 function writeIfChanged(path: string, text: string): void {
   try {
@@ -110,7 +126,10 @@ export type Workspace = { dir: string; cli: string[] };
 export async function prepareWorkspace(root: string, settings: Record<string, string>): Promise<Workspace> {
   step("Preparing the Convex CLI project", relative(root, workspaceDir(root)) + "/");
   const dir = writeWorkspace(root);
-  info(`copied ${listModuleFiles(join(dir, "convex")).length} modules from convex/ with convex/tsconfig.json`);
+  info(
+    `copied ${listModuleFiles(join(dir, "convex", COMPONENT_FOLDER)).length} modules from convex/ to ` +
+      `convex/${COMPONENT_FOLDER}/ (app.use(mastra) in convex/convex.config.ts)`,
+  );
   const configured = configuredCli(settings);
   if (configured) return { dir, cli: configured };
 

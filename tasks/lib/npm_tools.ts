@@ -17,11 +17,37 @@ const BINARIES: Record<string, string> = {
   esbuild: "node_modules/esbuild/bin/esbuild",
 };
 
+/** The Node.js major version our npm build, its checks and the Convex CLI need. */
+export const NODE_MAJOR = 22;
+
+/** A command the task or test needs is not on PATH; the message says what to install. */
+export class MissingToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MissingToolError";
+  }
+}
+
+/** The message for a missing `node`/`npm`/`npx`: what needs it and how to get it. */
+export function missingToolMessage(tool: string, purpose: string): string {
+  return `${tool} is not on PATH; it is needed ${purpose}. Install Node.js ${NODE_MAJOR} or newer ` +
+    `(https://nodejs.org; it brings npm and npx), then run this again.`;
+}
+
+/** Throws a {@link MissingToolError} unless every tool is on PATH. */
+export async function requireTools(tools: string[], purpose: string): Promise<void> {
+  for (const tool of tools) {
+    if (!(await $.which(tool))) throw new MissingToolError(missingToolMessage(tool, purpose));
+  }
+}
+
 /** Installs `name@version` into the cache when missing; returns the path of its binary. */
 export async function npmTool(name: "typescript" | "esbuild", version: string): Promise<string> {
+  await requireTools(["node"], `to run the pinned ${name} ${version}`);
   const prefix = join(cacheDir(), "tools", `${name}-${version}`);
   const bin = join(prefix, BINARIES[name]);
   if (existsSync(bin)) return bin;
+  await requireTools(["npm"], `to install the pinned ${name} ${version} (once, into ${join(cacheDir(), "tools")})`);
   // Install into a fresh folder and move it in place, so concurrent callers never see half an install.
   await Deno.mkdir(join(cacheDir(), "tools"), { recursive: true });
   const staging = await Deno.makeTempDir({ dir: join(cacheDir(), "tools"), prefix: `.${name}-` });

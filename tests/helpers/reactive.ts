@@ -7,10 +7,11 @@
 import { convexToJson } from "convex/values";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import type { ReactiveClientLike } from "../../src/watches/reactiveClient.ts";
-import { type Backend, componentHandle } from "./backend.ts";
+import { type Backend, COMPONENT, componentHandle } from "./backend.ts";
 
 type Watch = {
-  ref: `${string}:${string}`;
+  // deno-lint-ignore no-explicit-any
+  ref: any;
   args: Record<string, unknown>;
   callback: (value: unknown) => void;
   onError?: (error: Error) => void;
@@ -25,16 +26,19 @@ export type ReactiveTestClient = ConvexClientLike & ReactiveClientLike & {
   readonly watchCount: number;
 };
 
-/** A reactive client over `backend`. */
-export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
+/** A reactive client over `backend`, bound to our component (paths like `memory/threads:get`). */
+export function reactiveInProcessClient(backend: Backend, component: string = COMPONENT): ReactiveTestClient {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  const handle = (ref: unknown) =>
+    typeof ref === "string" ? componentHandle(ref as `${string}:${string}`, component) : ref;
   const watches = new Set<Watch>();
   let pending: Promise<void> = Promise.resolve();
 
   const run = async (watch: Watch) => {
     if (!watches.has(watch)) return;
     try {
-      // deno-lint-ignore no-explicit-any
-      const value = await (backend.raw as any).query(componentHandle(watch.ref), watch.args);
+      const value = await raw.query(handle(watch.ref), watch.args);
       const key = JSON.stringify(convexToJson(value as never));
       if (key === watch.last || !watches.has(watch)) return;
       watch.last = key;
@@ -52,17 +56,15 @@ export function reactiveInProcessClient(backend: Backend): ReactiveTestClient {
   };
 
   return {
-    // deno-lint-ignore no-explicit-any
-    query: (ref, args) => backend.raw.query(componentHandle(ref) as any, args),
+    query: (ref, args) => raw.query(handle(ref), args),
+    listComponents: () => Promise.resolve([component]),
     mutation: async (ref, args) => {
-      // deno-lint-ignore no-explicit-any
-      const result = await backend.raw.mutation(componentHandle(ref) as any, args);
+      const result = await raw.mutation(handle(ref), args);
       await rerunAll();
       return result;
     },
     action: async (ref, args) => {
-      // deno-lint-ignore no-explicit-any
-      const result = await backend.raw.action(componentHandle(ref) as any, args);
+      const result = await raw.action(handle(ref), args);
       await rerunAll();
       return result;
     },
