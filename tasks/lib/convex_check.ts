@@ -207,7 +207,11 @@ export const latestMessages = query({
     const thread = await ctx.runQuery(components.mastra.memory.appReads.thread, { threadId });
     if (!thread || thread.resourceId !== user.subject) throw new Error("Not your thread");
     const messages = await ctx.runQuery(components.mastra.memory.appReads.recentMessages, { threadId, limit: 50 });
-    return messages.map((m) => ({ id: m.id, role: m.role, content: m.content === null ? null : JSON.parse(m.content) }));
+    return messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content === null ? null : JSON.parse(m.content),
+    }));
   },
 });
 `;
