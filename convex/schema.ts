@@ -10,6 +10,7 @@ import { observabilityTables } from "./observability/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
 import { workflowTables } from "./workflows/tables.js";
+import { vectorTables } from "./vector/tables.js";
 
 /** Every table of the component, keyed by table name. */
 export const mastraTables = {
@@ -19,6 +20,7 @@ export const mastraTables = {
   ...scoreTables,
   ...observabilityTables,
   ...simpleApiTables,
+  ...vectorTables,
 };
 
 /** The component's schema. */
