@@ -49,7 +49,7 @@ const cases: [string, VectorFilter, string[]][] = [
   ["$in on arrays", { tags: { $in: ["yellow", "none"] } }, ["b"]],
   ["$nin", { n: { $nin: [1, 2] } }, ["c", "d", "e"]],
   ["$all", { tags: { $all: ["red", "fruit"] } }, ["a"]],
-  ["$size", { tags: { $size: 0 } }, ["d"]],
+  ["$size", { tags: { $size: 0 } } as unknown as VectorFilter, ["d"]],
   ["$exists true", { flag: { $exists: true } }, ["b", "c"]],
   ["$exists false", { nested: { $exists: false } }, ["d", "e"]],
   ["$regex", { s: { $regex: "^[a-c]" } }, ["a", "c"]],
