@@ -34,16 +34,28 @@ async function rejects(promise: Promise<unknown>, operation: string, message: Re
 
 Deno.test("vector bad input: createIndex refuses bad names, dimensions and metrics, and a dimension change", async () => {
   const { store } = await setup();
-  await rejects(store.createIndex({ indexName: "", dimension: 3 }), "createIndex", /indexName must be a non-empty string/);
+  await rejects(
+    store.createIndex({ indexName: "", dimension: 3 }),
+    "createIndex",
+    /indexName must be a non-empty string/,
+  );
   for (const dimension of [1, 4097, 3.5, Number.NaN]) {
-    await rejects(store.createIndex({ indexName: "x", dimension }), "createIndex", /dimension must be an integer from 2 to 4096/);
+    await rejects(
+      store.createIndex({ indexName: "x", dimension }),
+      "createIndex",
+      /dimension must be an integer from 2 to 4096/,
+    );
   }
   await rejects(
     store.createIndex({ indexName: "x", dimension: 3, metric: "manhattan" as "cosine" }),
     "createIndex",
     /metric must be/,
   );
-  await rejects(store.createIndex({ indexName: "idx", dimension: 4 }), "createIndex", /already exists with 3 dimensions/);
+  await rejects(
+    store.createIndex({ indexName: "idx", dimension: 4 }),
+    "createIndex",
+    /already exists with 3 dimensions/,
+  );
   await store.createIndex({ indexName: "idx", dimension: 3 }); // same dimension: a no-op
   assert.deepEqual((await store.listIndexes()).sort(), ["idx", "unit"]);
   await rejects(store.describeIndex({ indexName: "nope" }), "describeIndex", /does not exist/);
@@ -63,10 +75,16 @@ Deno.test("vector bad input: upsert checks everything and writes nothing", async
     [{ indexName: "idx", vectors: [[1, 2, 3]], ids: ["a", "b"] }, /ids must have one entry per vector/],
     [{ indexName: "idx", vectors: [[1, 2, 3]], ids: [""] }, /ids must be non-empty strings/],
     [{ indexName: "idx", vectors: [[1, 2, 3]], metadata: [] }, /metadata must have one entry per vector/],
-    [{ indexName: "idx", vectors: [[1, 2, 3]], metadata: [[1] as unknown as Record<string, unknown>] }, /metadata must be an object/],
+    [
+      { indexName: "idx", vectors: [[1, 2, 3]], metadata: [[1] as unknown as Record<string, unknown>] },
+      /metadata must be an object/,
+    ],
     [{ indexName: "idx", vectors: [[1, 2, 3]], metadata: [{ big: 1n }] }, /not JSON-serialisable/],
     [{ indexName: "unit", vectors: [[1, 2, 3]] }, /length 3\.74.*euclidean.*unit-length/],
-    [{ indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: { $bad: 1 } as VectorFilter }, /unsupported operator \$bad/],
+    [
+      { indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: { $bad: 1 } as VectorFilter },
+      /unsupported operator \$bad/,
+    ],
     [{ indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: {} }, /deleteFilter is empty/],
     [{ indexName: "idx", vectors: [[1, 2, 3]], sparseVectors: [{ indices: [0], values: [1] }] }, /sparse vectors/],
   ];
@@ -89,7 +107,11 @@ Deno.test("vector bad input: query, update and delete refuse bad arguments", asy
   await rejects(store.query({ indexName: "idx", queryVector: [1, 2] }), "query", /2 dimensions; index "idx" has 3/);
   await rejects(store.query({ indexName: "idx", queryVector: [1, Number.NaN, 3] }), "query", /non-finite/);
   for (const topK of [0, 257, 1.5]) {
-    await rejects(store.query({ indexName: "idx", queryVector: [1, 2, 3], topK }), "query", /topK must be an integer from 1 to 256/);
+    await rejects(
+      store.query({ indexName: "idx", queryVector: [1, 2, 3], topK }),
+      "query",
+      /topK must be an integer from 1 to 256/,
+    );
   }
   await rejects(store.query({ indexName: "idx" }), "query", /needs a queryVector or a filter/);
   await rejects(
@@ -97,12 +119,32 @@ Deno.test("vector bad input: query, update and delete refuse bad arguments", asy
     "updateVector",
     /exactly one of `id` and `filter`/,
   );
-  await rejects(store.updateVector({ indexName: "idx", id: "keep", update: {} }), "updateVector", /needs `update.vector`/);
-  await rejects(store.updateVector({ indexName: "idx", id: "gone", update: { metadata: {} } }), "updateVector", /"gone" does not exist/);
-  await rejects(store.updateVector({ indexName: "idx", id: "keep", update: { vector: [1, 2] } }), "updateVector", /2 dimensions/);
-  await rejects(store.updateVector({ indexName: "idx", filter: {}, update: { metadata: {} } }), "updateVector", /filter is empty/);
+  await rejects(
+    store.updateVector({ indexName: "idx", id: "keep", update: {} }),
+    "updateVector",
+    /needs `update.vector`/,
+  );
+  await rejects(
+    store.updateVector({ indexName: "idx", id: "gone", update: { metadata: {} } }),
+    "updateVector",
+    /"gone" does not exist/,
+  );
+  await rejects(
+    store.updateVector({ indexName: "idx", id: "keep", update: { vector: [1, 2] } }),
+    "updateVector",
+    /2 dimensions/,
+  );
+  await rejects(
+    store.updateVector({ indexName: "idx", filter: {}, update: { metadata: {} } }),
+    "updateVector",
+    /filter is empty/,
+  );
   await rejects(store.deleteVectors({ indexName: "idx" }), "deleteVectors", /exactly one of `ids` and `filter`/);
-  await rejects(store.deleteVectors({ indexName: "idx", ids: ["keep"], filter: { k: 1 } }), "deleteVectors", /exactly one/);
+  await rejects(
+    store.deleteVectors({ indexName: "idx", ids: ["keep"], filter: { k: 1 } }),
+    "deleteVectors",
+    /exactly one/,
+  );
   await rejects(store.deleteVectors({ indexName: "idx", filter: {} }), "deleteVectors", /filter is empty/);
   await rejects(store.deleteVectors({ indexName: "nope", ids: ["a"] }), "deleteVectors", /does not exist/);
   assert.equal(await rows(backend), 1);

@@ -10,9 +10,35 @@ import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { ConvexVector } from "../src/vector/convexVector.ts";
 
 const docs: Record<string, Record<string, unknown>> = {
-  a: { n: 1, s: "apple", tags: ["red", "fruit"], nested: { x: 1, y: "p" }, when: "2025-01-01T00:00:00.000Z", items: [{ k: 1 }, { k: 5 }], thread_id: "t1" },
-  b: { n: 2, s: "Banana", tags: ["yellow", "fruit"], nested: { x: 2 }, when: "2025-06-01T00:00:00.000Z", items: [{ k: 2 }], thread_id: "t1", flag: null },
-  c: { n: 3, s: "cherry", tags: ["red"], nested: { x: 3, y: "q" }, when: "2026-01-01T00:00:00.000Z", items: [], thread_id: "t2", flag: true },
+  a: {
+    n: 1,
+    s: "apple",
+    tags: ["red", "fruit"],
+    nested: { x: 1, y: "p" },
+    when: "2025-01-01T00:00:00.000Z",
+    items: [{ k: 1 }, { k: 5 }],
+    thread_id: "t1",
+  },
+  b: {
+    n: 2,
+    s: "Banana",
+    tags: ["yellow", "fruit"],
+    nested: { x: 2 },
+    when: "2025-06-01T00:00:00.000Z",
+    items: [{ k: 2 }],
+    thread_id: "t1",
+    flag: null,
+  },
+  c: {
+    n: 3,
+    s: "cherry",
+    tags: ["red"],
+    nested: { x: 3, y: "q" },
+    when: "2026-01-01T00:00:00.000Z",
+    items: [],
+    thread_id: "t2",
+    flag: true,
+  },
   d: { n: 10, s: "date", tags: [], when: "2024-01-01T00:00:00.000Z", thread_id: ["t1", "t2"] },
   e: { s: "elder", nums: [1, 5, 9], thread_id: "t3" },
 };

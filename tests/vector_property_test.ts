@@ -105,11 +105,21 @@ async function checkDataset(metric: "cosine" | "euclidean" | "dotproduct", docs:
     ids: docs.map((d) => d.id),
     metadata: docs.map((d) => d.metadata),
   });
-  await store.upsert({ indexName: "other", vectors: docs.slice(0, 5).map((d) => d.vector), metadata: docs.slice(0, 5).map((d) => d.metadata) });
+  await store.upsert({
+    indexName: "other",
+    vectors: docs.slice(0, 5).map((d) => d.vector),
+    metadata: docs.slice(0, 5).map((d) => d.metadata),
+  });
   assert.equal((await store.describeIndex({ indexName: "p" })).count, docs.length);
   for (const q of queries) {
     const vector = metric === "cosine" ? q.vector : unit(q.vector);
-    const got = await store.query({ indexName: "p", queryVector: vector, topK: q.topK, filter: q.filter as VectorFilter, minScore: q.minScore });
+    const got = await store.query({
+      indexName: "p",
+      queryVector: vector,
+      topK: q.topK,
+      filter: q.filter as VectorFilter,
+      minScore: q.minScore,
+    });
     const want = reference(docs, metric, vector, q.topK, q.filter, q.minScore);
     const stats = store.lastQueryStats!;
     const context = JSON.stringify({ filter: q.filter, topK: q.topK, minScore: q.minScore, stats });
@@ -153,9 +163,13 @@ Deno.test("vector property: cosine queries equal the brute-force top-K under ran
 
 Deno.test("vector property: beyond 256 candidates a query is exact or reports truncation", async () => {
   await fc.assert(
-    fc.asyncProperty(docsArb(300, 320, false), fc.array(queryArb, { minLength: 12, maxLength: 12 }), async (docs, qs) => {
-      await checkDataset("cosine", docs, qs);
-    }),
+    fc.asyncProperty(
+      docsArb(300, 320, false),
+      fc.array(queryArb, { minLength: 12, maxLength: 12 }),
+      async (docs, qs) => {
+        await checkDataset("cosine", docs, qs);
+      },
+    ),
     { numRuns: 2 },
   );
 });
@@ -187,7 +201,13 @@ Deno.test("vector: a filter passed only by vectors beyond the 256 nearest is rep
   await store.upsert({ indexName: "far", vectors, metadata, ids: vectors.map((_, i) => `v${i}`) });
   const far = await store.query({ indexName: "far", queryVector: [1, 0], topK: 5, filter: { rare: true } });
   assert.deepEqual(far, []);
-  assert.deepEqual(store.lastQueryStats, { searches: 3, candidates: 256, truncated: true, pushdown: "index", roundTrips: 1 });
+  assert.deepEqual(store.lastQueryStats, {
+    searches: 3,
+    candidates: 256,
+    truncated: true,
+    pushdown: "index",
+    roundTrips: 1,
+  });
   // From the other side the same filter is exact after one search.
   const near = await store.query({ indexName: "far", queryVector: [-1, 0], topK: 5, filter: { rare: true } });
   assert.deepEqual(near.map((r) => r.id), ["v300", "v301", "v302", "v303", "v304"]);

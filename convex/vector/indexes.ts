@@ -114,8 +114,8 @@ export const info = internalQuery({
 
 /** Most vectors one `drop` call deletes. */
 export const DROP_BATCH_ROWS = 2000;
-/** Most bytes one `drop` call reads. */
-export const DROP_BATCH_BYTES = 8 * 1024 * 1024;
+/** Most bytes of vectors one `drop` call deletes (each is read twice: by the scan and by the delete). */
+export const DROP_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Deletes an index: marks it as being deleted (queries and writes then fail

@@ -103,6 +103,8 @@ export const upsertItemValidator = v.object({
   vector: v.array(v.float64()),
   /** Metadata as JSON text. */
   metadata: v.string(),
+  /** Set by the client for ids it generated itself (random UUIDs): inserted without looking for an existing row. */
+  fresh: v.optional(v.boolean()),
 });
 /** One vector of an upsert call. */
 export type UpsertItem = Infer<typeof upsertItemValidator>;

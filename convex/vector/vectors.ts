@@ -60,12 +60,16 @@ function buildRow(info: VectorIndexRow, id: string, vector: number[], metadataTe
   return row;
 }
 
-/** Inserts or replaces rows; returns how many were new. */
-async function writeRows(ctx: MutationCtx, info: VectorIndexRow, rows: VectorRow[]): Promise<number> {
+/** Inserts or replaces rows (`fresh` ones are inserted without a lookup); returns how many were new. */
+async function writeRows(
+  ctx: MutationCtx,
+  info: VectorIndexRow,
+  rows: { row: VectorRow; fresh: boolean }[],
+): Promise<number> {
   const table = tableOf(info);
   let inserted = 0;
-  for (const row of rows) {
-    const existing = await byId(ctx.db, table, info.name, row.id);
+  for (const { row, fresh } of rows) {
+    const existing = fresh ? null : await byId(ctx.db, table, info.name, row.id);
     if (existing) await ctx.db.replace(existing._id as never, row as never);
     else {
       await ctx.db.insert(table, row as never);
@@ -89,21 +93,19 @@ export const upsert = internalMutation({
       throw storageError("TOO_LARGE", `one upsert call takes at most ${MAX_UPSERT_ITEMS} vectors, got ${items.length}`);
     }
     const info = await requireIndex(ctx.db, name);
-    const byIdMap = new Map<string, VectorRow>();
+    const byIdMap = new Map<string, { row: VectorRow; fresh: boolean }>();
     items.forEach((item, i) => {
-      byIdMap.set(
-        item.id,
-        buildRow(info, item.id, item.vector, item.metadata, `vector ${i} (id ${JSON.stringify(item.id)})`),
-      );
+      const row = buildRow(info, item.id, item.vector, item.metadata, `vector ${i} (id ${JSON.stringify(item.id)})`);
+      byIdMap.set(item.id, { row, fresh: item.fresh === true });
     });
     let deleted = 0;
     if (deleteFilter !== undefined) {
       const filter = requireFilter(deleteFilter);
-      const walk = await walkMatches(ctx.db, info, filter, undefined, WALK_BUDGET);
+      const walk = await walkMatches(ctx.db, info, filter, undefined, DELETE_BUDGET);
       if (!walk.done) {
         throw storageError(
           "TOO_LARGE",
-          `deleteFilter: the vectors to scan exceed one transaction (${WALK_BUDGET.rows} rows); delete them in batches first`,
+          `deleteFilter: the vectors to scan exceed one transaction (${DELETE_BUDGET.rows} rows); delete them in batches first`,
         );
       }
       for (const row of walk.matches) await ctx.db.delete(row._id as never);
@@ -181,8 +183,12 @@ export const deleteByIds = internalMutation({
 /** Bounds of one walk step: rows scanned and bytes read. */
 export type WalkBudget = { rows: number; bytes: number };
 
-/** Budget of one walk step: well under Convex's 32,000 scanned documents and 16 MiB read per transaction. */
+/** Budget of one read-only walk step: well under Convex's 32,000 scanned documents and 16 MiB read per transaction. */
 export const WALK_BUDGET: WalkBudget = { rows: 4000, bytes: 8 * 1024 * 1024 };
+/** Budget of a walk step that deletes what it finds (a delete reads the document again). */
+export const DELETE_BUDGET: WalkBudget = { rows: 4000, bytes: 4 * 1024 * 1024 };
+/** Budget of a walk step that rewrites what it finds (read, read again, write). */
+export const UPDATE_BUDGET: WalkBudget = { rows: 2000, bytes: 3 * 1024 * 1024 };
 
 /** One step of a filter walk: the matching rows, and where to continue. */
 export type WalkStep = { matches: StoredRow[]; scanned: number; done: boolean; cursor?: WalkCursor };
@@ -237,7 +243,7 @@ export const deleteWhere = internalMutation({
   args: walkArgs,
   handler: async (ctx, { name, filter, cursor }): Promise<{ deleted: number; done: boolean; cursor?: WalkCursor }> => {
     const info = await requireIndex(ctx.db, name);
-    const step = await walkMatches(ctx.db, info, requireFilter(filter), cursor, WALK_BUDGET);
+    const step = await walkMatches(ctx.db, info, requireFilter(filter), cursor, DELETE_BUDGET);
     for (const row of step.matches) await ctx.db.delete(row._id as never);
     await adjustCounter(ctx, vectorCounters.vectorsOfIndex(name), -step.matches.length);
     return { deleted: step.matches.length, done: step.done, cursor: step.cursor };
@@ -252,10 +258,7 @@ export const updateWhere = internalMutation({
     { name, filter, cursor, vector, metadata },
   ): Promise<{ updated: number; done: boolean; cursor?: WalkCursor }> => {
     const info = await requireIndex(ctx.db, name);
-    const step = await walkMatches(ctx.db, info, requireFilter(filter), cursor, {
-      rows: WALK_BUDGET.rows,
-      bytes: WALK_BUDGET.bytes / 2, // the replacements are written too
-    });
+    const step = await walkMatches(ctx.db, info, requireFilter(filter), cursor, UPDATE_BUDGET);
     for (const row of step.matches) {
       await ctx.db.replace(row._id as never, updatedRow(info, row, vector, metadata) as never);
     }

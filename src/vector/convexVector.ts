@@ -82,8 +82,10 @@ export type ConvexQueryVectorParams = QueryVectorParams<VectorFilter> & { minSco
 /** What the last `query` cost (see {@link ConvexVector.lastQueryStats}). */
 export type ConvexQueryStats = SearchStats & { roundTrips: number };
 
-/** Most bytes of vectors and metadata sent in one upsert call (Convex writes at most 16 MiB per transaction). */
+/** Most bytes of vectors and metadata written by one upsert call (Convex writes at most 16 MiB per transaction). */
 export const UPSERT_BATCH_BYTES = 6 * 1024 * 1024;
+/** Most bytes of arguments of one upsert call (Convex takes at most 16 MiB). */
+const UPSERT_BATCH_ARG_BYTES = 10 * 1024 * 1024;
 /** Most vectors sent in one upsert call. */
 export const UPSERT_BATCH_ITEMS = 1000;
 /** Most ids sent in one delete call. */
@@ -306,7 +308,8 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         );
       }
       const items: UpsertItem[] = vectors.map((vector, i) => {
-        const id = ids?.[i] ?? crypto.randomUUID();
+        const given = ids?.[i];
+        const id = given ?? crypto.randomUUID();
         const what = `vector ${i} (id ${JSON.stringify(id)})`;
         if (typeof id !== "string" || id.length === 0) {
           throw new InvalidInputError(`${what}: ids must be non-empty strings`);
@@ -315,7 +318,9 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         if (vector.length !== vectors[0].length) {
           throw new InvalidInputError(`${what} has ${vector.length} dimensions; vector 0 has ${vectors[0].length}`);
         }
-        return { id, vector, metadata: encodeMetadata(metadata?.[i], what) };
+        const item: UpsertItem = { id, vector, metadata: encodeMetadata(metadata?.[i], what) };
+        if (given === undefined) item.fresh = true; // our own random id: no existing row to look up
+        return item;
       });
       const filterText = deleteFilter === undefined ? undefined : encodeFilter(deleteFilter);
       if (deleteFilter !== undefined && filterText === undefined) {
@@ -543,16 +548,25 @@ function splitBatches(items: UpsertItem[]): UpsertItem[][] {
   const batches: UpsertItem[][] = [];
   let current: UpsertItem[] = [];
   let bytes = 0;
+  let argBytes = 0;
   for (const item of items) {
     const width = widthFor(item.vector.length) ?? item.vector.length;
-    const size = Math.max(width * 8, item.vector.length * 24) + item.metadata.length + item.id.length + 200;
-    if (current.length > 0 && (current.length >= UPSERT_BATCH_ITEMS || bytes + size > UPSERT_BATCH_BYTES)) {
+    const extra = item.metadata.length + item.id.length + 200;
+    const size = width * 8 + extra;
+    const argSize = item.vector.length * 24 + extra;
+    if (
+      current.length > 0 &&
+      (current.length >= UPSERT_BATCH_ITEMS || bytes + size > UPSERT_BATCH_BYTES ||
+        argBytes + argSize > UPSERT_BATCH_ARG_BYTES)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;
+      argBytes = 0;
     }
     current.push(item);
     bytes += size;
+    argBytes += argSize;
   }
   if (current.length > 0) batches.push(current);
   return batches;
