@@ -28,6 +28,12 @@ export { ConvexMemoryStorage } from "./src/memory/memoryStorage.ts";
 export { ConvexObservabilityStorage } from "./src/observability/observabilityStorage.ts";
 export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";
+export {
+  type ConvexQueryStats,
+  type ConvexQueryVectorParams,
+  ConvexVector,
+  type ConvexVectorOptions,
+} from "./src/vector/convexVector.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/kit/codec.ts";
 export type { ThreadRecord } from "./src/simpleApi/threads.ts";
 export type { MessagePage, MessageRecord, MessageRole, StoredMessageRecord } from "./src/simpleApi/messages.ts";
