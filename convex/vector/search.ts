@@ -8,7 +8,7 @@ import { makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 import { storageError } from "../kit/errors.js";
 import { internalAction } from "../kit/functions.js";
-import { type Filter, findPushdown } from "./filter.js";
+import { type Filter, findPushdown, type Pushdown } from "./filter.js";
 import { pad, parseFilterArg } from "./store.js";
 import {
   MAX_SEARCH_RESULTS,
@@ -33,11 +33,16 @@ export const LOAD_CHUNK = 64;
 /** Fewest candidates fetched when a filter must be applied after the search. */
 export const MIN_FILTERED_CANDIDATES = 32;
 
-/** True when the whole filter is one equality on a push-down key (nothing left to reject but arrays). */
-function fullyPushedDown(filter: Filter | undefined, keys: readonly string[]): boolean {
+/** True when the whole filter is the pushed-down equality (only array-valued rows can still fail it). */
+function fullyPushedDown(filter: Filter | undefined, pushdown: Pushdown | undefined, keys: readonly string[]): boolean {
   if (!filter) return true;
+  if (!pushdown) return false;
   const entries = Object.entries(filter);
-  return entries.length === 1 && keys.includes(entries[0][0]);
+  if (entries.length !== 1 || entries[0][0] !== keys[pushdown.slot]) return false;
+  const condition = entries[0][1];
+  if (typeof condition !== "object" || condition === null) return true;
+  if (Array.isArray(condition)) return false;
+  return Object.keys(condition).every((op) => op === "$eq" || op === "$in");
 }
 
 function dot(a: number[], b: number[]): number {
@@ -97,7 +102,7 @@ export const search = internalAction({
     };
     const seen = new Set<string>();
     const passed: VectorMatch[] = [];
-    let limit = fullyPushedDown(filter, info.filterKeys)
+    let limit = fullyPushedDown(filter, pushdown, info.filterKeys)
       ? topK
       : Math.min(MAX_SEARCH_RESULTS, Math.max(2 * topK, MIN_FILTERED_CANDIDATES));
     for (;;) {

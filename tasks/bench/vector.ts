@@ -12,7 +12,7 @@
  *   deno run -A tasks/bench/vector.ts --no-official
  */
 import { parseArgs } from "node:util";
-import { defineSchema, defineTable } from "convex/server";
+import { defineSchema, defineTable, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 import { convexTest } from "convex-test";
 import type { MastraVector, QueryResult } from "@mastra/core/vector";
@@ -28,7 +28,6 @@ import {
 import { ConvexVector } from "../../src/vector/convexVector.ts";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import { createBackend, inProcessClient } from "../../tests/helpers/backend.ts";
-import { startConvexHttpServer } from "../../tests/helpers/httpServer.ts";
 import { measure } from "../../tests/helpers/metrics.ts";
 
 const DIM = 128;
@@ -47,7 +46,12 @@ async function ours(): Promise<Store> {
     mutation: (p, a, o) => (calls++, inner.mutation(p, a, o)),
     action: (p, a, o) => (calls++, inner.action(p, a, o)),
   };
-  return { name: "ours", vector: new ConvexVector({ client }), roundTrips: () => calls, close: () => Promise.resolve() };
+  return {
+    name: "ours",
+    vector: new ConvexVector({ client }),
+    roundTrips: () => calls,
+    close: () => Promise.resolve(),
+  };
 }
 
 async function official(kind: "scan" | "native"): Promise<Store> {
@@ -70,24 +74,69 @@ async function official(kind: "scan" | "native"): Promise<Store> {
     "/convex/_generated/server.ts": () => Promise.resolve({}),
     "/convex/mastra/storage.ts": () => Promise.resolve({ handle: mastraStorage }),
     "/convex/mastra/nativeVector.ts": () =>
-      Promise.resolve({ query: mastraNativeVectorAction, read: mastraNativeVectorQuery, write: mastraNativeVectorMutation }),
+      Promise.resolve({
+        query: mastraNativeVectorAction,
+        read: mastraNativeVectorQuery,
+        write: mastraNativeVectorMutation,
+      }),
   };
   const backend = convexTest({ schema, modules, transactionLimits: true });
-  // deno-lint-ignore no-explicit-any
-  const server = await startConvexHttpServer({ backend: backend as any, modules });
-  const config = { deploymentUrl: server.url, adminAuthToken: server.adminKey };
-  const vector = kind === "scan"
-    ? new OfficialVector({ id: "official-scan", ...config })
-    : new ConvexNativeVector({
-      id: "official-native",
-      ...config,
-      indexes: { bench: { tableName: "bench_vectors", dimension: DIM, filterFields: ["thread_id", "group"] } },
-    });
+  const server = fakeDeployment(backend as unknown as FunctionRunner);
+  const config = { deploymentUrl: server.url, adminAuthToken: "bench-admin-key" };
+  const vector = kind === "scan" ? new OfficialVector({ id: "official-scan", ...config }) : new ConvexNativeVector({
+    id: "official-native",
+    ...config,
+    indexes: { bench: { tableName: "bench_vectors", dimension: DIM, filterFields: ["thread_id", "group"] } },
+  });
   return {
     name: kind === "scan" ? "official ConvexVector (JS scan)" : "official ConvexNativeVector",
     vector: vector as unknown as MastraVector,
     roundTrips: () => server.stats.apiRequests,
     close: () => server.close(),
+  };
+}
+
+type FunctionRunner = Record<"query" | "mutation" | "action", (ref: unknown, args: unknown) => Promise<unknown>>;
+
+const realFetch = globalThis.fetch;
+const deployments = new Map<string, { backend: FunctionRunner; requests: number }>();
+
+/**
+ * Serves Convex's HTTP API (`POST /api/query|mutation|action`, `format: "json"`) for the official client
+ * from a convex-test backend, by answering its `fetch` calls in process; each request is one round trip.
+ */
+function fakeDeployment(
+  backend: FunctionRunner,
+): { url: string; stats: { apiRequests: number }; close(): Promise<void> } {
+  const url = `http://official-${deployments.size}.bench.invalid`;
+  const entry = { backend, requests: 0 };
+  deployments.set(url, entry);
+  globalThis.fetch = async (input, init) => {
+    const target = String(input instanceof Request ? input.url : input);
+    const match = [...deployments.entries()].find(([base]) => target.startsWith(base));
+    if (!match) return realFetch(input, init);
+    const deployment = match[1];
+    deployment.requests++;
+    const kind = target.slice(target.lastIndexOf("/") + 1) as "query" | "mutation" | "action";
+    const { path, args } = JSON.parse(String(init?.body));
+    try {
+      const value = await deployment.backend[kind](makeFunctionReference(path), args);
+      return new Response(JSON.stringify({ status: "success", value: value ?? null, logLines: [] }));
+    } catch (error) {
+      return new Response(JSON.stringify({ status: "error", errorMessage: (error as Error).message }));
+    }
+  };
+  return {
+    url,
+    stats: {
+      get apiRequests() {
+        return entry.requests;
+      },
+    },
+    close: () => {
+      deployments.delete(url);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -135,11 +184,12 @@ async function run(store: Store, fn: () => Promise<unknown>, check?: (r: unknown
 
 async function benchStore(store: Store, n: number): Promise<Map<string, Figures>> {
   const { vectors, metadata, ids, query } = dataset(n);
+  void ids; // each store generates its ids (as Memory lets it); results are matched by their metadata
   const ranked = (pred: (i: number) => boolean) =>
-    ids.map((id, i) => ({ id, i, score: cosine(query, vectors[i]) })).filter((r) => pred(r.i))
-      .sort((a, b) => b.score - a.score).slice(0, TOP_K).map((r) => r.id);
+    vectors.map((vector, i) => ({ text: metadata[i].text, i, score: cosine(query, vector) })).filter((r) => pred(r.i))
+      .sort((a, b) => b.score - a.score).slice(0, TOP_K).map((r) => r.text);
   const same = (want: string[]) => (r: unknown) => {
-    const got = (r as QueryResult[]).map((x) => x.id);
+    const got = (r as QueryResult[]).map((x) => x.metadata?.text);
     return JSON.stringify(got) === JSON.stringify(want) ? undefined : `got ${got.length} results, not the top ${TOP_K}`;
   };
   const out = new Map<string, Figures>();
@@ -149,7 +199,7 @@ async function benchStore(store: Store, n: number): Promise<Map<string, Figures>
   };
   const indexName = "bench";
   log("createIndex", await run(store, () => store.vector.createIndex({ indexName, dimension: DIM })));
-  log(`upsert ${n}`, await run(store, () => store.vector.upsert({ indexName, vectors, metadata, ids })));
+  log(`upsert ${n}`, await run(store, () => store.vector.upsert({ indexName, vectors, metadata })));
   log(
     "describeIndex",
     await run(store, () => store.vector.describeIndex({ indexName }), (r) => {
@@ -159,7 +209,11 @@ async function benchStore(store: Store, n: number): Promise<Map<string, Figures>
   );
   log(
     `query top ${TOP_K}`,
-    await run(store, () => store.vector.query({ indexName, queryVector: query, topK: TOP_K }), same(ranked(() => true))),
+    await run(
+      store,
+      () => store.vector.query({ indexName, queryVector: query, topK: TOP_K }),
+      same(ranked(() => true)),
+    ),
   );
   log(
     `query top ${TOP_K}, thread_id = t7`,
@@ -224,7 +278,9 @@ if (import.meta.main) {
         await store.close();
       }
     }
-    console.log(`\n### ${n.toLocaleString("en-US")} vectors of ${DIM} dimensions (${THREADS} threads, ${GROUPS} groups)\n`);
+    console.log(
+      `\n### ${n.toLocaleString("en-US")} vectors of ${DIM} dimensions (${THREADS} threads, ${GROUPS} groups)\n`,
+    );
     console.log(`| call | ${columns.map((c) => c.name).join(" | ")} |`);
     console.log(`|---|${columns.map(() => "---").join("|")}|`);
     for (const name of columns[0].figures.keys()) {
