@@ -37,7 +37,7 @@ const TOP_K = 10;
 
 type Store = { name: string; vector: MastraVector; roundTrips: () => number; close: () => Promise<void> };
 
-async function ours(): Promise<Store> {
+function ours(): Promise<Store> {
   const backend = createBackend();
   const inner = inProcessClient(backend);
   let calls = 0;
@@ -54,7 +54,7 @@ async function ours(): Promise<Store> {
   };
 }
 
-async function official(kind: "scan" | "native"): Promise<Store> {
+function official(kind: "scan" | "native"): Promise<Store> {
   const schema = defineSchema({
     mastra_vector_indexes: mastraVectorIndexesTable,
     mastra_vectors: mastraVectorsTable,
@@ -88,12 +88,12 @@ async function official(kind: "scan" | "native"): Promise<Store> {
     ...config,
     indexes: { bench: { tableName: "bench_vectors", dimension: DIM, filterFields: ["thread_id", "group"] } },
   });
-  return {
+  return Promise.resolve({
     name: kind === "scan" ? "official ConvexVector (JS scan)" : "official ConvexNativeVector",
     vector: vector as unknown as MastraVector,
     roundTrips: () => server.stats.apiRequests,
     close: () => server.close(),
-  };
+  });
 }
 
 type FunctionRunner = Record<"query" | "mutation" | "action", (ref: unknown, args: unknown) => Promise<unknown>>;
