@@ -88,7 +88,7 @@ function official(kind: "scan" | "native"): Promise<Store> {
     ...config,
     indexes: { bench: { tableName: "bench_vectors", dimension: DIM, filterFields: ["thread_id", "group"] } },
   });
-  return Promise.resolve({
+  return Promise.resolve<Store>({
     name: kind === "scan" ? "official ConvexVector (JS scan)" : "official ConvexNativeVector",
     vector: vector as unknown as MastraVector,
     roundTrips: () => server.stats.apiRequests,
