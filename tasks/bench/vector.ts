@@ -46,12 +46,12 @@ function ours(): Promise<Store> {
     mutation: (p, a, o) => (calls++, inner.mutation(p, a, o)),
     action: (p, a, o) => (calls++, inner.action(p, a, o)),
   };
-  return {
+  return Promise.resolve<Store>({
     name: "ours",
     vector: new ConvexVector({ client }),
     roundTrips: () => calls,
     close: () => Promise.resolve(),
-  };
+  });
 }
 
 function official(kind: "scan" | "native"): Promise<Store> {
