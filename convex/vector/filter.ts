@@ -8,7 +8,9 @@
  * `{ $regex, $options }` (the client converts them).
  *
  * Semantics (MongoDB's, which core's filter translators and LibSQLVector follow):
- * - `{ field: value }` is `{ field: { $eq: value } }`; dotted fields walk nested objects.
+ * - `{ field: value }` is `{ field: { $eq: value } }`; dotted fields walk nested objects, and so does an object
+ *   without operators (`{ a: { b: 1 } }` is `{ "a.b": 1 }`, as core's translators flatten it); `$eq` with an object
+ *   value compares whole objects.
  * - `$eq` is deep equality, or containment when the field is an array and the value is not;
  *   `{ $eq: null }` also matches a missing field. `$ne`/`$nin` are the negations (so they match missing fields).
  * - `$gt $gte $lt $lte` compare numbers with numbers and strings with strings (ISO dates order as text);
@@ -130,7 +132,22 @@ function validateCondition(condition: unknown, path: string, depth: number): voi
     for (const [op, arg] of Object.entries(condition)) validateOperator(op, arg, condition, `${path}.${op}`, depth);
     return;
   }
+  if (isNestedCondition(condition)) {
+    for (const [key, value] of Object.entries(condition)) {
+      if (key === "" || key.split(".").some((part) => part === "")) {
+        throw new FilterError(`${path}.${key}: field paths must be non-empty dot-separated names`);
+      }
+      validateCondition(value, `${path}.${key}`, depth + 1);
+    }
+    return;
+  }
   if (!isJsonValue(condition, depth)) throw new FilterError(`${path}: unsupported value ${describe(condition)}`);
+}
+
+/** A non-empty object without operators as a field condition: conditions on its sub-paths (`{ a: { b: 1 } }` is `{ "a.b": 1 }`). */
+function isNestedCondition(condition: unknown): condition is Record<string, unknown> {
+  return isPlainObject(condition) && Object.keys(condition).length > 0 &&
+    !Object.keys(condition).some((key) => key.startsWith("$"));
 }
 
 function validateOperator(
@@ -265,6 +282,9 @@ export function matchesFilter(metadata: unknown, filter: Filter): boolean {
 }
 
 function matchesCondition(fieldValue: unknown, condition: unknown): boolean {
+  if (isNestedCondition(condition)) {
+    return Object.entries(condition).every(([key, value]) => matchesCondition(getPath(fieldValue, key), value));
+  }
   if (!isOperatorObject(condition)) return equals(fieldValue, condition);
   for (const [op, arg] of Object.entries(condition)) {
     if (!matchesOperator(fieldValue, op, arg, condition)) return false;
