@@ -107,24 +107,24 @@ Deno.test("vector scale: 5,000 vectors of 128 dimensions upsert in bounded calls
   assert.equal(await backend.run(async (ctx: any) => (await ctx.db.query("counters").collect()).length), 0);
 });
 
-Deno.test("vector scale: an interrupted deleteIndex hides the index and resumes; 3072-dim vectors batch by bytes", async () => {
+Deno.test("vector scale: an interrupted deleteIndex hides the index and resumes; 1536-dim vectors batch by bytes", async () => {
   const backend = createBackend();
   const { client, calls } = countingClient(backend);
   const store = new ConvexVector({ client });
-  await store.createIndex({ indexName: "wide", dimension: 3072 });
-  const data = vectors(350, 3072, 7);
+  await store.createIndex({ indexName: "wide", dimension: 1536 });
+  const data = vectors(400, 1536, 7);
   await store.upsert({ indexName: "wide", vectors: data });
-  assert.ok((calls.get("vector/vectors:upsert") ?? 0) >= 2, "3072-dim vectors are split by bytes");
-  assert.equal((await store.describeIndex({ indexName: "wide" })).count, 350);
+  assert.ok((calls.get("vector/vectors:upsert") ?? 0) >= 2, "1536-dim vectors are split by bytes");
+  assert.equal((await store.describeIndex({ indexName: "wide" })).count, 400);
   // One drop step, as if the client died after it.
   const step = await client.mutation("vector/indexes:drop", { name: "wide" }) as { done: boolean; deleted: number };
   assert.equal(step.done, false);
-  assert.ok(step.deleted > 0 && step.deleted < 350);
+  assert.ok(step.deleted > 0 && step.deleted < 400);
   assert.deepEqual(await store.listIndexes(), []);
   await assert.rejects(store.query({ indexName: "wide", queryVector: data[0] }), /does not exist/);
-  await assert.rejects(store.createIndex({ indexName: "wide", dimension: 3072 }), /being deleted/);
+  await assert.rejects(store.createIndex({ indexName: "wide", dimension: 1536 }), /being deleted/);
   await store.deleteIndex({ indexName: "wide" });
-  await store.createIndex({ indexName: "wide", dimension: 3072 });
+  await store.createIndex({ indexName: "wide", dimension: 1536 });
   assert.equal((await store.describeIndex({ indexName: "wide" })).count, 0);
 });
 
