@@ -422,6 +422,13 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         { operation: "query", details, idempotent: true },
       );
       this.#lastQueryStats = { ...stats, roundTrips: 1 };
+      if (stats.truncated) {
+        this.logger?.warn(
+          `ConvexVector.query on "${indexName}": only ${results.length} of topK ${topK} results passed the filter ` +
+            "among the 256 nearest vectors (Convex's vector search limit); push the selective part of the filter " +
+            "down (an equality on one of the index's filterKeys) to search within it",
+        );
+      }
       return results.map(toResult);
     });
   }
