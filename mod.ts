@@ -32,6 +32,12 @@ export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";
 export { ConvexBackgroundTasksStorage } from "./src/backgroundTasks/backgroundTasksStorage.ts";
 export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
+export {
+  type ConvexQueryStats,
+  type ConvexQueryVectorParams,
+  ConvexVector,
+  type ConvexVectorOptions,
+} from "./src/vector/convexVector.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/kit/codec.ts";
 export type { ThreadRecord } from "./src/simpleApi/threads.ts";
 export type { MessagePage, MessageRecord, MessageRole, StoredMessageRecord } from "./src/simpleApi/messages.ts";

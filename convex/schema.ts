@@ -14,6 +14,7 @@ import { scheduleTables } from "./schedules/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
 import { workflowTables } from "./workflows/tables.js";
+import { vectorTables } from "./vector/tables.js";
 
 /** Every table of the component, keyed by table name. */
 export const mastraTables = {
@@ -27,6 +28,7 @@ export const mastraTables = {
   ...cacheTables,
   ...backgroundTaskTables,
   ...scheduleTables,
+  ...vectorTables,
 };
 
 /** The component's schema. */
