@@ -54,6 +54,14 @@ function base64ToBytes(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Sets `key` as an own, enumerable data property, never through a setter
+ * (`__proto__` stays a plain key under every JavaScript runtime).
+ */
+export function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function toTree(value: unknown, path: string, seen: Set<object>, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new CodecError(`value nested deeper than ${MAX_DEPTH} levels`, path);
   switch (typeof value) {
@@ -96,11 +104,13 @@ function toTree(value: unknown, path: string, seen: Set<object>, depth: number):
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
       const escaped = key.startsWith("~") ? `~${key}` : key;
-      out[escaped] = toTree(
-        (object as Record<string, unknown>)[key],
-        path ? `${path}.${key}` : key,
-        seen,
-        depth + 1,
+      // Own-property definition: under standard V8 semantics (Node, Convex's
+      // runtime) `out["__proto__"] = x` would call the prototype setter and
+      // drop the key.
+      defineData(
+        out,
+        escaped,
+        toTree((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key, seen, depth + 1),
       );
     }
     return out;
@@ -133,7 +143,7 @@ function fromTree(tree: unknown): unknown {
     const value = fromTree(record[key]);
     const unescaped = key.startsWith("~") ? key.slice(1) : key;
     // Assign through defineProperty so a user key "__proto__" stays data.
-    Object.defineProperty(out, unescaped, { value, enumerable: true, writable: true, configurable: true });
+    defineData(out, unescaped, value);
   }
   return out;
 }
@@ -156,6 +166,22 @@ export function encodeOptional(value: unknown): string | undefined {
 /** Decodes an optional encoded string (absent stays `undefined`). */
 export function decodeOptional(text: string | undefined | null): unknown {
   return text === undefined || text === null ? undefined : decodeValue(text);
+}
+
+/**
+ * Shallow merge of two encoded records (`{ ...current, ...patch }`), as
+ * thread and resource metadata updates do; either may be absent. Keys such
+ * as `__proto__` stay data under every runtime.
+ */
+export function mergeEncodedRecords(current: string | undefined, patch: string | undefined): string {
+  const out: Record<string, unknown> = {};
+  for (const text of [current, patch]) {
+    if (text === undefined) continue;
+    const record = decodeValue(text);
+    if (record === null || typeof record !== "object" || Array.isArray(record)) continue;
+    for (const key of Object.keys(record)) defineData(out, key, (record as Record<string, unknown>)[key]);
+  }
+  return encodeValue(out);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { v } from "convex/values";
 import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
-import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
+import { mergeEncodedRecords } from "../kit/codec.js";
 import { appQuery, internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type ResourceRow, resourceValidator } from "./validators.js";
@@ -59,13 +59,9 @@ export const update = internalMutation({
     { id, workingMemory, metadata, now },
   ): Promise<{ resource: ResourceRow; released: boolean; metadata?: string }> => {
     const existing = await findResource(ctx, id);
-    const patch = metadata === undefined ? undefined : decodeValue(metadata) as Record<string, unknown>;
     const current = existing ? withoutSystemFields(existing) : undefined;
     const currentMetadata = current?.metadata === undefined ? undefined : await readField(ctx, current.metadata);
-    const merged = encodeValue({
-      ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined),
-      ...patch,
-    });
+    const merged = mergeEncodedRecords(currentMetadata, metadata);
     const next: ResourceRow = {
       id,
       metadata: await writeField(ctx, merged, now),

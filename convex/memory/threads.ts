@@ -3,7 +3,7 @@
  */
 import { v } from "convex/values";
 import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
-import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/codec.js";
+import { decodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
@@ -80,10 +80,7 @@ export const update = internalMutation({
     const existing = await findThread(ctx, id);
     if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
     const current = existing.metadata === undefined ? undefined : await readField(ctx, existing.metadata);
-    const merged = encodeValue({
-      ...(decodeOptional(current) as Record<string, unknown> | undefined),
-      ...(metadata === undefined ? {} : decodeValue(metadata) as Record<string, unknown>),
-    });
+    const merged = mergeEncodedRecords(current, metadata);
     const next: ThreadRow = {
       ...withoutSystemFields(existing),
       ...(title !== undefined ? { title } : {}),
