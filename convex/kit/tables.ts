@@ -24,7 +24,11 @@ export const kitTables = {
     state: v.union(v.literal("pending"), v.literal("committed"), v.literal("garbage")),
     chunkCount: v.number(),
     received: v.number(),
+    /** Size of the whole value in UTF-8 bytes. */
     length: v.number(),
+    /** The row that adopted the blob, `<table>:<key>` (see `blobOwner`); absent while pending. */
+    owner: v.optional(v.string()),
+    /** Server time (`Date.now()` in the mutation) of the last change. */
     updatedAt: v.number(),
   })
     .index("by_blobId", ["blobId"])

@@ -3,20 +3,26 @@
  * `kit/blobs.ts` for the protocol). Internal functions only.
  */
 import { v } from "convex/values";
-import { utf8Length } from "../kit/blobs.js";
+import { ABANDONED_AFTER_MS, CHUNK_CHARS, RECLAIM_MARGIN_MS, scheduleReclaim, utf8Length } from "../kit/blobs.js";
 import { storageError } from "../kit/errors.js";
-import { internalMutation, internalQuery } from "../kit/functions.js";
+import { internalMutation, internalQuery, type MutationCtx } from "../kit/functions.js";
+import type { GenericId } from "convex/values";
 
 /** Bytes of chunk data returned per `getChunks` call. */
 const READ_BYTES = 8 * 1024 * 1024;
-/** Chunks deleted per `sweep` call (each up to ~900 KB). */
-const SWEEP_CHUNKS = 12;
-/** Pending blobs untouched this long are abandoned uploads. */
-const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+/**
+ * UTF-8 bytes of chunks deleted per `sweep` / `reclaim` call at most: each
+ * deleted chunk is read once, well inside Convex's 16 MiB per transaction.
+ */
+const SWEEP_BYTES = 6 * 1024 * 1024;
+/** Blob rows examined per `sweep` call. */
+const SWEEP_BLOBS = 100;
 
 /**
  * Stores some chunks of a pending blob (idempotent: a chunk that already
- * arrived is skipped, so a retried upload never duplicates).
+ * arrived is skipped, so a retried upload never duplicates). The first call
+ * schedules the deployment's own reclaim of the upload, in case no write
+ * ever adopts it. Times are the server's.
  */
 export const putChunks = internalMutation({
   args: {
@@ -24,9 +30,9 @@ export const putChunks = internalMutation({
     chunkCount: v.number(),
     length: v.number(),
     chunks: v.array(v.object({ index: v.number(), data: v.string() })),
-    now: v.number(),
   },
-  handler: async (ctx, { blobId, chunkCount, length, chunks, now }): Promise<{ received: number }> => {
+  handler: async (ctx, { blobId, chunkCount, length, chunks }): Promise<{ received: number }> => {
+    const now = Date.now();
     let blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
     if (blob && blob.state === "garbage") throw storageError("INVALID", `large value ${blobId} was already released`);
     if (blob && (blob.chunkCount !== chunkCount || blob.length !== length)) {
@@ -42,6 +48,7 @@ export const putChunks = internalMutation({
         updatedAt: now,
       });
       blob = (await ctx.db.get(id))!;
+      await scheduleReclaim(ctx, blobId, ABANDONED_AFTER_MS + RECLAIM_MARGIN_MS);
     }
     let received = blob.received;
     for (const { index, data } of chunks) {
@@ -86,33 +93,94 @@ export const getChunks = internalQuery({
   },
 });
 
+/** Largest chunk in UTF-8 bytes (`CHUNK_CHARS` characters of at most 3 bytes each). */
+const MAX_CHUNK_BYTES = CHUNK_CHARS * 3;
+
 /**
- * Deletes released blobs and abandoned uploads, one bounded batch per call;
- * call until `done`.
+ * Deletes chunks of a garbage blob while about `budget` bytes of them fit
+ * (always at least one), and the blob itself once it has none left;
+ * returns the bytes deleted and whether the blob is gone.
+ */
+async function deleteGarbage(
+  ctx: MutationCtx,
+  blob: { _id: GenericId<"blobs">; blobId: string },
+  budget: number,
+): Promise<{ deletedBytes: number; gone: boolean }> {
+  const batch = [];
+  let bytes = 0;
+  let more = false;
+  for await (
+    const chunk of ctx.db.query("blob_chunks").withIndex("by_blob_index", (q) => q.eq("blobId", blob.blobId))
+  ) {
+    if (batch.length > 0 && bytes + MAX_CHUNK_BYTES > budget) {
+      more = true;
+      break;
+    }
+    batch.push(chunk._id);
+    bytes += utf8Length(chunk.data);
+  }
+  for (const id of batch) await ctx.db.delete(id);
+  if (more) return { deletedBytes: bytes, gone: false };
+  await ctx.db.delete(blob._id);
+  return { deletedBytes: bytes, gone: true };
+}
+
+/**
+ * Deletes released blobs and abandoned uploads (pending and untouched for
+ * {@link ABANDONED_AFTER_MS} by the server's clock), one bounded batch per
+ * call; call until `done`. Takes no time from the client: a client whose
+ * clock runs ahead cannot reclaim another writer's upload in flight.
  */
 export const sweep = internalMutation({
-  args: { now: v.number() },
-  handler: async (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => {
+  args: {},
+  handler: async (ctx): Promise<{ done: boolean; deletedBytes: number }> => {
+    const now = Date.now();
     const abandoned = await ctx.db
       .query("blobs")
       .withIndex("by_state_updatedAt", (q) => q.eq("state", "pending").lt("updatedAt", now - ABANDONED_AFTER_MS))
-      .take(100);
+      .take(SWEEP_BLOBS);
     for (const blob of abandoned) await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
-    let budget = SWEEP_CHUNKS;
+    let budget = SWEEP_BYTES;
     const garbage = await ctx.db.query("blobs").withIndex("by_state_updatedAt", (q) => q.eq("state", "garbage"))
-      .take(100);
-    let deletedChunks = 0;
+      .take(SWEEP_BLOBS);
+    let deletedBytes = 0;
     for (const blob of garbage) {
-      const chunks = await ctx.db
-        .query("blob_chunks")
-        .withIndex("by_blob_index", (q) => q.eq("blobId", blob.blobId))
-        .take(budget);
-      for (const chunk of chunks) await ctx.db.delete(chunk._id);
-      deletedChunks += chunks.length;
-      budget -= chunks.length;
-      if (budget === 0) return { done: false, deletedChunks };
-      await ctx.db.delete(blob._id);
+      if (budget < MAX_CHUNK_BYTES) return { done: false, deletedBytes };
+      const step = await deleteGarbage(ctx, blob, budget);
+      deletedBytes += step.deletedBytes;
+      budget -= step.deletedBytes;
+      if (!step.gone) return { done: false, deletedBytes };
     }
-    return { done: garbage.length < 100, deletedChunks };
+    return { done: garbage.length < SWEEP_BLOBS, deletedBytes };
+  },
+});
+
+/**
+ * The deployment's own reclaim of one blob, scheduled when an upload starts
+ * (and when a blob is released), so abandoned uploads disappear within
+ * about {@link ABANDONED_AFTER_MS} with no client involved. A committed blob
+ * is left alone; a pending one touched recently is checked again later; an
+ * abandoned or released one is deleted in bounded steps (rescheduling
+ * itself until done).
+ */
+export const reclaim = internalMutation({
+  args: { blobId: v.string() },
+  handler: async (ctx, { blobId }): Promise<{ state: "gone" | "kept" | "later" | "deleting" }> => {
+    const now = Date.now();
+    const blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
+    if (!blob) return { state: "gone" };
+    if (blob.state === "committed") return { state: "kept" };
+    if (blob.state === "pending") {
+      const due = blob.updatedAt + ABANDONED_AFTER_MS;
+      if (now < due) {
+        await scheduleReclaim(ctx, blobId, due - now + RECLAIM_MARGIN_MS);
+        return { state: "later" };
+      }
+      await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
+    }
+    const step = await deleteGarbage(ctx, blob, SWEEP_BYTES);
+    if (step.gone) return { state: "gone" };
+    await scheduleReclaim(ctx, blobId, 0);
+    return { state: "deleting" };
   },
 });

@@ -20,11 +20,13 @@
 import { type GenericId, v } from "convex/values";
 import {
   adoptBlobs,
+  blobOwner,
   IN_TRANSACTION_LIMIT,
   isBlobRef,
   readField,
   releaseBlobs,
   storedLength,
+  utf8Length,
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -123,24 +125,24 @@ async function writeSnapshot(
   key: string,
   stored: string | undefined,
   what: string,
-  now: number,
 ): Promise<boolean> {
   const existing = await findSnapshot(ctx, key);
+  const owner = snapshotOwner(key);
   if (stored === undefined) {
     if (existing) await ctx.db.delete(existing._id);
-    return await releaseBlobs(ctx, snapshotField(existing), null, now);
+    return await releaseBlobs(ctx, owner, [existing?.snapshot]);
   }
   const doc = { runKey: key, snapshot: stored };
   assertFitsDocument(what, doc);
-  await adoptBlobs(ctx, snapshotField(doc), now);
+  await adoptBlobs(ctx, owner, [doc.snapshot]);
   if (existing) await ctx.db.replace(existing._id, doc);
   else await ctx.db.insert("workflow_snapshots", doc);
-  return await releaseBlobs(ctx, snapshotField(existing), snapshotField(doc), now);
+  return await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]);
 }
 
-/** The blob-holding field of a snapshot row, as `adoptBlobs`/`releaseBlobs` take it. */
-function snapshotField(doc: { snapshot: string } | null): { snapshot?: string } {
-  return doc ? { snapshot: doc.snapshot } : {};
+/** The owner of a run's large snapshot (see `blobOwner`). */
+function snapshotOwner(key: string): string {
+  return blobOwner("workflow_snapshots", key);
 }
 
 /** A stored run row: its document id and fields. */
@@ -213,7 +215,6 @@ export const persist = internalMutation({
       key,
       args.snapshot,
       describeRun(args.workflowName, args.runId),
-      args.now,
     );
     const existing = await findStoredRun(ctx, key);
     const fields: RunFields = {
@@ -237,7 +238,7 @@ type TooLarge = { tooLarge: true };
 /**
  * Loads the snapshot of an existing run for a read-modify-write, creating
  * Mastra's empty snapshot (and storing it) when the run has none. Answers
- * `tooLarge` when the stored snapshot plus `extra` characters would not fit
+ * `tooLarge` when the stored snapshot plus `extra` bytes would not fit
  * one transaction.
  */
 async function loadForUpdate(
@@ -283,8 +284,8 @@ async function saveSnapshot(
   now: number,
 ): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
-  const stored = await writeField(ctx, encoded, now);
-  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId), now);
+  const stored = await writeField(ctx, encoded, snapshotOwner(run.fields.id));
+  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
   const { status: _status, threadId: _threadId, ...base } = run.fields;
   return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
 }
@@ -308,7 +309,7 @@ export const updateResults = internalMutation({
     ctx,
     args,
   ): Promise<{ found: boolean; context?: string; tooLarge?: boolean; released?: boolean }> => {
-    const extra = args.result.length + args.requestContext.length;
+    const extra = utf8Length(args.result) + utf8Length(args.requestContext);
     const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, extra);
     if (!loaded) return { found: false };
     if ("tooLarge" in loaded) return { found: true, tooLarge: true };
@@ -319,7 +320,7 @@ export const updateResults = internalMutation({
       requestContext: decodeValue(args.requestContext),
     });
     const encoded = encodeValue(loaded.snapshot);
-    if (encoded.length > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
+    if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
     const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded, args.now);
     return { found: true, context: encodeValue(context), released: loaded.released || saved.released };
   },
@@ -341,13 +342,13 @@ export const updateState = internalMutation({
     now: v.number(),
   },
   handler: async (ctx, args): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> => {
-    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, args.state.length);
+    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, utf8Length(args.state));
     if (!loaded) return null;
     if ("tooLarge" in loaded) return { tooLarge: true };
     if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
     const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
     const encoded = encodeValue(snapshot);
-    if (encoded.length > IN_TRANSACTION_LIMIT) return { tooLarge: true };
+    if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
     const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
     return { snapshot: encoded, released: loaded.released || saved.released };
   },
@@ -376,7 +377,8 @@ export const commitSnapshot = internalMutation({
     const current = (await findSnapshot(ctx, key))?.snapshot;
     if (run && current === args.snapshot) return { status: "ok", released: false };
     if (!run || current !== args.expected) {
-      const released = await releaseBlobs(ctx, { snapshot: args.snapshot }, null, args.now);
+      // The refused upload was never adopted (a reference to another row's snapshot is ignored).
+      const released = await releaseBlobs(ctx, snapshotOwner(key), [args.snapshot]);
       return { status: run ? "conflict" : "missing", released };
     }
     const released = await writeSnapshot(
@@ -384,7 +386,6 @@ export const commitSnapshot = internalMutation({
       key,
       args.snapshot,
       describeRun(args.workflowName, args.runId),
-      args.now,
     );
     const { status: _status, threadId: _threadId, ...base } = run.fields;
     await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
@@ -395,10 +396,10 @@ export const commitSnapshot = internalMutation({
 /** Deletes a run and its snapshot (a no-op for an unknown run); a large snapshot is released. */
 export const remove = internalMutation({
   args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
-  handler: async (ctx, { workflowName, runId, now }): Promise<{ released: boolean }> => {
+  handler: async (ctx, { workflowName, runId }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
     const run = await findRun(ctx, key);
-    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId), now ?? Date.now());
+    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
     if (run) {
       await ctx.db.delete(run._id);
       await recount(ctx, runFields(run), null);

@@ -83,7 +83,7 @@ async function copyLargeMessage(
   if (copyRef !== null) {
     const step: { pair: [string, string] | null; retry?: string; released: boolean } = await ctx.transport.mutation(
       "memory/messages:copyLarge",
-      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef, now: ctx.now() },
+      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef },
       { operation: "copyThread", details, idempotent: true },
     );
     if (step.pair !== null || step.retry === undefined) return step;
