@@ -59,7 +59,7 @@ import {
   type WalkState,
   walkStateValidator,
 } from "../kit/walk.js";
-import type { ListResult } from "../kit/rows.js";
+import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
 
 function toRow(doc: MessageDoc): MessageRow {
@@ -433,12 +433,21 @@ export const copyStart = internalMutation({
   handler: async (
     ctx,
     { sourceThreadId, thread, selection, explicitIds },
-  ): Promise<{ lastMessageId: string | null }> => {
+  ): Promise<{ lastMessageId: string | null; resumed?: ThreadRow }> => {
     const source = await findThreadDoc(ctx, sourceThreadId);
     if (!source) throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
-    if (await findThreadDoc(ctx, thread.id)) {
-      throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+    const progress = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", thread.id))
+      .unique();
+    const target = await findThreadDoc(ctx, thread.id);
+    if (target) {
+      // An unfinished clone of the same source (an interrupted call, or a
+      // retried start whose answer was lost) is resumed; anything else exists.
+      if (!progress || progress.sourceThreadId !== sourceThreadId) {
+        throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+      }
+      return { lastMessageId: progress.lastMessageId ?? null, resumed: withoutSystemFields(target) as ThreadRow };
     }
+    if (progress) await ctx.db.delete(progress._id); // left by a clone whose thread was deleted since
     let lastMessageId = selection.lastMessageId;
     if (!explicitIds) {
       const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
@@ -457,8 +466,24 @@ export const copyStart = internalMutation({
     }
     assertFitsDocument(`thread ${row.id}`, row);
     await ctx.db.insert("threads", row);
+    await ctx.db.insert("clone_progress", {
+      threadId: row.id,
+      sourceThreadId,
+      ...(lastMessageId !== undefined ? { lastMessageId } : {}),
+    });
     await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
     return { lastMessageId: lastMessageId ?? null };
+  },
+});
+
+/** Marks a clone complete (after its last message was copied); safe to repeat. */
+export const copyFinish = internalMutation({
+  args: { threadId: v.string() },
+  handler: async (ctx, { threadId }): Promise<null> => {
+    const progress = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+      .unique();
+    if (progress) await ctx.db.delete(progress._id);
+    return null;
   },
 });
 

@@ -42,4 +42,15 @@ export const memoryTables = {
     highId: v.string(),
     count: v.number(),
   }).index("by_thread_after", ["threadId", "afterCreatedAt", "afterId"]),
+
+  /**
+   * Clones in progress (see `messages:copyStart`): while a row names a
+   * thread, that thread is an unfinished copy of `sourceThreadId`, and
+   * retrying the same clone resumes it instead of failing "already exists".
+   */
+  clone_progress: defineTable({
+    threadId: v.string(),
+    sourceThreadId: v.string(),
+    lastMessageId: v.optional(v.string()),
+  }).index("by_threadId", ["threadId"]),
 };
