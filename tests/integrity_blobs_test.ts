@@ -14,6 +14,7 @@ import { type Backend, createBackend, inProcessClient } from "./helpers/backend.
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike, FunctionPath } from "../src/transport.ts";
 import { ABANDONED_AFTER_MS, RECLAIM_MARGIN_MS } from "../convex/kit/blobs.ts";
+import { FakeClock } from "./helpers/fakeClock.ts";
 
 const at = new Date(1_700_000_000_000);
 import type { StorageThreadType } from "@mastra/core/memory";
@@ -189,55 +190,6 @@ Deno.test("integrity 6: a writer whose upload was reclaimed gets it uploaded aga
 });
 
 // ---------------------------------------------------------------- class 5
-
-/**
- * Fake timers for convex-test's scheduler: `setTimeout` and `Date.now` are
- * replaced, and {@link FakeClock.runAll} jumps to and runs every timer due.
- */
-class FakeClock {
-  now = Date.now();
-  #timers: { at: number; fn: () => void; id: number }[] = [];
-  #next = 1;
-  #realSetTimeout = globalThis.setTimeout;
-  #realNow = Date.now;
-
-  install(): void {
-    // deno-lint-ignore no-explicit-any
-    (globalThis as any).setTimeout = (fn: () => void, ms = 0) => {
-      const id = this.#next++;
-      this.#timers.push({ at: this.now + Math.max(0, ms), fn, id });
-      return id;
-    };
-    Date.now = () => this.now;
-  }
-
-  restore(): void {
-    globalThis.setTimeout = this.#realSetTimeout;
-    Date.now = this.#realNow;
-  }
-
-  /** Moves time forward by `ms` without running timers. */
-  advance(ms: number): void {
-    this.now += ms;
-  }
-
-  /** Runs every registered timer in due order, moving time to each one's due time. */
-  runAll(): void {
-    const due = this.#timers.sort((a, b) => a.at - b.at);
-    this.#timers = [];
-    for (const timer of due) {
-      this.now = Math.max(this.now, timer.at);
-      timer.fn();
-    }
-  }
-
-  /** Runs the timers due by now. */
-  runDue(): void {
-    const due = this.#timers.filter((timer) => timer.at <= this.now).sort((a, b) => a.at - b.at);
-    this.#timers = this.#timers.filter((timer) => timer.at > this.now);
-    for (const timer of due) timer.fn();
-  }
-}
 
 Deno.test("integrity 5: abandoned uploads are reclaimed by the deployment itself, in bounded steps", async () => {
   const clock = new FakeClock();

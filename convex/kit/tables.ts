@@ -34,6 +34,15 @@ export const kitTables = {
     .index("by_blobId", ["blobId"])
     .index("by_state_updatedAt", ["state", "updatedAt"]),
 
+  /** Answers of non-idempotent writes by client operation id, for retries (see `kit/operations.ts`). */
+  operations: defineTable({
+    opId: v.string(),
+    /** The answer as JSON text; absent when it was too large to keep. */
+    answer: v.optional(v.string()),
+    /** Server time after which the record is deleted. */
+    expiresAt: v.number(),
+  }).index("by_opId", ["opId"]),
+
   blob_chunks: defineTable({
     blobId: v.string(),
     index: v.number(),

@@ -35,6 +35,7 @@ import { workflowCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
+import { recordAnswer, recordedAnswer } from "../kit/operations.js";
 import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
 import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
 import type { ListResult } from "../kit/rows.js";
@@ -326,12 +327,29 @@ export const updateResults = internalMutation({
   },
 });
 
+/** The state change of {@link updateState}, without the operation record. */
+async function applyState(
+  ctx: MutationCtx,
+  args: { workflowName: string; runId: string; state: string; expectedStatus?: string | string[]; now: number },
+): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> {
+  const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, utf8Length(args.state));
+  if (!loaded) return null;
+  if ("tooLarge" in loaded) return { tooLarge: true };
+  if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
+  const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
+  const encoded = encodeValue(snapshot);
+  if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
+  const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
+  return { snapshot: encoded, released: loaded.released || saved.released };
+}
+
 /**
  * Merges state fields into a run's snapshot atomically, if its status
  * matches `expectedStatus` (when given). Returns the new snapshot
  * (encoded), `null` when the run does not exist or the guard failed, or
  * `tooLarge` (nothing changed) when the snapshot does not fit one
- * transaction.
+ * transaction. With an `opId`, a repeated call (a retry after a lost
+ * answer) returns the first call's answer and changes nothing.
  */
 export const updateState = internalMutation({
   args: {
@@ -340,17 +358,25 @@ export const updateState = internalMutation({
     state: v.string(),
     expectedStatus: v.optional(expectedStatusValidator),
     now: v.number(),
+    /** Client operation id: a repeated call with the same id answers as the first did (see `kit/operations.ts`). */
+    opId: v.optional(v.string()),
   },
   handler: async (ctx, args): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> => {
-    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, utf8Length(args.state));
-    if (!loaded) return null;
-    if ("tooLarge" in loaded) return { tooLarge: true };
-    if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
-    const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
-    const encoded = encodeValue(snapshot);
-    if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
-    const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
-    return { snapshot: encoded, released: loaded.released || saved.released };
+    if (args.opId !== undefined) {
+      const recorded = await recordedAnswer(ctx, args.opId);
+      if (recorded !== undefined) {
+        if (recorded.answer !== null) return JSON.parse(recorded.answer);
+        // Applied, but the answer was too large to keep: answer with the stored snapshot.
+        const stored = await findSnapshot(ctx, runKey(args.workflowName, args.runId));
+        if (!stored || ((await storedLength(ctx, stored.snapshot)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
+        return { snapshot: await readField(ctx, stored.snapshot) };
+      }
+    }
+    const answer = await applyState(ctx, args);
+    if (args.opId !== undefined && !(answer && answer.tooLarge)) {
+      await recordAnswer(ctx, args.opId, answer === null ? null : { snapshot: answer.snapshot });
+    }
+    return answer;
   },
 });
 
