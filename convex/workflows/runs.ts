@@ -260,7 +260,7 @@ async function loadForUpdate(
   let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
   if (!snapshot) {
     snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
-    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot), now);
+    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot));
     run = saved.run;
     released = saved.released;
   } else {
@@ -282,7 +282,6 @@ async function saveSnapshot(
   run: StoredRun,
   snapshot: Snapshot,
   encoded: string,
-  now: number,
 ): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
   const stored = await writeField(ctx, encoded, snapshotOwner(run.fields.id));
@@ -322,7 +321,7 @@ export const updateResults = internalMutation({
     });
     const encoded = encodeValue(loaded.snapshot);
     if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
-    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded, args.now);
+    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded);
     return { found: true, context: encodeValue(context), released: loaded.released || saved.released };
   },
 });
@@ -339,7 +338,7 @@ async function applyState(
   const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
   const encoded = encodeValue(snapshot);
   if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
-  const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
+  const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded);
   return { snapshot: encoded, released: loaded.released || saved.released };
 }
 
