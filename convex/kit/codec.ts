@@ -125,7 +125,8 @@ function errorToTree(error: Error, path: string, seen: Set<object>, depth: numbe
   };
   if (typeof error.stack === "string") tree.stack = error.stack;
   if (Object.prototype.hasOwnProperty.call(error, "cause")) {
-    tree.cause = toTree(error.cause, path ? `${path}.cause` : "cause", seen, depth + 1);
+    const cause = (error as { cause?: unknown }).cause;
+    tree.cause = toTree(cause, path ? `${path}.cause` : "cause", seen, depth + 1);
   }
   return { [TAG]: "Error", v: tree };
 }

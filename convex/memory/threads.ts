@@ -13,7 +13,7 @@ import {
   utf8Length,
   writeField,
 } from "../kit/blobs.js";
-import { decodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
+import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
@@ -94,8 +94,10 @@ export const update = internalMutation({
     const existing = await findThread(ctx, id);
     if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
     if (metadata === undefined) {
-      // Nothing to merge: the stored metadata (of any size) stays as it is.
+      // Nothing to merge: the stored metadata (of any size) stays as it is
+      // (`{}` when there was none, as core's `{ ...undefined }` gives).
       const renamed: ThreadRow = { ...withoutSystemFields(existing), ...(title !== undefined ? { title } : {}) };
+      renamed.metadata ??= encodeValue({});
       renamed.updatedAt = now;
       assertFitsDocument(`thread ${id}`, renamed);
       await ctx.db.replace(existing._id, renamed);
