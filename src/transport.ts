@@ -250,6 +250,18 @@ export class ConvexTransport {
           await sleep(delay / 2 + Math.random() * delay / 2);
           continue;
         }
+        if (!retryable && isTransient(error)) {
+          // A write that is not safe to repeat: it may have been applied before its answer was lost.
+          throw storageError(
+            context,
+            new TransientError(
+              `${error instanceof Error ? error.message : String(error)}; the outcome is unknown: ` +
+                "the change may have been applied before the answer was lost (it was not retried, " +
+                "since repeating it is not safe)",
+              { cause: error },
+            ),
+          );
+        }
         throw storageError(context, error);
       }
     }

@@ -588,7 +588,7 @@ const cases: Case[] = [
   fail(
     "numeric id in deleteMessages",
     "deleteMessages",
-    /messageIds\[\] must be a non-empty string/,
+    /messageIds\[\d*\] must be a non-empty string/,
     ({ memory }) => memory.deleteMessages(bad([5])),
   ),
 

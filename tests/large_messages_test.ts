@@ -9,6 +9,7 @@ import { MastraError } from "@mastra/core/error";
 import type { MastraDBMessage } from "@mastra/core/memory";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createBackend, createTestStorage, inProcessClient } from "./helpers/backend.ts";
+import { sweepLater } from "./helpers/blobs.ts";
 import { measure } from "./helpers/metrics.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
@@ -70,16 +71,6 @@ async function countRows(backend: any, table: string, where?: (row: any) => bool
   return await backend.run(async (ctx: any) =>
     (await ctx.db.query(table).collect()).filter(where ?? (() => true)).length
   );
-}
-
-/** Sweeps as if an hour had passed: abandoned uploads go too. */
-async function sweepLater(storage: ConvexStorage): Promise<void> {
-  for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
-      now: Date.now() + 2 * 60 * 60 * 1000,
-    }, { operation: "test" });
-    if (done) return;
-  }
 }
 
 const thread = (id: string) => ({ id, resourceId: "r1", title: "T", createdAt: new Date(1), updatedAt: new Date(1) });
@@ -220,7 +211,7 @@ Deno.test("updating large content merges inside Convex up to 12 MiB and with com
   });
   assert.ok(attachmentOf(m14) === fourteen);
   await memory.deleteThread({ threadId: "t1" });
-  await sweepLater(storage);
+  await sweepLater(storage, backend);
   assert.equal(await countRows(backend, "blobs", (b) => b.state !== "committed"), 0);
   console.log(`large updates: ${Math.round(performance.now() - started)} ms`);
 });
@@ -249,7 +240,7 @@ Deno.test("a large message whose save failed after the upload is never visible a
   failSave = false;
   await memory.saveMessages({ messages: [message] });
   assert.ok(attachmentOf((await memory.listMessages({ threadId: "t1" })).messages[0]) === attachmentOf(message));
-  await sweepLater(storage);
+  await sweepLater(storage, backend);
   assert.equal(await countRows(backend, "blobs"), 1);
   assert.equal(await countRows(backend, "blobs", (b) => b.state === "committed"), 1);
 });

@@ -8,6 +8,7 @@ import { MastraError } from "@mastra/core/error";
 import type { SaveScorePayload } from "@mastra/core/evals";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
+import { sweepLater } from "./helpers/blobs.ts";
 import { measure } from "./helpers/metrics.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
@@ -112,12 +113,7 @@ Deno.test("a large score whose save failed after the upload is never visible and
   failing = false;
   await scores.saveScore(big);
   assert.equal((await scores.getScoreById({ id: "big" }))!.id, "big");
-  for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
-      now: Date.now() + 2 * 60 * 60 * 1000,
-    }, { operation: "test" });
-    if (done) break;
-  }
+  await sweepLater(storage, backend);
   assert.equal(await countBlobs(backend), 1);
   assert.equal(await countBlobs(backend, "committed"), 1);
 });

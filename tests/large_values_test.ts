@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import { createTestStorage } from "./helpers/backend.ts";
+import { sweepLater } from "./helpers/blobs.ts";
 import { loadLarge, storeLarge } from "../src/kit/largeValues.ts";
 import { encodeValue } from "../convex/kit/codec.ts";
 import { utf8Length } from "../convex/kit/blobs.ts";
@@ -83,7 +84,6 @@ Deno.test("a row never refers to a half-uploaded value; abandoned uploads are sw
     chunkCount: 3,
     length: 10,
     chunks: [{ index: 0, data: "abc" }],
-    now,
   }, { operation: "test", idempotent: true });
   await assert.rejects(
     () =>
@@ -99,11 +99,10 @@ Deno.test("a row never refers to a half-uploaded value; abandoned uploads are sw
     chunkCount: 3,
     length: 10,
     chunks: [{ index: 0, data: "abc" }, { index: 1, data: "def" }],
-    now,
   }, { operation: "test", idempotent: true });
   assert.equal(await countRows(backend, "blob_chunks"), 2);
   // An hour later the abandoned upload is garbage.
-  await storage.transport.mutation("system/blobs:sweep", { now: now + 2 * 60 * 60 * 1000 }, { operation: "test" });
+  await sweepLater(storage, backend);
   assert.equal(await countRows(backend, "blob_chunks"), 0);
   assert.equal(await countRows(backend, "blobs"), 0);
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
+import { sweepLater } from "./helpers/blobs.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
 
@@ -64,12 +65,7 @@ Deno.test("a snapshot over 1 MiB round-trips; a failed write changes nothing and
   assert.equal((stored!.context.b as { output: string }).output.length, big.length, "never truncated");
 
   // The abandoned upload is swept an hour later; only the live snapshot's blob remains.
-  for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
-      now: Date.now() + 2 * 60 * 60 * 1000,
-    }, { operation: "test" });
-    if (done) break;
-  }
+  await sweepLater(storage, backend);
   const blobs = await backend.run((ctx) => ctx.db.query("blobs").collect());
   assert.deepEqual(blobs.map((blob) => blob.state), ["committed"]);
   await workflows.deleteWorkflowRunById({ workflowName: "wf", runId: "run-big" });

@@ -14,7 +14,7 @@
  * and reads return the reference for the client to resolve.
  */
 import { v } from "convex/values";
-import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -56,11 +56,12 @@ async function recount(
 }
 
 /** The encoded-value fields of a row, for blob bookkeeping. */
-function valueFields(row: Partial<TaskRow>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of TASK_VALUE_FIELDS) if (row[field] !== undefined) out[field] = row[field];
-  return out;
+function valueFields(row: Partial<TaskRow>): (string | undefined)[] {
+  return TASK_VALUE_FIELDS.map((field) => row[field] as string | undefined);
 }
+
+/** The owner of a task's large values (see `blobOwner`). */
+const ownerOf = (id: string): string => blobOwner("background_tasks", id);
 
 /** Returns one task by id, or `null`. */
 export const get = internalQuery({
@@ -78,10 +79,10 @@ export const get = internalQuery({
  */
 export const create = internalMutation({
   args: { task: taskValidator, now: v.number() },
-  handler: async (ctx, { task, now }): Promise<{ released: boolean }> => {
+  handler: async (ctx, { task }): Promise<{ released: boolean }> => {
     assertFitsDocument(`background task ${task.id}`, task);
     const existing = await findTask(ctx, task.id);
-    await adoptBlobs(ctx, valueFields(task), now);
+    await adoptBlobs(ctx, ownerOf(task.id), valueFields(task));
     if (existing) {
       await ctx.db.replace(existing._id, task);
       await recount(ctx, existing, task);
@@ -89,7 +90,12 @@ export const create = internalMutation({
       await ctx.db.insert("background_tasks", task);
       await recount(ctx, null, task);
     }
-    const released = await releaseBlobs(ctx, existing ? valueFields(existing) : null, valueFields(task), now);
+    const released = await releaseBlobs(
+      ctx,
+      ownerOf(task.id),
+      existing ? valueFields(existing) : [],
+      valueFields(task),
+    );
     return { released };
   },
 });
@@ -107,7 +113,7 @@ export const update = internalMutation({
     expectedStatus: v.optional(taskStatusValidator),
     now: v.number(),
   },
-  handler: async (ctx, { id, set, clear, expectedStatus, now }): Promise<{ applied: boolean; released: boolean }> => {
+  handler: async (ctx, { id, set, clear, expectedStatus }): Promise<{ applied: boolean; released: boolean }> => {
     const existing = await findTask(ctx, id);
     if (!existing) return { applied: false, released: false };
     if (expectedStatus !== undefined && existing.status !== expectedStatus) return { applied: false, released: false };
@@ -115,10 +121,10 @@ export const update = internalMutation({
     const after: TaskRow = { ...before, ...set };
     for (const field of clear) delete after[field];
     assertFitsDocument(`background task ${id}`, after);
-    await adoptBlobs(ctx, valueFields(set), now);
+    await adoptBlobs(ctx, ownerOf(id), valueFields(set));
     await ctx.db.replace(_id, after);
     if (before.status !== after.status) await recount(ctx, before, after);
-    const released = await releaseBlobs(ctx, valueFields(before), valueFields(after), now);
+    const released = await releaseBlobs(ctx, ownerOf(id), valueFields(before), valueFields(after));
     return { applied: true, released };
   },
 });
@@ -126,12 +132,12 @@ export const update = internalMutation({
 /** Deletes one task (no-op when absent). */
 export const remove = internalMutation({
   args: { id: v.string(), now: v.number() },
-  handler: async (ctx, { id, now }): Promise<{ released: boolean }> => {
+  handler: async (ctx, { id }): Promise<{ released: boolean }> => {
     const existing = await findTask(ctx, id);
     if (!existing) return { released: false };
     await ctx.db.delete(existing._id);
     await recount(ctx, existing, null);
-    return { released: await releaseBlobs(ctx, valueFields(existing), null, now) };
+    return { released: await releaseBlobs(ctx, ownerOf(id), valueFields(existing)) };
   },
 });
 
@@ -190,7 +196,7 @@ export const removeMatching = internalMutation({
     let released = false;
     for (const doc of step.rows) {
       await ctx.db.delete(doc._id);
-      if (await releaseBlobs(ctx, valueFields(doc), null, args.now)) released = true;
+      if (await releaseBlobs(ctx, ownerOf(doc.id), valueFields(doc))) released = true;
     }
     const deltas: [string, number][] = [];
     for (const doc of step.rows) for (const name of countersOf(doc)) deltas.push([name, -1]);

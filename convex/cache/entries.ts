@@ -28,6 +28,7 @@ import {
   readPage,
   relativeIndex,
   SWEEP,
+  valueOwner,
   writableEntry,
   writeItems,
 } from "./store.js";
@@ -101,9 +102,11 @@ export const set = internalMutation({
     const entry = await writableEntry(ctx, key, now);
     if (value !== undefined) {
       assertFitsDocument(`value of ${quoteKey(key)}`, { key, value });
-      await adoptBlobs(ctx, { value }, now);
+      await adoptBlobs(ctx, valueOwner(key), [value]);
       if (entry && entry.kind === "value") {
-        if (await releaseBlobs(ctx, { value: entry.value }, { value }, now)) await ctx.scheduler.runAfter(0, SWEEP, {});
+        if (await releaseBlobs(ctx, valueOwner(key), [entry.value], [value])) {
+          await ctx.scheduler.runAfter(0, SWEEP, {});
+        }
         await ctx.db.patch(entry._id, { value, expiresAt });
         await armExpiry(ctx, entry._id, { ...entry, value, expiresAt });
         return null;

@@ -11,7 +11,7 @@
 import { v } from "convex/values";
 import { isBlobRef, releaseBlobs, sweepGarbage } from "../kit/blobs.js";
 import { internalMutation } from "../kit/functions.js";
-import { dropEntry, EXPIRE, findEntry, RECLAIM, SWEEP } from "./store.js";
+import { dropEntry, EXPIRE, findEntry, itemOwner, RECLAIM, SWEEP } from "./store.js";
 
 /** Items deleted per `reclaim` run at most. */
 const RECLAIM_ITEMS = 1000;
@@ -45,7 +45,6 @@ export const reclaim = internalMutation({
     let count = 0;
     let more = false;
     let released = false;
-    const now = Date.now();
     for await (const item of ctx.db.query("cache_items").withIndex("by_gen_pos", (q) => q.eq("gen", gen))) {
       if (count >= RECLAIM_ITEMS || (count > 0 && chars + item.value.length > RECLAIM_CHARS)) {
         more = true;
@@ -53,7 +52,7 @@ export const reclaim = internalMutation({
       }
       count++;
       chars += item.value.length;
-      if (isBlobRef(item.value) && (await releaseBlobs(ctx, { value: item.value }, null, now))) released = true;
+      if (isBlobRef(item.value) && (await releaseBlobs(ctx, itemOwner(gen), [item.value]))) released = true;
       await ctx.db.delete(item._id);
     }
     if (more) await ctx.scheduler.runAfter(0, RECLAIM, { gen });
@@ -66,7 +65,7 @@ export const reclaim = internalMutation({
 export const sweepBlobs = internalMutation({
   args: {},
   handler: async (ctx): Promise<null> => {
-    const { done } = await sweepGarbage(ctx, Date.now());
+    const { done } = await sweepGarbage(ctx);
     if (!done) await ctx.scheduler.runAfter(0, SWEEP, {});
     return null;
   },

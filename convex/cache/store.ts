@@ -5,7 +5,7 @@
  * and the list and counter operations shared by several mutations.
  */
 import { type DocumentByName, makeFunctionReference } from "convex/server";
-import { adoptBlobs, isBlobRef, releaseBlobs } from "../kit/blobs.js";
+import { adoptBlobs, blobOwner, isBlobRef, releaseBlobs } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { storageError } from "../kit/errors.js";
 import type { DataModel, MutationCtx, QueryCtx } from "../kit/functions.js";
@@ -64,7 +64,7 @@ export function expiryOf(now: number, ttlMs: number): number | undefined {
 export async function dropEntry(ctx: MutationCtx, entry: EntryDoc): Promise<void> {
   await ctx.db.delete(entry._id);
   if (entry.kind === "list" && entry.length > 0) await ctx.scheduler.runAfter(0, RECLAIM, { gen: entry.gen });
-  if (entry.value !== undefined && (await releaseBlobs(ctx, { value: entry.value }, null, Date.now()))) {
+  if (entry.value !== undefined && (await releaseBlobs(ctx, valueOwner(entry.key), [entry.value]))) {
     await ctx.scheduler.runAfter(0, SWEEP, {});
   }
 }
@@ -105,10 +105,15 @@ export async function insertEntry(ctx: MutationCtx, entry: EntryRow): Promise<vo
 }
 
 /** Checks a stored item and adopts the large value it refers to. */
-async function prepareItem(ctx: MutationCtx, key: string, item: WireItem, now: number): Promise<void> {
+async function prepareItem(ctx: MutationCtx, key: string, gen: string, item: WireItem): Promise<void> {
   assertFitsDocument(`item of list ${quoteKey(key)}`, { value: item.value });
-  if (isBlobRef(item.value)) await adoptBlobs(ctx, { value: item.value }, now);
+  if (isBlobRef(item.value)) await adoptBlobs(ctx, itemOwner(gen), [item.value]);
 }
+
+/** The owner of the large value of a cache entry (see `blobOwner`). */
+export const valueOwner = (key: string): string => blobOwner("cache_entries", key);
+/** The owner of the large item values of one list generation. */
+export const itemOwner = (gen: string): string => blobOwner("cache_items", gen);
 
 /**
  * Appends an item to the list at `key`, creating the list when the key is
@@ -119,15 +124,15 @@ export async function pushItem(ctx: MutationCtx, key: string, item: WireItem, tt
   const now = Date.now();
   const entry = await writableEntry(ctx, key, now);
   if (entry && entry.kind !== "list") throw storageError("INVALID", `${quoteKey(key)} exists but is not an array`);
-  await prepareItem(ctx, key, item, now);
+  const gen = entry ? entry.gen : newGen();
+  await prepareItem(ctx, key, gen, item);
   if (entry) {
-    await ctx.db.insert("cache_items", { gen: entry.gen, pos: entry.length, ...item });
+    await ctx.db.insert("cache_items", { gen, pos: entry.length, ...item });
     const expiresAt = ttlMs > 0 ? now + ttlMs : entry.expiresAt;
     await ctx.db.patch(entry._id, { length: entry.length + 1, expiresAt });
     await armExpiry(ctx, entry._id, { ...entry, expiresAt });
     return;
   }
-  const gen = newGen();
   await ctx.db.insert("cache_items", { gen, pos: 0, ...item });
   await insertEntry(ctx, { key, kind: "list", gen, length: 1, expiresAt: expiryOf(now, ttlMs) });
 }
@@ -157,9 +162,8 @@ export async function incrementCounter(ctx: MutationCtx, key: string, ttlMs: num
 
 /** Inserts the items of a whole array as a new list generation (checked and adopted). */
 export async function writeItems(ctx: MutationCtx, key: string, gen: string, items: WireItem[]): Promise<void> {
-  const now = Date.now();
   for (const [pos, item] of items.entries()) {
-    await prepareItem(ctx, key, item, now);
+    await prepareItem(ctx, key, gen, item);
     await ctx.db.insert("cache_items", { gen, pos, ...item });
   }
 }

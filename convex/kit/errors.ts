@@ -5,8 +5,12 @@
  */
 import { ConvexError } from "convex/values";
 
-/** Machine-readable reasons for a deliberate failure. */
-export type StorageErrorCode = "NOT_FOUND" | "ALREADY_EXISTS" | "TOO_LARGE" | "INVALID";
+/**
+ * Machine-readable reasons for a deliberate failure. `RECLAIMED`: an
+ * uploaded large value was reclaimed before the write that uses it; the
+ * client retries the whole call (nothing was written).
+ */
+export type StorageErrorCode = "NOT_FOUND" | "ALREADY_EXISTS" | "TOO_LARGE" | "INVALID" | "RECLAIMED";
 
 /** Data carried by a deliberate failure. */
 export type StorageErrorData = { code: StorageErrorCode; message: string };

@@ -24,11 +24,24 @@ export const kitTables = {
     state: v.union(v.literal("pending"), v.literal("committed"), v.literal("garbage")),
     chunkCount: v.number(),
     received: v.number(),
+    /** Size of the whole value in UTF-8 bytes. */
     length: v.number(),
+    /** The row that adopted the blob, `<table>:<key>` (see `blobOwner`); absent while pending. */
+    owner: v.optional(v.string()),
+    /** Server time (`Date.now()` in the mutation) of the last change. */
     updatedAt: v.number(),
   })
     .index("by_blobId", ["blobId"])
     .index("by_state_updatedAt", ["state", "updatedAt"]),
+
+  /** Answers of non-idempotent writes by client operation id, for retries (see `kit/operations.ts`). */
+  operations: defineTable({
+    opId: v.string(),
+    /** The answer as JSON text; absent when it was too large to keep. */
+    answer: v.optional(v.string()),
+    /** Server time after which the record is deleted. */
+    expiresAt: v.number(),
+  }).index("by_opId", ["opId"]),
 
   blob_chunks: defineTable({
     blobId: v.string(),

@@ -70,13 +70,44 @@ export type WalkResult<Doc> = {
   matched: number;
 };
 
-/** Rough stored size of a document, for the byte budget. */
+/**
+ * Stored size of a document in bytes, counted the way Convex counts it:
+ * strings (values and field names) by their UTF-8 length, numbers 8 bytes,
+ * nested objects and arrays by their contents. A string of 400,000 "€" is
+ * 1.2 MB here, not 400,000.
+ */
 export function approximateSize(doc: Record<string, unknown>): number {
   let size = 0;
-  for (const value of Object.values(doc)) {
-    size += typeof value === "string" ? value.length : 8;
-  }
+  for (const key of Object.keys(doc)) size += utf8Length(key) + valueSize(doc[key]);
   return size;
+}
+
+function valueSize(value: unknown): number {
+  if (typeof value === "string") return utf8Length(value) + 2;
+  if (value === null || value === undefined || typeof value === "boolean") return 1;
+  if (typeof value === "number" || typeof value === "bigint") return 8;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + valueSize(item), 2);
+  if (typeof value === "object") return approximateSize(value as Record<string, unknown>) + 2;
+  return 8;
+}
+
+/** UTF-8 length of a string, without allocating it. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** Streams the rows of `spec` strictly after `after`, in `order`. */

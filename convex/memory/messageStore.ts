@@ -118,8 +118,3 @@ export function mergeContent(oldContent: unknown, newContent: unknown): unknown 
   if (oldMetadata && newMetadata) merged.metadata = { ...(oldMetadata as object), ...(newMetadata as object) };
   return merged;
 }
-
-/** The blob-holding field of a message, in the shape `adoptBlobs`/`releaseBlobs` take. */
-export function contentField(row: Pick<MessageRow, "content"> | null | undefined): { content?: string } {
-  return row ? { content: row.content } : {};
-}

@@ -17,6 +17,7 @@
 import { v } from "convex/values";
 import {
   adoptBlobs,
+  blobOwner,
   copyBlobChunks,
   IN_TRANSACTION_LIMIT,
   isBlobRef,
@@ -32,7 +33,6 @@ import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import {
-  contentField,
   CounterBatch,
   findMessage,
   findThreadDoc,
@@ -59,7 +59,7 @@ import {
   type WalkState,
   walkStateValidator,
 } from "../kit/walk.js";
-import type { ListResult } from "../kit/rows.js";
+import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
 
 function toRow(doc: MessageDoc): MessageRow {
@@ -97,9 +97,10 @@ export const save = internalMutation({
       const existing = await findMessage(ctx, message.id);
       const row: MessageRow = existing ? { ...message, createdAt: existing.createdAt } : message;
       if (existing && existing.createdAt !== message.createdAt) kept.push([message.id, existing.createdAt]);
-      await adoptBlobs(ctx, contentField(row), now);
+      const owner = blobOwner("messages", row.id);
+      await adoptBlobs(ctx, owner, [row.content]);
       await putMessage(ctx, row, existing, counters);
-      if (await releaseBlobs(ctx, contentField(existing), contentField(row), now)) released = true;
+      if (await releaseBlobs(ctx, owner, [existing?.content], [row.content])) released = true;
     }
     await counters.apply(ctx);
     return { kept, released };
@@ -180,7 +181,7 @@ export const update = internalMutation({
       const existing = await findMessage(ctx, patch.id);
       if (!existing) {
         // Merged content for an unknown message is never adopted.
-        if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+        if (await releaseBlobs(ctx, blobOwner("messages", patch.id), [patch.setContent])) released = true;
         continue;
       }
       const before = toRow(existing);
@@ -189,10 +190,10 @@ export const update = internalMutation({
         // A repeated call whose compare-and-set already succeeded: nothing more to do.
       } else if (patch.setContent !== undefined) {
         if (before.content !== patch.expectedContent) {
-          if (await releaseBlobs(ctx, { content: patch.setContent }, null, now)) released = true;
+          if (await releaseBlobs(ctx, blobOwner("messages", patch.id), [patch.setContent])) released = true;
           return await stop(index, "conflict");
         }
-        await adoptBlobs(ctx, { content: patch.setContent }, now);
+        await adoptBlobs(ctx, blobOwner("messages", patch.id), [patch.setContent]);
         row.content = patch.setContent;
       } else if (patch.content !== undefined) {
         // An uploaded patch is only read (never adopted): it stays pending and `blobs:sweep` removes it
@@ -207,7 +208,7 @@ export const update = internalMutation({
           decodeValue(await readField(ctx, before.content)),
           decodeValue(await readField(ctx, patch.content)),
         );
-        row.content = await writeField(ctx, encodeValue(merged), now);
+        row.content = await writeField(ctx, encodeValue(merged), blobOwner("messages", row.id));
       }
       const oldThreadId = before.threadId;
       const moved = patch.threadId !== undefined && patch.threadId !== "" && patch.threadId !== oldThreadId;
@@ -230,7 +231,7 @@ export const update = internalMutation({
       }
       assertFitsDocument(`message ${row.id}`, row);
       await ctx.db.replace(existing._id, row);
-      if (await releaseBlobs(ctx, contentField(before), contentField(row), now)) released = true;
+      if (await releaseBlobs(ctx, blobOwner("messages", row.id), [before.content], [row.content])) released = true;
       counters.change(before, row);
       rows.push(row);
     }
@@ -254,7 +255,7 @@ export const remove = internalMutation({
       if (!existing) continue;
       if (existing.threadId) threadIds.add(existing.threadId);
       await ctx.db.delete(existing._id);
-      if (await releaseBlobs(ctx, contentField(existing), null, now)) released = true;
+      if (await releaseBlobs(ctx, blobOwner("messages", existing.id), [existing.content])) released = true;
       counters.change(existing, null);
     }
     for (const threadId of threadIds) await touchThread(ctx, threadId, () => now);
@@ -432,12 +433,21 @@ export const copyStart = internalMutation({
   handler: async (
     ctx,
     { sourceThreadId, thread, selection, explicitIds },
-  ): Promise<{ lastMessageId: string | null }> => {
+  ): Promise<{ lastMessageId: string | null; resumed?: ThreadRow }> => {
     const source = await findThreadDoc(ctx, sourceThreadId);
     if (!source) throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
-    if (await findThreadDoc(ctx, thread.id)) {
-      throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+    const progress = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", thread.id))
+      .unique();
+    const target = await findThreadDoc(ctx, thread.id);
+    if (target) {
+      // An unfinished clone of the same source (an interrupted call, or a
+      // retried start whose answer was lost) is resumed; anything else exists.
+      if (!progress || progress.sourceThreadId !== sourceThreadId) {
+        throw storageError("ALREADY_EXISTS", `Thread with id ${thread.id} already exists`);
+      }
+      return { lastMessageId: progress.lastMessageId ?? null, resumed: withoutSystemFields(target) as ThreadRow };
     }
+    if (progress) await ctx.db.delete(progress._id); // left by a clone whose thread was deleted since
     let lastMessageId = selection.lastMessageId;
     if (!explicitIds) {
       const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
@@ -452,12 +462,28 @@ export const copyStart = internalMutation({
       if (lastMessageId !== undefined) {
         metadata.clone = { ...(metadata.clone as Record<string, unknown>), lastMessageId };
       }
-      row.metadata = await writeField(ctx, encodeValue(metadata), thread.updatedAt);
+      row.metadata = await writeField(ctx, encodeValue(metadata), blobOwner("threads", row.id));
     }
     assertFitsDocument(`thread ${row.id}`, row);
     await ctx.db.insert("threads", row);
+    await ctx.db.insert("clone_progress", {
+      threadId: row.id,
+      sourceThreadId,
+      ...(lastMessageId !== undefined ? { lastMessageId } : {}),
+    });
     await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
     return { lastMessageId: lastMessageId ?? null };
+  },
+});
+
+/** Marks a clone complete (after its last message was copied); safe to repeat. */
+export const copyFinish = internalMutation({
+  args: { threadId: v.string() },
+  handler: async (ctx, { threadId }): Promise<null> => {
+    const progress = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+      .unique();
+    if (progress) await ctx.db.delete(progress._id);
+    return null;
   },
 });
 
@@ -479,7 +505,6 @@ async function copyOne(
   target: { threadId: string; resourceId?: string },
   counters: CounterBatch,
   content: string = doc.content,
-  now: number = Date.now(),
 ): Promise<{ pair: [string, string]; released: boolean }> {
   const id = await copyId(target.threadId, doc.id);
   const row: MessageRow = { ...toRow(doc), id, threadId: target.threadId, content };
@@ -487,10 +512,11 @@ async function copyOne(
   if (resourceId === undefined) delete row.resourceId;
   else row.resourceId = resourceId;
   const existing = await findMessage(ctx, id);
-  await adoptBlobs(ctx, contentField(row), now);
+  const owner = blobOwner("messages", id);
+  await adoptBlobs(ctx, owner, [row.content]);
   await putMessage(ctx, row, existing, counters);
   // A repeated copy replaces an earlier one, whose own large content is then garbage.
-  const released = await releaseBlobs(ctx, contentField(existing), contentField(row), now);
+  const released = await releaseBlobs(ctx, owner, [existing?.content], [row.content]);
   return { pair: [doc.id, id], released };
 }
 
@@ -612,7 +638,7 @@ const COPY_CHUNK_BYTES = 6 * 1024 * 1024;
  * a new pending blob (see `copyBlobChunks`); call until `next` is null.
  */
 export const copyContentChunks = internalMutation({
-  args: { fromRef: v.string(), toBlobId: v.string(), from: v.number(), now: v.number() },
+  args: { fromRef: v.string(), toBlobId: v.string(), from: v.number() },
   handler: async (ctx, args): Promise<{ next: number | null; gone: boolean }> => {
     if (!isBlobRef(args.fromRef)) throw storageError("INVALID", "fromRef must be a large value reference");
     return await copyBlobChunks(ctx, { ...args, maxBytes: COPY_CHUNK_BYTES });
@@ -634,7 +660,6 @@ export const copyLarge = internalMutation({
     sourceId: v.string(),
     sourceRef: v.string(),
     copyRef: v.string(),
-    now: v.number(),
   },
   handler: async (
     ctx,
@@ -642,7 +667,8 @@ export const copyLarge = internalMutation({
   ): Promise<{ pair: [string, string] | null; retry?: string; released: boolean }> => {
     const doc = await findMessage(ctx, args.sourceId);
     if (!doc || doc.threadId !== args.sourceThreadId || doc.content !== args.sourceRef) {
-      const released = await releaseBlobs(ctx, { content: args.copyRef }, null, args.now);
+      // The unused copy was never adopted, so no row owns it.
+      const released = await releaseBlobs(ctx, blobOwner("messages", args.sourceId), [args.copyRef]);
       const retry = doc && doc.threadId === args.sourceThreadId ? doc.content : undefined;
       return { pair: null, ...(retry !== undefined ? { retry } : {}), released };
     }
@@ -653,7 +679,6 @@ export const copyLarge = internalMutation({
       { threadId: args.threadId, resourceId: args.resourceId },
       counters,
       args.copyRef,
-      args.now,
     );
     await counters.apply(ctx);
     return { pair: copied.pair, released: copied.released };
@@ -666,10 +691,10 @@ export const copyLarge = internalMutation({
  * them. Safe to repeat; an upload left behind is swept as abandoned later.
  */
 export const releaseUploads = internalMutation({
-  args: { refs: v.array(v.string()), now: v.number() },
-  handler: async (ctx, { refs, now }): Promise<{ released: boolean }> => {
-    const fields = Object.fromEntries(refs.filter(isBlobRef).map((ref, index) => [String(index), ref]));
-    return { released: await releaseBlobs(ctx, fields, null, now) };
+  args: { refs: v.array(v.string()) },
+  handler: async (ctx, { refs }): Promise<{ released: boolean }> => {
+    // Uploads are never adopted: no row owns them, so only they can be released here.
+    return { released: await releaseBlobs(ctx, blobOwner("uploads", ""), refs) };
   },
 });
 

@@ -14,7 +14,7 @@
  * inside the transaction (up to `IN_TRANSACTION_LIMIT`).
  */
 import { v } from "convex/values";
-import { BLOB_PREFIX, isBlobRef, readField, releaseBlobs, splitChunks, utf8Length } from "../kit/blobs.js";
+import { blobOwner, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { storageError } from "../kit/errors.js";
 import { type DataModel, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -39,7 +39,7 @@ type Chunk = Record<string, unknown> & { messageIds: string[]; messageTokens?: n
 /** Large fields stay inline up to this many UTF-8 bytes (six of them still fit one document). */
 const OM_INLINE_BYTES = 128 * 1024;
 /** Largest value a mutation assembles (reads or writes) by itself. */
-const OM_TRANSACTION_CHARS = 12 * 1024 * 1024;
+const OM_TRANSACTION_BYTES = 12 * 1024 * 1024;
 /** A record whose encoded values add up to this is returned by value; a larger one by reference. */
 const RETURN_INLINE_CHARS = 8 * 1024 * 1024;
 /** Records deleted per `clear` call at most. */
@@ -83,27 +83,20 @@ async function load(ctx: QueryCtx, doc: OmDoc, fields: readonly OmLargeField[]):
 }
 
 /** Stores an encoded value: inline when small, else as a committed blob written now. */
-async function storeValue(ctx: MutationCtx, encoded: string, now: number): Promise<string> {
-  if (utf8Length(encoded) <= OM_INLINE_BYTES) return encoded;
-  if (encoded.length > OM_TRANSACTION_CHARS) {
+async function storeValue(ctx: MutationCtx, encoded: string, owner: string): Promise<string> {
+  const bytes = utf8Length(encoded);
+  if (bytes <= OM_INLINE_BYTES) return encoded;
+  if (bytes > OM_TRANSACTION_BYTES) {
     throw storageError(
       "TOO_LARGE",
-      `observational memory value of ${encoded.length} characters is too large for one Convex transaction`,
+      `observational memory value of ${bytes} bytes is too large for one Convex transaction`,
     );
   }
-  const blobId = crypto.randomUUID();
-  const chunks = splitChunks(encoded);
-  for (const [index, data] of chunks.entries()) await ctx.db.insert("blob_chunks", { blobId, index, data });
-  await ctx.db.insert("blobs", {
-    blobId,
-    state: "committed",
-    chunkCount: chunks.length,
-    received: chunks.length,
-    length: encoded.length,
-    updatedAt: now,
-  });
-  return `${BLOB_PREFIX}${blobId}`;
+  return await writeField(ctx, encoded, owner); // over OM_INLINE_BYTES: a blob owned by the record
 }
+
+/** The owner of a record's large values (see `blobOwner`). */
+const ownerOf = (id: string): string => blobOwner("observational_memory", id);
 
 function millis(value: unknown): number {
   const time = value instanceof Date ? value.getTime() : new Date(value as string | number).getTime();
@@ -123,7 +116,7 @@ async function buildRow(
   place: { key: string; rank: number },
   previous: OmDoc | null,
   changed: readonly OmLargeField[] | "all",
-  now: number,
+  _now: number,
 ): Promise<Written> {
   const encodedRest = encodeRest(rec);
   const row: ObservationalMemoryRow = {
@@ -142,7 +135,7 @@ async function buildRow(
       if (!Object.prototype.hasOwnProperty.call(rec, field)) continue;
       const value = encodeValue(rec[field]);
       encoded[field] = value;
-      row[field] = await storeValue(ctx, value, now);
+      row[field] = await storeValue(ctx, value, ownerOf(row.id));
     } else if (previous?.[field] !== undefined) {
       row[field] = previous[field];
     }
@@ -152,9 +145,14 @@ async function buildRow(
 }
 
 /** Replaces a record's row, releasing the large values it no longer refers to. */
-async function rewrite(ctx: MutationCtx, doc: OmDoc, written: Written, now: number): Promise<boolean> {
+async function rewrite(ctx: MutationCtx, doc: OmDoc, written: Written, _now: number): Promise<boolean> {
   await ctx.db.replace(doc._id, written.row);
-  return await releaseBlobs(ctx, doc, written.row, now);
+  return await releaseBlobs(
+    ctx,
+    ownerOf(doc.id),
+    OM_LARGE_FIELDS.map((field) => doc[field]),
+    OM_LARGE_FIELDS.map((field) => written.row[field]),
+  );
 }
 
 function returned(written: Written): ReturnedRecord {
@@ -736,7 +734,7 @@ export const clear = internalMutation({
     let released = false;
     for (const doc of batch) {
       if (OM_LARGE_FIELDS.some((field) => isBlobRef(doc[field]))) {
-        released = (await releaseBlobs(ctx, doc, null, now)) || released;
+        released = (await releaseBlobs(ctx, ownerOf(doc.id), OM_LARGE_FIELDS.map((field) => doc[field]))) || released;
       }
       await ctx.db.delete(doc._id);
     }

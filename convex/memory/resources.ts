@@ -6,8 +6,8 @@
  * or as blob references when large (see `kit/blobs.ts`).
  */
 import { v } from "convex/values";
-import { adoptBlobs, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
-import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
+import { adoptBlobs, blobOwner, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
+import { mergeEncodedRecords } from "../kit/codec.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type ResourceRow, resourceValidator } from "./validators.js";
@@ -35,10 +35,17 @@ export const save = internalMutation({
   handler: async (ctx, { resource }): Promise<{ released: boolean }> => {
     assertFitsDocument(`resource ${resource.id}`, resource);
     const existing = await findResource(ctx, resource.id);
-    await adoptBlobs(ctx, resource, resource.updatedAt);
+    const owner = blobOwner("resources", resource.id);
+    await adoptBlobs(ctx, owner, [resource.workingMemory, resource.metadata]);
     if (existing) await ctx.db.replace(existing._id, resource);
     else await ctx.db.insert("resources", resource);
-    return { released: await releaseBlobs(ctx, existing, resource, resource.updatedAt) };
+    const released = await releaseBlobs(
+      ctx,
+      owner,
+      [existing?.workingMemory, existing?.metadata],
+      [resource.workingMemory, resource.metadata],
+    );
+    return { released };
   },
 });
 
@@ -59,26 +66,28 @@ export const update = internalMutation({
     { id, workingMemory, metadata, now },
   ): Promise<{ resource: ResourceRow; released: boolean; metadata?: string }> => {
     const existing = await findResource(ctx, id);
-    const patch = metadata === undefined ? undefined : decodeValue(metadata) as Record<string, unknown>;
+    const owner = blobOwner("resources", id);
     const current = existing ? withoutSystemFields(existing) : undefined;
     const currentMetadata = current?.metadata === undefined ? undefined : await readField(ctx, current.metadata);
-    const merged = encodeValue({
-      ...(decodeOptional(currentMetadata) as Record<string, unknown> | undefined),
-      ...patch,
-    });
+    const merged = mergeEncodedRecords(currentMetadata, metadata);
     const next: ResourceRow = {
       id,
-      metadata: await writeField(ctx, merged, now),
+      metadata: await writeField(ctx, merged, owner),
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
     };
     const memory = workingMemory ?? current?.workingMemory;
     if (memory !== undefined) next.workingMemory = memory;
     assertFitsDocument(`resource ${id}`, next);
-    await adoptBlobs(ctx, next, now);
+    await adoptBlobs(ctx, owner, [next.workingMemory, next.metadata]);
     if (existing) await ctx.db.replace(existing._id, next);
     else await ctx.db.insert("resources", next);
-    const released = await releaseBlobs(ctx, existing, next, now);
+    const released = await releaseBlobs(
+      ctx,
+      owner,
+      [existing?.workingMemory, existing?.metadata],
+      [next.workingMemory, next.metadata],
+    );
     // The merged metadata itself, so the caller need not read back a large
     // value that a concurrent update may already have replaced and swept.
     return utf8Length(merged) <= RETURN_INLINE_BYTES

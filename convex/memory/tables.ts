@@ -60,4 +60,15 @@ export const memoryTables = {
    * being a no-op.
    */
   thread_moves: defineTable({ threadId: v.string(), resourceId: v.string() }).index("by_thread", ["threadId"]),
+
+  /**
+   * Clones in progress (see `messages:copyStart`): while a row names a
+   * thread, that thread is an unfinished copy of `sourceThreadId`, and
+   * retrying the same clone resumes it instead of failing "already exists".
+   */
+  clone_progress: defineTable({
+    threadId: v.string(),
+    sourceThreadId: v.string(),
+    lastMessageId: v.optional(v.string()),
+  }).index("by_threadId", ["threadId"]),
 };

@@ -2,14 +2,24 @@
  * Threads of Mastra's memory domain. Internal functions only.
  */
 import { v } from "convex/values";
-import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
-import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/codec.js";
+import {
+  adoptBlobs,
+  blobOwner,
+  IN_TRANSACTION_LIMIT,
+  isBlobRef,
+  readField,
+  releaseBlobs,
+  storedLength,
+  utf8Length,
+  writeField,
+} from "../kit/blobs.js";
+import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
+import { CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
 import { deleteBuckets } from "./messageRanks.js";
 import { approximateSize, type IndexSpec, orderValidator, planPage, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
@@ -39,7 +49,8 @@ export const get = internalQuery({
 async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean> {
   assertFitsDocument(`thread ${thread.id}`, thread);
   const existing = await findThread(ctx, thread.id);
-  await adoptBlobs(ctx, thread, thread.updatedAt);
+  const owner = blobOwner("threads", thread.id);
+  await adoptBlobs(ctx, owner, [thread.metadata]);
   if (existing) {
     await ctx.db.replace(existing._id, thread);
     if (existing.resourceId !== thread.resourceId) {
@@ -48,7 +59,7 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
         [memoryCounters.threadsOfResource(thread.resourceId), 1],
       ]);
     }
-    return await releaseBlobs(ctx, existing, thread, thread.updatedAt);
+    return await releaseBlobs(ctx, owner, [existing.metadata], [thread.metadata]);
   }
   await ctx.db.insert("threads", thread);
   await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(thread.resourceId), 1]]);
@@ -70,34 +81,92 @@ export const save = internalMutation({
 /**
  * Sets a thread's title and/or merges keys into its metadata, atomically,
  * and stamps `updatedAt`. Fails with `NOT_FOUND` for an unknown thread.
+ * When the metadata involved is too large for one transaction (counted in
+ * UTF-8 bytes) nothing is written and the answer is `tooLarge`: the client
+ * merges and commits with {@link commitMetadata}.
  */
 export const update = internalMutation({
   args: { id: v.string(), title: v.optional(v.string()), metadata: v.optional(v.string()), now: v.number() },
   handler: async (
     ctx,
     { id, title, metadata, now },
-  ): Promise<{ thread: ThreadRow; released: boolean; metadata?: string }> => {
+  ): Promise<{ thread: ThreadRow; released: boolean; metadata?: string } | { tooLarge: true }> => {
     const existing = await findThread(ctx, id);
     if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
+    if (metadata === undefined) {
+      // Nothing to merge: the stored metadata (of any size) stays as it is
+      // (`{}` when there was none, as core's `{ ...undefined }` gives).
+      const renamed: ThreadRow = { ...withoutSystemFields(existing), ...(title !== undefined ? { title } : {}) };
+      renamed.metadata ??= encodeValue({});
+      renamed.updatedAt = now;
+      assertFitsDocument(`thread ${id}`, renamed);
+      await ctx.db.replace(existing._id, renamed);
+      return { thread: renamed, released: false };
+    }
+    const currentBytes = existing.metadata === undefined ? 0 : await storedLength(ctx, existing.metadata) ?? 0;
+    if (currentBytes + utf8Length(metadata) > IN_TRANSACTION_LIMIT) {
+      return { tooLarge: true };
+    }
     const current = existing.metadata === undefined ? undefined : await readField(ctx, existing.metadata);
-    const merged = encodeValue({
-      ...(decodeOptional(current) as Record<string, unknown> | undefined),
-      ...(metadata === undefined ? {} : decodeValue(metadata) as Record<string, unknown>),
-    });
+    const merged = mergeEncodedRecords(current, metadata);
+    if (utf8Length(merged) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
     const next: ThreadRow = {
       ...withoutSystemFields(existing),
       ...(title !== undefined ? { title } : {}),
-      metadata: await writeField(ctx, merged, now),
+      metadata: await writeField(ctx, merged, blobOwner("threads", id)),
       updatedAt: now,
     };
     assertFitsDocument(`thread ${id}`, next);
     await ctx.db.replace(existing._id, next);
-    const released = await releaseBlobs(ctx, existing, next, now);
+    const released = await releaseBlobs(ctx, blobOwner("threads", id), [existing.metadata], [next.metadata]);
     // The merged metadata itself, so the caller need not read back a large
     // value that a concurrent update may already have replaced and swept.
     return utf8Length(merged) <= RETURN_INLINE_BYTES
       ? { thread: next, released, metadata: merged }
       : { thread: next, released };
+  },
+});
+
+/**
+ * Compare-and-set of a thread's metadata merged by the client (too large
+ * for one transaction): writes `metadata` (encoded, or a reference to its
+ * upload) and `title` only if the stored metadata field is still
+ * `expected`; otherwise nothing changes, the upload is released and the
+ * answer is `conflict` (the client reads again and retries). A repeated
+ * call that already succeeded answers `ok`.
+ */
+export const commitMetadata = internalMutation({
+  args: {
+    id: v.string(),
+    title: v.optional(v.string()),
+    expected: v.optional(v.string()),
+    metadata: v.string(),
+    now: v.number(),
+  },
+  handler: async (
+    ctx,
+    { id, title, expected, metadata, now },
+  ): Promise<{ status: "ok"; thread: ThreadRow; released: boolean } | { status: "conflict"; released: boolean }> => {
+    const existing = await findThread(ctx, id);
+    const owner = blobOwner("threads", id);
+    if (existing && existing.metadata === metadata) {
+      return { status: "ok", thread: withoutSystemFields(existing), released: false };
+    }
+    // (An upload for a thread that is gone is reclaimed by the deployment later.)
+    if (!existing) throw storageError("NOT_FOUND", `Thread with id ${id} not found`);
+    if (existing.metadata !== expected) {
+      return { status: "conflict", released: await releaseBlobs(ctx, owner, [metadata]) };
+    }
+    const next: ThreadRow = {
+      ...withoutSystemFields(existing),
+      ...(title !== undefined ? { title } : {}),
+      metadata,
+      updatedAt: now,
+    };
+    assertFitsDocument(`thread ${id}`, next);
+    await adoptBlobs(ctx, owner, [metadata]);
+    await ctx.db.replace(existing._id, next);
+    return { status: "ok", thread: next, released: await releaseBlobs(ctx, owner, [existing.metadata], [metadata]) };
   },
 });
 
@@ -191,7 +260,7 @@ export const remove = internalMutation({
       await ctx.db.delete(message._id);
       counters.change(message, null);
       if (isBlobRef(message.content)) {
-        released = (await releaseBlobs(ctx, contentField(message), null, message.createdAt)) || released;
+        released = (await releaseBlobs(ctx, blobOwner("messages", message.id), [message.content])) || released;
       }
     }
     await counters.apply(ctx);
@@ -202,7 +271,7 @@ export const remove = internalMutation({
     if (move) await ctx.db.delete(move._id);
     const thread = await findThread(ctx, id);
     if (thread) {
-      released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;
+      released = (await releaseBlobs(ctx, blobOwner("threads", id), [thread.metadata])) || released;
       await ctx.db.delete(thread._id);
       await adjustCounters(ctx, [[memoryCounters.threads(), -1], [
         memoryCounters.threadsOfResource(thread.resourceId),

@@ -13,7 +13,7 @@
  * chunks.
  */
 import { v } from "convex/values";
-import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { scoreCounters } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -88,7 +88,8 @@ export const save = internalMutation({
       insertedAt: existing?.insertedAt ?? now,
     };
     assertFitsDocument(`score ${fields.id}`, row);
-    await adoptBlobs(ctx, { data: row.data }, now);
+    const owner = blobOwner("scores", fields.id);
+    await adoptBlobs(ctx, owner, [row.data]);
     if (existing) {
       await ctx.db.replace(existing._id, row);
       await recount(ctx, withoutSystemFields(existing), row);
@@ -96,7 +97,7 @@ export const save = internalMutation({
       await ctx.db.insert("scores", row);
       await recount(ctx, null, row);
     }
-    const released = await releaseBlobs(ctx, existing ? { data: existing.data } : null, { data: row.data }, now);
+    const released = await releaseBlobs(ctx, owner, [existing?.data], [row.data]);
     return { row, released };
   },
 });

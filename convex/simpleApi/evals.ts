@@ -2,7 +2,7 @@
  * Eval results in the README's record shape. Internal functions only.
  */
 import { v } from "convex/values";
-import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { simpleApiCounters } from "./counterNames.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
@@ -39,7 +39,8 @@ export const save = internalMutation({
   args: { evalRow: evalValidator },
   handler: async (ctx, { evalRow }): Promise<{ released: boolean }> => {
     assertFitsDocument(`eval ${evalRow.id}`, evalRow);
-    await adoptBlobs(ctx, evalRow, evalRow.createdAt);
+    const owner = blobOwner("evals", evalRow.id);
+    await adoptBlobs(ctx, owner, [evalRow.data, evalRow.metadata]);
     const existing = await findEval(ctx, evalRow.id);
     if (existing) {
       await ctx.db.replace(existing._id, evalRow);
@@ -47,7 +48,13 @@ export const save = internalMutation({
         ...countersOf(existing).map((name): [string, number] => [name, -1]),
         ...countersOf(evalRow).map((name): [string, number] => [name, 1]),
       ]);
-      return { released: await releaseBlobs(ctx, existing, evalRow, evalRow.createdAt) };
+      const released = await releaseBlobs(
+        ctx,
+        owner,
+        [existing.data, existing.metadata],
+        [evalRow.data, evalRow.metadata],
+      );
+      return { released };
     }
     await ctx.db.insert("evals", evalRow);
     await adjustCounters(ctx, countersOf(evalRow).map((name): [string, number] => [name, 1]));

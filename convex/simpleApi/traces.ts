@@ -4,7 +4,7 @@
  * functions only.
  */
 import { v } from "convex/values";
-import { adoptBlobs, releaseBlobs } from "../kit/blobs.js";
+import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -33,7 +33,8 @@ export const saveTraceRecord = internalMutation({
   args: { record: traceRecordValidator },
   handler: async (ctx, { record }): Promise<{ released: boolean }> => {
     assertFitsDocument(`trace ${record.id}`, record);
-    await adoptBlobs(ctx, record, record.timestamp);
+    const owner = blobOwner("traces", record.id);
+    await adoptBlobs(ctx, owner, [record.body]);
     const existing = await findTraceRecord(ctx, record.id);
     if (existing) {
       await ctx.db.replace(existing._id, record);
@@ -41,7 +42,7 @@ export const saveTraceRecord = internalMutation({
         ...traceRecordCounters(existing).map((name): [string, number] => [name, -1]),
         ...traceRecordCounters(record).map((name): [string, number] => [name, 1]),
       ]);
-      return { released: await releaseBlobs(ctx, existing, record, record.timestamp) };
+      return { released: await releaseBlobs(ctx, owner, [existing.body], [record.body]) };
     }
     await ctx.db.insert("traces", record);
     await adjustCounters(ctx, traceRecordCounters(record).map((name): [string, number] => [name, 1]));

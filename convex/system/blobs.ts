@@ -3,7 +3,15 @@
  * `kit/blobs.ts` for the protocol). Internal functions only.
  */
 import { v } from "convex/values";
-import { sweepGarbage, utf8Length } from "../kit/blobs.js";
+import {
+  ABANDONED_AFTER_MS,
+  deleteGarbage,
+  RECLAIM_MARGIN_MS,
+  scheduleReclaim,
+  SWEEP_BYTES,
+  sweepGarbage,
+  utf8Length,
+} from "../kit/blobs.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 
@@ -12,7 +20,9 @@ const READ_BYTES = 8 * 1024 * 1024;
 
 /**
  * Stores some chunks of a pending blob (idempotent: a chunk that already
- * arrived is skipped, so a retried upload never duplicates).
+ * arrived is skipped, so a retried upload never duplicates). The first call
+ * schedules the deployment's own reclaim of the upload, in case no write
+ * ever adopts it. Times are the server's.
  */
 export const putChunks = internalMutation({
   args: {
@@ -20,9 +30,9 @@ export const putChunks = internalMutation({
     chunkCount: v.number(),
     length: v.number(),
     chunks: v.array(v.object({ index: v.number(), data: v.string() })),
-    now: v.number(),
   },
-  handler: async (ctx, { blobId, chunkCount, length, chunks, now }): Promise<{ received: number }> => {
+  handler: async (ctx, { blobId, chunkCount, length, chunks }): Promise<{ received: number }> => {
+    const now = Date.now();
     let blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
     if (blob && blob.state === "garbage") throw storageError("INVALID", `large value ${blobId} was already released`);
     if (blob && (blob.chunkCount !== chunkCount || blob.length !== length)) {
@@ -38,6 +48,7 @@ export const putChunks = internalMutation({
         updatedAt: now,
       });
       blob = (await ctx.db.get(id))!;
+      await scheduleReclaim(ctx, blobId, ABANDONED_AFTER_MS + RECLAIM_MARGIN_MS);
     }
     let received = blob.received;
     for (const { index, data } of chunks) {
@@ -83,10 +94,42 @@ export const getChunks = internalQuery({
 });
 
 /**
- * Deletes released blobs and abandoned uploads, one bounded batch per call;
- * call until `done`.
+ * Deletes released blobs and abandoned uploads (pending and untouched for
+ * {@link ABANDONED_AFTER_MS} by the server's clock), one bounded batch per
+ * call; call until `done`. Takes no time from the client: a client whose
+ * clock runs ahead cannot reclaim another writer's upload in flight.
  */
 export const sweep = internalMutation({
-  args: { now: v.number() },
-  handler: (ctx, { now }): Promise<{ done: boolean; deletedChunks: number }> => sweepGarbage(ctx, now),
+  args: {},
+  handler: (ctx): Promise<{ done: boolean; deletedBytes: number }> => sweepGarbage(ctx),
+});
+
+/**
+ * The deployment's own reclaim of one blob, scheduled when an upload starts
+ * (and when a blob is released), so abandoned uploads disappear within
+ * about {@link ABANDONED_AFTER_MS} with no client involved. A committed blob
+ * is left alone; a pending one touched recently is checked again later; an
+ * abandoned or released one is deleted in bounded steps (rescheduling
+ * itself until done).
+ */
+export const reclaim = internalMutation({
+  args: { blobId: v.string() },
+  handler: async (ctx, { blobId }): Promise<{ state: "gone" | "kept" | "later" | "deleting" }> => {
+    const now = Date.now();
+    const blob = await ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", blobId)).unique();
+    if (!blob) return { state: "gone" };
+    if (blob.state === "committed") return { state: "kept" };
+    if (blob.state === "pending") {
+      const due = blob.updatedAt + ABANDONED_AFTER_MS;
+      if (now < due) {
+        await scheduleReclaim(ctx, blobId, due - now + RECLAIM_MARGIN_MS);
+        return { state: "later" };
+      }
+      await ctx.db.patch(blob._id, { state: "garbage", updatedAt: now });
+    }
+    const step = await deleteGarbage(ctx, blob, SWEEP_BYTES);
+    if (step.gone) return { state: "gone" };
+    await scheduleReclaim(ctx, blobId, 0);
+    return { state: "deleting" };
+  },
 });

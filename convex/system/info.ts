@@ -2,8 +2,10 @@
  * System utilities: what is deployed, and batched maintenance.
  * Internal functions only.
  */
+import { TASK_VALUE_FIELDS } from "../backgroundTasks/validators.js";
+import { OM_LARGE_FIELDS } from "../memory/observationalMemoryRows.js";
 import { v } from "convex/values";
-import { isBlobRef, releaseBlobs } from "../kit/blobs.js";
+import { blobOwner, isBlobRef, releaseBlobs } from "../kit/blobs.js";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 import { approximateSize } from "../kit/walk.js";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../kit/version.js";
@@ -19,8 +21,30 @@ const CLEAR_BATCH = 2000;
 const CLEAR_BYTES = 4 * 1024 * 1024;
 /** Blob references released per `clearTable` call (one lookup each; Convex allows 4,096). */
 const CLEAR_REFS = 1000;
-/** Tables whose rows never hold blob references (their strings may merely look like one). */
-const BOOKKEEPING_TABLES = new Set(["counters", "blobs", "blob_chunks"]);
+/**
+ * The tables whose rows may hold large values: the row's key field (the
+ * owner of its blobs, see `blobOwner`) and the fields that can be large.
+ * No other field is ever read as a reference (a title that merely looks
+ * like one is data).
+ */
+const LARGE_FIELDS: Record<string, { key: string; fields: string[] }> = {
+  threads: { key: "id", fields: ["metadata"] },
+  resources: { key: "id", fields: ["workingMemory", "metadata"] },
+  messages: { key: "id", fields: ["content"] },
+  workflow_snapshots: { key: "runKey", fields: ["snapshot"] },
+  scores: { key: "id", fields: ["data"] },
+  evals: { key: "id", fields: ["data", "metadata"] },
+  traces: { key: "id", fields: ["body"] },
+  observational_memory: { key: "id", fields: [...OM_LARGE_FIELDS] },
+  background_tasks: { key: "id", fields: [...TASK_VALUE_FIELDS] },
+  cache_entries: { key: "key", fields: ["value"] },
+  cache_items: { key: "gen", fields: ["value"] },
+};
+
+/** The large-value fields of `row` of `table`. */
+function largeValues(table: string, row: Record<string, unknown>): (string | undefined)[] {
+  return (LARGE_FIELDS[table]?.fields ?? []).map((field) => row[field] as string | undefined);
+}
 
 /** Names of our tables. */
 const tableNames = Object.keys(mastraTables) as (keyof typeof mastraTables)[];
@@ -41,8 +65,8 @@ export const info = internalQuery({
  */
 export const clearTable = internalMutation({
   args: { table: v.union(...tableNames.map((name) => v.literal(name))), now: v.optional(v.number()) },
-  handler: async (ctx, { table, now }): Promise<{ done: boolean; deleted: number; released: boolean }> => {
-    const holdsRefs = !BOOKKEEPING_TABLES.has(table);
+  handler: async (ctx, { table }): Promise<{ done: boolean; deleted: number; released: boolean }> => {
+    const spec = LARGE_FIELDS[table];
     const rows = [];
     let bytes = 0;
     let refs = 0;
@@ -54,11 +78,14 @@ export const clearTable = internalMutation({
       }
       rows.push(row);
       bytes += approximateSize(row);
-      if (holdsRefs) refs += Object.values(row).filter(isBlobRef).length;
+      refs += largeValues(table, row).filter(isBlobRef).length;
     }
     let released = false;
     for (const row of rows) {
-      if (holdsRefs && (await releaseBlobs(ctx, row, null, now ?? Date.now()))) released = true;
+      if (spec !== undefined) {
+        const owner = blobOwner(table, String((row as Record<string, unknown>)[spec.key]));
+        if (await releaseBlobs(ctx, owner, largeValues(table, row))) released = true;
+      }
       await ctx.db.delete(row._id);
     }
     return { done: !more, deleted: rows.length, released };

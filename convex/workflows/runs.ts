@@ -20,11 +20,13 @@
 import { type GenericId, v } from "convex/values";
 import {
   adoptBlobs,
+  blobOwner,
   IN_TRANSACTION_LIMIT,
   isBlobRef,
   readField,
   releaseBlobs,
   storedLength,
+  utf8Length,
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -33,6 +35,7 @@ import { workflowCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
+import { recordAnswer, recordedAnswer } from "../kit/operations.js";
 import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
 import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
 import type { ListResult } from "../kit/rows.js";
@@ -123,24 +126,24 @@ async function writeSnapshot(
   key: string,
   stored: string | undefined,
   what: string,
-  now: number,
 ): Promise<boolean> {
   const existing = await findSnapshot(ctx, key);
+  const owner = snapshotOwner(key);
   if (stored === undefined) {
     if (existing) await ctx.db.delete(existing._id);
-    return await releaseBlobs(ctx, snapshotField(existing), null, now);
+    return await releaseBlobs(ctx, owner, [existing?.snapshot]);
   }
   const doc = { runKey: key, snapshot: stored };
   assertFitsDocument(what, doc);
-  await adoptBlobs(ctx, snapshotField(doc), now);
+  await adoptBlobs(ctx, owner, [doc.snapshot]);
   if (existing) await ctx.db.replace(existing._id, doc);
   else await ctx.db.insert("workflow_snapshots", doc);
-  return await releaseBlobs(ctx, snapshotField(existing), snapshotField(doc), now);
+  return await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]);
 }
 
-/** The blob-holding field of a snapshot row, as `adoptBlobs`/`releaseBlobs` take it. */
-function snapshotField(doc: { snapshot: string } | null): { snapshot?: string } {
-  return doc ? { snapshot: doc.snapshot } : {};
+/** The owner of a run's large snapshot (see `blobOwner`). */
+function snapshotOwner(key: string): string {
+  return blobOwner("workflow_snapshots", key);
 }
 
 /** A stored run row: its document id and fields. */
@@ -213,7 +216,6 @@ export const persist = internalMutation({
       key,
       args.snapshot,
       describeRun(args.workflowName, args.runId),
-      args.now,
     );
     const existing = await findStoredRun(ctx, key);
     const fields: RunFields = {
@@ -237,7 +239,7 @@ type TooLarge = { tooLarge: true };
 /**
  * Loads the snapshot of an existing run for a read-modify-write, creating
  * Mastra's empty snapshot (and storing it) when the run has none. Answers
- * `tooLarge` when the stored snapshot plus `extra` characters would not fit
+ * `tooLarge` when the stored snapshot plus `extra` bytes would not fit
  * one transaction.
  */
 async function loadForUpdate(
@@ -258,7 +260,7 @@ async function loadForUpdate(
   let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
   if (!snapshot) {
     snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
-    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot), now);
+    const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot));
     run = saved.run;
     released = saved.released;
   } else {
@@ -280,11 +282,10 @@ async function saveSnapshot(
   run: StoredRun,
   snapshot: Snapshot,
   encoded: string,
-  now: number,
 ): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
-  const stored = await writeField(ctx, encoded, now);
-  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId), now);
+  const stored = await writeField(ctx, encoded, snapshotOwner(run.fields.id));
+  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
   const { status: _status, threadId: _threadId, ...base } = run.fields;
   return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
 }
@@ -308,7 +309,7 @@ export const updateResults = internalMutation({
     ctx,
     args,
   ): Promise<{ found: boolean; context?: string; tooLarge?: boolean; released?: boolean }> => {
-    const extra = args.result.length + args.requestContext.length;
+    const extra = utf8Length(args.result) + utf8Length(args.requestContext);
     const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, extra);
     if (!loaded) return { found: false };
     if ("tooLarge" in loaded) return { found: true, tooLarge: true };
@@ -319,18 +320,35 @@ export const updateResults = internalMutation({
       requestContext: decodeValue(args.requestContext),
     });
     const encoded = encodeValue(loaded.snapshot);
-    if (encoded.length > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
-    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded, args.now);
+    if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { found: true, tooLarge: true };
+    const saved = await saveSnapshot(ctx, loaded.run, loaded.snapshot, encoded);
     return { found: true, context: encodeValue(context), released: loaded.released || saved.released };
   },
 });
+
+/** The state change of {@link updateState}, without the operation record. */
+async function applyState(
+  ctx: MutationCtx,
+  args: { workflowName: string; runId: string; state: string; expectedStatus?: string | string[]; now: number },
+): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> {
+  const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, utf8Length(args.state));
+  if (!loaded) return null;
+  if ("tooLarge" in loaded) return { tooLarge: true };
+  if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
+  const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
+  const encoded = encodeValue(snapshot);
+  if (utf8Length(encoded) > IN_TRANSACTION_LIMIT) return { tooLarge: true };
+  const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded);
+  return { snapshot: encoded, released: loaded.released || saved.released };
+}
 
 /**
  * Merges state fields into a run's snapshot atomically, if its status
  * matches `expectedStatus` (when given). Returns the new snapshot
  * (encoded), `null` when the run does not exist or the guard failed, or
  * `tooLarge` (nothing changed) when the snapshot does not fit one
- * transaction.
+ * transaction. With an `opId`, a repeated call (a retry after a lost
+ * answer) returns the first call's answer and changes nothing.
  */
 export const updateState = internalMutation({
   args: {
@@ -339,17 +357,25 @@ export const updateState = internalMutation({
     state: v.string(),
     expectedStatus: v.optional(expectedStatusValidator),
     now: v.number(),
+    /** Client operation id: a repeated call with the same id answers as the first did (see `kit/operations.ts`). */
+    opId: v.optional(v.string()),
   },
   handler: async (ctx, args): Promise<{ snapshot?: string; tooLarge?: boolean; released?: boolean } | null> => {
-    const loaded = await loadForUpdate(ctx, args.workflowName, args.runId, args.now, args.state.length);
-    if (!loaded) return null;
-    if ("tooLarge" in loaded) return { tooLarge: true };
-    if (!matchesExpectedWorkflowStatus(loaded.snapshot.status, args.expectedStatus)) return null;
-    const snapshot = { ...loaded.snapshot, ...(decodeValue(args.state) as Record<string, unknown>) } as Snapshot;
-    const encoded = encodeValue(snapshot);
-    if (encoded.length > IN_TRANSACTION_LIMIT) return { tooLarge: true };
-    const saved = await saveSnapshot(ctx, loaded.run, snapshot, encoded, args.now);
-    return { snapshot: encoded, released: loaded.released || saved.released };
+    if (args.opId !== undefined) {
+      const recorded = await recordedAnswer(ctx, args.opId);
+      if (recorded !== undefined) {
+        if (recorded.answer !== null) return JSON.parse(recorded.answer);
+        // Applied, but the answer was too large to keep: answer with the stored snapshot.
+        const stored = await findSnapshot(ctx, runKey(args.workflowName, args.runId));
+        if (!stored || ((await storedLength(ctx, stored.snapshot)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
+        return { snapshot: await readField(ctx, stored.snapshot) };
+      }
+    }
+    const answer = await applyState(ctx, args);
+    if (args.opId !== undefined && !(answer && answer.tooLarge)) {
+      await recordAnswer(ctx, args.opId, answer === null ? null : { snapshot: answer.snapshot });
+    }
+    return answer;
   },
 });
 
@@ -376,7 +402,8 @@ export const commitSnapshot = internalMutation({
     const current = (await findSnapshot(ctx, key))?.snapshot;
     if (run && current === args.snapshot) return { status: "ok", released: false };
     if (!run || current !== args.expected) {
-      const released = await releaseBlobs(ctx, { snapshot: args.snapshot }, null, args.now);
+      // The refused upload was never adopted (a reference to another row's snapshot is ignored).
+      const released = await releaseBlobs(ctx, snapshotOwner(key), [args.snapshot]);
       return { status: run ? "conflict" : "missing", released };
     }
     const released = await writeSnapshot(
@@ -384,7 +411,6 @@ export const commitSnapshot = internalMutation({
       key,
       args.snapshot,
       describeRun(args.workflowName, args.runId),
-      args.now,
     );
     const { status: _status, threadId: _threadId, ...base } = run.fields;
     await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
@@ -395,10 +421,10 @@ export const commitSnapshot = internalMutation({
 /** Deletes a run and its snapshot (a no-op for an unknown run); a large snapshot is released. */
 export const remove = internalMutation({
   args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
-  handler: async (ctx, { workflowName, runId, now }): Promise<{ released: boolean }> => {
+  handler: async (ctx, { workflowName, runId }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
     const run = await findRun(ctx, key);
-    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId), now ?? Date.now());
+    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
     if (run) {
       await ctx.db.delete(run._id);
       await recount(ctx, runFields(run), null);

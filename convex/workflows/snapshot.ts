@@ -8,6 +8,7 @@
  * are copied, not imported, because `convex/` may import nothing but
  * `convex` (core does not bundle into a Convex deployment).
  */
+import { defineData } from "../kit/codec.js";
 
 /** A snapshot as a loose record (Mastra's `WorkflowRunState`). */
 export type Snapshot = Record<string, unknown> & { context?: Record<string, unknown>; status?: unknown };
@@ -82,9 +83,9 @@ export function mergeWorkflowStepResult(
         else if (i >= existingOutput.length) mergedOutput[i] = null;
       }
     }
-    context[stepId] = { ...existingResult, ...(hasPendingMarker ? {} : newResult), output: mergedOutput };
+    defineData(context, stepId, { ...existingResult, ...(hasPendingMarker ? {} : newResult), output: mergedOutput });
   } else {
-    context[stepId] = result;
+    defineData(context, stepId, result);
   }
   snapshot.requestContext = {
     ...(snapshot.requestContext as Record<string, unknown> | undefined),

@@ -3,7 +3,14 @@
  * itself lives in `convex/kit/codec.ts` so that our Convex functions use the
  * very same code.
  */
-export { CodecError, decodeOptional, decodeValue, encodeOptional, encodeValue } from "../../convex/kit/codec.ts";
+export {
+  CodecError,
+  decodeOptional,
+  decodeValue,
+  defineData,
+  encodeOptional,
+  encodeValue,
+} from "../../convex/kit/codec.ts";
 import { InvalidInputError } from "./errors.ts";
 
 /** Converts a `Date`, epoch number or date string to epoch milliseconds. */

@@ -63,6 +63,9 @@ function causeMessage(error: unknown): string {
   return clip(String(error));
 }
 
+/** How Convex (and convex-test) report an argument that does not match a function's validator. */
+const VALIDATOR_ERROR = /ArgumentValidationError|Validator error|does not match validator/;
+
 /**
  * Wraps any failure of a storage call in a `MastraError`. Errors that are
  * already `MastraError`s pass through unchanged.
@@ -70,13 +73,23 @@ function causeMessage(error: unknown): string {
 export function storageError(context: CallContext, cause: unknown): MastraError {
   if (cause instanceof MastraError) return cause;
   const code = storageErrorCode(cause);
-  const isUserError = code !== undefined || cause instanceof CodecError || cause instanceof InvalidInputError;
+  // RECLAIMED: our upload was reclaimed before the write that uses it, a
+  // retryable condition on our side, never the caller's fault.
+  // A wrong argument type that slipped past our own checks and was refused
+  // by Convex's argument validator is still the caller's mistake.
+  const rejectedArgument = code === undefined && cause instanceof Error && VALIDATOR_ERROR.test(cause.message);
+  const isUserError = (code !== undefined && code !== "RECLAIMED") || cause instanceof CodecError ||
+    cause instanceof InvalidInputError || rejectedArgument;
   const reason = code ?? (isUserError ? "INVALID" : "FAILED");
   return new MastraError(
     {
       id: `CONVEX_STORAGE_${screamingCase(context.operation)}_${reason}` as Uppercase<string>,
       domain: ErrorDomain.STORAGE,
-      category: isUserError ? ErrorCategory.USER : ErrorCategory.THIRD_PARTY,
+      category: isUserError
+        ? ErrorCategory.USER
+        : code === "RECLAIMED"
+        ? ErrorCategory.SYSTEM
+        : ErrorCategory.THIRD_PARTY,
       text: `ConvexStorage.${context.operation} failed${describe(context.details)}: ${causeMessage(cause)}`,
       details: { operation: context.operation, ...context.details },
     },
@@ -92,11 +105,30 @@ export class InvalidInputError extends Error {
   }
 }
 
-/** Runs `fn`, turning any failure into a `MastraError` for `context`. */
+/** True when `error` (or one of its causes) says an upload was reclaimed before its write (retryable). */
+export function isReclaimed(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    if (storageErrorCode(current) === "RECLAIMED") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Attempts of one operation whose uploads keep being reclaimed before it gives up. */
+export const RECLAIMED_ATTEMPTS = 3;
+
+/**
+ * Runs `fn`, turning any failure into a `MastraError` for `context`. When an
+ * upload of `fn` was reclaimed before the write that uses it (nothing was
+ * written then), `fn` runs again, uploading afresh.
+ */
 export async function withErrorContext<T>(context: CallContext, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw storageError(context, error);
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt < RECLAIMED_ATTEMPTS && isReclaimed(error)) continue;
+      throw storageError(context, error);
+    }
   }
 }

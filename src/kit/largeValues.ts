@@ -15,7 +15,8 @@ const UPLOAD_BYTES = 8 * 1024 * 1024;
  * that refers to them is written).
  */
 export async function storeLarge(ctx: DomainContext, encoded: string, operation: string): Promise<string> {
-  if (utf8Length(encoded) <= INLINE_LIMIT) return encoded;
+  const totalBytes = utf8Length(encoded);
+  if (totalBytes <= INLINE_LIMIT) return encoded;
   const blobId = crypto.randomUUID();
   const chunks = splitChunks(encoded);
   let group: { index: number; data: string }[] = [];
@@ -25,9 +26,8 @@ export async function storeLarge(ctx: DomainContext, encoded: string, operation:
     await ctx.transport.mutation("system/blobs:putChunks", {
       blobId,
       chunkCount: chunks.length,
-      length: encoded.length,
+      length: totalBytes,
       chunks: group,
-      now: ctx.now(),
     }, { operation, details: { blobId, chunks: chunks.length }, idempotent: true });
     group = [];
     bytes = 0;
@@ -62,7 +62,7 @@ export async function loadLarge(ctx: DomainContext, stored: string, operation: s
 /** Deletes released large values, in bounded calls. */
 export async function sweepBlobs(ctx: DomainContext, operation: string): Promise<void> {
   for (;;) {
-    const { done } = await ctx.transport.mutation<{ done: boolean }>("system/blobs:sweep", { now: ctx.now() }, {
+    const { done } = await ctx.transport.mutation<{ done: boolean }>("system/blobs:sweep", {}, {
       operation,
       idempotent: true,
     });
@@ -119,7 +119,6 @@ export async function copyLarge(
       fromRef: ref,
       toBlobId,
       from,
-      now: ctx.now(),
     }, { operation, details: { blobId: toBlobId }, idempotent: true });
     if (step.gone) return null;
     from = step.next;

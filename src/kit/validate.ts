@@ -64,6 +64,47 @@ export function optionalRecord(value: unknown, name: string): Record<string, unk
   return value === undefined ? undefined : requireRecord(value, name);
 }
 
+/** A string, `undefined` or `null` (an absent optional argument), or an {@link InvalidInputError}. */
+export function optionalNullableString(value: unknown, name: string): string | undefined {
+  return value === undefined || value === null ? undefined : requireString(value, name);
+}
+
+/** A plain object, `undefined` or `null`, or an {@link InvalidInputError}. */
+export function optionalNullableRecord(value: unknown, name: string): Record<string, unknown> | undefined {
+  return value === undefined || value === null ? undefined : requireRecord(value, name);
+}
+
+/** Each id of a list of ids (named `name[i]` in errors), or an {@link InvalidInputError}. */
+export function requireIdList(value: unknown, name: string): string[] {
+  if (!Array.isArray(value)) throw new InvalidInputError(`${name} must be an array, got ${describeValue(value)}`);
+  return value.map((id, index) => requireId(id, `${name}[${index}]`));
+}
+
+/** A number or `undefined`, or an {@link InvalidInputError}. */
+export function optionalNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new InvalidInputError(`${name} must be a number, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the `include` argument of message lists: an array of
+ * `{ id, threadId?, withPreviousMessages?, withNextMessages? }`.
+ */
+export function checkInclude(value: unknown, name = "include"): void {
+  if (value === undefined || value === null) return;
+  if (!Array.isArray(value)) throw new InvalidInputError(`${name} must be an array, got ${describeValue(value)}`);
+  value.forEach((item, index) => {
+    const entry = requireRecord(item, `${name}[${index}]`);
+    requireId(entry.id, `${name}[${index}].id`);
+    optionalNullableString(entry.threadId, `${name}[${index}].threadId`);
+    optionalNumber(entry.withPreviousMessages, `${name}[${index}].withPreviousMessages`);
+    optionalNumber(entry.withNextMessages, `${name}[${index}].withNextMessages`);
+  });
+}
+
 /** Short description of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";

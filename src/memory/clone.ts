@@ -13,12 +13,12 @@ import type { LargeToCopy, MessageKey } from "../../convex/memory/messages.ts";
 import type { CreatedAtRange } from "../../convex/memory/messageWalk.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
-import { toDate, toMillis } from "../kit/codec.ts";
+import { defineData, toDate, toMillis } from "../kit/codec.ts";
 import { withErrorContext } from "../kit/errors.ts";
-import { copyLarge, sweepBlobs } from "../kit/largeValues.ts";
+import { copyLarge, resolveFields, sweepBlobs } from "../kit/largeValues.ts";
 import { optionalRecord, optionalString, requireId } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
-import { threadToRow } from "./rows.ts";
+import { rowToThread, threadToRow } from "./rows.ts";
 
 /** Most ids per `messages:copyIds` / key lookup call. */
 const ID_BATCH = 1000;
@@ -83,7 +83,7 @@ async function copyLargeMessage(
   if (copyRef !== null) {
     const step: { pair: [string, string] | null; retry?: string; released: boolean } = await ctx.transport.mutation(
       "memory/messages:copyLarge",
-      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef, now: ctx.now() },
+      { ...target, sourceId: large.sourceId, sourceRef: large.ref, copyRef },
       { operation: "copyThread", details, idempotent: true },
     );
     if (step.pair !== null || step.retry === undefined) return step;
@@ -162,7 +162,11 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
       createdAt: toDate(now),
       updatedAt: toDate(now),
     };
-    const { lastMessageId } = await ctx.transport.mutation<{ lastMessageId: string | null }>(
+    // Safe to repeat: a retried start (or a retried copyThread with the same
+    // newThreadId) resumes the unfinished clone; copies have deterministic ids.
+    const { lastMessageId, resumed } = await ctx.transport.mutation<
+      { lastMessageId: string | null; resumed?: ThreadRow }
+    >(
       "memory/messages:copyStart",
       {
         sourceThreadId,
@@ -173,7 +177,7 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
         },
         explicitIds: selectedIds !== undefined,
       },
-      { operation: "copyThread", details: opDetails },
+      { operation: "copyThread", details: opDetails, idempotent: true },
     );
 
     let pairs: [string, string][] = [];
@@ -214,9 +218,19 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
       } while (after);
       pairs.reverse(); // copied newest first; report oldest first like core
     }
+    // Every message is copied: the clone is complete (a retry no longer resumes it).
+    await ctx.transport.mutation("memory/messages:copyFinish", { threadId: newThreadId }, {
+      operation: "copyThread",
+      details: opDetails,
+      idempotent: true,
+    });
     if (released) await sweepBlobs(ctx, "copyThread");
     const messageIdMap: Record<string, string> = {};
-    for (const [sourceId, copyId] of pairs) messageIdMap[sourceId] = copyId;
+    for (const [sourceId, copyId] of pairs) defineData(messageIdMap, sourceId, copyId);
+    if (resumed !== undefined) {
+      // The clone that an earlier, interrupted call started: answer with it as stored.
+      return { thread: rowToThread(await resolveFields(ctx, resumed, ["metadata"], "copyThread")), messageIdMap };
+    }
     const clone = thread.metadata!.clone as Record<string, unknown>;
     if (lastMessageId !== null) clone.lastMessageId = lastMessageId;
     return { thread, messageIdMap };

@@ -31,7 +31,15 @@ import type { MessageRow } from "../../convex/memory/validators.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { loadLarge, mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
-import { requireId, requireKey, requireRecord } from "../kit/validate.ts";
+import {
+  checkInclude,
+  optionalNullableRecord,
+  optionalNullableString,
+  requireId,
+  requireIdList,
+  requireKey,
+  requireRecord,
+} from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
 
@@ -352,7 +360,6 @@ export function updateMessages(
       if (uploads.length > 0) {
         const done = await ctx.transport.mutation<{ released: boolean }>("memory/messages:releaseUploads", {
           refs: uploads,
-          now,
         }, { operation: "updateMessages", details, idempotent: true });
         if (done.released) released = true;
       }
@@ -380,7 +387,7 @@ export function deleteMessages(ctx: DomainContext, messageIds: string[]): Promis
     if (!messageIds) return;
     if (!Array.isArray(messageIds)) throw new InvalidInputError("messageIds must be an array");
     if (messageIds.length === 0) return;
-    const ids = messageIds.map((id) => requireId(id, "messageIds[]"));
+    const ids = requireIdList(messageIds, "messageIds");
     const now = ctx.now();
     let released = false;
     for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) {
@@ -426,8 +433,7 @@ export function listMessagesById(
 ): Promise<{ messages: MastraDBMessage[] }> {
   const details = { count: Array.isArray(messageIds) ? messageIds.length : null };
   return withErrorContext({ operation: "listMessagesById", details }, async () => {
-    if (!Array.isArray(messageIds)) throw new InvalidInputError("messageIds must be an array");
-    const ids = messageIds.filter((id): id is string => typeof id === "string");
+    const ids = requireIdList(messageIds, "messageIds");
     const rows = await getMany<MessageRow>(ctx, ids, false, "listMessagesById");
     if (rows.length === 0) return { messages: [] };
     // Duplicated ids come back once per mention; each value is fetched once.
@@ -576,6 +582,11 @@ export function listMessages(
   };
   return withErrorContext({ operation: "listMessages", details }, async () => {
     const { resourceId: optionalResourceId, include, filter, perPage: perPageInput, page = 0, orderBy } = args;
+    optionalNullableString(optionalResourceId, "resourceId");
+    checkInclude(include);
+    const dateRange = optionalNullableRecord(optionalNullableRecord(filter, "filter")?.dateRange, "filter.dateRange");
+    if (dateRange?.start) toMillis(dateRange.start, "filter.dateRange.start");
+    if (dateRange?.end) toMillis(dateRange.end, "filter.dateRange.end");
     const metadataFilter = validateStorageMetadataFilter(filter?.metadata);
     const threadIds = Array.isArray(threadIdInput) ? threadIdInput : [threadIdInput];
     if (threadIds.length === 0 || threadIds.some((id) => typeof id !== "string" || !id.trim())) {
@@ -634,8 +645,10 @@ export function listMessagesByResourceId(
   const details = { resourceId: typeof args?.resourceId === "string" ? args.resourceId : null };
   return withErrorContext({ operation: "listMessagesByResourceId", details }, async () => {
     const { resourceId, include, filter, perPage: perPageInput, page = 0, orderBy } = args;
-    const metadataFilter = validateStorageMetadataFilter(filter?.metadata);
     if (typeof resourceId !== "string") throw new InvalidInputError("resourceId must be a string");
+    checkInclude(include);
+    optionalNullableRecord(filter, "filter");
+    const metadataFilter = validateStorageMetadataFilter(filter?.metadata);
     const { direction } = ctx.parseOrderBy(orderBy, "ASC");
     const { perPage, offset, perPageForResponse } = paginate(page, perPageInput);
     const { rows: pageRows, total } = await listRows(

@@ -8,11 +8,20 @@ import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import { encodeValue } from "../kit/codec.ts";
-import { withErrorContext } from "../kit/errors.ts";
-import { optionalRecord, optionalString, requireId } from "../kit/validate.ts";
+import { mergeEncodedRecords } from "../../convex/kit/codec.ts";
+import { utf8Length } from "../../convex/kit/blobs.ts";
+import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import {
+  optionalNullableRecord,
+  optionalNullableString,
+  optionalRecord,
+  optionalString,
+  requireId,
+  requireKey,
+} from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
-import { offloadFields, resolveFields, sweepBlobs } from "../kit/largeValues.ts";
+import { loadLarge, offloadFields, resolveFields, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import { rowToThread, threadToRow } from "./rows.ts";
 
 /** Reads one thread, optionally only if it belongs to `resourceId`. */
@@ -61,16 +70,71 @@ export function updateThread(
     const checkedTitle = optionalString(title, "title");
     if (checkedTitle !== undefined) args.title = checkedTitle;
     const checkedMetadata = optionalRecord(metadata, "metadata");
-    if (checkedMetadata !== undefined) args.metadata = encodeValue(checkedMetadata);
-    const { thread, released, metadata: merged } = await ctx.transport.mutation<
-      { thread: ThreadRow; released: boolean; metadata?: string }
-    >("memory/threads:update", args, { operation: "updateThread", details, idempotent: true });
+    const patch = checkedMetadata === undefined ? undefined : encodeValue(checkedMetadata);
+    if (patch !== undefined) args.metadata = patch;
+    const answer = patch !== undefined && utf8Length(patch) > INLINE_PATCH_BYTES
+      ? { tooLarge: true as const }
+      : await ctx.transport.mutation<
+        { thread: ThreadRow; released: boolean; metadata?: string } | { tooLarge: true }
+      >("memory/threads:update", args, { operation: "updateThread", details, idempotent: true });
+    if ("tooLarge" in answer) return await mergeThreadOnClient(ctx, id, checkedTitle, patch);
+    const { thread, released, metadata: merged } = answer;
     if (released) await sweepBlobs(ctx, "updateThread");
     // Prefer the merged metadata the mutation returned: a large value it
     // refers to may be replaced and swept by a concurrent update by now.
     const row = merged === undefined ? thread : { ...thread, metadata: merged };
     return rowToThread(await resolveFields(ctx, row, ["metadata"], "updateThread"));
   });
+}
+
+/** A metadata patch larger than this (UTF-8 bytes) is merged by the client rather than sent inline. */
+const INLINE_PATCH_BYTES = 4 * 1024 * 1024;
+/** Attempts of a client-side metadata merge (compare-and-set) before giving up. */
+const MERGE_ATTEMPTS = 8;
+
+/**
+ * `updateThread` for metadata too large for one Convex transaction: reads
+ * the stored metadata, merges on the client (the same rule as the
+ * mutation), uploads the result and commits it with a compare-and-set,
+ * retrying when a concurrent update got there first.
+ */
+async function mergeThreadOnClient(
+  ctx: DomainContext,
+  id: string,
+  title: string | undefined,
+  patch: string | undefined,
+): Promise<StorageThreadType> {
+  for (let attempt = 1;; attempt++) {
+    const row = await ctx.transport.query<ThreadRow | null>("memory/threads:get", { id }, {
+      operation: "updateThread",
+      details: { threadId: id },
+    });
+    if (!row) throw new InvalidInputError(`Thread with id ${id} not found`);
+    let current: string | undefined;
+    try {
+      current = row.metadata === undefined ? undefined : await loadLarge(ctx, row.metadata, "updateThread");
+    } catch (error) {
+      // Replaced and swept by a concurrent update meanwhile: read again.
+      if (attempt < MERGE_ATTEMPTS) continue;
+      throw error;
+    }
+    const merged = mergeEncodedRecords(current, patch);
+    const stored = await storeLarge(ctx, merged, "updateThread");
+    const answer = await ctx.transport.mutation<
+      { status: "ok"; thread: ThreadRow; released: boolean } | { status: "conflict"; released: boolean }
+    >("memory/threads:commitMetadata", {
+      id,
+      ...(title !== undefined ? { title } : {}),
+      ...(row.metadata !== undefined ? { expected: row.metadata } : {}),
+      metadata: stored,
+      now: ctx.now(),
+    }, { operation: "updateThread", details: { threadId: id }, idempotent: true });
+    if (answer.released) await sweepBlobs(ctx, "updateThread");
+    if (answer.status === "ok") return rowToThread({ ...answer.thread, metadata: merged });
+    if (attempt >= MERGE_ATTEMPTS) {
+      throw new Error(`metadata of thread ${id} kept changing concurrently; gave up after ${attempt} attempts`);
+    }
+  }
 }
 
 /** Deletes a thread with all its messages, in as many bounded calls as needed. */
@@ -104,7 +168,13 @@ export function listThreads(
   const resourceId = args?.filter?.resourceId;
   const details = { resourceId: typeof resourceId === "string" ? resourceId : null };
   return withErrorContext({ operation: "listThreads", details }, async () => {
-    const { page = 0, perPage: perPageInput, orderBy, filter } = args ?? {};
+    const { page = 0, perPage: perPageInput, orderBy } = args ?? {};
+    const filter = optionalNullableRecord(args?.filter, "filter") as StorageListThreadsInput["filter"];
+    if (filter !== undefined) {
+      const checked = optionalNullableString(filter.resourceId, "filter.resourceId");
+      if (checked !== undefined) requireKey(checked, "filter.resourceId");
+      optionalNullableRecord(filter.metadata, "filter.metadata");
+    }
     const { field, direction } = ctx.parseOrderBy(orderBy);
     ctx.validatePaginationInput(page, perPageInput ?? 100);
     const perPage = normalizePerPage(perPageInput, 100);

@@ -5,7 +5,7 @@
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { TraceRecordRow } from "../../convex/simpleApi/validators.ts";
-import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
+import { decodeValue, defineData, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
 import { withErrorContext } from "../kit/errors.ts";
@@ -46,7 +46,7 @@ function toRow(input: unknown): TraceRecordRow {
   const record = requireRecord(input, "trace");
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (!(INDEXED as readonly string[]).includes(key)) body[key] = value;
+    if (!(INDEXED as readonly string[]).includes(key)) defineData(body, key, value); // `__proto__` stays data
   }
   const row: TraceRecordRow = {
     id: requireId(record.id, "trace.id"),

@@ -219,13 +219,16 @@ export function updateWorkflowState(
       runId: requireString(runId, "runId"),
       state: encodeValue(state),
       now: ctx.now(),
+      // The guard makes a repeat answer differently; the server records the
+      // answer under this id, so the transport may retry the call safely.
+      opId: crypto.randomUUID(),
     };
     if (expectedStatus !== undefined) args.expectedStatus = expectedStatus;
     if ((args.state as string).length <= INLINE_ARGUMENTS) {
       const answer = await ctx.transport.mutation<StateAnswer | null>(
         "workflows/runs:updateState",
         args,
-        { operation: "updateWorkflowState", details },
+        { operation: "updateWorkflowState", details, idempotent: true },
       ).catch((error) => {
         if (exceededTransaction(error)) return { tooLarge: true } as StateAnswer;
         throw error;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { StepResult, WorkflowRunState } from "@mastra/core/workflows";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createBackend, inProcessClient } from "../helpers/backend.ts";
+import { sweepAll } from "../helpers/blobs.ts";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import { ConvexStorage } from "../../src/storage.ts";
 
@@ -43,15 +44,6 @@ const step = (i: number) =>
     unknown,
     unknown
   >;
-
-async function sweepAll(storage: ConvexStorage, later = false): Promise<void> {
-  for (;;) {
-    const { done } = await storage.transport.mutation<{ done: boolean }>("system/blobs:sweep", {
-      now: Date.now() + (later ? 2 * 60 * 60 * 1000 : 0),
-    }, { operation: "test" });
-    if (done) return;
-  }
-}
 
 async function blobStates(backend: ReturnType<typeof createBackend>): Promise<string[]> {
   return (await backend.run((ctx) => ctx.db.query("blobs").collect())).map((blob) => blob.state).sort();
@@ -232,7 +224,6 @@ Deno.test("a large snapshot commit that lost to another writer leaves no trace",
     chunkCount: 1,
     length: 3,
     chunks: [{ index: 0, data: "{} " }],
-    now: Date.now(),
   }, { operation: "test" });
   const commit = await storage.transport.mutation<{ status: string }>("workflows/runs:commitSnapshot", {
     workflowName: "wf",
