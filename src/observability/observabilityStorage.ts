@@ -9,6 +9,7 @@
  * does not announce them.
  */
 import {
+  type BatchCreateLogsArgs,
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
@@ -25,6 +26,8 @@ import {
   type GetTraceResponse,
   type ListBranchesArgs,
   type ListBranchesResponse,
+  type ListLogsArgs,
+  type ListLogsResponse,
   type ListTracesArgs,
   type ListTracesResponse,
   ObservabilityStorage,
@@ -35,6 +38,7 @@ import {
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
+import { batchCreateLogs, listLogs } from "./logs.ts";
 import {
   createSpans,
   getRootSpan,
@@ -76,12 +80,16 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
 
   /** Announces cursor-based delta polling of `listTraces` and `listBranches`. */
   override getFeatures(): readonly ObservabilityStorageFeature[] {
-    return ["delta-polling"];
+    return ["delta-polling", "logs"];
   }
 
   /** Deletes every span and trace. */
   override async dangerouslyClearAll(): Promise<void> {
-    await clearTables(this.#ctx, ["ai_spans", "ai_traces"], [COUNTER_PREFIX]);
+    await clearTables(
+      this.#ctx,
+      ["ai_spans", "ai_traces", "obs_logs", "obs_metrics", "obs_metric_cells", "obs_dictionary"],
+      [COUNTER_PREFIX],
+    );
   }
 
   /** Creates (or replaces) one span. */
@@ -147,5 +155,15 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Deletes traces and all their spans, optionally within a tenant scope. */
   override batchDeleteTraces(args: BatchDeleteTracesArgs): Promise<void> {
     return batchDeleteTraces(this.#ctx, args);
+  }
+
+  /** Upserts logs by `logId`. */
+  override batchCreateLogs(args: BatchCreateLogsArgs): Promise<void> {
+    return batchCreateLogs(this.#ctx, args);
+  }
+
+  /** Lists logs with core's filters, in pages or delta polls. */
+  override listLogs(args: ListLogsArgs): Promise<ListLogsResponse> {
+    return listLogs(this.#ctx, args);
   }
 }
