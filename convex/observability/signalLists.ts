@@ -15,7 +15,7 @@ import { v } from "convex/values";
 import { decodeValue } from "../kit/codec.js";
 import { readCounter } from "../kit/counters.js";
 import { internalQuery } from "../kit/functions.js";
-import { type ListResult } from "../kit/rows.js";
+import type { ListResult } from "../kit/rows.js";
 import { type SortRange, walkRange } from "../kit/spanWalk.js";
 import { type IndexSpec, orderValidator, planPage, type WalkState, walkStateValidator } from "../kit/walk.js";
 import { signalCounters, type SignalTable } from "./counterNames.js";
