@@ -30,7 +30,10 @@ const ROOT_BYTES_PER_CALL = 8 * 1024 * 1024;
 const DELETE_IDS_PER_CALL = 100;
 
 /** Mutations deleting the signals linked to deleted traces (logs, metrics), each in bounded steps. */
-const LINKED_DELETES = ["observability/logs:deleteLogsOfTraces"] as const;
+const LINKED_DELETES = [
+  "observability/logs:deleteLogsOfTraces",
+  "observability/metrics:deleteMetricsOfTraces",
+] as const;
 
 /** Rows of a delta poll window, as core's stores answer it. */
 type DeltaWindow<Row> = { rows: Row[]; delta: { limit: number; hasMore: boolean }; deltaCursor: string };

@@ -10,10 +10,19 @@
  */
 import {
   type BatchCreateLogsArgs,
+  type BatchCreateMetricsArgs,
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
   type CreateSpanArgs,
+  type GetMetricAggregateArgs,
+  type GetMetricAggregateResponse,
+  type GetMetricBreakdownArgs,
+  type GetMetricBreakdownResponse,
+  type GetMetricPercentilesArgs,
+  type GetMetricPercentilesResponse,
+  type GetMetricTimeSeriesArgs,
+  type GetMetricTimeSeriesResponse,
   type GetRootSpanArgs,
   type GetRootSpanResponse,
   type GetSpanArgs,
@@ -28,6 +37,8 @@ import {
   type ListBranchesResponse,
   type ListLogsArgs,
   type ListLogsResponse,
+  type ListMetricsArgs,
+  type ListMetricsResponse,
   type ListTracesArgs,
   type ListTracesResponse,
   ObservabilityStorage,
@@ -39,6 +50,14 @@ import { observabilityCounters } from "../../convex/observability/counterNames.t
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
 import { batchCreateLogs, listLogs } from "./logs.ts";
+import {
+  batchCreateMetrics,
+  getMetricAggregate,
+  getMetricBreakdown,
+  getMetricPercentiles,
+  getMetricTimeSeries,
+  listMetrics,
+} from "./metrics.ts";
 import {
   createSpans,
   getRootSpan,
@@ -80,7 +99,7 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
 
   /** Announces cursor-based delta polling of `listTraces` and `listBranches`. */
   override getFeatures(): readonly ObservabilityStorageFeature[] {
-    return ["delta-polling", "logs"];
+    return ["delta-polling", "logs", "metrics"];
   }
 
   /** Deletes every span and trace. */
@@ -165,5 +184,35 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Lists logs with core's filters, in pages or delta polls. */
   override listLogs(args: ListLogsArgs): Promise<ListLogsResponse> {
     return listLogs(this.#ctx, args);
+  }
+
+  /** Upserts metric events by `metricId` and folds them into their rollups. */
+  override batchCreateMetrics(args: BatchCreateMetricsArgs): Promise<void> {
+    return batchCreateMetrics(this.#ctx, args);
+  }
+
+  /** Lists metric events with core's filters, in pages or delta polls. */
+  override listMetrics(args: ListMetricsArgs): Promise<ListMetricsResponse> {
+    return listMetrics(this.#ctx, args);
+  }
+
+  /** One aggregate (optionally with a previous-period comparison), from rollups where possible. */
+  override getMetricAggregate(args: GetMetricAggregateArgs): Promise<GetMetricAggregateResponse> {
+    return getMetricAggregate(this.#ctx, args);
+  }
+
+  /** Aggregates per group, from rollups where possible. */
+  override getMetricBreakdown(args: GetMetricBreakdownArgs): Promise<GetMetricBreakdownResponse> {
+    return getMetricBreakdown(this.#ctx, args);
+  }
+
+  /** Aggregates per UTC time bucket, from rollups where possible. */
+  override getMetricTimeSeries(args: GetMetricTimeSeriesArgs): Promise<GetMetricTimeSeriesResponse> {
+    return getMetricTimeSeries(this.#ctx, args);
+  }
+
+  /** Percentiles per UTC time bucket, from rollup sketches where possible. */
+  override getMetricPercentiles(args: GetMetricPercentilesArgs): Promise<GetMetricPercentilesResponse> {
+    return getMetricPercentiles(this.#ctx, args);
   }
 }
