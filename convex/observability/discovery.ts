@@ -17,15 +17,27 @@ import { type DictionaryEntry, distinctEntries } from "./signals.js";
 /** Entries read per call of {@link listValues} at most. */
 const VALUES_PER_CALL = 2000;
 
-/** Inserts the entries not in the dictionary yet (one index lookup each). */
-export async function recordEntries(ctx: MutationCtx, entries: Iterable<DictionaryEntry>): Promise<void> {
+/** The entries not in the dictionary yet (one index lookup each; reads only). */
+export async function missingEntries(ctx: MutationCtx, entries: Iterable<DictionaryEntry>): Promise<DictionaryEntry[]> {
+  const missing: DictionaryEntry[] = [];
   for (const [kind, scope, value] of distinctEntries(entries)) {
     const found = await ctx.db.query("obs_dictionary").withIndex(
       "by_entry",
       (q) => q.eq("kind", kind).eq("scope", scope).eq("value", value),
     ).first();
-    if (!found) await ctx.db.insert("obs_dictionary", { kind, scope, value });
+    if (!found) missing.push([kind, scope, value]);
   }
+  return missing;
+}
+
+/** Inserts entries found missing by {@link missingEntries}. */
+export async function insertEntries(ctx: MutationCtx, entries: DictionaryEntry[]): Promise<void> {
+  for (const [kind, scope, value] of entries) await ctx.db.insert("obs_dictionary", { kind, scope, value });
+}
+
+/** Inserts the entries not in the dictionary yet. */
+export async function recordEntries(ctx: MutationCtx, entries: Iterable<DictionaryEntry>): Promise<void> {
+  await insertEntries(ctx, await missingEntries(ctx, entries));
 }
 
 /**

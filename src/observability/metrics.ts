@@ -90,7 +90,7 @@ export const lastMetricQuery: MetricQueryStats = { cellsRead: 0, eventsRead: 0, 
  * rollup cells and distinct discovery entries, so each call stays far
  * inside Convex's per-transaction limits.
  */
-function chunkMetrics(records: Record<string, unknown>[], encoded: string[]): string[][] {
+export function chunkMetrics(records: Record<string, unknown>[], encoded: string[]): string[][] {
   const chunks: string[][] = [];
   let current: string[] = [];
   let cells = new Set<string>();
