@@ -3,10 +3,10 @@
  * Each operation lives in `spans.ts` or `lists.ts`; this class wires them
  * to Mastra's `ObservabilityStorage` contract.
  *
- * Metrics, logs, observability scores, feedback, filter discovery and the
- * advanced trace-query APIs are not stored by this adapter: those methods
- * keep the base class's "not supported" behaviour, and `getFeatures()`
- * does not announce them.
+ * Logs (`logs.ts`), metrics with their rollups (`metrics.ts`) and filter
+ * discovery (`discovery.ts`) are stored too. Observability scores, feedback
+ * and the advanced trace-query APIs are not: those methods keep the base
+ * class's "not supported" behaviour, and `getFeatures()` does not announce them.
  */
 import {
   type BatchCreateLogsArgs,
@@ -15,21 +15,37 @@ import {
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
   type CreateSpanArgs,
+  type GetEntityNamesArgs,
+  type GetEntityNamesResponse,
+  type GetEntityTypesArgs,
+  type GetEntityTypesResponse,
+  type GetEnvironmentsArgs,
+  type GetEnvironmentsResponse,
   type GetMetricAggregateArgs,
   type GetMetricAggregateResponse,
   type GetMetricBreakdownArgs,
   type GetMetricBreakdownResponse,
+  type GetMetricLabelKeysArgs,
+  type GetMetricLabelKeysResponse,
+  type GetMetricLabelValuesArgs,
+  type GetMetricLabelValuesResponse,
+  type GetMetricNamesArgs,
+  type GetMetricNamesResponse,
   type GetMetricPercentilesArgs,
   type GetMetricPercentilesResponse,
   type GetMetricTimeSeriesArgs,
   type GetMetricTimeSeriesResponse,
   type GetRootSpanArgs,
   type GetRootSpanResponse,
+  type GetServiceNamesArgs,
+  type GetServiceNamesResponse,
   type GetSpanArgs,
   type GetSpanResponse,
   type GetSpansArgs,
   type GetSpansResponse,
   type GetStructureResponse,
+  type GetTagsArgs,
+  type GetTagsResponse,
   type GetTraceArgs,
   type GetTraceLightResponse,
   type GetTraceResponse,
@@ -50,6 +66,7 @@ import { observabilityCounters } from "../../convex/observability/counterNames.t
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
 import { batchCreateLogs, listLogs } from "./logs.ts";
+import * as discovery from "./discovery.ts";
 import {
   batchCreateMetrics,
   getMetricAggregate,
@@ -97,9 +114,19 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
     return { preferred: "batch-with-updates", supported: ["batch-with-updates", "insert-only", "realtime"] };
   }
 
-  /** Announces cursor-based delta polling of `listTraces` and `listBranches`. */
+  /** Announces delta polling (traces, branches, logs, metrics), logs, metrics and filter discovery. */
   override getFeatures(): readonly ObservabilityStorageFeature[] {
-    return ["delta-polling", "logs", "metrics"];
+    return [
+      "delta-polling",
+      "logs",
+      "metrics",
+      "metric-discovery",
+      "entity-type-discovery",
+      "entity-name-discovery",
+      "service-name-discovery",
+      "environment-discovery",
+      "tag-discovery",
+    ];
   }
 
   /** Deletes every span and trace. */
@@ -214,5 +241,45 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Percentiles per UTC time bucket, from rollup sketches where possible. */
   override getMetricPercentiles(args: GetMetricPercentilesArgs): Promise<GetMetricPercentilesResponse> {
     return getMetricPercentiles(this.#ctx, args);
+  }
+
+  /** Metric names (from the discovery dictionary). */
+  override getMetricNames(args: GetMetricNamesArgs): Promise<GetMetricNamesResponse> {
+    return discovery.getMetricNames(this.#ctx, args);
+  }
+
+  /** Label keys of a metric (from the discovery dictionary). */
+  override getMetricLabelKeys(args: GetMetricLabelKeysArgs): Promise<GetMetricLabelKeysResponse> {
+    return discovery.getMetricLabelKeys(this.#ctx, args);
+  }
+
+  /** Values of a metric label (from the discovery dictionary). */
+  override getMetricLabelValues(args: GetMetricLabelValuesArgs): Promise<GetMetricLabelValuesResponse> {
+    return discovery.getMetricLabelValues(this.#ctx, args);
+  }
+
+  /** Entity types seen on spans, logs and metrics. */
+  override getEntityTypes(_args: GetEntityTypesArgs): Promise<GetEntityTypesResponse> {
+    return discovery.getEntityTypes(this.#ctx);
+  }
+
+  /** Entity names seen on spans, logs and metrics, optionally of one type. */
+  override getEntityNames(args: GetEntityNamesArgs): Promise<GetEntityNamesResponse> {
+    return discovery.getEntityNames(this.#ctx, args);
+  }
+
+  /** Service names seen on spans, logs and metrics. */
+  override getServiceNames(_args: GetServiceNamesArgs): Promise<GetServiceNamesResponse> {
+    return discovery.getServiceNames(this.#ctx);
+  }
+
+  /** Environments seen on spans, logs and metrics. */
+  override getEnvironments(_args: GetEnvironmentsArgs): Promise<GetEnvironmentsResponse> {
+    return discovery.getEnvironments(this.#ctx);
+  }
+
+  /** Tags seen on spans, logs and metrics, optionally of one entity type. */
+  override getTags(args: GetTagsArgs): Promise<GetTagsResponse> {
+    return discovery.getTags(this.#ctx, args);
   }
 }
