@@ -230,6 +230,19 @@ Deno.test(`metrics at scale: ${EVENTS} events in bounded calls, Studio queries f
     assert.deepEqual(normalize(method, result), normalize(method, expected), label);
     assert.ok(usage.documentsRead < 3000, `${label}: ${usage.documentsRead} documents`);
   }
+  // For contrast: a query outside the rollups (15-minute buckets) walks the events of its range.
+  const walked = {
+    name: "mastra_agent_duration_ms",
+    percentiles: [0.5, 0.95],
+    interval: "15m",
+    filters: { entityType: "agent" },
+  } as const;
+  const { result, usage } = await measure(() => ours.getMetricPercentiles(walked as never));
+  console.log(
+    `| p50/p95 agent durations, 15m (event walk) | ${usage.documentsRead} | ${lastMetricQuery.calls} | false |`,
+  );
+  assert.ok(lastMetricQuery.fallback);
+  assert.deepEqual(result, await theirs.getMetricPercentiles(walked as never));
 });
 
 Deno.test("metrics: 10,000 events are split into calls far inside Convex's transaction limits", () => {
