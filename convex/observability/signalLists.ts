@@ -22,7 +22,7 @@ import { signalCounters, type SignalTable } from "./counterNames.js";
 import { hasConditions, matchesSignal, type SignalFilter, signalFilterValidator } from "./signals.js";
 
 /** Validator of a signal table name. */
-export const signalTableValidator = v.union(v.literal("obs_logs"), v.literal("obs_metrics"));
+export const signalTableValidator = v.union(v.literal("obs_logs"), v.literal("obs_metrics"), v.literal("obs_scores"));
 
 /** A stored signal row as the lists return it. */
 export type SignalListRow = { seq: number; data: string };
@@ -33,16 +33,20 @@ type SignalDoc = { id: string; seq: number; timestamp: number; traceId: string |
 export function planSignalWalk(
   table: SignalTable,
   filter: SignalFilter,
+  sort: "timestamp" | "score" = "timestamp",
 ): { spec: IndexSpec; range: SortRange; residual: boolean; key?: string } {
+  if (sort === "score") {
+    return {
+      spec: { table, index: "by_score", eq: [], sortField: "score" },
+      range: {},
+      residual: hasConditions(filter) || filter.from !== undefined || filter.to !== undefined,
+    };
+  }
   const traceEq = filter.eq.find(({ field }) => field === "traceId");
   const range: SortRange = {
     ...(filter.from !== undefined ? { lower: { value: filter.from, inclusive: true } } : {}),
     ...(filter.to !== undefined ? { upper: { value: filter.to, inclusive: true } } : {}),
   };
-  const others = filter.eq.filter(({ field }) => field !== "traceId");
-  const keyList = table === "obs_logs" ? filter.levels : filter.names;
-  const rest = filter.sources !== undefined || filter.tags !== undefined || filter.labels !== undefined ||
-    filter.traceIds !== undefined || (table === "obs_logs" ? filter.names !== undefined : filter.levels !== undefined);
   if (traceEq) {
     return {
       spec: { table, index: "by_trace_timestamp", eq: [["traceId", traceEq.value]], sortField: "timestamp" },
@@ -50,19 +54,29 @@ export function planSignalWalk(
       residual: true,
     };
   }
+  const field = table === "obs_logs" ? "level" : table === "obs_metrics" ? "name" : "scorerId";
+  const keyList = table === "obs_logs" ? filter.levels : table === "obs_metrics" ? filter.names : filter.scorerIds;
+  const keyless: SignalFilter = {
+    ...filter,
+    ...(table === "obs_logs"
+      ? { levels: undefined }
+      : table === "obs_metrics"
+      ? { names: undefined }
+      : { scorerIds: undefined }),
+  };
+  const rest = hasConditions(keyless);
   if (keyList && keyList.length === 1) {
-    const field = table === "obs_logs" ? "level" : "name";
     return {
       spec: { table, index: `by_${field}_timestamp`, eq: [[field, keyList[0]]], sortField: "timestamp" },
       range,
-      residual: others.length > 0 || rest,
+      residual: rest,
       key: keyList[0],
     };
   }
   return {
     spec: { table, index: "by_timestamp", eq: [], sortField: "timestamp" },
     range,
-    residual: others.length > 0 || rest || keyList !== undefined,
+    residual: rest || keyList !== undefined,
   };
 }
 
@@ -80,6 +94,7 @@ export const listSignals = internalQuery({
   args: {
     table: signalTableValidator,
     filter: signalFilterValidator,
+    sort: v.optional(v.union(v.literal("timestamp"), v.literal("score"))),
     order: orderValidator,
     offset: v.number(),
     limit: v.number(),
@@ -87,7 +102,7 @@ export const listSignals = internalQuery({
   },
   handler: async (ctx, args): Promise<ListResult<SignalListRow>> => {
     const { table, filter, order, offset, limit } = args;
-    const { spec, range, residual, key } = planSignalWalk(table, filter);
+    const { spec, range, residual, key } = planSignalWalk(table, filter, args.sort);
     const predicate = predicateOf(filter, residual);
     let total: number | null = null;
     let state = args.state;

@@ -40,6 +40,22 @@ export const signalTables = {
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
     .index("by_seq", ["seq", "id"]),
 
+  obs_scores: defineTable({
+    id: v.string(),
+    seq: v.number(),
+    timestamp: v.number(),
+    traceId: v.union(v.string(), v.null()),
+    scorerId: v.string(),
+    score: v.number(),
+    data: v.string(),
+  })
+    .index("by_score_id", ["id"])
+    .index("by_timestamp", ["timestamp", "id"])
+    .index("by_scorerId_timestamp", ["scorerId", "timestamp", "id"])
+    .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
+    .index("by_score", ["score", "id"])
+    .index("by_seq", ["seq", "id"]),
+
   obs_metric_cells: defineTable({
     name: v.string(),
     family: v.string(),

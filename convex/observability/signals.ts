@@ -5,6 +5,7 @@
  * (`logMatchesFilters`, `metricMatchesFilters`). Imported by both sides.
  */
 import { type Infer, v } from "convex/values";
+import { decodeValue, jsonEquals } from "../kit/codec.js";
 
 /** Context fields signal filters compare for equality (`record[field] !== value` excludes). */
 export const SIGNAL_EQ_FIELDS = [
@@ -54,6 +55,12 @@ export const signalFilterValidator = v.object({
   traceIds: v.optional(v.array(v.string())),
   /** Allowed log levels. */
   levels: v.optional(v.array(v.string())),
+  /** Allowed scorer ids (scores). */
+  scorerIds: v.optional(v.array(v.string())),
+  /** `scoreSource ?? source` must equal each of these (scores). */
+  scoreSources: v.optional(v.array(v.string())),
+  /** Encoded metadata whose keys must match exactly (scores). */
+  metadata: v.optional(v.string()),
 });
 /** A signal filter on the wire. */
 export type SignalFilter = Infer<typeof signalFilterValidator>;
@@ -119,6 +126,18 @@ export function matchesSignal(record: Record<string, unknown>, filter: SignalFil
     const labels = (record.labels ?? {}) as Record<string, unknown>;
     for (const { key, value } of filter.labels) if (labels[key] !== value) return false;
   }
+  if (filter.scorerIds && !filter.scorerIds.includes(record.scorerId as string)) return false;
+  if (filter.scoreSources) {
+    const source = record.scoreSource ?? record.source ?? null;
+    for (const wanted of filter.scoreSources) if (source !== wanted) return false;
+  }
+  if (filter.metadata !== undefined) {
+    const metadata = record.metadata as Record<string, unknown> | null | undefined;
+    if (metadata == null) return false;
+    for (const [key, value] of Object.entries(decodeValue(filter.metadata) as Record<string, unknown>)) {
+      if (!jsonEquals(metadata[key], value)) return false;
+    }
+  }
   return true;
 }
 
@@ -126,7 +145,8 @@ export function matchesSignal(record: Record<string, unknown>, filter: SignalFil
 export function hasConditions(filter: SignalFilter): boolean {
   return filter.eq.length > 0 || filter.sources !== undefined || filter.tags !== undefined ||
     filter.labels !== undefined || filter.names !== undefined || filter.traceIds !== undefined ||
-    filter.levels !== undefined;
+    filter.levels !== undefined || filter.scorerIds !== undefined || filter.scoreSources !== undefined ||
+    filter.metadata !== undefined;
 }
 
 /** One discovery dictionary entry: kind, scope within the kind, value. */

@@ -33,6 +33,7 @@ const DELETE_IDS_PER_CALL = 100;
 const LINKED_DELETES = [
   "observability/logs:deleteLogsOfTraces",
   "observability/metrics:deleteMetricsOfTraces",
+  "observability/obsScores:deleteScoresOfTraces",
 ] as const;
 
 /** Rows of a delta poll window, as core's stores answer it. */

@@ -4,17 +4,21 @@
  * to Mastra's `ObservabilityStorage` contract.
  *
  * Logs (`logs.ts`), metrics with their rollups (`metrics.ts`) and filter
- * discovery (`discovery.ts`) are stored too. Observability scores, feedback
- * and the advanced trace-query APIs are not: those methods keep the base
- * class's "not supported" behaviour, and `getFeatures()` does not announce them.
+ * discovery (`discovery.ts`) and observability scores (`obsScores.ts`) are
+ * stored too. Feedback and the advanced trace-query APIs are not: those
+ * methods keep the base class's "not supported" behaviour, and
+ * `getFeatures()` does not announce them.
  */
 import {
   type BatchCreateLogsArgs,
   type BatchCreateMetricsArgs,
+  type BatchCreateScoresArgs,
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
+  type CreateScoreArgs,
   type CreateSpanArgs,
+  type DeleteScoresArgs,
   type GetEntityNamesArgs,
   type GetEntityNamesResponse,
   type GetEntityTypesArgs,
@@ -37,6 +41,14 @@ import {
   type GetMetricTimeSeriesResponse,
   type GetRootSpanArgs,
   type GetRootSpanResponse,
+  type GetScoreAggregateArgs,
+  type GetScoreAggregateResponse,
+  type GetScoreBreakdownArgs,
+  type GetScoreBreakdownResponse,
+  type GetScorePercentilesArgs,
+  type GetScorePercentilesResponse,
+  type GetScoreTimeSeriesArgs,
+  type GetScoreTimeSeriesResponse,
   type GetServiceNamesArgs,
   type GetServiceNamesResponse,
   type GetSpanArgs,
@@ -55,11 +67,14 @@ import {
   type ListLogsResponse,
   type ListMetricsArgs,
   type ListMetricsResponse,
+  type ListScoresArgs,
+  type ListScoresResponse,
   type ListTracesArgs,
   type ListTracesResponse,
   ObservabilityStorage,
   type ObservabilityStorageFeature,
   type ObservabilityStorageStrategy,
+  type ScoreRecord,
   type UpdateSpanArgs,
 } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
@@ -67,6 +82,7 @@ import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
 import { batchCreateLogs, listLogs } from "./logs.ts";
 import * as discovery from "./discovery.ts";
+import * as scores from "./obsScores.ts";
 import {
   batchCreateMetrics,
   getMetricAggregate,
@@ -133,7 +149,7 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   override async dangerouslyClearAll(): Promise<void> {
     await clearTables(
       this.#ctx,
-      ["ai_spans", "ai_traces", "obs_logs", "obs_metrics", "obs_metric_cells", "obs_dictionary"],
+      ["ai_spans", "ai_traces", "obs_logs", "obs_metrics", "obs_metric_cells", "obs_scores", "obs_dictionary"],
       [COUNTER_PREFIX],
     );
   }
@@ -281,5 +297,50 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Tags seen on spans, logs and metrics, optionally of one entity type. */
   override getTags(args: GetTagsArgs): Promise<GetTagsResponse> {
     return discovery.getTags(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) one observability score. */
+  override createScore(args: CreateScoreArgs): Promise<void> {
+    return scores.createScore(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) observability scores. */
+  override batchCreateScores(args: BatchCreateScoresArgs): Promise<void> {
+    return scores.batchCreateScores(this.#ctx, args);
+  }
+
+  /** Lists observability scores, in pages (by time or score) or delta polls. */
+  override listScores(args: ListScoresArgs): Promise<ListScoresResponse> {
+    return scores.listScores(this.#ctx, args);
+  }
+
+  /** Reads one observability score. */
+  override getScoreById(scoreId: string): Promise<ScoreRecord | null> {
+    return scores.getScoreById(this.#ctx, scoreId);
+  }
+
+  /** Deletes observability scores by id, optionally within a tenant scope. */
+  override deleteScores(args: DeleteScoresArgs): Promise<void> {
+    return scores.deleteScores(this.#ctx, args);
+  }
+
+  /** One aggregate of a scorer's scores (bounded walk over its scores in range). */
+  override getScoreAggregate(args: GetScoreAggregateArgs): Promise<GetScoreAggregateResponse> {
+    return scores.getScoreAggregate(this.#ctx, args);
+  }
+
+  /** A scorer's scores per group. */
+  override getScoreBreakdown(args: GetScoreBreakdownArgs): Promise<GetScoreBreakdownResponse> {
+    return scores.getScoreBreakdown(this.#ctx, args);
+  }
+
+  /** A scorer's scores per UTC time bucket. */
+  override getScoreTimeSeries(args: GetScoreTimeSeriesArgs): Promise<GetScoreTimeSeriesResponse> {
+    return scores.getScoreTimeSeries(this.#ctx, args);
+  }
+
+  /** Percentiles of a scorer's scores per UTC time bucket. */
+  override getScorePercentiles(args: GetScorePercentilesArgs): Promise<GetScorePercentilesResponse> {
+    return scores.getScorePercentiles(this.#ctx, args);
   }
 }

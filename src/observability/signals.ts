@@ -119,6 +119,7 @@ export async function signalPage<Row>(
   page: number,
   perPage: number,
   direction: "ASC" | "DESC",
+  sort: "timestamp" | "score" = "timestamp",
 ): Promise<
   { rows: Row[]; pagination: { total: number; page: number; perPage: number; hasMore: boolean }; deltaCursor: string }
 > {
@@ -127,6 +128,7 @@ export async function signalPage<Row>(
     ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
       table,
       filter,
+      ...(sort === "score" ? { sort } : {}),
       order: direction === "ASC" ? "asc" : "desc",
       offset,
       limit: perPage,
@@ -139,6 +141,27 @@ export async function signalPage<Row>(
     pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
     deltaCursor: String((await newestMatching(ctx, operation, table, filter)) ?? 0),
   };
+}
+
+/** Every row of `table` matching `filter`, in write order (bounded resumable calls). */
+export async function walkSignals(
+  ctx: DomainContext,
+  operation: string,
+  table: SignalTable,
+  filter: SignalFilter,
+): Promise<{ seq: number; record: Record<string, unknown> }[]> {
+  const { rows } = await runWalk((state: WalkState | undefined) =>
+    ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
+      table,
+      filter,
+      order: "asc",
+      offset: 0,
+      limit: Number.MAX_SAFE_INTEGER,
+      ...(state !== undefined ? { state } : {}),
+    }, { operation })
+  );
+  return rows.map((row) => ({ seq: row.seq, record: decodeValue(row.data) as Record<string, unknown> }))
+    .sort((a, b) => a.seq - b.seq);
 }
 
 /**
