@@ -1,0 +1,31 @@
+/**
+ * Keeps `deno task bench:domains` from rotting: runs it at size 50 on both
+ * stores. Each measured call checks its own answer against the seeded data
+ * (the bench throws otherwise); here we check that every row was measured
+ * on both stores and that the table renders. No timings or document counts
+ * are asserted, except that our running counts are one lookup.
+ */
+import assert from "node:assert/strict";
+import { renderDomainTable, runDomainBench } from "../tasks/bench/domains.ts";
+
+Deno.test({
+  name: "bench:domains runs at size 50 on both stores",
+  // The official client's fetch keeps connections alive past the server's close, and our cache's expiry jobs are
+  // timers of the in-process backend.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const rows = await runDomainBench({ sizes: [50], official: true, reps: 1 });
+    assert.equal(rows.length, 7);
+    for (const row of rows) {
+      assert.ok(row.ours, row.call);
+      assert.ok(row.official && row.official !== "not supported", row.call);
+    }
+    const counts = rows.filter((row) => row.call.startsWith("getRunningCount"));
+    assert.equal(counts.length, 2);
+    for (const row of counts) assert.equal(row.ours!.read, 1, row.call);
+    const text = renderDomainTable(rows, true);
+    assert.match(text, /listDueSchedules/);
+    assert.match(text, /listPushIndexed/);
+  },
+});
