@@ -11,7 +11,7 @@
  * the one that replaces or deletes it (`released: true` asks the client to
  * sweep). Reads return references; the client resolves those of the rows
  * it returns, so rows a list skips never cost their chunks. Lists are bounded walks
- * (`memory/messageWalk.ts`) that the client resumes until done, so any page
+ * (`kit/walk.ts`) that the client resumes until done, so any page
  * depth and `perPage: false` work whatever the thread size.
  */
 import { v } from "convex/values";
@@ -43,24 +43,37 @@ import {
 } from "./messageStore.js";
 import { deleteBuckets, RankBatch, rankedPage } from "./messageRanks.js";
 import {
-  createdAtRangeValidator,
-  type MessageDoc,
-  type MessageSource,
-  streamMessages,
-  walkMessages,
-} from "./messageWalk.js";
-import {
   approximateSize,
+  countingState,
+  dateRangeValidator,
+  type IndexSpec,
   orderValidator,
   planPage,
   type SortKey,
   sortKeyValidator,
+  sortRange,
   streamAfter,
+  walk,
   type WalkState,
   walkStateValidator,
 } from "../kit/walk.js";
 import type { ListResult } from "../kit/rows.js";
 import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
+
+/** A stored message document. */
+type MessageDoc = MessageRow & { _id: unknown; _creationTime: number };
+
+/** The index range of one thread's messages (optionally only one resource's), in `(createdAt, id)` order. */
+function threadSource(threadId: string, resourceId?: string): IndexSpec {
+  return resourceId === undefined
+    ? { table: "messages", index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField: "createdAt" }
+    : {
+      table: "messages",
+      index: "by_thread_resource_createdAt",
+      eq: [["threadId", threadId], ["resourceId", resourceId]],
+      sortField: "createdAt",
+    };
+}
 
 function toRow(doc: MessageDoc): MessageRow {
   const row: MessageRow = {
@@ -305,7 +318,7 @@ export const list = appQuery({
   args: {
     threadIds: v.optional(v.array(v.string())),
     resourceId: v.optional(v.string()),
-    range: v.optional(createdAtRangeValidator),
+    range: v.optional(dateRangeValidator),
     metadata: v.optional(v.string()),
     order: orderValidator,
     offset: v.number(),
@@ -313,23 +326,22 @@ export const list = appQuery({
     state: v.optional(walkStateValidator),
   },
   handler: async (ctx, args): Promise<ListResult<MessageRow>> => {
-    let sources: MessageSource[];
+    let sources: IndexSpec[];
     let counters: string[];
     if (args.threadIds !== undefined) {
       const threadIds = [...new Set(args.threadIds)];
       const resourceId = args.resourceId;
-      if (resourceId === undefined) {
-        sources = threadIds.map((threadId) => ({ index: "by_thread_createdAt", eq: [["threadId", threadId]] }));
-        counters = threadIds.map((threadId) => memoryCounters.messagesOfThread(threadId));
-      } else {
-        sources = threadIds.map((threadId) => ({
-          index: "by_thread_resource_createdAt",
-          eq: [["threadId", threadId], ["resourceId", resourceId]],
-        }));
-        counters = threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
-      }
+      sources = threadIds.map((threadId) => threadSource(threadId, resourceId));
+      counters = resourceId === undefined
+        ? threadIds.map((threadId) => memoryCounters.messagesOfThread(threadId))
+        : threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
     } else if (args.resourceId !== undefined) {
-      sources = [{ index: "by_resource_createdAt", eq: [["resourceId", args.resourceId]] }];
+      sources = [{
+        table: "messages",
+        index: "by_resource_createdAt",
+        eq: [["resourceId", args.resourceId]],
+        sortField: "createdAt",
+      }];
       counters = [memoryCounters.messagesOfResource(args.resourceId)];
     } else {
       throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
@@ -359,9 +371,9 @@ export const list = appQuery({
           planPage(total, args.offset, args.limit, args.order);
       }
     } else {
-      state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
+      state ??= countingState(args.offset, args.limit, args.order);
     }
-    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate, cost });
+    const step = await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
     if (state.countAll && step.next === null) total = step.matched;
     return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
   },
@@ -399,10 +411,7 @@ function contentMetadataMatches(encoded: string | null, filter: Record<string, u
 export const neighbors = internalQuery({
   args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
   handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
-    const source: MessageSource = resourceId === undefined
-      ? { index: "by_thread_createdAt", eq: [["threadId", threadId]] }
-      : { index: "by_thread_resource_createdAt", eq: [["threadId", threadId], ["resourceId", resourceId]] };
-    const step = await walkMessages(ctx.db, [source], undefined, state);
+    const step = await walk<MessageDoc>(ctx.db, threadSource(threadId, resourceId), state);
     return { rows: step.rows.map(toRow), next: step.next, total: null, reversed: state.reversed };
   },
 });
@@ -410,7 +419,7 @@ export const neighbors = internalQuery({
 /** Which messages of the source thread a copy takes. */
 const copySelectionValidator = v.object({
   /** Only messages in this `createdAt` range. */
-  range: v.optional(createdAtRangeValidator),
+  range: v.optional(dateRangeValidator),
   /** Newest selected message, when the client selected explicit ids (otherwise found here). */
   lastMessageId: v.optional(v.string()),
 });
@@ -440,9 +449,9 @@ export const copyStart = internalMutation({
     }
     let lastMessageId = selection.lastMessageId;
     if (!explicitIds) {
-      const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
-      for await (const doc of streamMessages(ctx.db, source, selection.range, undefined, "desc")) {
-        lastMessageId = doc.id;
+      const stream = streamAfter(ctx.db, threadSource(sourceThreadId), undefined, "desc", sortRange(selection.range));
+      for await (const doc of stream) {
+        lastMessageId = doc.id as string;
         break;
       }
     }
@@ -515,7 +524,7 @@ export const copyBatch = internalMutation({
     sourceThreadId: v.string(),
     threadId: v.string(),
     resourceId: v.optional(v.string()),
-    range: v.optional(createdAtRangeValidator),
+    range: v.optional(dateRangeValidator),
     after: v.optional(sortKeyValidator),
     remaining: v.number(),
   },
@@ -525,7 +534,6 @@ export const copyBatch = internalMutation({
   ): Promise<
     { pairs: [string, string][]; next: SortKey | null; remaining: number; large?: LargeToCopy; released: boolean }
   > => {
-    const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", args.sourceThreadId]] };
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
     let remaining = args.remaining;
@@ -534,8 +542,11 @@ export const copyBatch = internalMutation({
     let exhausted = true;
     let released = false;
     let large: LargeToCopy | undefined;
-    const stream = remaining > 0 ? streamMessages(ctx.db, source, args.range, args.after, "desc") : [];
-    for await (const doc of stream) {
+    const stream = remaining > 0
+      ? streamAfter(ctx.db, threadSource(args.sourceThreadId), args.after, "desc", sortRange(args.range))
+      : [];
+    for await (const item of stream) {
+      const doc = item as MessageDoc;
       if (bytes >= MESSAGE_BATCH_BYTES || pairs.length >= COPY_BATCH) {
         exhausted = false;
         break;
@@ -694,17 +705,7 @@ export const rebuildRanks = internalMutation({
     let count = 0;
     let bytes = 0;
     for await (
-      const doc of streamAfter(
-        ctx.db,
-        {
-          table: "messages",
-          index: "by_thread_createdAt",
-          eq: [["threadId", threadId]],
-          sortField: "createdAt",
-        },
-        after,
-        "asc",
-      )
+      const doc of streamAfter(ctx.db, threadSource(threadId), after, "asc")
     ) {
       if (count >= REBUILD_BATCH || bytes >= 8 * 1024 * 1024) {
         await ranks.apply(ctx);

@@ -15,7 +15,15 @@ import { observabilityCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { type IndexSpec, orderValidator, planPage, type WalkState, walkStateValidator } from "../kit/walk.js";
+import {
+  type IndexSpec,
+  orderValidator,
+  planPage,
+  type SortRange,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
 import {
   BRANCH_SPAN_TYPES,
   matchesFilter,
@@ -35,7 +43,6 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
-import { type SortRange, walkRange } from "../kit/spanWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
@@ -329,7 +336,7 @@ export const listTraceSpans = internalQuery({
     };
     const start: WalkState = state ??
       { skip: 0, take: Number.MAX_SAFE_INTEGER, matched: 0, order: "asc", countAll: false, reversed: false };
-    const step = await walkRange<SpanRow>(ctx.db, spec, {}, start);
+    const step = await walk<SpanRow>(ctx.db, spec, start);
     const rows = step.rows.map((doc) => {
       if (!light) return doc.data;
       const record = decodeValue(doc.data) as Record<string, unknown>;
@@ -436,7 +443,7 @@ export const listTraces = internalQuery({
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
-    const step = await walkRange<TraceRow & { _id: unknown }>(ctx.db, spec, range, state, { predicate });
+    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return {
       rows: await withRoots(ctx, step.rows.map((doc) => withoutSystemFields(doc) as TraceRow)),
@@ -499,7 +506,7 @@ export const listBranches = internalQuery({
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
-    const step = await walkRange<SpanRow & { _id: unknown }>(ctx.db, spec, range, state, { predicate });
+    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed };
   },
@@ -602,7 +609,7 @@ export const traceDelta = internalQuery({
     };
     const predicate = hasResidual(filter) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
     const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walkRange<TraceRow & { _id: unknown }>(ctx.db, spec, range, start, { predicate, budget });
+    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
     const rows = step.rows.map((doc) => withoutSystemFields(doc) as TraceRow);
     const listed = mode === "max"
       ? rows.map((row) => ({ traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: 0, seq: row.seq }))
@@ -647,7 +654,7 @@ export const branchDelta = internalQuery({
         matchesFilter(spanTarget(doc.traceId, summarizeSpan(decodeValue(doc.data) as Record<string, unknown>)), filter)
       : undefined;
     const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walkRange<SpanRow & { _id: unknown }>(ctx.db, spec, range, start, { predicate, budget });
+    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
     return {
       rows: step.rows.map((doc) => ({ seq: doc.seq!, data: mode === "max" ? "" : doc.data })),
       next: step.next,

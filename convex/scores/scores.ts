@@ -18,8 +18,7 @@ import { adjustCounters, readCounter } from "../kit/counters.js";
 import { scoreCounters } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { type IndexSpec, type Order, walk, walkStateValidator } from "../kit/walk.js";
-import { firstState } from "../kit/rangeWalk.js";
+import { firstState, type IndexSpec, type Order, walk, walkStateValidator } from "../kit/walk.js";
 import { type ScoreRow, tenancyValidator } from "./validators.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 

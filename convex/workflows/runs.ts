@@ -33,8 +33,7 @@ import { workflowCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
-import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
+import { firstState, type IndexSpec, sortRange, walk, walkStateValidator } from "../kit/walk.js";
 import type { ListResult } from "../kit/rows.js";
 import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./validators.js";
 import {
@@ -491,7 +490,6 @@ export const list = internalQuery({
     state: v.optional(walkStateValidator),
   },
   handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
-    const range: SortRange = { lower: args.fromDate, upper: args.toDate };
     const plan = planList(args, args.fromDate !== undefined || args.toDate !== undefined);
     const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
     const state = args.state ?? firstState(total, args.offset, args.limit, "desc");
@@ -499,7 +497,8 @@ export const list = internalQuery({
     const predicate = plan.rest.length === 0
       ? undefined
       : (doc: RunFields) => plan.rest.every(([field, value]) => doc[field] === value);
-    const step = await walkRange<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, range, state, {
+    const step = await walk<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, state, {
+      range: sortRange({ start: args.fromDate, end: args.toDate }),
       predicate,
       onTake: async (doc) => {
         const snapshot = await findSnapshot(ctx, doc.id);
