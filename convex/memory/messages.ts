@@ -27,9 +27,16 @@ import {
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
-import { memoryCounters } from "./counterNames.js";
+import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import {
+  appQuery,
+  type DataModel,
+  internalMutation,
+  internalQuery,
+  type MutationCtx,
+  type QueryCtx,
+} from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import {
   contentField,
@@ -41,7 +48,7 @@ import {
   messagesOfThreadResource,
   putMessage,
 } from "./messageStore.js";
-import { deleteBuckets, RankBatch, rankedPage } from "./messageRanks.js";
+import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
 import {
   approximateSize,
   countingState,
@@ -101,7 +108,7 @@ export const save = internalMutation({
     const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
     for (const threadId of threadIds) {
       const thread = await findThreadDoc(ctx, threadId);
-      if (thread) await ctx.db.patch(thread._id, { updatedAt: now });
+      if (thread) await stampThread(ctx, thread, now);
     }
     const counters = new CounterBatch();
     const kept: [string, number][] = [];
@@ -146,8 +153,21 @@ async function touchThread(
   const thread = await findThreadDoc(ctx, threadId);
   if (!thread) return undefined;
   const updatedAt = at(thread.updatedAt);
-  await ctx.db.patch(thread._id, { updatedAt });
+  await stampThread(ctx, thread, updatedAt);
   return updatedAt;
+}
+
+/** Sets a thread's `updatedAt`, moving it in its resource's `updatedAt` rank tree. */
+async function stampThread(
+  ctx: MutationCtx,
+  thread: DataModel["threads"]["document"],
+  updatedAt: number,
+): Promise<void> {
+  if (thread.updatedAt === updatedAt) return;
+  await ctx.db.patch(thread._id, { updatedAt });
+  const ranks = new RankBatch();
+  ranks.change(threadTreeEntries(thread), threadTreeEntries({ ...thread, updatedAt }));
+  await ranks.apply(ctx);
 }
 
 /** What one `update` call did. */
@@ -361,14 +381,19 @@ export const list = appQuery({
         // The total is read once, on the first call; later calls only resume the walk.
         total = 0;
         for (const name of counters) total += await readCounter(ctx, name);
-        // One thread, no filter: a deep page seeks through the thread's rank buckets. With a resourceId
-        // (as Mastra's recall asks) the buckets apply when every message of the thread has that resource.
+        // One thread, no filter: a deep page seeks through the thread's rank tree. With a resourceId
+        // (as Mastra's recall asks) the tree applies when every message of the thread has that resource.
+        // A resource's messages seek through the resource's tree. Several threads walk from the nearer end.
         const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
-        const ranked = threadId !== undefined &&
-          (args.resourceId === undefined ||
-            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total);
-        state = (ranked ? await rankedPage(ctx, threadId!, total, args.offset, args.limit, args.order) : null) ??
-          planPage(total, args.offset, args.limit, args.order);
+        let tree: string | null = null;
+        if (threadId !== undefined) {
+          const whole = args.resourceId === undefined ||
+            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total;
+          if (whole) tree = memoryTrees.messagesOfThread(threadId);
+        } else if (args.threadIds === undefined && args.resourceId !== undefined) {
+          tree = memoryTrees.messagesOfResource(args.resourceId);
+        }
+        state = await planSeek(ctx, tree, total, args.offset, args.limit, args.order);
       }
     } else {
       state ??= countingState(args.offset, args.limit, args.order);
@@ -465,6 +490,9 @@ export const copyStart = internalMutation({
     }
     assertFitsDocument(`thread ${row.id}`, row);
     await ctx.db.insert("threads", row);
+    const ranks = new RankBatch();
+    ranks.change([], threadTreeEntries(row));
+    await ranks.apply(ctx);
     await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
     return { lastMessageId: lastMessageId ?? null };
   },
@@ -688,18 +716,19 @@ export const releaseUploads = internalMutation({
 const REBUILD_BATCH = 4000;
 
 /**
- * Builds a thread's rank buckets from its messages, one bounded step per
- * call (pass the returned `after` until `done`). For threads written before
- * buckets existed, or seeded directly: until their buckets account for every
- * message, their deep pages are served by the plain walk. Run it while the
- * thread is idle: writes during a rebuild can leave the buckets unusable
- * (never wrong: seeks are used only when the counts agree), and then a new
- * rebuild fixes them.
+ * Builds a thread's rank tree (`kit/rankTree.ts`) from its messages, one
+ * bounded step per call (pass the returned `after` until `done`). For
+ * threads written before trees existed, or seeded directly: until the tree
+ * accounts for every message, deep pages are served by the plain walk. Run
+ * it while the thread is idle: writes during a rebuild can leave the tree
+ * unusable (never wrong: seeks are used only when the counts agree), and
+ * then a new rebuild fixes it.
  */
 export const rebuildRanks = internalMutation({
   args: { threadId: v.string(), after: v.optional(sortKeyValidator) },
   handler: async (ctx, { threadId, after }): Promise<{ done: boolean; after?: SortKey }> => {
-    if (after === undefined) await deleteBuckets(ctx, threadId);
+    const tree = memoryTrees.messagesOfThread(threadId);
+    if (after === undefined && !(await dropTree(ctx, tree))) return { done: false };
     const ranks = new RankBatch();
     let last: SortKey | undefined = after;
     let count = 0;
@@ -711,7 +740,7 @@ export const rebuildRanks = internalMutation({
         await ranks.apply(ctx);
         return { done: false, after: last };
       }
-      ranks.add(threadId, { createdAt: doc.createdAt as number, id: doc.id as string });
+      ranks.add(tree, { value: doc.createdAt as number, id: doc.id as string });
       last = { value: doc.createdAt as number, id: doc.id as string };
       count++;
       bytes += approximateSize(doc);

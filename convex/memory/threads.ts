@@ -5,13 +5,13 @@ import { v } from "convex/values";
 import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
 import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
-import { memoryCounters } from "./counterNames.js";
+import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
-import { deleteBuckets } from "./messageRanks.js";
-import { approximateSize, type IndexSpec, orderValidator, planPage, walk, walkStateValidator } from "../kit/walk.js";
+import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
+import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
 
@@ -40,6 +40,9 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
   assertFitsDocument(`thread ${thread.id}`, thread);
   const existing = await findThread(ctx, thread.id);
   await adoptBlobs(ctx, thread, thread.updatedAt);
+  const ranks = new RankBatch();
+  ranks.change(threadTreeEntries(existing), threadTreeEntries(thread));
+  await ranks.apply(ctx);
   if (existing) {
     await ctx.db.replace(existing._id, thread);
     if (existing.resourceId !== thread.resourceId) {
@@ -92,6 +95,9 @@ export const update = internalMutation({
     };
     assertFitsDocument(`thread ${id}`, next);
     await ctx.db.replace(existing._id, next);
+    const ranks = new RankBatch();
+    ranks.change(threadTreeEntries(existing), threadTreeEntries(next));
+    await ranks.apply(ctx);
     const released = await releaseBlobs(ctx, existing, next, now);
     // The merged metadata itself, so the caller need not read back a large
     // value that a concurrent update may already have replaced and swept.
@@ -139,7 +145,14 @@ export const list = appQuery({
         ctx,
         args.resourceId === undefined ? memoryCounters.threads() : memoryCounters.threadsOfResource(args.resourceId),
       );
-      state ??= planPage(total, args.offset, args.limit, args.order);
+      state ??= await planSeek(
+        ctx,
+        args.resourceId === undefined ? null : memoryTrees.threadsOfResource(args.resourceId, args.field),
+        total,
+        args.offset,
+        args.limit,
+        args.order,
+      );
     } else {
       state ??= {
         skip: args.offset,
@@ -195,12 +208,14 @@ export const remove = internalMutation({
       }
     }
     await counters.apply(ctx);
-    if (more) return { done: false, released };
-    await deleteBuckets(ctx, id);
+    if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
     const thread = await findThread(ctx, id);
     if (thread) {
       released = (await releaseBlobs(ctx, thread, null, thread.updatedAt)) || released;
       await ctx.db.delete(thread._id);
+      const ranks = new RankBatch();
+      ranks.change(threadTreeEntries(thread), []);
+      await ranks.apply(ctx);
       await adjustCounters(ctx, [[memoryCounters.threads(), -1], [
         memoryCounters.threadsOfResource(thread.resourceId),
         -1,

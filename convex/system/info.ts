@@ -20,7 +20,7 @@ const CLEAR_BYTES = 4 * 1024 * 1024;
 /** Blob references released per `clearTable` call (one lookup each; Convex allows 4,096). */
 const CLEAR_REFS = 1000;
 /** Tables whose rows never hold blob references (their strings may merely look like one). */
-const BOOKKEEPING_TABLES = new Set(["counters", "blobs", "blob_chunks"]);
+const BOOKKEEPING_TABLES = new Set(["counters", "blobs", "blob_chunks", "rank_nodes"]);
 
 /** Names of our tables. */
 const tableNames = Object.keys(mastraTables) as (keyof typeof mastraTables)[];
@@ -66,8 +66,9 @@ export const clearTable = internalMutation({
 });
 
 /**
- * Deletes up to one batch of counters whose name starts with `prefix`; call
- * until `done`. Used when one domain is cleared.
+ * Deletes up to one batch of counters, then of rank-tree nodes, whose name
+ * starts with `prefix` (trees are named like counters); call until `done`.
+ * Used when one domain is cleared.
  */
 export const clearCounters = internalMutation({
   args: { prefix: v.string() },
@@ -77,6 +78,13 @@ export const clearCounters = internalMutation({
       .withIndex("by_name", (q) => q.gte("name", prefix).lt("name", `${prefix}\uffff`))
       .take(CLEAR_BATCH);
     for (const row of rows) await ctx.db.delete(row._id);
-    return { done: rows.length < CLEAR_BATCH, deleted: rows.length };
+    if (rows.length >= CLEAR_BATCH) return { done: false, deleted: rows.length };
+    const nodes = await ctx.db
+      .query("rank_nodes")
+      .withIndex("by_tree_root", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
+      .take(CLEAR_BATCH - rows.length);
+    for (const node of nodes) await ctx.db.delete(node._id);
+    const deleted = rows.length + nodes.length;
+    return { done: deleted < CLEAR_BATCH, deleted };
   },
 });

@@ -47,7 +47,7 @@ export class ConvexMemoryStorage extends MemoryStorage {
   override async dangerouslyClearAll(): Promise<void> {
     await clearTables(
       this.#ctx,
-      ["messages", "message_buckets", "threads", "resources"],
+      ["messages", "threads", "resources"],
       ["threads", "messages:"],
     );
   }
