@@ -135,3 +135,50 @@ Deno.test("threads of a resource: a middle page seeks (reads about one page) and
   const after = await memory.listThreads({ filter: { resourceId: "r1" }, page: 17, perPage: 40 });
   assert.equal(after.total, N - 1);
 });
+
+Deno.test("workflow runs: deep pages and date-range totals come from rank trees", async () => {
+  const { storage } = createTestStorage();
+  const workflows = (await storage.getStore("workflows"))!;
+  const statuses = ["success", "failed", "running", "suspended"];
+  const RUNS = 1200;
+  for (let i = 0; i < RUNS; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, (_, j) =>
+      workflows.persistWorkflowSnapshot({
+        workflowName: (i + j) % 2 === 0 ? "even" : "odd",
+        runId: `run-${i + j}`,
+        resourceId: `user-${(i + j) % 3}`,
+        snapshot: { runId: `run-${i + j}`, status: statuses[(i + j) % 4], context: {} } as never,
+        createdAt: new Date(1_000_000 + Math.floor((i + j) / 2) * 1000),
+      })));
+  }
+  // A run changes status: it moves between (workflow, status) trees.
+  await workflows.persistWorkflowSnapshot({
+    workflowName: "even",
+    runId: "run-0",
+    resourceId: "user-0",
+    snapshot: { runId: "run-0", status: "running", context: {} } as never,
+    createdAt: new Date(1_000_000),
+  });
+  const cases: Parameters<typeof workflows.listWorkflowRuns>[0][] = [
+    { workflowName: "even" },
+    { workflowName: "even", status: "running" },
+    { resourceId: "user-1" },
+    { resourceId: "user-1", workflowName: "odd" },
+    { workflowName: "odd", fromDate: new Date(1_000_000 + 100_000), toDate: new Date(1_000_000 + 499_000) },
+    { resourceId: "user-2", fromDate: new Date(1_000_000 + 100_000) },
+  ];
+  for (const filter of cases) {
+    const all = await workflows.listWorkflowRuns({ ...filter });
+    const perPage = 20;
+    const page = Math.floor(all.total / perPage / 2);
+    const { result, usage } = await measure(() => workflows.listWorkflowRuns({ ...filter, page, perPage }));
+    const label = JSON.stringify(filter);
+    assert.equal(result.total, all.total, label);
+    assert.deepEqual(
+      result.runs.map((r) => r.runId),
+      all.runs.slice(page * perPage, page * perPage + perPage).map((r) => r.runId),
+      label,
+    );
+    assert.ok(usage.documentsRead <= 2 * perPage + 12, `${label}: ${usage.documentsRead} read`);
+  }
+});

@@ -25,9 +25,17 @@
  * Each tree is per thread, resource, workflow or other list owner: writes of
  * unrelated owners never touch the same node.
  */
-import type { GenericId } from "convex/values";
 import type { MutationCtx, QueryCtx } from "./functions.js";
-import { compareKeys, type Order, planPage, type SortKey, type WalkState } from "./walk.js";
+import { compareValues, type GenericId } from "convex/values";
+import {
+  compareKeys,
+  countingState,
+  type Order,
+  planPage,
+  type SortKey,
+  type SortRange,
+  type WalkState,
+} from "./walk.js";
 
 /** Entries (keys of a leaf, children of an internal node) per node before it splits. */
 export const MAX_ENTRIES = 256;
@@ -114,17 +122,96 @@ export async function keyAt(ctx: QueryCtx, tree: string, rank: number): Promise<
   return node.keys[rank] ?? null;
 }
 
-/** Number of keys of `tree` below `key` (`inclusive`: at or below it). */
-export async function rankOf(ctx: QueryCtx, tree: string, key: SortKey, inclusive = false): Promise<number> {
+/**
+ * Number of keys of `tree` for which `below` holds, where `below` is true
+ * for a prefix of the sorted keys (e.g. "key < k" or "value <= v").
+ */
+export async function countWhere(ctx: QueryCtx, tree: string, below: (key: SortKey) => boolean): Promise<number> {
   let node = await findRoot(ctx, tree);
   if (!node) return 0;
   let rank = 0;
   while (!node.leaf) {
-    const index = route(node, key);
+    let index = 0;
+    for (let i = node.children.length - 1; i >= 1; i--) {
+      if (below(node.children[i].min)) {
+        index = i;
+        break;
+      }
+    }
     for (let i = 0; i < index; i++) rank += node.children[i].count;
     node = await getNode(ctx, node.children[index].node);
   }
-  return rank + lowerBound(node.keys, key, inclusive);
+  let lo = 0;
+  let hi = node.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (below(node.keys[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return rank + lo;
+}
+
+/** Number of keys of `tree` below `key` (`inclusive`: at or below it). */
+export function rankOf(ctx: QueryCtx, tree: string, key: SortKey, inclusive = false): Promise<number> {
+  return countWhere(ctx, tree, (other) => inclusive ? compareKeys(other, key) <= 0 : compareKeys(other, key) < 0);
+}
+
+/** Ascending positions `[from, to)` of the keys of `tree` whose sort value lies in `range`. */
+export async function rangeRanks(
+  ctx: QueryCtx,
+  tree: string,
+  total: number,
+  range: SortRange,
+): Promise<{ from: number; to: number }> {
+  const { lower, upper } = range;
+  const from = lower === undefined ? 0 : await countWhere(ctx, tree, (key) => {
+    const c = compareValues(key.value, lower.value);
+    return lower.inclusive ? c < 0 : c <= 0;
+  });
+  const to = upper === undefined ? total : await countWhere(ctx, tree, (key) => {
+    const c = compareValues(key.value, upper.value);
+    return upper.inclusive ? c <= 0 : c < 0;
+  });
+  return { from, to: Math.max(from, to) };
+}
+
+/**
+ * Plans an offset page of a list: the first walk state and the total.
+ *
+ * `counted` is the list's total without `range` (from a counter), or `null`
+ * when no counter covers the list's filters: then the walk counts every
+ * match. With a `tree` that accounts for exactly `counted` keys, a page at
+ * any depth seeks (see {@link planSeek}), and a `range` on the sort field
+ * is answered from the tree too (its total and its pages in O(log N)
+ * reads); without one, a range is counted by the walk. `state` is `null`
+ * for an empty page.
+ */
+export async function planList(
+  ctx: QueryCtx,
+  tree: string | null,
+  counted: number | null,
+  range: SortRange,
+  offset: number,
+  limit: number,
+  order: Order,
+): Promise<{ state: WalkState | null; total: number | null }> {
+  if (counted === null) return { state: countingState(offset, limit, order), total: null };
+  const ranged = range.lower !== undefined || range.upper !== undefined;
+  if (!ranged) {
+    const state = offset >= counted || limit <= 0 ? null : await planSeek(ctx, tree, counted, offset, limit, order);
+    return { state, total: counted };
+  }
+  if (tree === null || await treeTotal(ctx, tree) !== counted) {
+    return { state: countingState(offset, limit, order), total: null };
+  }
+  const { from, to } = await rangeRanks(ctx, tree, counted, range);
+  const total = to - from;
+  const take = Math.max(0, Math.min(limit, total - offset));
+  if (take === 0) return { state: null, total };
+  const base: WalkState = { skip: 0, take, matched: 0, order, countAll: false, reversed: false };
+  if (offset <= 0) return { state: base, total };
+  const after = await keyAt(ctx, tree, order === "asc" ? from + offset - 1 : to - offset);
+  return { state: after === null ? countingState(offset, limit, order) : { ...base, after }, total };
 }
 
 /** Below this many skipped rows a page walks from the nearer end instead of seeking (a seek reads ~3 nodes). */

@@ -35,7 +35,7 @@ export function messageCounterDeltas(row: Pick<MessageRow, "threadId" | "resourc
 type MessageKeyFields = Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt">;
 
 /** The rank-tree entries of a message: its thread's tree and its resource's. */
-function treeEntries(row: MessageKeyFields | null): { tree: string; key: { value: number; id: string } }[] {
+export function treeEntries(row: MessageKeyFields | null): { tree: string; key: { value: number; id: string } }[] {
   if (!row) return [];
   const key = { value: row.createdAt, id: row.id };
   const entries = row.threadId ? [{ tree: memoryTrees.messagesOfThread(row.threadId), key }] : [];

@@ -55,7 +55,6 @@ import {
   dateRangeValidator,
   type IndexSpec,
   orderValidator,
-  planPage,
   type SortKey,
   sortKeyValidator,
   sortRange,

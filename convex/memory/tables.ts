@@ -8,7 +8,6 @@
  * a timestamp.
  */
 import { defineTable } from "convex/server";
-import { v } from "convex/values";
 import { messageValidator, resourceValidator, threadValidator } from "./validators.js";
 
 /** Memory-domain tables, to be spread into a schema (fields: the wire validators of `memory/validators.ts`). */

@@ -7,7 +7,7 @@ import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/cod
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { appQuery, internalMutation, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { contentField, CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
 import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";

@@ -41,6 +41,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/simpleApi/validators.ts": () => import("../../convex/simpleApi/validators.ts"),
   "/mastra/system/blobs.ts": () => import("../../convex/system/blobs.ts"),
   "/mastra/system/info.ts": () => import("../../convex/system/info.ts"),
+  "/mastra/system/ranks.ts": () => import("../../convex/system/ranks.ts"),
   "/mastra/workflows/counterNames.ts": () => import("../../convex/workflows/counterNames.ts"),
   "/mastra/workflows/runs.ts": () => import("../../convex/workflows/runs.ts"),
   "/mastra/workflows/snapshot.ts": () => import("../../convex/workflows/snapshot.ts"),
