@@ -26,7 +26,7 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter } from "../kit/counters.js";
 import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import {
@@ -492,7 +492,10 @@ export const copyStart = internalMutation({
     const ranks = new RankBatch();
     ranks.change([], threadTreeEntries(row));
     await ranks.apply(ctx);
-    await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
+    await adjustCounters(ctx, [
+      [counterShard(memoryCounters.threads(), row.id), 1],
+      [memoryCounters.threadsOfResource(row.resourceId), 1],
+    ]);
     return { lastMessageId: lastMessageId ?? null };
   },
 });

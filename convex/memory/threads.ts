@@ -4,7 +4,7 @@
 import { v } from "convex/values";
 import { adoptBlobs, isBlobRef, readField, releaseBlobs, utf8Length, writeField } from "../kit/blobs.js";
 import { decodeOptional, decodeValue, encodeValue, jsonEquals } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { appQuery, internalMutation, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -54,7 +54,10 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
     return await releaseBlobs(ctx, existing, thread, thread.updatedAt);
   }
   await ctx.db.insert("threads", thread);
-  await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(thread.resourceId), 1]]);
+  await adjustCounters(ctx, [
+    [counterShard(memoryCounters.threads(), thread.id), 1],
+    [memoryCounters.threadsOfResource(thread.resourceId), 1],
+  ]);
   return false;
 }
 
@@ -141,10 +144,9 @@ export const list = appQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined) {
-      total = await readCounter(
-        ctx,
-        args.resourceId === undefined ? memoryCounters.threads() : memoryCounters.threadsOfResource(args.resourceId),
-      );
+      total = args.resourceId === undefined
+        ? await readShardedCounter(ctx, memoryCounters.threads())
+        : await readCounter(ctx, memoryCounters.threadsOfResource(args.resourceId));
       state ??= await planSeek(
         ctx,
         args.resourceId === undefined ? null : memoryTrees.threadsOfResource(args.resourceId, args.field),
@@ -216,7 +218,7 @@ export const remove = internalMutation({
       const ranks = new RankBatch();
       ranks.change(threadTreeEntries(thread), []);
       await ranks.apply(ctx);
-      await adjustCounters(ctx, [[memoryCounters.threads(), -1], [
+      await adjustCounters(ctx, [[counterShard(memoryCounters.threads(), thread.id), -1], [
         memoryCounters.threadsOfResource(thread.resourceId),
         -1,
       ]]);

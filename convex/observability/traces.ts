@@ -10,7 +10,7 @@
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import { observabilityCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -70,7 +70,9 @@ function familyCounter(row: TraceRow | null, family: readonly string[]): string 
     const value = (row as Record<string, unknown>)[field];
     return value === undefined ? 0 : value; // 0 marks a missing field (values are strings or null)
   });
-  return observabilityCounters.tracesOfFamily(family, values);
+  const name = observabilityCounters.tracesOfFamily(family, values);
+  // Every listed trace counts in the family without fields: shard it by trace.
+  return family.length === 0 ? counterShard(name, row.id) : name;
 }
 
 /** Counter changes that take a trace from `before` to `after`. */
@@ -208,7 +210,7 @@ class SpanWrites {
     if (existing) await ctx.db.replace(existing._id, row);
     else await ctx.db.insert("ai_spans", row);
     const branchDelta = (branch ? 1 : 0) - (existing?.branch ? 1 : 0);
-    if (branchDelta !== 0) this.#deltas.push([observabilityCounters.branchSpans(), branchDelta]);
+    if (branchDelta !== 0) this.#deltas.push([counterShard(observabilityCounters.branchSpans(), traceId), branchDelta]);
   }
 
   /** Writes the changed trace rows and applies the counter changes. */
@@ -435,10 +437,8 @@ export const listTraces = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      total = await readCounter(
-        ctx,
-        observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field))),
-      );
+      const name = observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field)));
+      total = family.length === 0 ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
       state ??= planPage(total, offset, limit, order);
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
@@ -501,7 +501,7 @@ export const listBranches = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      total = await readCounter(ctx, observabilityCounters.branchSpans());
+      total = await readShardedCounter(ctx, observabilityCounters.branchSpans());
       state ??= planPage(total, offset, limit, order);
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
@@ -558,12 +558,12 @@ export const deleteTraces = internalMutation({
           break;
         }
       }
-      let branches = 0;
+      const branches: [string, number][] = [];
       for (const span of batch) {
         await ctx.db.delete(span._id);
-        if (span.branch) branches++;
+        if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
       }
-      await adjustCounters(ctx, [[observabilityCounters.branchSpans(), -branches]]);
+      await adjustCounters(ctx, branches);
       if (full) return { remaining: traceIds.slice(i) };
       await ctx.db.delete(traceDoc._id);
     }
