@@ -95,7 +95,7 @@ export async function createOurs(): Promise<Subject> {
     scores: (await storage.getStore("scores"))!,
     backend: backend as unknown as RawBackend,
     tables: Object.keys(ourSchema.tables),
-    counterTable: "mastra_counters",
+    counterTable: "counters",
     roundTrips: () => calls,
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };

@@ -301,6 +301,48 @@ export function workloadsFor(n: number): Workload[] {
         return Promise.resolve(totalIs(result.pagination.total, count) ?? sameList(ids(result.scores), want));
       },
     },
+    // Middle pages of every list (offset N/2 of the list): the order-statistic rows.
+    middleOf(
+      "listThreads:middle",
+      "listThreads by resource (middle page)",
+      (s, page) => s.memory.listThreads({ filter: { resourceId: "r-big" }, page, perPage: PER_PAGE }),
+      (s) => s.memory.listThreads({ filter: { resourceId: "r-big" }, perPage: false }),
+      (r) => ({ ids: ids((r as { threads: { id: string }[] }).threads), total: (r as { total: number }).total }),
+    ),
+    middleOf(
+      "listMessagesByResourceId:middle",
+      "listMessagesByResourceId (middle page)",
+      (s, page) => s.memory.listMessagesByResourceId({ resourceId: "r-msgs", page, perPage: PER_PAGE }),
+      (s) => s.memory.listMessagesByResourceId({ resourceId: "r-msgs", perPage: false }),
+      (r) => ({ ids: ids((r as MessagesPage).messages), total: (r as MessagesPage).total }),
+    ),
+    ...([
+      ["workflow + status", { workflowName: "even", status: "running" }],
+      ["workflow", { workflowName: "even" }],
+      ["status", { status: "running" }],
+      ["all", {}],
+    ] as const).map(([label, filter]) =>
+      middleOf(
+        `listWorkflowRuns:${label}:middle`,
+        `listWorkflowRuns by ${label} (middle page)`,
+        (s, page) => s.workflows.listWorkflowRuns({ ...filter, page, perPage: PER_PAGE }),
+        (s) => s.workflows.listWorkflowRuns({ ...filter }),
+        (r) => {
+          const result = r as { runs: { runId: string }[]; total: number };
+          return { ids: result.runs.map((run) => run.runId), total: result.total };
+        },
+      )
+    ),
+    middleOf(
+      "listScoresByScorerId:middle",
+      "listScoresByScorerId (middle page)",
+      (s, page) => s.scores.listScoresByScorerId({ scorerId: "scorer-1", pagination: { page, perPage: PER_PAGE } }),
+      (s) => s.scores.listScoresByScorerId({ scorerId: "scorer-1", pagination: { page: 0, perPage: false } }),
+      (r) => {
+        const result = r as { scores: { id: string }[]; pagination: { total: number } };
+        return { ids: ids(result.scores), total: result.pagination.total };
+      },
+    ),
     {
       key: "getThreadById",
       name: "getThreadById",
@@ -339,4 +381,34 @@ export function workloadsFor(n: number): Workload[] {
       },
     },
   ];
+}
+
+/**
+ * The middle page (offset about half the list) of a list, checked against a
+ * slice of the whole list read unmeasured.
+ */
+function middleOf(
+  key: string,
+  name: string,
+  page: (s: Subject, page: number) => Promise<unknown>,
+  all: (s: Subject) => Promise<unknown>,
+  view: (result: unknown) => { ids: string[]; total: number },
+): Workload {
+  let middle = 0;
+  let want: string[] = [];
+  return {
+    key,
+    name,
+    target: "deepPage",
+    prepare: async (s) => {
+      const whole = view(await all(s));
+      middle = Math.floor(whole.total / PER_PAGE / 2);
+      want = whole.ids.slice(middle * PER_PAGE, middle * PER_PAGE + PER_PAGE);
+    },
+    run: (s) => page(s, middle),
+    check: (_s, r) => {
+      const got = view(r);
+      return Promise.resolve(got.ids.join() === want.join() ? null : `rows differ from the whole list's slice`);
+    },
+  };
 }
