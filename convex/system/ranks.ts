@@ -1,9 +1,11 @@
 /**
- * Builds the rank trees (`kit/rankTree.ts`) of rows written before the trees
- * existed, or copied in directly: one bounded batch of one table per call.
- * Inserting a key a tree already holds is a no-op, so a rebuild is safe to
- * repeat and to run over live data; a list uses a tree only once it
- * accounts for every row its counter counts.
+ * Rebuilds the rank trees (`kit/rankTree.ts`) from the rows, for rows written
+ * before the trees existed or copied in or deleted directly: `clear` drops
+ * every tree, then `rebuild` adds one bounded batch of one table per call.
+ * Inserting a key a tree already holds is a no-op and writes during a
+ * rebuild keep the trees they touch exact, so it is safe on live data; a
+ * list uses a tree only when it accounts for every row its counter counts,
+ * so lists meanwhile walk instead of seeking, never answer wrong.
  */
 import { v } from "convex/values";
 import { internalMutation } from "../kit/functions.js";
@@ -22,6 +24,16 @@ const ENTRIES = {
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
 };
+
+/** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
+export const clear = internalMutation({
+  args: {},
+  handler: async (ctx): Promise<{ done: boolean }> => {
+    const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
+    for (const node of nodes) await ctx.db.delete(node._id);
+    return { done: nodes.length < REBUILD_BATCH };
+  },
+});
 
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({

@@ -8,10 +8,19 @@ import type { DomainContext } from "./context.ts";
 /** Tables whose rows are kept in rank trees. */
 const TABLES = ["threads", "messages", "workflow_runs"] as const;
 
-/** Rebuilds every rank tree from its table's rows; returns the number of calls made. */
+/** Drops and rebuilds every rank tree from its table's rows; returns the number of calls made. */
 export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
   return withErrorContext({ operation: "rebuildRankTrees", details: {} }, async () => {
     let calls = 0;
+    for (;;) {
+      calls++;
+      const step: { done: boolean } = await ctx.transport.mutation("system/ranks:clear", {}, {
+        operation: "rebuildRankTrees",
+        details: {},
+        idempotent: true,
+      });
+      if (step.done) break;
+    }
     for (const table of TABLES) {
       let cursor: string | null = null;
       for (;;) {
