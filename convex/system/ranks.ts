@@ -13,6 +13,7 @@ import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
 import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
+import { scoreTreeEntries } from "../scores/counterNames.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 
 /** Rows read per call. */
@@ -23,6 +24,7 @@ const ENTRIES = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
+  scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
 };
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
@@ -38,7 +40,7 @@ export const clear = internalMutation({
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({
   args: {
-    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs")),
+    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs"), v.literal("scores")),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
