@@ -28,7 +28,7 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
 import { runTreeEntries as treeEntries, workflowCounters, workflowTrees } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { appQuery, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -68,10 +68,8 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
 
 /** The counters a run is counted in. */
 function countersOf(run: RunFields): string[] {
-  const names = [
-    counterShard(workflowCounters.workflowRuns(), run.id),
-    workflowCounters.workflowRunsOfWorkflow(run.workflowName),
-  ];
+  // All runs: one counter document (a sharded one would cost 16 reads on every all-runs page).
+  const names = [workflowCounters.workflowRuns(), workflowCounters.workflowRunsOfWorkflow(run.workflowName)];
   if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
   if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
   if (run.resourceId !== undefined) {
@@ -526,11 +524,7 @@ export const list = internalQuery({
     let state = args.state;
     if (state === undefined) {
       // The total and the starting point are worked out once, on the first call.
-      const counted = plan.counter === null
-        ? null
-        : plan.counter === workflowCounters.workflowRuns()
-        ? await readShardedCounter(ctx, plan.counter)
-        : await readCounter(ctx, plan.counter);
+      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
       const planned = await planRankedList(ctx, plan.tree, counted, range, args.offset, args.limit, "desc");
       total = planned.total;
       if (planned.state === null) return { rows: [], next: null, total, reversed: false };
