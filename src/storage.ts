@@ -5,6 +5,7 @@ import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraCompositeStore } from "@mastra/core/storage";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
+import { rebuildRankTrees } from "./kit/ranks.ts";
 import { createDomains } from "./domains.ts";
 import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
 import type { MemoryStorage, WorkflowRun, WorkflowsStorage } from "@mastra/core/storage";
@@ -192,6 +193,15 @@ export class ConvexStorage extends MastraCompositeStore {
     this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
     this.stores = createDomains(this.#ctx);
+  }
+
+  /**
+   * Builds the rank trees that let deep pages seek (instead of walk) for rows
+   * written before the trees existed or copied in directly, in bounded calls.
+   * Safe to repeat and to run on live data. Returns the number of calls made.
+   */
+  rebuildRankTrees(): Promise<number> {
+    return rebuildRankTrees(this.#ctx);
   }
 
   /**

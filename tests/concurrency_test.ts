@@ -59,9 +59,13 @@ function callsOf(calls: Call[], operation: string): Record<string, number> {
 }
 
 async function counter(backend: Backend, name: string): Promise<number> {
-  return await backend.run(async (ctx) =>
-    (await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique())?.value ?? 0
-  );
+  // A counter's value, summed over its shards when it is sharded (kit/counters.ts).
+  return await backend.run(async (ctx) => {
+    const rows = await ctx.db.query("counters").withIndex("by_name", (q) => q.gte("name", name).lt("name", `${name}~`))
+      .collect();
+    return rows.filter((row) => row.name === name || row.name.startsWith(`${name}:shard:`))
+      .reduce((sum, row) => sum + row.value, 0);
+  });
 }
 
 async function blobStates(backend: Backend): Promise<Record<string, number>> {

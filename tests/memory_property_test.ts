@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { MastraError } from "@mastra/core/error";
 import { InMemoryStore, type MemoryStorage } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { type Outcome, outcome } from "./helpers/normalize.ts";
+import { outcome } from "./helpers/normalize.ts";
 
 const THREAD_IDS = ["t1", "t2", "t3", "t4", "t5"];
 const RESOURCE_IDS = ["r1", "r2", "r3"];
@@ -167,13 +167,6 @@ function apply(memory: MemoryStorage, o: Op, index: number): Promise<unknown> {
         ...(o.metadata !== undefined ? { metadata: structuredClone(o.metadata) } : {}),
       });
   }
-}
-
-/** The "now" a store stamped into an answer, so our clock can use the same. */
-function stampedNow(result: Outcome): number | undefined {
-  if (!result.ok) return undefined;
-  const updatedAt = (result.value as { updatedAt?: unknown } | null)?.updatedAt;
-  return updatedAt instanceof Date ? updatedAt.getTime() : undefined;
 }
 
 Deno.test("threads and resources behave exactly like InMemoryStore (property)", async () => {

@@ -18,8 +18,8 @@ import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { firstState } from "../kit/rangeWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
+import { firstState } from "../kit/walk.js";
 import { taskCounters } from "./counterNames.js";
 import { planTasks, planTotal, walkTasks } from "./taskWalk.js";
 import {

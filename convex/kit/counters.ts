@@ -27,3 +27,31 @@ export async function adjustCounters(ctx: MutationCtx, deltas: Iterable<[string,
   for (const [name, delta] of deltas) merged.set(name, (merged.get(name) ?? 0) + delta);
   for (const [name, delta] of merged) await adjustCounter(ctx, name, delta);
 }
+
+/**
+ * Shards of a deployment-wide counter. A count that every write of any
+ * thread, run or trace would change is split over this many documents, so
+ * unrelated writers rarely touch the same one (Convex's optimistic
+ * concurrency would otherwise make them all conflict on it).
+ */
+export const COUNTER_SHARDS = 16;
+
+/** The shard of counter `name` that the row identified by `key` counts in (stable per key). */
+export function counterShard(name: string, key: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return `${name}:shard:${hash % COUNTER_SHARDS}`;
+}
+
+/**
+ * Reads a sharded counter: the sum of its shards (one index range of at
+ * most {@link COUNTER_SHARDS} documents) plus the unsharded document a
+ * deployment may still hold from before sharding.
+ */
+export async function readShardedCounter(ctx: QueryCtx, name: string): Promise<number> {
+  const prefix = `${name}:shard:`;
+  let total = await readCounter(ctx, name);
+  const shards = ctx.db.query("counters").withIndex("by_name", (q) => q.gte("name", prefix).lt("name", `${prefix}~`));
+  for await (const shard of shards) total += shard.value;
+  return total;
+}

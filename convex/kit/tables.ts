@@ -10,6 +10,7 @@
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+import { sortKeyValidator } from "./walk.js";
 
 /** The generic machinery's tables (counters, large values), spread into the schema. */
 export const kitTables = {
@@ -42,6 +43,19 @@ export const kitTables = {
     /** Server time after which the record is deleted. */
     expiresAt: v.number(),
   }).index("by_opId", ["opId"]),
+  /** Nodes of rank trees (see `kit/rankTree.ts`): counted B+trees over the keys of each list. */
+  rank_nodes: defineTable({
+    /** Name of the tree (one per list owner and ordering). */
+    tree: v.string(),
+    root: v.boolean(),
+    leaf: v.boolean(),
+    /** Keys under this node. */
+    count: v.number(),
+    /** Leaf: its keys `(sortValue, id)`, sorted. */
+    keys: v.array(sortKeyValidator),
+    /** Internal node: its children, sorted; `min` separates a child from the one before it. */
+    children: v.array(v.object({ node: v.id("rank_nodes"), min: sortKeyValidator, count: v.number() })),
+  }).index("by_tree_root", ["tree", "root"]),
 
   blob_chunks: defineTable({
     blobId: v.string(),

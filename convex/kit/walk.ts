@@ -1,18 +1,27 @@
 /**
- * Bounded walks over sorted indexes.
+ * Bounded walks over sorted indexes: the one mechanism every list uses.
  *
  * Every list in Mastra is "page `p` of `perPage` rows in some order". Convex
  * cannot skip rows without reading them, and one transaction may read only
  * so much, so a list is served as a *walk*: each call reads at most a fixed
  * budget of documents and bytes, and returns either the rows (done) or a
  * {@link WalkState} from which the client resumes with another call. Cost
- * per call is bounded whatever the table size; the client loops.
+ * per call is bounded whatever the table size; the client loops
+ * (`src/kit/walk.ts`).
  *
- * Positions are keys `(sortValue, id)` of indexes that end in
- * `[..., sortField, "id"]`, so ordering is total and resuming never repeats
- * or skips a row even when many rows share a timestamp.
+ * A walk reads one or more *sources*: index ranges of one table, each an
+ * equality prefix on an index ending in `[..., sortField, "id"]`. All
+ * sources are ordered by the same total key `(sortValue, id)`, so several
+ * are merged into one stream, and "strictly after the last key read"
+ * resumes every source at once: resuming never repeats or skips a row, even
+ * when many rows share a timestamp. Optionally the sort field is restricted
+ * to a range (inclusive or exclusive ends) inside the index range itself, so
+ * rows outside it are never read; a predicate keeps only matching rows, a
+ * `cost` hook charges bytes a row's predicate reads elsewhere, and an
+ * `onTake` hook turns a returned row into what the caller returns (loading
+ * what it needs from other tables, within the byte budget).
  */
-import { type Infer, v } from "convex/values";
+import { compareValues, type Infer, v } from "convex/values";
 import type { GenericDatabaseReader } from "convex/server";
 import type { DataModel } from "./functions.js";
 
@@ -52,7 +61,10 @@ export type WalkBudget = { docs: number; bytes: number };
 /** Default budget: well inside 32,000 documents / 16 MiB per transaction. */
 export const DEFAULT_BUDGET: WalkBudget = { docs: 4000, bytes: 8 * 1024 * 1024 };
 
-/** Which index to walk: table, index name, equality prefix and sort field. */
+/** Rows returned per call at most when each costs an `onTake` lookup (keeps `db` calls far below 4,096). */
+export const DEFAULT_MAX_TAKE = 1000;
+
+/** One source of a walk: table, index name, equality prefix and sort field. */
 export type IndexSpec = {
   table: keyof DataModel & string;
   index: string;
@@ -60,10 +72,53 @@ export type IndexSpec = {
   sortField: string;
 };
 
+/** The sources of a walk: one index range, or several over the same table and sort field (merged). */
+export type WalkSources = IndexSpec | IndexSpec[];
+
+/** One end of a range on the sort field. */
+export type Bound = { value: number | string; inclusive: boolean };
+
+/** Range on the sort field; either end may be open. */
+export type SortRange = { lower?: Bound; upper?: Bound };
+
+/** Validator of a range on a numeric sort field (epoch ms; bounds inclusive unless marked exclusive). */
+export const dateRangeValidator = v.object({
+  start: v.optional(v.number()),
+  startExclusive: v.optional(v.boolean()),
+  end: v.optional(v.number()),
+  endExclusive: v.optional(v.boolean()),
+});
+/** A range on a numeric sort field, as list calls receive it. */
+export type DateRange = Infer<typeof dateRangeValidator>;
+
+/** The {@link SortRange} of a {@link DateRange} (or of none). */
+export function sortRange(range: DateRange | undefined): SortRange {
+  const out: SortRange = {};
+  if (range?.start !== undefined) out.lower = { value: range.start, inclusive: !range.startExclusive };
+  if (range?.end !== undefined) out.upper = { value: range.end, inclusive: !range.endExclusive };
+  return out;
+}
+
+/** Options of one {@link walk} step. */
+export type WalkOptions<Doc, Row> = {
+  /** Only rows whose sort value lies in this range are read. */
+  range?: SortRange;
+  /** Keeps only matching rows. */
+  predicate?: (doc: Doc) => boolean | Promise<boolean>;
+  /** Extra bytes the predicate will read for `doc` (e.g. large content); checked against the budget first. */
+  cost?: (doc: Doc) => number | Promise<number>;
+  /** Turns a taken document into the returned row, reporting the extra bytes it read. */
+  onTake?: (doc: Doc) => Promise<{ row: Row; bytes: number }>;
+  /** Rows returned per call at most (default {@link DEFAULT_MAX_TAKE} with `onTake`, unbounded without). */
+  maxTake?: number;
+  /** Per-call budget (default {@link DEFAULT_BUDGET}). */
+  budget?: WalkBudget;
+};
+
 /** Result of one walk call. */
-export type WalkResult<Doc> = {
+export type WalkResult<Row> = {
   /** Rows taken by this call, in walk order. */
-  rows: Doc[];
+  rows: Row[];
   /** State to resume from, or `null` when the walk is complete. */
   next: WalkState | null;
   /** Matching rows seen so far; the exact total once `next` is null and `countAll` was set. */
@@ -110,64 +165,143 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** Streams the rows of `spec` strictly after `after`, in `order`. */
-export async function* streamAfter(
+// deno-lint-ignore no-explicit-any
+type Q = any;
+
+function applyLower(q: Q, field: string, bound: Bound | undefined): Q {
+  if (!bound) return q;
+  return bound.inclusive ? q.gte(field, bound.value) : q.gt(field, bound.value);
+}
+
+function applyUpper(q: Q, field: string, bound: Bound | undefined): Q {
+  if (!bound) return q;
+  return bound.inclusive ? q.lte(field, bound.value) : q.lt(field, bound.value);
+}
+
+/** Streams one source within `range`, strictly after `after`, in `order`. */
+async function* streamSource(
   db: GenericDatabaseReader<DataModel>,
   spec: IndexSpec,
+  range: SortRange,
   after: SortKey | undefined,
   order: Order,
 ): AsyncGenerator<Record<string, unknown>> {
-  // deno-lint-ignore no-explicit-any
-  const prefix = (q: any) => spec.eq.reduce((acc, [field, value]) => acc.eq(field, value), q);
-  // deno-lint-ignore no-explicit-any
-  const table = db.query(spec.table) as any;
+  const prefix = (q: Q) => spec.eq.reduce((acc, [field, value]) => acc.eq(field, value), q);
+  const table = () => db.query(spec.table) as Q;
+  const field = spec.sortField;
   if (after === undefined) {
-    yield* table.withIndex(spec.index, prefix).order(order);
+    yield* table()
+      .withIndex(spec.index, (q: Q) => applyUpper(applyLower(prefix(q), field, range.lower), field, range.upper))
+      .order(order);
     return;
   }
   const tie = order === "asc" ? "gt" : "lt";
-  // deno-lint-ignore no-explicit-any
-  yield* table.withIndex(spec.index, (q: any) => prefix(q).eq(spec.sortField, after.value)[tie]("id", after.id)).order(
-    order,
-  );
-  // deno-lint-ignore no-explicit-any
-  yield* (db.query(spec.table) as any).withIndex(spec.index, (q: any) => prefix(q)[tie](spec.sortField, after.value))
-    .order(order);
+  yield* table().withIndex(spec.index, (q: Q) => prefix(q).eq(field, after.value)[tie]("id", after.id)).order(order);
+  const rest = order === "asc"
+    ? (q: Q) => applyUpper(prefix(q).gt(field, after.value), field, range.upper)
+    : (q: Q) => applyLower(prefix(q), field, range.lower).lt(field, after.value);
+  yield* table().withIndex(spec.index, rest).order(order);
+}
+
+/** Compares two rows by `(sortField, id)` with Convex's own value order. */
+export function compareKeys(a: SortKey, b: SortKey): number {
+  return compareValues(a.value, b.value) || compareValues(a.id, b.id);
+}
+
+/** The position of `doc` in an index sorted by `sortField`. */
+export function keyOf(doc: Record<string, unknown>, sortField: string): SortKey {
+  return { value: doc[sortField] as number | string, id: doc.id as string };
+}
+
+/**
+ * Streams the rows of `sources` (merged in `(sortField, id)` order when
+ * several) within `range`, strictly after `after`, in `order`. Close it with
+ * `return()` when stopping early.
+ */
+export async function* streamAfter(
+  db: GenericDatabaseReader<DataModel>,
+  sources: WalkSources,
+  after: SortKey | undefined,
+  order: Order,
+  range: SortRange = {},
+): AsyncGenerator<Record<string, unknown>> {
+  const specs = Array.isArray(sources) ? sources : [sources];
+  if (specs.length === 1) {
+    yield* streamSource(db, specs[0], range, after, order);
+    return;
+  }
+  const iterators = specs.map((spec) => streamSource(db, spec, range, after, order));
+  try {
+    const heads: (Record<string, unknown> | undefined)[] = [];
+    for (const iterator of iterators) heads.push((await iterator.next()).value ?? undefined);
+    const sign = order === "asc" ? 1 : -1;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const head = heads[i];
+        if (head === undefined) continue;
+        const field = specs[i].sortField;
+        if (best === -1 || sign * compareKeys(keyOf(head, field), keyOf(heads[best]!, field)) < 0) best = i;
+      }
+      if (best === -1) return;
+      yield heads[best]!;
+      heads[best] = (await iterators[best].next()).value ?? undefined;
+    }
+  } finally {
+    for (const iterator of iterators) await iterator.return(undefined);
+  }
 }
 
 /**
  * Runs one bounded step of a walk: skips, takes and (optionally) counts
- * matching rows until the budget is spent or the walk is complete.
+ * matching rows until the budget is spent or the walk is complete. Stops
+ * reading as soon as the page is full unless counting.
  */
-export async function walk<Doc extends Record<string, unknown>>(
+export async function walk<Doc extends Record<string, unknown>, Row = Doc>(
   db: GenericDatabaseReader<DataModel>,
-  spec: IndexSpec,
+  sources: WalkSources,
   state: WalkState,
-  options: { predicate?: (doc: Doc) => boolean | Promise<boolean>; budget?: WalkBudget } = {},
-): Promise<WalkResult<Doc>> {
+  options: WalkOptions<Doc, Row> = {},
+): Promise<WalkResult<Row>> {
   const budget = options.budget ?? DEFAULT_BUDGET;
-  const rows: Doc[] = [];
+  const maxTake = options.maxTake ?? (options.onTake ? DEFAULT_MAX_TAKE : Number.POSITIVE_INFINITY);
+  const sortField = (Array.isArray(sources) ? sources[0] : sources).sortField;
+  const rows: Row[] = [];
   let { skip, take, matched } = state;
   let docs = 0;
   let bytes = 0;
   let last: SortKey | undefined = state.after;
-  const pageDone = () => skip === 0 && take === 0 && !state.countAll;
-  if (pageDone()) return { rows, matched, next: null };
-  for await (const doc of streamAfter(db, spec, state.after, state.order)) {
-    if (docs >= budget.docs || bytes >= budget.bytes) {
-      return { rows, matched, next: { ...state, after: last, skip, take, matched } };
+  const suspend = (): WalkResult<Row> => ({ rows, matched, next: { ...state, after: last, skip, take, matched } });
+  if (take === 0 && !state.countAll) return { rows, matched, next: null };
+  const stream = streamAfter(db, sources, state.after, state.order, options.range);
+  try {
+    for (;;) {
+      if (skip === 0 && take === 0 && !state.countAll) break;
+      if (docs >= budget.docs || bytes >= budget.bytes || rows.length >= maxTake) return suspend();
+      const item = await stream.next();
+      if (item.done) break;
+      const doc = item.value as Doc;
+      const extra = options.cost ? await options.cost(doc) : 0;
+      if (docs > 0 && bytes + extra > budget.bytes) return suspend();
+      docs++;
+      bytes += approximateSize(doc) + extra;
+      last = keyOf(doc, sortField);
+      if (options.predicate && !(await options.predicate(doc))) continue;
+      matched++;
+      if (skip > 0) skip--;
+      else if (take > 0) {
+        if (options.onTake) {
+          const taken = await options.onTake(doc);
+          rows.push(taken.row);
+          bytes += taken.bytes;
+        } else {
+          rows.push(doc as unknown as Row);
+        }
+        take--;
+      }
     }
-    docs++;
-    bytes += approximateSize(doc);
-    last = { value: doc[spec.sortField] as number | string, id: doc.id as string };
-    if (options.predicate && !(await options.predicate(doc as Doc))) continue;
-    matched++;
-    if (skip > 0) skip--;
-    else if (take > 0) {
-      rows.push(doc as Doc);
-      take--;
-    }
-    if (pageDone()) break;
+  } finally {
+    await stream.return(undefined);
   }
   return { rows, matched, next: null };
 }
@@ -191,4 +325,20 @@ export function planPage(total: number, offset: number, limit: number, order: Or
     };
   }
   return { skip: offset, take: inRange, matched: 0, order, countAll: false, reversed: false };
+}
+
+/**
+ * The first state of an offset page: from the nearer end when the total is
+ * known ({@link planPage}), or a counting walk from the start when it is not.
+ * Returns `null` when a known total says the page is empty.
+ */
+export function firstState(total: number | null, offset: number, limit: number, order: Order): WalkState | null {
+  if (total === null) return countingState(offset, limit, order);
+  if (offset >= total || limit <= 0) return null;
+  return planPage(total, offset, limit, order);
+}
+
+/** The first state of a walk that counts every match (no counter holds the total). */
+export function countingState(offset: number, limit: number, order: Order): WalkState {
+  return { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
 }

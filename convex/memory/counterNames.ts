@@ -9,3 +9,25 @@ export const memoryCounters = {
   /** Messages of one resource. */
   messagesOfResource: (resourceId: string): string => `messages:resource:${resourceId}`,
 };
+
+/** Names of the memory domain's rank trees (`kit/rankTree.ts`), one per list owner and ordering. */
+export const memoryTrees = {
+  /** Messages of one thread by `(createdAt, id)`. */
+  messagesOfThread: (threadId: string): string => `messages:thread:${JSON.stringify(threadId)}`,
+  /** Messages of one resource by `(createdAt, id)`. */
+  messagesOfResource: (resourceId: string): string => `messages:resource:${JSON.stringify(resourceId)}`,
+  /** Threads of one resource by `(createdAt | updatedAt, id)`. */
+  threadsOfResource: (resourceId: string, field: "createdAt" | "updatedAt"): string =>
+    `threads:resource:${field}:${JSON.stringify(resourceId)}`,
+};
+
+/** The rank-tree entries of a thread: its resource's trees by `createdAt` and by `updatedAt`. */
+export function threadTreeEntries(
+  row: { id: string; resourceId: string; createdAt: number; updatedAt: number } | null,
+): { tree: string; key: { value: number; id: string } }[] {
+  if (!row) return [];
+  return [
+    { tree: memoryTrees.threadsOfResource(row.resourceId, "createdAt"), key: { value: row.createdAt, id: row.id } },
+    { tree: memoryTrees.threadsOfResource(row.resourceId, "updatedAt"), key: { value: row.updatedAt, id: row.id } },
+  ];
+}

@@ -7,10 +7,10 @@
  * `listMessages({ threadId, resourceId })` of Mastra's memory).
  */
 import { adjustCounters } from "../kit/counters.js";
-import { memoryCounters } from "./counterNames.js";
+import { memoryCounters, memoryTrees } from "./counterNames.js";
 import type { DataModel, MutationCtx, QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { RankBatch } from "./messageRanks.js";
+import { RankBatch } from "../kit/rankTree.js";
 import type { MessageRow } from "./validators.js";
 
 /** Counter of the messages of one thread that belong to one resource. */
@@ -32,8 +32,19 @@ export function messageCounterDeltas(row: Pick<MessageRow, "threadId" | "resourc
   return deltas;
 }
 
+type MessageKeyFields = Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt">;
+
+/** The rank-tree entries of a message: its thread's tree and its resource's. */
+export function treeEntries(row: MessageKeyFields | null): { tree: string; key: { value: number; id: string } }[] {
+  if (!row) return [];
+  const key = { value: row.createdAt, id: row.id };
+  const entries = row.threadId ? [{ tree: memoryTrees.messagesOfThread(row.threadId), key }] : [];
+  if (row.resourceId !== undefined) entries.push({ tree: memoryTrees.messagesOfResource(row.resourceId), key });
+  return entries;
+}
+
 /**
- * Collects counter and rank-bucket changes (see `messageRanks.ts`) and
+ * Collects counter and rank-tree changes (see `kit/rankTree.ts`) and
  * applies them once, merged, at the end of a mutation.
  */
 export class CounterBatch {
@@ -41,15 +52,12 @@ export class CounterBatch {
   readonly #ranks = new RankBatch();
 
   /** Records the removal of `before` and the addition of `after` (either may be absent). */
-  change(
-    before: Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt"> | null,
-    after: Pick<MessageRow, "id" | "threadId" | "resourceId" | "createdAt"> | null,
-  ): void {
+  change(before: MessageKeyFields | null, after: MessageKeyFields | null): void {
     const sameKey = before && after && before.threadId === after.threadId && before.createdAt === after.createdAt &&
-      before.id === after.id;
+      before.id === after.id && before.resourceId === after.resourceId;
     if (!sameKey) {
-      if (before) this.#ranks.remove(before.threadId, before);
-      if (after) this.#ranks.add(after.threadId, after);
+      for (const entry of treeEntries(before)) this.#ranks.remove(entry.tree, entry.key);
+      for (const entry of treeEntries(after)) this.#ranks.add(entry.tree, entry.key);
     }
     if (before && after && before.threadId === after.threadId && before.resourceId === after.resourceId) return;
     if (before) this.#deltas.push(...messageCounterDeltas(before, -1));

@@ -11,7 +11,7 @@
  * the one that replaces or deletes it (`released: true` asks the client to
  * sweep). Reads return references; the client resolves those of the rows
  * it returns, so rows a list skips never cost their chunks. Lists are bounded walks
- * (`memory/messageWalk.ts`) that the client resumes until done, so any page
+ * (`kit/walk.ts`) that the client resumes until done, so any page
  * depth and `perPage: false` work whatever the thread size.
  */
 import { v } from "convex/values";
@@ -27,10 +27,10 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
-import { memoryCounters } from "./counterNames.js";
+import { adjustCounters, counterShard, readCounter } from "../kit/counters.js";
+import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
-import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { type DataModel, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import {
   CounterBatch,
@@ -41,26 +41,38 @@ import {
   messagesOfThreadResource,
   putMessage,
 } from "./messageStore.js";
-import { deleteBuckets, RankBatch, rankedPage } from "./messageRanks.js";
-import {
-  createdAtRangeValidator,
-  type MessageDoc,
-  type MessageSource,
-  streamMessages,
-  walkMessages,
-} from "./messageWalk.js";
+import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
 import {
   approximateSize,
+  countingState,
+  dateRangeValidator,
+  type IndexSpec,
   orderValidator,
-  planPage,
   type SortKey,
   sortKeyValidator,
+  sortRange,
   streamAfter,
+  walk,
   type WalkState,
   walkStateValidator,
 } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
+
+/** A stored message document. */
+type MessageDoc = MessageRow & { _id: unknown; _creationTime: number };
+
+/** The index range of one thread's messages (optionally only one resource's), in `(createdAt, id)` order. */
+function threadSource(threadId: string, resourceId?: string): IndexSpec {
+  return resourceId === undefined
+    ? { table: "messages", index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField: "createdAt" }
+    : {
+      table: "messages",
+      index: "by_thread_resource_createdAt",
+      eq: [["threadId", threadId], ["resourceId", resourceId]],
+      sortField: "createdAt",
+    };
+}
 
 function toRow(doc: MessageDoc): MessageRow {
   const row: MessageRow = {
@@ -88,7 +100,7 @@ export const save = internalMutation({
     const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
     for (const threadId of threadIds) {
       const thread = await findThreadDoc(ctx, threadId);
-      if (thread) await ctx.db.patch(thread._id, { updatedAt: now });
+      if (thread) await stampThread(ctx, thread, now);
     }
     const counters = new CounterBatch();
     const kept: [string, number][] = [];
@@ -134,8 +146,21 @@ async function touchThread(
   const thread = await findThreadDoc(ctx, threadId);
   if (!thread) return undefined;
   const updatedAt = at(thread.updatedAt);
-  await ctx.db.patch(thread._id, { updatedAt });
+  await stampThread(ctx, thread, updatedAt);
   return updatedAt;
+}
+
+/** Sets a thread's `updatedAt`, moving it in its resource's `updatedAt` rank tree. */
+async function stampThread(
+  ctx: MutationCtx,
+  thread: DataModel["threads"]["document"],
+  updatedAt: number,
+): Promise<void> {
+  if (thread.updatedAt === updatedAt) return;
+  await ctx.db.patch(thread._id, { updatedAt });
+  const ranks = new RankBatch();
+  ranks.change(threadTreeEntries(thread), threadTreeEntries({ ...thread, updatedAt }));
+  await ranks.apply(ctx);
 }
 
 /** What one `update` call did. */
@@ -306,7 +331,7 @@ export const list = internalQuery({
   args: {
     threadIds: v.optional(v.array(v.string())),
     resourceId: v.optional(v.string()),
-    range: v.optional(createdAtRangeValidator),
+    range: v.optional(dateRangeValidator),
     metadata: v.optional(v.string()),
     order: orderValidator,
     offset: v.number(),
@@ -314,23 +339,22 @@ export const list = internalQuery({
     state: v.optional(walkStateValidator),
   },
   handler: async (ctx, args): Promise<ListResult<MessageRow>> => {
-    let sources: MessageSource[];
+    let sources: IndexSpec[];
     let counters: string[];
     if (args.threadIds !== undefined) {
       const threadIds = [...new Set(args.threadIds)];
       const resourceId = args.resourceId;
-      if (resourceId === undefined) {
-        sources = threadIds.map((threadId) => ({ index: "by_thread_createdAt", eq: [["threadId", threadId]] }));
-        counters = threadIds.map((threadId) => memoryCounters.messagesOfThread(threadId));
-      } else {
-        sources = threadIds.map((threadId) => ({
-          index: "by_thread_resource_createdAt",
-          eq: [["threadId", threadId], ["resourceId", resourceId]],
-        }));
-        counters = threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
-      }
+      sources = threadIds.map((threadId) => threadSource(threadId, resourceId));
+      counters = resourceId === undefined
+        ? threadIds.map((threadId) => memoryCounters.messagesOfThread(threadId))
+        : threadIds.map((threadId) => messagesOfThreadResource(threadId, resourceId));
     } else if (args.resourceId !== undefined) {
-      sources = [{ index: "by_resource_createdAt", eq: [["resourceId", args.resourceId]] }];
+      sources = [{
+        table: "messages",
+        index: "by_resource_createdAt",
+        eq: [["resourceId", args.resourceId]],
+        sortField: "createdAt",
+      }];
       counters = [memoryCounters.messagesOfResource(args.resourceId)];
     } else {
       throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
@@ -350,19 +374,24 @@ export const list = internalQuery({
         // The total is read once, on the first call; later calls only resume the walk.
         total = 0;
         for (const name of counters) total += await readCounter(ctx, name);
-        // One thread, no filter: a deep page seeks through the thread's rank buckets. With a resourceId
-        // (as Mastra's recall asks) the buckets apply when every message of the thread has that resource.
+        // One thread, no filter: a deep page seeks through the thread's rank tree. With a resourceId
+        // (as Mastra's recall asks) the tree applies when every message of the thread has that resource.
+        // A resource's messages seek through the resource's tree. Several threads walk from the nearer end.
         const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
-        const ranked = threadId !== undefined &&
-          (args.resourceId === undefined ||
-            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total);
-        state = (ranked ? await rankedPage(ctx, threadId!, total, args.offset, args.limit, args.order) : null) ??
-          planPage(total, args.offset, args.limit, args.order);
+        let tree: string | null = null;
+        if (threadId !== undefined) {
+          const whole = args.resourceId === undefined ||
+            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total;
+          if (whole) tree = memoryTrees.messagesOfThread(threadId);
+        } else if (args.threadIds === undefined && args.resourceId !== undefined) {
+          tree = memoryTrees.messagesOfResource(args.resourceId);
+        }
+        state = await planSeek(ctx, tree, total, args.offset, args.limit, args.order);
       }
     } else {
-      state ??= { skip: args.offset, take: args.limit, matched: 0, order: args.order, countAll: true, reversed: false };
+      state ??= countingState(args.offset, args.limit, args.order);
     }
-    const step = await walkMessages(ctx.db, sources, args.range, state, { predicate, cost });
+    const step = await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
     if (state.countAll && step.next === null) total = step.matched;
     return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
   },
@@ -400,10 +429,7 @@ function contentMetadataMatches(encoded: string | null, filter: Record<string, u
 export const neighbors = internalQuery({
   args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
   handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
-    const source: MessageSource = resourceId === undefined
-      ? { index: "by_thread_createdAt", eq: [["threadId", threadId]] }
-      : { index: "by_thread_resource_createdAt", eq: [["threadId", threadId], ["resourceId", resourceId]] };
-    const step = await walkMessages(ctx.db, [source], undefined, state);
+    const step = await walk<MessageDoc>(ctx.db, threadSource(threadId, resourceId), state);
     return { rows: step.rows.map(toRow), next: step.next, total: null, reversed: state.reversed };
   },
 });
@@ -411,7 +437,7 @@ export const neighbors = internalQuery({
 /** Which messages of the source thread a copy takes. */
 const copySelectionValidator = v.object({
   /** Only messages in this `createdAt` range. */
-  range: v.optional(createdAtRangeValidator),
+  range: v.optional(dateRangeValidator),
   /** Newest selected message, when the client selected explicit ids (otherwise found here). */
   lastMessageId: v.optional(v.string()),
 });
@@ -450,9 +476,9 @@ export const copyStart = internalMutation({
     if (progress) await ctx.db.delete(progress._id); // left by a clone whose thread was deleted since
     let lastMessageId = selection.lastMessageId;
     if (!explicitIds) {
-      const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", sourceThreadId]] };
-      for await (const doc of streamMessages(ctx.db, source, selection.range, undefined, "desc")) {
-        lastMessageId = doc.id;
+      const stream = streamAfter(ctx.db, threadSource(sourceThreadId), undefined, "desc", sortRange(selection.range));
+      for await (const doc of stream) {
+        lastMessageId = doc.id as string;
         break;
       }
     }
@@ -471,7 +497,13 @@ export const copyStart = internalMutation({
       sourceThreadId,
       ...(lastMessageId !== undefined ? { lastMessageId } : {}),
     });
-    await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(row.resourceId), 1]]);
+    const ranks = new RankBatch();
+    ranks.change([], threadTreeEntries(row));
+    await ranks.apply(ctx);
+    await adjustCounters(ctx, [
+      [counterShard(memoryCounters.threads(), row.id), 1],
+      [memoryCounters.threadsOfResource(row.resourceId), 1],
+    ]);
     return { lastMessageId: lastMessageId ?? null };
   },
 });
@@ -541,7 +573,7 @@ export const copyBatch = internalMutation({
     sourceThreadId: v.string(),
     threadId: v.string(),
     resourceId: v.optional(v.string()),
-    range: v.optional(createdAtRangeValidator),
+    range: v.optional(dateRangeValidator),
     after: v.optional(sortKeyValidator),
     remaining: v.number(),
   },
@@ -551,7 +583,6 @@ export const copyBatch = internalMutation({
   ): Promise<
     { pairs: [string, string][]; next: SortKey | null; remaining: number; large?: LargeToCopy; released: boolean }
   > => {
-    const source: MessageSource = { index: "by_thread_createdAt", eq: [["threadId", args.sourceThreadId]] };
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
     let remaining = args.remaining;
@@ -560,8 +591,11 @@ export const copyBatch = internalMutation({
     let exhausted = true;
     let released = false;
     let large: LargeToCopy | undefined;
-    const stream = remaining > 0 ? streamMessages(ctx.db, source, args.range, args.after, "desc") : [];
-    for await (const doc of stream) {
+    const stream = remaining > 0
+      ? streamAfter(ctx.db, threadSource(args.sourceThreadId), args.after, "desc", sortRange(args.range))
+      : [];
+    for await (const item of stream) {
+      const doc = item as MessageDoc;
       if (bytes >= MESSAGE_BATCH_BYTES || pairs.length >= COPY_BATCH) {
         exhausted = false;
         break;
@@ -702,40 +736,31 @@ export const releaseUploads = internalMutation({
 const REBUILD_BATCH = 4000;
 
 /**
- * Builds a thread's rank buckets from its messages, one bounded step per
- * call (pass the returned `after` until `done`). For threads written before
- * buckets existed, or seeded directly: until their buckets account for every
- * message, their deep pages are served by the plain walk. Run it while the
- * thread is idle: writes during a rebuild can leave the buckets unusable
- * (never wrong: seeks are used only when the counts agree), and then a new
- * rebuild fixes them.
+ * Builds a thread's rank tree (`kit/rankTree.ts`) from its messages, one
+ * bounded step per call (pass the returned `after` until `done`). For
+ * threads written before trees existed, or seeded directly: until the tree
+ * accounts for every message, deep pages are served by the plain walk. Run
+ * it while the thread is idle: writes during a rebuild can leave the tree
+ * unusable (never wrong: seeks are used only when the counts agree), and
+ * then a new rebuild fixes it.
  */
 export const rebuildRanks = internalMutation({
   args: { threadId: v.string(), after: v.optional(sortKeyValidator) },
   handler: async (ctx, { threadId, after }): Promise<{ done: boolean; after?: SortKey }> => {
-    if (after === undefined) await deleteBuckets(ctx, threadId);
+    const tree = memoryTrees.messagesOfThread(threadId);
+    if (after === undefined && !(await dropTree(ctx, tree))) return { done: false };
     const ranks = new RankBatch();
     let last: SortKey | undefined = after;
     let count = 0;
     let bytes = 0;
     for await (
-      const doc of streamAfter(
-        ctx.db,
-        {
-          table: "messages",
-          index: "by_thread_createdAt",
-          eq: [["threadId", threadId]],
-          sortField: "createdAt",
-        },
-        after,
-        "asc",
-      )
+      const doc of streamAfter(ctx.db, threadSource(threadId), after, "asc")
     ) {
       if (count >= REBUILD_BATCH || bytes >= 8 * 1024 * 1024) {
         await ranks.apply(ctx);
         return { done: false, after: last };
       }
-      ranks.add(threadId, { createdAt: doc.createdAt as number, id: doc.id as string });
+      ranks.add(tree, { value: doc.createdAt as number, id: doc.id as string });
       last = { value: doc.createdAt as number, id: doc.id as string };
       count++;
       bytes += approximateSize(doc);

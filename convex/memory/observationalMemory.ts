@@ -717,7 +717,7 @@ export const updateConfig = internalMutation({
 /** Deletes one bounded batch of a key's records; call until `done`. */
 export const clear = internalMutation({
   args: { key: v.string(), now: v.number() },
-  handler: async (ctx, { key, now }): Promise<{ done: boolean; released: boolean }> => {
+  handler: async (ctx, { key }): Promise<{ done: boolean; released: boolean }> => {
     const batch: OmDoc[] = [];
     let bytes = 0;
     let more = false;

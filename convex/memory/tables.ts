@@ -30,21 +30,6 @@ export const memoryTables = {
   resources: defineTable(resourceValidator).index("by_mastra_id", ["id"]),
 
   /**
-   * Rank buckets of each thread's messages (see `memory/messageRanks.ts`): a
-   * bucket counts the messages with keys `(createdAt, id)` after its own
-   * `after` key and up to the next bucket's, so a deep page seeks by summing
-   * bucket counts instead of reading every skipped message.
-   */
-  message_buckets: defineTable({
-    threadId: v.string(),
-    afterCreatedAt: v.number(),
-    afterId: v.string(),
-    highCreatedAt: v.number(),
-    highId: v.string(),
-    count: v.number(),
-  }).index("by_thread_after", ["threadId", "afterCreatedAt", "afterId"]),
-
-  /**
    * Observational memory records (see `memory/observationalMemory.ts`): the
    * generations of one thread or resource are the rows of one `key`, newest
    * first by `rank`.

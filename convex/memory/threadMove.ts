@@ -20,9 +20,9 @@ import { adjustCounters, readCounter } from "../kit/counters.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { withoutSystemFields } from "../kit/rows.js";
-import { approximateSize, type SortKey, sortKeyValidator } from "../kit/walk.js";
-import { streamRange } from "../kit/rangeWalk.js";
-import { memoryCounters } from "./counterNames.js";
+import { approximateSize, type SortKey, sortKeyValidator, streamAfter } from "../kit/walk.js";
+import { RankBatch } from "../kit/rankTree.js";
+import { memoryCounters, threadTreeEntries } from "./counterNames.js";
 import { CounterBatch, findThreadDoc, MESSAGE_BATCH_BYTES, messagesOfThreadResource } from "./messageStore.js";
 import { omKey } from "./observationalMemoryRows.js";
 import type { ThreadRow } from "./validators.js";
@@ -80,10 +80,9 @@ export const moveMessages = internalMutation({
     const batch = [];
     let bytes = 0;
     let more = false;
-    const stream = streamRange(
+    const stream = streamAfter(
       ctx.db,
       { table: "messages", index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField: "createdAt" },
-      {},
       after,
       "asc",
     );
@@ -181,6 +180,10 @@ export const finish = internalMutation({
     }
     if (thread.resourceId !== resourceId) {
       await ctx.db.patch(thread._id, { resourceId, updatedAt: now });
+      // The thread leaves its resource's rank trees and joins the new resource's (kit/rankTree.ts).
+      const ranks = new RankBatch();
+      ranks.change(threadTreeEntries(thread), threadTreeEntries({ ...thread, resourceId, updatedAt: now }));
+      await ranks.apply(ctx);
       await adjustCounters(ctx, [
         [memoryCounters.threadsOfResource(thread.resourceId), -1],
         [memoryCounters.threadsOfResource(resourceId), 1],

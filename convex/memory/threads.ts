@@ -14,14 +14,14 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
-import { memoryCounters } from "./counterNames.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
-import { deleteBuckets } from "./messageRanks.js";
-import { approximateSize, type IndexSpec, orderValidator, planPage, walk, walkStateValidator } from "../kit/walk.js";
+import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
+import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
 
@@ -51,6 +51,9 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
   const existing = await findThread(ctx, thread.id);
   const owner = blobOwner("threads", thread.id);
   await adoptBlobs(ctx, owner, [thread.metadata]);
+  const ranks = new RankBatch();
+  ranks.change(threadTreeEntries(existing), threadTreeEntries(thread));
+  await ranks.apply(ctx);
   if (existing) {
     await ctx.db.replace(existing._id, thread);
     if (existing.resourceId !== thread.resourceId) {
@@ -62,7 +65,10 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
     return await releaseBlobs(ctx, owner, [existing.metadata], [thread.metadata]);
   }
   await ctx.db.insert("threads", thread);
-  await adjustCounters(ctx, [[memoryCounters.threads(), 1], [memoryCounters.threadsOfResource(thread.resourceId), 1]]);
+  await adjustCounters(ctx, [
+    [counterShard(memoryCounters.threads(), thread.id), 1],
+    [memoryCounters.threadsOfResource(thread.resourceId), 1],
+  ]);
   return false;
 }
 
@@ -118,6 +124,9 @@ export const update = internalMutation({
     };
     assertFitsDocument(`thread ${id}`, next);
     await ctx.db.replace(existing._id, next);
+    const ranks = new RankBatch();
+    ranks.change(threadTreeEntries(existing), threadTreeEntries(next));
+    await ranks.apply(ctx);
     const released = await releaseBlobs(ctx, blobOwner("threads", id), [existing.metadata], [next.metadata]);
     // The merged metadata itself, so the caller need not read back a large
     // value that a concurrent update may already have replaced and swept.
@@ -204,11 +213,17 @@ export const list = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined) {
-      total = await readCounter(
+      total = args.resourceId === undefined
+        ? await readShardedCounter(ctx, memoryCounters.threads())
+        : await readCounter(ctx, memoryCounters.threadsOfResource(args.resourceId));
+      state ??= await planSeek(
         ctx,
-        args.resourceId === undefined ? memoryCounters.threads() : memoryCounters.threadsOfResource(args.resourceId),
+        args.resourceId === undefined ? null : memoryTrees.threadsOfResource(args.resourceId, args.field),
+        total,
+        args.offset,
+        args.limit,
+        args.order,
       );
-      state ??= planPage(total, args.offset, args.limit, args.order);
     } else {
       state ??= {
         skip: args.offset,
@@ -264,8 +279,7 @@ export const remove = internalMutation({
       }
     }
     await counters.apply(ctx);
-    if (more) return { done: false, released };
-    await deleteBuckets(ctx, id);
+    if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
     // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
     const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
     if (move) await ctx.db.delete(move._id);
@@ -273,7 +287,10 @@ export const remove = internalMutation({
     if (thread) {
       released = (await releaseBlobs(ctx, blobOwner("threads", id), [thread.metadata])) || released;
       await ctx.db.delete(thread._id);
-      await adjustCounters(ctx, [[memoryCounters.threads(), -1], [
+      const ranks = new RankBatch();
+      ranks.change(threadTreeEntries(thread), []);
+      await ranks.apply(ctx);
+      await adjustCounters(ctx, [[counterShard(memoryCounters.threads(), thread.id), -1], [
         memoryCounters.threadsOfResource(thread.resourceId),
         -1,
       ]]);

@@ -18,8 +18,7 @@ import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import type { ListResult } from "../kit/rows.js";
-import { type SortRange, walkRange } from "../kit/spanWalk.js";
-import { type IndexSpec, type WalkState, walkStateValidator } from "../kit/walk.js";
+import { type IndexSpec, type SortRange, walk, type WalkState, walkStateValidator } from "../kit/walk.js";
 import { cellsOf, type CellStats, eventStats, mergeStats, removeStats, type Sketch } from "./cells.js";
 import { signalCounters } from "./counterNames.js";
 import { insertEntries, missingEntries } from "./discovery.js";
@@ -272,15 +271,9 @@ export const readCells = internalQuery({
     };
     const state: WalkState = args.state ??
       { skip: 0, take: Number.MAX_SAFE_INTEGER, matched: 0, order: "asc", countAll: false, reversed: false };
-    const step = await walkRange<
+    const step = await walk<
       CellRow & { _id: unknown; _creationTime: unknown; name: string; family: string; interval: string }
-    >(
-      ctx.db,
-      spec,
-      range,
-      state,
-      { predicate, budget: CELL_BUDGET },
-    );
+    >(ctx.db, spec, state, { range, predicate, budget: CELL_BUDGET });
     return {
       rows: step.rows.map(({ _id, _creationTime, name: _n, family: _f, interval: _i, ...row }) => row as CellRow),
       next: step.next,

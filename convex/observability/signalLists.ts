@@ -16,8 +16,15 @@ import { decodeValue } from "../kit/codec.js";
 import { readCounter } from "../kit/counters.js";
 import { internalQuery } from "../kit/functions.js";
 import type { ListResult } from "../kit/rows.js";
-import { type SortRange, walkRange } from "../kit/spanWalk.js";
-import { type IndexSpec, orderValidator, planPage, type WalkState, walkStateValidator } from "../kit/walk.js";
+import {
+  type IndexSpec,
+  orderValidator,
+  planPage,
+  type SortRange,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
 import { signalCounters, type SignalTable } from "./counterNames.js";
 import { hasConditions, matchesSignal, type SignalFilter, signalFilterValidator } from "./signals.js";
 
@@ -120,7 +127,7 @@ export const listSignals = internalQuery({
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
-    const step = await walkRange<SignalDoc & { _id: unknown }>(ctx.db, spec, range, state, { predicate });
+    const step = await walk<SignalDoc & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return {
       rows: step.rows.map((doc) => ({ seq: doc.seq, data: doc.data })),
@@ -166,7 +173,7 @@ export const signalDelta = internalQuery({
       hasConditions(filter) || filter.from !== undefined || filter.to !== undefined,
     );
     const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walkRange<SignalDoc & { _id: unknown }>(ctx.db, spec, range, start, { predicate, budget });
+    const step = await walk<SignalDoc & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
     return {
       rows: step.rows.map((doc) => ({ seq: doc.seq, data: mode === "max" ? "" : doc.data })),
       next: step.next,

@@ -10,12 +10,20 @@
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import { observabilityCounters } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { type IndexSpec, orderValidator, planPage, type WalkState, walkStateValidator } from "../kit/walk.js";
+import {
+  type IndexSpec,
+  orderValidator,
+  planPage,
+  type SortRange,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
 import {
   BRANCH_SPAN_TYPES,
   matchesFilter,
@@ -35,7 +43,6 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
-import { type SortRange, walkRange } from "../kit/spanWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
@@ -65,7 +72,9 @@ function familyCounter(row: TraceRow | null, family: readonly string[]): string 
     const value = (row as Record<string, unknown>)[field];
     return value === undefined ? 0 : value; // 0 marks a missing field (values are strings or null)
   });
-  return observabilityCounters.tracesOfFamily(family, values);
+  const name = observabilityCounters.tracesOfFamily(family, values);
+  // Every listed trace counts in the family without fields: shard it by trace.
+  return family.length === 0 ? counterShard(name, row.id) : name;
 }
 
 /** Counter changes that take a trace from `before` to `after`. */
@@ -205,7 +214,7 @@ class SpanWrites {
     if (existing) await ctx.db.replace(existing._id, row);
     else await ctx.db.insert("ai_spans", row);
     const branchDelta = (branch ? 1 : 0) - (existing?.branch ? 1 : 0);
-    if (branchDelta !== 0) this.#deltas.push([observabilityCounters.branchSpans(), branchDelta]);
+    if (branchDelta !== 0) this.#deltas.push([counterShard(observabilityCounters.branchSpans(), traceId), branchDelta]);
     this.#entries.push(...dictionaryEntries(record, false));
   }
 
@@ -335,7 +344,7 @@ export const listTraceSpans = internalQuery({
     };
     const start: WalkState = state ??
       { skip: 0, take: Number.MAX_SAFE_INTEGER, matched: 0, order: "asc", countAll: false, reversed: false };
-    const step = await walkRange<SpanRow>(ctx.db, spec, {}, start);
+    const step = await walk<SpanRow>(ctx.db, spec, start);
     const rows = step.rows.map((doc) => {
       if (!light) return doc.data;
       const record = decodeValue(doc.data) as Record<string, unknown>;
@@ -434,15 +443,13 @@ export const listTraces = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      total = await readCounter(
-        ctx,
-        observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field))),
-      );
+      const name = observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field)));
+      total = family.length === 0 ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
       state ??= planPage(total, offset, limit, order);
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
-    const step = await walkRange<TraceRow & { _id: unknown }>(ctx.db, spec, range, state, { predicate });
+    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return {
       rows: await withRoots(ctx, step.rows.map((doc) => withoutSystemFields(doc) as TraceRow)),
@@ -500,12 +507,12 @@ export const listBranches = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      total = await readCounter(ctx, observabilityCounters.branchSpans());
+      total = await readShardedCounter(ctx, observabilityCounters.branchSpans());
       state ??= planPage(total, offset, limit, order);
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
-    const step = await walkRange<SpanRow & { _id: unknown }>(ctx.db, spec, range, state, { predicate });
+    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed };
   },
@@ -557,12 +564,12 @@ export const deleteTraces = internalMutation({
           break;
         }
       }
-      let branches = 0;
+      const branches: [string, number][] = [];
       for (const span of batch) {
         await ctx.db.delete(span._id);
-        if (span.branch) branches++;
+        if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
       }
-      await adjustCounters(ctx, [[observabilityCounters.branchSpans(), -branches]]);
+      await adjustCounters(ctx, branches);
       if (full) return { remaining: traceIds.slice(i) };
       await ctx.db.delete(traceDoc._id);
     }
@@ -608,7 +615,7 @@ export const traceDelta = internalQuery({
     };
     const predicate = hasResidual(filter) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
     const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walkRange<TraceRow & { _id: unknown }>(ctx.db, spec, range, start, { predicate, budget });
+    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
     const rows = step.rows.map((doc) => withoutSystemFields(doc) as TraceRow);
     const listed = mode === "max"
       ? rows.map((row) => ({ traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: 0, seq: row.seq }))
@@ -653,7 +660,7 @@ export const branchDelta = internalQuery({
         matchesFilter(spanTarget(doc.traceId, summarizeSpan(decodeValue(doc.data) as Record<string, unknown>)), filter)
       : undefined;
     const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walkRange<SpanRow & { _id: unknown }>(ctx.db, spec, range, start, { predicate, budget });
+    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
     return {
       rows: step.rows.map((doc) => ({ seq: doc.seq!, data: mode === "max" ? "" : doc.data })),
       next: step.next,

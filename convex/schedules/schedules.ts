@@ -15,7 +15,6 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { storageError } from "../kit/errors.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { walkRange } from "../kit/rangeWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type IndexSpec, walk, type WalkState, walkStateValidator } from "../kit/walk.js";
 import {
@@ -134,12 +133,15 @@ export const due = internalQuery({
       eq: [["status", "active"]],
       sortField: "nextFireAt",
     };
-    const step = await walkRange<ScheduleRow & { _id: unknown; _creationTime: number }, ScheduleRow>(
+    const step = await walk<ScheduleRow & { _id: unknown; _creationTime: number }, ScheduleRow>(
       ctx.db,
       spec,
-      { upper: now },
       start,
-      { maxTake: MAX_TAKE, onTake: (doc) => Promise.resolve({ row: withoutSystemFields(doc), bytes: 0 }) },
+      {
+        range: { upper: { value: now, inclusive: true } },
+        maxTake: MAX_TAKE,
+        onTake: (doc) => Promise.resolve({ row: withoutSystemFields(doc), bytes: 0 }),
+      },
     );
     return { rows: step.rows, next: step.next, total: null, reversed: false };
   },

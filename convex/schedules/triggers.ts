@@ -5,9 +5,8 @@
 import { v } from "convex/values";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { walkRange } from "../kit/rangeWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
-import { type IndexSpec, type WalkState, walkStateValidator } from "../kit/walk.js";
+import { type IndexSpec, walk, type WalkState, walkStateValidator } from "../kit/walk.js";
 import { type TriggerRow, triggerValidator } from "./validators.js";
 
 /**
@@ -53,15 +52,17 @@ export const list = internalQuery({
       eq: [["scheduleId", scheduleId]],
       sortField: "actualFireAt",
     };
-    const step = await walkRange<TriggerRow & { _id: unknown; _creationTime: number }, TriggerRow>(
+    const step = await walk<TriggerRow & { _id: unknown; _creationTime: number }, TriggerRow>(
       ctx.db,
       spec,
-      { ...(from !== undefined ? { lower: from } : {}), ...(to !== undefined ? { upper: to } : {}) },
       start,
       {
+        // `from` is inclusive, `to` exclusive.
+        range: {
+          ...(from !== undefined ? { lower: { value: from, inclusive: true } } : {}),
+          ...(to !== undefined ? { upper: { value: to, inclusive: false } } : {}),
+        },
         maxTake: MAX_TAKE,
-        // The range is inclusive; `to` is exclusive.
-        predicate: to === undefined ? undefined : (doc) => doc.actualFireAt < to,
         onTake: (doc) => Promise.resolve({ row: withoutSystemFields(doc), bytes: 0 }),
       },
     );

@@ -13,3 +13,41 @@ export const scoreCounters = {
   /** Scores of one span. */
   scoresOfSpan: (traceId: string, spanId: string): string => `scores:span:${JSON.stringify([traceId, spanId])}`,
 };
+
+/** Name of the rank tree (`kit/rankTree.ts`) of the list that counter `counter` counts. */
+export function scoreTree(counter: string): string {
+  return `scores:tree:${counter.slice("scores:".length)}`;
+}
+
+/**
+ * The rank-tree entries of a score: one per list it appears in, keyed
+ * `(createdAt, id)` for scorer and span lists and `(insertedAt, id)` for run
+ * and entity lists (their orders).
+ */
+export function scoreTreeEntries(
+  score: {
+    id: string;
+    scorerId: string;
+    entityId: string;
+    entityType?: string;
+    runId: string;
+    traceId?: string;
+    spanId?: string;
+    createdAt: number;
+    insertedAt: number;
+  } | null,
+): { tree: string; key: { value: number; id: string } }[] {
+  if (!score) return [];
+  const created = { value: score.createdAt, id: score.id };
+  const inserted = { value: score.insertedAt, id: score.id };
+  const entries = [
+    { tree: scoreTree(scoreCounters.scoresOfScorer(score.scorerId)), key: created },
+    { tree: scoreTree(scoreCounters.scoresOfScorerEntity(score.scorerId, score.entityId)), key: created },
+    { tree: scoreTree(scoreCounters.scoresOfRun(score.runId)), key: inserted },
+    { tree: scoreTree(scoreCounters.scoresOfEntity(score.entityId, score.entityType)), key: inserted },
+  ];
+  if (score.traceId !== undefined && score.spanId !== undefined) {
+    entries.push({ tree: scoreTree(scoreCounters.scoresOfSpan(score.traceId, score.spanId)), key: created });
+  }
+  return entries;
+}

@@ -15,11 +15,11 @@
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
-import { scoreCounters } from "./counterNames.js";
+import { scoreCounters, scoreTree, scoreTreeEntries } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type IndexSpec, type Order, walk, walkStateValidator } from "../kit/walk.js";
-import { firstState } from "../kit/rangeWalk.js";
+import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
 import { type ScoreRow, tenancyValidator } from "./validators.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 
@@ -46,6 +46,9 @@ async function recount(ctx: MutationCtx, before: ScoreRow | null, after: ScoreRo
   if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
   for (const name of countersOf(after)) deltas.push([name, 1]);
   await adjustCounters(ctx, deltas);
+  const ranks = new RankBatch();
+  ranks.change(scoreTreeEntries(before), scoreTreeEntries(after));
+  await ranks.apply(ctx);
 }
 
 /** Returns one score by id, or `null`. */
@@ -220,9 +223,17 @@ export const list = internalQuery({
   },
   handler: async (ctx, args): Promise<ListResult<ScoreRow>> => {
     const plan = planList(args);
-    const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
-    const state = args.state ?? firstState(total, args.offset, args.limit, plan.order);
-    if (state === null) return { rows: [], next: null, total, reversed: false };
+    let total: number | null = null;
+    let state = args.state;
+    if (state === undefined) {
+      // The total and the starting point are worked out once, on the first call.
+      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+      const tree = plan.counter === null ? null : scoreTree(plan.counter);
+      const planned = await planRankedList(ctx, tree, counted, {}, args.offset, args.limit, plan.order);
+      total = planned.total;
+      if (planned.state === null) return { rows: [], next: null, total, reversed: false };
+      state = planned.state;
+    }
     const predicate = plan.rest.length === 0
       ? undefined
       : (doc: ScoreRow) => plan.rest.every(([field, value]) => doc[field] === value);
@@ -230,7 +241,7 @@ export const list = internalQuery({
     return {
       rows: step.rows.map(withoutSystemFields) as ScoreRow[],
       next: step.next,
-      total: total ?? (step.next === null ? step.matched : null),
+      total: total ?? (state.countAll && step.next === null ? step.matched : null),
       reversed: state.reversed,
     };
   },

@@ -93,8 +93,9 @@ export const clearTable = internalMutation({
 });
 
 /**
- * Deletes up to one batch of counters whose name starts with `prefix`; call
- * until `done`. Used when one domain is cleared.
+ * Deletes up to one batch of counters, then of rank-tree nodes, whose name
+ * starts with `prefix` (trees are named like counters); call until `done`.
+ * Used when one domain is cleared.
  */
 export const clearCounters = internalMutation({
   args: { prefix: v.string() },
@@ -104,6 +105,13 @@ export const clearCounters = internalMutation({
       .withIndex("by_name", (q) => q.gte("name", prefix).lt("name", `${prefix}\uffff`))
       .take(CLEAR_BATCH);
     for (const row of rows) await ctx.db.delete(row._id);
-    return { done: rows.length < CLEAR_BATCH, deleted: rows.length };
+    if (rows.length >= CLEAR_BATCH) return { done: false, deleted: rows.length };
+    const nodes = await ctx.db
+      .query("rank_nodes")
+      .withIndex("by_tree_root", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
+      .take(CLEAR_BATCH - rows.length);
+    for (const node of nodes) await ctx.db.delete(node._id);
+    const deleted = rows.length + nodes.length;
+    return { done: deleted < CLEAR_BATCH, deleted };
   },
 });

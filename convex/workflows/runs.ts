@@ -31,13 +31,13 @@ import {
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
-import { workflowCounters } from "./counterNames.js";
+import { runTreeEntries as treeEntries, workflowCounters, workflowTrees } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { recordAnswer, recordedAnswer } from "../kit/operations.js";
-import { type IndexSpec, walkStateValidator } from "../kit/walk.js";
-import { firstState, type SortRange, walkRange } from "../kit/rangeWalk.js";
+import { type IndexSpec, sortRange, walk, walkStateValidator } from "../kit/walk.js";
+import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
 import type { ListResult } from "../kit/rows.js";
 import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./validators.js";
 import {
@@ -71,9 +71,13 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
 
 /** The counters a run is counted in. */
 function countersOf(run: RunFields): string[] {
+  // All runs: one counter document (a sharded one would cost 16 reads on every all-runs page).
   const names = [workflowCounters.workflowRuns(), workflowCounters.workflowRunsOfWorkflow(run.workflowName)];
   if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
   if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
+  if (run.resourceId !== undefined) {
+    names.push(workflowCounters.workflowRunsOfResourceWorkflow(run.resourceId, run.workflowName));
+  }
   return names;
 }
 
@@ -83,6 +87,9 @@ async function recount(ctx: MutationCtx, before: RunFields | null, after: RunFie
   if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
   if (after) { for (const name of countersOf(after)) deltas.push([name, 1]); }
   await adjustCounters(ctx, deltas);
+  const ranks = new RankBatch();
+  ranks.change(treeEntries(before), treeEntries(after));
+  await ranks.apply(ctx);
 }
 
 function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }): RunFields {
@@ -433,7 +440,7 @@ export const remove = internalMutation({
   },
 });
 
-type ListPlan = { spec: IndexSpec; counter: string | null; rest: [keyof RunFields, string][] };
+type ListPlan = { spec: IndexSpec; counter: string | null; tree: string | null; rest: [keyof RunFields, string][] };
 
 /**
  * Picks the index for a list: the most selective equality prefix among the
@@ -448,13 +455,27 @@ function planList(
   const table = "workflow_runs" as const;
   const sortField = "createdAt";
   let plan: ListPlan;
-  if (resourceId !== undefined) {
+  if (resourceId !== undefined && workflowName !== undefined) {
+    plan = {
+      spec: {
+        table,
+        index: "by_resource_workflow_createdAt",
+        eq: [["resourceId", resourceId], ["workflowName", workflowName]],
+        sortField,
+      },
+      counter: workflowCounters.workflowRunsOfResourceWorkflow(resourceId, workflowName),
+      tree: workflowTrees.ofResourceWorkflow(resourceId, workflowName),
+      rest: [],
+    };
+    if (status !== undefined) plan.rest.push(["status", status]);
+    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
+  } else if (resourceId !== undefined) {
     plan = {
       spec: { table, index: "by_resource_createdAt", eq: [["resourceId", resourceId]], sortField },
       counter: workflowCounters.workflowRunsOfResource(resourceId),
+      tree: workflowTrees.ofResource(resourceId),
       rest: [],
     };
-    if (workflowName !== undefined) plan.rest.push(["workflowName", workflowName]);
     if (status !== undefined) plan.rest.push(["status", status]);
     if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
   } else if (workflowName !== undefined && status !== undefined) {
@@ -466,34 +487,40 @@ function planList(
         sortField,
       },
       counter: workflowCounters.workflowRunsOfWorkflowStatus(workflowName, status),
+      tree: workflowTrees.ofWorkflowStatus(workflowName, status),
       rest: threadId !== undefined ? [["threadId", threadId]] : [],
     };
   } else if (workflowName !== undefined) {
     plan = {
       spec: { table, index: "by_workflow_createdAt", eq: [["workflowName", workflowName]], sortField },
       counter: workflowCounters.workflowRunsOfWorkflow(workflowName),
+      tree: workflowTrees.ofWorkflow(workflowName),
       rest: threadId !== undefined ? [["threadId", threadId]] : [],
     };
   } else if (threadId !== undefined) {
     plan = {
       spec: { table, index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField },
       counter: null,
+      tree: null,
       rest: status !== undefined ? [["status", status]] : [],
     };
   } else if (status !== undefined) {
     plan = {
       spec: { table, index: "by_status_createdAt", eq: [["status", status]], sortField },
       counter: null,
+      tree: null,
       rest: [],
     };
   } else {
     plan = {
       spec: { table, index: "by_createdAt", eq: [], sortField },
       counter: workflowCounters.workflowRuns(),
+      tree: null,
       rest: [],
     };
   }
-  if (plan.rest.length > 0 || ranged) plan.counter = null;
+  if (plan.rest.length > 0) plan.counter = null;
+  if (ranged && plan.tree === null) plan.counter = null;
   return plan;
 }
 
@@ -517,15 +544,23 @@ export const list = internalQuery({
     state: v.optional(walkStateValidator),
   },
   handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
-    const range: SortRange = { lower: args.fromDate, upper: args.toDate };
-    const plan = planList(args, args.fromDate !== undefined || args.toDate !== undefined);
-    const total = plan.counter === null ? null : await readCounter(ctx, plan.counter);
-    const state = args.state ?? firstState(total, args.offset, args.limit, "desc");
-    if (state === null) return { rows: [], next: null, total, reversed: false };
+    const range = sortRange({ start: args.fromDate, end: args.toDate });
+    const plan = planList(args, range.lower !== undefined || range.upper !== undefined);
+    let total: number | null = null;
+    let state = args.state;
+    if (state === undefined) {
+      // The total and the starting point are worked out once, on the first call.
+      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+      const planned = await planRankedList(ctx, plan.tree, counted, range, args.offset, args.limit, "desc");
+      total = planned.total;
+      if (planned.state === null) return { rows: [], next: null, total, reversed: false };
+      state = planned.state;
+    }
     const predicate = plan.rest.length === 0
       ? undefined
       : (doc: RunFields) => plan.rest.every(([field, value]) => doc[field] === value);
-    const step = await walkRange<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, range, state, {
+    const step = await walk<RunFields & Record<string, unknown>, WorkflowRunRow>(ctx.db, plan.spec, state, {
+      range,
       predicate,
       onTake: async (doc) => {
         const snapshot = await findSnapshot(ctx, doc.id);
@@ -535,7 +570,7 @@ export const list = internalQuery({
     return {
       rows: step.rows,
       next: step.next,
-      total: total ?? (step.next === null ? step.matched : null),
+      total: total ?? (state.countAll && step.next === null ? step.matched : null),
       reversed: state.reversed,
     };
   },

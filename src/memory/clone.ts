@@ -10,7 +10,7 @@ import type { StorageThreadType } from "@mastra/core/memory";
 import type { StorageCloneThreadInput, StorageCopyThreadOutput } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
 import type { LargeToCopy, MessageKey } from "../../convex/memory/messages.ts";
-import type { CreatedAtRange } from "../../convex/memory/messageWalk.ts";
+import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import { defineData, toDate, toMillis } from "../kit/codec.ts";

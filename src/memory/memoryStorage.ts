@@ -62,7 +62,7 @@ export class ConvexMemoryStorage extends MemoryStorage {
   override async dangerouslyClearAll(): Promise<void> {
     await clearTables(
       this.#ctx,
-      ["messages", "message_buckets", "threads", "resources", "observational_memory", "thread_moves", "clone_progress"],
+      ["messages", "threads", "resources", "observational_memory", "thread_moves", "clone_progress"],
       ["threads", "messages:"],
     );
   }

@@ -21,7 +21,7 @@ import type {
 import { calculatePagination, normalizePerPage, validateStorageMetadataFilter } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
 import type { MessageKey, UpdateOutcome } from "../../convex/memory/messages.ts";
-import type { CreatedAtRange } from "../../convex/memory/messageWalk.ts";
+import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";
 import { assertFitsDocument } from "../../convex/kit/limits.ts";
 import { mergeContent } from "../../convex/memory/messageStore.ts";
 import { IN_TRANSACTION_LIMIT, INLINE_LIMIT, isBlobRef, utf8Length } from "../../convex/kit/blobs.ts";

@@ -1,6 +1,6 @@
 /**
- * Maintenance of the rank buckets that let deep pages of a thread seek
- * instead of walk (see `convex/memory/messageRanks.ts`).
+ * Maintenance of the rank tree that lets deep pages of a thread seek
+ * instead of walk (see `convex/kit/rankTree.ts`).
  */
 import type { SortKey } from "../../convex/kit/walk.ts";
 import { withErrorContext } from "../kit/errors.ts";
@@ -8,8 +8,8 @@ import { requireId } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
 
 /**
- * Rebuilds a thread's rank buckets from its messages, in bounded calls.
- * Needed only for threads written before buckets existed (or copied in by
+ * Rebuilds a thread's rank tree from its messages, in bounded calls.
+ * Needed only for threads written before rank trees existed (or copied in by
  * hand); run it while the thread is idle. Returns the number of calls made.
  */
 export function rebuildMessageRanks(ctx: DomainContext, { threadId }: { threadId: string }): Promise<number> {

@@ -107,11 +107,9 @@ async function seeded(create: () => Promise<Subject>, n: number, log: (line: str
   const subject = await create();
   const started = performance.now();
   await seedGroups(subject, groupsFor(subject, n));
-  // Our deep pages seek through per-thread rank buckets; build them for the copied thread as an upgrade would.
-  const memory = await subject.storage.getStore("memory") as {
-    rebuildMessageRanks?(a: { threadId: string }): Promise<number>;
-  };
-  if (memory?.rebuildMessageRanks) await memory.rebuildMessageRanks({ threadId: "big" });
+  // Our deep pages seek through rank trees; build them for the copied rows as an upgrade would.
+  const storage = subject.storage as { rebuildRankTrees?(): Promise<number> };
+  if (storage.rebuildRankTrees) await storage.rebuildRankTrees();
   log(
     `  seeded ${subject.name} with ${n.toLocaleString("en")} rows per table in ${
       fmtSeconds(performance.now() - started)

@@ -79,8 +79,8 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
     const counterDelta = new Map<string, number>();
     for (const [table, docs] of after) {
       const old = new Map((before.get(table) ?? []).map((doc) => [doc._id as string, doc]));
-      // Rank buckets are per thread, not per row: they are rebuilt after seeding (see run.ts).
-      if (table === "message_buckets") continue;
+      // Rank trees are per list, not per row: they are rebuilt after seeding (see run.ts).
+      if (table === "rank_nodes") continue;
       if (table === counterTable) {
         for (const doc of docs) {
           if (String(doc.name).startsWith("messages:ranked:")) continue;

@@ -301,6 +301,57 @@ export function workloadsFor(n: number): Workload[] {
         return Promise.resolve(totalIs(result.pagination.total, count) ?? sameList(ids(result.scores), want));
       },
     },
+    // Middle pages of every list (offset N/2 of the list): the order-statistic rows.
+    middleOf(
+      "listThreads:middle",
+      "listThreads by resource (middle page)",
+      (s, page) => s.memory.listThreads({ filter: { resourceId: "r-big" }, page, perPage: PER_PAGE }),
+      (r) => ({ ids: ids((r as { threads: { id: string }[] }).threads), total: (r as { total: number }).total }),
+      Math.ceil(n / 2),
+      (k) => `thr-r-big-${pad(Math.ceil(n / 2) - 1 - k)}`,
+    ),
+    middleOf(
+      "listMessagesByResourceId:middle",
+      "listMessagesByResourceId (middle page)",
+      (s, page) => s.memory.listMessagesByResourceId({ resourceId: "r-msgs", page, perPage: PER_PAGE }),
+      (r) => ({ ids: ids((r as MessagesPage).messages), total: (r as MessagesPage).total }),
+      n,
+      null,
+    ),
+    ...([
+      [
+        "workflow + status",
+        { workflowName: "even", status: "running" },
+        runsOf(1),
+        (k: number) => `run-1-${pad(runsOf(1) - 1 - k)}`,
+      ],
+      ["status", { status: "running" }, runsOf(1), (k: number) => `run-1-${pad(runsOf(1) - 1 - k)}`],
+      ["workflow", { workflowName: "even" }, runsOf(0) + runsOf(1), null],
+      ["all", {}, n, null],
+    ] as const).map(([label, filter, total, idAt]) =>
+      middleOf(
+        `listWorkflowRuns:${label}:middle`,
+        `listWorkflowRuns by ${label} (middle page)`,
+        (s, page) => s.workflows.listWorkflowRuns({ ...filter, page, perPage: PER_PAGE }),
+        (r) => {
+          const result = r as { runs: { runId: string }[]; total: number };
+          return { ids: result.runs.map((run) => run.runId), total: result.total };
+        },
+        total,
+        idAt,
+      )
+    ),
+    middleOf(
+      "listScoresByScorerId:middle",
+      "listScoresByScorerId (middle page)",
+      (s, page) => s.scores.listScoresByScorerId({ scorerId: "scorer-1", pagination: { page, perPage: PER_PAGE } }),
+      (r) => {
+        const result = r as { scores: { id: string }[]; pagination: { total: number } };
+        return { ids: ids(result.scores), total: result.pagination.total };
+      },
+      runsOf(1),
+      (k) => `score-1-${pad(runsOf(1) - 1 - k)}`,
+    ),
     {
       key: "getThreadById",
       name: "getThreadById",
@@ -339,4 +390,36 @@ export function workloadsFor(n: number): Workload[] {
       },
     },
   ];
+}
+
+/**
+ * The middle page (offset about half the list) of a list of `total` rows,
+ * newest first; `idAt(k)` names the k-th row of the whole list when the
+ * seed makes it known (otherwise only the total and the row count are
+ * checked).
+ */
+function middleOf(
+  key: string,
+  name: string,
+  page: (s: Subject, page: number) => Promise<unknown>,
+  view: (result: unknown) => { ids: string[]; total: number },
+  total: number,
+  idAt: ((k: number) => string) | null,
+): Workload {
+  const middle = Math.floor(total / PER_PAGE / 2);
+  const rows = Math.max(0, Math.min(PER_PAGE, total - middle * PER_PAGE));
+  return {
+    key,
+    name,
+    target: "deepPage",
+    run: (s) => page(s, middle),
+    check: (_s, r) => {
+      const got = view(r);
+      if (got.total !== total) return Promise.resolve(`total ${got.total}, expected ${total}`);
+      if (got.ids.length !== rows) return Promise.resolve(`${got.ids.length} rows, expected ${rows}`);
+      if (idAt === null) return Promise.resolve(null);
+      const want = Array.from({ length: rows }, (_, k) => idAt(middle * PER_PAGE + k));
+      return Promise.resolve(sameList(got.ids, want));
+    },
+  };
 }

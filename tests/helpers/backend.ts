@@ -10,6 +10,7 @@ import type schema from "../../convex/schema.ts";
 import type { ConvexClientLike, FunctionPath } from "../../src/transport.ts";
 import { ConvexStorage, type ConvexStorageOptions } from "../../src/storage.ts";
 import { register } from "../../src/testing/register.ts";
+import { componentModules } from "../../src/testing/modules.ts";
 
 /** The folder holding our Convex component. */
 export const CONVEX_DIR: string = fromFileUrl(new URL("../../convex/", import.meta.url));
@@ -86,4 +87,12 @@ export function createTestStorage(options: ConvexStorageOptions = {}): { storage
   const backend = createBackend();
   const storage = new ConvexStorage({ client: inProcessClient(backend), ...options });
   return { storage, backend };
+}
+
+/**
+ * Module map for HTTP servers that need one (the bench's official subject
+ * passes its own): the app marker plus our component's modules.
+ */
+export function convexModules(): Record<string, () => Promise<unknown>> {
+  return { ...emptyAppModules(), ...(componentModules as Record<string, () => Promise<unknown>>) };
 }

@@ -97,7 +97,7 @@ const domainCounterPrefixes = {
   observability: ["observability:"],
 };
 const domainTables = {
-  memory: ["threads", "messages", "message_buckets", "resources"],
+  memory: ["threads", "messages", "resources"],
   workflows: ["workflow_runs", "workflow_snapshots"],
   scores: ["scores"],
   observability: ["ai_spans", "ai_traces"],
@@ -310,9 +310,14 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
       // Other domains' rows and counters are untouched.
       for (const table of tableNames) {
         if ((domainTables[domain] as string[]).includes(table)) continue;
-        if (table === "blobs" || table === "blob_chunks" || table === "counters") continue;
+        if (table === "blobs" || table === "blob_chunks" || table === "counters" || table === "rank_nodes") continue;
         assert.equal(afterTables[table], beforeTables[table], `${table} untouched`);
       }
+      // Rank trees are named like counters: the domain's are gone, the others' untouched.
+      const trees = await backend.run(async (ctx) =>
+        (await ctx.db.query("rank_nodes").collect()).map((node: { tree: string }) => node.tree)
+      );
+      for (const tree of trees) assert.ok(!ownedBy(domain, tree), `rank tree ${tree} left behind`);
       for (const [name, value] of beforeCounters) {
         if (!ownedBy(domain, name)) assert.equal(afterCounters.get(name), value, `counter ${name} untouched`);
       }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { MastraDBMessage } from "@mastra/core/memory";
-import { RANK_BUCKET_SIZE } from "../../convex/memory/messageRanks.ts";
+import { MAX_ENTRIES as RANK_BUCKET_SIZE } from "../../convex/kit/rankTree.ts";
 import { createTestStorage } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 

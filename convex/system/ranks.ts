@@ -1,0 +1,53 @@
+/**
+ * Rebuilds the rank trees (`kit/rankTree.ts`) from the rows, for rows written
+ * before the trees existed or copied in or deleted directly: `clear` drops
+ * every tree, then `rebuild` adds one bounded batch of one table per call.
+ * Inserting a key a tree already holds is a no-op and writes during a
+ * rebuild keep the trees they touch exact, so it is safe on live data; a
+ * list uses a tree only when it accounts for every row its counter counts,
+ * so lists meanwhile walk instead of seeking, never answer wrong.
+ */
+import { v } from "convex/values";
+import { internalMutation } from "../kit/functions.js";
+import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
+import { threadTreeEntries } from "../memory/counterNames.js";
+import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
+import { runTreeEntries } from "../workflows/counterNames.js";
+import { scoreTreeEntries } from "../scores/counterNames.js";
+import type { MessageRow, ThreadRow } from "../memory/validators.js";
+
+/** Rows read per call. */
+const REBUILD_BATCH = 2000;
+
+/** The tables whose rows have tree entries, and how to compute them. */
+const ENTRIES = {
+  threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
+  messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
+  workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
+  scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
+};
+
+/** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
+export const clear = internalMutation({
+  args: {},
+  handler: async (ctx): Promise<{ done: boolean }> => {
+    const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
+    for (const node of nodes) await ctx.db.delete(node._id);
+    return { done: nodes.length < REBUILD_BATCH };
+  },
+});
+
+/** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
+export const rebuild = internalMutation({
+  args: {
+    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs"), v.literal("scores")),
+    cursor: v.optional(v.union(v.string(), v.null())),
+  },
+  handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
+    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems: REBUILD_BATCH });
+    const ranks = new RankBatch();
+    for (const row of page.page) ranks.change([], ENTRIES[table](row));
+    await ranks.apply(ctx);
+    return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * Client side of rank-tree rebuilds (`convex/system/ranks.ts`): runs the
+ * bounded rebuild of each tree-backed table until done.
+ */
+import { withErrorContext } from "./errors.ts";
+import type { DomainContext } from "./context.ts";
+
+/** Tables whose rows are kept in rank trees. */
+const TABLES = ["threads", "messages", "workflow_runs", "scores"] as const;
+
+/** Drops and rebuilds every rank tree from its table's rows; returns the number of calls made. */
+export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
+  return withErrorContext({ operation: "rebuildRankTrees", details: {} }, async () => {
+    let calls = 0;
+    for (;;) {
+      calls++;
+      const step: { done: boolean } = await ctx.transport.mutation("system/ranks:clear", {}, {
+        operation: "rebuildRankTrees",
+        details: {},
+        idempotent: true,
+      });
+      if (step.done) break;
+    }
+    for (const table of TABLES) {
+      let cursor: string | null = null;
+      for (;;) {
+        calls++;
+        const step: { done: boolean; cursor: string | null } = await ctx.transport.mutation(
+          "system/ranks:rebuild",
+          { table, cursor },
+          { operation: "rebuildRankTrees", details: { table }, idempotent: true },
+        );
+        if (step.done) break;
+        cursor = step.cursor;
+      }
+    }
+    return calls;
+  });
+}
