@@ -37,6 +37,7 @@ export {
   type ConvexQueryVectorParams,
   ConvexVector,
   type ConvexVectorOptions,
+  type SearchStats,
 } from "./src/vector/convexVector.ts";
 export { CodecError, decodeValue, encodeValue } from "./src/kit/codec.ts";
 export type { ThreadRecord } from "./src/simpleApi/threads.ts";

@@ -1,14 +1,14 @@
 /**
  * `ConvexStorage`: Mastra storage backed by our Convex functions.
  */
+import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraCompositeStore } from "@mastra/core/storage";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { rebuildRankTrees } from "./kit/ranks.ts";
 import { createDomains } from "./domains.ts";
-import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
-import type { MemoryStorage, WorkflowRun, WorkflowsStorage } from "@mastra/core/storage";
+import type { MemoryStorage, WorkflowsStorage } from "@mastra/core/storage";
 import { InvalidInputError, storageError } from "./kit/errors.ts";
 import { type EvalPage, type EvalRecord, getEvals, saveEval } from "./simpleApi/evals.ts";
 import {

@@ -10,7 +10,7 @@ import type {
   TaskFilter,
   TaskListResult,
   UpdateBackgroundTask,
-} from "@mastra/core/background-tasks";
+} from "../coreTypes.ts";
 import { BackgroundTasksStorage } from "@mastra/core/storage";
 import { TASK_COUNTER_PREFIX } from "../../convex/backgroundTasks/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";

@@ -3,7 +3,7 @@
  * functions store (see `convex/backgroundTasks/validators.ts`), with the
  * argument checks that make bad input fail before anything is written.
  */
-import type { BackgroundTask, TaskFilter, UpdateBackgroundTask } from "@mastra/core/background-tasks";
+import type { BackgroundTask, TaskFilter, UpdateBackgroundTask } from "../coreTypes.ts";
 import {
   CLEARABLE_TASK_FIELDS,
   type ClearableTaskField,

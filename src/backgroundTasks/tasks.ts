@@ -8,7 +8,7 @@ import type {
   TaskFilter,
   TaskListResult,
   UpdateBackgroundTask,
-} from "@mastra/core/background-tasks";
+} from "../coreTypes.ts";
 import { TASK_VALUE_FIELDS, type TaskRow, type TaskWalkState } from "../../convex/backgroundTasks/validators.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";

@@ -7,7 +7,8 @@
  * operation, ids and platform, never a value of `data` (tokens): input
  * checks describe a bad value by its type only.
  */
-import { type ChannelConfig, type ChannelInstallation, ChannelsStorage } from "@mastra/core/storage";
+import type { ChannelConfig, ChannelInstallation } from "../coreTypes.ts";
+import { ChannelsStorage } from "@mastra/core/storage";
 import type { InstallationPage } from "../../convex/channels/validators.ts";
 import { STATUS_RANKS } from "../../convex/channels/validators.ts";
 import { decodeValue, encodeValue } from "../kit/codec.ts";

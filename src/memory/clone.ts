@@ -6,8 +6,7 @@
  * copy of its blob (copied chunk batch by chunk batch inside Convex), so
  * the copy stays valid whatever happens to the source.
  */
-import type { StorageThreadType } from "@mastra/core/memory";
-import type { StorageCloneThreadInput, StorageCopyThreadOutput } from "@mastra/core/storage";
+import type { StorageCloneThreadInput, StorageCopyThreadOutput, StorageThreadType } from "../coreTypes.ts";
 import { compareValues } from "convex/values";
 import type { LargeToCopy, MessageKey } from "../../convex/memory/messages.ts";
 import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";

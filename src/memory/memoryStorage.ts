@@ -3,29 +3,30 @@
  * Each operation lives in its own module; this class wires them to
  * Mastra's `MemoryStorage` contract.
  */
-import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
-import {
-  type CreateObservationalMemoryInput,
-  type CreateReflectionGenerationInput,
-  MemoryStorage,
-  type ObservationalMemoryHistoryOptions,
-  type ObservationalMemoryRecord,
-  type StorageCloneThreadInput,
-  type StorageCopyThreadOutput,
-  type StorageListMessagesByResourceIdInput,
-  type StorageListMessagesInput,
-  type StorageListMessagesOutput,
-  type StorageListThreadsInput,
-  type StorageListThreadsOutput,
-  type StorageResourceType,
-  type SwapBufferedReflectionToActiveInput,
-  type SwapBufferedToActiveInput,
-  type SwapBufferedToActiveResult,
-  type UpdateActiveObservationsInput,
-  type UpdateBufferedObservationsInput,
-  type UpdateBufferedReflectionInput,
-  type UpdateObservationalMemoryConfigInput,
-} from "@mastra/core/storage";
+import type {
+  CreateObservationalMemoryInput,
+  CreateReflectionGenerationInput,
+  MastraDBMessage,
+  ObservationalMemoryHistoryOptions,
+  ObservationalMemoryRecord,
+  StorageCloneThreadInput,
+  StorageCopyThreadOutput,
+  StorageListMessagesByResourceIdInput,
+  StorageListMessagesInput,
+  StorageListMessagesOutput,
+  StorageListThreadsInput,
+  StorageListThreadsOutput,
+  StorageResourceType,
+  StorageThreadType,
+  SwapBufferedReflectionToActiveInput,
+  SwapBufferedToActiveInput,
+  SwapBufferedToActiveResult,
+  UpdateActiveObservationsInput,
+  UpdateBufferedObservationsInput,
+  UpdateBufferedReflectionInput,
+  UpdateObservationalMemoryConfigInput,
+} from "../coreTypes.ts";
+import { MemoryStorage } from "@mastra/core/storage";
 import * as om from "./observationalMemory.ts";
 import { updateThreadResourceId } from "./threadMove.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";

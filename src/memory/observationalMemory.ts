@@ -16,7 +16,7 @@ import type {
   UpdateBufferedObservationsInput,
   UpdateBufferedReflectionInput,
   UpdateObservationalMemoryConfigInput,
-} from "@mastra/core/storage";
+} from "../coreTypes.ts";
 import {
   type ObservationalMemoryRow,
   OM_LARGE_FIELDS,

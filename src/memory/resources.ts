@@ -1,7 +1,7 @@
 /**
  * Resource operations of the memory domain (resource-scoped working memory).
  */
-import type { StorageResourceType } from "@mastra/core/storage";
+import type { StorageResourceType } from "../coreTypes.ts";
 import type { ResourceRow } from "../../convex/memory/validators.ts";
 import { encodeValue } from "../kit/codec.ts";
 import { withErrorContext } from "../kit/errors.ts";

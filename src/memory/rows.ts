@@ -2,8 +2,7 @@
  * Conversions between Mastra's memory records and the rows our Convex
  * functions store (see `convex/memory/validators.ts`).
  */
-import type { StorageThreadType } from "@mastra/core/memory";
-import type { StorageResourceType } from "@mastra/core/storage";
+import type { StorageResourceType, StorageThreadType } from "../coreTypes.ts";
 import type { ResourceRow, ThreadRow } from "../../convex/memory/validators.ts";
 import { decodeOptional, decodeValue, encodeOptional, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import { optionalRecord, optionalString, requireId, requireKey, requireRecord } from "../kit/validate.ts";

@@ -6,7 +6,7 @@
  * under the new one, with every counter exact) and the move recorded;
  * calling again completes the move, or, with the old resource, reverts it.
  */
-import type { StorageThreadType } from "@mastra/core/memory";
+import type { StorageThreadType } from "../coreTypes.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import type { DomainContext } from "../kit/context.ts";

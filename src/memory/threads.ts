@@ -1,8 +1,7 @@
 /**
  * Thread operations of the memory domain.
  */
-import type { StorageThreadType } from "@mastra/core/memory";
-import type { StorageListThreadsInput, StorageListThreadsOutput } from "@mastra/core/storage";
+import type { StorageListThreadsInput, StorageListThreadsOutput, StorageThreadType } from "../coreTypes.ts";
 import { calculatePagination, normalizePerPage } from "@mastra/core/storage";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";

@@ -4,7 +4,6 @@
  * mutations keep (`convex/observability/discovery.ts`), never by scanning
  * events. Values stay listed after the events carrying them are deleted.
  */
-import { EntityType } from "@mastra/core/observability";
 import type {
   GetEntityNamesArgs,
   GetEntityNamesResponse,
@@ -19,7 +18,8 @@ import type {
   GetServiceNamesResponse,
   GetTagsArgs,
   GetTagsResponse,
-} from "@mastra/core/storage";
+} from "../coreTypes.ts";
+import { EntityType } from "@mastra/core/observability";
 import { ANY_SCOPE, entityTypeScope, labelScope } from "../../convex/observability/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";

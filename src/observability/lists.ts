@@ -3,15 +3,12 @@
  * trace, its root span), branch-anchor spans, delta polling over both, and
  * batched trace deletion.
  */
+import type { ListBranchesArgs, ListBranchesResponse, ListTracesArgs, ListTracesResponse } from "../coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import {
   batchDeleteTracesArgsSchema,
-  type ListBranchesArgs,
   listBranchesArgsSchema,
-  type ListBranchesResponse,
-  type ListTracesArgs,
   listTracesArgsSchema,
-  type ListTracesResponse,
   type SpanRecord,
   toTraceSpans,
 } from "@mastra/core/storage";

@@ -3,13 +3,8 @@
  * `logId`) and `listLogs` (offset pages in timestamp order with core's
  * filters, or delta polling in write order).
  */
-import {
-  type BatchCreateLogsArgs,
-  type ListLogsArgs,
-  listLogsArgsSchema,
-  type ListLogsResponse,
-  type LogRecord,
-} from "@mastra/core/storage";
+import type { BatchCreateLogsArgs, ListLogsArgs, ListLogsResponse } from "../coreTypes.ts";
+import { listLogsArgsSchema, type LogRecord } from "@mastra/core/storage";
 import { toSignalFilter } from "../../convex/observability/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";

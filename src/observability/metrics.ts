@@ -18,23 +18,25 @@
  *   walks the matching events of the range, in bounded resumable calls:
  *   exact, O(events in range).
  */
+import type {
+  BatchCreateMetricsArgs,
+  GetMetricAggregateArgs,
+  GetMetricAggregateResponse,
+  GetMetricBreakdownArgs,
+  GetMetricBreakdownResponse,
+  GetMetricPercentilesArgs,
+  GetMetricPercentilesResponse,
+  GetMetricTimeSeriesArgs,
+  GetMetricTimeSeriesResponse,
+  ListMetricsArgs,
+  ListMetricsResponse,
+} from "../coreTypes.ts";
 import {
-  type BatchCreateMetricsArgs,
-  type GetMetricAggregateArgs,
   getMetricAggregateArgsSchema,
-  type GetMetricAggregateResponse,
-  type GetMetricBreakdownArgs,
   getMetricBreakdownArgsSchema,
-  type GetMetricBreakdownResponse,
-  type GetMetricPercentilesArgs,
   getMetricPercentilesArgsSchema,
-  type GetMetricPercentilesResponse,
-  type GetMetricTimeSeriesArgs,
   getMetricTimeSeriesArgsSchema,
-  type GetMetricTimeSeriesResponse,
-  type ListMetricsArgs,
   listMetricsArgsSchema,
-  type ListMetricsResponse,
   type MetricRecord,
 } from "@mastra/core/storage";
 import type { ListResult } from "../../convex/kit/rows.ts";

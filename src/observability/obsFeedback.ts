@@ -5,29 +5,31 @@
  * core's in-memory semantics. Like scores, the analytics walk the matching
  * feedback of the type in range in bounded, resumable calls (exact; no rollups yet).
  */
+import type {
+  BatchCreateFeedbackArgs,
+  CreateFeedbackArgs,
+  DeleteFeedbackArgs,
+  FeedbackRecord,
+  GetFeedbackAggregateArgs,
+  GetFeedbackAggregateResponse,
+  GetFeedbackBreakdownArgs,
+  GetFeedbackBreakdownResponse,
+  GetFeedbackPercentilesArgs,
+  GetFeedbackPercentilesResponse,
+  GetFeedbackTimeSeriesArgs,
+  GetFeedbackTimeSeriesResponse,
+  ListFeedbackArgs,
+  ListFeedbackResponse,
+  UpdateFeedbackReviewStatusArgs,
+} from "../coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import {
-  type BatchCreateFeedbackArgs,
-  type CreateFeedbackArgs,
-  type DeleteFeedbackArgs,
   deleteFeedbackArgsSchema,
-  type FeedbackRecord,
-  type GetFeedbackAggregateArgs,
   getFeedbackAggregateArgsSchema,
-  type GetFeedbackAggregateResponse,
-  type GetFeedbackBreakdownArgs,
   getFeedbackBreakdownArgsSchema,
-  type GetFeedbackBreakdownResponse,
-  type GetFeedbackPercentilesArgs,
   getFeedbackPercentilesArgsSchema,
-  type GetFeedbackPercentilesResponse,
-  type GetFeedbackTimeSeriesArgs,
   getFeedbackTimeSeriesArgsSchema,
-  type GetFeedbackTimeSeriesResponse,
-  type ListFeedbackArgs,
   listFeedbackArgsSchema,
-  type ListFeedbackResponse,
-  type UpdateFeedbackReviewStatusArgs,
   updateFeedbackReviewStatusArgsSchema,
 } from "@mastra/core/storage";
 import { type SignalFilter, toSignalFilter } from "../../convex/observability/signals.ts";

@@ -9,27 +9,29 @@
  * index and the timestamp range) in bounded, resumable calls: exact, and
  * O(scores of that scorer in range); scores have no rollups yet.
  */
+import type {
+  BatchCreateScoresArgs,
+  CreateScoreArgs,
+  DeleteScoresArgs,
+  GetScoreAggregateArgs,
+  GetScoreAggregateResponse,
+  GetScoreBreakdownArgs,
+  GetScoreBreakdownResponse,
+  GetScorePercentilesArgs,
+  GetScorePercentilesResponse,
+  GetScoreTimeSeriesArgs,
+  GetScoreTimeSeriesResponse,
+  ListScoresArgs,
+  ObservabilityListScoresResponse as ListScoresResponse,
+  ScoreRecord,
+} from "../coreTypes.ts";
 import {
-  type BatchCreateScoresArgs,
-  type CreateScoreArgs,
-  type DeleteScoresArgs,
   deleteScoresArgsSchema,
-  type GetScoreAggregateArgs,
   getScoreAggregateArgsSchema,
-  type GetScoreAggregateResponse,
-  type GetScoreBreakdownArgs,
   getScoreBreakdownArgsSchema,
-  type GetScoreBreakdownResponse,
-  type GetScorePercentilesArgs,
   getScorePercentilesArgsSchema,
-  type GetScorePercentilesResponse,
-  type GetScoreTimeSeriesArgs,
   getScoreTimeSeriesArgsSchema,
-  type GetScoreTimeSeriesResponse,
-  type ListScoresArgs,
   listScoresArgsSchema,
-  type ListScoresResponse,
-  type ScoreRecord,
 } from "@mastra/core/storage";
 import { type SignalFilter, toSignalFilter } from "../../convex/observability/signals.ts";
 import { decodeValue, encodeValue } from "../kit/codec.ts";

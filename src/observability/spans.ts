@@ -8,8 +8,8 @@ import type {
   GetSpansResponse,
   GetStructureResponse,
   GetTraceResponse,
-  SpanRecord,
-} from "@mastra/core/storage";
+} from "../coreTypes.ts";
+import type { SpanRecord } from "@mastra/core/storage";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import { encodeValue, toMillis } from "../kit/codec.ts";

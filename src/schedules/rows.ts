@@ -7,13 +7,8 @@
  * keeps JSON copies: what comes back is what `JSON.parse(JSON.stringify())`
  * of the input gives.
  */
-import {
-  normalizeScheduleTarget,
-  type Schedule,
-  type ScheduleFilter,
-  type ScheduleTarget,
-  type ScheduleTrigger,
-} from "@mastra/core/storage";
+import type { Schedule, ScheduleFilter, ScheduleTrigger } from "../coreTypes.ts";
+import { normalizeScheduleTarget, type ScheduleTarget } from "@mastra/core/storage";
 import type {
   ScheduleFilterArgs,
   ScheduleInput,

@@ -9,7 +9,7 @@ import type {
   ScheduleTrigger,
   ScheduleTriggerListOptions,
   ScheduleUpdate,
-} from "@mastra/core/storage";
+} from "../coreTypes.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ScheduleRow, TriggerRow } from "../../convex/schedules/validators.ts";

@@ -4,14 +4,14 @@
  * schedule's trigger history of any size is deleted in bounded batches.
  * This class wires the operations to Mastra's `SchedulesStorage` contract.
  */
-import {
-  type Schedule,
-  type ScheduleFilter,
-  SchedulesStorage,
-  type ScheduleTrigger,
-  type ScheduleTriggerListOptions,
-  type ScheduleUpdate,
-} from "@mastra/core/storage";
+import type {
+  Schedule,
+  ScheduleFilter,
+  ScheduleTrigger,
+  ScheduleTriggerListOptions,
+  ScheduleUpdate,
+} from "../coreTypes.ts";
+import { SchedulesStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import {
   createSchedule,

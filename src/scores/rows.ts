@@ -2,7 +2,7 @@
  * Conversions between Mastra's scores and the rows our Convex functions
  * store (see `convex/scores/validators.ts`).
  */
-import type { ScoreRowData } from "@mastra/core/evals";
+import type { ScoreRowData } from "../coreTypes.ts";
 import type { ScoreRow } from "../../convex/scores/validators.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import { InvalidInputError } from "../kit/errors.ts";

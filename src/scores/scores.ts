@@ -1,7 +1,7 @@
 /**
  * Operations of the scores domain: save, get and the four paged lists.
  */
-import type { ListScoresResponse, ScoreRowData } from "@mastra/core/evals";
+import type { ListScoresResponse, ScoreRowData } from "../coreTypes.ts";
 import { calculatePagination, normalizePerPage, type StoragePagination } from "@mastra/core/storage";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ScoreRow, TenancyFilters } from "../../convex/scores/validators.ts";

@@ -5,7 +5,7 @@
  * `state` field holds the README `state`; runs that Mastra itself persisted
  * are listed too, with their snapshot as `state`.
  */
-import type { WorkflowRunState } from "@mastra/core/workflows";
+import type { WorkflowRunState } from "../coreTypes.ts";
 import type { WorkflowsStorage } from "@mastra/core/storage";
 import { toMillis } from "../kit/codec.ts";
 import { withErrorContext } from "../kit/errors.ts";

@@ -30,3 +30,6 @@ export type ComponentRegistry = {
 export function register(t: ComponentRegistry, name: string = DEFAULT_COMPONENT): void {
   t.registerComponent(name, schema as unknown as SchemaDefinition<GenericSchema, boolean>, componentModules);
 }
+
+/** The component's module map, for custom `convex-test` registrations (`t.registerComponent(name, schema, modules)`). */
+export { componentModules } from "./modules.ts";

@@ -2,21 +2,21 @@
  * `ConvexVector`: a Mastra vector store on Convex's native vector indexes,
  * in the tables of our component (see `convex/vector/`).
  */
+import type {
+  CreateIndexParams,
+  DeleteIndexParams,
+  DeleteVectorParams,
+  DeleteVectorsParams,
+  DescribeIndexParams,
+  IndexStats,
+  QueryResult,
+  QueryVectorParams,
+  UpdateVectorParams,
+  UpsertVectorParams,
+  VectorFilter,
+} from "../coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
-import {
-  type CreateIndexParams,
-  type DeleteIndexParams,
-  type DeleteVectorParams,
-  type DeleteVectorsParams,
-  type DescribeIndexParams,
-  type IndexStats,
-  MastraVector,
-  type QueryResult,
-  type QueryVectorParams,
-  type UpdateVectorParams,
-  type UpsertVectorParams,
-  type VectorFilter,
-} from "@mastra/core/vector";
+import { MastraVector } from "@mastra/core/vector";
 import type { ErrorDetails } from "../kit/errors.ts";
 import { InvalidInputError, storageError } from "../kit/errors.ts";
 import {
@@ -81,6 +81,8 @@ export type ConvexQueryVectorParams = QueryVectorParams<VectorFilter> & { minSco
 
 /** What the last `query` cost (see {@link ConvexVector.lastQueryStats}). */
 export type ConvexQueryStats = SearchStats & { roundTrips: number };
+/** What a query's search cost (see `convex/vector/validators.ts`). */
+export type { SearchStats };
 
 /** Most bytes of vectors and metadata written by one upsert call (Convex writes at most 16 MiB per transaction). */
 export const UPSERT_BATCH_BYTES = 6 * 1024 * 1024;

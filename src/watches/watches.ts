@@ -6,8 +6,8 @@
  * the domain (so large values and conversions are exactly as in the
  * non-reactive calls).
  */
-import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
-import type { MemoryStorage, WorkflowRun, WorkflowsStorage } from "@mastra/core/storage";
+import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "../coreTypes.ts";
+import type { MemoryStorage, WorkflowsStorage } from "@mastra/core/storage";
 import type { DomainContext } from "../kit/context.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import { resolveFields } from "../kit/largeValues.ts";

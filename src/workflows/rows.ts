@@ -2,8 +2,7 @@
  * Conversions between Mastra's workflow runs and the rows our Convex
  * functions return (see `convex/workflows/validators.ts`).
  */
-import type { WorkflowRun } from "@mastra/core/storage";
-import type { WorkflowRunState } from "@mastra/core/workflows";
+import type { WorkflowRun, WorkflowRunState } from "../coreTypes.ts";
 import { parseSnapshot } from "../../convex/workflows/snapshot.ts";
 import type { WorkflowRunRow } from "../../convex/workflows/validators.ts";
 import { decodeValue, toDate } from "../kit/codec.ts";

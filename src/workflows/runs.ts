@@ -1,9 +1,8 @@
 /**
  * Run operations of the workflows domain: persist, load, get, delete, list.
  */
-import type { StorageListWorkflowRunsInput, WorkflowRun, WorkflowRuns } from "@mastra/core/storage";
+import type { StorageListWorkflowRunsInput, WorkflowRun, WorkflowRuns, WorkflowRunState } from "../coreTypes.ts";
 import { normalizePerPage } from "@mastra/core/storage";
-import type { WorkflowRunState } from "@mastra/core/workflows";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import { deriveRunFields } from "../../convex/workflows/snapshot.ts";

@@ -14,12 +14,12 @@
  */
 import assert from "node:assert/strict";
 import $ from "dax";
-import { buildNpm, NODE_ENGINES, PACKAGE_EXPORTS, PEER_DEPENDENCIES } from "../tasks/build_npm.ts";
-import { checkScratchApp, cliEntryPoints, writeScratchApp } from "../tasks/lib/convex_check.ts";
-import { requireTools, tscPath } from "../tasks/lib/npm_tools.ts";
-import { cacheDir, REPO_ROOT } from "../tasks/lib/paths.ts";
-import { join } from "../tasks/lib/std_path.ts";
-import { readmeModules } from "./helpers/readme.ts";
+import { buildNpm, NODE_ENGINES, PACKAGE_EXPORTS, PEER_DEPENDENCIES } from "../../tasks/build_npm.ts";
+import { checkScratchApp, cliEntryPoints, writeScratchApp } from "../../tasks/lib/convex_check.ts";
+import { requireTools, tscPath } from "../../tasks/lib/npm_tools.ts";
+import { cacheDir, REPO_ROOT } from "../../tasks/lib/paths.ts";
+import { join } from "../../tasks/lib/std_path.ts";
+import { readmeModules } from "../helpers/readme.ts";
 
 /** The version Deno installed for a package, so Node runs the same one. */
 function installedVersion(name: string): string {
@@ -64,7 +64,7 @@ import mastra from "@mastra/convex/convex.config";
 const options: ConvexStorageOptions = { convexUrl: "http://127.0.0.1:3210", adminKey: "key", component: "mastra" };
 export const storage: ConvexStorage = new ConvexStorage(options);
 export const mount: typeof register = register;
-export type Threads = ComponentApi<"mastra">["memory"]["threads"];
+export type AppReads = ComponentApi<"mastra">["memory"]["appReads"];
 export const definition: typeof mastra = mastra;
 `;
 

@@ -5,7 +5,7 @@
  * are printed so they stay visible without failing CI.
  */
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../tasks/lib/paths.ts";
+import { REPO_ROOT } from "../../tasks/lib/paths.ts";
 
 /** Turn on once `deno doc --lint mod.ts` is clean, to keep it clean. */
 const DOC_LINT_STRICT = false;

@@ -9,13 +9,13 @@
 import assert from "node:assert/strict";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import { MastraError } from "@mastra/core/error";
-import { ConvexStorage } from "../src/storage.ts";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
-import { chunkMetrics, lastMetricQuery } from "../src/observability/metrics.ts";
-import { cellsOf } from "../convex/observability/cells.ts";
-import { dictionaryEntries } from "../convex/observability/signals.ts";
-import { encodeValue } from "../convex/kit/codec.ts";
+import { ConvexStorage } from "../../src/storage.ts";
+import { createBackend, inProcessClient } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
+import { chunkMetrics, lastMetricQuery } from "../../src/observability/metrics.ts";
+import { cellsOf } from "../../convex/observability/cells.ts";
+import { dictionaryEntries } from "../../convex/observability/signals.ts";
+import { encodeValue } from "../../convex/kit/codec.ts";
 
 /**
  * Events written through the in-process backend. convex-test scans a whole

@@ -16,10 +16,10 @@ import {
   isNodeBuiltin,
   typecheckConvex,
   writeScratchApp,
-} from "../tasks/lib/convex_check.ts";
-import { listModuleFiles } from "../tasks/lib/convex_project.ts";
-import { REPO_ROOT } from "../tasks/lib/paths.ts";
-import { join } from "../tasks/lib/std_path.ts";
+} from "../../tasks/lib/convex_check.ts";
+import { listModuleFiles } from "../../tasks/lib/convex_project.ts";
+import { REPO_ROOT } from "../../tasks/lib/paths.ts";
+import { join } from "../../tasks/lib/std_path.ts";
 
 const CONVEX = join(REPO_ROOT, "convex");
 
