@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { MemoryStorage } from "@mastra/core/storage";
-import { readCounter } from "../convex/kit/counters.ts";
+import { readCounter, readShardedCounter } from "../convex/kit/counters.ts";
 import { memoryCounters } from "../convex/memory/counterNames.ts";
 import { CounterBatch, messagesOfThreadResource, putMessage } from "../convex/memory/messageStore.ts";
 import { encodeValue } from "../convex/kit/codec.ts";
@@ -59,7 +59,7 @@ async function counters(backend: Backend): Promise<Record<string, number>> {
     bigBob: await readCounter(ctx, messagesOfThreadResource("big", "bob")),
     threadsAlice: await readCounter(ctx, memoryCounters.threadsOfResource("alice")),
     threadsBob: await readCounter(ctx, memoryCounters.threadsOfResource("bob")),
-    threads: await readCounter(ctx, memoryCounters.threads()),
+    threads: await readShardedCounter(ctx, memoryCounters.threads()),
   }));
 }
 
