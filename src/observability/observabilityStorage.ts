@@ -8,6 +8,16 @@
  * keep the base class's "not supported" behaviour, and `getFeatures()`
  * does not announce them.
  */
+import type {
+  GetTraceQueryValuesResponse,
+  QueryThreadsResult,
+  TraceQueryObservedFieldsResult,
+  TraceQueryResponse,
+  TrustedThreadQueryPlan,
+  TrustedTraceQueryObservedFieldsPlan,
+  TrustedTraceQueryPlan,
+  TrustedTraceQueryValuesPlan,
+} from "@mastra/core/storage";
 import {
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
@@ -35,6 +45,13 @@ import {
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
+import {
+  getTraceQueryObservedFields,
+  getTraceQueryValues,
+  queryThreads,
+  queryTraces,
+  TRACE_QUERY_FEATURES,
+} from "./traceQuery.ts";
 import {
   createSpans,
   getRootSpan,
@@ -76,7 +93,29 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
 
   /** Announces cursor-based delta polling of `listTraces` and `listBranches`. */
   override getFeatures(): readonly ObservabilityStorageFeature[] {
-    return ["delta-polling"];
+    return ["delta-polling", ...TRACE_QUERY_FEATURES];
+  }
+
+  /** Executes a trace-query plan (Studio's trace explorer): see `traceQuery.ts`. */
+  override queryTraces(plan: TrustedTraceQueryPlan): Promise<TraceQueryResponse> {
+    return queryTraces(this.#ctx, plan);
+  }
+
+  /** Lists root metadata keys observed on a plan's traces. */
+  override getTraceQueryObservedFields(
+    plan: TrustedTraceQueryObservedFieldsPlan,
+  ): Promise<TraceQueryObservedFieldsResult> {
+    return getTraceQueryObservedFields(this.#ctx, plan);
+  }
+
+  /** Lists the values of one field on a plan's traces or spans. */
+  override getTraceQueryValues(plan: TrustedTraceQueryValuesPlan): Promise<GetTraceQueryValuesResponse> {
+    return getTraceQueryValues(this.#ctx, plan);
+  }
+
+  /** Executes a thread-query plan. */
+  override queryThreads(plan: TrustedThreadQueryPlan): Promise<QueryThreadsResult> {
+    return queryThreads(this.#ctx, plan);
   }
 
   /** Deletes every span and trace. */
