@@ -28,6 +28,7 @@ import {
   planTraceQueryValues,
 } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
+import { setTraceQueryScanBudget } from "../src/observability/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -358,13 +359,15 @@ function plan(request: Any, scope: Any): Any {
 Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator on random plans", async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(traceArb, { minLength: 1, maxLength: 10 }),
+      fc.array(traceArb, { minLength: 1, maxLength: 14 }),
       fc.array(fc.tuple(fc.option(wherePred, { nil: undefined }), rangeArb, orderArb, scopeArb), {
         minLength: 1,
         maxLength: 4,
       }),
       fc.integer({ min: 1, max: 4 }),
-      async (specs, queries, limit) => {
+      fc.constantFrom(undefined, 1, 2, 3),
+      async (specs, queries, limit, budget) => {
+        setTraceQueryScanBudget(budget); // tiny budgets: every answer is assembled from many resumed calls
         const { storage } = createTestStorage();
         const obs = (await storage.getStore("observability"))! as Any;
         const all = records(specs);
@@ -448,7 +451,7 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
         }
       },
     ),
-    { numRuns: Number(Deno.env.get("TQ_RUNS") ?? 60) },
+    { numRuns: Number(Deno.env.get("TQ_RUNS") ?? 150) },
   );
   // most random requests must reach the store (the planner refuses only ill-typed ones)
   assert.ok(planned > refused * 3, `planned ${planned}, refused ${refused}`);

@@ -123,7 +123,9 @@ Deno.test(`trace-query cost at ${N} traces`, async () => {
   usage.reads = 0;
   usage.calls = 0;
   await obs.getTraceQueryValues(
-    planTraceQueryValues(parseGetTraceQueryValuesArgs({ timeRange: week, predicateScope: "trace", path: "entityName" })),
+    planTraceQueryValues(
+      parseGetTraceQueryValuesArgs({ timeRange: week, predicateScope: "trace", path: "entityName" }),
+    ),
   );
   console.log(`| values of entityName (discovery) | ${usage.reads} | ${usage.calls} | walk |`);
 });

@@ -205,7 +205,7 @@ export const scan = internalQuery({
     if (related.has("scores") || related.has("feedback")) {
       throw storageError("INVALID", "relations over scores and feedback are not supported by this store yet");
     }
-    const budget = Math.max(10, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
+    const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
 
     // Index: the trace family with the most equality conditions the plan guarantees.
     const wanted = conjunctEqualities(where, INDEXED_FIELDS);
@@ -391,8 +391,11 @@ export const discover = internalQuery({
     predicateScope: v.union(v.literal("trace"), v.literal("spans")),
     path: v.optional(v.string()),
     after: v.optional(positionValidator),
+    /** Trace rows to read at most (default and cap {@link SCAN_DOCS}). */
+    budget: v.optional(v.number()),
   },
   handler: async (ctx, args): Promise<DiscoverResult> => {
+    const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
     const family = args.scope ? (args.scope.resourceId !== undefined ? ["resourceId"] : ["organizationId"]) : [];
     const index = traceIndexName(family, "startedAt");
     const eqValue = args.scope?.resourceId ?? args.scope?.organizationId;
@@ -418,7 +421,7 @@ export const discover = internalQuery({
     let last = after;
     let exhausted = true;
     for await (const row of stream()) {
-      if (reads >= SCAN_DOCS) {
+      if (reads >= budget) {
         exhausted = false;
         break;
       }

@@ -70,13 +70,25 @@ function scope(plan: { scope?: { organizationId: string; resourceId?: string } }
     : { organizationId: plan.scope.organizationId, resourceId: plan.scope.resourceId };
 }
 
+/** Documents per scan call requested from the server (`undefined`: its default). */
+let scanBudget: number | undefined;
+
+/**
+ * Sets the documents each scan / discovery call may read (server default when
+ * `undefined`; the server caps it). Small budgets force many resumed calls: tests use this.
+ */
+export function setTraceQueryScanBudget(budget: number | undefined): void {
+  scanBudget = budget;
+}
+
 async function scanStep(
   ctx: DomainContext,
   operation: string,
   args: ScanArgs,
   extra: { after?: Position; want?: number; tie?: number },
 ): Promise<ScanResult> {
-  return await ctx.transport.query<ScanResult>("observability/traceQuery:scan", { ...args, ...extra }, {
+  const budget = scanBudget === undefined ? {} : { budget: scanBudget };
+  return await ctx.transport.query<ScanResult>("observability/traceQuery:scan", { ...args, ...extra, ...budget }, {
     operation,
     details: { from: args.from, to: args.to },
   });
@@ -315,6 +327,7 @@ async function discoverCounts(
       predicateScope: plan.predicateScope === "spans" ? "spans" : "trace",
       ...(path === undefined ? {} : { path }),
       ...(after ? { after } : {}),
+      ...(scanBudget === undefined ? {} : { budget: scanBudget }),
     }, { operation, details: { predicateScope: plan.predicateScope } });
     for (const [key, count] of step.counts) counts.set(key, (counts.get(key) ?? 0) + count);
     if (step.next === null) break;
