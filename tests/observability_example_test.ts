@@ -194,7 +194,7 @@ Deno.test("observability: bad input and missing spans fail with MastraErrors and
 Deno.test("observability: strategy, features and delta polling", async () => {
   const o = await store();
   assert.equal(o.observabilityStrategy.preferred, "batch-with-updates");
-  assert.deepEqual(o.getFeatures(), ["delta-polling"]);
+  assert.ok(o.getFeatures()?.includes("delta-polling"));
   const start = await o.listTraces({ mode: "delta" } as never);
   assert.equal(start.deltaCursor, "0");
   await create(o, [span("a", "r"), span("b", "r", { spanType: "tool_call" })]);

@@ -8,3 +8,16 @@ export const observabilityCounters = {
   /** Last sequence number handed out for delta polling of traces and branches. */
   observabilitySeq: (): string => "observability:seq",
 };
+
+/** Tables of the non-tracing signals that keep counters. */
+export type SignalTable = "obs_logs" | "obs_metrics" | "obs_scores";
+
+/** Counters of the non-tracing signals (logs and metric events). */
+export const signalCounters = {
+  /** Rows of a signal table. */
+  rows: (table: SignalTable): string => `observability:${table}`,
+  /** Rows of a signal table with one value of its second key (log level, metric name). */
+  rowsOfKey: (table: SignalTable, key: string): string => `observability:${table}:key:${JSON.stringify(key)}`,
+  /** Last sequence number handed out in a signal table (one write per batch, for delta polling). */
+  seq: (table: SignalTable): string => `observability:${table}:seq`,
+};

@@ -13,6 +13,7 @@
  */
 import { defineTable } from "convex/server";
 import { spanRowValidator, traceRowValidator } from "./validators.js";
+import { signalTables } from "./signalTables.js";
 
 /** Observability tables, to be spread into a schema (fields: the row validators of `observability/validators.ts`). */
 export const observabilityTables = {
@@ -50,4 +51,6 @@ export const observabilityTables = {
     .index("by_environment_endedSort", ["listed", "environment", "endedSort", "id"])
     .index("by_status_startedAt", ["listed", "status", "startedAt", "id"])
     .index("by_status_endedSort", ["listed", "status", "endedSort", "id"]),
+
+  ...signalTables,
 };

@@ -37,6 +37,8 @@ import {
 } from "./validators.js";
 import { type SortRange, walkRange } from "../kit/spanWalk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
+import { recordEntries } from "./discovery.js";
+import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
 
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
@@ -127,6 +129,8 @@ class SpanWrites {
   readonly #ctx: MutationCtx;
   readonly #traces = new Map<string, { doc: TraceDoc | null; before: TraceRow | null; current: TraceRow | null }>();
   readonly #deltas: [string, number][] = [];
+  /** Discovery entries of the written spans (`discovery.ts`). */
+  readonly #entries: DictionaryEntry[] = [];
   /** Last delta-polling sequence number handed out (read once per mutation, written once at the end). */
   #seq: number | undefined;
   #seqTaken = 0;
@@ -202,6 +206,7 @@ class SpanWrites {
     else await ctx.db.insert("ai_spans", row);
     const branchDelta = (branch ? 1 : 0) - (existing?.branch ? 1 : 0);
     if (branchDelta !== 0) this.#deltas.push([observabilityCounters.branchSpans(), branchDelta]);
+    this.#entries.push(...dictionaryEntries(record, false));
   }
 
   /** Writes the changed trace rows and applies the counter changes. */
@@ -215,6 +220,7 @@ class SpanWrites {
     }
     if (this.#seqTaken > 0) this.#deltas.push([observabilityCounters.observabilitySeq(), this.#seqTaken]);
     await adjustCounters(this.#ctx, this.#deltas);
+    await recordEntries(this.#ctx, this.#entries);
   }
 }
 

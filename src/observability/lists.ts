@@ -29,6 +29,13 @@ const ROOT_BYTES_PER_CALL = 8 * 1024 * 1024;
 /** Trace ids per `deleteTraces` call. */
 const DELETE_IDS_PER_CALL = 100;
 
+/** Mutations deleting the signals linked to deleted traces (logs, metrics), each in bounded steps. */
+const LINKED_DELETES = [
+  "observability/logs:deleteLogsOfTraces",
+  "observability/metrics:deleteMetricsOfTraces",
+  "observability/obsScores:deleteScoresOfTraces",
+] as const;
+
 /** Rows of a delta poll window, as core's stores answer it. */
 type DeltaWindow<Row> = { rows: Row[]; delta: { limit: number; hasMore: boolean }; deltaCursor: string };
 
@@ -241,6 +248,15 @@ export function batchDeleteTraces(
           traceIds: remaining,
           ...scope,
         }, { operation: "batchDeleteTraces", details, idempotent: true }));
+      }
+      for (const path of LINKED_DELETES) {
+        remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
+        while (remaining.length > 0) {
+          ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>(path, {
+            traceIds: remaining,
+            ...scope,
+          }, { operation: "batchDeleteTraces", details, idempotent: true }));
+        }
       }
     }
   });

@@ -3,10 +3,11 @@
  * Each operation lives in `spans.ts` or `lists.ts`; this class wires them
  * to Mastra's `ObservabilityStorage` contract.
  *
- * Metrics, logs, observability scores, feedback, filter discovery and the
- * advanced trace-query APIs are not stored by this adapter: those methods
- * keep the base class's "not supported" behaviour, and `getFeatures()`
- * does not announce them.
+ * Logs (`logs.ts`), metrics with their rollups (`metrics.ts`) and filter
+ * discovery (`discovery.ts`) and observability scores (`obsScores.ts`) are
+ * stored too. Feedback and the advanced trace-query APIs are not: those
+ * methods keep the base class's "not supported" behaviour, and
+ * `getFeatures()` does not announce them.
  */
 import type {
   GetTraceQueryValuesResponse,
@@ -19,32 +20,87 @@ import type {
   TrustedTraceQueryValuesPlan,
 } from "@mastra/core/storage";
 import {
+  type BatchCreateLogsArgs,
+  type BatchCreateMetricsArgs,
+  type BatchCreateScoresArgs,
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
+  type CreateScoreArgs,
   type CreateSpanArgs,
+  type DeleteScoresArgs,
+  type GetEntityNamesArgs,
+  type GetEntityNamesResponse,
+  type GetEntityTypesArgs,
+  type GetEntityTypesResponse,
+  type GetEnvironmentsArgs,
+  type GetEnvironmentsResponse,
+  type GetMetricAggregateArgs,
+  type GetMetricAggregateResponse,
+  type GetMetricBreakdownArgs,
+  type GetMetricBreakdownResponse,
+  type GetMetricLabelKeysArgs,
+  type GetMetricLabelKeysResponse,
+  type GetMetricLabelValuesArgs,
+  type GetMetricLabelValuesResponse,
+  type GetMetricNamesArgs,
+  type GetMetricNamesResponse,
+  type GetMetricPercentilesArgs,
+  type GetMetricPercentilesResponse,
+  type GetMetricTimeSeriesArgs,
+  type GetMetricTimeSeriesResponse,
   type GetRootSpanArgs,
   type GetRootSpanResponse,
+  type GetScoreAggregateArgs,
+  type GetScoreAggregateResponse,
+  type GetScoreBreakdownArgs,
+  type GetScoreBreakdownResponse,
+  type GetScorePercentilesArgs,
+  type GetScorePercentilesResponse,
+  type GetScoreTimeSeriesArgs,
+  type GetScoreTimeSeriesResponse,
+  type GetServiceNamesArgs,
+  type GetServiceNamesResponse,
   type GetSpanArgs,
   type GetSpanResponse,
   type GetSpansArgs,
   type GetSpansResponse,
   type GetStructureResponse,
+  type GetTagsArgs,
+  type GetTagsResponse,
   type GetTraceArgs,
   type GetTraceLightResponse,
   type GetTraceResponse,
   type ListBranchesArgs,
   type ListBranchesResponse,
+  type ListLogsArgs,
+  type ListLogsResponse,
+  type ListMetricsArgs,
+  type ListMetricsResponse,
+  type ListScoresArgs,
+  type ListScoresResponse,
   type ListTracesArgs,
   type ListTracesResponse,
   ObservabilityStorage,
   type ObservabilityStorageFeature,
   type ObservabilityStorageStrategy,
+  type ScoreRecord,
   type UpdateSpanArgs,
 } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
+import { batchCreateLogs, listLogs } from "./logs.ts";
+import * as discovery from "./discovery.ts";
+import * as scores from "./obsScores.ts";
+import {
+  batchCreateMetrics,
+  getMetricAggregate,
+  getMetricBreakdown,
+  getMetricPercentiles,
+  getMetricTimeSeries,
+  listMetrics,
+} from "./metrics.ts";
 import {
   getTraceQueryObservedFields,
   getTraceQueryValues,
@@ -91,9 +147,20 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
     return { preferred: "batch-with-updates", supported: ["batch-with-updates", "insert-only", "realtime"] };
   }
 
-  /** Announces cursor-based delta polling of `listTraces` and `listBranches`. */
+  /** Announces delta polling (traces, branches, logs, metrics), logs, metrics and filter discovery. */
   override getFeatures(): readonly ObservabilityStorageFeature[] {
-    return ["delta-polling", ...TRACE_QUERY_FEATURES];
+    return [
+      "delta-polling",
+      "logs",
+      "metrics",
+      "metric-discovery",
+      "entity-type-discovery",
+      "entity-name-discovery",
+      "service-name-discovery",
+      "environment-discovery",
+      "tag-discovery",
+      ...TRACE_QUERY_FEATURES,
+    ];
   }
 
   /** Executes a trace-query plan (Studio's trace explorer): see `traceQuery.ts`. */
@@ -120,7 +187,11 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
 
   /** Deletes every span and trace. */
   override async dangerouslyClearAll(): Promise<void> {
-    await clearTables(this.#ctx, ["ai_spans", "ai_traces"], [COUNTER_PREFIX]);
+    await clearTables(
+      this.#ctx,
+      ["ai_spans", "ai_traces", "obs_logs", "obs_metrics", "obs_metric_cells", "obs_scores", "obs_dictionary"],
+      [COUNTER_PREFIX],
+    );
   }
 
   /** Creates (or replaces) one span. */
@@ -186,5 +257,130 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Deletes traces and all their spans, optionally within a tenant scope. */
   override batchDeleteTraces(args: BatchDeleteTracesArgs): Promise<void> {
     return batchDeleteTraces(this.#ctx, args);
+  }
+
+  /** Upserts logs by `logId`. */
+  override batchCreateLogs(args: BatchCreateLogsArgs): Promise<void> {
+    return batchCreateLogs(this.#ctx, args);
+  }
+
+  /** Lists logs with core's filters, in pages or delta polls. */
+  override listLogs(args: ListLogsArgs): Promise<ListLogsResponse> {
+    return listLogs(this.#ctx, args);
+  }
+
+  /** Upserts metric events by `metricId` and folds them into their rollups. */
+  override batchCreateMetrics(args: BatchCreateMetricsArgs): Promise<void> {
+    return batchCreateMetrics(this.#ctx, args);
+  }
+
+  /** Lists metric events with core's filters, in pages or delta polls. */
+  override listMetrics(args: ListMetricsArgs): Promise<ListMetricsResponse> {
+    return listMetrics(this.#ctx, args);
+  }
+
+  /** One aggregate (optionally with a previous-period comparison), from rollups where possible. */
+  override getMetricAggregate(args: GetMetricAggregateArgs): Promise<GetMetricAggregateResponse> {
+    return getMetricAggregate(this.#ctx, args);
+  }
+
+  /** Aggregates per group, from rollups where possible. */
+  override getMetricBreakdown(args: GetMetricBreakdownArgs): Promise<GetMetricBreakdownResponse> {
+    return getMetricBreakdown(this.#ctx, args);
+  }
+
+  /** Aggregates per UTC time bucket, from rollups where possible. */
+  override getMetricTimeSeries(args: GetMetricTimeSeriesArgs): Promise<GetMetricTimeSeriesResponse> {
+    return getMetricTimeSeries(this.#ctx, args);
+  }
+
+  /** Percentiles per UTC time bucket, from rollup sketches where possible. */
+  override getMetricPercentiles(args: GetMetricPercentilesArgs): Promise<GetMetricPercentilesResponse> {
+    return getMetricPercentiles(this.#ctx, args);
+  }
+
+  /** Metric names (from the discovery dictionary). */
+  override getMetricNames(args: GetMetricNamesArgs): Promise<GetMetricNamesResponse> {
+    return discovery.getMetricNames(this.#ctx, args);
+  }
+
+  /** Label keys of a metric (from the discovery dictionary). */
+  override getMetricLabelKeys(args: GetMetricLabelKeysArgs): Promise<GetMetricLabelKeysResponse> {
+    return discovery.getMetricLabelKeys(this.#ctx, args);
+  }
+
+  /** Values of a metric label (from the discovery dictionary). */
+  override getMetricLabelValues(args: GetMetricLabelValuesArgs): Promise<GetMetricLabelValuesResponse> {
+    return discovery.getMetricLabelValues(this.#ctx, args);
+  }
+
+  /** Entity types seen on spans, logs and metrics. */
+  override getEntityTypes(_args: GetEntityTypesArgs): Promise<GetEntityTypesResponse> {
+    return discovery.getEntityTypes(this.#ctx);
+  }
+
+  /** Entity names seen on spans, logs and metrics, optionally of one type. */
+  override getEntityNames(args: GetEntityNamesArgs): Promise<GetEntityNamesResponse> {
+    return discovery.getEntityNames(this.#ctx, args);
+  }
+
+  /** Service names seen on spans, logs and metrics. */
+  override getServiceNames(_args: GetServiceNamesArgs): Promise<GetServiceNamesResponse> {
+    return discovery.getServiceNames(this.#ctx);
+  }
+
+  /** Environments seen on spans, logs and metrics. */
+  override getEnvironments(_args: GetEnvironmentsArgs): Promise<GetEnvironmentsResponse> {
+    return discovery.getEnvironments(this.#ctx);
+  }
+
+  /** Tags seen on spans, logs and metrics, optionally of one entity type. */
+  override getTags(args: GetTagsArgs): Promise<GetTagsResponse> {
+    return discovery.getTags(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) one observability score. */
+  override createScore(args: CreateScoreArgs): Promise<void> {
+    return scores.createScore(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) observability scores. */
+  override batchCreateScores(args: BatchCreateScoresArgs): Promise<void> {
+    return scores.batchCreateScores(this.#ctx, args);
+  }
+
+  /** Lists observability scores, in pages (by time or score) or delta polls. */
+  override listScores(args: ListScoresArgs): Promise<ListScoresResponse> {
+    return scores.listScores(this.#ctx, args);
+  }
+
+  /** Reads one observability score. */
+  override getScoreById(scoreId: string): Promise<ScoreRecord | null> {
+    return scores.getScoreById(this.#ctx, scoreId);
+  }
+
+  /** Deletes observability scores by id, optionally within a tenant scope. */
+  override deleteScores(args: DeleteScoresArgs): Promise<void> {
+    return scores.deleteScores(this.#ctx, args);
+  }
+
+  /** One aggregate of a scorer's scores (bounded walk over its scores in range). */
+  override getScoreAggregate(args: GetScoreAggregateArgs): Promise<GetScoreAggregateResponse> {
+    return scores.getScoreAggregate(this.#ctx, args);
+  }
+
+  /** A scorer's scores per group. */
+  override getScoreBreakdown(args: GetScoreBreakdownArgs): Promise<GetScoreBreakdownResponse> {
+    return scores.getScoreBreakdown(this.#ctx, args);
+  }
+
+  /** A scorer's scores per UTC time bucket. */
+  override getScoreTimeSeries(args: GetScoreTimeSeriesArgs): Promise<GetScoreTimeSeriesResponse> {
+    return scores.getScoreTimeSeries(this.#ctx, args);
+  }
+
+  /** Percentiles of a scorer's scores per UTC time bucket. */
+  override getScorePercentiles(args: GetScorePercentilesArgs): Promise<GetScorePercentilesResponse> {
+    return scores.getScorePercentiles(this.#ctx, args);
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * Tables of the non-tracing observability signals: logs, metric events,
+ * metric rollups (`obs_metric_cells`, see `cells.ts`) and the discovery
+ * dictionary (`obs_dictionary`, see `discovery.ts`).
+ *
+ * Log and metric rows keep the record whole (encoded by `kit/codec.ts`) plus
+ * the fields their indexes need; `seq` numbers rows in the order they were
+ * first written, for delta polling. Every sorted index ends with `id`.
+ */
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+
+/** Signal tables, spread into `observabilityTables`. */
+export const signalTables = {
+  obs_logs: defineTable({
+    id: v.string(),
+    seq: v.number(),
+    timestamp: v.number(),
+    traceId: v.union(v.string(), v.null()),
+    level: v.string(),
+    data: v.string(),
+  })
+    .index("by_log_id", ["id"])
+    .index("by_timestamp", ["timestamp", "id"])
+    .index("by_level_timestamp", ["level", "timestamp", "id"])
+    .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
+    .index("by_seq", ["seq", "id"]),
+
+  obs_metrics: defineTable({
+    id: v.string(),
+    seq: v.number(),
+    timestamp: v.number(),
+    name: v.string(),
+    traceId: v.union(v.string(), v.null()),
+    data: v.string(),
+  })
+    .index("by_metric_id", ["id"])
+    .index("by_timestamp", ["timestamp", "id"])
+    .index("by_name_timestamp", ["name", "timestamp", "id"])
+    .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
+    .index("by_seq", ["seq", "id"]),
+
+  obs_scores: defineTable({
+    id: v.string(),
+    seq: v.number(),
+    timestamp: v.number(),
+    traceId: v.union(v.string(), v.null()),
+    scorerId: v.string(),
+    score: v.number(),
+    data: v.string(),
+  })
+    .index("by_score_id", ["id"])
+    .index("by_timestamp", ["timestamp", "id"])
+    .index("by_scorerId_timestamp", ["scorerId", "timestamp", "id"])
+    .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
+    .index("by_score", ["score", "id"])
+    .index("by_seq", ["seq", "id"]),
+
+  obs_metric_cells: defineTable({
+    name: v.string(),
+    family: v.string(),
+    interval: v.string(),
+    bucket: v.number(),
+    /** The cell's dimension values, JSON (also its identity within name × family × interval × bucket). */
+    id: v.string(),
+    count: v.number(),
+    sum: v.number(),
+    min: v.number(),
+    max: v.number(),
+    firstSeq: v.number(),
+    lastSeq: v.number(),
+    lastValue: v.number(),
+    cost: v.number(),
+    costCount: v.number(),
+    units: v.array(v.object({ unit: v.string(), count: v.number() })),
+    /** The percentile sketch (`cells.ts`), JSON. */
+    sketch: v.string(),
+    stale: v.boolean(),
+  }).index("by_cell", ["name", "family", "interval", "bucket", "id"]),
+
+  obs_dictionary: defineTable({ kind: v.string(), scope: v.string(), value: v.string() })
+    .index("by_entry", ["kind", "scope", "value"]),
+};
