@@ -65,9 +65,33 @@ const traceArb = fc.record({
     j: "w",
   }),
   children: fc.array(childArb, { maxLength: 3 }),
+  scores: fc.array(
+    fc.record({
+      scorerId: fc.constantFrom("s1", "s2"),
+      score: fc.constantFrom(0, 0.5, 1),
+      onSpan: fc.boolean(),
+      minute: fc.integer({ min: 0, max: 8 }),
+      organizationId: maybe("o1", "o2"),
+    }),
+    { maxLength: 2 },
+  ),
 });
 
 type TraceSpec = typeof traceArb extends fc.Arbitrary<infer T> ? T : never;
+
+function scoreRecords(specs: TraceSpec[]): Record<string, unknown>[] {
+  return specs.flatMap((t, i) =>
+    t.scores.map((sc, j) => ({
+      scoreId: `score-${i}-${j}`,
+      traceId: `t${i}`,
+      spanId: sc.onSpan ? "root" : null,
+      scorerId: sc.scorerId,
+      score: sc.score,
+      timestamp: at(sc.minute),
+      organizationId: sc.organizationId,
+    }))
+  );
+}
 
 function records(specs: TraceSpec[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -186,9 +210,28 @@ const spanPredArb: fc.Arbitrary<Any> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("not"), arg: spanScalarArb }) },
 );
-const relationArb: fc.Arbitrary<Any> = fc.tuple(fc.constantFrom("some", "none"), spanPredArb).map(([q, p]) => ({
-  spans: { [q]: p },
-}));
+const scorePredArb: fc.Arbitrary<Any> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom("eq", "ne"),
+    left: fc.constant({ path: "scorerId" }),
+    right: fc.record({ literal: fc.constantFrom("s1", "s2") }),
+  }),
+  fc.record({
+    op: fc.constantFrom("lt", "gte", "eq"),
+    left: fc.constant({ path: "score" }),
+    right: fc.record({ literal: fc.constantFrom(0, 0.5, 1) }),
+  }),
+  fc.record({ op: fc.constantFrom("exists", "notExists"), path: fc.constant("spanId") }),
+  fc.record({
+    op: fc.constantFrom("gt", "lte"),
+    left: fc.constant({ path: "timestamp" }),
+    right: fc.record({ literal: isoArb }),
+  }),
+);
+const relationArb: fc.Arbitrary<Any> = fc.oneof(
+  fc.tuple(fc.constantFrom("some", "none"), spanPredArb).map(([q, p]) => ({ spans: { [q]: p } })),
+  fc.tuple(fc.constantFrom("some", "none"), scorePredArb).map(([q, p]) => ({ scores: { [q]: p } })),
+);
 const { tree: wherePred } = fc.letrec<{ tree: Any }>((tie) => ({
   tree: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -274,11 +317,18 @@ function sqlScalar(p: Any, get: (field: string) => unknown): boolean {
   }
 }
 
-type Trace = { root: Row; spans: Row[] };
+type Trace = { root: Row; spans: Row[]; scores: Row[] };
+
+function scoreField(score: Row, field: string): unknown {
+  if (field === "timestamp") return (score.timestamp as Date).getTime();
+  return score[field] ?? null;
+}
 
 function sqlTrace(p: Any, t: Trace): boolean {
   if (p.type === "relation") {
-    const exists = t.spans.some((s) => sqlScalar(p.predicate, (f) => spanField(s, f)));
+    const exists = p.collection === "spans"
+      ? t.spans.some((s) => sqlScalar(p.predicate, (f) => spanField(s, f)))
+      : t.scores.some((s) => sqlScalar(p.predicate, (f) => scoreField(s, f)));
     return p.quantifier === "some" ? exists : !exists;
   }
   if (p.type === "boolean") {
@@ -287,6 +337,8 @@ function sqlTrace(p: Any, t: Trace): boolean {
   if (p.type === "not") return !sqlTrace(p.arg, t);
   return sqlScalar(p, (f) => rootField(t.root, f));
 }
+
+let allScores: Row[] = [];
 
 function eligible(all: Row[], plan: { timeRange: { from: string; to: string }; scope?: Any }): Trace[] {
   const from = Date.parse(plan.timeRange.from);
@@ -299,7 +351,11 @@ function eligible(all: Row[], plan: { timeRange: { from: string; to: string }; s
   for (const root of all.filter((r) => r.parentSpanId === null)) {
     const started = (root.startedAt as Date).getTime();
     if (root.endedAt == null || started < from || started >= to || !scoped(root)) continue;
-    out.push({ root, spans: all.filter((s) => s.traceId === root.traceId && scoped(s)) });
+    out.push({
+      root,
+      spans: all.filter((s) => s.traceId === root.traceId && scoped(s)),
+      scores: allScores.filter((s) => s.traceId === root.traceId && scoped(s)),
+    });
   }
   return out;
 }
@@ -372,6 +428,8 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
         const obs = (await storage.getStore("observability"))! as Any;
         const all = records(specs);
         await obs.batchCreateSpans({ records: all });
+        allScores = scoreRecords(specs);
+        if (allScores.length > 0) await obs.batchCreateScores({ scores: allScores });
         for (const [where, timeRange, orderBy, scope] of queries) {
           // keyset: walk every page via core's cursors
           const keyset = plan({ timeRange, where, orderBy: [orderBy], page: { limit } }, scope);

@@ -121,6 +121,45 @@ Deno.test("Studio's trace explorer requests answer through Mastra's server handl
   });
   assert.deepEqual(withModel.traces.map((t: Any) => t.traceId), ["trace-1"]);
 
+  // a score relation: traces a scorer rated low
+  await (await mastra.getStorage()!.getStore("observability") as Any).batchCreateScores({
+    scores: [
+      {
+        scoreId: "sc1",
+        traceId: "trace-3",
+        scorerId: "helpfulness",
+        score: 0.2,
+        timestamp: at(4),
+        organizationId: "org-a",
+      },
+      {
+        scoreId: "sc2",
+        traceId: "trace-5",
+        scorerId: "helpfulness",
+        score: 0.9,
+        timestamp: at(6),
+        organizationId: "org-a",
+      },
+    ],
+  });
+  const lowRated = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: { scores: { some: { op: "lt", left: { path: "score" }, right: { literal: 0.5 } } } },
+  });
+  assert.deepEqual(lowRated.traces.map((t: Any) => t.traceId), ["trace-3"]);
+  const unscored = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: {
+      op: "and",
+      args: [
+        { op: "eq", left: { path: "entityType" }, right: { literal: "agent" } },
+        { scores: { none: { op: "eq", left: { path: "scorerId" }, right: { literal: "helpfulness" } } } },
+      ],
+    },
+    page: { limit: 100 },
+  });
+  assert.deepEqual(unscored.traces.map((t: Any) => t.traceId), ["trace-11", "trace-9", "trace-7", "trace-1"]);
+
   // page pagination
   const paged = await call(QUERY_TRACES, mastra, { timeRange, pagination: { page: 1, perPage: 4 } });
   assert.deepEqual(paged.traces.map((t: Any) => t.traceId), ["trace-7", "trace-6", "trace-5", "trace-4"]);

@@ -5,7 +5,8 @@
  * One function, {@link scan}, walks the eligible traces of a plan: rows of `ai_traces`
  * whose root span has ended, started inside the plan's `[from, to)` and belongs to the
  * plan's tenant scope, in the plan's order, and evaluates the plan's predicate on each
- * (`traceQueryEval.ts`), loading a trace's spans only when the predicate relates to them.
+ * (`traceQueryEval.ts`), loading a trace's spans (`ai_spans`) or scores (`obs_scores`) only when
+ * the predicate relates to them. Relations over feedback are refused until feedback is stored.
  *
  * Cost per call: at most {@link SCAN_DOCS} documents read (trace rows + the spans of
  * traces whose predicate needs them + root spans of matches), then the call returns its
@@ -152,6 +153,16 @@ export function spanReader(record: Record<string, unknown>): FieldReader {
   };
 }
 
+/** Field reader over a decoded score record (core's score fields of the trace-query registry). */
+export function scoreReader(record: Record<string, unknown>): FieldReader {
+  return (field: string): FieldValue => {
+    if (field === "timestamp") return millis(record.timestamp);
+    const value = record[field];
+    if (field === "score") return typeof value === "number" ? value : null;
+    return typeof value === "string" ? value : null;
+  };
+}
+
 function inScope(record: Record<string, unknown>, scope: { organizationId: string; resourceId?: string } | undefined) {
   if (!scope) return true;
   if (record.organizationId !== scope.organizationId) return false;
@@ -202,8 +213,8 @@ export const scan = internalQuery({
     const bits = parsePredicates(args.bits);
     const related = relatedCollections(where);
     for (const predicate of bits) relatedCollections(predicate, related);
-    if (related.has("scores") || related.has("feedback")) {
-      throw storageError("INVALID", "relations over scores and feedback are not supported by this store yet");
+    if (related.has("feedback")) {
+      throw storageError("INVALID", "relations over feedback are not supported by this store yet");
     }
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
 
@@ -284,10 +295,24 @@ export const scan = internalQuery({
       if (row.startedAt < args.from || row.startedAt >= args.to) continue;
       if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) continue;
       let spans: FieldReader[] | undefined;
+      let scores: FieldReader[] | undefined;
       const subject = {
         read: traceReader(row),
-        related: (): FieldReader[] => spans ?? [],
+        related: (collection: string): FieldReader[] => (collection === "spans" ? spans : scores) ?? [],
       };
+      if (related.has("scores")) {
+        scores = [];
+        const docs = await ctx.db.query("obs_scores").withIndex("by_trace_timestamp", (q) => q.eq("traceId", row.id))
+          .take(MAX_TRACE_SPANS + 1);
+        if (docs.length > MAX_TRACE_SPANS) {
+          throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} scores`);
+        }
+        reads += docs.length;
+        for (const doc of docs) {
+          const record = decodeValue(doc.data) as Record<string, unknown>;
+          if (inScope(record, args.scope)) scores.push(scoreReader(record));
+        }
+      }
       if (related.has("spans")) {
         spans = [];
         const docs = await ctx.db.query("ai_spans").withIndex("by_trace_startedAt", (q) => q.eq("traceId", row.id))
