@@ -192,6 +192,50 @@ Deno.test("Studio's trace explorer requests answer through Mastra's server handl
   assert.deepEqual(threads.threads.map((t: Any) => t.threadId), ["thread-0", "thread-1", "thread-2"]);
 });
 
+Deno.test("delta polling of a trace query: root writes after the cursor, oldest first, through the handler", async () => {
+  const { mastra, obs } = await seeded(3);
+  const agents = { op: "eq", left: { path: "entityType" }, right: { literal: "agent" } };
+  const first = await call(QUERY_TRACES, mastra, { timeRange, where: agents, mode: "delta" });
+  assert.deepEqual(first.traces, []);
+  assert.ok(first.deltaCursor);
+  // nothing new
+  const idle = await call(QUERY_TRACES, mastra, { timeRange, where: agents, mode: "delta", after: first.deltaCursor });
+  assert.deepEqual(idle.traces, []);
+  assert.deepEqual(idle.delta, { limit: 10, hasMore: false });
+  // new traces: an agent (matches), a workflow (does not), a running agent (not eligible yet), another agent
+  await obs.batchCreateSpans({ records: [span(11), span(12), span(13, { endedAt: null }), span(15)] });
+  const page1 = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: agents,
+    mode: "delta",
+    after: idle.deltaCursor,
+    limit: 1,
+  });
+  assert.deepEqual(page1.traces.map((t: Any) => t.traceId), ["trace-11"]);
+  assert.deepEqual(page1.delta, { limit: 1, hasMore: true });
+  const page2 = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: agents,
+    mode: "delta",
+    after: page1.deltaCursor,
+    limit: 1,
+  });
+  assert.deepEqual(page2.traces.map((t: Any) => t.traceId), ["trace-15"]);
+  assert.equal(page2.delta.hasMore, false);
+  // the running agent ends: its root is written again and now comes
+  await obs.updateSpan({ traceId: "trace-13", spanId: "root-13", updates: { endedAt: at(20) } });
+  const page3 = await call(QUERY_TRACES, mastra, { timeRange, where: agents, mode: "delta", after: page2.deltaCursor });
+  assert.deepEqual(page3.traces.map((t: Any) => t.traceId), ["trace-13"]);
+  const page4 = await call(QUERY_TRACES, mastra, { timeRange, where: agents, mode: "delta", after: page3.deltaCursor });
+  assert.deepEqual(page4.traces, []);
+  // a page-mode answer carries a delta cursor from which later writes are polled
+  const paged = await call(QUERY_TRACES, mastra, { timeRange, pagination: { page: 0, perPage: 50 } });
+  assert.equal(paged.pagination.total, 7);
+  await obs.batchCreateSpans({ records: [span(17)] });
+  const fromPage = await call(QUERY_TRACES, mastra, { timeRange, mode: "delta", after: paged.deltaCursor });
+  assert.deepEqual(fromPage.traces.map((t: Any) => t.traceId), ["trace-17"]);
+});
+
 Deno.test("a plan scoped to one tenant never sees another tenant's traces, spans or values", async () => {
   const { obs } = await seeded(12);
   const orgA = { organizationId: "org-a" };

@@ -23,13 +23,16 @@ import { internalQuery, type QueryCtx } from "../kit/functions.js";
 import { storageError } from "../kit/errors.js";
 import { orderValidator } from "../kit/walk.js";
 import { NOT_ENDED, TRACE_FAMILIES, traceIndexName, type TraceRow } from "./validators.js";
+import { readCounter } from "../kit/counters.js";
 import {
   conjunctEqualities,
   evalTrace,
   type FieldReader,
   type FieldValue,
   relatedCollections,
+  ROOT_SEQ_COUNTER,
   type TracePredicate,
+  type TraceSubject,
 } from "./traceQueryEval.js";
 
 /** Documents one scan call reads at most (well inside Convex's 32,000 scanned / 4,096 calls). */
@@ -291,44 +294,10 @@ export const scan = internalQuery({
       reads++;
       last = { value: sortValue, id: row.id };
       if (args.cursor && sortValue === args.cursor.value && row.id <= args.cursor.id) continue;
-      if (row.endedSort === undefined || row.endedSort >= NOT_ENDED || row.startedAt === undefined) continue;
-      if (row.startedAt < args.from || row.startedAt >= args.to) continue;
-      if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) continue;
-      let spans: FieldReader[] | undefined;
-      let scores: FieldReader[] | undefined;
-      const subject = {
-        read: traceReader(row),
-        related: (collection: string): FieldReader[] => (collection === "spans" ? spans : scores) ?? [],
-      };
-      if (related.has("scores")) {
-        scores = [];
-        const docs = await ctx.db.query("obs_scores").withIndex("by_trace_timestamp", (q) => q.eq("traceId", row.id))
-          .take(MAX_TRACE_SPANS + 1);
-        if (docs.length > MAX_TRACE_SPANS) {
-          throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} scores`);
-        }
-        reads += docs.length;
-        for (const doc of docs) {
-          const record = decodeValue(doc.data) as Record<string, unknown>;
-          if (inScope(record, args.scope)) scores.push(scoreReader(record));
-        }
-      }
-      if (related.has("spans")) {
-        spans = [];
-        const docs = await ctx.db.query("ai_spans").withIndex("by_trace_startedAt", (q) => q.eq("traceId", row.id))
-          .take(MAX_TRACE_SPANS + 1);
-        if (docs.length > MAX_TRACE_SPANS) {
-          throw storageError(
-            "TOO_LARGE",
-            `trace ${row.id} has more than ${MAX_TRACE_SPANS} spans: span relations cannot be evaluated`,
-          );
-        }
-        reads += docs.length;
-        for (const doc of docs) {
-          const record = decodeValue(doc.data) as Record<string, unknown>;
-          if (inScope(record, args.scope)) spans.push(spanReader(record));
-        }
-      }
+      const evaluated = await evaluate(ctx, row, args, related);
+      reads += evaluated.reads;
+      if (evaluated.subject === null) continue;
+      const subject = evaluated.subject;
       if (where && !evalTrace(where, subject)) continue;
       matched++;
       if (args.want !== undefined) stopValue = sortValue;
@@ -356,6 +325,142 @@ export const scan = internalQuery({
     }
     return { rows, next: exhausted ? null : (last ?? null), reads, satisfied };
   },
+});
+
+/** Whether a trace row is eligible (ended root, started in `[from, to)`, in scope) and, if so, its predicate subject. */
+async function evaluate(
+  ctx: QueryCtx,
+  row: TraceRow,
+  args: { from: number; to: number; scope?: { organizationId: string; resourceId?: string } },
+  related: Set<string>,
+): Promise<{ subject: TraceSubject | null; reads: number }> {
+  let reads = 0;
+  if (row.endedSort === undefined || row.endedSort >= NOT_ENDED || row.startedAt === undefined) {
+    return { subject: null, reads };
+  }
+  if (row.startedAt < args.from || row.startedAt >= args.to) return { subject: null, reads };
+  if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) return { subject: null, reads };
+  let spans: FieldReader[] | undefined;
+  let scores: FieldReader[] | undefined;
+  const subject: TraceSubject = {
+    read: traceReader(row),
+    related: (collection: string): FieldReader[] => (collection === "spans" ? spans : scores) ?? [],
+  };
+  if (related.has("scores")) {
+    scores = [];
+    const docs = await ctx.db.query("obs_scores").withIndex("by_trace_timestamp", (q) => q.eq("traceId", row.id))
+      .take(MAX_TRACE_SPANS + 1);
+    if (docs.length > MAX_TRACE_SPANS) {
+      throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} scores`);
+    }
+    reads += docs.length;
+    for (const doc of docs) {
+      const record = decodeValue(doc.data) as Record<string, unknown>;
+      if (inScope(record, args.scope)) scores.push(scoreReader(record));
+    }
+  }
+  if (related.has("spans")) {
+    spans = [];
+    const docs = await ctx.db.query("ai_spans").withIndex("by_trace_startedAt", (q) => q.eq("traceId", row.id))
+      .take(MAX_TRACE_SPANS + 1);
+    if (docs.length > MAX_TRACE_SPANS) {
+      throw storageError(
+        "TOO_LARGE",
+        `trace ${row.id} has more than ${MAX_TRACE_SPANS} spans: span relations cannot be evaluated`,
+      );
+    }
+    reads += docs.length;
+    for (const doc of docs) {
+      const record = decodeValue(doc.data) as Record<string, unknown>;
+      if (inScope(record, args.scope)) spans.push(spanReader(record));
+    }
+  }
+  return { subject, reads };
+}
+
+/** The trace-result part of a scan row (status, times, root span inlined when it fits). */
+async function withRoot(ctx: QueryCtx, row: TraceRow, out: ScanRow, rootBytes: number): Promise<number> {
+  out.rootSpanId = row.rootSpanId;
+  out.startedAt = row.startedAt;
+  out.endedAt = row.endedSort;
+  out.status = row.status === "error" ? "error" : "success";
+  if (rootBytes + (row.rootSize ?? 0) > INLINE_ROOT_BYTES) return 0;
+  const root = await findRoot(ctx, row);
+  if (root === undefined) return 1;
+  out.root = root;
+  return 1 + root.length;
+}
+
+/** Answer of one delta-poll call. */
+export type DeltaResult = {
+  /** Matches in root-write order, each with its `sortValue` = root-write sequence number. */
+  rows: ScanRow[];
+  /** Last sequence number read, to resume from, or `null` once every write so far was read. */
+  next: number | null;
+  /** Last sequence number handed out when this call ran. */
+  horizon: number;
+  reads: number;
+};
+
+/**
+ * One bounded step of trace-query delta polling: listed traces whose root span was
+ * written after sequence number `after` (oldest write first), that are eligible for the
+ * plan and match its predicate; at most `want` matches, at most {@link SCAN_DOCS} rows read.
+ * A trace whose root is rewritten comes again (as core's reference store re-emits it).
+ */
+export const delta = internalQuery({
+  args: {
+    from: v.number(),
+    to: v.number(),
+    where: v.optional(v.string()),
+    scope: v.optional(tenantScopeValidator),
+    after: v.number(),
+    want: v.number(),
+    budget: v.optional(v.number()),
+  },
+  handler: async (ctx, args): Promise<DeltaResult> => {
+    const [where] = parsePredicates(args.where);
+    const related = relatedCollections(where);
+    if (related.has("feedback")) {
+      throw storageError("INVALID", "relations over feedback are not supported by this store yet");
+    }
+    const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
+    const horizon = await readCounter(ctx, ROOT_SEQ_COUNTER);
+    const rows: ScanRow[] = [];
+    let reads = 0;
+    let rootBytes = 0;
+    let last = args.after;
+    for await (
+      const row of ctx.db.query("ai_traces").withIndex(
+        "by_rootSeq",
+        (q) => q.eq("listed", true).gt("rootSeq", args.after),
+      )
+    ) {
+      if (rows.length >= args.want || reads >= budget) return { rows, next: last, horizon, reads };
+      reads++;
+      const trace = row as unknown as TraceRow;
+      last = trace.rootSeq!;
+      const evaluated = await evaluate(ctx, trace, args, related);
+      reads += evaluated.reads;
+      if (evaluated.subject === null || (where && !evalTrace(where, evaluated.subject))) continue;
+      const out: ScanRow = {
+        traceId: trace.id,
+        sortValue: trace.rootSeq!,
+        threadId: typeof trace.threadId === "string" ? trace.threadId : null,
+      };
+      const used = await withRoot(ctx, trace, out, rootBytes);
+      reads += used > 0 ? 1 : 0;
+      rootBytes += Math.max(0, used - 1);
+      rows.push(out);
+    }
+    return { rows, next: null, horizon, reads };
+  },
+});
+
+/** Last root-write sequence number handed out (the watermark a fresh delta cursor starts from). */
+export const horizon = internalQuery({
+  args: {},
+  handler: async (ctx): Promise<number> => await readCounter(ctx, ROOT_SEQ_COUNTER),
 });
 
 async function findRoot(ctx: QueryCtx, row: TraceRow): Promise<string | undefined> {

@@ -16,6 +16,9 @@
  * so this module only reads them. It imports nothing; both sides may use it.
  */
 
+/** Counter numbering root-span writes of listed traces (trace-query delta polling). */
+export const ROOT_SEQ_COUNTER = "observability:rootSeq";
+
 /** A field value as the evaluator sees it: string, number (timestamps: epoch ms), string list, or missing. */
 export type FieldValue = string | number | string[] | null | undefined;
 

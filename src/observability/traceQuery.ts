@@ -15,9 +15,12 @@ import {
   compareTraceQueryStrings,
   createTraceQueryObservedFieldDescriptor,
   encodeTraceQueryCursor,
+  encodeTraceQueryDeltaCursor,
+  getTraceQueryDeltaWatermark,
   type GetTraceQueryValuesResponse,
   type QueryThreadsResult,
   type SpanRecord,
+  TraceQueryCursorError,
   type TraceQueryObservedFieldsResult,
   type TraceQueryResponse,
   type TraceQueryTrace,
@@ -26,7 +29,7 @@ import {
   type TrustedTraceQueryPlan,
   type TrustedTraceQueryValuesPlan,
 } from "@mastra/core/storage";
-import type { DiscoverResult, ScanResult, ScanRow } from "../../convex/observability/traceQuery.ts";
+import type { DeltaResult, DiscoverResult, ScanResult, ScanRow } from "../../convex/observability/traceQuery.ts";
 import { evalThread, type ThreadPredicate, threadRelations } from "../../convex/observability/traceQueryEval.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";
@@ -167,12 +170,70 @@ async function toTraces(ctx: DomainContext, operation: string, rows: ScanRow[]):
   return out;
 }
 
+/** Adapter name bound into our delta cursors (core checks it before handing us the watermark). */
+const DELTA_ADAPTER = "convex";
+
+/**
+ * Delta poll of a trace query: eligible matching traces whose root span was written
+ * after the cursor's watermark (a root-write sequence number), oldest write first.
+ * Without a cursor, answers no rows and a cursor at the current watermark (as core's
+ * reference store does).
+ */
+async function deltaPoll(
+  ctx: DomainContext,
+  operation: string,
+  plan: Extract<TrustedTraceQueryPlan, { paginationMode: "delta" }>,
+): Promise<TraceQueryResponse> {
+  const watermark = getTraceQueryDeltaWatermark(plan, DELTA_ADAPTER);
+  let after: number;
+  if (watermark === undefined) {
+    const horizon = await ctx.transport.query<number>("observability/traceQuery:horizon", {}, { operation });
+    return {
+      traces: [],
+      delta: { limit: plan.limit, hasMore: false },
+      deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, String(horizon)),
+    };
+  }
+  if (!/^\d+$/.test(watermark) || !Number.isSafeInteger(Number(watermark))) {
+    throw new TraceQueryCursorError("TRACE_QUERY_CURSOR_MALFORMED");
+  }
+  after = Number(watermark);
+  const start = after;
+  const rows: ScanRow[] = [];
+  let horizon = start;
+  for (;;) {
+    const step = await ctx.transport.query<DeltaResult>("observability/traceQuery:delta", {
+      ...timeRange(plan),
+      ...(plan.where ? { where: JSON.stringify([plan.where]) } : {}),
+      ...(scope(plan) ? { scope: scope(plan) } : {}),
+      after,
+      want: plan.limit + 1 - rows.length,
+      ...(scanBudget === undefined ? {} : { budget: scanBudget }),
+    }, { operation, details: { after } });
+    rows.push(...step.rows);
+    horizon = step.horizon;
+    if (step.next === null || rows.length > plan.limit) break;
+    after = step.next;
+  }
+  const visible = rows.slice(0, plan.limit);
+  const last = visible.at(-1);
+  return {
+    traces: await toTraces(ctx, operation, visible),
+    delta: { limit: plan.limit, hasMore: rows.length > plan.limit },
+    deltaCursor: encodeTraceQueryDeltaCursor(
+      plan,
+      DELTA_ADAPTER,
+      String(last ? last.sortValue : Math.max(start, horizon)),
+    ),
+  };
+}
+
 function timeRange(plan: { timeRange: { from: string; to: string } }): { from: number; to: number } {
   return { from: Date.parse(plan.timeRange.from), to: Date.parse(plan.timeRange.to) };
 }
 
 /**
- * Executes a trace-query plan (keyset or page pagination; delta plans are refused).
+ * Executes a trace-query plan (keyset, page or delta pagination).
  * Keyset pages read `limit + 1` matches and their ties; page mode walks every match
  * of the time range to count them.
  */
@@ -198,9 +259,7 @@ export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Pr
         },
       };
     }
-    if (plan.paginationMode === "delta") {
-      throw unsupported(operation, "Delta pagination of trace queries is not supported by the Convex store");
-    }
+    if (plan.paginationMode === "delta") return await deltaPoll(ctx, operation, plan);
     const base: ScanArgs = {
       ...timeRange(plan),
       ...(plan.where ? { where: JSON.stringify([plan.where]) } : {}),
@@ -211,6 +270,8 @@ export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Pr
     };
     const order = byPlanOrder(plan.orderBy.direction);
     if (plan.paginationMode === "page") {
+      // the watermark first: writes made while the page is read come in the next delta poll
+      const horizon = await ctx.transport.query<number>("observability/traceQuery:horizon", {}, { operation });
       const all = await collectAll(ctx, operation, { ...base, withRoot: false });
       all.sort(order);
       const start = plan.page * plan.perPage;
@@ -227,6 +288,7 @@ export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Pr
           perPage: plan.perPage,
           hasMore: (plan.page + 1) * plan.perPage < all.length,
         },
+        deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, String(horizon)),
       };
     }
     const cursor = plan.cursor ? { value: Date.parse(plan.cursor.sortValue), id: plan.cursor.traceId } : undefined;
