@@ -18,6 +18,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  encodeTraceQueryDeltaCursor,
   parseGetTraceQueryFieldsArgs,
   parseGetTraceQueryValuesArgs,
   parseQueryThreadsInput,
@@ -453,6 +454,18 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
           );
           assert.equal(paged.pagination.total, expected.length);
           assert.deepEqual(paged.traces.map((t: Any) => t.traceId), expected.slice(page * limit, (page + 1) * limit));
+          // delta: from watermark 0, every eligible match in root-write order (here: the order traces were written)
+          const deltaPlan = plan({ timeRange, where, mode: "delta", limit }, scope);
+          const written = referenceTraces(all, keyset).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+          let after = encodeTraceQueryDeltaCursor(deltaPlan, "convex", "0");
+          const polled: string[] = [];
+          for (let guard = 0; guard < 30; guard++) {
+            const res = await obs.queryTraces(plan({ timeRange, where, mode: "delta", limit, after }, scope));
+            polled.push(...res.traces.map((t: Any) => t.traceId));
+            after = res.deltaCursor;
+            if (!res.delta.hasMore) break;
+          }
+          assert.deepEqual(polled, written, "delta");
           // threads: traces filtered by the predicate, threads with some / none of their traces in error
           const threadPlan = planThreadQuery(
             parseQueryThreadsInput({
