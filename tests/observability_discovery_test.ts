@@ -118,5 +118,6 @@ Deno.test("discovery: reads the dictionary, not the events", async () => {
     "service-name-discovery",
     "environment-discovery",
     "tag-discovery",
+    "feedback",
   ]);
 });

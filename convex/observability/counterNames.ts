@@ -10,7 +10,7 @@ export const observabilityCounters = {
 };
 
 /** Tables of the non-tracing signals that keep counters. */
-export type SignalTable = "obs_logs" | "obs_metrics" | "obs_scores";
+export type SignalTable = "obs_logs" | "obs_metrics" | "obs_scores" | "obs_feedback";
 
 /** Counters of the non-tracing signals (logs and metric events). */
 export const signalCounters = {

@@ -22,7 +22,12 @@ import { signalCounters, type SignalTable } from "./counterNames.js";
 import { hasConditions, matchesSignal, type SignalFilter, signalFilterValidator } from "./signals.js";
 
 /** Validator of a signal table name. */
-export const signalTableValidator = v.union(v.literal("obs_logs"), v.literal("obs_metrics"), v.literal("obs_scores"));
+export const signalTableValidator = v.union(
+  v.literal("obs_logs"),
+  v.literal("obs_metrics"),
+  v.literal("obs_scores"),
+  v.literal("obs_feedback"),
+);
 
 /** A stored signal row as the lists return it. */
 export type SignalListRow = { seq: number; data: string };
@@ -54,16 +59,12 @@ export function planSignalWalk(
       residual: true,
     };
   }
-  const field = table === "obs_logs" ? "level" : table === "obs_metrics" ? "name" : "scorerId";
-  const keyList = table === "obs_logs" ? filter.levels : table === "obs_metrics" ? filter.names : filter.scorerIds;
-  const keyless: SignalFilter = {
-    ...filter,
-    ...(table === "obs_logs"
-      ? { levels: undefined }
-      : table === "obs_metrics"
-      ? { names: undefined }
-      : { scorerIds: undefined }),
-  };
+  const keyField = { obs_logs: "levels", obs_metrics: "names", obs_scores: "scorerIds", obs_feedback: "feedbackTypes" }[
+    table
+  ] as "levels" | "names" | "scorerIds" | "feedbackTypes";
+  const field = { obs_logs: "level", obs_metrics: "name", obs_scores: "scorerId", obs_feedback: "feedbackType" }[table];
+  const keyList = filter[keyField];
+  const keyless: SignalFilter = { ...filter, [keyField]: undefined };
   const rest = hasConditions(keyless);
   if (keyList && keyList.length === 1) {
     return {

@@ -56,6 +56,20 @@ export const signalTables = {
     .index("by_score", ["score", "id"])
     .index("by_seq", ["seq", "id"]),
 
+  obs_feedback: defineTable({
+    id: v.string(),
+    seq: v.number(),
+    timestamp: v.number(),
+    traceId: v.union(v.string(), v.null()),
+    feedbackType: v.string(),
+    data: v.string(),
+  })
+    .index("by_feedback_id", ["id"])
+    .index("by_timestamp", ["timestamp", "id"])
+    .index("by_feedbackType_timestamp", ["feedbackType", "timestamp", "id"])
+    .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
+    .index("by_seq", ["seq", "id"]),
+
   obs_metric_cells: defineTable({
     name: v.string(),
     family: v.string(),

@@ -61,6 +61,12 @@ export const signalFilterValidator = v.object({
   scoreSources: v.optional(v.array(v.string())),
   /** Encoded metadata whose keys must match exactly (scores). */
   metadata: v.optional(v.string()),
+  /** Allowed feedback types (feedback). */
+  feedbackTypes: v.optional(v.array(v.string())),
+  /** `feedbackSource ?? source ?? ""` must equal each of these (feedback). */
+  feedbackSources: v.optional(v.array(v.string())),
+  /** `reviewStatus ?? "needs-review"` must equal this (feedback). */
+  reviewStatus: v.optional(v.string()),
 });
 /** A signal filter on the wire. */
 export type SignalFilter = Infer<typeof signalFilterValidator>;
@@ -131,6 +137,14 @@ export function matchesSignal(record: Record<string, unknown>, filter: SignalFil
     const source = record.scoreSource ?? record.source ?? null;
     for (const wanted of filter.scoreSources) if (source !== wanted) return false;
   }
+  if (filter.feedbackTypes && !filter.feedbackTypes.includes(record.feedbackType as string)) return false;
+  if (filter.feedbackSources) {
+    const source = record.feedbackSource ?? record.source ?? "";
+    for (const wanted of filter.feedbackSources) if (source !== wanted) return false;
+  }
+  if (filter.reviewStatus !== undefined && (record.reviewStatus ?? "needs-review") !== filter.reviewStatus) {
+    return false;
+  }
   if (filter.metadata !== undefined) {
     const metadata = record.metadata as Record<string, unknown> | null | undefined;
     if (metadata == null) return false;
@@ -146,7 +160,8 @@ export function hasConditions(filter: SignalFilter): boolean {
   return filter.eq.length > 0 || filter.sources !== undefined || filter.tags !== undefined ||
     filter.labels !== undefined || filter.names !== undefined || filter.traceIds !== undefined ||
     filter.levels !== undefined || filter.scorerIds !== undefined || filter.scoreSources !== undefined ||
-    filter.metadata !== undefined;
+    filter.metadata !== undefined || filter.feedbackTypes !== undefined || filter.feedbackSources !== undefined ||
+    filter.reviewStatus !== undefined;
 }
 
 /** One discovery dictionary entry: kind, scope within the kind, value. */

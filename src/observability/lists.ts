@@ -34,6 +34,7 @@ const LINKED_DELETES = [
   "observability/logs:deleteLogsOfTraces",
   "observability/metrics:deleteMetricsOfTraces",
   "observability/obsScores:deleteScoresOfTraces",
+  "observability/obsFeedback:deleteFeedbackOfTraces",
 ] as const;
 
 /** Rows of a delta poll window, as core's stores answer it. */

@@ -167,8 +167,8 @@ export function deleteScores(ctx: DomainContext, args: DeleteScoresArgs): Promis
   });
 }
 
-// Core's `aggregate` with timestamps (`last` = latest timestamp, later write on ties).
-function aggregate(values: number[], type: string, timestamps: number[]): number | null {
+/** Core's `aggregate` over values with their timestamps (`last`: latest timestamp, later write on ties). */
+export function aggregateValues(values: number[], type: string, timestamps: number[]): number | null {
   if (type === "count_distinct") return 0;
   if (values.length === 0) return null;
   switch (type) {
@@ -190,7 +190,8 @@ function aggregate(values: number[], type: string, timestamps: number[]): number
   }
 }
 
-function interpolate(sorted: number[], p: number): number {
+/** Core's interpolated percentile of sorted values. */
+export function interpolate(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   const position = p * (sorted.length - 1);
   const lower = Math.floor(position);
@@ -199,7 +200,8 @@ function interpolate(sorted: number[], p: number): number {
   return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
 }
 
-type Row = Record<string, unknown>;
+/** A decoded signal record. */
+export type Row = Record<string, unknown>;
 
 async function matching(ctx: DomainContext, operation: string, filter: SignalFilter | null): Promise<Row[]> {
   if (filter === null) return [];
@@ -209,7 +211,8 @@ async function matching(ctx: DomainContext, operation: string, filter: SignalFil
 const valuesOf = (rows: Row[]) => rows.map((r) => r.score as number);
 const timesOf = (rows: Row[]) => rows.map((r) => (r.timestamp as Date).getTime());
 
-function bucketsOf(rows: Row[], interval: string): [number, Row[]][] {
+/** Rows per UTC bucket of `interval`, oldest first. */
+export function bucketsOf(rows: Row[], interval: string): [number, Row[]][] {
   const size = INTERVAL_MS[interval] ?? 3_600_000;
   const map = new Map<number, Row[]>();
   for (const row of rows) {
@@ -227,7 +230,7 @@ export function getScoreAggregate(ctx: DomainContext, args: GetScoreAggregateArg
     const parsed = getScoreAggregateArgsSchema.parse(args);
     const filter = analyticsFilter(parsed.filters, parsed.scorerId, parsed.scoreSource);
     const rows = await matching(ctx, "getScoreAggregate", filter);
-    const value = aggregate(valuesOf(rows), parsed.aggregation, timesOf(rows));
+    const value = aggregateValues(valuesOf(rows), parsed.aggregation, timesOf(rows));
     const ts = parsed.filters?.timestamp;
     if (parsed.comparePeriod && ts?.start && ts?.end && filter) {
       const duration = ts.end.getTime() - ts.start.getTime();
@@ -241,7 +244,7 @@ export function getScoreAggregate(ctx: DomainContext, args: GetScoreAggregateArg
         from: ts.start.getTime() - shift,
         to: ts.end.getTime() - shift,
       });
-      const previousValue = aggregate(valuesOf(before), parsed.aggregation, timesOf(before));
+      const previousValue = aggregateValues(valuesOf(before), parsed.aggregation, timesOf(before));
       const changePercent = previousValue !== null && previousValue !== 0 && value !== null
         ? (value - previousValue) / Math.abs(previousValue) * 100
         : null;
@@ -274,7 +277,7 @@ export function getScoreBreakdown(ctx: DomainContext, args: GetScoreBreakdownArg
     }
     const out = [...groups].map(([key, list]) => ({
       dimensions: JSON.parse(key) as Record<string, string | null>,
-      value: aggregate(valuesOf(list), parsed.aggregation, timesOf(list)) ?? 0,
+      value: aggregateValues(valuesOf(list), parsed.aggregation, timesOf(list)) ?? 0,
     }));
     out.sort((a, b) => b.value - a.value);
     return { groups: out };
@@ -296,7 +299,7 @@ export function getScoreTimeSeries(
     const points = (list: Row[]) =>
       bucketsOf(list, parsed.interval).map(([ts, inBucket]) => ({
         timestamp: new Date(ts),
-        value: aggregate(valuesOf(inBucket), parsed.aggregation, timesOf(inBucket)) ?? 0,
+        value: aggregateValues(valuesOf(inBucket), parsed.aggregation, timesOf(inBucket)) ?? 0,
       }));
     if (parsed.groupBy && parsed.groupBy.length > 0) {
       const series = new Map<string, { name: string; list: Row[] }>();

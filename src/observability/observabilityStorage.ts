@@ -4,10 +4,10 @@
  * to Mastra's `ObservabilityStorage` contract.
  *
  * Logs (`logs.ts`), metrics with their rollups (`metrics.ts`) and filter
- * discovery (`discovery.ts`) and observability scores (`obsScores.ts`) are
- * stored too. Feedback and the advanced trace-query APIs are not: those
- * methods keep the base class's "not supported" behaviour, and
- * `getFeatures()` does not announce them.
+ * discovery (`discovery.ts`), observability scores (`obsScores.ts`) and
+ * feedback (`obsFeedback.ts`) are stored too. The advanced trace-query APIs
+ * are not: those methods keep the base class's "not supported" behaviour,
+ * and `getFeatures()` does not announce them.
  */
 import type {
   GetTraceQueryValuesResponse,
@@ -20,21 +20,33 @@ import type {
   TrustedTraceQueryValuesPlan,
 } from "@mastra/core/storage";
 import {
+  type BatchCreateFeedbackArgs,
   type BatchCreateLogsArgs,
   type BatchCreateMetricsArgs,
   type BatchCreateScoresArgs,
   type BatchCreateSpansArgs,
   type BatchDeleteTracesArgs,
   type BatchUpdateSpansArgs,
+  type CreateFeedbackArgs,
   type CreateScoreArgs,
   type CreateSpanArgs,
+  type DeleteFeedbackArgs,
   type DeleteScoresArgs,
+  type FeedbackRecord,
   type GetEntityNamesArgs,
   type GetEntityNamesResponse,
   type GetEntityTypesArgs,
   type GetEntityTypesResponse,
   type GetEnvironmentsArgs,
   type GetEnvironmentsResponse,
+  type GetFeedbackAggregateArgs,
+  type GetFeedbackAggregateResponse,
+  type GetFeedbackBreakdownArgs,
+  type GetFeedbackBreakdownResponse,
+  type GetFeedbackPercentilesArgs,
+  type GetFeedbackPercentilesResponse,
+  type GetFeedbackTimeSeriesArgs,
+  type GetFeedbackTimeSeriesResponse,
   type GetMetricAggregateArgs,
   type GetMetricAggregateResponse,
   type GetMetricBreakdownArgs,
@@ -73,6 +85,8 @@ import {
   type GetTraceResponse,
   type ListBranchesArgs,
   type ListBranchesResponse,
+  type ListFeedbackArgs,
+  type ListFeedbackResponse,
   type ListLogsArgs,
   type ListLogsResponse,
   type ListMetricsArgs,
@@ -85,6 +99,7 @@ import {
   type ObservabilityStorageFeature,
   type ObservabilityStorageStrategy,
   type ScoreRecord,
+  type UpdateFeedbackReviewStatusArgs,
   type UpdateSpanArgs,
 } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
@@ -93,6 +108,7 @@ import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
 import { batchCreateLogs, listLogs } from "./logs.ts";
 import * as discovery from "./discovery.ts";
 import * as scores from "./obsScores.ts";
+import * as feedback from "./obsFeedback.ts";
 import {
   batchCreateMetrics,
   getMetricAggregate,
@@ -159,6 +175,7 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
       "service-name-discovery",
       "environment-discovery",
       "tag-discovery",
+      "feedback",
       ...TRACE_QUERY_FEATURES,
     ];
   }
@@ -189,7 +206,16 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   override async dangerouslyClearAll(): Promise<void> {
     await clearTables(
       this.#ctx,
-      ["ai_spans", "ai_traces", "obs_logs", "obs_metrics", "obs_metric_cells", "obs_scores", "obs_dictionary"],
+      [
+        "ai_spans",
+        "ai_traces",
+        "obs_logs",
+        "obs_metrics",
+        "obs_metric_cells",
+        "obs_scores",
+        "obs_feedback",
+        "obs_dictionary",
+      ],
       [COUNTER_PREFIX],
     );
   }
@@ -382,5 +408,50 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   /** Percentiles of a scorer's scores per UTC time bucket. */
   override getScorePercentiles(args: GetScorePercentilesArgs): Promise<GetScorePercentilesResponse> {
     return scores.getScorePercentiles(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) one feedback record. */
+  override createFeedback(args: CreateFeedbackArgs): Promise<void> {
+    return feedback.createFeedback(this.#ctx, args);
+  }
+
+  /** Creates (or replaces) feedback records. */
+  override batchCreateFeedback(args: BatchCreateFeedbackArgs): Promise<void> {
+    return feedback.batchCreateFeedback(this.#ctx, args);
+  }
+
+  /** Lists feedback, in pages or delta polls. */
+  override listFeedback(args: ListFeedbackArgs): Promise<ListFeedbackResponse> {
+    return feedback.listFeedback(this.#ctx, args);
+  }
+
+  /** Sets a feedback record's review status. */
+  override updateFeedbackReviewStatus(args: UpdateFeedbackReviewStatusArgs): Promise<FeedbackRecord> {
+    return feedback.updateFeedbackReviewStatus(this.#ctx, args);
+  }
+
+  /** Deletes feedback by id, optionally within a tenant scope. */
+  override deleteFeedback(args: DeleteFeedbackArgs): Promise<void> {
+    return feedback.deleteFeedback(this.#ctx, args);
+  }
+
+  /** One aggregate of numeric feedback of a type. */
+  override getFeedbackAggregate(args: GetFeedbackAggregateArgs): Promise<GetFeedbackAggregateResponse> {
+    return feedback.getFeedbackAggregate(this.#ctx, args);
+  }
+
+  /** Numeric feedback of a type per group. */
+  override getFeedbackBreakdown(args: GetFeedbackBreakdownArgs): Promise<GetFeedbackBreakdownResponse> {
+    return feedback.getFeedbackBreakdown(this.#ctx, args);
+  }
+
+  /** Numeric feedback of a type per UTC time bucket. */
+  override getFeedbackTimeSeries(args: GetFeedbackTimeSeriesArgs): Promise<GetFeedbackTimeSeriesResponse> {
+    return feedback.getFeedbackTimeSeries(this.#ctx, args);
+  }
+
+  /** Percentiles of numeric feedback of a type per UTC time bucket. */
+  override getFeedbackPercentiles(args: GetFeedbackPercentilesArgs): Promise<GetFeedbackPercentilesResponse> {
+    return feedback.getFeedbackPercentiles(this.#ctx, args);
   }
 }

@@ -52,6 +52,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/observability/discovery.ts": () => import("../../convex/observability/discovery.ts"),
   "/mastra/observability/logs.ts": () => import("../../convex/observability/logs.ts"),
   "/mastra/observability/metrics.ts": () => import("../../convex/observability/metrics.ts"),
+  "/mastra/observability/obsFeedback.ts": () => import("../../convex/observability/obsFeedback.ts"),
   "/mastra/observability/obsScores.ts": () => import("../../convex/observability/obsScores.ts"),
   "/mastra/observability/signalLists.ts": () => import("../../convex/observability/signalLists.ts"),
   "/mastra/observability/signalTables.ts": () => import("../../convex/observability/signalTables.ts"),

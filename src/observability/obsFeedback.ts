@@ -1,0 +1,345 @@
+/**
+ * Observability feedback: create, batch create, list (pages by time, or
+ * delta polls), review-status updates, delete by id, and the aggregate,
+ * breakdown, time series and percentiles of numeric feedback values, with
+ * core's in-memory semantics. Like scores, the analytics walk the matching
+ * feedback of the type in range in bounded, resumable calls (exact; no rollups yet).
+ */
+import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import {
+  type BatchCreateFeedbackArgs,
+  type CreateFeedbackArgs,
+  type DeleteFeedbackArgs,
+  deleteFeedbackArgsSchema,
+  type FeedbackRecord,
+  type GetFeedbackAggregateArgs,
+  getFeedbackAggregateArgsSchema,
+  type GetFeedbackAggregateResponse,
+  type GetFeedbackBreakdownArgs,
+  getFeedbackBreakdownArgsSchema,
+  type GetFeedbackBreakdownResponse,
+  type GetFeedbackPercentilesArgs,
+  getFeedbackPercentilesArgsSchema,
+  type GetFeedbackPercentilesResponse,
+  type GetFeedbackTimeSeriesArgs,
+  getFeedbackTimeSeriesArgsSchema,
+  type GetFeedbackTimeSeriesResponse,
+  type ListFeedbackArgs,
+  listFeedbackArgsSchema,
+  type ListFeedbackResponse,
+  type UpdateFeedbackReviewStatusArgs,
+  updateFeedbackReviewStatusArgsSchema,
+} from "@mastra/core/storage";
+import { type SignalFilter, toSignalFilter } from "../../convex/observability/signals.ts";
+import { decodeValue } from "../kit/codec.ts";
+import type { DomainContext } from "../kit/context.ts";
+import { InvalidInputError, storageErrorCode, withErrorContext } from "../kit/errors.ts";
+import { encodeSignals, signalDelta, signalPage, walkSignals, writeChunks } from "./signals.ts";
+import { aggregateValues, bucketsOf, interpolate, type Row } from "./obsScores.ts";
+
+const FEEDBACK_PER_CALL = 100;
+
+type DateRange = { start?: Date; end?: Date };
+
+/** Core's feedback filters on the wire (timestamps inclusive, as core compares them for feedback). */
+function toFeedbackFilter(filters: Record<string, unknown> | undefined): SignalFilter {
+  if (!filters) return { eq: [] };
+  const { executionSource, source, feedbackSource, feedbackType, reviewStatus, feedbackUserId, timestamp, ...rest } =
+    filters;
+  const out = toSignalFilter(rest);
+  if (executionSource !== undefined) out.eq.push({ field: "executionSource", value: executionSource as string });
+  if (feedbackUserId !== undefined) out.eq.push({ field: "feedbackUserId", value: feedbackUserId as string });
+  const sources = [feedbackSource, source].filter((s) => s !== undefined) as string[];
+  if (sources.length > 0) out.feedbackSources = sources;
+  if (feedbackType !== undefined) {
+    out.feedbackTypes = Array.isArray(feedbackType) ? [...feedbackType] : [feedbackType as string];
+  }
+  if (reviewStatus !== undefined) out.reviewStatus = reviewStatus as string;
+  const ts = timestamp as DateRange | undefined;
+  if (ts?.start) out.from = ts.start.getTime();
+  if (ts?.end) out.to = ts.end.getTime();
+  return out;
+}
+
+function analyticsFilter(filters: unknown, type: string, source: string | undefined): SignalFilter | null {
+  const filter = toFeedbackFilter(filters as Record<string, unknown> | undefined);
+  if (filter.feedbackTypes && !filter.feedbackTypes.includes(type)) return null;
+  filter.feedbackTypes = [type];
+  if (source) filter.feedbackSources = [...(filter.feedbackSources ?? []), source];
+  return filter;
+}
+
+/** Core's `getNumericFeedbackValue`: finite numbers, and numeric strings. */
+function numeric(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string") {
+    const trimmed = value.trim();
+    if (trimmed.length === 0) return null;
+    const n = Number(trimmed);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+function normalize(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const fb = input as Record<string, unknown>;
+  const metadata = fb.metadata as Record<string, unknown> | null | undefined;
+  const source = fb.feedbackSource ?? fb.source ?? "";
+  return {
+    ...fb,
+    feedbackSource: source,
+    source,
+    feedbackUserId: fb.feedbackUserId ?? fb.userId ??
+      (typeof metadata?.userId === "string" ? metadata.userId : null),
+    reviewStatus: fb.reviewStatus ?? "needs-review",
+  };
+}
+
+async function writeFeedback(ctx: DomainContext, operation: string, feedback: unknown): Promise<void> {
+  const count = Array.isArray(feedback) ? feedback.length : null;
+  await withErrorContext({ operation, details: { count } }, async () => {
+    const records = Array.isArray(feedback) ? feedback.map(normalize) : feedback;
+    const encoded = encodeSignals(records, "feedbackId", operation);
+    (records as Record<string, unknown>[]).forEach((record, i) => {
+      if (typeof record.feedbackType !== "string") {
+        throw new InvalidInputError(`records[${i}].feedbackType must be a string`);
+      }
+    });
+    for (const chunk of writeChunks(encoded, FEEDBACK_PER_CALL)) {
+      await ctx.transport.mutation("observability/obsFeedback:createFeedback", { feedback: chunk }, {
+        operation,
+        details: { count },
+        idempotent: true,
+      });
+    }
+  });
+}
+
+/** Creates (or replaces) one feedback record. */
+export function createFeedback(ctx: DomainContext, args: CreateFeedbackArgs): Promise<void> {
+  return writeFeedback(ctx, "createFeedback", [args?.feedback]);
+}
+
+/** Creates (or replaces) feedback records, in bounded calls. */
+export function batchCreateFeedback(ctx: DomainContext, args: BatchCreateFeedbackArgs): Promise<void> {
+  return writeFeedback(ctx, "batchCreateFeedback", args?.feedbacks);
+}
+
+/** Lists feedback: a page by timestamp (default newest first), or a delta poll window. */
+export function listFeedback(ctx: DomainContext, args: ListFeedbackArgs): Promise<ListFeedbackResponse> {
+  return withErrorContext({ operation: "listFeedback" }, async () => {
+    const parsed = listFeedbackArgsSchema.parse(args ?? {});
+    const filter = toFeedbackFilter(parsed.filters as Record<string, unknown> | undefined);
+    if (parsed.mode === "delta") {
+      const window = await signalDelta<FeedbackRecord>(
+        ctx,
+        "listFeedback",
+        "obs_feedback",
+        filter,
+        parsed.after,
+        parsed.limit,
+      );
+      return { feedback: window.rows, delta: window.delta, deltaCursor: window.deltaCursor };
+    }
+    const { page, perPage } = parsed.pagination;
+    const result = await signalPage<FeedbackRecord>(
+      ctx,
+      "listFeedback",
+      "obs_feedback",
+      filter,
+      page,
+      perPage,
+      parsed.orderBy.direction,
+    );
+    return { feedback: result.rows, pagination: result.pagination, deltaCursor: result.deltaCursor };
+  });
+}
+
+/** Sets a feedback record's review status and returns the record. */
+export async function updateFeedbackReviewStatus(
+  ctx: DomainContext,
+  args: UpdateFeedbackReviewStatusArgs,
+): Promise<FeedbackRecord> {
+  const { feedbackId, reviewStatus } = await withErrorContext(
+    { operation: "updateFeedbackReviewStatus" },
+    () => Promise.resolve(updateFeedbackReviewStatusArgsSchema.parse(args)),
+  );
+  try {
+    const data = await ctx.transport.mutation<string>("observability/obsFeedback:updateReviewStatus", {
+      feedbackId,
+      reviewStatus,
+    }, { operation: "updateFeedbackReviewStatus", details: { feedbackId } });
+    return decodeValue(data) as FeedbackRecord;
+  } catch (error) {
+    const notFound = storageErrorCode(error) === "NOT_FOUND" ||
+      storageErrorCode((error as { cause?: unknown })?.cause) === "NOT_FOUND" ||
+      (error instanceof MastraError && String(error.id).endsWith("_NOT_FOUND"));
+    if (notFound) {
+      throw new MastraError({
+        id: "OBSERVABILITY_UPDATE_FEEDBACK_REVIEW_STATUS_NOT_FOUND",
+        domain: ErrorDomain.MASTRA_OBSERVABILITY,
+        category: ErrorCategory.USER,
+        text: "Feedback record not found",
+        details: { feedbackId },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Deletes feedback by id (idempotent), only that within the optional tenant scope. */
+export function deleteFeedback(ctx: DomainContext, args: DeleteFeedbackArgs): Promise<void> {
+  return withErrorContext({ operation: "deleteFeedback" }, async () => {
+    const { feedbackIds, organizationId, resourceId } = deleteFeedbackArgsSchema.parse(args);
+    if (feedbackIds.length === 0) return;
+    await ctx.transport.mutation("observability/obsFeedback:deleteFeedback", {
+      feedbackIds,
+      ...(organizationId !== undefined ? { organizationId } : {}),
+      ...(resourceId !== undefined ? { resourceId } : {}),
+    }, { operation: "deleteFeedback", details: { count: feedbackIds.length }, idempotent: true });
+  });
+}
+
+type Entry = { row: Row; value: number; time: number };
+
+async function numericEntries(ctx: DomainContext, operation: string, filter: SignalFilter | null): Promise<Entry[]> {
+  if (filter === null) return [];
+  const rows = await walkSignals(ctx, operation, "obs_feedback", filter);
+  return rows.flatMap(({ record }) => {
+    const value = numeric(record.value);
+    return value === null ? [] : [{ row: record, value, time: (record.timestamp as Date).getTime() }];
+  });
+}
+
+const agg = (entries: Entry[], type: string) =>
+  aggregateValues(entries.map((e) => e.value), type, entries.map((e) => e.time));
+
+/** One aggregate of numeric feedback of a type, optionally compared with an earlier period. */
+export function getFeedbackAggregate(
+  ctx: DomainContext,
+  args: GetFeedbackAggregateArgs,
+): Promise<GetFeedbackAggregateResponse> {
+  return withErrorContext({ operation: "getFeedbackAggregate" }, async () => {
+    const parsed = getFeedbackAggregateArgsSchema.parse(args);
+    const filter = analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource);
+    const value = agg(await numericEntries(ctx, "getFeedbackAggregate", filter), parsed.aggregation);
+    const ts = parsed.filters?.timestamp;
+    if (parsed.comparePeriod && ts?.start && ts?.end) {
+      const duration = ts.end.getTime() - ts.start.getTime();
+      const shift = parsed.comparePeriod === "previous_period"
+        ? duration
+        : parsed.comparePeriod === "previous_day"
+        ? 86_400_000
+        : 604_800_000;
+      const before = filter === null ? [] : await numericEntries(ctx, "getFeedbackAggregate", {
+        ...filter,
+        from: ts.start.getTime() - shift,
+        to: ts.end.getTime() - shift,
+      });
+      const previousValue = agg(before, parsed.aggregation);
+      const changePercent = previousValue !== null && previousValue !== 0 && value !== null
+        ? (value - previousValue) / Math.abs(previousValue) * 100
+        : null;
+      return { value, previousValue, changePercent };
+    }
+    return { value };
+  });
+}
+
+/** Aggregates of numeric feedback of a type per group of columns, highest first. */
+export function getFeedbackBreakdown(
+  ctx: DomainContext,
+  args: GetFeedbackBreakdownArgs,
+): Promise<GetFeedbackBreakdownResponse> {
+  return withErrorContext({ operation: "getFeedbackBreakdown" }, async () => {
+    const parsed = getFeedbackBreakdownArgsSchema.parse(args);
+    const entries = await numericEntries(
+      ctx,
+      "getFeedbackBreakdown",
+      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
+    );
+    const groups = new Map<string, Entry[]>();
+    for (const entry of entries) {
+      const dims: Record<string, string | null> = {};
+      for (const col of parsed.groupBy) {
+        const raw = entry.row[col];
+        dims[col] = raw === null || raw === undefined ? null : String(raw);
+      }
+      const key = JSON.stringify(dims);
+      const list = groups.get(key);
+      if (list) list.push(entry);
+      else groups.set(key, [entry]);
+    }
+    const out = [...groups].map(([key, list]) => ({
+      dimensions: JSON.parse(key) as Record<string, string | null>,
+      value: agg(list, parsed.aggregation) ?? 0,
+    }));
+    out.sort((a, b) => b.value - a.value);
+    return { groups: out };
+  });
+}
+
+/** Aggregates of numeric feedback of a type per UTC time bucket, in one series or one per `groupBy` key. */
+export function getFeedbackTimeSeries(
+  ctx: DomainContext,
+  args: GetFeedbackTimeSeriesArgs,
+): Promise<GetFeedbackTimeSeriesResponse> {
+  return withErrorContext({ operation: "getFeedbackTimeSeries" }, async () => {
+    const parsed = getFeedbackTimeSeriesArgsSchema.parse(args);
+    const entries = await numericEntries(
+      ctx,
+      "getFeedbackTimeSeries",
+      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
+    );
+    const points = (list: Entry[]) => {
+      const byRow = new Map(list.map((e) => [e.row, e]));
+      return bucketsOf(list.map((e) => e.row), parsed.interval).map(([ts, rows]) => ({
+        timestamp: new Date(ts),
+        value: agg(rows.map((r) => byRow.get(r)!), parsed.aggregation) ?? 0,
+      }));
+    };
+    if (parsed.groupBy && parsed.groupBy.length > 0) {
+      const series = new Map<string, { name: string; list: Entry[] }>();
+      for (const entry of entries) {
+        const values = parsed.groupBy.map((col) => entry.row[col] ?? "");
+        const key = JSON.stringify(values);
+        let item = series.get(key);
+        if (!item) {
+          item = { name: values.map((v) => v === null || v === undefined ? "" : String(v)).join("|"), list: [] };
+          series.set(key, item);
+        }
+        item.list.push(entry);
+      }
+      return { series: [...series.values()].map(({ name, list }) => ({ name, points: points(list) })) };
+    }
+    const name = parsed.feedbackSource ? `${parsed.feedbackType}|${parsed.feedbackSource}` : parsed.feedbackType;
+    return { series: [{ name, points: points(entries) }] };
+  });
+}
+
+/** Interpolated percentiles of numeric feedback of a type per UTC time bucket. */
+export function getFeedbackPercentiles(
+  ctx: DomainContext,
+  args: GetFeedbackPercentilesArgs,
+): Promise<GetFeedbackPercentilesResponse> {
+  return withErrorContext({ operation: "getFeedbackPercentiles" }, async () => {
+    const parsed = getFeedbackPercentilesArgsSchema.parse(args);
+    const entries = await numericEntries(
+      ctx,
+      "getFeedbackPercentiles",
+      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
+    );
+    const byRow = new Map(entries.map((e) => [e.row, e]));
+    const buckets = bucketsOf(entries.map((e) => e.row), parsed.interval).map(([ts, rows]) => ({
+      ts,
+      sorted: rows.map((r) => byRow.get(r)!.value).sort((a, b) => a - b),
+    }));
+    return {
+      series: parsed.percentiles.map((p) => ({
+        percentile: p,
+        points: buckets.map(({ ts, sorted }) => ({ timestamp: new Date(ts), value: interpolate(sorted, p) })),
+      })),
+    };
+  });
+}
