@@ -76,6 +76,16 @@ const traceArb = fc.record({
     }),
     { maxLength: 2 },
   ),
+  feedback: fc.array(
+    fc.record({
+      feedbackType: fc.constantFrom("thumbs", "rating"),
+      value: fc.constantFrom<string | number>("up", "down", 1, 5, "5"),
+      comment: maybe("nice"),
+      minute: fc.integer({ min: 0, max: 8 }),
+      organizationId: maybe("o1", "o2"),
+    }),
+    { maxLength: 2 },
+  ),
 });
 
 type TraceSpec = typeof traceArb extends fc.Arbitrary<infer T> ? T : never;
@@ -90,6 +100,20 @@ function scoreRecords(specs: TraceSpec[]): Record<string, unknown>[] {
       score: sc.score,
       timestamp: at(sc.minute),
       organizationId: sc.organizationId,
+    }))
+  );
+}
+
+function feedbackRecords(specs: TraceSpec[]): Record<string, unknown>[] {
+  return specs.flatMap((t, i) =>
+    t.feedback.map((f, j) => ({
+      feedbackId: `fb-${i}-${j}`,
+      traceId: `t${i}`,
+      feedbackType: f.feedbackType,
+      value: f.value,
+      comment: f.comment,
+      timestamp: at(f.minute),
+      organizationId: f.organizationId,
     }))
   );
 }
@@ -229,7 +253,31 @@ const scorePredArb: fc.Arbitrary<Any> = fc.oneof(
     right: fc.record({ literal: isoArb }),
   }),
 );
+const feedbackPredArb: fc.Arbitrary<Any> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom("eq", "ne"),
+    left: fc.constant({ path: "feedbackType" }),
+    right: fc.record({ literal: fc.constantFrom("thumbs", "rating") }),
+  }),
+  fc.record({
+    op: fc.constantFrom("eq", "ne"),
+    left: fc.constant({ path: "value" }),
+    right: fc.record({ literal: fc.constantFrom<string | number>("up", "5", 5, 1) }),
+  }),
+  fc.record({
+    op: fc.constantFrom("lt", "gte"),
+    left: fc.constant({ path: "value" }),
+    right: fc.record({ literal: fc.constantFrom(1, 5) }),
+  }),
+  fc.record({
+    op: fc.constantFrom("in", "notIn"),
+    value: fc.constant({ path: "value" }),
+    set: fc.constant(["up", "5"]),
+  }),
+  fc.record({ op: fc.constantFrom("exists", "notExists"), path: fc.constantFrom("comment", "value") }),
+);
 const relationArb: fc.Arbitrary<Any> = fc.oneof(
+  fc.tuple(fc.constantFrom("some", "none"), feedbackPredArb).map(([q, p]) => ({ feedback: { [q]: p } })),
   fc.tuple(fc.constantFrom("some", "none"), spanPredArb).map(([q, p]) => ({ spans: { [q]: p } })),
   fc.tuple(fc.constantFrom("some", "none"), scorePredArb).map(([q, p]) => ({ scores: { [q]: p } })),
 );
@@ -318,7 +366,22 @@ function sqlScalar(p: Any, get: (field: string) => unknown): boolean {
   }
 }
 
-type Trace = { root: Row; spans: Row[]; scores: Row[] };
+type Trace = { root: Row; spans: Row[]; scores: Row[]; feedback: Row[] };
+
+/** Feedback in PG: `value` is two columns, and a predicate's literal type picks the one it reads. */
+function sqlFeedback(p: Any, f: Row): boolean {
+  if (p.type === "boolean") {
+    return p.operator === "and"
+      ? p.args.every((a: Any) => sqlFeedback(a, f))
+      : p.args.some((a: Any) => sqlFeedback(a, f));
+  }
+  if (p.type === "not") return !sqlFeedback(p.arg, f);
+  if (p.field !== "value") return sqlScalar(p, (field) => scoreField(f, field));
+  if (p.type === "presence") return p.operator === "exists" ? f.value != null : f.value == null;
+  const literalType = typeof (p.type === "membership" ? p.values[0] : p.value);
+  const column = typeof f.value === literalType ? f.value : null;
+  return sqlScalar(p, () => column);
+}
 
 function scoreField(score: Row, field: string): unknown {
   if (field === "timestamp") return (score.timestamp as Date).getTime();
@@ -329,7 +392,9 @@ function sqlTrace(p: Any, t: Trace): boolean {
   if (p.type === "relation") {
     const exists = p.collection === "spans"
       ? t.spans.some((s) => sqlScalar(p.predicate, (f) => spanField(s, f)))
-      : t.scores.some((s) => sqlScalar(p.predicate, (f) => scoreField(s, f)));
+      : p.collection === "scores"
+      ? t.scores.some((s) => sqlScalar(p.predicate, (f) => scoreField(s, f)))
+      : t.feedback.some((f) => sqlFeedback(p.predicate, f));
     return p.quantifier === "some" ? exists : !exists;
   }
   if (p.type === "boolean") {
@@ -340,6 +405,7 @@ function sqlTrace(p: Any, t: Trace): boolean {
 }
 
 let allScores: Row[] = [];
+let allFeedback: Row[] = [];
 
 function eligible(all: Row[], plan: { timeRange: { from: string; to: string }; scope?: Any }): Trace[] {
   const from = Date.parse(plan.timeRange.from);
@@ -356,6 +422,7 @@ function eligible(all: Row[], plan: { timeRange: { from: string; to: string }; s
       root,
       spans: all.filter((s) => s.traceId === root.traceId && scoped(s)),
       scores: allScores.filter((s) => s.traceId === root.traceId && scoped(s)),
+      feedback: allFeedback.filter((s) => s.traceId === root.traceId && scoped(s)),
     });
   }
   return out;
@@ -431,6 +498,8 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
         await obs.batchCreateSpans({ records: all });
         allScores = scoreRecords(specs);
         if (allScores.length > 0) await obs.batchCreateScores({ scores: allScores });
+        allFeedback = feedbackRecords(specs);
+        if (allFeedback.length > 0) await obs.batchCreateFeedback({ feedbacks: allFeedback });
         for (const [where, timeRange, orderBy, scope] of queries) {
           // keyset: walk every page via core's cursors
           const keyset = plan({ timeRange, where, orderBy: [orderBy], page: { limit } }, scope);

@@ -160,6 +160,32 @@ Deno.test("Studio's trace explorer requests answer through Mastra's server handl
   });
   assert.deepEqual(unscored.traces.map((t: Any) => t.traceId), ["trace-11", "trace-9", "trace-7", "trace-1"]);
 
+  // feedback: traces a user thumbed down
+  await (await mastra.getStorage()!.getStore("observability") as Any).batchCreateFeedback({
+    feedbacks: [
+      { feedbackId: "f1", traceId: "trace-7", feedbackType: "thumbs", value: "down", timestamp: at(8) },
+      { feedbackId: "f2", traceId: "trace-9", feedbackType: "rating", value: 4, timestamp: at(10) },
+    ],
+  });
+  const thumbsDown = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: { feedback: { some: { op: "eq", left: { path: "value" }, right: { literal: "down" } } } },
+  });
+  assert.deepEqual(thumbsDown.traces.map((t: Any) => t.traceId), ["trace-7"]);
+  const rated = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: { feedback: { some: { op: "gte", left: { path: "value" }, right: { literal: 3 } } } },
+  });
+  assert.deepEqual(rated.traces.map((t: Any) => t.traceId), ["trace-9"]);
+  const scorers = await call(GET_TRACE_QUERY_VALUES, mastra, { timeRange, predicateScope: "scores", path: "scorerId" });
+  assert.deepEqual(scorers.values, [{ value: "helpfulness", count: 2 }]);
+  const kinds = await call(GET_TRACE_QUERY_VALUES, mastra, {
+    timeRange,
+    predicateScope: "feedback",
+    path: "feedbackType",
+  });
+  assert.deepEqual(kinds.values, [{ value: "rating", count: 1 }, { value: "thumbs", count: 1 }]);
+
   // page pagination
   const paged = await call(QUERY_TRACES, mastra, { timeRange, pagination: { page: 1, perPage: 4 } });
   assert.deepEqual(paged.traces.map((t: Any) => t.traceId), ["trace-7", "trace-6", "trace-5", "trace-4"]);

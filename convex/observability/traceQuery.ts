@@ -5,8 +5,8 @@
  * One function, {@link scan}, walks the eligible traces of a plan: rows of `ai_traces`
  * whose root span has ended, started inside the plan's `[from, to)` and belongs to the
  * plan's tenant scope, in the plan's order, and evaluates the plan's predicate on each
- * (`traceQueryEval.ts`), loading a trace's spans (`ai_spans`) or scores (`obs_scores`) only when
- * the predicate relates to them. Relations over feedback are refused until feedback is stored.
+ * (`traceQueryEval.ts`), loading a trace's spans (`ai_spans`), scores (`obs_scores`) or feedback
+ * (`obs_feedback`) only when the predicate relates to them.
  *
  * Cost per call: at most {@link SCAN_DOCS} documents read (trace rows + the spans of
  * traces whose predicate needs them + root spans of matches), then the call returns its
@@ -156,12 +156,18 @@ export function spanReader(record: Record<string, unknown>): FieldReader {
   };
 }
 
-/** Field reader over a decoded score record (core's score fields of the trace-query registry). */
-export function scoreReader(record: Record<string, unknown>): FieldReader {
+/**
+ * Field reader over a decoded score or feedback record (core's score and feedback fields
+ * of the trace-query registry): `timestamp` as epoch ms, `score` a number, feedback's
+ * `value` a number or a string (a predicate's literal type picks which it can match, as
+ * in the reference store's `valueNumber` / `valueString` columns), the rest strings.
+ */
+export function signalReader(record: Record<string, unknown>): FieldReader {
   return (field: string): FieldValue => {
     if (field === "timestamp") return millis(record.timestamp);
     const value = record[field];
     if (field === "score") return typeof value === "number" ? value : null;
+    if (field === "value") return typeof value === "number" || typeof value === "string" ? value : null;
     return typeof value === "string" ? value : null;
   };
 }
@@ -216,9 +222,6 @@ export const scan = internalQuery({
     const bits = parsePredicates(args.bits);
     const related = relatedCollections(where);
     for (const predicate of bits) relatedCollections(predicate, related);
-    if (related.has("feedback")) {
-      throw storageError("INVALID", "relations over feedback are not supported by this store yet");
-    }
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
 
     // Index: the trace family with the most equality conditions the plan guarantees.
@@ -341,22 +344,23 @@ async function evaluate(
   if (row.startedAt < args.from || row.startedAt >= args.to) return { subject: null, reads };
   if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) return { subject: null, reads };
   let spans: FieldReader[] | undefined;
-  let scores: FieldReader[] | undefined;
+  const signals: Record<string, FieldReader[]> = {};
   const subject: TraceSubject = {
     read: traceReader(row),
-    related: (collection: string): FieldReader[] => (collection === "spans" ? spans : scores) ?? [],
+    related: (collection: string): FieldReader[] => (collection === "spans" ? spans : signals[collection]) ?? [],
   };
-  if (related.has("scores")) {
-    scores = [];
-    const docs = await ctx.db.query("obs_scores").withIndex("by_trace_timestamp", (q) => q.eq("traceId", row.id))
+  for (const [collection, table] of [["scores", "obs_scores"], ["feedback", "obs_feedback"]] as const) {
+    if (!related.has(collection)) continue;
+    const docs = await ctx.db.query(table).withIndex("by_trace_timestamp", (q) => q.eq("traceId", row.id))
       .take(MAX_TRACE_SPANS + 1);
     if (docs.length > MAX_TRACE_SPANS) {
-      throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} scores`);
+      throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} ${collection} records`);
     }
     reads += docs.length;
+    signals[collection] = [];
     for (const doc of docs) {
       const record = decodeValue(doc.data) as Record<string, unknown>;
-      if (inScope(record, args.scope)) scores.push(scoreReader(record));
+      if (inScope(record, args.scope)) signals[collection].push(signalReader(record));
     }
   }
   if (related.has("spans")) {
@@ -421,9 +425,6 @@ export const delta = internalQuery({
   handler: async (ctx, args): Promise<DeltaResult> => {
     const [where] = parsePredicates(args.where);
     const related = relatedCollections(where);
-    if (related.has("feedback")) {
-      throw storageError("INVALID", "relations over feedback are not supported by this store yet");
-    }
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
     const horizon = await readCounter(ctx, ROOT_SEQ_COUNTER);
     const rows: ScanRow[] = [];
@@ -510,15 +511,15 @@ export type DiscoverResult = { counts: [string, number][]; next: { value: number
  * One bounded step of discovery over a plan's eligible traces (walked by `startedAt`
  * inside `[from, to)` and the tenant scope): with `path` absent, counts the root
  * metadata keys that hold a non-empty string (core's observed fields); with `path`,
- * counts the values of that field on the roots (`scope: "trace"`) or on their spans
- * (`scope: "spans"`). At most {@link SCAN_DOCS} trace rows and their spans per call.
+ * counts the values of that field on the roots (`scope: "trace"`) or on their spans,
+ * scores or feedback. At most {@link SCAN_DOCS} trace rows and their spans per call.
  */
 export const discover = internalQuery({
   args: {
     from: v.number(),
     to: v.number(),
     scope: v.optional(tenantScopeValidator),
-    predicateScope: v.union(v.literal("trace"), v.literal("spans")),
+    predicateScope: v.union(v.literal("trace"), v.literal("spans"), v.literal("scores"), v.literal("feedback")),
     path: v.optional(v.string()),
     after: v.optional(positionValidator),
     /** Trace rows to read at most (default and cap {@link SCAN_DOCS}). */
@@ -575,16 +576,10 @@ export const discover = internalQuery({
         else if (value !== null && value !== undefined) bump(String(value));
         continue;
       }
-      const docs = await ctx.db.query("ai_spans").withIndex("by_trace_startedAt", (q) => q.eq("traceId", row.id))
-        .take(MAX_TRACE_SPANS + 1);
-      if (docs.length > MAX_TRACE_SPANS) {
-        throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} spans`);
-      }
-      reads += docs.length;
-      for (const doc of docs) {
-        const record = decodeValue(doc.data) as Record<string, unknown>;
-        if (!inScope(record, args.scope)) continue;
-        const value = spanReader(record)(args.path);
+      const evaluated = await evaluate(ctx, row, args, new Set([args.predicateScope]));
+      reads += evaluated.reads;
+      for (const read of evaluated.subject?.related(args.predicateScope) ?? []) {
+        const value = read(args.path);
         if (value !== null && value !== undefined && !Array.isArray(value)) bump(String(value));
       }
     }

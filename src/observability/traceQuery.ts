@@ -9,7 +9,6 @@
  * core's reference store does, and shapes the answers with core's own schemas and
  * cursor encoders.
  */
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import {
   buildInputPreview,
   compareTraceQueryStrings,
@@ -56,15 +55,6 @@ export const TRACE_QUERY_FEATURES = [
   "thread-query",
   "trace-query-tenant-scope",
 ] as const;
-
-function unsupported(operation: string, text: string): MastraError {
-  return new MastraError({
-    id: `CONVEX_${operation.toUpperCase()}_UNSUPPORTED` as Uppercase<string>,
-    domain: ErrorDomain.STORAGE,
-    category: ErrorCategory.USER,
-    text,
-  });
-}
 
 function scope(plan: { scope?: { organizationId: string; resourceId?: string } }): ScanArgs["scope"] {
   if (!plan.scope) return undefined;
@@ -386,7 +376,7 @@ async function discoverCounts(
     const step = await ctx.transport.query<DiscoverResult>("observability/traceQuery:discover", {
       ...timeRange(plan),
       ...(scope(plan) ? { scope: scope(plan) } : {}),
-      predicateScope: plan.predicateScope === "spans" ? "spans" : "trace",
+      predicateScope: path === undefined ? "trace" : plan.predicateScope,
       ...(path === undefined ? {} : { path }),
       ...(after ? { after } : {}),
       ...(scanBudget === undefined ? {} : { budget: scanBudget }),
@@ -428,9 +418,6 @@ export function getTraceQueryValues(
 ): Promise<GetTraceQueryValuesResponse> {
   const operation = "getTraceQueryValues";
   return withErrorContext({ operation, details: { path: plan.path } }, async () => {
-    if (plan.predicateScope === "scores" || plan.predicateScope === "feedback") {
-      throw unsupported(operation, "Score and feedback values are not supported by the Convex store yet");
-    }
     const counts = await discoverCounts(ctx, operation, plan, plan.path);
     for (const key of counts.keys()) if (new TextEncoder().encode(key).length > 4096) counts.delete(key);
     const top = ranked(counts, plan.search, plan.limit);
