@@ -378,8 +378,8 @@ function sqlFeedback(p: Any, f: Row): boolean {
   if (p.type === "not") return !sqlFeedback(p.arg, f);
   if (p.field !== "value") return sqlScalar(p, (field) => scoreField(f, field));
   if (p.type === "presence") return p.operator === "exists" ? f.value != null : f.value == null;
-  const literalType = typeof (p.type === "membership" ? p.values[0] : p.value);
-  const column = typeof f.value === literalType ? f.value : null;
+  const numeric = typeof (p.type === "membership" ? p.values[0] : p.value) === "number";
+  const column = (typeof f.value === "number") === numeric ? f.value : null;
   return sqlScalar(p, () => column);
 }
 
