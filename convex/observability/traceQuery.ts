@@ -37,6 +37,8 @@ import {
 
 /** Documents one scan call reads at most (well inside Convex's 32,000 scanned / 4,096 calls). */
 export const SCAN_DOCS = 3000;
+/** Index queries one call makes at most (Convex allows 4,096 `db.get` + `db.query` calls per transaction). */
+export const MAX_CALLS = 3000;
 /** Spans of one trace a span relation reads at most (one trace is evaluated within one call). */
 export const MAX_TRACE_SPANS = 8000;
 /** Root spans inlined into one answer at most (bytes); the client fetches the rest. */
@@ -275,6 +277,7 @@ export const scan = internalQuery({
 
     const rows: ScanRow[] = [];
     let reads = 0;
+    let calls = 0;
     let rootBytes = 0;
     let last: { value: number; id: string } | undefined = args.after;
     let matched = 0;
@@ -290,7 +293,7 @@ export const scan = internalQuery({
           break;
         }
       }
-      if (reads >= budget) {
+      if (reads >= budget || calls >= MAX_CALLS) {
         exhausted = false;
         break;
       }
@@ -299,6 +302,7 @@ export const scan = internalQuery({
       if (args.cursor && sortValue === args.cursor.value && row.id <= args.cursor.id) continue;
       const evaluated = await evaluate(ctx, row, args, related);
       reads += evaluated.reads;
+      calls += evaluated.calls;
       if (evaluated.subject === null) continue;
       const subject = evaluated.subject;
       if (where && !evalTrace(where, subject)) continue;
@@ -318,6 +322,7 @@ export const scan = internalQuery({
         if (rootBytes + (row.rootSize ?? 0) <= INLINE_ROOT_BYTES) {
           const root = await findRoot(ctx, row);
           reads++;
+          calls++;
           if (root !== undefined) {
             out.root = root;
             rootBytes += root.length;
@@ -336,13 +341,14 @@ async function evaluate(
   row: TraceRow,
   args: { from: number; to: number; scope?: { organizationId: string; resourceId?: string } },
   related: Set<string>,
-): Promise<{ subject: TraceSubject | null; reads: number }> {
+): Promise<{ subject: TraceSubject | null; reads: number; calls: number }> {
   let reads = 0;
+  let calls = 0;
   if (row.endedSort === undefined || row.endedSort >= NOT_ENDED || row.startedAt === undefined) {
-    return { subject: null, reads };
+    return { subject: null, reads, calls };
   }
-  if (row.startedAt < args.from || row.startedAt >= args.to) return { subject: null, reads };
-  if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) return { subject: null, reads };
+  if (row.startedAt < args.from || row.startedAt >= args.to) return { subject: null, reads, calls };
+  if (args.scope && !inScope(row as Record<string, unknown>, args.scope)) return { subject: null, reads, calls };
   let spans: FieldReader[] | undefined;
   const signals: Record<string, FieldReader[]> = {};
   const subject: TraceSubject = {
@@ -357,6 +363,7 @@ async function evaluate(
       throw storageError("TOO_LARGE", `trace ${row.id} has more than ${MAX_TRACE_SPANS} ${collection} records`);
     }
     reads += docs.length;
+    calls++;
     signals[collection] = [];
     for (const doc of docs) {
       const record = decodeValue(doc.data) as Record<string, unknown>;
@@ -374,12 +381,13 @@ async function evaluate(
       );
     }
     reads += docs.length;
+    calls++;
     for (const doc of docs) {
       const record = decodeValue(doc.data) as Record<string, unknown>;
       if (inScope(record, args.scope)) spans.push(spanReader(record));
     }
   }
-  return { subject, reads };
+  return { subject, reads, calls };
 }
 
 /** The trace-result part of a scan row (status, times, root span inlined when it fits). */
@@ -429,6 +437,7 @@ export const delta = internalQuery({
     const horizon = await readCounter(ctx, ROOT_SEQ_COUNTER);
     const rows: ScanRow[] = [];
     let reads = 0;
+    let calls = 0;
     let rootBytes = 0;
     let last = args.after;
     for await (
@@ -437,12 +446,15 @@ export const delta = internalQuery({
         (q) => q.eq("listed", true).gt("rootSeq", args.after),
       )
     ) {
-      if (rows.length >= args.want || reads >= budget) return { rows, next: last, horizon, reads };
+      if (rows.length >= args.want || reads >= budget || calls >= MAX_CALLS) {
+        return { rows, next: last, horizon, reads };
+      }
       reads++;
       const trace = row as unknown as TraceRow;
       last = trace.rootSeq!;
       const evaluated = await evaluate(ctx, trace, args, related);
       reads += evaluated.reads;
+      calls += evaluated.calls;
       if (evaluated.subject === null || (where && !evalTrace(where, evaluated.subject))) continue;
       const out: ScanRow = {
         traceId: trace.id,
@@ -450,6 +462,7 @@ export const delta = internalQuery({
         threadId: typeof trace.threadId === "string" ? trace.threadId : null,
       };
       const used = await withRoot(ctx, trace, out, rootBytes);
+      calls++;
       reads += used > 0 ? 1 : 0;
       rootBytes += Math.max(0, used - 1);
       rows.push(out);
@@ -549,10 +562,11 @@ export const discover = internalQuery({
     const counts = new Map<string, number>();
     const bump = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
     let reads = 0;
+    let calls = 0;
     let last = after;
     let exhausted = true;
     for await (const row of stream()) {
-      if (reads >= budget) {
+      if (reads >= budget || calls >= MAX_CALLS) {
         exhausted = false;
         break;
       }
@@ -578,6 +592,7 @@ export const discover = internalQuery({
       }
       const evaluated = await evaluate(ctx, row, args, new Set([args.predicateScope]));
       reads += evaluated.reads;
+      calls += evaluated.calls;
       for (const read of evaluated.subject?.related(args.predicateScope) ?? []) {
         const value = read(args.path);
         if (value !== null && value !== undefined && !Array.isArray(value)) bump(String(value));
