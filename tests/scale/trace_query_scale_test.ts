@@ -3,7 +3,7 @@
  * 30 days written through the in-process backend, then Studio's common plans and
  * some walk-only plans; prints documents read and calls per request (the server
  * reports the documents each scan/discover call read), and checks the common
- * plans stay O(page + ties) whatever N. `TQ_SCALE=10000 deno test -A tests/trace_query_scale_test.ts`.
+ * plans stay O(page + ties) whatever N. `TQ_SCALE=10000 deno test -A tests/scale/trace_query_scale_test.ts`.
  */
 import assert from "node:assert/strict";
 import {
@@ -12,8 +12,8 @@ import {
   planTraceQuery,
   planTraceQueryValues,
 } from "@mastra/core/storage";
-import { ConvexStorage } from "../src/storage.ts";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
+import { ConvexStorage } from "../../src/storage.ts";
+import { createBackend, inProcessClient } from "../helpers/backend.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
