@@ -210,6 +210,23 @@ Deno.test("Studio's trace explorer requests answer through Mastra's server handl
   const models = await call(GET_TRACE_QUERY_VALUES, mastra, { timeRange, predicateScope: "spans", path: "model" });
   assert.deepEqual(models.values, [{ value: "gpt-5", count: 1 }]);
 
+  // the deprecated grouped form: distinct threads of the matching traces, keyset-paged
+  const groups = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: { op: "eq", left: { path: "entityType" }, right: { literal: "agent" } },
+    group: { by: ["threadId"] },
+    page: { limit: 2 },
+  });
+  assert.deepEqual(groups.groups, [{ threadId: "thread-0" }, { threadId: "thread-1" }]);
+  const moreGroups = await call(QUERY_TRACES, mastra, {
+    timeRange,
+    where: { op: "eq", left: { path: "entityType" }, right: { literal: "agent" } },
+    group: { by: ["threadId"] },
+    page: { limit: 2, after: groups.page.next },
+  });
+  assert.deepEqual(moreGroups.groups, [{ threadId: "thread-2" }]);
+  assert.equal(moreGroups.page.next, null);
+
   // threads with an errored trace
   const threads = await call(QUERY_THREADS, mastra, {
     traces: { timeRange },
