@@ -8,14 +8,24 @@
  * (`traceQueryEval.ts`), loading a trace's spans (`ai_spans`), scores (`obs_scores`) or feedback
  * (`obs_feedback`) only when the predicate relates to them.
  *
- * Cost per call: at most {@link SCAN_DOCS} documents read (trace rows + the spans of
- * traces whose predicate needs them + root spans of matches), then the call returns its
- * position and the client resumes. The index walked is the trace family
- * (`TRACE_FAMILIES`) with the most equality conditions among the plan's top-level
- * conjunction and its tenant scope, so a common plan (time range + entity / status /
- * resource / thread / environment, newest first) reads only matching rows: page + ties
- * + 1 documents (plus one root span per row returned). Conditions no index answers
- * (other fields, `or`, `not`, tags, metadata, span relations) are checked row by row.
+ * Cost per call: at most {@link SCAN_DOCS} documents read (trace rows + the related
+ * records of traces whose predicate needs them + root spans of matches) and
+ * {@link MAX_CALLS} index queries, then the call returns its position and the client
+ * resumes. The index walked is the trace family (`TRACE_FAMILIES`) with the most
+ * equality conditions among the plan's top-level conjunction and its tenant scope, sorted
+ * by `startedAt` with the time range as index range, so a common keyset plan (time range
+ * + entityType / entityName / status / resourceId / threadId / environment / tenant,
+ * by `startedAt`, either direction) reads only matching rows: limit + 1 + ties trace
+ * rows plus one root span per row returned, whatever the table size.
+ *
+ * Walks (exact, resumable, cost = rows of the chosen index inside the time range, plus
+ * their related records when a relation needs them): conditions no index answers
+ * (`or`, `not`, `ne`, `in`, comparisons on times or durations, tags, metadata, relations
+ * over spans / scores / feedback, traceId); ordering by `endedAt` (no range on it: the
+ * walk covers the family's whole index from the requested end); page mode (counts every
+ * match for `total`); threads and groups (every eligible trace of the range); discovery
+ * (`discover`: every eligible trace of the range and, for span / score / feedback
+ * values, their records). Delta polls (`delta`) walk root writes after the watermark.
  */
 import { v } from "convex/values";
 import { decodeOptional, decodeValue } from "../kit/codec.js";
