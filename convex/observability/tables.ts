@@ -27,6 +27,7 @@ export const observabilityTables = {
   ai_traces: defineTable(traceRowValidator)
     .index("by_mastra_id", ["id"])
     .index("by_seq", ["listed", "seq", "id"])
+    .index("by_rootSeq", ["listed", "rootSeq", "id"])
     .index("by_listed_startedAt", ["listed", "startedAt", "id"])
     .index("by_listed_endedSort", ["listed", "endedSort", "id"])
     .index("by_entityType_startedAt", ["listed", "entityType", "startedAt", "id"])

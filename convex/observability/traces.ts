@@ -43,6 +43,7 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
+import { ROOT_SEQ_COUNTER } from "./traceQueryEval.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
@@ -143,6 +144,9 @@ class SpanWrites {
   /** Last delta-polling sequence number handed out (read once per mutation, written once at the end). */
   #seq: number | undefined;
   #seqTaken = 0;
+  /** Same for the root-version sequence of trace-query delta polling (`traceQuery.ts`). */
+  #rootSeq: number | undefined;
+  #rootSeqTaken = 0;
 
   constructor(ctx: MutationCtx) {
     this.#ctx = ctx;
@@ -196,6 +200,11 @@ class SpanWrites {
     if (before?.deleting) after.deleting = true;
     const traceSeq = before?.seq ?? (after.listed ? await this.#nextSeq() : undefined);
     if (traceSeq !== undefined) after.seq = traceSeq;
+    if (rootSpanId === spanId && after.listed) {
+      this.#rootSeq ??= await readCounter(ctx, ROOT_SEQ_COUNTER);
+      this.#rootSeqTaken++;
+      after.rootSeq = ++this.#rootSeq;
+    } else if (before?.rootSeq !== undefined) after.rootSeq = before.rootSeq;
     trace.current = after;
 
     const row: SpanRow = {
@@ -228,6 +237,7 @@ class SpanWrites {
       this.#deltas.push(...traceCounterDeltas(before, current));
     }
     if (this.#seqTaken > 0) this.#deltas.push([observabilityCounters.observabilitySeq(), this.#seqTaken]);
+    if (this.#rootSeqTaken > 0) this.#deltas.push([ROOT_SEQ_COUNTER, this.#rootSeqTaken]);
     await adjustCounters(this.#ctx, this.#deltas);
     await recordEntries(this.#ctx, this.#entries);
   }

@@ -184,6 +184,8 @@ export const traceRowValidator = v.object({
   rootSize: v.optional(v.number()),
   /** Order of first listing (delta polling). */
   seq: v.optional(v.number()),
+  /** Order of the latest root-span write (trace-query delta polling, `traceQuery.ts`). */
+  rootSeq: v.optional(v.number()),
   /** Spans of the trace whose `error` is set. */
   errorCount: v.number(),
   hasChildError: v.boolean(),

@@ -92,6 +92,16 @@ import type {
   UpdateSpanArgs,
 } from "../coreTypes.ts";
 import { ObservabilityStorage } from "@mastra/core/storage";
+import type {
+  GetTraceQueryValuesResponse,
+  QueryThreadsResult,
+  TraceQueryObservedFieldsResult,
+  TraceQueryResponse,
+  TrustedThreadQueryPlan,
+  TrustedTraceQueryObservedFieldsPlan,
+  TrustedTraceQueryPlan,
+  TrustedTraceQueryValuesPlan,
+} from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
@@ -107,6 +117,13 @@ import {
   getMetricTimeSeries,
   listMetrics,
 } from "./metrics.ts";
+import {
+  getTraceQueryObservedFields,
+  getTraceQueryValues,
+  queryThreads,
+  queryTraces,
+  TRACE_QUERY_FEATURES,
+} from "./traceQuery.ts";
 import {
   createSpans,
   getRootSpan,
@@ -159,7 +176,30 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
       "environment-discovery",
       "tag-discovery",
       "feedback",
+      ...TRACE_QUERY_FEATURES,
     ];
+  }
+
+  /** Executes a trace-query plan (Studio's trace explorer): see `traceQuery.ts`. */
+  override queryTraces(plan: TrustedTraceQueryPlan): Promise<TraceQueryResponse> {
+    return queryTraces(this.#ctx, plan);
+  }
+
+  /** Lists root metadata keys observed on a plan's traces. */
+  override getTraceQueryObservedFields(
+    plan: TrustedTraceQueryObservedFieldsPlan,
+  ): Promise<TraceQueryObservedFieldsResult> {
+    return getTraceQueryObservedFields(this.#ctx, plan);
+  }
+
+  /** Lists the values of one field on a plan's traces or spans. */
+  override getTraceQueryValues(plan: TrustedTraceQueryValuesPlan): Promise<GetTraceQueryValuesResponse> {
+    return getTraceQueryValues(this.#ctx, plan);
+  }
+
+  /** Executes a thread-query plan. */
+  override queryThreads(plan: TrustedThreadQueryPlan): Promise<QueryThreadsResult> {
+    return queryThreads(this.#ctx, plan);
   }
 
   /** Deletes every span and trace. */
