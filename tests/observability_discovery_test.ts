@@ -119,5 +119,10 @@ Deno.test("discovery: reads the dictionary, not the events", async () => {
     "environment-discovery",
     "tag-discovery",
     "feedback",
+    "trace-query",
+    "trace-query-root-duration",
+    "trace-query-discovery",
+    "thread-query",
+    "trace-query-tenant-scope",
   ]);
 });

@@ -72,6 +72,7 @@ import type {
   GetTagsResponse,
   GetTraceArgs,
   GetTraceLightResponse,
+  GetTraceQueryValuesResponse,
   GetTraceResponse,
   ListBranchesArgs,
   ListBranchesResponse,
@@ -87,21 +88,18 @@ import type {
   ObservabilityListScoresResponse as ListScoresResponse,
   ObservabilityStorageFeature,
   ObservabilityStorageStrategy,
-  ScoreRecord,
-  UpdateFeedbackReviewStatusArgs,
-  UpdateSpanArgs,
-} from "../coreTypes.ts";
-import { ObservabilityStorage } from "@mastra/core/storage";
-import type {
-  GetTraceQueryValuesResponse,
   QueryThreadsResult,
+  ScoreRecord,
   TraceQueryObservedFieldsResult,
   TraceQueryResponse,
   TrustedThreadQueryPlan,
   TrustedTraceQueryObservedFieldsPlan,
   TrustedTraceQueryPlan,
   TrustedTraceQueryValuesPlan,
-} from "@mastra/core/storage";
+  UpdateFeedbackReviewStatusArgs,
+  UpdateSpanArgs,
+} from "../coreTypes.ts";
+import { ObservabilityStorage } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
