@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { MemoryStorage } from "@mastra/core/storage";
+import { counterShard } from "../../convex/kit/counters.ts";
 import { encodeValue } from "../../convex/kit/codec.ts";
 import { memoryCounters } from "../../convex/memory/counterNames.ts";
 import { messagesOfThreadResource } from "../../convex/memory/messageStore.ts";
@@ -54,7 +55,7 @@ async function seedBigThread(backend: Backend): Promise<void> {
       await ctx.db.insert("counters", { name, value: BIG });
     }
     await ctx.db.insert("counters", { name: messagesOfThreadResource(THREAD, RESOURCE), value: BIG });
-    await ctx.db.insert("counters", { name: memoryCounters.threads(), value: 1 });
+    await ctx.db.insert("counters", { name: counterShard(memoryCounters.threads(), THREAD), value: 1 });
     await ctx.db.insert("counters", { name: memoryCounters.threadsOfResource(RESOURCE), value: 1 });
   });
 }
