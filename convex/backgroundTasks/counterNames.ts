@@ -1,13 +1,72 @@
-/** Names of the background-tasks domain's counters. Counters live in the kit's `counters` table. */
+/**
+ * Names of the background-tasks domain's counters and rank trees. Counters
+ * live in the kit's `counters` table, trees in `rank_nodes` (`kit/rankTree.ts`);
+ * both are named under {@link TASK_COUNTER_PREFIX} so clearing the domain
+ * clears them.
+ */
+import type { TreeEntry } from "../kit/rankTree.js";
+import type { SortKey } from "../kit/walk.js";
+import { TASK_DATE_COLUMNS, type TaskDateColumn, type TaskRow } from "./validators.js";
 
-/** Prefix shared by every counter of this domain (used by `dangerouslyClearAll`). */
+/** Prefix shared by every counter and tree of this domain (used by `dangerouslyClearAll`). */
 export const TASK_COUNTER_PREFIX = "backgroundTasks:";
 
-/** Counter names, one per status and one per (agent, status). */
+/** Counter names, one per status (sharded: every writer of any agent touches it) and one per (agent, status). */
 export const taskCounters = {
-  /** Tasks in one status, across agents. */
+  /** Tasks in one status, across agents: a sharded counter (`kit/counters.ts` `counterShard`, by task id). */
   tasksInStatus: (status: string): string => `${TASK_COUNTER_PREFIX}status:${JSON.stringify(status)}`,
   /** Tasks of one agent in one status. */
   tasksOfAgentInStatus: (agentId: string, status: string): string =>
     `${TASK_COUNTER_PREFIX}agentStatus:${JSON.stringify([agentId, status])}`,
+  /**
+   * Present (value 1) once every task is in every rank tree of the domain:
+   * set by the first task written to an empty table, or by the end of a
+   * rebuild (`system/ranks.ts`); until then lists walk instead of seeking.
+   */
+  treesComplete: (): string => `${TASK_COUNTER_PREFIX}treesComplete`,
 };
+
+/** Rank trees of one owner's tasks, one per date column, keyed `(column value, task id)` (unset values first). */
+export const taskTrees = {
+  /** Tasks of one agent. */
+  ofAgent: (agentId: string, column: TaskDateColumn): string =>
+    `${TASK_COUNTER_PREFIX}tree:agent:${JSON.stringify([agentId, column])}`,
+  /** Tasks of one agent in one status. */
+  ofAgentStatus: (agentId: string, status: string, column: TaskDateColumn): string =>
+    `${TASK_COUNTER_PREFIX}tree:agentStatus:${JSON.stringify([agentId, status, column])}`,
+  /** Tasks of one thread. */
+  ofThread: (threadId: string, column: TaskDateColumn): string =>
+    `${TASK_COUNTER_PREFIX}tree:thread:${JSON.stringify([threadId, column])}`,
+  /** Tasks of one run. */
+  ofRun: (runId: string, column: TaskDateColumn): string =>
+    `${TASK_COUNTER_PREFIX}tree:run:${JSON.stringify([runId, column])}`,
+};
+
+/** The fields of a task its tree entries depend on. */
+export type TaskTreeFields = Pick<
+  TaskRow,
+  "id" | "status" | "agentId" | "threadId" | "runId" | "createdAt" | "startedAt" | "suspendedAt" | "completedAt"
+>;
+
+/** A task's key in the trees ordered by `column` (no `value` when the column is unset). */
+export function taskKey(task: TaskTreeFields, column: TaskDateColumn): SortKey {
+  const value = task[column];
+  return value === undefined ? { id: task.id } : { value, id: task.id };
+}
+
+/** The rank-tree entries of a task: one per tree-backed list it appears in, per date column. */
+export function taskTreeEntries(task: TaskTreeFields | null): TreeEntry[] {
+  if (!task) return [];
+  const entries: TreeEntry[] = [];
+  for (const column of TASK_DATE_COLUMNS) {
+    const key = taskKey(task, column);
+    const trees = [
+      taskTrees.ofAgent(task.agentId, column),
+      taskTrees.ofAgentStatus(task.agentId, task.status, column),
+      taskTrees.ofRun(task.runId, column),
+    ];
+    if (task.threadId !== undefined) trees.push(taskTrees.ofThread(task.threadId, column));
+    for (const tree of trees) entries.push({ tree, key });
+  }
+  return entries;
+}

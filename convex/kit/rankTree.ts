@@ -30,6 +30,7 @@ import { compareValues, type GenericId } from "convex/values";
 import {
   compareKeys,
   countingState,
+  effectiveRange,
   type Order,
   planPage,
   type SortKey,
@@ -163,7 +164,7 @@ export async function rangeRanks(
   total: number,
   range: SortRange,
 ): Promise<{ from: number; to: number }> {
-  const { lower, upper } = range;
+  const { lower, upper } = effectiveRange(range);
   const from = lower === undefined ? 0 : await countWhere(ctx, tree, (key) => {
     const c = compareValues(key.value, lower.value);
     return lower.inclusive ? c < 0 : c <= 0;

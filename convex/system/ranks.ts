@@ -14,10 +14,15 @@ import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
 import { scoreTreeEntries } from "../scores/counterNames.js";
+import { taskCounters, taskTreeEntries } from "../backgroundTasks/counterNames.js";
+import { adjustCounters, readCounter } from "../kit/counters.js";
+import type { TaskRow } from "../backgroundTasks/validators.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
+/** Tasks read per call: each has 16 tree entries (4 owner lists x 4 date columns). */
+const TASK_REBUILD_BATCH = 250;
 
 /** The tables whose rows have tree entries, and how to compute them. */
 const ENTRIES = {
@@ -25,12 +30,16 @@ const ENTRIES = {
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
   scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
+  background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
 };
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
+    // Background-task lists trust their trees only while this marker is set: a rebuild sets it again.
+    const marker = await readCounter(ctx, taskCounters.treesComplete());
+    if (marker !== 0) await adjustCounters(ctx, [[taskCounters.treesComplete(), -marker]]);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
     return { done: nodes.length < REBUILD_BATCH };
@@ -40,14 +49,24 @@ export const clear = internalMutation({
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({
   args: {
-    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs"), v.literal("scores")),
+    table: v.union(
+      v.literal("threads"),
+      v.literal("messages"),
+      v.literal("workflow_runs"),
+      v.literal("scores"),
+      v.literal("background_tasks"),
+    ),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
-    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems: REBUILD_BATCH });
+    const numItems = table === "background_tasks" ? TASK_REBUILD_BATCH : REBUILD_BATCH;
+    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
     const ranks = new RankBatch();
     for (const row of page.page) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
+    if (page.isDone && table === "background_tasks" && await readCounter(ctx, taskCounters.treesComplete()) === 0) {
+      await adjustCounters(ctx, [[taskCounters.treesComplete(), 1]]);
+    }
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });

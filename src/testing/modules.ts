@@ -7,8 +7,8 @@
 export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/_generated/server.ts": () => Promise.resolve({}),
   "/mastra/backgroundTasks/counterNames.ts": () => import("../../convex/backgroundTasks/counterNames.ts"),
+  "/mastra/backgroundTasks/listPlan.ts": () => import("../../convex/backgroundTasks/listPlan.ts"),
   "/mastra/backgroundTasks/tables.ts": () => import("../../convex/backgroundTasks/tables.ts"),
-  "/mastra/backgroundTasks/taskWalk.ts": () => import("../../convex/backgroundTasks/taskWalk.ts"),
   "/mastra/backgroundTasks/tasks.ts": () => import("../../convex/backgroundTasks/tasks.ts"),
   "/mastra/backgroundTasks/validators.ts": () => import("../../convex/backgroundTasks/validators.ts"),
   "/mastra/cache/entries.ts": () => import("../../convex/cache/entries.ts"),
