@@ -4,6 +4,7 @@
  * both are named under {@link TASK_COUNTER_PREFIX} so clearing the domain
  * clears them.
  */
+import { familyTree } from "../kit/rankFamily.js";
 import type { TreeEntry } from "../kit/rankTree.js";
 import type { SortKey } from "../kit/walk.js";
 import { TASK_DATE_COLUMNS, type TaskDateColumn, type TaskRow } from "./validators.js";
@@ -42,6 +43,19 @@ export const taskTrees = {
     `${TASK_COUNTER_PREFIX}tree:run:${JSON.stringify([runId, column])}`,
 };
 
+/**
+ * Sharded rank-tree families (`kit/rankFamily.ts`) of deployment-wide task
+ * lists, one per date column: a task is in the shard its id hashes to, so
+ * writers of unrelated tasks rarely touch the same node.
+ */
+export const taskFamilies = {
+  /** All tasks. */
+  all: (column: TaskDateColumn): string => `${TASK_COUNTER_PREFIX}family:all:${JSON.stringify(column)}`,
+  /** Tasks in one status. */
+  inStatus: (status: string, column: TaskDateColumn): string =>
+    `${TASK_COUNTER_PREFIX}family:status:${JSON.stringify([status, column])}`,
+};
+
 /** The fields of a task its tree entries depend on. */
 export type TaskTreeFields = Pick<
   TaskRow,
@@ -54,13 +68,15 @@ export function taskKey(task: TaskTreeFields, column: TaskDateColumn): SortKey {
   return value === undefined ? { id: task.id } : { value, id: task.id };
 }
 
-/** The rank-tree entries of a task: one per tree-backed list it appears in, per date column. */
+/** The rank-tree entries of a task: one per tree-backed list it appears in (6 at most), per date column. */
 export function taskTreeEntries(task: TaskTreeFields | null): TreeEntry[] {
   if (!task) return [];
   const entries: TreeEntry[] = [];
   for (const column of TASK_DATE_COLUMNS) {
     const key = taskKey(task, column);
     const trees = [
+      familyTree(taskFamilies.all(column), task.id),
+      familyTree(taskFamilies.inStatus(task.status, column), task.id),
       taskTrees.ofAgent(task.agentId, column),
       taskTrees.ofAgentStatus(task.agentId, task.status, column),
       taskTrees.ofRun(task.runId, column),

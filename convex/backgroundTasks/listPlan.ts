@@ -8,15 +8,25 @@
  * A filter of agent, thread or run alone, agent with statuses, statuses
  * alone or nothing, optionally with a date range on the ordering column, is
  * answered from trees in O(log N) reads: the union of the plan's trees holds
- * exactly the matching tasks. Other filters (resource, tool name, tool
+ * exactly the matching tasks (owner trees, or the shards of the
+ * deployment-wide families of all tasks and of each status). Other filters (resource, tool name, tool
  * call, a date range on another column, or several owners at once) walk the
  * narrowest index and count the matches: O(matches of the index range).
  */
 import { readCounter, readShardedCounter } from "../kit/counters.js";
 import type { QueryCtx } from "../kit/functions.js";
 import { planList as planRankedList, treeTotal } from "../kit/rankTree.js";
-import { countingState, firstState, type IndexSpec, type Order, type SortRange, type WalkState } from "../kit/walk.js";
-import { taskCounters, taskTrees } from "./counterNames.js";
+import { familyTrees, planListAcross } from "../kit/rankFamily.js";
+import {
+  countingState,
+  effectiveRange,
+  firstState,
+  type IndexSpec,
+  type Order,
+  type SortRange,
+  type WalkState,
+} from "../kit/walk.js";
+import { taskCounters, taskFamilies, taskTrees } from "./counterNames.js";
 import { TASK_STATUSES, type TaskFilterArgs, type TaskRow, type TaskStatus } from "./validators.js";
 
 /** A counter whose value is part of a list's total. */
@@ -83,9 +93,11 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
   } else if (statuses !== undefined) {
     covered.add("status");
     sources = statuses.map((status) => spec(`by_status_${col}`, [["status", status]]));
+    trees = statuses.flatMap((status) => familyTrees(taskFamilies.inStatus(status, col)));
     counters = statuses.map((status) => ({ name: taskCounters.tasksInStatus(status), sharded: true }));
   } else {
     sources = [spec(`by_${col}`, [])];
+    trees = familyTrees(taskFamilies.all(col));
     counters = TASK_STATUSES.map((status) => ({ name: taskCounters.tasksInStatus(status), sharded: true }));
   }
 
@@ -138,9 +150,14 @@ export async function planFirst(
   limit: number,
   order: Order,
 ): Promise<{ state: WalkState | null; total: number | null }> {
-  if (plan.trees !== null && plan.trees.length === 1 && await treesComplete(ctx)) {
-    const tree = plan.trees[0];
-    return await planRankedList(ctx, tree, await treeTotal(ctx, tree), plan.range, offset, limit, order);
+  if (plan.trees !== null && await treesComplete(ctx)) {
+    // Unset values are in the trees but never in a range: the range as the walk reads it.
+    const range = effectiveRange(plan.range);
+    if (plan.trees.length === 1) {
+      const tree = plan.trees[0];
+      return await planRankedList(ctx, tree, await treeTotal(ctx, tree), range, offset, limit, order);
+    }
+    return await planListAcross(ctx, plan.trees, "trees", range, offset, limit, order);
   }
   if (plan.counters !== null) {
     let total = 0;

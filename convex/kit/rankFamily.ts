@@ -27,6 +27,7 @@ import { findRoot, getNode, type Node, type NodeId, SEEK_MIN_SKIP } from "./rank
 import {
   compareKeys,
   countingState,
+  effectiveRange,
   type Order,
   planPage,
   type SortKey,
@@ -94,6 +95,13 @@ class Forest {
 
   async total(): Promise<number> {
     return (await this.roots()).reduce((sum, root) => sum + (root?.count ?? 0), 0);
+  }
+
+  /** Number of keys for which `below` holds (a prefix of the sorted keys), from the cached roots. */
+  async countWhere(below: (key: SortKey) => boolean): Promise<number> {
+    let sum = 0;
+    for (const root of await this.roots()) if (root) sum += await countBelow(this.#ctx, root, below);
+    return sum;
   }
 
   async keyAt(rank: number): Promise<SortKey | null> {
@@ -172,28 +180,34 @@ export async function countWhereAcross(
 ): Promise<number> {
   let sum = 0;
   for (const tree of new Set(trees)) {
-    let node = await findRoot(ctx, tree);
-    if (!node) continue;
-    while (!node.leaf) {
-      let index = 0;
-      for (let i = node.children.length - 1; i >= 1; i--) {
-        if (below(node.children[i].min)) {
-          index = i;
-          break;
-        }
-      }
-      for (let i = 0; i < index; i++) sum += node.children[i].count;
-      node = await getNode(ctx, node.children[index].node);
-    }
-    let lo = 0;
-    let hi = node.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (below(node.keys[mid])) lo = mid + 1;
-      else hi = mid;
-    }
-    sum += lo;
+    const root = await findRoot(ctx, tree);
+    if (root) sum += await countBelow(ctx, root, below);
   }
+  return sum;
+}
+
+/** Number of keys under `node` for which `below` holds (a prefix of the sorted keys). */
+async function countBelow(ctx: QueryCtx, node: Node, below: (key: SortKey) => boolean): Promise<number> {
+  let sum = 0;
+  while (!node.leaf) {
+    let index = 0;
+    for (let i = node.children.length - 1; i >= 1; i--) {
+      if (below(node.children[i].min)) {
+        index = i;
+        break;
+      }
+    }
+    for (let i = 0; i < index; i++) sum += node.children[i].count;
+    node = await getNode(ctx, node.children[index].node);
+  }
+  let lo = 0;
+  let hi = node.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (below(node.keys[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  sum += lo;
   return sum;
 }
 
@@ -202,13 +216,14 @@ export async function countWhereAcross(
  * the same contract as `planList` of `rankTree.ts`. `counted` is the
  * list's total without `range` (from a counter) or `null` when none covers
  * its filters; the trees are used only when together they hold exactly
- * `counted` keys. A page near either end walks from that end without
+ * `counted` keys. `"trees"`: the caller knows (by other means) that the
+ * trees hold every row of the list, so their total is the list's. A page near either end walks from that end without
  * reading the trees.
  */
 export async function planListAcross(
   ctx: QueryCtx,
   trees: string[],
-  counted: number | null,
+  counted: number | null | "trees",
   range: SortRange,
   offset: number,
   limit: number,
@@ -216,6 +231,8 @@ export async function planListAcross(
 ): Promise<{ state: WalkState | null; total: number | null }> {
   if (counted === null) return { state: countingState(offset, limit, order), total: null };
   const forest = new Forest(ctx, trees);
+  // "trees": the caller knows the trees hold every row of the list; their total is the list's.
+  if (counted === "trees") counted = await forest.total();
   const ranged = range.lower !== undefined || range.upper !== undefined;
   if (!ranged) {
     if (offset >= counted || limit <= 0) return { state: null, total: counted };
@@ -229,12 +246,13 @@ export async function planListAcross(
     return { state: { after, skip: 0, take, matched: 0, order, countAll: false, reversed: false }, total: counted };
   }
   if (await forest.total() !== counted) return { state: countingState(offset, limit, order), total: null };
-  const { lower, upper } = range;
-  const from = lower === undefined ? 0 : await countWhereAcross(ctx, trees, (key) => {
+  // Unset sort values are in the trees but never in a range.
+  const { lower, upper } = effectiveRange(range);
+  const from = lower === undefined ? 0 : await forest.countWhere((key) => {
     const c = compareValues(key.value, lower.value);
     return lower.inclusive ? c < 0 : c <= 0;
   });
-  const to = upper === undefined ? counted : await countWhereAcross(ctx, trees, (key) => {
+  const to = upper === undefined ? counted : await forest.countWhere((key) => {
     const c = compareValues(key.value, upper.value);
     return upper.inclusive ? c <= 0 : c < 0;
   });
