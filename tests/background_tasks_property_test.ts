@@ -20,7 +20,7 @@ import { createTestStorage } from "./helpers/backend.ts";
 import { dropUndefined, outcome } from "./helpers/normalize.ts";
 
 /** Enough ids that bulk creates make lists deep enough for pages to seek through the rank trees. */
-const IDS = Array.from({ length: 40 }, (_, i) => `t${i}`);
+const IDS = Array.from({ length: 120 }, (_, i) => `t${i}`);
 const AGENTS = ["a1", "a2", "a3"];
 const THREADS = ["th1", "th2"];
 const RESOURCES = ["r1", "r2"];
@@ -214,48 +214,81 @@ function apply(store: BackgroundTasksStorage, o: Op): Promise<unknown> {
   }
 }
 
+/** Applies `ops` to both stores and checks every answer and the final counts; tallies `stats`. */
+async function check(ops: Op[], stats: Record<string, number>): Promise<void> {
+  const reference = (await new InMemoryStore().getStore("backgroundTasks"))!;
+  const { storage } = createTestStorage();
+  const ours = (await storage.getStore("backgroundTasks"))!;
+  for (const [index, o] of ops.entries()) {
+    let expected;
+    if (o.kind === "list") {
+      expected = await outcome(() => expectedList(reference, o.filter));
+    } else if (o.kind === "deleteMany" && o.filter.perPage != null) {
+      // Which rows a paged delete removes depends on the tie order: delete the id-ordered page.
+      expected = await outcome(async () => {
+        for (const t of (await expectedList(reference, o.filter)).tasks) await reference.deleteTask(t.id);
+      });
+    } else {
+      expected = await outcome(() => apply(reference, o));
+    }
+    const actual = await outcome(() => apply(ours, o));
+    const label = `op ${index} ${JSON.stringify(o)}`;
+    assert.equal(actual.ok, expected.ok, `${label}: ${JSON.stringify({ actual, expected })}`);
+    stats[o.kind] = (stats[o.kind] ?? 0) + 1;
+    if (o.kind === "list" && expected.ok && (expected.value as { total: number }).total > 1) {
+      stats["list:total2+"] = (stats["list:total2+"] ?? 0) + 1;
+      const { page, perPage } = o.filter;
+      const offset = (page ?? 0) * (perPage ?? 0);
+      // A page at least 8 rows from both ends: served by a seek through a rank tree when the filter has one.
+      if (perPage && offset >= 8 && (expected.value as { total: number }).total - offset - perPage >= 8) {
+        stats["list:deep"] = (stats["list:deep"] ?? 0) + 1;
+      }
+    }
+    if (actual.ok && expected.ok) assert.deepStrictEqual(actual.value, expected.value, label);
+  }
+  // Every counter agrees with the rows at the end.
+  for (const agentId of AGENTS) {
+    assert.equal(await ours.getRunningCountByAgent(agentId), await reference.getRunningCountByAgent(agentId));
+  }
+  const all = dropUndefined(await reference.listTasks({}));
+  assert.deepStrictEqual((await ours.listTasks({})).total, all.total);
+}
+
 Deno.test("background tasks behave exactly like InMemoryStore (property)", async () => {
   const stats: Record<string, number> = {};
+  await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 15, maxLength: 60 }), (ops) => check(ops, stats)), {
+    numRuns: 40,
+  });
+  console.log(stats);
+});
+
+/** Operations after a bulk seed: mostly pages away from both ends, between changes that move tasks in the trees. */
+const deepOp: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("list" as const), filter: deepFilter }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("list" as const), filter }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("update" as const),
+      id: fc.constantFrom(...IDS),
+      update,
+      expectedStatus: optional(fc.constantFrom(...STATUSES)),
+    }, { requiredKeys: ["kind", "id", "update"] }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("create" as const), task }) },
+  fc.record({ kind: fc.constant("delete" as const), id: fc.constantFrom(...IDS) }),
+);
+
+Deno.test("background tasks: deep pages of every tree-backed filter match InMemoryStore (property)", async () => {
+  const stats: Record<string, number> = {};
   await fc.assert(
-    fc.asyncProperty(fc.array(op, { minLength: 15, maxLength: 60 }), async (ops) => {
-      const reference = (await new InMemoryStore().getStore("backgroundTasks"))!;
-      const { storage } = createTestStorage();
-      const ours = (await storage.getStore("backgroundTasks"))!;
-      for (const [index, o] of ops.entries()) {
-        let expected;
-        if (o.kind === "list") {
-          expected = await outcome(() => expectedList(reference, o.filter));
-        } else if (o.kind === "deleteMany" && o.filter.perPage != null) {
-          // Which rows a paged delete removes depends on the tie order: delete the id-ordered page.
-          expected = await outcome(async () => {
-            for (const t of (await expectedList(reference, o.filter)).tasks) await reference.deleteTask(t.id);
-          });
-        } else {
-          expected = await outcome(() => apply(reference, o));
-        }
-        const actual = await outcome(() => apply(ours, o));
-        const label = `op ${index} ${JSON.stringify(o)}`;
-        assert.equal(actual.ok, expected.ok, `${label}: ${JSON.stringify({ actual, expected })}`);
-        stats[o.kind] = (stats[o.kind] ?? 0) + 1;
-        if (o.kind === "list" && expected.ok && (expected.value as { total: number }).total > 1) {
-          stats["list:total2+"] = (stats["list:total2+"] ?? 0) + 1;
-          const { page, perPage } = o.filter;
-          const offset = (page ?? 0) * (perPage ?? 0);
-          // A page at least 8 rows from both ends: served by a seek through a rank tree when the filter has one.
-          if (perPage && offset >= 8 && (expected.value as { total: number }).total - offset - perPage >= 8) {
-            stats["list:deep"] = (stats["list:deep"] ?? 0) + 1;
-          }
-        }
-        if (actual.ok && expected.ok) assert.deepStrictEqual(actual.value, expected.value, label);
-      }
-      // Every counter agrees with the rows at the end.
-      for (const agentId of AGENTS) {
-        assert.equal(await ours.getRunningCountByAgent(agentId), await reference.getRunningCountByAgent(agentId));
-      }
-      const all = dropUndefined(await reference.listTasks({}));
-      assert.deepStrictEqual((await ours.listTasks({})).total, all.total);
-    }),
-    { numRuns: 40 },
+    fc.asyncProperty(
+      fc.array(task, { minLength: 80, maxLength: 120 }),
+      fc.array(deepOp, { minLength: 10, maxLength: 30 }),
+      (seed, ops) => check([{ kind: "createMany", tasks: seed }, ...ops], stats),
+    ),
+    { numRuns: 12 },
   );
   console.log(stats);
+  assert.ok((stats["list:deep"] ?? 0) >= 30, `deep pages checked: ${stats["list:deep"]}`);
 });

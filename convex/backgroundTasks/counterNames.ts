@@ -29,10 +29,7 @@ export const taskCounters = {
 
 /** Rank trees of one owner's tasks, one per date column, keyed `(column value, task id)` (unset values first). */
 export const taskTrees = {
-  /** Tasks of one agent. */
-  ofAgent: (agentId: string, column: TaskDateColumn): string =>
-    `${TASK_COUNTER_PREFIX}tree:agent:${JSON.stringify([agentId, column])}`,
-  /** Tasks of one agent in one status. */
+  /** Tasks of one agent in one status (an agent's list is the union of its trees of every status). */
   ofAgentStatus: (agentId: string, status: string, column: TaskDateColumn): string =>
     `${TASK_COUNTER_PREFIX}tree:agentStatus:${JSON.stringify([agentId, status, column])}`,
   /** Tasks of one thread. */
@@ -68,7 +65,7 @@ export function taskKey(task: TaskTreeFields, column: TaskDateColumn): SortKey {
   return value === undefined ? { id: task.id } : { value, id: task.id };
 }
 
-/** The rank-tree entries of a task: one per tree-backed list it appears in (6 at most), per date column. */
+/** The rank-tree entries of a task: one per tree-backed list it appears in (5 at most), per date column. */
 export function taskTreeEntries(task: TaskTreeFields | null): TreeEntry[] {
   if (!task) return [];
   const entries: TreeEntry[] = [];
@@ -77,7 +74,6 @@ export function taskTreeEntries(task: TaskTreeFields | null): TreeEntry[] {
     const trees = [
       familyTree(taskFamilies.all(column), task.id),
       familyTree(taskFamilies.inStatus(task.status, column), task.id),
-      taskTrees.ofAgent(task.agentId, column),
       taskTrees.ofAgentStatus(task.agentId, task.status, column),
       taskTrees.ofRun(task.runId, column),
     ];

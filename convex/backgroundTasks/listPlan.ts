@@ -84,7 +84,7 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
       }));
     } else {
       sources = [spec(`by_agent_${col}`, [["agentId", agentId]])];
-      trees = [taskTrees.ofAgent(agentId, col)];
+      trees = TASK_STATUSES.map((status) => taskTrees.ofAgentStatus(agentId, status, col));
       counters = TASK_STATUSES.map((status) => ({
         name: taskCounters.tasksOfAgentInStatus(agentId, status),
         sharded: false,

@@ -4,10 +4,11 @@
  * Counters per status (sharded: every writer of any agent changes one) and
  * per (agent, status) are adjusted in the same mutation as every status
  * change, so `getRunningCount` and `getRunningCountByAgent` are exact under
- * concurrent updates. Rank trees per agent, (agent, status), thread and run
- * and per date column (`counterNames.ts`) are kept in the same mutation
- * too, so those lists find any page and their total in O(log N) reads
- * (`listPlan.ts`); every list is a walk of the kit (`kit/walk.ts`).
+ * concurrent updates. Rank trees per (agent, status), thread and run, and
+ * sharded families of all tasks and of each status, per date column
+ * (`counterNames.ts`), are kept in the same mutation too, so those lists
+ * find any page and their total in O(log N) reads (`listPlan.ts`); every
+ * list is a walk of the kit (`kit/walk.ts`).
  *
  * A value too large for its row (`args`, `result`, `error`,
  * `suspendPayload`) is a blob (`kit/blobs.ts`): the client uploads it
