@@ -1,8 +1,17 @@
 /**
  * Workflow runs of Mastra's workflows domain. Internal functions only.
  *
- * A run is one small row in `workflow_runs` (the fields Mastra
- * filters and sorts on) plus its snapshot in `workflow_snapshots`.
+ * A run is one row in `workflow_runs` (the fields Mastra filters and
+ * sorts on). Its snapshot lives in the run row itself when its encoding is
+ * at most {@link RUN_INLINE_LIMIT} bytes (nearly every snapshot), so a
+ * page of runs reads one document per run; a larger one lives in a row of
+ * `workflow_snapshots` (inline there up to the blobs' `INLINE_LIMIT`, as a
+ * blob reference beyond). Every write puts the snapshot in exactly one of
+ * the two places and clears the other, in the same mutation, so a snapshot
+ * growing past the limit or shrinking back moves, never duplicates or
+ * disappears. Rows written before inline snapshots existed (run row
+ * without `snapshot`, snapshot row beside it) read as before and move
+ * inline on their next write.
  * Step results and state updates read, change and write the snapshot inside
  * one mutation; Convex runs mutations as serializable transactions, so
  * concurrent step results are retried, never lost.
@@ -30,7 +39,7 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import { runTreeEntries as treeEntries, workflowCounters, workflowTrees } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -49,6 +58,17 @@ import {
   type Snapshot,
 } from "./snapshot.js";
 
+/**
+ * Snapshots whose encoding is at most this many UTF-8 bytes are stored in
+ * the run row. 64 KiB is far below Convex's 1 MiB per document (the other
+ * fields of a run are a few hundred bytes), holds the snapshots of
+ * ordinary runs many times over, and keeps run rows small enough that a
+ * walk over them (filters no tree serves) still reads at least 128 rows per
+ * call within its 8 MiB byte budget, and a page of 100 inline runs stays
+ * under 7 MiB of Convex's 16 MiB per transaction.
+ */
+export const RUN_INLINE_LIMIT = 64 * 1024;
+
 /** A run row as stored, without system fields. */
 type RunFields = {
   id: string;
@@ -59,6 +79,8 @@ type RunFields = {
   threadId?: string;
   createdAt: number;
   updatedAt: number;
+  /** The encoded snapshot, when small enough to live here (see {@link RUN_INLINE_LIMIT}). */
+  snapshot?: string;
 };
 
 async function findRun(ctx: QueryCtx, key: string) {
@@ -71,8 +93,11 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
 
 /** The counters a run is counted in. */
 function countersOf(run: RunFields): string[] {
-  // All runs: one counter document (a sharded one would cost 16 reads on every all-runs page).
-  const names = [workflowCounters.workflowRuns(), workflowCounters.workflowRunsOfWorkflow(run.workflowName)];
+  // All runs: sharded by run, so writers of unrelated runs do not conflict on one document.
+  const names = [
+    counterShard(workflowCounters.workflowRuns(), run.id),
+    workflowCounters.workflowRunsOfWorkflow(run.workflowName),
+  ];
   if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
   if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
   if (run.resourceId !== undefined) {
@@ -103,7 +128,14 @@ function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }):
   if (doc.resourceId !== undefined) fields.resourceId = doc.resourceId;
   if (doc.status !== undefined) fields.status = doc.status;
   if (doc.threadId !== undefined) fields.threadId = doc.threadId;
+  if (doc.snapshot !== undefined) fields.snapshot = doc.snapshot;
   return fields;
+}
+
+/** The stored form of a run's snapshot: inline in the run row, else in its snapshot row (absent: none). */
+async function storedSnapshot(ctx: QueryCtx, run: { id: string; snapshot?: string }): Promise<string | undefined> {
+  if (run.snapshot !== undefined) return run.snapshot;
+  return (await findSnapshot(ctx, run.id))?.snapshot;
 }
 
 function toRow(run: RunFields, snapshot: string | undefined): WorkflowRunRow {
@@ -123,29 +155,39 @@ function describeRun(workflowName: string, runId: string): string {
 }
 
 /**
- * Writes (or removes, when `stored` is undefined) the snapshot of run `key`:
- * `stored` is the encoded snapshot or a reference to its uploaded blob,
- * which is adopted; a replaced blob is released. Returns true when
- * something was released.
+ * Places the snapshot of run `key` (or removes it, when `stored` is
+ * undefined): `stored` is the encoded snapshot or a reference to its
+ * uploaded blob. A small encoded snapshot goes in the run row (returned as
+ * `inline`, for the caller to write) and any snapshot row is deleted; a
+ * larger one or a reference goes in the snapshot row (its blob adopted) and
+ * `inline` is undefined. A blob no longer referred to is released; returns
+ * true when something was released.
  */
-async function writeSnapshot(
+async function placeSnapshot(
   ctx: MutationCtx,
   key: string,
   stored: string | undefined,
   what: string,
-): Promise<boolean> {
+): Promise<{ inline: string | undefined; released: boolean }> {
   const existing = await findSnapshot(ctx, key);
   const owner = snapshotOwner(key);
-  if (stored === undefined) {
+  if (stored === undefined || (!isBlobRef(stored) && utf8Length(stored) <= RUN_INLINE_LIMIT)) {
     if (existing) await ctx.db.delete(existing._id);
-    return await releaseBlobs(ctx, owner, [existing?.snapshot]);
+    return { inline: stored, released: await releaseBlobs(ctx, owner, [existing?.snapshot]) };
   }
   const doc = { runKey: key, snapshot: stored };
   assertFitsDocument(what, doc);
   await adoptBlobs(ctx, owner, [doc.snapshot]);
-  if (existing) await ctx.db.replace(existing._id, doc);
-  else await ctx.db.insert("workflow_snapshots", doc);
-  return await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]);
+  if (existing) {
+    if (existing.snapshot !== doc.snapshot) await ctx.db.replace(existing._id, doc);
+  } else await ctx.db.insert("workflow_snapshots", doc);
+  return { inline: undefined, released: await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]) };
+}
+
+/** `fields` with the snapshot placed inline (or not at all). */
+function withSnapshot(fields: RunFields, inline: string | undefined): RunFields {
+  const { snapshot: _snapshot, ...rest } = fields;
+  return inline === undefined ? rest : { ...rest, snapshot: inline };
 }
 
 /** The owner of a run's large snapshot (see `blobOwner`). */
@@ -158,6 +200,7 @@ type StoredRun = { _id: GenericId<"workflow_runs">; fields: RunFields };
 
 /** Stores `fields` as a run row (replacing `existing`), adjusts counters, and returns the stored run. */
 async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: RunFields): Promise<StoredRun> {
+  assertFitsDocument(describeRun(fields.workflowName, fields.runId), fields);
   if (existing) {
     if (JSON.stringify(runFields(existing.fields)) === JSON.stringify(runFields(fields))) return existing;
     await ctx.db.replace(existing._id, fields);
@@ -183,8 +226,7 @@ export const get = internalQuery({
       : await ctx.db.query("workflow_runs").withIndex("by_run_createdAt", (q) => q.eq("runId", runId))
         .order("desc").first();
     if (!run) return null;
-    const snapshot = await findSnapshot(ctx, run.id);
-    return toRow(runFields(run), snapshot?.snapshot);
+    return toRow(runFields(run), await storedSnapshot(ctx, run));
   },
 });
 
@@ -218,13 +260,8 @@ export const persist = internalMutation({
   },
   handler: async (ctx, args): Promise<{ released: boolean }> => {
     const key = runKey(args.workflowName, args.runId);
-    const released = await writeSnapshot(
-      ctx,
-      key,
-      args.snapshot,
-      describeRun(args.workflowName, args.runId),
-    );
     const existing = await findStoredRun(ctx, key);
+    const placed = await placeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
     const fields: RunFields = {
       id: key,
       workflowName: args.workflowName,
@@ -235,8 +272,8 @@ export const persist = internalMutation({
     };
     const resourceId = args.resourceId ?? existing?.fields.resourceId;
     if (resourceId !== undefined) fields.resourceId = resourceId;
-    await writeRun(ctx, existing, fields);
-    return { released };
+    await writeRun(ctx, existing, withSnapshot(fields, placed.inline));
+    return { released: placed.released };
   },
 });
 
@@ -259,12 +296,12 @@ async function loadForUpdate(
   const key = runKey(workflowName, runId);
   let run = await findStoredRun(ctx, key);
   if (!run) return null;
-  const stored = await findSnapshot(ctx, key);
+  const stored = await storedSnapshot(ctx, run.fields);
   let released = false;
-  if (stored !== null && (await storedLength(ctx, stored.snapshot) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
+  if (stored !== undefined && (await storedLength(ctx, stored) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
     return { tooLarge: true };
   }
-  let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
+  let snapshot = stored === undefined ? undefined : decodeValue(await readField(ctx, stored));
   if (!snapshot) {
     snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
     const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot));
@@ -292,9 +329,10 @@ async function saveSnapshot(
 ): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
   const stored = await writeField(ctx, encoded, snapshotOwner(run.fields.id));
-  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
+  const placed = await placeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
   const { status: _status, threadId: _threadId, ...base } = run.fields;
-  return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
+  const fields = withSnapshot({ ...base, ...deriveRunFields(snapshot) }, placed.inline);
+  return { run: await writeRun(ctx, run, fields), released: placed.released };
 }
 
 /**
@@ -373,9 +411,10 @@ export const updateState = internalMutation({
       if (recorded !== undefined) {
         if (recorded.answer !== null) return JSON.parse(recorded.answer);
         // Applied, but the answer was too large to keep: answer with the stored snapshot.
-        const stored = await findSnapshot(ctx, runKey(args.workflowName, args.runId));
-        if (!stored || ((await storedLength(ctx, stored.snapshot)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
-        return { snapshot: await readField(ctx, stored.snapshot) };
+        const run = await findRun(ctx, runKey(args.workflowName, args.runId));
+        const stored = run ? await storedSnapshot(ctx, run) : undefined;
+        if (stored === undefined || ((await storedLength(ctx, stored)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
+        return { snapshot: await readField(ctx, stored) };
       }
     }
     const answer = await applyState(ctx, args);
@@ -406,22 +445,17 @@ export const commitSnapshot = internalMutation({
   handler: async (ctx, args): Promise<{ status: "ok" | "conflict" | "missing"; released: boolean }> => {
     const key = runKey(args.workflowName, args.runId);
     const run = await findStoredRun(ctx, key);
-    const current = (await findSnapshot(ctx, key))?.snapshot;
+    const current = run ? await storedSnapshot(ctx, run.fields) : undefined;
     if (run && current === args.snapshot) return { status: "ok", released: false };
     if (!run || current !== args.expected) {
       // The refused upload was never adopted (a reference to another row's snapshot is ignored).
       const released = await releaseBlobs(ctx, snapshotOwner(key), [args.snapshot]);
       return { status: run ? "conflict" : "missing", released };
     }
-    const released = await writeSnapshot(
-      ctx,
-      key,
-      args.snapshot,
-      describeRun(args.workflowName, args.runId),
-    );
+    const placed = await placeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
     const { status: _status, threadId: _threadId, ...base } = run.fields;
-    await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
-    return { status: "ok", released };
+    await writeRun(ctx, run, withSnapshot({ ...base, ...derivedFrom(args.snapshot, args.derived) }, placed.inline));
+    return { status: "ok", released: placed.released };
   },
 });
 
@@ -431,7 +465,7 @@ export const remove = internalMutation({
   handler: async (ctx, { workflowName, runId }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
     const run = await findRun(ctx, key);
-    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
+    const { released } = await placeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
     if (run) {
       await ctx.db.delete(run._id);
       await recount(ctx, runFields(run), null);
@@ -550,7 +584,11 @@ export const list = internalQuery({
     let state = args.state;
     if (state === undefined) {
       // The total and the starting point are worked out once, on the first call.
-      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
+      const counted = plan.counter === null
+        ? null
+        : plan.counter === workflowCounters.workflowRuns()
+        ? await readShardedCounter(ctx, plan.counter)
+        : await readCounter(ctx, plan.counter);
       const planned = await planRankedList(ctx, plan.tree, counted, range, args.offset, args.limit, "desc");
       total = planned.total;
       if (planned.state === null) return { rows: [], next: null, total, reversed: false };
@@ -563,8 +601,10 @@ export const list = internalQuery({
       range,
       predicate,
       onTake: async (doc) => {
-        const snapshot = await findSnapshot(ctx, doc.id);
-        return { row: toRow(runFields(doc), snapshot?.snapshot), bytes: snapshot?.snapshot.length ?? 0 };
+        // An inline snapshot was counted with the run row; one in a snapshot row costs its size here.
+        const snapshot = await storedSnapshot(ctx, doc);
+        const bytes = doc.snapshot === undefined ? snapshot?.length ?? 0 : 0;
+        return { row: toRow(runFields(doc), snapshot), bytes };
       },
     });
     return {
