@@ -5,7 +5,9 @@
  * Inserting a key a tree already holds is a no-op and writes during a
  * rebuild keep the trees they touch exact, so it is safe on live data; a
  * list uses a tree only when it accounts for every row its counter counts,
- * so lists meanwhile walk instead of seeking, never answer wrong.
+ * so lists meanwhile walk instead of seeking, never answer wrong (workflow
+ * runs are marked unranked by `clear` and ranked again once `rebuild` has
+ * added every run: see `workflows/ranking.ts`).
  */
 import { v } from "convex/values";
 import { internalMutation } from "../kit/functions.js";
@@ -13,6 +15,7 @@ import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
 import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
+import { markRunsRanked, markRunsUnranked } from "../workflows/ranking.js";
 import { scoreTreeEntries } from "../scores/counterNames.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 
@@ -31,6 +34,8 @@ const ENTRIES = {
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
+    // Lists of runs stop trusting their trees until the rebuild has added every run again.
+    await markRunsUnranked(ctx);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
     return { done: nodes.length < REBUILD_BATCH };
@@ -48,6 +53,7 @@ export const rebuild = internalMutation({
     const ranks = new RankBatch();
     for (const row of page.page) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
+    if (page.isDone && table === "workflow_runs") await markRunsRanked(ctx);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });

@@ -40,13 +40,29 @@ import {
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
-import { runTreeEntries as treeEntries, workflowCounters, workflowTrees } from "./counterNames.js";
+import {
+  familyTrees,
+  runTreeEntries as treeEntries,
+  workflowCounters,
+  workflowFamilies,
+  workflowTrees,
+} from "./counterNames.js";
+import { runsRanked } from "./ranking.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { recordAnswer, recordedAnswer } from "../kit/operations.js";
-import { type IndexSpec, sortRange, walk, walkStateValidator } from "../kit/walk.js";
-import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
+import {
+  countingState,
+  type IndexSpec,
+  type SortRange,
+  sortRange,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
+import { planList as planRankedList, RankBatch, treeTotal } from "../kit/rankTree.js";
+import { planListAcross } from "../kit/rankFamily.js";
 import type { ListResult } from "../kit/rows.js";
 import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./validators.js";
 import {
@@ -91,16 +107,20 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
   return await ctx.db.query("workflow_snapshots").withIndex("by_run", (q) => q.eq("runKey", key)).unique();
 }
 
-/** The counters a run is counted in. */
+/**
+ * The counters a run is counted in (used by lists while the trees are
+ * incomplete, see `ranking.ts`). The deployment-wide ones are sharded by run.
+ */
 function countersOf(run: RunFields): string[] {
-  // All runs: sharded by run, so writers of unrelated runs do not conflict on one document.
   const names = [
     counterShard(workflowCounters.workflowRuns(), run.id),
-    workflowCounters.workflowRunsOfWorkflow(run.workflowName),
+    counterShard(workflowCounters.workflowRunsOfWorkflow(run.workflowName), run.id),
   ];
-  if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
-  if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
+  if (run.status !== undefined) {
+    names.push(counterShard(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status), run.id));
+  }
   if (run.resourceId !== undefined) {
+    names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
     names.push(workflowCounters.workflowRunsOfResourceWorkflow(run.resourceId, run.workflowName));
   }
   return names;
@@ -474,96 +494,147 @@ export const remove = internalMutation({
   },
 });
 
-type ListPlan = { spec: IndexSpec; counter: string | null; tree: string | null; rest: [keyof RunFields, string][] };
+/**
+ * How a list is served: the index it walks (an exact index for every
+ * combination of workflow name, resource and status), the predicate of the
+ * filters that index does not cover (only with a thread id), the trees that
+ * hold exactly the list's keys, and the counter that holds its total while
+ * the trees are incomplete.
+ */
+type ListPlan = {
+  spec: IndexSpec;
+  rest: [keyof RunFields, string][];
+  trees: string[] | null;
+  counter: { name: string; sharded: boolean } | null;
+};
 
 /**
- * Picks the index for a list: the most selective equality prefix among the
- * filters, the other filters as a predicate. A counter gives the total only
- * when the index covers every filter and there is no date range.
+ * Picks the plan of a list. Without a thread id, every combination of
+ * workflow name, resource and status has its own index and tree (a family
+ * when no resource scopes it); with one, the thread's runs are walked and
+ * the other filters tested on them (O(runs of the thread), bounded per
+ * call by the walk's budget).
  */
 function planList(
   filters: { workflowName?: string; resourceId?: string; status?: string; threadId?: string },
-  ranged: boolean,
 ): ListPlan {
-  const { workflowName, resourceId, status, threadId } = filters;
+  const { workflowName: w, resourceId: r, status: s, threadId } = filters;
   const table = "workflow_runs" as const;
   const sortField = "createdAt";
-  let plan: ListPlan;
-  if (resourceId !== undefined && workflowName !== undefined) {
-    plan = {
-      spec: {
-        table,
-        index: "by_resource_workflow_createdAt",
-        eq: [["resourceId", resourceId], ["workflowName", workflowName]],
-        sortField,
-      },
-      counter: workflowCounters.workflowRunsOfResourceWorkflow(resourceId, workflowName),
-      tree: workflowTrees.ofResourceWorkflow(resourceId, workflowName),
+  const spec = (index: string, eq: [string, unknown][]): IndexSpec => ({ table, index, eq, sortField });
+  const shared = (name: string) => ({ name, sharded: true });
+  const own = (name: string) => ({ name, sharded: false });
+  if (threadId !== undefined) {
+    const rest: [keyof RunFields, string][] = [];
+    if (w !== undefined) rest.push(["workflowName", w]);
+    if (r !== undefined) rest.push(["resourceId", r]);
+    if (s !== undefined) rest.push(["status", s]);
+    return { spec: spec("by_thread_createdAt", [["threadId", threadId]]), rest, trees: null, counter: null };
+  }
+  if (r !== undefined) {
+    if (w !== undefined && s !== undefined) {
+      return {
+        spec: spec("by_resource_workflow_status_createdAt", [["resourceId", r], ["workflowName", w], ["status", s]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceWorkflowStatus(r, w, s)],
+        counter: null,
+      };
+    }
+    if (w !== undefined) {
+      return {
+        spec: spec("by_resource_workflow_createdAt", [["resourceId", r], ["workflowName", w]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceWorkflow(r, w)],
+        counter: own(workflowCounters.workflowRunsOfResourceWorkflow(r, w)),
+      };
+    }
+    if (s !== undefined) {
+      return {
+        spec: spec("by_resource_status_createdAt", [["resourceId", r], ["status", s]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceStatus(r, s)],
+        counter: null,
+      };
+    }
+    return {
+      spec: spec("by_resource_createdAt", [["resourceId", r]]),
       rest: [],
-    };
-    if (status !== undefined) plan.rest.push(["status", status]);
-    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
-  } else if (resourceId !== undefined) {
-    plan = {
-      spec: { table, index: "by_resource_createdAt", eq: [["resourceId", resourceId]], sortField },
-      counter: workflowCounters.workflowRunsOfResource(resourceId),
-      tree: workflowTrees.ofResource(resourceId),
-      rest: [],
-    };
-    if (status !== undefined) plan.rest.push(["status", status]);
-    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
-  } else if (workflowName !== undefined && status !== undefined) {
-    plan = {
-      spec: {
-        table,
-        index: "by_workflow_status_createdAt",
-        eq: [["workflowName", workflowName], ["status", status]],
-        sortField,
-      },
-      counter: workflowCounters.workflowRunsOfWorkflowStatus(workflowName, status),
-      tree: workflowTrees.ofWorkflowStatus(workflowName, status),
-      rest: threadId !== undefined ? [["threadId", threadId]] : [],
-    };
-  } else if (workflowName !== undefined) {
-    plan = {
-      spec: { table, index: "by_workflow_createdAt", eq: [["workflowName", workflowName]], sortField },
-      counter: workflowCounters.workflowRunsOfWorkflow(workflowName),
-      tree: workflowTrees.ofWorkflow(workflowName),
-      rest: threadId !== undefined ? [["threadId", threadId]] : [],
-    };
-  } else if (threadId !== undefined) {
-    plan = {
-      spec: { table, index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField },
-      counter: null,
-      tree: null,
-      rest: status !== undefined ? [["status", status]] : [],
-    };
-  } else if (status !== undefined) {
-    plan = {
-      spec: { table, index: "by_status_createdAt", eq: [["status", status]], sortField },
-      counter: null,
-      tree: null,
-      rest: [],
-    };
-  } else {
-    plan = {
-      spec: { table, index: "by_createdAt", eq: [], sortField },
-      counter: workflowCounters.workflowRuns(),
-      tree: null,
-      rest: [],
+      trees: [workflowTrees.ofResource(r)],
+      counter: own(workflowCounters.workflowRunsOfResource(r)),
     };
   }
-  if (plan.rest.length > 0) plan.counter = null;
-  if (ranged && plan.tree === null) plan.counter = null;
-  return plan;
+  if (w !== undefined && s !== undefined) {
+    return {
+      spec: spec("by_workflow_status_createdAt", [["workflowName", w], ["status", s]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofWorkflowStatus(w, s)),
+      counter: shared(workflowCounters.workflowRunsOfWorkflowStatus(w, s)),
+    };
+  }
+  if (w !== undefined) {
+    return {
+      spec: spec("by_workflow_createdAt", [["workflowName", w]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofWorkflow(w)),
+      counter: shared(workflowCounters.workflowRunsOfWorkflow(w)),
+    };
+  }
+  if (s !== undefined) {
+    return {
+      spec: spec("by_status_createdAt", [["status", s]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofStatus(s)),
+      counter: null,
+    };
+  }
+  return {
+    spec: spec("by_createdAt", []),
+    rest: [],
+    trees: familyTrees(workflowFamilies.all()),
+    counter: shared(workflowCounters.workflowRuns()),
+  };
+}
+
+/**
+ * The first walk state and the total of a list. With complete trees
+ * (`runsRanked`), the trees give the total (with or without a date range)
+ * and the key just before the page, in O(log N) reads. Otherwise the list's
+ * counter gives the total without a range (and a tree that agrees with it
+ * still seeks); a list without a counter, a thread's list, or a range
+ * without complete trees counts its matches as it walks.
+ */
+async function planFirst(
+  ctx: QueryCtx,
+  plan: ListPlan,
+  range: SortRange,
+  offset: number,
+  limit: number,
+): Promise<{ state: WalkState | null; total: number | null }> {
+  const { trees } = plan;
+  if (plan.rest.length > 0 || trees === null) return { state: countingState(offset, limit, "desc"), total: null };
+  if (await runsRanked(ctx)) {
+    return trees.length === 1
+      ? await planRankedList(ctx, trees[0], await treeTotal(ctx, trees[0]), range, offset, limit, "desc")
+      : await planListAcross(ctx, trees, "trees", range, offset, limit, "desc");
+  }
+  let counted: number | null = null;
+  if (plan.counter !== null) {
+    counted = plan.counter.sharded
+      ? await readShardedCounter(ctx, plan.counter.name)
+      : await readCounter(ctx, plan.counter.name);
+  }
+  return trees.length === 1
+    ? await planRankedList(ctx, trees[0], counted, range, offset, limit, "desc")
+    : await planListAcross(ctx, trees, counted, range, offset, limit, "desc");
 }
 
 /**
  * One bounded step of listing runs, newest `createdAt` first (ties by run
  * key), with the snapshots of the returned rows. Filters: workflow name,
  * resource, status, embedded thread id, and an inclusive `createdAt` range.
- * The total comes from a counter when one covers the filters, otherwise
- * from counting the matches as the walk goes.
+ * Without a thread id, any page of any combination (date range included)
+ * costs its rows plus O(log N) tree reads in one call, and the total comes
+ * from the trees (see `planFirst`); with one, the thread's runs are walked.
  */
 export const list = internalQuery({
   args: {
@@ -579,17 +650,12 @@ export const list = internalQuery({
   },
   handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
     const range = sortRange({ start: args.fromDate, end: args.toDate });
-    const plan = planList(args, range.lower !== undefined || range.upper !== undefined);
+    const plan = planList(args);
     let total: number | null = null;
     let state = args.state;
     if (state === undefined) {
       // The total and the starting point are worked out once, on the first call.
-      const counted = plan.counter === null
-        ? null
-        : plan.counter === workflowCounters.workflowRuns()
-        ? await readShardedCounter(ctx, plan.counter)
-        : await readCounter(ctx, plan.counter);
-      const planned = await planRankedList(ctx, plan.tree, counted, range, args.offset, args.limit, "desc");
+      const planned = await planFirst(ctx, plan, range, args.offset, args.limit);
       total = planned.total;
       if (planned.state === null) return { rows: [], next: null, total, reversed: false };
       state = planned.state;

@@ -39,6 +39,8 @@ export const workflowTables = {
     .index("by_workflow_status_createdAt", ["workflowName", "status", "createdAt", "id"])
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"])
     .index("by_resource_workflow_createdAt", ["resourceId", "workflowName", "createdAt", "id"])
+    .index("by_resource_status_createdAt", ["resourceId", "status", "createdAt", "id"])
+    .index("by_resource_workflow_status_createdAt", ["resourceId", "workflowName", "status", "createdAt", "id"])
     .index("by_status_createdAt", ["status", "createdAt", "id"])
     .index("by_thread_createdAt", ["threadId", "createdAt", "id"]),
 

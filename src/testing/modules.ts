@@ -88,6 +88,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/vector/validators.ts": () => import("../../convex/vector/validators.ts"),
   "/mastra/vector/vectors.ts": () => import("../../convex/vector/vectors.ts"),
   "/mastra/workflows/counterNames.ts": () => import("../../convex/workflows/counterNames.ts"),
+  "/mastra/workflows/ranking.ts": () => import("../../convex/workflows/ranking.ts"),
   "/mastra/workflows/runs.ts": () => import("../../convex/workflows/runs.ts"),
   "/mastra/workflows/snapshot.ts": () => import("../../convex/workflows/snapshot.ts"),
   "/mastra/workflows/tables.ts": () => import("../../convex/workflows/tables.ts"),
