@@ -5,11 +5,15 @@
  * Inserting a key a tree already holds is a no-op and writes during a
  * rebuild keep the trees they touch exact, so it is safe on live data; a
  * list uses a tree only when it accounts for every row its counter counts,
- * so lists meanwhile walk instead of seeking, never answer wrong.
+ * so lists meanwhile walk instead of seeking, never answer wrong. Lists
+ * whose total comes from a tree alone trust it only under the table's
+ * coverage mark (`kit/coverage.ts`): `clear` removes the marks, a completed
+ * rebuild of a table sets its mark.
  */
 import { v } from "convex/values";
 import { internalMutation } from "../kit/functions.js";
 import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
+import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
@@ -31,6 +35,7 @@ const ENTRIES = {
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
+    for (const table of Object.keys(ENTRIES) as (keyof typeof ENTRIES)[]) await unmarkCovered(ctx, table);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
     return { done: nodes.length < REBUILD_BATCH };
@@ -48,6 +53,7 @@ export const rebuild = internalMutation({
     const ranks = new RankBatch();
     for (const row of page.page) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
+    if (page.isDone) await markCovered(ctx, table);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });

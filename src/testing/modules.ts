@@ -25,6 +25,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/blobs.ts": () => import("../../convex/kit/blobs.ts"),
   "/mastra/kit/codec.ts": () => import("../../convex/kit/codec.ts"),
   "/mastra/kit/counters.ts": () => import("../../convex/kit/counters.ts"),
+  "/mastra/kit/coverage.ts": () => import("../../convex/kit/coverage.ts"),
   "/mastra/kit/errors.ts": () => import("../../convex/kit/errors.ts"),
   "/mastra/kit/functions.ts": () => import("../../convex/kit/functions.ts"),
   "/mastra/kit/limits.ts": () => import("../../convex/kit/limits.ts"),
