@@ -79,6 +79,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/system/blobs.ts": () => import("../../convex/system/blobs.ts"),
   "/mastra/system/info.ts": () => import("../../convex/system/info.ts"),
   "/mastra/system/operations.ts": () => import("../../convex/system/operations.ts"),
+  "/mastra/system/rankedTables.ts": () => import("../../convex/system/rankedTables.ts"),
   "/mastra/system/ranks.ts": () => import("../../convex/system/ranks.ts"),
   "/mastra/vector/counterNames.ts": () => import("../../convex/vector/counterNames.ts"),
   "/mastra/vector/filter.ts": () => import("../../convex/vector/filter.ts"),
