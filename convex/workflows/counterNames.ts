@@ -24,11 +24,6 @@ export const workflowCounters = {
   /** Runs of one workflow for one resource. */
   workflowRunsOfResourceWorkflow: (resourceId: string, workflowName: string): string =>
     `workflowRuns:resourceWorkflow:${JSON.stringify([resourceId, workflowName])}`,
-  /**
-   * Present (value 1) while the rank trees are being rebuilt (`system/ranks`):
-   * lists then do not trust the trees (see `runsRanked`).
-   */
-  unranked: (): string => "workflowRuns:unranked",
 };
 
 /**

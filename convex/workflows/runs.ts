@@ -47,7 +47,7 @@ import {
   workflowFamilies,
   workflowTrees,
 } from "./counterNames.js";
-import { runsRanked } from "./ranking.js";
+import { noteRunInsert, runsRanked } from "./ranking.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -227,6 +227,7 @@ async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: Ru
     await recount(ctx, existing.fields, fields);
     return { _id: existing._id, fields };
   }
+  await noteRunInsert(ctx);
   const _id = await ctx.db.insert("workflow_runs", fields);
   await recount(ctx, null, fields);
   return { _id, fields };
