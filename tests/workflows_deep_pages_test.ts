@@ -124,29 +124,58 @@ Deno.test(`a page of ${PAGE} at offset N/2 costs ${PAGE} + 4·log2(N) documents 
   await check("before the rebuild (walks)", () => 4 * N, false);
   await storage.rebuildRankTrees();
   await check("rebuilt", logBound, true);
-  // Writes through the API keep every tree exact: new runs, a status change, a deletion.
-  for (let i = N; i < N + 30; i++) {
-    const run = runOf(i);
-    runs.push(run);
-    await workflows.persistWorkflowSnapshot({
+  // Writes through the API, in parallel, keep every tree and total exact: new runs, status changes, a deletion.
+  const added = Array.from({ length: 30 }, (_, k) => runOf(N + k));
+  runs.push(...added);
+  await Promise.all(added.map((run) =>
+    workflows.persistWorkflowSnapshot({
       workflowName: run.workflowName,
       runId: run.runId,
       resourceId: run.resourceId,
       snapshot: { runId: run.runId, status: run.status, context: {} } as unknown as WorkflowRunState,
       createdAt: new Date(run.createdAt),
-    });
-  }
-  for (const i of [5, 700, 1500]) {
+    })
+  ));
+  await Promise.all([5, 700, 1500, 2401].map((i) => {
     runs[i].status = "success";
-    await workflows.updateWorkflowState({
+    return workflows.updateWorkflowState({
       workflowName: runs[i].workflowName,
       runId: runs[i].runId,
       opts: { status: "success" } as never,
     });
-  }
+  }));
   await workflows.deleteWorkflowRunById({ workflowName: runs[999].workflowName, runId: runs[999].runId });
   runs.splice(999, 1);
   newestFirst.splice(0, newestFirst.length, ...[...runs].reverse());
   await check("after writes", logBound, true);
+
+  // An older version writes a run (no trees; it counts in the unsharded all-runs document): lists walk again,
+  // exact, until a rebuild.
+  const stray = runOf(N + 100);
+  runs.push(stray);
+  await backend.run(async (ctx) => {
+    const id = JSON.stringify([stray.workflowName, stray.runId]);
+    await ctx.db.insert("workflow_runs", { id, ...stray, updatedAt: stray.createdAt });
+    const name = workflowCounters.workflowRuns();
+    const legacy = await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique();
+    if (legacy) await ctx.db.patch(legacy._id, { value: legacy.value + 1 });
+    else await ctx.db.insert("counters", { name, value: 1 });
+    for (
+      const other of [
+        workflowCounters.workflowRunsOfWorkflow(stray.workflowName),
+        workflowCounters.workflowRunsOfWorkflowStatus(stray.workflowName, stray.status),
+        workflowCounters.workflowRunsOfResource(stray.resourceId),
+        workflowCounters.workflowRunsOfResourceWorkflow(stray.resourceId, stray.workflowName),
+      ]
+    ) {
+      const row = await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", other)).unique();
+      if (row) await ctx.db.patch(row._id, { value: row.value + 1 });
+      else await ctx.db.insert("counters", { name: other, value: 1 });
+    }
+  });
+  newestFirst.splice(0, newestFirst.length, ...[...runs].reverse());
+  await check("after an older version's write (walks)", () => 4 * N, false);
+  await storage.rebuildRankTrees();
+  await check("rebuilt again", logBound, true);
   assert.deepStrictEqual(failures, []);
 });
