@@ -160,7 +160,7 @@ Deno.test("background tasks written before the trees: lists walk until rebuildRa
   const { storage, backend, calls } = countingStorage();
   const tasks = (await storage.getStore("backgroundTasks"))!;
   const n = 600;
-  // Rows and counters as an older version wrote them: no trees, no marker, unsharded status counters.
+  // Rows and counters as an older version wrote them: no trees, no coverage mark, unsharded status counters.
   // deno-lint-ignore no-explicit-any
   await backend.run(async (ctx: any) => {
     const deltas: [string, number][] = [];

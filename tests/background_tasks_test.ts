@@ -172,7 +172,7 @@ Deno.test("hot paths read what they return: running counts and pages over 3,000 
     `cleanup deleteTasks(completed before cutoff) of 100 of 800 completed read ${cleanup.usage.documentsRead} documents`,
   );
   assert.ok(
-    // convex-test counts a delete as a read too; plus the shards of the status counter (16) and the marker.
+    // convex-test counts a delete as a read too; plus the shards of the status counter (16) and the coverage mark.
     cleanup.usage.documentsRead <= 2 * 100 + 40,
     `cleanup read ${cleanup.usage.documentsRead}`,
   );

@@ -19,12 +19,6 @@ export const taskCounters = {
   /** Tasks of one agent in one status. */
   tasksOfAgentInStatus: (agentId: string, status: string): string =>
     `${TASK_COUNTER_PREFIX}agentStatus:${JSON.stringify([agentId, status])}`,
-  /**
-   * Present (value 1) once every task is in every rank tree of the domain:
-   * set by the first task written to an empty table, or by the end of a
-   * rebuild (`system/ranks.ts`); until then lists walk instead of seeking.
-   */
-  treesComplete: (): string => `${TASK_COUNTER_PREFIX}treesComplete`,
 };
 
 /** Rank trees of one owner's tasks, one per date column, keyed `(column value, task id)` (unset values first). */

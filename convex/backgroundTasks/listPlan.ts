@@ -14,6 +14,7 @@
  * narrowest index and count the matches: O(matches of the index range).
  */
 import { readCounter, readShardedCounter } from "../kit/counters.js";
+import { treesCover } from "../kit/coverage.js";
 import type { QueryCtx } from "../kit/functions.js";
 import { planList as planRankedList, treeTotal } from "../kit/rankTree.js";
 import { familyTrees, planListAcross } from "../kit/rankFamily.js";
@@ -132,14 +133,10 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
   return plan;
 }
 
-/** Whether every task is in the domain's trees (see `taskCounters.treesComplete`). */
-export async function treesComplete(ctx: QueryCtx): Promise<boolean> {
-  return await readCounter(ctx, taskCounters.treesComplete()) > 0;
-}
-
 /**
  * The first walk state of an offset page of a plan and its total: from the
- * plan's trees when they are complete (a page at any depth in O(log N)
+ * plan's trees when they hold every task (the table's coverage mark,
+ * `kit/coverage.ts`; a page at any depth in O(log N)
  * reads), else from its counters (pages near either end cheap), else a walk
  * that counts every match. `state` is `null` for an empty page.
  */
@@ -150,7 +147,7 @@ export async function planFirst(
   limit: number,
   order: Order,
 ): Promise<{ state: WalkState | null; total: number | null }> {
-  if (plan.trees !== null && await treesComplete(ctx)) {
+  if (plan.trees !== null && await treesCover(ctx, "background_tasks")) {
     // Unset values are in the trees but never in a range: the range as the walk reads it.
     const range = effectiveRange(plan.range);
     if (plan.trees.length === 1) {

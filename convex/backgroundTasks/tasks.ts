@@ -18,6 +18,7 @@
 import { type GenericId, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import { noteInsert } from "../kit/coverage.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { RankBatch } from "../kit/rankTree.js";
@@ -61,17 +62,6 @@ async function recount(ctx: MutationCtx, before: TaskRow | null, after: TaskRow 
   await ranks.apply(ctx);
 }
 
-/**
- * Marks the trees complete when the first task goes into an empty table
- * (every later write keeps them exact). Reads one document once marked.
- */
-async function markTreesOnFirstTask(ctx: MutationCtx): Promise<void> {
-  const name = taskCounters.treesComplete();
-  if (await readCounter(ctx, name) > 0) return;
-  if (await ctx.db.query("background_tasks").first() !== null) return;
-  await adjustCounters(ctx, [[name, 1]]);
-}
-
 /** The encoded-value fields of a row, for blob bookkeeping. */
 function valueFields(row: Partial<TaskRow>): (string | undefined)[] {
   return TASK_VALUE_FIELDS.map((field) => row[field] as string | undefined);
@@ -104,7 +94,7 @@ export const create = internalMutation({
       await ctx.db.replace(existing._id, task);
       await recount(ctx, withoutSystemFields(existing) as TaskRow, task);
     } else {
-      await markTreesOnFirstTask(ctx);
+      await noteInsert(ctx, "background_tasks");
       await ctx.db.insert("background_tasks", task);
       await recount(ctx, null, task);
     }

@@ -97,7 +97,7 @@ class Forest {
     return (await this.roots()).reduce((sum, root) => sum + (root?.count ?? 0), 0);
   }
 
-  /** Number of keys for which `below` holds (a prefix of the sorted keys), from the cached roots. */
+  /** Keys for which `below` holds (true for a prefix of the sorted keys), descending from the cached roots. */
   async countWhere(below: (key: SortKey) => boolean): Promise<number> {
     let sum = 0;
     for (const root of await this.roots()) if (root) sum += await countBelow(this.#ctx, root, below);
@@ -173,22 +173,18 @@ export function keyAtAcross(ctx: QueryCtx, trees: string[], rank: number): Promi
  * Number of keys of the union of `trees` for which `below` holds, where
  * `below` is true for a prefix of the sorted keys.
  */
-export async function countWhereAcross(
+export function countWhereAcross(
   ctx: QueryCtx,
   trees: string[],
   below: (key: SortKey) => boolean,
 ): Promise<number> {
-  let sum = 0;
-  for (const tree of new Set(trees)) {
-    const root = await findRoot(ctx, tree);
-    if (root) sum += await countBelow(ctx, root, below);
-  }
-  return sum;
+  return new Forest(ctx, trees).countWhere(below);
 }
 
-/** Number of keys under `node` for which `below` holds (a prefix of the sorted keys). */
-async function countBelow(ctx: QueryCtx, node: Node, below: (key: SortKey) => boolean): Promise<number> {
+/** Keys under `node` for which `below` holds (a prefix of the sorted keys): one node per level. */
+async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey) => boolean): Promise<number> {
   let sum = 0;
+  let node = root;
   while (!node.leaf) {
     let index = 0;
     for (let i = node.children.length - 1; i >= 1; i--) {
@@ -207,8 +203,7 @@ async function countBelow(ctx: QueryCtx, node: Node, below: (key: SortKey) => bo
     if (below(node.keys[mid])) lo = mid + 1;
     else hi = mid;
   }
-  sum += lo;
-  return sum;
+  return sum + lo;
 }
 
 /**
@@ -216,23 +211,22 @@ async function countBelow(ctx: QueryCtx, node: Node, below: (key: SortKey) => bo
  * the same contract as `planList` of `rankTree.ts`. `counted` is the
  * list's total without `range` (from a counter) or `null` when none covers
  * its filters; the trees are used only when together they hold exactly
- * `counted` keys. `"trees"`: the caller knows (by other means) that the
- * trees hold every row of the list, so their total is the list's. A page near either end walks from that end without
- * reading the trees.
+ * `counted` keys. `"trees"`: the caller knows the trees hold every key of
+ * the list, so their roots give the total (read once). A page near either
+ * end walks from that end without reading more of the trees.
  */
 export async function planListAcross(
   ctx: QueryCtx,
   trees: string[],
-  counted: number | null | "trees",
+  countedOrTrees: number | null | "trees",
   range: SortRange,
   offset: number,
   limit: number,
   order: Order,
 ): Promise<{ state: WalkState | null; total: number | null }> {
-  if (counted === null) return { state: countingState(offset, limit, order), total: null };
+  if (countedOrTrees === null) return { state: countingState(offset, limit, order), total: null };
   const forest = new Forest(ctx, trees);
-  // "trees": the caller knows the trees hold every row of the list; their total is the list's.
-  if (counted === "trees") counted = await forest.total();
+  const counted = countedOrTrees === "trees" ? await forest.total() : countedOrTrees;
   const ranged = range.lower !== undefined || range.upper !== undefined;
   if (!ranged) {
     if (offset >= counted || limit <= 0) return { state: null, total: counted };
