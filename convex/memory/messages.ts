@@ -41,7 +41,8 @@ import {
   messagesOfThreadResource,
   putMessage,
 } from "./messageStore.js";
-import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
+import { dropTree, planList, RankBatch } from "../kit/rankTree.js";
+import { planListAcross } from "../kit/rankFamily.js";
 import {
   approximateSize,
   countingState,
@@ -428,10 +429,16 @@ export const include = internalQuery({
  * or of a resource across threads; optionally within a `createdAt` range
  * and matching content-metadata values.
  *
- * Without range or metadata filter the total comes from counters and the
- * walk starts from the nearer end of the list, so first and last pages cost
- * about one page of reads. With a filter the total is counted by the walk
- * itself (reading the matching index range once, across calls).
+ * Without a metadata filter the total comes from counters and a page at any
+ * depth costs its rows plus O(log N) rank-tree nodes (`kit/rankTree.ts`,
+ * over several threads `kit/rankFamily.ts`): a page near either end walks
+ * from that end, a deeper one seeks to the key just before it; a `createdAt`
+ * range is counted and sought in the trees too. That needs trees holding
+ * exactly the list's keys: a thread's or a resource's (always, once
+ * built), or for threads with a `resourceId` each thread whose messages all
+ * have that resource. Otherwise (and with a metadata filter, which no
+ * counter covers: O(matching index range)) the walk counts the matches
+ * itself, bounded per call, the client resuming until done.
  *
  * `include` entries (target messages with their neighbours, see
  * {@link resolveInclude}) are resolved by the first call, so a page with its
@@ -479,32 +486,47 @@ export const list = internalQuery({
       ? undefined
       : async (doc: MessageDoc) => isBlobRef(doc.content) ? await storedLength(ctx, doc.content) ?? 0 : 0;
     let total: number | null = null;
-    let state: WalkState | undefined = args.state;
-    if (predicate === undefined && args.range === undefined) {
-      if (state === undefined) {
-        // The total is read once, on the first call; later calls only resume the walk.
-        total = 0;
-        for (const name of counters) total += await readCounter(ctx, name);
-        // One thread, no filter: a deep page seeks through the thread's rank tree. With a resourceId
-        // (as Mastra's recall asks) the tree applies when every message of the thread has that resource.
-        // A resource's messages seek through the resource's tree. Several threads walk from the nearer end.
-        const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
-        let tree: string | null = null;
-        if (threadId !== undefined) {
-          const whole = args.resourceId === undefined ||
-            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total;
-          if (whole) tree = memoryTrees.messagesOfThread(threadId);
-        } else if (args.threadIds === undefined && args.resourceId !== undefined) {
-          tree = memoryTrees.messagesOfResource(args.resourceId);
-        }
-        state = await planSeek(ctx, tree, total, args.offset, args.limit, args.order);
-      }
-    } else {
+    let state: WalkState | null | undefined = args.state;
+    if (predicate !== undefined) {
       state ??= countingState(args.offset, args.limit, args.order);
+    } else if (state === undefined) {
+      // Planned once, on the first call (later calls only resume the walk): the total from counters, and the
+      // rank trees that hold exactly the list's keys when there are (each thread's, or the resource's). With a
+      // resourceId (as Mastra's recall asks) a thread's tree applies when every message of the thread has that
+      // resource. A `createdAt` range is then counted and sought in the trees too.
+      let counted = 0;
+      for (const name of counters) counted += await readCounter(ctx, name);
+      let trees: string[] | null = [];
+      if (args.threadIds === undefined) trees = [memoryTrees.messagesOfResource(args.resourceId!)];
+      else {
+        for (const threadId of new Set(args.threadIds)) {
+          const whole = args.resourceId === undefined ||
+            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) ===
+              await readCounter(ctx, messagesOfThreadResource(threadId, args.resourceId));
+          if (!whole) {
+            trees = null;
+            break;
+          }
+          trees.push(memoryTrees.messagesOfThread(threadId));
+        }
+      }
+      const range = sortRange(args.range);
+      const plan = trees === null
+        ? await planList(ctx, null, counted, range, args.offset, args.limit, args.order)
+        : await planListAcross(ctx, trees, counted, range, args.offset, args.limit, args.order);
+      total = plan.total;
+      state = plan.state;
     }
-    const step = await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
-    if (state.countAll && step.next === null) total = step.matched;
-    const result: MessageListResult = { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
+    const step = state === null
+      ? { rows: [], next: null, matched: 0 }
+      : await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
+    if (state?.countAll && step.next === null) total = step.matched;
+    const result: MessageListResult = {
+      rows: step.rows.map(toRow),
+      next: step.next,
+      total,
+      reversed: state?.reversed ?? false,
+    };
     // Include windows ride along with the first call (their own budget beside the walk's).
     if (args.state === undefined && args.include !== undefined && args.include.length > 0) {
       result.included = await resolveInclude(ctx, args.include, args.resourceId);
