@@ -656,3 +656,66 @@ Deno.test("a middle page of 40 costs at most 40 + 4·log2(N) documents in one ca
     assert.ok(figure.docs <= figure.bound, `${name}: ${figure.docs} documents > ${figure.bound}`);
   }
 });
+
+Deno.test("documents written per memory write on a populated deployment", async () => {
+  const { storage, backend } = countedStorage();
+  const memory = (await storage.getStore("memory"))!;
+  await seedThreads(
+    backend,
+    Array.from({ length: 3_000 }, (_, i) => ({
+      id: `t-${String(i).padStart(5, "0")}`,
+      resourceId: `r${i % 2}`,
+      metadata: encodeValue({}),
+      createdAt: T0 + i * 10,
+      updatedAt: T0 + i * 10 + 1,
+    })),
+  );
+  await seedMessages(
+    backend,
+    Array.from({ length: 1_000 }, (_, i) => ({
+      id: `m-${String(i).padStart(5, "0")}`,
+      threadId: "t-00000",
+      resourceId: "r0",
+      role: "user",
+      type: "text",
+      content: encodeValue({ format: 2, parts: [{ type: "text", text: `#${i}` }] }),
+      createdAt: T0 + i * 10,
+    })),
+  );
+  const written: Record<string, number> = {};
+  const writes = async (name: string, fn: () => Promise<unknown>) => {
+    written[name] = (await measure(fn)).usage.documentsWritten;
+  };
+  const thread = (id: string) => ({
+    id,
+    resourceId: "r0",
+    title: "x",
+    metadata: {},
+    createdAt: new Date(T0 + 50_000),
+    updatedAt: new Date(T0 + 50_000),
+  });
+  await writes("saveThread (new)", () => memory.saveThread({ thread: thread("new-1") }));
+  await writes("saveThread (same again)", () => memory.saveThread({ thread: thread("new-1") }));
+  await writes("updateThread (title)", () => memory.updateThread({ id: "t-00010", title: "renamed" }));
+  await writes("updateThread (metadata)", () => memory.updateThread({ id: "t-00011", metadata: { a: 1 } }));
+  await writes(
+    "saveMessages (1 message, thread of 1,000)",
+    () => memory.saveMessages({ messages: [messageInput("new-m-1", "t-00000", "r0", T0 + 1_000_000)] }),
+  );
+  await writes(
+    "saveMessages (10 messages, thread of 1,001)",
+    () =>
+      memory.saveMessages({
+        messages: Array.from(
+          { length: 10 },
+          (_, i) => messageInput(`new-m-${2 + i}`, "t-00000", "r0", T0 + 1_000_010 + i),
+        ),
+      }),
+  );
+  await writes("deleteMessages (1)", () => memory.deleteMessages(["m-00500"]));
+  await writes("deleteThread (no messages)", () => memory.deleteThread({ threadId: "t-00020" }));
+  console.log("documents written per call:", written);
+  // Row + its tree nodes (depth 2: leaf and root per tree) + counters, a small constant.
+  assert.ok(written["saveThread (new)"] <= 16, `${written["saveThread (new)"]}`);
+  assert.ok(written["saveMessages (1 message, thread of 1,000)"] <= 18);
+});
