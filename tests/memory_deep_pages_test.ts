@@ -719,3 +719,51 @@ Deno.test("documents written per memory write on a populated deployment", async 
   assert.ok(written["saveThread (new)"] <= 16, `${written["saveThread (new)"]}`);
   assert.ok(written["saveMessages (1 message, thread of 1,000)"] <= 18);
 });
+
+Deno.test("include windows larger than one call, and more entries than one call takes, agree with InMemoryStore", async () => {
+  const { storage, backend, calls } = countedStorage();
+  const ours = (await storage.getStore("memory"))!;
+  const reference = (await new InMemoryStore().getStore("memory"))!;
+  const rows: MessageRow[] = Array.from({ length: 2_400 }, (_, i) => ({
+    id: `m-${String(i).padStart(5, "0")}`,
+    threadId: i % 10 === 0 ? "side" : "big",
+    resourceId: "user",
+    role: "user",
+    type: "text",
+    content: encodeValue({ format: 2, parts: [{ type: "text", text: `#${i}` }] }),
+    createdAt: T0 + i * 10,
+  }));
+  await seedMessages(backend, rows);
+  await reference.saveMessages({
+    messages: rows.map((row) => messageInput(row.id, row.threadId, row.resourceId!, row.createdAt)),
+  });
+  const cases = {
+    // One window of 2,151 + 1 + 8 rows: over one call's include budget (2,000 documents).
+    "one huge window": [{ id: "m-02391", withPreviousMessages: 2_400, withNextMessages: 30 }],
+    // 210 entries: over the 200 one call resolves; overlapping windows in both threads.
+    "210 entries": Array.from({ length: 210 }, (_, i) => ({
+      id: `m-${String(i * 10 + 1).padStart(5, "0")}`,
+      withPreviousMessages: i % 4,
+      withNextMessages: 3,
+    })),
+    "a huge window after small ones": [
+      { id: "m-00005", withPreviousMessages: 1, withNextMessages: 1 },
+      { id: "m-02393", withPreviousMessages: 2_100 },
+      { id: "m-00010", withNextMessages: 2 },
+    ],
+  };
+  const figures: Record<string, number> = {};
+  for (const [name, include] of Object.entries(cases)) {
+    for (const perPage of [0, 10]) {
+      const args = { threadId: "side", resourceId: "user", include, perPage };
+      const before = calls();
+      const a = await ours.listMessages(structuredClone(args));
+      figures[`${name}, perPage ${perPage}`] = calls() - before;
+      const b = await reference.listMessages(structuredClone(args));
+      assert.deepStrictEqual(listShape(a), listShape(b), `${name}, perPage ${perPage}`);
+    }
+  }
+  console.log("calls per listMessages:", figures);
+  assert.equal(figures["210 entries, perPage 10"], 2);
+  assert.ok(figures["one huge window, perPage 10"] > 2);
+});

@@ -587,21 +587,20 @@ async function finishIncludes(
     }
   };
   let start = 0;
-  if (first !== undefined) {
-    add(first.rows);
-    start = first.consumed;
-  }
+  let step = first;
   while (start < items.length) {
-    const step = await ctx.transport.query<IncludeResult>("memory/messages:include", {
+    step ??= await ctx.transport.query<IncludeResult>("memory/messages:include", {
       items: items.slice(start),
       ...(resourceId !== undefined ? { resourceId } : {}),
     }, { operation, details: { include: items.length - start } });
     add(step.rows);
-    if (step.consumed > 0) {
-      start += step.consumed;
+    const consumed = step.consumed;
+    step = undefined;
+    if (consumed > 0) {
+      start += consumed;
       continue;
     }
-    // One window larger than a call: its neighbours are walked in bounded calls.
+    // The first entry of a call did not fit a whole call's budget: its neighbours are walked in bounded calls.
     const item = items[start++];
     const [target] = await getMany<MessageRow>(ctx, [item.id], false, operation);
     if (!target || (resourceId !== undefined && target.resourceId !== resourceId)) continue;
