@@ -494,15 +494,16 @@ export const list = internalQuery({
       // rank trees that hold exactly the list's keys when there are (each thread's, or the resource's). With a
       // resourceId (as Mastra's recall asks) a thread's tree applies when every message of the thread has that
       // resource. A `createdAt` range is then counted and sought in the trees too.
-      let counted = 0;
-      for (const name of counters) counted += await readCounter(ctx, name);
+      const counts = new Map<string, number>();
+      for (const name of new Set(counters)) counts.set(name, await readCounter(ctx, name));
+      const counted = [...counts.values()].reduce((sum, count) => sum + count, 0);
       let trees: string[] | null = [];
       if (args.threadIds === undefined) trees = [memoryTrees.messagesOfResource(args.resourceId!)];
       else {
         for (const threadId of new Set(args.threadIds)) {
           const whole = args.resourceId === undefined ||
             await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) ===
-              await readCounter(ctx, messagesOfThreadResource(threadId, args.resourceId));
+              counts.get(messagesOfThreadResource(threadId, args.resourceId));
           if (!whole) {
             trees = null;
             break;
