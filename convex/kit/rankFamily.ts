@@ -96,6 +96,13 @@ class Forest {
     return (await this.roots()).reduce((sum, root) => sum + (root?.count ?? 0), 0);
   }
 
+  /** Keys for which `below` holds (true for a prefix of the sorted keys), descending from the cached roots. */
+  async countWhere(below: (key: SortKey) => boolean): Promise<number> {
+    let sum = 0;
+    for (const root of await this.roots()) if (root) sum += await countBelow(this.#ctx, root, below);
+    return sum;
+  }
+
   async keyAt(rank: number): Promise<SortKey | null> {
     const roots = await this.roots();
     const total = roots.reduce((sum, root) => sum + (root?.count ?? 0), 0);
@@ -165,36 +172,37 @@ export function keyAtAcross(ctx: QueryCtx, trees: string[], rank: number): Promi
  * Number of keys of the union of `trees` for which `below` holds, where
  * `below` is true for a prefix of the sorted keys.
  */
-export async function countWhereAcross(
+export function countWhereAcross(
   ctx: QueryCtx,
   trees: string[],
   below: (key: SortKey) => boolean,
 ): Promise<number> {
+  return new Forest(ctx, trees).countWhere(below);
+}
+
+/** Keys under `node` for which `below` holds (a prefix of the sorted keys): one node per level. */
+async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey) => boolean): Promise<number> {
   let sum = 0;
-  for (const tree of new Set(trees)) {
-    let node = await findRoot(ctx, tree);
-    if (!node) continue;
-    while (!node.leaf) {
-      let index = 0;
-      for (let i = node.children.length - 1; i >= 1; i--) {
-        if (below(node.children[i].min)) {
-          index = i;
-          break;
-        }
+  let node = root;
+  while (!node.leaf) {
+    let index = 0;
+    for (let i = node.children.length - 1; i >= 1; i--) {
+      if (below(node.children[i].min)) {
+        index = i;
+        break;
       }
-      for (let i = 0; i < index; i++) sum += node.children[i].count;
-      node = await getNode(ctx, node.children[index].node);
     }
-    let lo = 0;
-    let hi = node.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (below(node.keys[mid])) lo = mid + 1;
-      else hi = mid;
-    }
-    sum += lo;
+    for (let i = 0; i < index; i++) sum += node.children[i].count;
+    node = await getNode(ctx, node.children[index].node);
   }
-  return sum;
+  let lo = 0;
+  let hi = node.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (below(node.keys[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return sum + lo;
 }
 
 /**
@@ -202,20 +210,22 @@ export async function countWhereAcross(
  * the same contract as `planList` of `rankTree.ts`. `counted` is the
  * list's total without `range` (from a counter) or `null` when none covers
  * its filters; the trees are used only when together they hold exactly
- * `counted` keys. A page near either end walks from that end without
- * reading the trees.
+ * `counted` keys. `"trees"`: the caller knows the trees hold every key of
+ * the list, so their roots give the total (read once). A page near either
+ * end walks from that end without reading more of the trees.
  */
 export async function planListAcross(
   ctx: QueryCtx,
   trees: string[],
-  counted: number | null,
+  countedOrTrees: number | null | "trees",
   range: SortRange,
   offset: number,
   limit: number,
   order: Order,
 ): Promise<{ state: WalkState | null; total: number | null }> {
-  if (counted === null) return { state: countingState(offset, limit, order), total: null };
+  if (countedOrTrees === null) return { state: countingState(offset, limit, order), total: null };
   const forest = new Forest(ctx, trees);
+  const counted = countedOrTrees === "trees" ? await forest.total() : countedOrTrees;
   const ranged = range.lower !== undefined || range.upper !== undefined;
   if (!ranged) {
     if (offset >= counted || limit <= 0) return { state: null, total: counted };
@@ -230,11 +240,11 @@ export async function planListAcross(
   }
   if (await forest.total() !== counted) return { state: countingState(offset, limit, order), total: null };
   const { lower, upper } = range;
-  const from = lower === undefined ? 0 : await countWhereAcross(ctx, trees, (key) => {
+  const from = lower === undefined ? 0 : await forest.countWhere((key) => {
     const c = compareValues(key.value, lower.value);
     return lower.inclusive ? c < 0 : c <= 0;
   });
-  const to = upper === undefined ? counted : await countWhereAcross(ctx, trees, (key) => {
+  const to = upper === undefined ? counted : await forest.countWhere((key) => {
     const c = compareValues(key.value, upper.value);
     return upper.inclusive ? c <= 0 : c < 0;
   });
