@@ -5,8 +5,6 @@ export const observabilityCounters = {
     fields.length === 0 ? "observability:traces" : `observability:traces:${JSON.stringify([fields, values])}`,
   /** Branch-anchor spans (core's `BRANCH_SPAN_TYPES`). */
   branchSpans: (): string => "observability:branches",
-  /** Last sequence number handed out for delta polling of traces and branches. */
-  observabilitySeq: (): string => "observability:seq",
 };
 
 /** Tables of the non-tracing signals that keep counters. */

@@ -43,7 +43,8 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
-import { ROOT_SEQ_COUNTER } from "./traceQueryEval.js";
+import { DeltaMerge, type DeltaStream, DeltaWriter, headPosition } from "./deltaStreams.js";
+import { DELTA_SHARDS, type DeltaPosition } from "./deltaCursor.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
@@ -141,22 +142,14 @@ class SpanWrites {
   readonly #deltas: [string, number][] = [];
   /** Discovery entries of the written spans (`discovery.ts`). */
   readonly #entries: DictionaryEntry[] = [];
-  /** Last delta-polling sequence number handed out (read once per mutation, written once at the end). */
-  #seq: number | undefined;
-  #seqTaken = 0;
-  /** Same for the root-version sequence of trace-query delta polling (`traceQuery.ts`). */
-  #rootSeq: number | undefined;
-  #rootSeqTaken = 0;
+  /** Entries of the delta streams (`deltaStreams.ts`): no deployment-wide sequence on the write path. */
+  readonly #streams: DeltaWriter;
+  /** Traces whose root entry this mutation already renewed. */
+  readonly #rootRenewed = new Set<string>();
 
   constructor(ctx: MutationCtx) {
     this.#ctx = ctx;
-  }
-
-  /** Next number of the delta-polling sequence shared by traces and branches. */
-  async #nextSeq(): Promise<number> {
-    this.#seq ??= await readCounter(this.#ctx, observabilityCounters.observabilitySeq());
-    this.#seqTaken++;
-    return ++this.#seq;
+    this.#streams = new DeltaWriter(ctx);
   }
 
   /**
@@ -198,13 +191,15 @@ class SpanWrites {
     };
     if (rootSpanId !== undefined) after.rootSpanId = rootSpanId;
     if (before?.deleting) after.deleting = true;
-    const traceSeq = before?.seq ?? (after.listed ? await this.#nextSeq() : undefined);
+    // `seq` marks a trace registered in the trace stream (its number in its shard).
+    const traceSeq = before?.seq ?? (after.listed ? await this.#streams.append("trace", traceId) : undefined);
     if (traceSeq !== undefined) after.seq = traceSeq;
-    if (rootSpanId === spanId && after.listed) {
-      this.#rootSeq ??= await readCounter(ctx, ROOT_SEQ_COUNTER);
-      this.#rootSeqTaken++;
-      after.rootSeq = ++this.#rootSeq;
-    } else if (before?.rootSeq !== undefined) after.rootSeq = before.rootSeq;
+    if (rootSpanId === spanId && after.listed && !this.#rootRenewed.has(traceId)) {
+      // A root write moves the trace to the end of the root stream (trace-query delta polls see it again).
+      this.#rootRenewed.add(traceId);
+      await this.#streams.remove("root", traceId);
+      await this.#streams.append("root", traceId);
+    }
     trace.current = after;
 
     const row: SpanRow = {
@@ -217,7 +212,7 @@ class SpanWrites {
       branch,
       data,
     };
-    const seq = existing?.seq ?? (branch ? await this.#nextSeq() : undefined);
+    const seq = existing?.seq ?? (branch ? await this.#streams.append("branch", traceId, spanId) : undefined);
     if (seq !== undefined) row.seq = seq;
     assertFitsDocument(`span ${spanId} of trace ${traceId}`, row);
     if (existing) await ctx.db.replace(existing._id, row);
@@ -236,8 +231,7 @@ class SpanWrites {
       else await this.#ctx.db.insert("ai_traces", current);
       this.#deltas.push(...traceCounterDeltas(before, current));
     }
-    if (this.#seqTaken > 0) this.#deltas.push([observabilityCounters.observabilitySeq(), this.#seqTaken]);
-    if (this.#rootSeqTaken > 0) this.#deltas.push([ROOT_SEQ_COUNTER, this.#rootSeqTaken]);
+    await this.#streams.flush();
     await adjustCounters(this.#ctx, this.#deltas);
     await recordEntries(this.#ctx, this.#entries);
   }
@@ -422,14 +416,15 @@ export const listTraces = internalQuery({
     limit: v.number(),
     state: v.optional(walkStateValidator),
   },
-  handler: async (ctx, args): Promise<ListResult<TraceListRow>> => {
+  handler: async (ctx, args): Promise<ListResult<TraceListRow> & { head?: number[] }> => {
     const { filter, sort, order, offset, limit } = args;
+    const head = args.state === undefined ? await headPosition(ctx) : undefined;
     if (filter.traceId !== undefined) {
       const doc = await findTrace(ctx, filter.traceId);
       const row = doc ? withoutSystemFields(doc) as TraceRow : null;
       const match = row !== null && row.listed && matchesFilter(traceTarget(row), filter);
       const rows = match && offset === 0 && limit > 0 ? await withRoots(ctx, [row!]) : [];
-      return { rows, next: null, total: match ? 1 : 0, reversed: false };
+      return { rows, next: null, total: match ? 1 : 0, reversed: false, head };
     }
     const wanted = new Map(filter.eq.map(({ field, value }) => [field, value]));
     let family: readonly string[] = [];
@@ -466,6 +461,7 @@ export const listTraces = internalQuery({
       next: step.next,
       total,
       reversed: state.reversed,
+      head,
     };
   },
 });
@@ -496,8 +492,9 @@ export const listBranches = internalQuery({
     limit: v.number(),
     state: v.optional(walkStateValidator),
   },
-  handler: async (ctx, args): Promise<ListResult<string>> => {
+  handler: async (ctx, args): Promise<ListResult<string> & { head?: number[] }> => {
     const { filter, sort, order, offset, limit } = args;
+    const head = args.state === undefined ? await headPosition(ctx) : undefined;
     const sortField = sort === "startedAt" ? "startedAt" : "endedSort";
     const spec: IndexSpec = {
       table: "ai_spans",
@@ -524,7 +521,7 @@ export const listBranches = internalQuery({
     }
     const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
-    return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed };
+    return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed, head };
   },
 });
 
@@ -544,6 +541,7 @@ function inScope(record: Record<string, unknown> | undefined, scope: { organizat
 export const deleteTraces = internalMutation({
   args: { traceIds: v.array(v.string()), organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) },
   handler: async (ctx, { traceIds, ...scope }): Promise<{ remaining: string[] }> => {
+    const streams = new DeltaWriter(ctx);
     let docs = 0;
     let bytes = 0;
     for (let i = 0; i < traceIds.length; i++) {
@@ -560,6 +558,8 @@ export const deleteTraces = internalMutation({
         const after: TraceRow = { ...before, listed: false, deleting: true };
         await ctx.db.replace(traceDoc._id, after);
         await adjustCounters(ctx, traceCounterDeltas(before, after));
+        await streams.remove("trace", traceId);
+        await streams.remove("root", traceId);
       }
       const batch = [];
       let full = false;
@@ -578,6 +578,7 @@ export const deleteTraces = internalMutation({
       for (const span of batch) {
         await ctx.db.delete(span._id);
         if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
+        if (span.seq !== undefined) await streams.remove("branch", traceId, span.spanId);
       }
       await adjustCounters(ctx, branches);
       if (full) return { remaining: traceIds.slice(i) };
@@ -587,95 +588,165 @@ export const deleteTraces = internalMutation({
   },
 });
 
+/** Documents one delta-poll call reads at most before it returns its position (the client resumes there). */
+const DELTA_DOCS = 2000;
+
+/** Validator of a position in the delta streams (`deltaCursor.ts`). */
+const positionValidator = v.array(v.number());
+
+/** One step of a delta poll: matches in stream order, each with the position just after it. */
+export type DeltaStep<Row> = {
+  rows: Row[];
+  /** `positions[i]`: the position just after `rows[i]` (a cursor that resumes after it). */
+  positions: number[][];
+  /** Position after everything this step read, to resume from. */
+  scanned: number[];
+  /** True once the stream is exhausted. */
+  done: boolean;
+};
+
+/** One step of the search for the newest match of a stream (the cursor of an empty delta answer). */
+export type NewestStep = {
+  /** Position just after the newest match, once found. */
+  found: number[] | null;
+  /** Bounds to resume the search from, or `null` when it is over. */
+  before: (number | null)[] | null;
+  /** The position after every entry (from the first step only). */
+  head: number[] | null;
+};
+
+/** Visits one stream entry: the matching row, or `null`, and the documents read. */
+type Visit<Row> = (entry: { traceId: string; spanId: string }) => Promise<Row | null>;
+
+/** Reads stream entries after `after`, oldest first, until `want` matches or the budget is spent. */
+async function deltaAfter<Row>(
+  ctx: QueryCtx,
+  stream: DeltaStream,
+  after: DeltaPosition,
+  want: number,
+  visit: Visit<Row>,
+): Promise<DeltaStep<Row>> {
+  if (after.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
+  const merge = new DeltaMerge(ctx, stream, after, "asc");
+  const position = [...after];
+  const rows: Row[] = [];
+  const positions: number[][] = [];
+  let reads = 0;
+  for (;;) {
+    if (rows.length >= want || merge.reads + reads >= DELTA_DOCS) {
+      return { rows, positions, scanned: position, done: false };
+    }
+    const entry = await merge.next();
+    if (entry === null) return { rows, positions, scanned: position, done: true };
+    position[entry.shard] = entry.seq;
+    reads++;
+    const row = await visit(entry);
+    if (row !== null) {
+      rows.push(row);
+      positions.push([...position]);
+    }
+  }
+}
+
 /**
- * Budget of the search for the newest matching row (the delta cursor a
- * page answer carries): one call, then clients fall back to the newest row.
+ * Searches a stream newest first for the newest match: its position is the
+ * cursor core's reference store answers when a poll finds nothing (the
+ * newest matching row's number, else the newest row's).
  */
-const MAX_SEARCH_BUDGET = { docs: 1000, bytes: 2 * 1024 * 1024 };
+async function deltaNewest(
+  ctx: QueryCtx,
+  stream: DeltaStream,
+  before: (number | null)[] | undefined,
+  matches: Visit<unknown>,
+): Promise<NewestStep> {
+  const bound = before ?? new Array<number | null>(DELTA_SHARDS).fill(null);
+  if (bound.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
+  const merge = new DeltaMerge(ctx, stream, bound, "desc");
+  let head: number[] | null = null;
+  if (before === undefined) {
+    head = [];
+    for (let shard = 0; shard < DELTA_SHARDS; shard++) head.push((await merge.head(shard))?.seq ?? 0);
+  }
+  const resume = [...bound];
+  let reads = 0;
+  for (;;) {
+    if (merge.reads + reads >= DELTA_DOCS) return { found: null, before: resume, head };
+    const entry = await merge.next();
+    if (entry === null) return { found: null, before: null, head };
+    resume[entry.shard] = entry.seq;
+    reads++;
+    if (await matches(entry) === null) continue;
+    // Shard by shard, what lies at or below the match in merged order: the rest of each shard is newer.
+    const found: number[] = [];
+    for (let shard = 0; shard < DELTA_SHARDS; shard++) {
+      found.push(shard === entry.shard ? entry.seq : (await merge.head(shard))?.seq ?? 0);
+    }
+    return { found, before: null, head };
+  }
+}
 
-/** Validator of what a delta step looks for. */
-const deltaModeValidator = v.union(v.literal("max"), v.literal("after"));
+/** The listed trace row of a stream entry when it matches `filter`. */
+function traceVisit(ctx: QueryCtx, filter: SpanFilter): Visit<TraceRow> {
+  return async ({ traceId }) => {
+    const doc = await findTrace(ctx, traceId);
+    if (!doc || !doc.listed) return null;
+    const row = withoutSystemFields(doc) as TraceRow;
+    return matchesFilter(traceTarget(row), filter) ? row : null;
+  };
+}
+
+/** The branch-anchor span of a stream entry when it matches `filter`. */
+function branchVisit(ctx: QueryCtx, filter: SpanFilter): Visit<SpanDoc> {
+  return async ({ traceId, spanId }) => {
+    const span = await findSpan(ctx, traceId, spanId);
+    if (!span || !span.branch) return null;
+    if (!hasResidual(filter)) return span;
+    const summary = summarizeSpan(decodeValue(span.data) as Record<string, unknown>);
+    return matchesFilter(spanTarget(span.traceId, summary), filter) ? span : null;
+  };
+}
 
 /**
- * One bounded step of delta polling over traces, in the order traces were
- * first listed (`seq`). `max` finds the newest matching trace (one row,
- * walking back from the newest); `after` returns up to `limit` matching
- * traces listed after sequence number `after`, oldest first.
+ * One bounded step of delta polling over traces, in the order they were
+ * first listed: up to `want` traces matching `filter` listed after position
+ * `after`, oldest first.
  */
 export const traceDelta = internalQuery({
-  args: {
-    filter: spanFilterValidator,
-    mode: deltaModeValidator,
-    after: v.optional(v.number()),
-    limit: v.number(),
-    state: v.optional(walkStateValidator),
+  args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
+  handler: async (ctx, { filter, after, want }): Promise<DeltaStep<TraceListRow>> => {
+    const step = await deltaAfter(ctx, "trace", after, want, traceVisit(ctx, filter));
+    return { ...step, rows: await withRoots(ctx, step.rows) };
   },
-  handler: async (ctx, { filter, mode, after, limit, state }): Promise<ListResult<TraceListRow>> => {
-    const spec: IndexSpec = { table: "ai_traces", index: "by_seq", eq: [["listed", true]], sortField: "seq" };
-    const range: SortRange = mode === "after" && after !== undefined
-      ? { lower: { value: after, inclusive: false } }
-      : {};
-    const start: WalkState = state ?? {
-      skip: 0,
-      take: mode === "max" ? 1 : limit,
-      matched: 0,
-      order: mode === "max" ? "desc" : "asc",
-      countAll: false,
-      reversed: false,
-    };
-    const predicate = hasResidual(filter) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
-    const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
-    const rows = step.rows.map((doc) => withoutSystemFields(doc) as TraceRow);
-    const listed = mode === "max"
-      ? rows.map((row) => ({ traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: 0, seq: row.seq }))
-      : (await withRoots(ctx, rows)).map((item, i) => ({ ...item, seq: rows[i].seq }));
-    return { rows: listed, next: step.next, total: null, reversed: false };
-  },
+});
+
+/** One bounded step of the search for the newest trace matching `filter` (see {@link NewestStep}). */
+export const traceDeltaNewest = internalQuery({
+  args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
+  handler: async (ctx, { filter, before }): Promise<NewestStep> =>
+    await deltaNewest(ctx, "trace", before, traceVisit(ctx, filter)),
 });
 
 /**
  * One bounded step of delta polling over branch-anchor spans, in the order
- * they were first written as anchors (`seq`); same modes as `traceDelta`.
- * Rows are `{ seq, data }` with the encoded span record.
+ * they were first written as anchors; rows are encoded span records.
  */
 export const branchDelta = internalQuery({
-  args: {
-    filter: spanFilterValidator,
-    mode: deltaModeValidator,
-    after: v.optional(v.number()),
-    limit: v.number(),
-    state: v.optional(walkStateValidator),
+  args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
+  handler: async (ctx, { filter, after, want }): Promise<DeltaStep<string>> => {
+    const step = await deltaAfter(ctx, "branch", after, want, branchVisit(ctx, filter));
+    return { ...step, rows: step.rows.map((span) => span.data) };
   },
-  handler: async (ctx, { filter, mode, after, limit, state }): Promise<ListResult<{ seq: number; data: string }>> => {
-    const spec: IndexSpec = {
-      table: "ai_spans",
-      index: "by_branch_seq",
-      eq: [["branch", true]],
-      sortField: "seq",
-    };
-    const range: SortRange = mode === "after" && after !== undefined
-      ? { lower: { value: after, inclusive: false } }
-      : {};
-    const start: WalkState = state ?? {
-      skip: 0,
-      take: mode === "max" ? 1 : limit,
-      matched: 0,
-      order: mode === "max" ? "desc" : "asc",
-      countAll: false,
-      reversed: false,
-    };
-    const predicate = hasResidual(filter)
-      ? (doc: SpanRow) =>
-        matchesFilter(spanTarget(doc.traceId, summarizeSpan(decodeValue(doc.data) as Record<string, unknown>)), filter)
-      : undefined;
-    const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
-    return {
-      rows: step.rows.map((doc) => ({ seq: doc.seq!, data: mode === "max" ? "" : doc.data })),
-      next: step.next,
-      total: null,
-      reversed: false,
-    };
-  },
+});
+
+/** One bounded step of the search for the newest branch-anchor span matching `filter`. */
+export const branchDeltaNewest = internalQuery({
+  args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
+  handler: async (ctx, { filter, before }): Promise<NewestStep> =>
+    await deltaNewest(ctx, "branch", before, branchVisit(ctx, filter)),
+});
+
+/** The position after every delta-stream entry written so far (the cursor of a fresh page). */
+export const deltaHead = internalQuery({
+  args: {},
+  handler: async (ctx): Promise<number[]> => await headPosition(ctx),
 });
