@@ -11,7 +11,15 @@
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
-import { observabilityCounters } from "./counterNames.js";
+import {
+  isShardedFamily,
+  observabilityCounters,
+  traceCounterOf,
+  traceTreeEntries,
+  traceTreesOf,
+} from "./counterNames.js";
+import { RankBatch } from "../kit/rankTree.js";
+import { planListAcross } from "../kit/rankFamily.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -52,6 +60,13 @@ import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
 const DELETE_BYTES = 6 * 1024 * 1024;
+/**
+ * Root spans up to this size (encoded) are copied into their trace row, so a
+ * trace page reads one document per trace; larger roots are read from their
+ * span document. Small, so that walks over many trace rows (trace queries)
+ * stay far inside Convex's bytes-read limit.
+ */
+const INLINE_ROOT_DATA = 1024;
 /** Root spans inlined into one `listTraces` answer at most (bytes); the client fetches the rest. */
 const INLINE_ROOT_BYTES = 4 * 1024 * 1024;
 
@@ -69,14 +84,7 @@ async function findTrace(ctx: QueryCtx, traceId: string) {
 
 /** Counter of one family for a listed trace row, or `null` when the row is not listed. */
 function familyCounter(row: TraceRow | null, family: readonly string[]): string | null {
-  if (!row?.listed) return null;
-  const values = family.map((field) => {
-    const value = (row as Record<string, unknown>)[field];
-    return value === undefined ? 0 : value; // 0 marks a missing field (values are strings or null)
-  });
-  const name = observabilityCounters.tracesOfFamily(family, values);
-  // Every listed trace counts in the family without fields: shard it by trace.
-  return family.length === 0 ? counterShard(name, row.id) : name;
+  return row?.listed ? traceCounterOf(row, family) : null;
 }
 
 /** Counter changes that take a trace from `before` to `after`. */
@@ -92,12 +100,23 @@ function traceCounterDeltas(before: TraceRow | null, after: TraceRow | null): [s
   return deltas;
 }
 
-const ROOT_KEYS = ["rootSize", "startedAt", "endedSort", "status", ...SCALAR_FIELDS, "scope", "metadata", "tags"];
+const ROOT_KEYS = [
+  "rootSize",
+  "rootData",
+  "startedAt",
+  "endedSort",
+  "status",
+  ...SCALAR_FIELDS,
+  "scope",
+  "metadata",
+  "tags",
+];
 
 /** The root-span part of a trace row, from the root's summary. */
-function rootFields(summary: SpanSummary, size: number): Partial<TraceRow> {
+function rootFields(summary: SpanSummary, data: string): Partial<TraceRow> {
   const fields: Record<string, unknown> = {
-    rootSize: size,
+    rootSize: data.length,
+    ...(data.length <= INLINE_ROOT_DATA ? { rootData: data } : {}),
     startedAt: summary.startedAt,
     endedSort: summary.endedAt ?? NOT_ENDED,
     status: statusOf(summary),
@@ -187,7 +206,7 @@ class SpanWrites {
       firstSpanId: before?.firstSpanId ?? spanId,
       errorCount,
       hasChildError: errorCount > 0,
-      ...(rootSpanId === spanId ? rootFields(summary, data.length) : before ? keptRootFields(before) : {}),
+      ...(rootSpanId === spanId ? rootFields(summary, data) : before ? keptRootFields(before) : {}),
     };
     if (rootSpanId !== undefined) after.rootSpanId = rootSpanId;
     if (before?.deleting) after.deleting = true;
@@ -224,13 +243,16 @@ class SpanWrites {
 
   /** Writes the changed trace rows and applies the counter changes. */
   async flush(): Promise<void> {
+    const ranks = new RankBatch();
     for (const { doc, before, current } of this.#traces.values()) {
       if (current === null || current === before) continue;
       assertFitsDocument(`trace ${current.id}`, current);
       if (doc) await this.#ctx.db.replace(doc._id, current);
       else await this.#ctx.db.insert("ai_traces", current);
       this.#deltas.push(...traceCounterDeltas(before, current));
+      ranks.change(traceTreeEntries(before), traceTreeEntries(current));
     }
+    await ranks.apply(this.#ctx);
     await this.#streams.flush();
     await adjustCounters(this.#ctx, this.#deltas);
     await recordEntries(this.#ctx, this.#entries);
@@ -384,7 +406,10 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
   const out: TraceListRow[] = [];
   for (const row of rows) {
     const item: TraceListRow = { traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: row.rootSize ?? 0 };
-    if (bytes + item.rootSize <= INLINE_ROOT_BYTES) {
+    if (row.rootData !== undefined && bytes + row.rootData.length <= INLINE_ROOT_BYTES) {
+      item.root = row.rootData;
+      bytes += row.rootData.length;
+    } else if (bytes + item.rootSize <= INLINE_ROOT_BYTES) {
       const root = await findSpan(ctx, row.id, item.rootSpanId);
       if (root) {
         item.root = root.data;
@@ -447,10 +472,18 @@ export const listTraces = internalQuery({
     const predicate = hasResidual(residual) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
     let total: number | null = null;
     let state = args.state;
-    if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      const name = observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field)));
-      total = family.length === 0 ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
-      state ??= planPage(total, offset, limit, order);
+    if (predicate === undefined) {
+      const values = family.map((field) => wanted.get(field));
+      const name = observabilityCounters.tracesOfFamily(family, values);
+      const counted = isShardedFamily(family) ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
+      if (state === undefined) {
+        // The family's rank trees (by startedAt) place a page at any depth, and a startedAt range, in O(log N).
+        const trees = sort === "startedAt" ? traceTreesOf(family, values) : [];
+        const plan = await planListAcross(ctx, trees, counted, range, offset, limit, order);
+        total = plan.total;
+        if (plan.state === null) return { rows: [], next: null, total, reversed: false, head };
+        state = plan.state;
+      } // A resumed step answers no total: the first step's stands (`runWalk`).
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
@@ -558,6 +591,9 @@ export const deleteTraces = internalMutation({
         const after: TraceRow = { ...before, listed: false, deleting: true };
         await ctx.db.replace(traceDoc._id, after);
         await adjustCounters(ctx, traceCounterDeltas(before, after));
+        const ranks = new RankBatch();
+        ranks.change(traceTreeEntries(before), []);
+        await ranks.apply(ctx);
         await streams.remove("trace", traceId);
         await streams.remove("root", traceId);
       }

@@ -182,6 +182,8 @@ export const traceRowValidator = v.object({
   rootSpanId: v.optional(v.string()),
   /** Encoded size of the root span, so clients can fetch roots in bounded chunks. */
   rootSize: v.optional(v.number()),
+  /** The encoded root span itself when it is small (`traces.ts`), so a trace page reads one document per trace. */
+  rootData: v.optional(v.string()),
   /** Set once the trace is registered in the `trace` delta stream (its number in its shard, `deltaStreams.ts`). */
   seq: v.optional(v.number()),
   /** No longer written (root writes are entries of the `root` delta stream); kept for rows written before. */

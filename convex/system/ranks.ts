@@ -15,6 +15,8 @@ import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
 import { scoreTreeEntries } from "../scores/counterNames.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
+import { traceTreeEntries } from "../observability/counterNames.js";
+import type { TraceRow } from "../observability/validators.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
@@ -25,6 +27,7 @@ const ENTRIES = {
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
   scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
+  ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
 };
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
@@ -40,7 +43,13 @@ export const clear = internalMutation({
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({
   args: {
-    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs"), v.literal("scores")),
+    table: v.union(
+      v.literal("threads"),
+      v.literal("messages"),
+      v.literal("workflow_runs"),
+      v.literal("scores"),
+      v.literal("ai_traces"),
+    ),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {

@@ -6,7 +6,7 @@ import { withErrorContext } from "./errors.ts";
 import type { DomainContext } from "./context.ts";
 
 /** Tables whose rows are kept in rank trees. */
-const TABLES = ["threads", "messages", "workflow_runs", "scores"] as const;
+const TABLES = ["threads", "messages", "workflow_runs", "scores", "ai_traces"] as const;
 
 /** Drops and rebuilds every rank tree from its table's rows; returns the number of calls made. */
 export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
