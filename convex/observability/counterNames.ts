@@ -42,9 +42,13 @@ const SHARDED_FAMILIES = new Set([
   "status",
 ]);
 
-/** True when the counters and trees of `family` are sharded by trace. */
-export function isShardedFamily(family: readonly string[]): boolean {
-  return SHARDED_FAMILIES.has(family.join(","));
+/**
+ * True when the counters and trees of one family value are sharded by trace:
+ * the shared families, and any value that is missing (0) or null, which the
+ * traces without that field all share.
+ */
+export function isShardedFamily(family: readonly string[], values: readonly unknown[]): boolean {
+  return SHARDED_FAMILIES.has(family.join(",")) || values.some((value) => value === null || value === 0);
 }
 
 /** The values of a trace row's family fields, as counter and tree names use them (0 marks a missing field). */
@@ -57,8 +61,9 @@ export function familyValues(row: TraceRow, family: readonly string[]): unknown[
 
 /** The counter document a listed trace counts in for `family` (a shard of the family's counter when sharded). */
 export function traceCounterOf(row: TraceRow, family: readonly string[]): string {
-  const name = observabilityCounters.tracesOfFamily(family, familyValues(row, family));
-  return isShardedFamily(family) ? `${name}:shard:${deltaShard(row.id)}` : name;
+  const values = familyValues(row, family);
+  const name = observabilityCounters.tracesOfFamily(family, values);
+  return isShardedFamily(family, values) ? `${name}:shard:${deltaShard(row.id)}` : name;
 }
 
 /** Base name of the rank tree(s) of one family value: listed traces by `(startedAt, id)`. */
@@ -69,7 +74,7 @@ function traceTreeBase(family: readonly string[], values: readonly unknown[]): s
 /** Every rank tree holding the listed traces of one family value (the shards of a sharded family). */
 export function traceTreesOf(family: readonly string[], values: readonly unknown[]): string[] {
   const base = traceTreeBase(family, values);
-  return isShardedFamily(family) ? familyTrees(base) : [base];
+  return isShardedFamily(family, values) ? familyTrees(base) : [base];
 }
 
 /** The rank-tree entries of a trace row: one per family, keyed by `(startedAt, id)`; none unless listed. */
@@ -77,7 +82,8 @@ export function traceTreeEntries(row: TraceRow | null): TreeEntry[] {
   if (!row?.listed || row.startedAt === undefined) return [];
   const key = { value: row.startedAt, id: row.id };
   return TRACE_FAMILIES.map((family) => {
-    const base = traceTreeBase(family, familyValues(row, family));
-    return { tree: isShardedFamily(family) ? familyTree(base, row.id) : base, key };
+    const values = familyValues(row, family);
+    const base = traceTreeBase(family, values);
+    return { tree: isShardedFamily(family, values) ? familyTree(base, row.id) : base, key };
   });
 }

@@ -28,9 +28,9 @@ export function startPosition(): DeltaPosition {
   return new Array(DELTA_SHARDS).fill(0);
 }
 
-/** The text form of a position. */
+/** The text form of a position (`"0"` for the start, as core's stores answer an empty stream). */
 export function encodePosition(position: DeltaPosition): string {
-  return position.join(".");
+  return position.every((value) => value === 0) ? "0" : position.join(".");
 }
 
 /** Reads a position from its text form, or `null` when the text is not one. */

@@ -475,7 +475,7 @@ export const listTraces = internalQuery({
     if (predicate === undefined) {
       const values = family.map((field) => wanted.get(field));
       const name = observabilityCounters.tracesOfFamily(family, values);
-      const counted = isShardedFamily(family) ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
+      const counted = isShardedFamily(family, values) ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
       if (state === undefined) {
         // The family's rank trees (by startedAt) place a page at any depth, and a startedAt range, in O(log N).
         const trees = sort === "startedAt" ? traceTreesOf(family, values) : [];
