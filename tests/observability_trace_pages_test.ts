@@ -3,133 +3,23 @@
  * - deep pages of every trace-list family (and time ranges) agree with
  *   core's InMemoryStore, and a delta poller walking the whole stream sees
  *   every trace once, in InMemoryStore's order;
- * - a middle page of 40 among a few thousand traces reads at most
- *   40 + 4·log2(N) documents, in one call, for every index family;
+ * - (the page cost at a few thousand traces is `tests/scale/observability_trace_pages_scale_test.ts`);
  * - two span writes of unrelated traces write no common document.
  */
 import assert from "node:assert/strict";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
-import { ConvexStorage } from "../src/storage.ts";
-import type { ConvexClientLike } from "../src/transport.ts";
 import schema from "../convex/schema.ts";
 import { deltaShard } from "../convex/observability/deltaCursor.ts";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
-
-type SpanInput = Record<string, unknown>;
-type Row = { traceId: string; startedAt: Date; endedAt?: Date | null };
-
-/** A storage on a fresh backend whose client counts calls. */
-function countingStore() {
-  const backend = createBackend();
-  const inner = inProcessClient(backend);
-  const calls = { n: 0 };
-  const client: ConvexClientLike = {
-    ...inner,
-    query: (path, args) => {
-      calls.n++;
-      return inner.query(path, args);
-    },
-    mutation: (path, args) => {
-      calls.n++;
-      return inner.mutation(path, args);
-    },
-  };
-  const storage = new ConvexStorage({ client, now: () => 1_700_000_000_000 });
-  return { storage, backend, calls };
-}
-
-/** Deterministic pseudo-random numbers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function pick<T>(next: () => number, values: T[]): T {
-  return values[Math.floor(next() * values.length)];
-}
-
-/** Root spans of `n` traces with repeated start times (ties) and a few values per family. */
-function traces(n: number, seed = 7): SpanInput[] {
-  const next = random(seed);
-  const out: SpanInput[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = 1_000 + Math.floor(next() * n / 3) * 10;
-    const ended = pick(next, [null, started + 5, started + 50]);
-    out.push({
-      traceId: `t${String(i).padStart(5, "0")}`,
-      spanId: "root",
-      name: "root",
-      spanType: pick(next, ["agent_run", "workflow_run"]),
-      isEvent: false,
-      startedAt: new Date(started),
-      endedAt: ended === null ? null : new Date(ended),
-      parentSpanId: null,
-      error: next() < 0.2 ? { message: "boom" } : undefined,
-      entityType: pick(next, ["agent", "workflow_run"]),
-      entityName: pick(next, ["a", "b", "c"]),
-      entityId: pick(next, ["e1", "e2", "e3"]),
-      resourceId: pick(next, ["r1", "r2", "r3", "r4"]),
-      threadId: pick(next, ["th1", "th2", "th3", "th4", "th5"]),
-      userId: pick(next, ["u1", "u2"]),
-      sessionId: pick(next, ["s1", "s2"]),
-      runId: pick(next, ["run1", "run2", "run3"]),
-      organizationId: pick(next, ["o1", "o2"]),
-      environment: pick(next, ["prod", "dev"]),
-      metadata: { n: i % 7 },
-      input: { prompt: `hello ${i}` },
-    });
-  }
-  return out;
-}
-
-/** InMemoryStore's full list re-sorted with our tie-break (trace id in the requested direction). */
-function withTieBreak(rows: Row[], field: string, direction: string): Row[] {
-  const dir = direction === "ASC" ? 1 : -1;
-  const key = (row: Row) =>
-    field === "endedAt" ? (row.endedAt == null ? Infinity : row.endedAt.getTime()) : row.startedAt.getTime();
-  return [...rows].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return (ka < kb ? -1 : 1) * dir;
-    return (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0) * dir;
-  });
-}
-
-function stamp<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(stamp) as T;
-  if (value && typeof value === "object" && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = key === "createdAt" || key === "updatedAt" ? "<stamped>" : stamp(inner);
-    }
-    return out as T;
-  }
-  return value;
-}
-
-const FILTERS: Record<string, unknown>[] = [
-  {},
-  { entityType: "agent" },
-  { entityType: "agent", entityName: "b" },
-  { entityId: "e2" },
-  { resourceId: "r3" },
-  { threadId: "th1" },
-  { userId: "u2" },
-  { sessionId: "s1" },
-  { runId: "run2" },
-  { organizationId: "o1" },
-  { environment: "dev" },
-  { status: "success" },
-  { status: "running", entityType: "workflow_run" },
-  { startedAt: { start: new Date(1_500), end: new Date(3_000) } },
-  { startedAt: { start: new Date(1_500), startExclusive: true }, resourceId: "r1" },
-  { entityName: "a" },
-  { metadata: { n: 3 } },
-];
+import type { createBackend } from "./helpers/backend.ts";
+import {
+  countingStore,
+  FILTERS,
+  type Row,
+  type SpanInput,
+  stamp,
+  traces,
+  withTieBreak,
+} from "./helpers/traceFixtures.ts";
 
 Deno.test("observability: deep trace pages and whole-stream delta polls agree with InMemoryStore", async () => {
   const { storage } = countingStore();
@@ -159,9 +49,9 @@ Deno.test("observability: deep trace pages and whole-stream delta polls agree wi
       }
       const sorted = withTieBreak(all, field, direction);
       const total = sorted.length;
-      for (const perPage of [7, 40]) {
+      for (const perPage of field === "startedAt" && direction === "DESC" ? [7, 40] : [40]) {
         const last = Math.max(0, Math.ceil(total / perPage) - 1);
-        for (const page of new Set([0, 1, Math.floor(last / 2), Math.floor(last / 3), last - 1, last, last + 1])) {
+        for (const page of new Set([0, Math.floor(last / 3), Math.floor(last / 2), last, last + 1])) {
           if (page < 0) continue;
           const mine = await ours.listTraces({ filters, pagination: { page, perPage }, orderBy } as never);
           const label = JSON.stringify({ filters, orderBy, page, perPage });
@@ -194,36 +84,6 @@ Deno.test("observability: deep trace pages and whole-stream delta polls agree wi
     assert.deepEqual(mine, await poll(theirs), JSON.stringify(filters));
     assert.equal(new Set(mine).size, mine.length);
   }
-});
-
-Deno.test("observability: a middle trace page of 40 reads at most 40 + 4·log2(N) documents in one call", async () => {
-  const { storage, calls } = countingStore();
-  const o = (await storage.getStore("observability"))!;
-  const n = 2000;
-  const spans = traces(n, 11);
-  for (let i = 0; i < spans.length; i += 500) await o.batchCreateSpans({ records: spans.slice(i, i + 500) as never });
-  const bound = 40 + 4 * Math.log2(n);
-  const lines: string[] = [];
-  const failures: string[] = [];
-  // The index families (and a startedAt range on them); other filters walk their matches (see `traces.ts`).
-  const indexed = FILTERS.filter((f) =>
-    !("metadata" in f) && !("entityName" in f && !("entityType" in f)) && !("status" in f && "entityType" in f)
-  );
-  for (const filters of indexed) {
-    const first = await o.listTraces({ filters, pagination: { page: 0, perPage: 40 } } as never);
-    const total = first.pagination!.total;
-    const page = Math.floor(total / 80);
-    calls.n = 0;
-    const { result, usage } = await measure(() =>
-      o.listTraces({ filters, pagination: { page, perPage: 40 } } as never)
-    );
-    const label = `${JSON.stringify(filters)} page ${page} of ${total}`;
-    lines.push(`${label}: ${usage.documentsRead} documents, ${calls.n} call(s)`);
-    assert.equal(result.spans.length, Math.min(40, total - page * 40), label);
-    if (calls.n !== 1 || usage.documentsRead > bound) failures.push(label);
-  }
-  console.log(`bound ${bound.toFixed(1)} at N = ${n}\n${lines.join("\n")}`);
-  assert.deepEqual(failures, []);
 });
 
 /** Every document of every table, by id, as JSON (to diff what a write changed). */
@@ -301,6 +161,7 @@ Deno.test("observability: span writes of unrelated traces write no common docume
   for (let i = 0; i < names.length; i++) {
     const common = [...ofA[i]].filter((id) => ofB[i].has(id));
     assert.deepEqual(common, [], `${names[i]}: documents written by both traces`);
+    console.log(`${names[i]}: ${ofA[i].size} and ${ofB[i].size} documents written, none in common`);
     assert.ok(ofA[i].size > 0 && ofB[i].size > 0);
   }
 });

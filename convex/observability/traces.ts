@@ -7,6 +7,12 @@
  * its status, kept current by every span write, so trace lists are index
  * walks over small rows and totals come from counters where an index
  * answers the whole filter.
+ *
+ * The span write path touches only documents of its own trace, plus shards
+ * (1 in 8 or 16) of what spans every trace: the delta streams' sequences
+ * (`deltaStreams.ts`), the counters and rank trees of family values many
+ * traces share (`counterNames.ts`), the branch counter. Discovery entries
+ * (`discovery.ts`) are written once per new value.
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -428,9 +434,19 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  *
  * The walk uses the `TRACE_FAMILIES` index with the most equality filters
  * the request has, and a date range on the sort field becomes an index
- * range. When that answers the whole filter, the total is a counter and the
- * walk starts from the nearer end; otherwise the remaining conditions are
- * checked on the (small) trace rows and matches are counted as the walk goes.
+ * range. When that answers the whole filter, the total is the family value's
+ * counter and, ordered by `startedAt`, the family value's rank trees
+ * (`counterNames.ts`: sharded by trace for values many traces share) place
+ * a page at any depth and count a `startedAt` range in O(log N) reads, so a
+ * page costs its rows (small roots are inlined in the trace row) plus the
+ * counter, the trees' roots and a leaf or two per tree: one call. Ordered
+ * by `endedAt`, a page walks from the nearer end. Conditions no index
+ * answers (metadata, tags, scope, hasChildError, entityName without
+ * entityType, a second equality outside the family, a range on the other
+ * time field) are checked on the trace rows of the family's index: O(rows
+ * of that index) in calls of a bounded budget, the matches counted as the
+ * walk goes. The first step also answers the delta streams' head, the
+ * page's delta cursor.
  */
 export const listTraces = internalQuery({
   args: {
@@ -475,7 +491,9 @@ export const listTraces = internalQuery({
     if (predicate === undefined) {
       const values = family.map((field) => wanted.get(field));
       const name = observabilityCounters.tracesOfFamily(family, values);
-      const counted = isShardedFamily(family, values) ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
+      const counted = isShardedFamily(family, values)
+        ? await readShardedCounter(ctx, name)
+        : await readCounter(ctx, name);
       if (state === undefined) {
         // The family's rank trees (by startedAt) place a page at any depth, and a startedAt range, in O(log N).
         const trees = sort === "startedAt" ? traceTreesOf(family, values) : [];

@@ -186,7 +186,9 @@ export function listTraces(ctx: DomainContext, args: ListTracesArgs): Promise<Li
     return {
       spans: toTraceSpans(spans),
       pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
-      // Everything written before the page was read: the next poll answers what comes after it.
+      // The delta streams' head when the page was read: the next poll answers the traces listed after it.
+      // (Core's in-memory store answers the newest *matching* trace's number, so that traces listed
+      // later that did not match yet may still come; finding it costs a search, which a page no longer pays.)
       deltaCursor: encodePosition(head ?? startPosition()),
     };
   });
