@@ -165,3 +165,26 @@ Deno.test("observability: span writes of unrelated traces write no common docume
     assert.ok(ofA[i].size > 0 && ofB[i].size > 0);
   }
 });
+
+Deno.test("observability: delta polls running beside parallel writers see every trace once", async () => {
+  const { storage } = countingStore();
+  const o = (await storage.getStore("observability"))!;
+  const all = traces(120, 3);
+  const seen: string[] = [];
+  let after = (await o.listTraces({ mode: "delta" } as never)).deltaCursor!;
+  let writing = true;
+  const poller = (async () => {
+    for (;;) {
+      const done = !writing;
+      const window = await o.listTraces({ mode: "delta", after, limit: 7 } as never);
+      seen.push(...window.spans.map((span) => span.traceId));
+      after = window.deltaCursor!;
+      if (done && !window.delta!.hasMore) return;
+    }
+  })();
+  await Promise.all(all.map((span) => o.createSpan({ span: span as never })));
+  writing = false;
+  await poller;
+  assert.equal(seen.length, all.length);
+  assert.deepEqual([...seen].sort(), all.map((span) => span.traceId as string).sort());
+});

@@ -83,16 +83,20 @@ type DeltaPath = "observability/traces:traceDelta" | "observability/traces:branc
 /**
  * Position just after the newest matching row, else after every row: the
  * cursor core's stores answer when a poll finds nothing. Filters no index
- * answers search newest first, in bounded calls.
+ * answers search newest first, in bounded calls. `within`: the position a
+ * poll read up to; the search then looks only at what that poll saw, so a
+ * row committed meanwhile is never jumped over.
  */
 async function newestCursor(
   ctx: DomainContext,
   operation: string,
   path: DeltaPath,
   filter: SpanFilter,
+  within?: DeltaPosition,
 ): Promise<string> {
-  let before: (number | null)[] | undefined;
-  let head: number[] | null = null;
+  // Only entries a poll has already read count: one written since comes after the cursor, never before it.
+  let before: (number | null)[] | undefined = within?.map((seq) => seq + 1);
+  let head: number[] | null = within ?? null;
   for (;;) {
     const step: NewestStep = await ctx.transport.query<NewestStep>(`${path}Newest`, {
       filter,
@@ -132,13 +136,13 @@ async function deltaWindow<Row>(
     }, { operation });
     rows.push(...step.rows);
     positions.push(...step.positions);
-    if (step.done || rows.length > limit) break;
     position = step.scanned;
+    if (step.done || rows.length > limit) break;
   }
   const visible = rows.slice(0, limit);
   const deltaCursor = visible.length > 0
     ? encodePosition(positions[visible.length - 1])
-    : await newestCursor(ctx, operation, path, filter);
+    : await newestCursor(ctx, operation, path, filter, position);
   return { rows: visible, delta: { limit, hasMore: rows.length > limit }, deltaCursor };
 }
 
