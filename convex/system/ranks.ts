@@ -5,15 +5,21 @@
  * Inserting a key a tree already holds is a no-op and writes during a
  * rebuild keep the trees they touch exact, so it is safe on live data; a
  * list uses a tree only when it accounts for every row its counter counts,
- * so lists meanwhile walk instead of seeking, never answer wrong.
+ * so lists meanwhile walk instead of seeking, never answer wrong. Lists
+ * whose total comes from a tree alone trust it only under the table's
+ * coverage mark (`kit/coverage.ts`): `clear` removes the marks, a completed
+ * rebuild of a table sets its mark.
  */
 import { v } from "convex/values";
 import { internalMutation } from "../kit/functions.js";
 import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
+import { markCovered, unmarkCovered } from "../kit/coverage.js";
+import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
 import { scoreTreeEntries } from "../scores/counterNames.js";
+import { evalTreeEntries, traceRecordTreeEntries } from "../simpleApi/counterNames.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 import { traceTreeEntries } from "../observability/counterNames.js";
 import type { TraceRow } from "../observability/validators.js";
@@ -22,11 +28,13 @@ import type { TraceRow } from "../observability/validators.js";
 const REBUILD_BATCH = 2000;
 
 /** The tables whose rows have tree entries, and how to compute them. */
-const ENTRIES = {
+const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
   scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
+  evals: (row: unknown): TreeEntry[] => evalTreeEntries(row as Parameters<typeof evalTreeEntries>[0]),
+  traces: (row: unknown): TreeEntry[] => traceRecordTreeEntries(row as Parameters<typeof traceRecordTreeEntries>[0]),
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
 };
 
@@ -34,6 +42,7 @@ const ENTRIES = {
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
+    for (const table of RANKED_TABLES) await unmarkCovered(ctx, table);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
     return { done: nodes.length < REBUILD_BATCH };
@@ -43,13 +52,7 @@ export const clear = internalMutation({
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({
   args: {
-    table: v.union(
-      v.literal("threads"),
-      v.literal("messages"),
-      v.literal("workflow_runs"),
-      v.literal("scores"),
-      v.literal("ai_traces"),
-    ),
+    table: v.union(...RANKED_TABLES.map((table) => v.literal(table))),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
@@ -57,6 +60,7 @@ export const rebuild = internalMutation({
     const ranks = new RankBatch();
     for (const row of page.page) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
+    if (page.isDone) await markCovered(ctx, table);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });
