@@ -11,6 +11,7 @@ import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import schema from "../convex/schema.ts";
 import { deltaShard } from "../convex/observability/deltaCursor.ts";
 import type { createBackend } from "./helpers/backend.ts";
+import { measure } from "./helpers/metrics.ts";
 import {
   countingStore,
   FILTERS,
@@ -187,4 +188,42 @@ Deno.test("observability: delta polls running beside parallel writers see every 
   await poller;
   assert.equal(seen.length, all.length);
   assert.deepEqual([...seen].sort(), all.map((span) => span.traceId as string).sort());
+});
+
+Deno.test("observability: trace pages stay exact without their rank trees, and seek again once rebuilt", async () => {
+  const { storage, backend } = countingStore();
+  const o = (await storage.getStore("observability"))!;
+  const theirs = (await new InMemoryStore().getStore("observability"))!;
+  const spans = traces(120, 5);
+  for (const s of [o, theirs]) await s.batchCreateSpans({ records: spans as never });
+  const filters = { entityType: "agent" };
+  const orderBy = { field: "startedAt", direction: "DESC" };
+  const expected: Row[] = [];
+  for (let page = 0;; page++) {
+    const got = await theirs.listTraces({ filters, pagination: { page, perPage: 100 }, orderBy } as never);
+    expected.push(...got.spans as unknown as Row[]);
+    if (!got.pagination!.hasMore) break;
+  }
+  const sorted = withTieBreak(expected, "startedAt", "DESC");
+  const page = Math.floor(sorted.length / 20);
+  const read = async () => {
+    const { result, usage } = await measure(() =>
+      o.listTraces({ filters, pagination: { page, perPage: 10 }, orderBy } as never)
+    );
+    assert.deepEqual(stamp(result.spans), stamp(sorted.slice(page * 10, page * 10 + 10)));
+    assert.equal(result.pagination!.total, sorted.length);
+    return usage.documentsRead;
+  };
+  const seeking = await read();
+  // A deployment whose traces predate the trees: drop them.
+  // deno-lint-ignore no-explicit-any
+  await backend.run(async (ctx: any) => {
+    const nodes = await ctx.db.query("rank_nodes").collect();
+    for (const node of nodes) if (node.tree.startsWith("observability:traceTree:")) await ctx.db.delete(node._id);
+  });
+  const walking = await read();
+  await storage.rebuildRankTrees();
+  const rebuilt = await read();
+  assert.ok(walking > seeking, `${walking} > ${seeking}`);
+  assert.equal(rebuilt, seeking);
 });
