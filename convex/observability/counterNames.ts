@@ -36,11 +36,19 @@ const SHARDED_FAMILIES = new Set([
   "",
   "entityType",
   "entityType,entityName",
+  "entityName",
   "entityId",
   "organizationId",
   "environment",
   "status",
 ]);
+
+/**
+ * Families added after deployments already held traces: their counters may
+ * miss older traces, so their totals come from their rank trees, and only
+ * while the trees cover the table (`kit/coverage.ts`).
+ */
+export const LATE_FAMILIES: ReadonlySet<string> = new Set(["entityName"]);
 
 /**
  * True when the counters and trees of one family value are sharded by trace:

@@ -19,13 +19,15 @@ import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import {
   isShardedFamily,
+  LATE_FAMILIES,
   observabilityCounters,
   traceCounterOf,
   traceTreeEntries,
   traceTreesOf,
 } from "./counterNames.js";
 import { RankBatch } from "../kit/rankTree.js";
-import { planListAcross } from "../kit/rankFamily.js";
+import { planListAcross, totalAcross } from "../kit/rankFamily.js";
+import { noteInsert, treesCover } from "../kit/coverage.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -254,7 +256,10 @@ class SpanWrites {
       if (current === null || current === before) continue;
       assertFitsDocument(`trace ${current.id}`, current);
       if (doc) await this.#ctx.db.replace(doc._id, current);
-      else await this.#ctx.db.insert("ai_traces", current);
+      else {
+        await noteInsert(this.#ctx, "ai_traces");
+        await this.#ctx.db.insert("ai_traces", current);
+      }
       this.#deltas.push(...traceCounterDeltas(before, current));
       ranks.change(traceTreeEntries(before), traceTreeEntries(current));
     }
@@ -491,7 +496,9 @@ export const listTraces = internalQuery({
     if (predicate === undefined) {
       const values = family.map((field) => wanted.get(field));
       const name = observabilityCounters.tracesOfFamily(family, values);
-      const counted = isShardedFamily(family, values)
+      const counted = LATE_FAMILIES.has(family.join(","))
+        ? (await treesCover(ctx, "ai_traces") ? await totalAcross(ctx, traceTreesOf(family, values)) : null)
+        : isShardedFamily(family, values)
         ? await readShardedCounter(ctx, name)
         : await readCounter(ctx, name);
       if (state === undefined) {

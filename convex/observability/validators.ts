@@ -81,6 +81,7 @@ export const TRACE_FAMILIES: readonly (readonly string[])[] = [
   [],
   ["entityType"],
   ["entityType", "entityName"],
+  ["entityName"],
   ["entityId"],
   ["resourceId"],
   ["threadId"],
