@@ -12,6 +12,7 @@
  * `startedAt` and by `endedSort` (end time, "not ended" sorting last).
  */
 import { defineTable } from "convex/server";
+import { v } from "convex/values";
 import { spanRowValidator, traceRowValidator } from "./validators.js";
 import { signalTables } from "./signalTables.js";
 
@@ -21,19 +22,32 @@ export const observabilityTables = {
     .index("by_trace_span", ["traceId", "spanId"])
     .index("by_trace_startedAt", ["traceId", "startedAt", "id"])
     .index("by_branch_startedAt", ["branch", "startedAt", "id"])
-    .index("by_branch_endedSort", ["branch", "endedSort", "id"])
-    .index("by_branch_seq", ["branch", "seq", "id"]),
+    .index("by_branch_endedSort", ["branch", "endedSort", "id"]),
+
+  /** Entries of the sharded delta streams (`deltaStreams.ts`): one per listed trace, branch span and root write. */
+  obs_deltas: defineTable({
+    stream: v.union(v.literal("trace"), v.literal("branch"), v.literal("root")),
+    shard: v.number(),
+    seq: v.number(),
+    traceId: v.string(),
+    /** The branch span; `""` for trace and root entries. */
+    spanId: v.string(),
+  })
+    .index("by_stream_shard_seq", ["stream", "shard", "seq"])
+    .index("by_trace", ["traceId", "stream", "spanId"]),
 
   ai_traces: defineTable(traceRowValidator)
     .index("by_mastra_id", ["id"])
-    .index("by_seq", ["listed", "seq", "id"])
-    .index("by_rootSeq", ["listed", "rootSeq", "id"])
     .index("by_listed_startedAt", ["listed", "startedAt", "id"])
     .index("by_listed_endedSort", ["listed", "endedSort", "id"])
     .index("by_entityType_startedAt", ["listed", "entityType", "startedAt", "id"])
     .index("by_entityType_endedSort", ["listed", "entityType", "endedSort", "id"])
     .index("by_entityType_entityName_startedAt", ["listed", "entityType", "entityName", "startedAt", "id"])
     .index("by_entityType_entityName_endedSort", ["listed", "entityType", "entityName", "endedSort", "id"])
+    .index("by_entityName_startedAt", ["listed", "entityName", "startedAt", "id"])
+    .index("by_entityName_endedSort", ["listed", "entityName", "endedSort", "id"])
+    .index("by_entityName_startedAt", ["listed", "entityName", "startedAt", "id"])
+    .index("by_entityName_endedSort", ["listed", "entityName", "endedSort", "id"])
     .index("by_entityId_startedAt", ["listed", "entityId", "startedAt", "id"])
     .index("by_entityId_endedSort", ["listed", "entityId", "endedSort", "id"])
     .index("by_resourceId_startedAt", ["listed", "resourceId", "startedAt", "id"])

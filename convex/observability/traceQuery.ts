@@ -33,14 +33,14 @@ import { internalQuery, type QueryCtx } from "../kit/functions.js";
 import { storageError } from "../kit/errors.js";
 import { orderValidator } from "../kit/walk.js";
 import { NOT_ENDED, TRACE_FAMILIES, traceIndexName, type TraceRow } from "./validators.js";
-import { readCounter } from "../kit/counters.js";
+import { DeltaMerge, headPosition } from "./deltaStreams.js";
+import { DELTA_SHARDS } from "./deltaCursor.js";
 import {
   conjunctEqualities,
   evalTrace,
   type FieldReader,
   type FieldValue,
   relatedCollections,
-  ROOT_SEQ_COUNTER,
   type TracePredicate,
   type TraceSubject,
 } from "./traceQueryEval.js";
@@ -415,19 +415,22 @@ async function withRoot(ctx: QueryCtx, row: TraceRow, out: ScanRow, rootBytes: n
 
 /** Answer of one delta-poll call. */
 export type DeltaResult = {
-  /** Matches in root-write order, each with its `sortValue` = root-write sequence number. */
+  /** Matches in root-write order (`sortValue`: the root write's number in its shard). */
   rows: ScanRow[];
-  /** Last sequence number read, to resume from, or `null` once every write so far was read. */
-  next: number | null;
-  /** Last sequence number handed out when this call ran. */
-  horizon: number;
+  /** `positions[i]`: the delta position (`deltaCursor.ts`) just after `rows[i]`. */
+  positions: number[][];
+  /** Position after the last root write read, to resume from, or `null` once every write so far was read. */
+  next: number[] | null;
+  /** Position after every root write so far when this call ran. */
+  horizon: number[];
   reads: number;
 };
 
 /**
  * One bounded step of trace-query delta polling: listed traces whose root span was
- * written after sequence number `after` (oldest write first), that are eligible for the
- * plan and match its predicate; at most `want` matches, at most {@link SCAN_DOCS} rows read.
+ * written after position `after` (oldest write first, across the shards of the
+ * `root` delta stream, `deltaStreams.ts`), that are eligible for the plan and match
+ * its predicate; at most `want` matches, at most {@link SCAN_DOCS} rows read.
  * A trace whose root is rewritten comes again (as core's reference store re-emits it).
  */
 export const delta = internalQuery({
@@ -436,7 +439,7 @@ export const delta = internalQuery({
     to: v.number(),
     where: v.optional(v.string()),
     scope: v.optional(tenantScopeValidator),
-    after: v.number(),
+    after: v.array(v.number()),
     want: v.number(),
     budget: v.optional(v.number()),
   },
@@ -444,31 +447,35 @@ export const delta = internalQuery({
     const [where] = parsePredicates(args.where);
     const related = relatedCollections(where);
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
-    const horizon = await readCounter(ctx, ROOT_SEQ_COUNTER);
+    if (args.after.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
+    const horizon = await headPosition(ctx);
     const rows: ScanRow[] = [];
+    const positions: number[][] = [];
+    const merge = new DeltaMerge(ctx, "root", args.after, "asc");
+    const position = [...args.after];
     let reads = 0;
-    let calls = 0;
+    let calls = DELTA_SHARDS;
     let rootBytes = 0;
-    let last = args.after;
-    for await (
-      const row of ctx.db.query("ai_traces").withIndex(
-        "by_rootSeq",
-        (q) => q.eq("listed", true).gt("rootSeq", args.after),
-      )
-    ) {
-      if (rows.length >= args.want || reads >= budget || calls >= MAX_CALLS) {
-        return { rows, next: last, horizon, reads };
+    for (;;) {
+      if (rows.length >= args.want || reads + merge.reads >= budget || calls >= MAX_CALLS) {
+        return { rows, positions, next: position, horizon, reads: reads + merge.reads };
       }
+      const entry = await merge.next();
+      if (entry === null) break;
+      position[entry.shard] = entry.seq;
+      const row = await ctx.db.query("ai_traces").withIndex("by_mastra_id", (q) => q.eq("id", entry.traceId))
+        .unique();
       reads++;
+      calls++;
+      if (!row || !row.listed) continue;
       const trace = row as unknown as TraceRow;
-      last = trace.rootSeq!;
       const evaluated = await evaluate(ctx, trace, args, related);
       reads += evaluated.reads;
       calls += evaluated.calls;
       if (evaluated.subject === null || (where && !evalTrace(where, evaluated.subject))) continue;
       const out: ScanRow = {
         traceId: trace.id,
-        sortValue: trace.rootSeq!,
+        sortValue: entry.seq,
         threadId: typeof trace.threadId === "string" ? trace.threadId : null,
       };
       const used = await withRoot(ctx, trace, out, rootBytes);
@@ -476,15 +483,16 @@ export const delta = internalQuery({
       reads += used > 0 ? 1 : 0;
       rootBytes += Math.max(0, used - 1);
       rows.push(out);
+      positions.push([...position]);
     }
-    return { rows, next: null, horizon, reads };
+    return { rows, positions, next: null, horizon, reads: reads + merge.reads };
   },
 });
 
-/** Last root-write sequence number handed out (the watermark a fresh delta cursor starts from). */
+/** Position after every root write so far (the watermark a fresh delta cursor starts from). */
 export const horizon = internalQuery({
   args: {},
-  handler: async (ctx): Promise<number> => await readCounter(ctx, ROOT_SEQ_COUNTER),
+  handler: async (ctx): Promise<number[]> => await headPosition(ctx),
 });
 
 async function findRoot(ctx: QueryCtx, row: TraceRow): Promise<string | undefined> {

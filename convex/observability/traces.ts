@@ -7,11 +7,27 @@
  * its status, kept current by every span write, so trace lists are index
  * walks over small rows and totals come from counters where an index
  * answers the whole filter.
+ *
+ * The span write path touches only documents of its own trace, plus shards
+ * (1 in 8 or 16) of what spans every trace: the delta streams' sequences
+ * (`deltaStreams.ts`), the counters and rank trees of family values many
+ * traces share (`counterNames.ts`), the branch counter. Discovery entries
+ * (`discovery.ts`) are written once per new value.
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
-import { observabilityCounters } from "./counterNames.js";
+import {
+  isShardedFamily,
+  LATE_FAMILIES,
+  observabilityCounters,
+  traceCounterOf,
+  traceTreeEntries,
+  traceTreesOf,
+} from "./counterNames.js";
+import { RankBatch } from "../kit/rankTree.js";
+import { planListAcross, totalAcross } from "../kit/rankFamily.js";
+import { noteInsert, treesCover } from "../kit/coverage.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -43,7 +59,8 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
-import { ROOT_SEQ_COUNTER } from "./traceQueryEval.js";
+import { DeltaMerge, type DeltaStream, DeltaWriter, headPosition } from "./deltaStreams.js";
+import { DELTA_SHARDS, type DeltaPosition } from "./deltaCursor.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
@@ -51,6 +68,13 @@ import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
 const DELETE_BYTES = 6 * 1024 * 1024;
+/**
+ * Root spans up to this size (encoded) are copied into their trace row, so a
+ * trace page reads one document per trace; larger roots are read from their
+ * span document. Small, so that walks over many trace rows (trace queries)
+ * stay far inside Convex's bytes-read limit.
+ */
+const INLINE_ROOT_DATA = 1024;
 /** Root spans inlined into one `listTraces` answer at most (bytes); the client fetches the rest. */
 const INLINE_ROOT_BYTES = 4 * 1024 * 1024;
 
@@ -68,14 +92,7 @@ async function findTrace(ctx: QueryCtx, traceId: string) {
 
 /** Counter of one family for a listed trace row, or `null` when the row is not listed. */
 function familyCounter(row: TraceRow | null, family: readonly string[]): string | null {
-  if (!row?.listed) return null;
-  const values = family.map((field) => {
-    const value = (row as Record<string, unknown>)[field];
-    return value === undefined ? 0 : value; // 0 marks a missing field (values are strings or null)
-  });
-  const name = observabilityCounters.tracesOfFamily(family, values);
-  // Every listed trace counts in the family without fields: shard it by trace.
-  return family.length === 0 ? counterShard(name, row.id) : name;
+  return row?.listed ? traceCounterOf(row, family) : null;
 }
 
 /** Counter changes that take a trace from `before` to `after`. */
@@ -91,12 +108,23 @@ function traceCounterDeltas(before: TraceRow | null, after: TraceRow | null): [s
   return deltas;
 }
 
-const ROOT_KEYS = ["rootSize", "startedAt", "endedSort", "status", ...SCALAR_FIELDS, "scope", "metadata", "tags"];
+const ROOT_KEYS = [
+  "rootSize",
+  "rootData",
+  "startedAt",
+  "endedSort",
+  "status",
+  ...SCALAR_FIELDS,
+  "scope",
+  "metadata",
+  "tags",
+];
 
 /** The root-span part of a trace row, from the root's summary. */
-function rootFields(summary: SpanSummary, size: number): Partial<TraceRow> {
+function rootFields(summary: SpanSummary, data: string): Partial<TraceRow> {
   const fields: Record<string, unknown> = {
-    rootSize: size,
+    rootSize: data.length,
+    ...(data.length <= INLINE_ROOT_DATA ? { rootData: data } : {}),
     startedAt: summary.startedAt,
     endedSort: summary.endedAt ?? NOT_ENDED,
     status: statusOf(summary),
@@ -141,22 +169,14 @@ class SpanWrites {
   readonly #deltas: [string, number][] = [];
   /** Discovery entries of the written spans (`discovery.ts`). */
   readonly #entries: DictionaryEntry[] = [];
-  /** Last delta-polling sequence number handed out (read once per mutation, written once at the end). */
-  #seq: number | undefined;
-  #seqTaken = 0;
-  /** Same for the root-version sequence of trace-query delta polling (`traceQuery.ts`). */
-  #rootSeq: number | undefined;
-  #rootSeqTaken = 0;
+  /** Entries of the delta streams (`deltaStreams.ts`): no deployment-wide sequence on the write path. */
+  readonly #streams: DeltaWriter;
+  /** Traces whose root entry this mutation already renewed. */
+  readonly #rootRenewed = new Set<string>();
 
   constructor(ctx: MutationCtx) {
     this.#ctx = ctx;
-  }
-
-  /** Next number of the delta-polling sequence shared by traces and branches. */
-  async #nextSeq(): Promise<number> {
-    this.#seq ??= await readCounter(this.#ctx, observabilityCounters.observabilitySeq());
-    this.#seqTaken++;
-    return ++this.#seq;
+    this.#streams = new DeltaWriter(ctx);
   }
 
   /**
@@ -194,17 +214,19 @@ class SpanWrites {
       firstSpanId: before?.firstSpanId ?? spanId,
       errorCount,
       hasChildError: errorCount > 0,
-      ...(rootSpanId === spanId ? rootFields(summary, data.length) : before ? keptRootFields(before) : {}),
+      ...(rootSpanId === spanId ? rootFields(summary, data) : before ? keptRootFields(before) : {}),
     };
     if (rootSpanId !== undefined) after.rootSpanId = rootSpanId;
     if (before?.deleting) after.deleting = true;
-    const traceSeq = before?.seq ?? (after.listed ? await this.#nextSeq() : undefined);
+    // `seq` marks a trace registered in the trace stream (its number in its shard).
+    const traceSeq = before?.seq ?? (after.listed ? await this.#streams.append("trace", traceId) : undefined);
     if (traceSeq !== undefined) after.seq = traceSeq;
-    if (rootSpanId === spanId && after.listed) {
-      this.#rootSeq ??= await readCounter(ctx, ROOT_SEQ_COUNTER);
-      this.#rootSeqTaken++;
-      after.rootSeq = ++this.#rootSeq;
-    } else if (before?.rootSeq !== undefined) after.rootSeq = before.rootSeq;
+    if (rootSpanId === spanId && after.listed && !this.#rootRenewed.has(traceId)) {
+      // A root write moves the trace to the end of the root stream (trace-query delta polls see it again).
+      this.#rootRenewed.add(traceId);
+      await this.#streams.remove("root", traceId);
+      await this.#streams.append("root", traceId);
+    }
     trace.current = after;
 
     const row: SpanRow = {
@@ -217,7 +239,7 @@ class SpanWrites {
       branch,
       data,
     };
-    const seq = existing?.seq ?? (branch ? await this.#nextSeq() : undefined);
+    const seq = existing?.seq ?? (branch ? await this.#streams.append("branch", traceId, spanId) : undefined);
     if (seq !== undefined) row.seq = seq;
     assertFitsDocument(`span ${spanId} of trace ${traceId}`, row);
     if (existing) await ctx.db.replace(existing._id, row);
@@ -229,15 +251,20 @@ class SpanWrites {
 
   /** Writes the changed trace rows and applies the counter changes. */
   async flush(): Promise<void> {
+    const ranks = new RankBatch();
     for (const { doc, before, current } of this.#traces.values()) {
       if (current === null || current === before) continue;
       assertFitsDocument(`trace ${current.id}`, current);
       if (doc) await this.#ctx.db.replace(doc._id, current);
-      else await this.#ctx.db.insert("ai_traces", current);
+      else {
+        await noteInsert(this.#ctx, "ai_traces");
+        await this.#ctx.db.insert("ai_traces", current);
+      }
       this.#deltas.push(...traceCounterDeltas(before, current));
+      ranks.change(traceTreeEntries(before), traceTreeEntries(current));
     }
-    if (this.#seqTaken > 0) this.#deltas.push([observabilityCounters.observabilitySeq(), this.#seqTaken]);
-    if (this.#rootSeqTaken > 0) this.#deltas.push([ROOT_SEQ_COUNTER, this.#rootSeqTaken]);
+    await ranks.apply(this.#ctx);
+    await this.#streams.flush();
     await adjustCounters(this.#ctx, this.#deltas);
     await recordEntries(this.#ctx, this.#entries);
   }
@@ -390,7 +417,10 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
   const out: TraceListRow[] = [];
   for (const row of rows) {
     const item: TraceListRow = { traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: row.rootSize ?? 0 };
-    if (bytes + item.rootSize <= INLINE_ROOT_BYTES) {
+    if (row.rootData !== undefined && bytes + row.rootData.length <= INLINE_ROOT_BYTES) {
+      item.root = row.rootData;
+      bytes += row.rootData.length;
+    } else if (bytes + item.rootSize <= INLINE_ROOT_BYTES) {
       const root = await findSpan(ctx, row.id, item.rootSpanId);
       if (root) {
         item.root = root.data;
@@ -409,9 +439,19 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  *
  * The walk uses the `TRACE_FAMILIES` index with the most equality filters
  * the request has, and a date range on the sort field becomes an index
- * range. When that answers the whole filter, the total is a counter and the
- * walk starts from the nearer end; otherwise the remaining conditions are
- * checked on the (small) trace rows and matches are counted as the walk goes.
+ * range. When that answers the whole filter, the total is the family value's
+ * counter and, ordered by `startedAt`, the family value's rank trees
+ * (`counterNames.ts`: sharded by trace for values many traces share) place
+ * a page at any depth and count a `startedAt` range in O(log N) reads, so a
+ * page costs its rows (small roots are inlined in the trace row) plus the
+ * counter, the trees' roots and a leaf or two per tree: one call. Ordered
+ * by `endedAt`, a page walks from the nearer end. Conditions no index
+ * answers (metadata, tags, scope, hasChildError, entityName without
+ * entityType, a second equality outside the family, a range on the other
+ * time field) are checked on the trace rows of the family's index: O(rows
+ * of that index) in calls of a bounded budget, the matches counted as the
+ * walk goes. The first step also answers the delta streams' head, the
+ * page's delta cursor.
  */
 export const listTraces = internalQuery({
   args: {
@@ -422,14 +462,15 @@ export const listTraces = internalQuery({
     limit: v.number(),
     state: v.optional(walkStateValidator),
   },
-  handler: async (ctx, args): Promise<ListResult<TraceListRow>> => {
+  handler: async (ctx, args): Promise<ListResult<TraceListRow> & { head?: number[] }> => {
     const { filter, sort, order, offset, limit } = args;
+    const head = args.state === undefined ? await headPosition(ctx) : undefined;
     if (filter.traceId !== undefined) {
       const doc = await findTrace(ctx, filter.traceId);
       const row = doc ? withoutSystemFields(doc) as TraceRow : null;
       const match = row !== null && row.listed && matchesFilter(traceTarget(row), filter);
       const rows = match && offset === 0 && limit > 0 ? await withRoots(ctx, [row!]) : [];
-      return { rows, next: null, total: match ? 1 : 0, reversed: false };
+      return { rows, next: null, total: match ? 1 : 0, reversed: false, head };
     }
     const wanted = new Map(filter.eq.map(({ field, value }) => [field, value]));
     let family: readonly string[] = [];
@@ -452,10 +493,22 @@ export const listTraces = internalQuery({
     const predicate = hasResidual(residual) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
     let total: number | null = null;
     let state = args.state;
-    if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      const name = observabilityCounters.tracesOfFamily(family, family.map((field) => wanted.get(field)));
-      total = family.length === 0 ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
-      state ??= planPage(total, offset, limit, order);
+    if (predicate === undefined) {
+      const values = family.map((field) => wanted.get(field));
+      const name = observabilityCounters.tracesOfFamily(family, values);
+      const counted = LATE_FAMILIES.has(family.join(","))
+        ? (await treesCover(ctx, "ai_traces") ? await totalAcross(ctx, traceTreesOf(family, values)) : null)
+        : isShardedFamily(family, values)
+        ? await readShardedCounter(ctx, name)
+        : await readCounter(ctx, name);
+      if (state === undefined) {
+        // The family's rank trees (by startedAt) place a page at any depth, and a startedAt range, in O(log N).
+        const trees = sort === "startedAt" ? traceTreesOf(family, values) : [];
+        const plan = await planListAcross(ctx, trees, counted, range, offset, limit, order);
+        total = plan.total;
+        if (plan.state === null) return { rows: [], next: null, total, reversed: false, head };
+        state = plan.state;
+      } // A resumed step answers no total: the first step's stands (`runWalk`).
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
@@ -466,6 +519,7 @@ export const listTraces = internalQuery({
       next: step.next,
       total,
       reversed: state.reversed,
+      head,
     };
   },
 });
@@ -496,8 +550,9 @@ export const listBranches = internalQuery({
     limit: v.number(),
     state: v.optional(walkStateValidator),
   },
-  handler: async (ctx, args): Promise<ListResult<string>> => {
+  handler: async (ctx, args): Promise<ListResult<string> & { head?: number[] }> => {
     const { filter, sort, order, offset, limit } = args;
+    const head = args.state === undefined ? await headPosition(ctx) : undefined;
     const sortField = sort === "startedAt" ? "startedAt" : "endedSort";
     const spec: IndexSpec = {
       table: "ai_spans",
@@ -524,7 +579,7 @@ export const listBranches = internalQuery({
     }
     const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
-    return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed };
+    return { rows: step.rows.map((doc) => doc.data), next: step.next, total, reversed: state.reversed, head };
   },
 });
 
@@ -544,6 +599,7 @@ function inScope(record: Record<string, unknown> | undefined, scope: { organizat
 export const deleteTraces = internalMutation({
   args: { traceIds: v.array(v.string()), organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) },
   handler: async (ctx, { traceIds, ...scope }): Promise<{ remaining: string[] }> => {
+    const streams = new DeltaWriter(ctx);
     let docs = 0;
     let bytes = 0;
     for (let i = 0; i < traceIds.length; i++) {
@@ -560,6 +616,11 @@ export const deleteTraces = internalMutation({
         const after: TraceRow = { ...before, listed: false, deleting: true };
         await ctx.db.replace(traceDoc._id, after);
         await adjustCounters(ctx, traceCounterDeltas(before, after));
+        const ranks = new RankBatch();
+        ranks.change(traceTreeEntries(before), []);
+        await ranks.apply(ctx);
+        await streams.remove("trace", traceId);
+        await streams.remove("root", traceId);
       }
       const batch = [];
       let full = false;
@@ -578,6 +639,7 @@ export const deleteTraces = internalMutation({
       for (const span of batch) {
         await ctx.db.delete(span._id);
         if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
+        if (span.seq !== undefined) await streams.remove("branch", traceId, span.spanId);
       }
       await adjustCounters(ctx, branches);
       if (full) return { remaining: traceIds.slice(i) };
@@ -587,95 +649,165 @@ export const deleteTraces = internalMutation({
   },
 });
 
+/** Documents one delta-poll call reads at most before it returns its position (the client resumes there). */
+const DELTA_DOCS = 2000;
+
+/** Validator of a position in the delta streams (`deltaCursor.ts`). */
+const positionValidator = v.array(v.number());
+
+/** One step of a delta poll: matches in stream order, each with the position just after it. */
+export type DeltaStep<Row> = {
+  rows: Row[];
+  /** `positions[i]`: the position just after `rows[i]` (a cursor that resumes after it). */
+  positions: number[][];
+  /** Position after everything this step read, to resume from. */
+  scanned: number[];
+  /** True once the stream is exhausted. */
+  done: boolean;
+};
+
+/** One step of the search for the newest match of a stream (the cursor of an empty delta answer). */
+export type NewestStep = {
+  /** Position just after the newest match, once found. */
+  found: number[] | null;
+  /** Bounds to resume the search from, or `null` when it is over. */
+  before: (number | null)[] | null;
+  /** The position after every entry (from the first step only). */
+  head: number[] | null;
+};
+
+/** Visits one stream entry: the matching row, or `null`, and the documents read. */
+type Visit<Row> = (entry: { traceId: string; spanId: string }) => Promise<Row | null>;
+
+/** Reads stream entries after `after`, oldest first, until `want` matches or the budget is spent. */
+async function deltaAfter<Row>(
+  ctx: QueryCtx,
+  stream: DeltaStream,
+  after: DeltaPosition,
+  want: number,
+  visit: Visit<Row>,
+): Promise<DeltaStep<Row>> {
+  if (after.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
+  const merge = new DeltaMerge(ctx, stream, after, "asc");
+  const position = [...after];
+  const rows: Row[] = [];
+  const positions: number[][] = [];
+  let reads = 0;
+  for (;;) {
+    if (rows.length >= want || merge.reads + reads >= DELTA_DOCS) {
+      return { rows, positions, scanned: position, done: false };
+    }
+    const entry = await merge.next();
+    if (entry === null) return { rows, positions, scanned: position, done: true };
+    position[entry.shard] = entry.seq;
+    reads++;
+    const row = await visit(entry);
+    if (row !== null) {
+      rows.push(row);
+      positions.push([...position]);
+    }
+  }
+}
+
 /**
- * Budget of the search for the newest matching row (the delta cursor a
- * page answer carries): one call, then clients fall back to the newest row.
+ * Searches a stream newest first for the newest match: its position is the
+ * cursor core's reference store answers when a poll finds nothing (the
+ * newest matching row's number, else the newest row's).
  */
-const MAX_SEARCH_BUDGET = { docs: 1000, bytes: 2 * 1024 * 1024 };
+async function deltaNewest(
+  ctx: QueryCtx,
+  stream: DeltaStream,
+  before: (number | null)[] | undefined,
+  matches: Visit<unknown>,
+): Promise<NewestStep> {
+  const bound = before ?? new Array<number | null>(DELTA_SHARDS).fill(null);
+  if (bound.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
+  const merge = new DeltaMerge(ctx, stream, bound, "desc");
+  let head: number[] | null = null;
+  if (before === undefined) {
+    head = [];
+    for (let shard = 0; shard < DELTA_SHARDS; shard++) head.push((await merge.head(shard))?.seq ?? 0);
+  }
+  const resume = [...bound];
+  let reads = 0;
+  for (;;) {
+    if (merge.reads + reads >= DELTA_DOCS) return { found: null, before: resume, head };
+    const entry = await merge.next();
+    if (entry === null) return { found: null, before: null, head };
+    resume[entry.shard] = entry.seq;
+    reads++;
+    if (await matches(entry) === null) continue;
+    // Shard by shard, what lies at or below the match in merged order: the rest of each shard is newer.
+    const found: number[] = [];
+    for (let shard = 0; shard < DELTA_SHARDS; shard++) {
+      found.push(shard === entry.shard ? entry.seq : (await merge.head(shard))?.seq ?? 0);
+    }
+    return { found, before: null, head };
+  }
+}
 
-/** Validator of what a delta step looks for. */
-const deltaModeValidator = v.union(v.literal("max"), v.literal("after"));
+/** The listed trace row of a stream entry when it matches `filter`. */
+function traceVisit(ctx: QueryCtx, filter: SpanFilter): Visit<TraceRow> {
+  return async ({ traceId }) => {
+    const doc = await findTrace(ctx, traceId);
+    if (!doc || !doc.listed) return null;
+    const row = withoutSystemFields(doc) as TraceRow;
+    return matchesFilter(traceTarget(row), filter) ? row : null;
+  };
+}
+
+/** The branch-anchor span of a stream entry when it matches `filter`. */
+function branchVisit(ctx: QueryCtx, filter: SpanFilter): Visit<SpanDoc> {
+  return async ({ traceId, spanId }) => {
+    const span = await findSpan(ctx, traceId, spanId);
+    if (!span || !span.branch) return null;
+    if (!hasResidual(filter)) return span;
+    const summary = summarizeSpan(decodeValue(span.data) as Record<string, unknown>);
+    return matchesFilter(spanTarget(span.traceId, summary), filter) ? span : null;
+  };
+}
 
 /**
- * One bounded step of delta polling over traces, in the order traces were
- * first listed (`seq`). `max` finds the newest matching trace (one row,
- * walking back from the newest); `after` returns up to `limit` matching
- * traces listed after sequence number `after`, oldest first.
+ * One bounded step of delta polling over traces, in the order they were
+ * first listed: up to `want` traces matching `filter` listed after position
+ * `after`, oldest first.
  */
 export const traceDelta = internalQuery({
-  args: {
-    filter: spanFilterValidator,
-    mode: deltaModeValidator,
-    after: v.optional(v.number()),
-    limit: v.number(),
-    state: v.optional(walkStateValidator),
+  args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
+  handler: async (ctx, { filter, after, want }): Promise<DeltaStep<TraceListRow>> => {
+    const step = await deltaAfter(ctx, "trace", after, want, traceVisit(ctx, filter));
+    return { ...step, rows: await withRoots(ctx, step.rows) };
   },
-  handler: async (ctx, { filter, mode, after, limit, state }): Promise<ListResult<TraceListRow>> => {
-    const spec: IndexSpec = { table: "ai_traces", index: "by_seq", eq: [["listed", true]], sortField: "seq" };
-    const range: SortRange = mode === "after" && after !== undefined
-      ? { lower: { value: after, inclusive: false } }
-      : {};
-    const start: WalkState = state ?? {
-      skip: 0,
-      take: mode === "max" ? 1 : limit,
-      matched: 0,
-      order: mode === "max" ? "desc" : "asc",
-      countAll: false,
-      reversed: false,
-    };
-    const predicate = hasResidual(filter) ? (doc: TraceRow) => matchesFilter(traceTarget(doc), filter) : undefined;
-    const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walk<TraceRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
-    const rows = step.rows.map((doc) => withoutSystemFields(doc) as TraceRow);
-    const listed = mode === "max"
-      ? rows.map((row) => ({ traceId: row.id, rootSpanId: row.rootSpanId!, rootSize: 0, seq: row.seq }))
-      : (await withRoots(ctx, rows)).map((item, i) => ({ ...item, seq: rows[i].seq }));
-    return { rows: listed, next: step.next, total: null, reversed: false };
-  },
+});
+
+/** One bounded step of the search for the newest trace matching `filter` (see {@link NewestStep}). */
+export const traceDeltaNewest = internalQuery({
+  args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
+  handler: async (ctx, { filter, before }): Promise<NewestStep> =>
+    await deltaNewest(ctx, "trace", before, traceVisit(ctx, filter)),
 });
 
 /**
  * One bounded step of delta polling over branch-anchor spans, in the order
- * they were first written as anchors (`seq`); same modes as `traceDelta`.
- * Rows are `{ seq, data }` with the encoded span record.
+ * they were first written as anchors; rows are encoded span records.
  */
 export const branchDelta = internalQuery({
-  args: {
-    filter: spanFilterValidator,
-    mode: deltaModeValidator,
-    after: v.optional(v.number()),
-    limit: v.number(),
-    state: v.optional(walkStateValidator),
+  args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
+  handler: async (ctx, { filter, after, want }): Promise<DeltaStep<string>> => {
+    const step = await deltaAfter(ctx, "branch", after, want, branchVisit(ctx, filter));
+    return { ...step, rows: step.rows.map((span) => span.data) };
   },
-  handler: async (ctx, { filter, mode, after, limit, state }): Promise<ListResult<{ seq: number; data: string }>> => {
-    const spec: IndexSpec = {
-      table: "ai_spans",
-      index: "by_branch_seq",
-      eq: [["branch", true]],
-      sortField: "seq",
-    };
-    const range: SortRange = mode === "after" && after !== undefined
-      ? { lower: { value: after, inclusive: false } }
-      : {};
-    const start: WalkState = state ?? {
-      skip: 0,
-      take: mode === "max" ? 1 : limit,
-      matched: 0,
-      order: mode === "max" ? "desc" : "asc",
-      countAll: false,
-      reversed: false,
-    };
-    const predicate = hasResidual(filter)
-      ? (doc: SpanRow) =>
-        matchesFilter(spanTarget(doc.traceId, summarizeSpan(decodeValue(doc.data) as Record<string, unknown>)), filter)
-      : undefined;
-    const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walk<SpanRow & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
-    return {
-      rows: step.rows.map((doc) => ({ seq: doc.seq!, data: mode === "max" ? "" : doc.data })),
-      next: step.next,
-      total: null,
-      reversed: false,
-    };
-  },
+});
+
+/** One bounded step of the search for the newest branch-anchor span matching `filter`. */
+export const branchDeltaNewest = internalQuery({
+  args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
+  handler: async (ctx, { filter, before }): Promise<NewestStep> =>
+    await deltaNewest(ctx, "branch", before, branchVisit(ctx, filter)),
+});
+
+/** The position after every delta-stream entry written so far (the cursor of a fresh page). */
+export const deltaHead = internalQuery({
+  args: {},
+  handler: async (ctx): Promise<number[]> => await headPosition(ctx),
 });

@@ -81,6 +81,7 @@ export const TRACE_FAMILIES: readonly (readonly string[])[] = [
   [],
   ["entityType"],
   ["entityType", "entityName"],
+  ["entityName"],
   ["entityId"],
   ["resourceId"],
   ["threadId"],
@@ -160,7 +161,7 @@ export const spanRowValidator = v.object({
   isError: v.boolean(),
   /** True for span types that anchor a branch. */
   branch: v.boolean(),
-  /** Order of first registration as a branch span (delta polling). */
+  /** Set once the span is registered in the `branch` delta stream (its number in its shard, `deltaStreams.ts`). */
   seq: v.optional(v.number()),
   /** The whole span record, encoded. */
   data: v.string(),
@@ -182,9 +183,11 @@ export const traceRowValidator = v.object({
   rootSpanId: v.optional(v.string()),
   /** Encoded size of the root span, so clients can fetch roots in bounded chunks. */
   rootSize: v.optional(v.number()),
-  /** Order of first listing (delta polling). */
+  /** The encoded root span itself when it is small (`traces.ts`), so a trace page reads one document per trace. */
+  rootData: v.optional(v.string()),
+  /** Set once the trace is registered in the `trace` delta stream (its number in its shard, `deltaStreams.ts`). */
   seq: v.optional(v.number()),
-  /** Order of the latest root-span write (trace-query delta polling, `traceQuery.ts`). */
+  /** No longer written (root writes are entries of the `root` delta stream); kept for rows written before. */
   rootSeq: v.optional(v.number()),
   /** Spans of the trace whose `error` is set. */
   errorCount: v.number(),

@@ -7,6 +7,7 @@ export const RANKED_TABLES = [
   "evals",
   "traces",
   "background_tasks",
+  "ai_traces",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

@@ -24,6 +24,8 @@ import { evalTreeEntries, traceRecordTreeEntries } from "../simpleApi/counterNam
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
+import { traceTreeEntries } from "../observability/counterNames.js";
+import type { TraceRow } from "../observability/validators.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
@@ -39,6 +41,7 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   evals: (row: unknown): TreeEntry[] => evalTreeEntries(row as Parameters<typeof evalTreeEntries>[0]),
   traces: (row: unknown): TreeEntry[] => traceRecordTreeEntries(row as Parameters<typeof traceRecordTreeEntries>[0]),
   background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
+  ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
 };
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */

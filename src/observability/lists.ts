@@ -18,6 +18,13 @@ import type { ListResult } from "../../convex/kit/rows.ts";
 import { withErrorContext } from "../kit/errors.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
+import {
+  decodePosition,
+  type DeltaPosition,
+  encodePosition,
+  startPosition,
+} from "../../convex/observability/deltaCursor.ts";
+import type { DeltaStep, NewestStep } from "../../convex/observability/traces.ts";
 import { chunkBySize, decodeSpan, type ParsedFilters, toWireFilter } from "./rows.ts";
 
 /** Root spans fetched per call when a page's roots were too big to inline, and their byte budget. */
@@ -46,12 +53,11 @@ function invalidCursor(): MastraError {
   });
 }
 
-/** Parses a delta cursor (a decimal sequence number), as core's in-memory store does. */
-function parseCursor(cursor: string): number {
-  if (!/^\d+$/.test(cursor)) throw invalidCursor();
-  const value = Number.parseInt(cursor, 10);
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidCursor();
-  return value;
+/** Parses a delta cursor (a position in the sharded delta streams, `convex/observability/deltaCursor.ts`). */
+function parseCursor(cursor: string): DeltaPosition {
+  const position = decodePosition(cursor);
+  if (position === null) throw invalidCursor();
+  return position;
 }
 
 /** Resolves the root spans of a trace page, fetching those the server did not inline. */
@@ -72,36 +78,42 @@ async function resolveRoots(ctx: DomainContext, operation: string, rows: TraceLi
   return spans;
 }
 
+type DeltaPath = "observability/traces:traceDelta" | "observability/traces:branchDelta";
+
 /**
- * Newest sequence number among matching rows, else among all rows, else 0
- * (core's fallback cursor). The search for a matching row is one bounded
- * call; when it does not find one within its budget, the newest row's
- * number stands in (nothing newer matches then, only rows that may match
- * later are skipped).
+ * Position just after the newest matching row, else after every row: the
+ * cursor core's stores answer when a poll finds nothing. Filters no index
+ * answers search newest first, in bounded calls. `within`: the position a
+ * poll read up to; the search then looks only at what that poll saw, so a
+ * row committed meanwhile is never jumped over.
  */
-async function fallbackCursor(
+async function newestCursor(
   ctx: DomainContext,
   operation: string,
-  path: "observability/traces:traceDelta" | "observability/traces:branchDelta",
+  path: DeltaPath,
   filter: SpanFilter,
-): Promise<number> {
-  const newest = async (f: SpanFilter) => {
-    const result = await ctx.transport.query<ListResult<{ seq?: number }>>(path, { filter: f, mode: "max", limit: 1 }, {
-      operation,
-    });
-    return result.rows[0]?.seq;
-  };
-  const unfiltered = filter.eq.length === 0 && Object.keys(filter).length === 1;
-  const matching = await newest(filter);
-  if (matching !== undefined || unfiltered) return matching ?? 0;
-  return (await newest({ eq: [] })) ?? 0;
+  within?: DeltaPosition,
+): Promise<string> {
+  // Only entries a poll has already read count: one written since comes after the cursor, never before it.
+  let before: (number | null)[] | undefined = within?.map((seq) => seq + 1);
+  let head: number[] | null = within ?? null;
+  for (;;) {
+    const step: NewestStep = await ctx.transport.query<NewestStep>(`${path}Newest`, {
+      filter,
+      ...(before !== undefined ? { before } : {}),
+    }, { operation });
+    head ??= step.head;
+    if (step.found !== null) return encodePosition(step.found);
+    if (step.before === null) return encodePosition(head ?? startPosition());
+    before = step.before;
+  }
 }
 
 /** One delta poll window: rows first listed after `after`, oldest first. */
-async function deltaWindow<Row extends { seq?: number }>(
+async function deltaWindow<Row>(
   ctx: DomainContext,
   operation: string,
-  path: "observability/traces:traceDelta" | "observability/traces:branchDelta",
+  path: DeltaPath,
   filter: SpanFilter,
   after: string | undefined,
   limit: number,
@@ -110,23 +122,27 @@ async function deltaWindow<Row extends { seq?: number }>(
     return {
       rows: [],
       delta: { limit, hasMore: false },
-      deltaCursor: String(await fallbackCursor(ctx, operation, path, filter)),
+      deltaCursor: await newestCursor(ctx, operation, path, filter),
     };
   }
-  const from = parseCursor(after);
-  const { rows } = await runWalk((state: WalkState | undefined) =>
-    ctx.transport.query<ListResult<Row>>(path, {
+  let position = parseCursor(after);
+  const rows: Row[] = [];
+  const positions: number[][] = [];
+  for (;;) {
+    const step: DeltaStep<Row> = await ctx.transport.query<DeltaStep<Row>>(path, {
       filter,
-      mode: "after",
-      after: from,
-      limit: limit + 1,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation })
-  );
+      after: position,
+      want: limit + 1 - rows.length,
+    }, { operation });
+    rows.push(...step.rows);
+    positions.push(...step.positions);
+    position = step.scanned;
+    if (step.done || rows.length > limit) break;
+  }
   const visible = rows.slice(0, limit);
   const deltaCursor = visible.length > 0
-    ? String(visible[visible.length - 1].seq)
-    : String(await fallbackCursor(ctx, operation, path, filter));
+    ? encodePosition(positions[visible.length - 1])
+    : await newestCursor(ctx, operation, path, filter, position);
   return { rows: visible, delta: { limit, hasMore: rows.length > limit }, deltaCursor };
 }
 
@@ -152,22 +168,32 @@ export function listTraces(ctx: DomainContext, args: ListTracesArgs): Promise<Li
     }
     const { page, perPage } = parsed.pagination;
     const offset = page * perPage;
-    const { rows, total } = await runWalk((state: WalkState | undefined) =>
-      ctx.transport.query<ListResult<TraceListRow>>("observability/traces:listTraces", {
-        filter,
-        sort: parsed.orderBy.field,
-        order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
-        offset,
-        limit: perPage,
-        ...(state !== undefined ? { state } : {}),
-      }, { operation: "listTraces", details: { page, perPage } })
-    );
+    let head: number[] | undefined;
+    const { rows, total } = await runWalk(async (state: WalkState | undefined) => {
+      const step = await ctx.transport.query<ListResult<TraceListRow> & { head?: number[] }>(
+        "observability/traces:listTraces",
+        {
+          filter,
+          sort: parsed.orderBy.field,
+          order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
+          offset,
+          limit: perPage,
+          ...(state !== undefined ? { state } : {}),
+        },
+        { operation: "listTraces", details: { page, perPage } },
+      );
+      head ??= step.head;
+      return step;
+    });
     const spans = await resolveRoots(ctx, "listTraces", rows);
     const count = total ?? 0;
     return {
       spans: toTraceSpans(spans),
       pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
-      deltaCursor: String(await fallbackCursor(ctx, "listTraces", "observability/traces:traceDelta", filter)),
+      // The delta streams' head when the page was read: the next poll answers the traces listed after it.
+      // (Core's in-memory store answers the newest *matching* trace's number, so that traces listed
+      // later that did not match yet may still come; finding it costs a search, which a page no longer pays.)
+      deltaCursor: encodePosition(head ?? startPosition()),
     };
   });
 }
@@ -185,7 +211,7 @@ export function listBranches(ctx: DomainContext, args: ListBranchesArgs): Promis
     const spanType = filters?.spanType as string | undefined;
     if (spanType !== undefined) filter.eq.push({ field: "spanType", value: spanType });
     if (parsed.mode === "delta") {
-      const window = await deltaWindow<{ seq: number; data: string }>(
+      const window = await deltaWindow<string>(
         ctx,
         "listBranches",
         "observability/traces:branchDelta",
@@ -194,7 +220,7 @@ export function listBranches(ctx: DomainContext, args: ListBranchesArgs): Promis
         parsed.limit,
       );
       return {
-        branches: toTraceSpans(window.rows.map((row) => decodeSpan(row.data))),
+        branches: toTraceSpans(window.rows.map(decodeSpan)),
         delta: window.delta,
         deltaCursor: window.deltaCursor,
       };
@@ -203,23 +229,32 @@ export function listBranches(ctx: DomainContext, args: ListBranchesArgs): Promis
     const offset = page * perPage;
     let rows: string[] = [];
     let total: number | null = 0;
+    let head: number[] | undefined;
     if (spanType === undefined || BRANCH_SPAN_TYPES.includes(spanType)) {
-      ({ rows, total } = await runWalk((state: WalkState | undefined) =>
-        ctx.transport.query<ListResult<string>>("observability/traces:listBranches", {
-          filter,
-          sort: parsed.orderBy.field,
-          order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
-          offset,
-          limit: perPage,
-          ...(state !== undefined ? { state } : {}),
-        }, { operation: "listBranches", details: { page, perPage } })
-      ));
+      ({ rows, total } = await runWalk(async (state: WalkState | undefined) => {
+        const step = await ctx.transport.query<ListResult<string> & { head?: number[] }>(
+          "observability/traces:listBranches",
+          {
+            filter,
+            sort: parsed.orderBy.field,
+            order: parsed.orderBy.direction === "ASC" ? "asc" : "desc",
+            offset,
+            limit: perPage,
+            ...(state !== undefined ? { state } : {}),
+          },
+          { operation: "listBranches", details: { page, perPage } },
+        );
+        head ??= step.head;
+        return step;
+      }));
+    } else {
+      head = await ctx.transport.query<number[]>("observability/traces:deltaHead", {}, { operation: "listBranches" });
     }
     const count = total ?? 0;
     return {
       branches: toTraceSpans(rows.map(decodeSpan)),
       pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
-      deltaCursor: String(await fallbackCursor(ctx, "listBranches", "observability/traces:branchDelta", filter)),
+      deltaCursor: encodePosition(head ?? startPosition()),
     };
   });
 }

@@ -207,6 +207,7 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
       [
         "ai_spans",
         "ai_traces",
+        "obs_deltas",
         "obs_logs",
         "obs_metrics",
         "obs_metric_cells",

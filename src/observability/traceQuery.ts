@@ -31,6 +31,7 @@ import {
 import type { DeltaResult, DiscoverResult, ScanResult, ScanRow } from "../../convex/observability/traceQuery.ts";
 import { evalThread, type ThreadPredicate, threadRelations } from "../../convex/observability/traceQueryEval.ts";
 import type { DomainContext } from "../kit/context.ts";
+import { decodePosition, encodePosition, maxPosition } from "../../convex/observability/deltaCursor.ts";
 import { withErrorContext } from "../kit/errors.ts";
 import { decodeSpan } from "./rows.ts";
 
@@ -175,21 +176,19 @@ async function deltaPoll(
   plan: Extract<TrustedTraceQueryPlan, { paginationMode: "delta" }>,
 ): Promise<TraceQueryResponse> {
   const watermark = getTraceQueryDeltaWatermark(plan, DELTA_ADAPTER);
-  let after: number;
   if (watermark === undefined) {
-    const horizon = await ctx.transport.query<number>("observability/traceQuery:horizon", {}, { operation });
+    const horizon = await ctx.transport.query<number[]>("observability/traceQuery:horizon", {}, { operation });
     return {
       traces: [],
       delta: { limit: plan.limit, hasMore: false },
-      deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, String(horizon)),
+      deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, encodePosition(horizon)),
     };
   }
-  if (!/^\d+$/.test(watermark) || !Number.isSafeInteger(Number(watermark))) {
-    throw new TraceQueryCursorError("TRACE_QUERY_CURSOR_MALFORMED");
-  }
-  after = Number(watermark);
-  const start = after;
+  const start = decodePosition(watermark);
+  if (start === null) throw new TraceQueryCursorError("TRACE_QUERY_CURSOR_MALFORMED");
+  let after = start;
   const rows: ScanRow[] = [];
+  const positions: number[][] = [];
   let horizon = start;
   for (;;) {
     const step = await ctx.transport.query<DeltaResult>("observability/traceQuery:delta", {
@@ -199,22 +198,19 @@ async function deltaPoll(
       after,
       want: plan.limit + 1 - rows.length,
       ...(scanBudget === undefined ? {} : { budget: scanBudget }),
-    }, { operation, details: { after } });
+    }, { operation, details: { after: encodePosition(after) } });
     rows.push(...step.rows);
+    positions.push(...step.positions);
     horizon = step.horizon;
     if (step.next === null || rows.length > plan.limit) break;
     after = step.next;
   }
   const visible = rows.slice(0, plan.limit);
-  const last = visible.at(-1);
+  const last = visible.length > 0 ? positions[visible.length - 1] : maxPosition(start, horizon);
   return {
     traces: await toTraces(ctx, operation, visible),
     delta: { limit: plan.limit, hasMore: rows.length > plan.limit },
-    deltaCursor: encodeTraceQueryDeltaCursor(
-      plan,
-      DELTA_ADAPTER,
-      String(last ? last.sortValue : Math.max(start, horizon)),
-    ),
+    deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, encodePosition(last)),
   };
 }
 
@@ -261,7 +257,7 @@ export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Pr
     const order = byPlanOrder(plan.orderBy.direction);
     if (plan.paginationMode === "page") {
       // the watermark first: writes made while the page is read come in the next delta poll
-      const horizon = await ctx.transport.query<number>("observability/traceQuery:horizon", {}, { operation });
+      const horizon = await ctx.transport.query<number[]>("observability/traceQuery:horizon", {}, { operation });
       const all = await collectAll(ctx, operation, { ...base, withRoot: false });
       all.sort(order);
       const start = plan.page * plan.perPage;
@@ -278,7 +274,7 @@ export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Pr
           perPage: plan.perPage,
           hasMore: (plan.page + 1) * plan.perPage < all.length,
         },
-        deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, String(horizon)),
+        deltaCursor: encodeTraceQueryDeltaCursor(plan, DELTA_ADAPTER, encodePosition(horizon)),
       };
     }
     const cursor = plan.cursor ? { value: Date.parse(plan.cursor.sortValue), id: plan.cursor.traceId } : undefined;

@@ -49,6 +49,8 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/memory/validators.ts": () => import("../../convex/memory/validators.ts"),
   "/mastra/observability/cells.ts": () => import("../../convex/observability/cells.ts"),
   "/mastra/observability/counterNames.ts": () => import("../../convex/observability/counterNames.ts"),
+  "/mastra/observability/deltaCursor.ts": () => import("../../convex/observability/deltaCursor.ts"),
+  "/mastra/observability/deltaStreams.ts": () => import("../../convex/observability/deltaStreams.ts"),
   "/mastra/observability/discovery.ts": () => import("../../convex/observability/discovery.ts"),
   "/mastra/observability/logs.ts": () => import("../../convex/observability/logs.ts"),
   "/mastra/observability/metrics.ts": () => import("../../convex/observability/metrics.ts"),

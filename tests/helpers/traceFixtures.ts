@@ -1,0 +1,132 @@
+/**
+ * Trace fixtures shared by the trace-page tests: a storage whose client
+ * counts calls, deterministic root spans of many traces, the filters of
+ * every trace-list family.
+ */
+import { ConvexStorage } from "../../src/storage.ts";
+import type { ConvexClientLike } from "../../src/transport.ts";
+import { createBackend, inProcessClient } from "./backend.ts";
+
+/** Shared fixture. */
+export type SpanInput = Record<string, unknown>;
+/** Shared fixture. */
+export type Row = { traceId: string; startedAt: Date; endedAt?: Date | null };
+
+/** A storage on a fresh backend whose client counts calls. */
+/** Shared fixture. */
+export function countingStore() {
+  const backend = createBackend();
+  const inner = inProcessClient(backend);
+  const calls = { n: 0 };
+  const client: ConvexClientLike = {
+    ...inner,
+    query: (path, args) => {
+      calls.n++;
+      return inner.query(path, args);
+    },
+    mutation: (path, args) => {
+      calls.n++;
+      return inner.mutation(path, args);
+    },
+  };
+  const storage = new ConvexStorage({ client, now: () => 1_700_000_000_000 });
+  return { storage, backend, calls };
+}
+
+/** Deterministic pseudo-random numbers. */
+/** Shared fixture. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Shared fixture. */
+export function pick<T>(next: () => number, values: T[]): T {
+  return values[Math.floor(next() * values.length)];
+}
+
+/** Root spans of `n` traces with repeated start times (ties) and a few values per family. */
+/** Shared fixture. */
+export function traces(n: number, seed = 7): SpanInput[] {
+  const next = random(seed);
+  const out: SpanInput[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = 1_000 + Math.floor(next() * n / 3) * 10;
+    const ended = pick(next, [null, started + 5, started + 50]);
+    out.push({
+      traceId: `t${String(i).padStart(5, "0")}`,
+      spanId: "root",
+      name: "root",
+      spanType: pick(next, ["agent_run", "workflow_run"]),
+      isEvent: false,
+      startedAt: new Date(started),
+      endedAt: ended === null ? null : new Date(ended),
+      parentSpanId: null,
+      error: next() < 0.2 ? { message: "boom" } : undefined,
+      entityType: pick(next, ["agent", "workflow_run"]),
+      entityName: pick(next, ["a", "b", "c"]),
+      entityId: pick(next, ["e1", "e2", "e3"]),
+      resourceId: pick(next, ["r1", "r2", "r3", "r4"]),
+      threadId: pick(next, ["th1", "th2", "th3", "th4", "th5"]),
+      userId: pick(next, ["u1", "u2"]),
+      sessionId: pick(next, ["s1", "s2"]),
+      runId: pick(next, ["run1", "run2", "run3"]),
+      organizationId: pick(next, ["o1", "o2"]),
+      environment: pick(next, ["prod", "dev"]),
+      metadata: { n: i % 7 },
+      input: { prompt: `hello ${i}` },
+    });
+  }
+  return out;
+}
+
+/** InMemoryStore's full list re-sorted with our tie-break (trace id in the requested direction). */
+/** Shared fixture. */
+export function withTieBreak(rows: Row[], field: string, direction: string): Row[] {
+  const dir = direction === "ASC" ? 1 : -1;
+  const key = (row: Row) =>
+    field === "endedAt" ? (row.endedAt == null ? Infinity : row.endedAt.getTime()) : row.startedAt.getTime();
+  return [...rows].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return (ka < kb ? -1 : 1) * dir;
+    return (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0) * dir;
+  });
+}
+
+/** Shared fixture. */
+export function stamp<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(stamp) as T;
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = key === "createdAt" || key === "updatedAt" ? "<stamped>" : stamp(inner);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+/** Shared fixture. */
+export const FILTERS: Record<string, unknown>[] = [
+  {},
+  { entityType: "agent" },
+  { entityType: "agent", entityName: "b" },
+  { entityId: "e2" },
+  { resourceId: "r3" },
+  { threadId: "th1" },
+  { userId: "u2" },
+  { sessionId: "s1" },
+  { runId: "run2" },
+  { organizationId: "o1" },
+  { environment: "dev" },
+  { status: "success" },
+  { status: "running", entityType: "workflow_run" },
+  { startedAt: { start: new Date(1_500), end: new Date(3_000) } },
+  { startedAt: { start: new Date(1_500), startExclusive: true }, resourceId: "r1" },
+  { entityName: "a" },
+  { metadata: { n: 3 } },
+];
