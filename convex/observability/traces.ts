@@ -47,6 +47,7 @@ import { ROOT_SEQ_COUNTER } from "./traceQueryEval.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
+import { changeTraceDictionary, TraceDictionaryBatch } from "./traceDictionary.js";
 
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
@@ -229,13 +230,16 @@ class SpanWrites {
 
   /** Writes the changed trace rows and applies the counter changes. */
   async flush(): Promise<void> {
+    const dictionary = new TraceDictionaryBatch(); // trace-query discovery (traceDictionary.ts)
     for (const { doc, before, current } of this.#traces.values()) {
       if (current === null || current === before) continue;
       assertFitsDocument(`trace ${current.id}`, current);
       if (doc) await this.#ctx.db.replace(doc._id, current);
       else await this.#ctx.db.insert("ai_traces", current);
       this.#deltas.push(...traceCounterDeltas(before, current));
+      dictionary.change(before, current);
     }
+    await dictionary.apply(this.#ctx);
     if (this.#seqTaken > 0) this.#deltas.push([observabilityCounters.observabilitySeq(), this.#seqTaken]);
     if (this.#rootSeqTaken > 0) this.#deltas.push([ROOT_SEQ_COUNTER, this.#rootSeqTaken]);
     await adjustCounters(this.#ctx, this.#deltas);
@@ -560,6 +564,7 @@ export const deleteTraces = internalMutation({
         const after: TraceRow = { ...before, listed: false, deleting: true };
         await ctx.db.replace(traceDoc._id, after);
         await adjustCounters(ctx, traceCounterDeltas(before, after));
+        await changeTraceDictionary(ctx, before, after);
       }
       const batch = [];
       let full = false;
