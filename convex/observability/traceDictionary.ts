@@ -132,6 +132,15 @@ function treeEntries(row: TraceRow | null, keys: Key[]): TreeEntry[] {
 }
 
 /**
+ * The dictionary rows and rank-tree entries of one trace row as the write path enters
+ * them (for bulk loads that build the trees directly, e.g. the bench's seeding).
+ */
+export function traceDictionaryEntries(row: TraceRow): { rows: Key[]; trees: TreeEntry[] } {
+  const keys = traceKeys(row);
+  return { rows: keys, trees: treeEntries(row, keys) };
+}
+
+/**
  * The dictionary changes of one mutation: trace rows going from `before` to `after`
  * (`null`: absent), applied once at the end (tree nodes touched at most once; dictionary
  * rows looked up once per new key and inserted when missing).
