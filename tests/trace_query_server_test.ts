@@ -372,3 +372,28 @@ Deno.test("the trace dictionary keeps tenants apart: scoped fields and values co
   ]);
   assert.equal(lastDiscoveryRoute, "dictionary");
 });
+
+Deno.test("discovery walks while the dictionary misses traces, and uses it again once rebuilt", async () => {
+  const { storage, backend } = createTestStorage();
+  const obs = (await storage.getStore("observability"))! as Any;
+  await obs.batchCreateSpans({ records: Array.from({ length: 8 }, (_, i) => span(i)) });
+  const fieldsNow = async () =>
+    (await obs.getTraceQueryObservedFields(
+      planTraceQueryObservedFields(parseGetTraceQueryFieldsArgs({ timeRange, predicateScope: "trace" })),
+    )).observedFields.map((f: Any) => [f.path, f.occurrences]);
+  const expected = [["metadata.customer", 8], ["metadata.plan", 8]];
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "dictionary");
+  // as on a deployment whose traces were written before the dictionary existed
+  await backend.run(async (ctx: Any) => {
+    for (const node of await ctx.db.query("rank_nodes").collect()) await ctx.db.delete(node._id);
+    for (const row of await ctx.db.query("obs_trace_dictionary").collect()) await ctx.db.delete(row._id);
+  });
+  setTraceQueryDiscoveryMode("dictionary"); // even when asked for, an incomplete dictionary is not used
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "walk");
+  setTraceQueryDiscoveryMode(undefined);
+  await storage.rebuildRankTrees();
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "dictionary");
+});

@@ -191,10 +191,12 @@ async function seed(subject: Subject, n: number): Promise<void> {
   while (pending.length > 0) {
     const batch: [string, SortKey[]][] = [];
     let docs = 0;
-    while (pending.length > 0 && docs < 6000) {
+    let keys = 0;
+    while (pending.length > 0 && docs < 6000 && keys < 100_000) {
       const next = pending.pop()!;
       batch.push(next);
       docs += Math.ceil(next[1].length / MAX_ENTRIES) + 1;
+      keys += next[1].length;
     }
     await subject.backend.run(async (ctx: Any) => {
       for (const [tree, keys] of batch) {
@@ -249,6 +251,10 @@ const lastHour = (n: number) => ({
   from: new Date(T0 + n * 1000 - 3_600_000).toISOString(),
   to: new Date(T0 + n * 1000).toISOString(),
 });
+const lastMinutes = (n: number, minutes: number) => ({
+  from: new Date(T0 + n * 1000 - minutes * 60_000).toISOString(),
+  to: new Date(T0 + n * 1000).toISOString(),
+});
 const eq = (path: string, literal: string) => ({ op: "eq", left: { path }, right: { literal } });
 const newest = [{ field: "startedAt", direction: "desc" }];
 
@@ -277,11 +283,15 @@ function fields(options: { scope?: Any; search?: string } = {}) {
     );
 }
 
-function values(predicateScope: string, path: string, options: { scope?: Any; hour?: boolean } = {}) {
+function values(predicateScope: string, path: string, options: { scope?: Any; hour?: boolean; minutes?: number } = {}) {
   return (obs: Any, n: number) =>
     obs.getTraceQueryValues(
       planTraceQueryValues(
-        parseGetTraceQueryValuesArgs({ timeRange: options.hour ? lastHour(n) : range(n), predicateScope, path }),
+        parseGetTraceQueryValuesArgs({
+          timeRange: options.minutes ? lastMinutes(n, options.minutes) : options.hour ? lastHour(n) : range(n),
+          predicateScope,
+          path,
+        }),
         options.scope ? { scope: options.scope } : {},
       ),
     );
@@ -342,9 +352,22 @@ const CALLS: Call[] = [
     route: "dictionary",
     run: values("trace", "metadata.plan", { scope: { organizationId: "org-2", resourceId: "user-2" } }),
   },
-  { name: "values: spans.name, last hour", route: "walk", run: values("spans", "name", { hour: true }) },
-  { name: "values: spans.model", route: "walk", run: values("spans", "model") },
+  { name: "values: spans.name, last 5 min (300 traces)", route: "walk", run: values("spans", "name", { minutes: 5 }) },
+  { name: "values: spans.model, last 5 min", route: "walk", run: values("spans", "model", { minutes: 5 }) },
   { name: "observed fields, walk forced", route: "walk (forced)", run: fields() },
+];
+
+/** The calls of `--quick`. */
+const QUICK = [
+  "traces: time range, newest 25",
+  "traces: + entityType & entityName",
+  "traces: + threadId",
+  "traces: tenant org-1 + entityType",
+  "traces: + tags includes vip (1 in 5)",
+  "threads: last hour",
+  "observed fields (trace)",
+  "values: entityName",
+  "values: metadata.plan, tenant org-2/user-2",
 ];
 
 /** Figures of one call. */
@@ -354,7 +377,9 @@ type Cost = { read: number; trips: number; ms: number; route: string; wrong: boo
 export async function traceQueryBenchTable(
   sizes: readonly number[],
   log: (line: string) => void = (line) => console.error(line),
+  only?: (name: string) => boolean,
 ): Promise<string> {
+  const calls = only ? CALLS.filter((call) => only(call.name)) : CALLS;
   const results = new Map<number, Cost[]>();
   for (const n of sizes) {
     await using subject = await createOurs();
@@ -363,7 +388,7 @@ export async function traceQueryBenchTable(
     log(`trace query bench: seeded ${n} traces in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     const obs = (await subject.storage.getStore("observability"))! as Any;
     const costs: Cost[] = [];
-    for (const call of CALLS) {
+    for (const call of calls) {
       setTraceQueryDiscoveryMode(call.route === "walk (forced)" ? "walk" : undefined);
       const trips = subject.roundTrips();
       const t = performance.now();
@@ -373,6 +398,8 @@ export async function traceQueryBenchTable(
         ? lastDiscoveryRoute ?? call.route
         : call.route;
       const ms = performance.now() - t;
+      const tripsUsed = subject.roundTrips() - trips;
+      log(`  ${n}: ${call.name}: ${usage.documentsRead} read, ${(ms / 1000).toFixed(1)} s`);
       let wrong = false;
       if (route === "dictionary") {
         // the same answer from the walk (not measured)
@@ -380,14 +407,14 @@ export async function traceQueryBenchTable(
         wrong = JSON.stringify(await call.run(obs, n)) !== JSON.stringify(result);
         setTraceQueryDiscoveryMode(undefined);
       }
-      costs.push({ read: usage.documentsRead, trips: subject.roundTrips() - trips, ms, route, wrong });
+      costs.push({ read: usage.documentsRead, trips: tripsUsed, ms, route, wrong });
     }
     setTraceQueryDiscoveryMode(undefined);
     results.set(n, costs);
   }
   const num = (x: number) => x.toLocaleString("en");
   const header = ["call", "served by", ...sizes.flatMap((n) => [`read @${num(n)}`, `trips @${num(n)}`])];
-  const body = CALLS.map((call, i) => [
+  const body = calls.map((call, i) => [
     call.name,
     [...new Set(sizes.map((n) => results.get(n)![i].route))].join(" / "),
     ...sizes.flatMap((n) => {
@@ -412,5 +439,14 @@ export async function traceQueryBenchTable(
 
 if (import.meta.main) {
   const sizes = (Deno.args[0] ?? "10000,100000").split(",").map(Number);
-  console.log(await traceQueryBenchTable(sizes));
+  // `--quick`: a few calls of each kind (on convex-test, every index range scans its table: big sizes are slow)
+  // `--discovery`: the observed-fields and values calls only
+  const quick = Deno.args.includes("--quick") ? QUICK : undefined;
+  const discovery = Deno.args.includes("--discovery");
+  const only = quick
+    ? (name: string) => quick.includes(name)
+    : discovery
+    ? (name: string) => name.startsWith("observed") || name.startsWith("values")
+    : undefined;
+  console.log(await traceQueryBenchTable(sizes, undefined, only));
 }
