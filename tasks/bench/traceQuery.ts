@@ -229,15 +229,26 @@ async function seed(subject: Subject, n: number): Promise<void> {
       for (const row of rows.slice(lo, lo + 4000)) await ctx.db.insert("obs_trace_dictionary", row);
     });
   }
-  // counters as n API writes leave them; the templates' placeholder dictionary rows removed
+  // counters as n API writes leave them (one read of the table, writes in chunks); the templates'
+  // placeholder dictionary rows removed
+  counters.set(observabilityCounters.observabilitySeq(), 2 * n);
+  counters.set("observability:rootSeq", n);
+  const existing = new Map(
+    await subject.backend.run(async (ctx: Any) =>
+      (await ctx.db.query("counters").collect()).map((row: Any) => [row.name, row._id])
+    ) as [string, string][],
+  );
+  const entries = [...counters];
+  for (let lo = 0; lo < entries.length; lo += 3000) {
+    await subject.backend.run(async (ctx: Any) => {
+      for (const [name, value] of entries.slice(lo, lo + 3000)) {
+        const id = existing.get(name);
+        if (id) await ctx.db.patch(id, { value });
+        else await ctx.db.insert("counters", { name, value });
+      }
+    });
+  }
   await subject.backend.run(async (ctx: Any) => {
-    counters.set(observabilityCounters.observabilitySeq(), 2 * n);
-    counters.set("observability:rootSeq", n);
-    for (const [name, value] of counters) {
-      const row = await ctx.db.query("counters").withIndex("by_name", (q: Any) => q.eq("name", name)).unique();
-      if (row) await ctx.db.patch(row._id, { value });
-      else await ctx.db.insert("counters", { name, value });
-    }
     for (const row of await ctx.db.query("obs_trace_dictionary").collect()) {
       if (row.value.includes("__")) await ctx.db.delete(row._id);
     }
