@@ -172,7 +172,8 @@ Deno.test("hot paths read what they return: running counts and pages over 3,000 
     `cleanup deleteTasks(completed before cutoff) of 100 of 800 completed read ${cleanup.usage.documentsRead} documents`,
   );
   assert.ok(
-    cleanup.usage.documentsRead <= 2 * 100 + 20, // convex-test counts a delete as a read too
+    // convex-test counts a delete as a read too; plus the shards of the status counter (16) and the coverage mark.
+    cleanup.usage.documentsRead <= 2 * 100 + 40,
     `cleanup read ${cleanup.usage.documentsRead}`,
   );
   await tasks.deleteTasks({ toDate: new Date(1_700_000_000_000 + 1500 * 1000) });
@@ -232,7 +233,7 @@ Deno.test("bad input gets a MastraError naming the operation and id, and writes 
   assert.equal(await tasks.updateTask("missing", { status: "running" }), false);
 });
 
-Deno.test("dangerouslyClearAll removes every task and counter", async () => {
+Deno.test("dangerouslyClearAll removes every task, counter and tree", async () => {
   const { storage, backend } = createTestStorage();
   const tasks = (await storage.getStore("backgroundTasks"))!;
   for (let i = 0; i < 5; i++) await tasks.createTask(task(`t${i}`, { status: "running" }));
@@ -240,7 +241,15 @@ Deno.test("dangerouslyClearAll removes every task and counter", async () => {
   assert.equal(await tasks.getRunningCount(), 0);
   assert.equal((await tasks.listTasks({})).total, 0);
   assert.equal(await countRows(backend, "background_tasks"), 0);
-  assert.equal(await countRows(backend, "counters"), 0);
+  // Only the table's coverage mark stays: the empty table's (empty) trees still hold every row.
+  // deno-lint-ignore no-explicit-any
+  const names = await backend.run(async (ctx: any) =>
+    (await ctx.db.query("counters").collect()).map((c: { name: string }) => c.name)
+  );
+  assert.deepStrictEqual(names, ["coverage:background_tasks"]);
+  assert.equal(await countRows(backend, "rank_nodes"), 0);
+  await tasks.createTask(task("again", { status: "running" }));
+  assert.equal((await tasks.listTasks({ status: "running", page: 0, perPage: 1 })).total, 1);
 });
 
 Deno.test("lists longer than one call's budget resume exactly, also over unset sort values and merged statuses", async () => {

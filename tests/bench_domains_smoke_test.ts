@@ -3,7 +3,8 @@
  * stores. Each measured call checks its own answer against the seeded data
  * (the bench throws otherwise); here we check that every row was measured
  * on both stores and that the table renders. No timings or document counts
- * are asserted, except that our running counts are one lookup.
+ * are asserted, except that our running counts are one lookup (one index range
+ * of shards across agents).
  */
 import assert from "node:assert/strict";
 import { renderDomainTable, runDomainBench } from "../tasks/bench/domains.ts";
@@ -23,7 +24,10 @@ Deno.test({
     }
     const counts = rows.filter((row) => row.call.startsWith("getRunningCount"));
     assert.equal(counts.length, 2);
-    for (const row of counts) assert.equal(row.ours!.read, 1, row.call);
+    // By agent: one counter; across agents: the shards of a sharded counter (every writer of any agent changes it).
+    for (const row of counts) {
+      assert.ok(row.ours!.read <= (row.call.startsWith("getRunningCountByAgent") ? 1 : 17), row.call);
+    }
     const text = renderDomainTable(rows, true);
     assert.match(text, /listDueSchedules/);
     assert.match(text, /listPushIndexed/);

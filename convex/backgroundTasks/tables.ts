@@ -5,8 +5,10 @@
  * requested date column: the equality prefix is the most selective filter
  * given (tool call, run, thread, agent and status, agent, status, or none),
  * and every sorted index ends with `id` so ordering is total. A list over
- * several statuses merges one range per status. 28 sorted indexes plus the
- * id lookup: within Convex's 32 per table.
+ * several statuses merges one range per status (`listPlan.ts`). A date
+ * column may be unset: such tasks sort first (the kit's walk handles unset
+ * sort values). 28 sorted indexes plus the id lookup: within Convex's 32 per
+ * table.
  */
 import { defineTable } from "convex/server";
 import { taskValidator } from "./validators.js";

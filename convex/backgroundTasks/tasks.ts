@@ -1,27 +1,31 @@
 /**
  * Tasks of Mastra's background-tasks domain. Internal functions only.
  *
- * Counters per status and per (agent, status) are adjusted in the same
- * mutation as every status change, so `getRunningCount` and
- * `getRunningCountByAgent` are one lookup each and exact under concurrent
- * updates (Convex serialises mutations touching the same counter), and
- * lists filtered only by agent and/or status get their total for free.
- * Other lists count while walking the narrowest index (`taskWalk.ts`).
+ * Counters per status (sharded: every writer of any agent changes one) and
+ * per (agent, status) are adjusted in the same mutation as every status
+ * change, so `getRunningCount` and `getRunningCountByAgent` are exact under
+ * concurrent updates. Rank trees per (agent, status), thread and run, and
+ * sharded families of all tasks and of each status, per date column
+ * (`counterNames.ts`), are kept in the same mutation too, so those lists
+ * find any page and their total in O(log N) reads (`listPlan.ts`); every
+ * list is a walk of the kit (`kit/walk.ts`).
  *
  * A value too large for its row (`args`, `result`, `error`,
  * `suspendPayload`) is a blob (`kit/blobs.ts`): the client uploads it
  * first, the writing mutation adopts it and releases the one it replaces,
  * and reads return the reference for the client to resolve.
  */
-import { v } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import { noteInsert } from "../kit/coverage.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
+import { RankBatch } from "../kit/rankTree.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
-import { firstState } from "../kit/walk.js";
-import { taskCounters } from "./counterNames.js";
-import { planTasks, planTotal, walkTasks } from "./taskWalk.js";
+import { walk, type WalkState, walkStateValidator } from "../kit/walk.js";
+import { taskCounters, taskTreeEntries } from "./counterNames.js";
+import { planFirst, planTasks } from "./listPlan.js";
 import {
   clearableTaskFieldValidator,
   TASK_VALUE_FIELDS,
@@ -30,29 +34,32 @@ import {
   taskSetValidator,
   taskStatusValidator,
   taskValidator,
-  type TaskWalkState,
-  taskWalkStateValidator,
 } from "./validators.js";
+
+/** A task document. */
+type TaskDoc = TaskRow & { _id: GenericId<"background_tasks">; _creationTime: number };
 
 async function findTask(ctx: QueryCtx, id: string) {
   return await ctx.db.query("background_tasks").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
 }
 
-/** The counters a task is counted in. */
-function countersOf(task: Pick<TaskRow, "agentId" | "status">): string[] {
-  return [taskCounters.tasksInStatus(task.status), taskCounters.tasksOfAgentInStatus(task.agentId, task.status)];
+/** The counter changes of a task entering (`sign` 1) or leaving (-1) its counts. */
+function counterDeltas(task: TaskRow, sign: number): [string, number][] {
+  return [
+    [counterShard(taskCounters.tasksInStatus(task.status), task.id), sign],
+    [taskCounters.tasksOfAgentInStatus(task.agentId, task.status), sign],
+  ];
 }
 
-/** Moves a task's counts from `before` to `after` (either may be `null`). */
-async function recount(
-  ctx: MutationCtx,
-  before: Pick<TaskRow, "agentId" | "status"> | null,
-  after: Pick<TaskRow, "agentId" | "status"> | null,
-): Promise<void> {
+/** Moves a task's counts and tree entries from `before` to `after` (either may be `null`). */
+async function recount(ctx: MutationCtx, before: TaskRow | null, after: TaskRow | null): Promise<void> {
   const deltas: [string, number][] = [];
-  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
-  if (after) { for (const name of countersOf(after)) deltas.push([name, 1]); }
+  if (before) deltas.push(...counterDeltas(before, -1));
+  if (after) deltas.push(...counterDeltas(after, 1));
   await adjustCounters(ctx, deltas);
+  const ranks = new RankBatch();
+  ranks.change(taskTreeEntries(before), taskTreeEntries(after));
+  await ranks.apply(ctx);
 }
 
 /** The encoded-value fields of a row, for blob bookkeeping. */
@@ -85,8 +92,9 @@ export const create = internalMutation({
     await adoptBlobs(ctx, ownerOf(task.id), valueFields(task));
     if (existing) {
       await ctx.db.replace(existing._id, task);
-      await recount(ctx, existing, task);
+      await recount(ctx, withoutSystemFields(existing) as TaskRow, task);
     } else {
+      await noteInsert(ctx, "background_tasks");
       await ctx.db.insert("background_tasks", task);
       await recount(ctx, null, task);
     }
@@ -123,7 +131,7 @@ export const update = internalMutation({
     assertFitsDocument(`background task ${id}`, after);
     await adoptBlobs(ctx, ownerOf(id), valueFields(set));
     await ctx.db.replace(_id, after);
-    if (before.status !== after.status) await recount(ctx, before, after);
+    await recount(ctx, before, after);
     const released = await releaseBlobs(ctx, ownerOf(id), valueFields(before), valueFields(after));
     return { applied: true, released };
   },
@@ -136,7 +144,7 @@ export const remove = internalMutation({
     const existing = await findTask(ctx, id);
     if (!existing) return { released: false };
     await ctx.db.delete(existing._id);
-    await recount(ctx, existing, null);
+    await recount(ctx, withoutSystemFields(existing) as TaskRow, null);
     return { released: await releaseBlobs(ctx, ownerOf(id), valueFields(existing)) };
   },
 });
@@ -144,35 +152,36 @@ export const remove = internalMutation({
 /**
  * One bounded step of `listTasks`: the tasks matching `filter` in its
  * order (ties by id), `offset` rows skipped and at most `limit` taken, with
- * the exact total (from counters when the filter is only agent and/or
- * status, else counted by the walk). Resume with `state` until `next` is null.
+ * the exact total (from trees or counters when the filter has them, else
+ * counted by the walk). Resume with `state` until `next` is null.
  */
 export const list = internalQuery({
   args: {
     filter: taskFilterValidator,
     offset: v.number(),
     limit: v.number(),
-    state: v.optional(taskWalkStateValidator),
+    state: v.optional(walkStateValidator),
   },
   handler: async (ctx, args): Promise<ListResult<TaskRow>> => {
     const plan = planTasks(args.filter);
-    const total = await planTotal(ctx, plan);
-    const state = (args.state ?? firstState(total, args.offset, args.limit, args.filter.order)) as TaskWalkState | null;
-    if (state === null || plan.ranges.length === 0) {
-      return { rows: [], next: null, total: total ?? 0, reversed: false };
-    }
-    const step = await walkTasks(ctx.db, plan, state);
+    if (plan.sources.length === 0) return { rows: [], next: null, total: 0, reversed: false };
+    const planned = args.state !== undefined
+      ? { state: args.state, total: null }
+      : await planFirst(ctx, plan, args.offset, args.limit, args.filter.order);
+    const state = planned.state;
+    if (state === null) return { rows: [], next: null, total: planned.total ?? 0, reversed: false };
+    const step = await walk<TaskDoc>(ctx.db, plan.sources, state, { range: plan.range, predicate: plan.predicate });
     return {
       rows: step.rows.map((doc) => withoutSystemFields(doc) as TaskRow),
-      next: step.next as ListResult<TaskRow>["next"],
-      total: total ?? (step.next === null ? step.matched : null),
+      next: step.next,
+      total: planned.total ?? (step.next === null && state.countAll ? step.matched : null),
       reversed: state.reversed,
     };
   },
 });
 
-/** Tasks deleted per `removeMatching` call at most (each adjusts two counters and may release blobs). */
-const DELETE_BATCH = 256;
+/** Tasks deleted per `removeMatching` call at most (each adjusts counters and trees and may release blobs). */
+const DELETE_BATCH = 128;
 
 /**
  * One bounded step of `deleteTasks`: deletes up to a batch of the tasks
@@ -184,35 +193,43 @@ export const removeMatching = internalMutation({
     filter: taskFilterValidator,
     offset: v.number(),
     limit: v.number(),
-    state: v.optional(taskWalkStateValidator),
+    state: v.optional(walkStateValidator),
     now: v.number(),
   },
-  handler: async (ctx, args): Promise<{ deleted: number; next: TaskWalkState | null; released: boolean }> => {
+  handler: async (ctx, args): Promise<{ deleted: number; next: WalkState | null; released: boolean }> => {
     const plan = planTasks(args.filter);
-    const state: TaskWalkState | null = args.state ??
-      { skip: args.offset, take: args.limit, matched: 0, order: args.filter.order, countAll: false, reversed: false };
-    if (plan.ranges.length === 0 || state.take <= 0) return { deleted: 0, next: null, released: false };
-    const step = await walkTasks(ctx.db, plan, state, { maxTake: DELETE_BATCH });
+    if (plan.sources.length === 0) return { deleted: 0, next: null, released: false };
+    const state = args.state !== undefined
+      ? args.state
+      : (await planFirst(ctx, plan, args.offset, args.limit, args.filter.order)).state;
+    if (state === null || (state.take <= 0 && !state.countAll)) return { deleted: 0, next: null, released: false };
+    // Counting is not needed to delete: stop once the page is taken.
+    const step = await walk<TaskDoc>(ctx.db, plan.sources, { ...state, countAll: false }, {
+      range: plan.range,
+      predicate: plan.predicate,
+      maxTake: DELETE_BATCH,
+    });
     let released = false;
+    const deltas: [string, number][] = [];
+    const ranks = new RankBatch();
     for (const doc of step.rows) {
       await ctx.db.delete(doc._id);
-      if (await releaseBlobs(ctx, ownerOf(doc.id), valueFields(doc))) released = true;
+      const row = withoutSystemFields(doc) as TaskRow;
+      if (await releaseBlobs(ctx, ownerOf(row.id), valueFields(row))) released = true;
+      deltas.push(...counterDeltas(row, -1));
+      ranks.change(taskTreeEntries(row), []);
     }
-    const deltas: [string, number][] = [];
-    for (const doc of step.rows) for (const name of countersOf(doc)) deltas.push([name, -1]);
     await adjustCounters(ctx, deltas);
+    await ranks.apply(ctx);
     return { deleted: step.rows.length, next: step.next, released };
   },
 });
 
-/** Tasks in status `running`, across agents or of one agent: one counter lookup. */
+/** Tasks in status `running`, across agents (a sharded counter: one index range) or of one agent (one lookup). */
 export const runningCount = internalQuery({
   args: { agentId: v.optional(v.string()) },
   handler: (ctx, { agentId }): Promise<number> =>
-    readCounter(
-      ctx,
-      agentId === undefined
-        ? taskCounters.tasksInStatus("running")
-        : taskCounters.tasksOfAgentInStatus(agentId, "running"),
-    ),
+    agentId === undefined
+      ? readShardedCounter(ctx, taskCounters.tasksInStatus("running"))
+      : readCounter(ctx, taskCounters.tasksOfAgentInStatus(agentId, "running")),
 });

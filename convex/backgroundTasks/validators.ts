@@ -115,21 +115,3 @@ export const taskFilterValidator = v.object({
 });
 /** A normalised task filter. */
 export type TaskFilterArgs = Infer<typeof taskFilterValidator>;
-
-/** Validator of a position in a task index: the sort column's value (absent when unset) and the id. */
-export const taskPositionValidator = v.object({ value: v.optional(v.number()), id: v.string() });
-/** A position in a task index. */
-export type TaskPosition = Infer<typeof taskPositionValidator>;
-
-/** Validator of the resumable state of a task walk (the kit's `WalkState`, with optional sort values). */
-export const taskWalkStateValidator = v.object({
-  after: v.optional(taskPositionValidator),
-  skip: v.number(),
-  take: v.number(),
-  matched: v.number(),
-  order: v.union(v.literal("asc"), v.literal("desc")),
-  countAll: v.boolean(),
-  reversed: v.boolean(),
-});
-/** The resumable state of a task walk. */
-export type TaskWalkState = Infer<typeof taskWalkStateValidator>;

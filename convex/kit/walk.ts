@@ -20,14 +20,19 @@
  * `cost` hook charges bytes a row's predicate reads elsewhere, and an
  * `onTake` hook turns a returned row into what the caller returns (loading
  * what it needs from other tables, within the byte budget).
+ *
+ * A sort field may be unset on some rows (a task that never started has no
+ * `startedAt`): Convex orders unset values before every other value, and so
+ * does {@link compareKeys}, so such rows come first in ascending order and
+ * their key has no `value`. A range on the sort field never includes them.
  */
 import { compareValues, type Infer, v } from "convex/values";
 import type { GenericDatabaseReader } from "convex/server";
 import type { DataModel } from "./functions.js";
 
-/** Validator of a position in a sorted index. */
-export const sortKeyValidator = v.object({ value: v.union(v.number(), v.string()), id: v.string() });
-/** A position in a sorted index: the sort field's value and the row id. */
+/** Validator of a position in a sorted index (`value` absent: the sort field is unset on that row). */
+export const sortKeyValidator = v.object({ value: v.optional(v.union(v.number(), v.string())), id: v.string() });
+/** A position in a sorted index: the sort field's value (absent when unset) and the row id. */
 export type SortKey = Infer<typeof sortKeyValidator>;
 
 /** Validator of a sort order. */
@@ -90,6 +95,16 @@ export const dateRangeValidator = v.object({
 });
 /** A range on a numeric sort field, as list calls receive it. */
 export type DateRange = Infer<typeof dateRangeValidator>;
+
+/**
+ * The range as read from an index: a range with only an upper end gets the
+ * lower end `-Infinity`, below every set number and string but above unset
+ * values, so a range never includes rows whose sort field is unset.
+ */
+export function effectiveRange(range: SortRange): SortRange {
+  if (range.upper === undefined || range.lower !== undefined) return range;
+  return { lower: { value: -Infinity, inclusive: true }, upper: range.upper };
+}
 
 /** The {@link SortRange} of a {@link DateRange} (or of none). */
 export function sortRange(range: DateRange | undefined): SortRange {
@@ -189,17 +204,27 @@ async function* streamSource(
   const prefix = (q: Q) => spec.eq.reduce((acc, [field, value]) => acc.eq(field, value), q);
   const table = () => db.query(spec.table) as Q;
   const field = spec.sortField;
+  const { lower, upper } = effectiveRange(range);
   if (after === undefined) {
     yield* table()
-      .withIndex(spec.index, (q: Q) => applyUpper(applyLower(prefix(q), field, range.lower), field, range.upper))
+      .withIndex(spec.index, (q: Q) => applyUpper(applyLower(prefix(q), field, lower), field, upper))
       .order(order);
     return;
   }
   const tie = order === "asc" ? "gt" : "lt";
   yield* table().withIndex(spec.index, (q: Q) => prefix(q).eq(field, after.value)[tie]("id", after.id)).order(order);
+  if (after.value === undefined) {
+    // After an unset value: ascending, every set value follows; descending, nothing does.
+    if (order === "asc") {
+      const set = lower ?? { value: -Infinity, inclusive: true };
+      yield* table().withIndex(spec.index, (q: Q) => applyUpper(applyLower(prefix(q), field, set), field, upper))
+        .order(order);
+    }
+    return;
+  }
   const rest = order === "asc"
-    ? (q: Q) => applyUpper(prefix(q).gt(field, after.value), field, range.upper)
-    : (q: Q) => applyLower(prefix(q), field, range.lower).lt(field, after.value);
+    ? (q: Q) => applyUpper(prefix(q).gt(field, after.value), field, upper)
+    : (q: Q) => applyLower(prefix(q), field, lower).lt(field, after.value);
   yield* table().withIndex(spec.index, rest).order(order);
 }
 
@@ -208,9 +233,10 @@ export function compareKeys(a: SortKey, b: SortKey): number {
   return compareValues(a.value, b.value) || compareValues(a.id, b.id);
 }
 
-/** The position of `doc` in an index sorted by `sortField`. */
+/** The position of `doc` in an index sorted by `sortField` (no `value` when the field is unset). */
 export function keyOf(doc: Record<string, unknown>, sortField: string): SortKey {
-  return { value: doc[sortField] as number | string, id: doc.id as string };
+  const value = doc[sortField] as number | string | undefined;
+  return value === undefined ? { id: doc.id as string } : { value, id: doc.id as string };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { familyTree } from "../kit/rankFamily.js";
+
 /** Names of the memory domain's counters. Counters live in the kit's `counters` table. */
 export const memoryCounters = {
   /** All threads. */
@@ -19,15 +21,27 @@ export const memoryTrees = {
   /** Threads of one resource by `(createdAt | updatedAt, id)`. */
   threadsOfResource: (resourceId: string, field: "createdAt" | "updatedAt"): string =>
     `threads:resource:${field}:${JSON.stringify(resourceId)}`,
+  /**
+   * All threads by `(createdAt | updatedAt, id)`: a sharded family
+   * (`kit/rankFamily.ts`), so writes of unrelated threads rarely share a node.
+   */
+  allThreads: (field: "createdAt" | "updatedAt"): string => `threads:all:${field}`,
 };
 
-/** The rank-tree entries of a thread: its resource's trees by `createdAt` and by `updatedAt`. */
+/**
+ * The rank-tree entries of a thread: its resource's trees by `createdAt`
+ * and by `updatedAt`, and its shard of the all-threads families.
+ */
 export function threadTreeEntries(
   row: { id: string; resourceId: string; createdAt: number; updatedAt: number } | null,
 ): { tree: string; key: { value: number; id: string } }[] {
   if (!row) return [];
+  const created = { value: row.createdAt, id: row.id };
+  const updated = { value: row.updatedAt, id: row.id };
   return [
-    { tree: memoryTrees.threadsOfResource(row.resourceId, "createdAt"), key: { value: row.createdAt, id: row.id } },
-    { tree: memoryTrees.threadsOfResource(row.resourceId, "updatedAt"), key: { value: row.updatedAt, id: row.id } },
+    { tree: memoryTrees.threadsOfResource(row.resourceId, "createdAt"), key: created },
+    { tree: memoryTrees.threadsOfResource(row.resourceId, "updatedAt"), key: updated },
+    { tree: familyTree(memoryTrees.allThreads("createdAt"), row.id), key: created },
+    { tree: familyTree(memoryTrees.allThreads("updatedAt"), row.id), key: updated },
   ];
 }

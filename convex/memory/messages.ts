@@ -14,7 +14,7 @@
  * (`kit/walk.ts`) that the client resumes until done, so any page
  * depth and `perPage: false` work whatever the thread size.
  */
-import { v } from "convex/values";
+import { type Infer, v } from "convex/values";
 import {
   adoptBlobs,
   blobOwner,
@@ -41,18 +41,21 @@ import {
   messagesOfThreadResource,
   putMessage,
 } from "./messageStore.js";
-import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
+import { dropTree, planList, RankBatch } from "../kit/rankTree.js";
+import { planListAcross } from "../kit/rankFamily.js";
 import {
   approximateSize,
   countingState,
   dateRangeValidator,
   type IndexSpec,
+  type Order,
   orderValidator,
   type SortKey,
   sortKeyValidator,
   sortRange,
   streamAfter,
   walk,
+  type WalkBudget,
   type WalkState,
   walkStateValidator,
 } from "../kit/walk.js";
@@ -316,16 +319,130 @@ export const getMany = internalQuery({
   },
 });
 
+/** Validator of one `include` entry: a message and how many of its thread's neighbours to add. */
+export const includeItemValidator = v.object({
+  id: v.string(),
+  withPreviousMessages: v.optional(v.number()),
+  withNextMessages: v.optional(v.number()),
+});
+/** One `include` entry. */
+export type IncludeItem = Infer<typeof includeItemValidator>;
+
+/** Include windows one call resolves at most (each costs a lookup and up to four index ranges). */
+export const INCLUDE_ITEMS_PER_CALL = 200;
+/** What the include windows of one call may read: beside a page's walk, well inside one transaction. */
+export const INCLUDE_BUDGET: WalkBudget = { docs: 2000, bytes: 4 * 1024 * 1024 };
+
+/** Neighbours asked for by an include entry: a whole non-negative number (anything else is none). */
+function windowSize(count: number | undefined): number {
+  return count !== undefined && count > 0 ? Math.min(Math.floor(count), Number.MAX_SAFE_INTEGER) : 0;
+}
+
+/** Rows of include windows resolved by one call, and how many entries they cover. */
+export type IncludeResult = {
+  /** The targets and their neighbours, each message once, in stored form. */
+  rows: MessageRow[];
+  /**
+   * How many entries (from the first) were resolved whole; the caller
+   * resolves the rest with further calls. 0 means the first entry's window
+   * alone exceeds one call's budget (the caller walks it with `neighbors`).
+   */
+  consumed: number;
+};
+
+/**
+ * Resolves `include` entries as core's in-memory store does: each target
+ * message (from any thread, but only within `resourceId` when given) with up
+ * to `withPreviousMessages` / `withNextMessages` neighbours in its own thread
+ * (within `resourceId` too), each message once. Bounded: stops before an
+ * entry that would exceed {@link INCLUDE_BUDGET} or {@link INCLUDE_ITEMS_PER_CALL}.
+ */
+export async function resolveInclude(
+  ctx: QueryCtx,
+  items: IncludeItem[],
+  resourceId: string | undefined,
+): Promise<IncludeResult> {
+  const rows: MessageRow[] = [];
+  const seen = new Set<string>();
+  let docs = 0;
+  let bytes = 0;
+  let consumed = 0;
+  for (const item of items) {
+    if (consumed >= INCLUDE_ITEMS_PER_CALL || docs >= INCLUDE_BUDGET.docs || bytes >= INCLUDE_BUDGET.bytes) break;
+    const target = await findMessage(ctx, item.id);
+    docs++;
+    if (!target || (resourceId !== undefined && target.resourceId !== resourceId)) {
+      consumed++;
+      continue;
+    }
+    bytes += approximateSize(target);
+    const around: Record<Order, MessageRow[]> = { desc: [], asc: [] };
+    let fits = true;
+    for (const order of ["desc", "asc"] as const) {
+      const take = windowSize(order === "desc" ? item.withPreviousMessages : item.withNextMessages);
+      if (take === 0) continue;
+      const state: WalkState = {
+        after: { value: target.createdAt, id: target.id },
+        skip: 0,
+        take,
+        matched: 0,
+        order,
+        countAll: false,
+        reversed: false,
+      };
+      const budget = { docs: INCLUDE_BUDGET.docs - docs, bytes: INCLUDE_BUDGET.bytes - bytes };
+      const step = await walk<MessageDoc>(ctx.db, threadSource(target.threadId, resourceId), state, { budget });
+      docs += step.rows.length;
+      for (const row of step.rows) bytes += approximateSize(row);
+      if (step.next !== null) {
+        fits = false;
+        break;
+      }
+      around[order] = step.rows.map(toRow);
+    }
+    if (!fits) break;
+    const window = [...around.desc.reverse(), toRow(target as MessageDoc), ...around.asc];
+    for (const row of window) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      rows.push(row);
+    }
+    consumed++;
+  }
+  return { rows, consumed };
+}
+
+/**
+ * Resolves `include` entries (see {@link resolveInclude}) in one bounded
+ * call; the client calls again with the entries after `consumed`.
+ */
+export const include = internalQuery({
+  args: { items: v.array(includeItemValidator), resourceId: v.optional(v.string()) },
+  handler: async (ctx, { items, resourceId }): Promise<IncludeResult> => {
+    return await resolveInclude(ctx, items, resourceId);
+  },
+});
+
 /**
  * One bounded step of listing messages in `(createdAt, id)` order:
  * of one or more threads (optionally only one resource's messages in them),
  * or of a resource across threads; optionally within a `createdAt` range
  * and matching content-metadata values.
  *
- * Without range or metadata filter the total comes from counters and the
- * walk starts from the nearer end of the list, so first and last pages cost
- * about one page of reads. With a filter the total is counted by the walk
- * itself (reading the matching index range once, across calls).
+ * Without a metadata filter the total comes from counters and a page at any
+ * depth costs its rows plus O(log N) rank-tree nodes (`kit/rankTree.ts`,
+ * over several threads `kit/rankFamily.ts`): a page near either end walks
+ * from that end, a deeper one seeks to the key just before it; a `createdAt`
+ * range is counted and sought in the trees too. That needs trees holding
+ * exactly the list's keys: a thread's or a resource's (always, once
+ * built), or for threads with a `resourceId` each thread whose messages all
+ * have that resource. Otherwise (and with a metadata filter, which no
+ * counter covers: O(matching index range)) the walk counts the matches
+ * itself, bounded per call, the client resuming until done.
+ *
+ * `include` entries (target messages with their neighbours, see
+ * {@link resolveInclude}) are resolved by the first call, so a page with its
+ * include windows costs one round trip while they fit that call's budget.
  */
 export const list = internalQuery({
   args: {
@@ -337,8 +454,9 @@ export const list = internalQuery({
     offset: v.number(),
     limit: v.number(),
     state: v.optional(walkStateValidator),
+    include: v.optional(v.array(includeItemValidator)),
   },
-  handler: async (ctx, args): Promise<ListResult<MessageRow>> => {
+  handler: async (ctx, args): Promise<MessageListResult> => {
     let sources: IndexSpec[];
     let counters: string[];
     if (args.threadIds !== undefined) {
@@ -368,34 +486,58 @@ export const list = internalQuery({
       ? undefined
       : async (doc: MessageDoc) => isBlobRef(doc.content) ? await storedLength(ctx, doc.content) ?? 0 : 0;
     let total: number | null = null;
-    let state: WalkState | undefined = args.state;
-    if (predicate === undefined && args.range === undefined) {
-      if (state === undefined) {
-        // The total is read once, on the first call; later calls only resume the walk.
-        total = 0;
-        for (const name of counters) total += await readCounter(ctx, name);
-        // One thread, no filter: a deep page seeks through the thread's rank tree. With a resourceId
-        // (as Mastra's recall asks) the tree applies when every message of the thread has that resource.
-        // A resource's messages seek through the resource's tree. Several threads walk from the nearer end.
-        const threadId = sources.length === 1 && args.threadIds !== undefined ? args.threadIds[0] : undefined;
-        let tree: string | null = null;
-        if (threadId !== undefined) {
-          const whole = args.resourceId === undefined ||
-            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) === total;
-          if (whole) tree = memoryTrees.messagesOfThread(threadId);
-        } else if (args.threadIds === undefined && args.resourceId !== undefined) {
-          tree = memoryTrees.messagesOfResource(args.resourceId);
-        }
-        state = await planSeek(ctx, tree, total, args.offset, args.limit, args.order);
-      }
-    } else {
+    let state: WalkState | null | undefined = args.state;
+    if (predicate !== undefined) {
       state ??= countingState(args.offset, args.limit, args.order);
+    } else if (state === undefined) {
+      // Planned once, on the first call (later calls only resume the walk): the total from counters, and the
+      // rank trees that hold exactly the list's keys when there are (each thread's, or the resource's). With a
+      // resourceId (as Mastra's recall asks) a thread's tree applies when every message of the thread has that
+      // resource. A `createdAt` range is then counted and sought in the trees too.
+      const counts = new Map<string, number>();
+      for (const name of new Set(counters)) counts.set(name, await readCounter(ctx, name));
+      const counted = [...counts.values()].reduce((sum, count) => sum + count, 0);
+      let trees: string[] | null = [];
+      if (args.threadIds === undefined) trees = [memoryTrees.messagesOfResource(args.resourceId!)];
+      else {
+        for (const threadId of new Set(args.threadIds)) {
+          const whole = args.resourceId === undefined ||
+            await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) ===
+              counts.get(messagesOfThreadResource(threadId, args.resourceId));
+          if (!whole) {
+            trees = null;
+            break;
+          }
+          trees.push(memoryTrees.messagesOfThread(threadId));
+        }
+      }
+      const range = sortRange(args.range);
+      const plan = trees === null
+        ? await planList(ctx, null, counted, range, args.offset, args.limit, args.order)
+        : await planListAcross(ctx, trees, counted, range, args.offset, args.limit, args.order);
+      total = plan.total;
+      state = plan.state;
     }
-    const step = await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
-    if (state.countAll && step.next === null) total = step.matched;
-    return { rows: step.rows.map(toRow), next: step.next, total, reversed: state.reversed };
+    const step = state === null
+      ? { rows: [], next: null, matched: 0 }
+      : await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
+    if (state?.countAll && step.next === null) total = step.matched;
+    const result: MessageListResult = {
+      rows: step.rows.map(toRow),
+      next: step.next,
+      total,
+      reversed: state?.reversed ?? false,
+    };
+    // Include windows ride along with the first call (their own budget beside the walk's).
+    if (args.state === undefined && args.include !== undefined && args.include.length > 0) {
+      result.included = await resolveInclude(ctx, args.include, args.resourceId);
+    }
+    return result;
   },
 });
+
+/** One step of a message list; the first step also carries the `include` windows it was asked for. */
+export type MessageListResult = ListResult<MessageRow> & { included?: IncludeResult };
 
 /** The encoded content of a message, assembled when it is a blob (`null` when unreadable). */
 async function readContent(ctx: QueryCtx, doc: MessageDoc): Promise<string | null> {

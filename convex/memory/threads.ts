@@ -20,7 +20,8 @@ import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
-import { dropTree, planSeek, RankBatch } from "../kit/rankTree.js";
+import { dropTree, RankBatch } from "../kit/rankTree.js";
+import { familyTrees, planListAcross } from "../kit/rankFamily.js";
 import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
@@ -107,6 +108,9 @@ export const update = internalMutation({
       renamed.updatedAt = now;
       assertFitsDocument(`thread ${id}`, renamed);
       await ctx.db.replace(existing._id, renamed);
+      const moved = new RankBatch();
+      moved.change(threadTreeEntries(existing), threadTreeEntries(renamed));
+      await moved.apply(ctx);
       return { thread: renamed, released: false };
     }
     const currentBytes = existing.metadata === undefined ? 0 : await storedLength(ctx, existing.metadata) ?? 0;
@@ -175,6 +179,9 @@ export const commitMetadata = internalMutation({
     assertFitsDocument(`thread ${id}`, next);
     await adoptBlobs(ctx, owner, [metadata]);
     await ctx.db.replace(existing._id, next);
+    const ranks = new RankBatch();
+    ranks.change(threadTreeEntries(existing), threadTreeEntries(next));
+    await ranks.apply(ctx);
     return { status: "ok", thread: next, released: await releaseBlobs(ctx, owner, [existing.metadata], [metadata]) };
   },
 });
@@ -182,8 +189,13 @@ export const commitMetadata = internalMutation({
 /**
  * One bounded step of listing threads, optionally of one resource, ordered
  * by `createdAt` or `updatedAt` (ties by id). Without a metadata filter the
- * total comes from a counter and the walk starts from the nearer end; with
- * one, matches are counted as the walk goes.
+ * total comes from a counter (the resource's, or the sharded all-threads
+ * one) and a page at any depth costs its rows plus O(log N) tree nodes: a
+ * page near either end walks from that end, a deeper one seeks through the
+ * resource's rank tree or the all-threads family (`kit/rankFamily.ts`).
+ * With a metadata filter no counter or tree applies: matches are counted as
+ * the walk goes, reading every thread of the list (O(threads), bounded per
+ * call by the walk's budget, the client resuming until done).
  */
 export const list = internalQuery({
   args: {
@@ -216,14 +228,14 @@ export const list = internalQuery({
       total = args.resourceId === undefined
         ? await readShardedCounter(ctx, memoryCounters.threads())
         : await readCounter(ctx, memoryCounters.threadsOfResource(args.resourceId));
-      state ??= await planSeek(
-        ctx,
-        args.resourceId === undefined ? null : memoryTrees.threadsOfResource(args.resourceId, args.field),
-        total,
-        args.offset,
-        args.limit,
-        args.order,
-      );
+      if (state === undefined) {
+        const trees = args.resourceId === undefined
+          ? familyTrees(memoryTrees.allThreads(args.field))
+          : [memoryTrees.threadsOfResource(args.resourceId, args.field)];
+        const plan = await planListAcross(ctx, trees, total, {}, args.offset, args.limit, args.order);
+        if (plan.state === null) return { rows: [], next: null, total, reversed: false };
+        state = plan.state;
+      }
     } else {
       state ??= {
         skip: args.offset,

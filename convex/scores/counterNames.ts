@@ -19,6 +19,35 @@ export function scoreTree(counter: string): string {
   return `scores:tree:${counter.slice("scores:".length)}`;
 }
 
+/** The optional filters of a scorer's list that have their own index (entity id, entity type, source). */
+export type ScorerFilter = { entityId?: string; entityType?: string; source?: string };
+
+/**
+ * Name of the rank tree of a scorer's list narrowed by `filter` when the
+ * filter has an entity type or a source (the lists without either have
+ * counters: {@link scoreCounters}). Its total is trusted under the scores
+ * table's coverage mark (`kit/coverage.ts`).
+ */
+export function scorerFilterTree(scorerId: string, filter: ScorerFilter): string {
+  return `scores:tree:scorerFilter:${
+    JSON.stringify([scorerId, filter.entityId ?? null, filter.entityType ?? null, filter.source ?? null])
+  }`;
+}
+
+/** Every narrowing of a score's scorer list that includes its entity type or its source (those it has). */
+function scorerFilters(score: { entityId: string; entityType?: string; source?: string }): ScorerFilter[] {
+  const out: ScorerFilter[] = [];
+  for (const entityId of [undefined, score.entityId]) {
+    for (const entityType of score.entityType ? [undefined, score.entityType] : [undefined]) {
+      for (const source of score.source ? [undefined, score.source] : [undefined]) {
+        if (entityType === undefined && source === undefined) continue;
+        out.push({ entityId, entityType, source });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * The rank-tree entries of a score: one per list it appears in, keyed
  * `(createdAt, id)` for scorer and span lists and `(insertedAt, id)` for run
@@ -30,6 +59,7 @@ export function scoreTreeEntries(
     scorerId: string;
     entityId: string;
     entityType?: string;
+    source?: string;
     runId: string;
     traceId?: string;
     spanId?: string;
@@ -48,6 +78,9 @@ export function scoreTreeEntries(
   ];
   if (score.traceId !== undefined && score.spanId !== undefined) {
     entries.push({ tree: scoreTree(scoreCounters.scoresOfSpan(score.traceId, score.spanId)), key: created });
+  }
+  for (const filter of scorerFilters(score)) {
+    entries.push({ tree: scorerFilterTree(score.scorerId, filter), key: created });
   }
   return entries;
 }

@@ -1,10 +1,13 @@
 /**
  * Scores of Mastra's scores domain. Internal functions only.
  *
- * Each list Mastra offers has its own index, and a counter holds its total,
- * so a page costs about one page of reads. Optional filters that no index
- * covers (entity type, source, tenancy) are applied while walking the
- * narrowest index, and the total is then counted by the walk.
+ * Each list Mastra offers has its own index, and a counter or a rank tree
+ * holds its total, so a page at any depth costs about one page of reads
+ * plus the tree's depth. A scorer's list has an index for every combination
+ * of its optional filters (entity id, entity type, source). Tenancy filters
+ * (organization, project), which no index covers, are applied while walking
+ * the narrowest index: such a list costs O(matches) and its total is
+ * counted by the walk (bounded per call, resumable).
  *
  * A score's `data` too large for its row is stored as a blob
  * (`kit/blobs.ts`): the client uploads it first, `save` adopts it (and
@@ -15,11 +18,12 @@
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, readCounter } from "../kit/counters.js";
-import { scoreCounters, scoreTree, scoreTreeEntries } from "./counterNames.js";
+import { scoreCounters, type ScorerFilter, scorerFilterTree, scoreTree, scoreTreeEntries } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { type IndexSpec, type Order, walk, walkStateValidator } from "../kit/walk.js";
-import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
+import { planList as planRankedList, RankBatch, treeTotal } from "../kit/rankTree.js";
+import { noteInsert, treesCover } from "../kit/coverage.js";
 import { type ScoreRow, tenancyValidator } from "./validators.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 
@@ -97,6 +101,7 @@ export const save = internalMutation({
       await ctx.db.replace(existing._id, row);
       await recount(ctx, withoutSystemFields(existing), row);
     } else {
+      await noteInsert(ctx, "scores");
       await ctx.db.insert("scores", row);
       await recount(ctx, null, row);
     }
@@ -117,7 +122,19 @@ type ListArgs = {
   filters: { organizationId?: string | null; projectId?: string | null };
 };
 
-type ListPlan = { spec: IndexSpec; order: Order; counter: string | null; rest: [keyof ScoreRow, unknown][] };
+/**
+ * How a list is served: its index, its order, the counter holding its total
+ * (or, for the scorer lists narrowed by entity type or source, a rank tree
+ * whose root holds the total under the table's coverage mark) and the
+ * filters no index covers (tenancy), applied while walking.
+ */
+type ListPlan = {
+  spec: IndexSpec;
+  order: Order;
+  counter: string | null;
+  tree?: string;
+  rest: [keyof ScoreRow, unknown][];
+};
 
 function planList(args: ListArgs): ListPlan {
   const table = "scores" as const;
@@ -125,26 +142,29 @@ function planList(args: ListArgs): ListPlan {
   switch (args.kind) {
     case "scorer": {
       const scorerId = args.scorerId ?? "";
-      plan = args.entityId
+      const filter: ScorerFilter = {
+        entityId: args.entityId || undefined,
+        entityType: args.entityType || undefined,
+        source: args.source || undefined,
+      };
+      const fields = (["entityId", "entityType", "source"] as const).filter((field) => filter[field] !== undefined);
+      const names = { entityId: "entity", entityType: "type", source: "source" };
+      const spec: IndexSpec = {
+        table,
+        index: `by_scorer${fields.map((field) => `_${names[field]}`).join("")}_createdAt`,
+        eq: [["scorerId", scorerId], ...fields.map((field): [string, unknown] => [field, filter[field]])],
+        sortField: "createdAt",
+      };
+      plan = filter.entityType === undefined && filter.source === undefined
         ? {
-          spec: {
-            table,
-            index: "by_scorer_entity_createdAt",
-            eq: [["scorerId", scorerId], ["entityId", args.entityId]],
-            sortField: "createdAt",
-          },
+          spec,
           order: "desc",
-          counter: scoreCounters.scoresOfScorerEntity(scorerId, args.entityId),
+          counter: filter.entityId === undefined
+            ? scoreCounters.scoresOfScorer(scorerId)
+            : scoreCounters.scoresOfScorerEntity(scorerId, filter.entityId),
           rest: [],
         }
-        : {
-          spec: { table, index: "by_scorer_createdAt", eq: [["scorerId", scorerId]], sortField: "createdAt" },
-          order: "desc",
-          counter: scoreCounters.scoresOfScorer(scorerId),
-          rest: [],
-        };
-      if (args.entityType) plan.rest.push(["entityType", args.entityType]);
-      if (args.source) plan.rest.push(["source", args.source]);
+        : { spec, order: "desc", counter: null, tree: scorerFilterTree(scorerId, filter), rest: [] };
       break;
     }
     case "run": {
@@ -191,7 +211,10 @@ function planList(args: ListArgs): ListPlan {
   }
   if (args.filters.organizationId !== undefined) plan.rest.push(["organizationId", args.filters.organizationId]);
   if (args.filters.projectId !== undefined) plan.rest.push(["projectId", args.filters.projectId]);
-  if (plan.rest.length > 0) plan.counter = null;
+  if (plan.rest.length > 0) {
+    plan.counter = null;
+    plan.tree = undefined;
+  }
   return plan;
 }
 
@@ -227,8 +250,15 @@ export const list = internalQuery({
     let state = args.state;
     if (state === undefined) {
       // The total and the starting point are worked out once, on the first call.
-      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
-      const tree = plan.counter === null ? null : scoreTree(plan.counter);
+      let counted: number | null = null;
+      let tree: string | null = null;
+      if (plan.counter !== null) {
+        counted = await readCounter(ctx, plan.counter);
+        tree = scoreTree(plan.counter);
+      } else if (plan.tree !== undefined && await treesCover(ctx, "scores")) {
+        tree = plan.tree;
+        counted = await treeTotal(ctx, tree);
+      }
       const planned = await planRankedList(ctx, tree, counted, {}, args.offset, args.limit, plan.order);
       total = planned.total;
       if (planned.state === null) return { rows: [], next: null, total, reversed: false };

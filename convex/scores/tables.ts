@@ -13,6 +13,19 @@ export const scoreTables = {
     .index("by_mastra_id", ["id"])
     .index("by_scorer_createdAt", ["scorerId", "createdAt", "id"])
     .index("by_scorer_entity_createdAt", ["scorerId", "entityId", "createdAt", "id"])
+    .index("by_scorer_type_createdAt", ["scorerId", "entityType", "createdAt", "id"])
+    .index("by_scorer_source_createdAt", ["scorerId", "source", "createdAt", "id"])
+    .index("by_scorer_entity_type_createdAt", ["scorerId", "entityId", "entityType", "createdAt", "id"])
+    .index("by_scorer_entity_source_createdAt", ["scorerId", "entityId", "source", "createdAt", "id"])
+    .index("by_scorer_type_source_createdAt", ["scorerId", "entityType", "source", "createdAt", "id"])
+    .index("by_scorer_entity_type_source_createdAt", [
+      "scorerId",
+      "entityId",
+      "entityType",
+      "source",
+      "createdAt",
+      "id",
+    ])
     .index("by_run_insertedAt", ["runId", "insertedAt", "id"])
     .index("by_entity_insertedAt", ["entityId", "entityType", "insertedAt", "id"])
     .index("by_span_createdAt", ["traceId", "spanId", "createdAt", "id"]),

@@ -3,11 +3,13 @@
  */
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
-import { simpleApiCounters } from "./counterNames.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { evalCounter, evalTreeEntries, evalTrees, simpleApiCounters } from "./counterNames.js";
+import { adjustCounters, readCounter, readShardedCounter } from "../kit/counters.js";
+import { planListAcross } from "../kit/rankFamily.js";
+import { RankBatch } from "../kit/rankTree.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { type IndexSpec, planPage, walk, walkStateValidator } from "../kit/walk.js";
+import { type IndexSpec, walk, walkStateValidator } from "../kit/walk.js";
 import { type EvalRow, evalValidator } from "./validators.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 
@@ -15,13 +17,13 @@ async function findEval(ctx: QueryCtx, id: string) {
   return await ctx.db.query("evals").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
 }
 
-/** The counters an eval is counted in. */
+/** The counter documents an eval is counted in (the deployment-wide ones sharded). */
 function countersOf(row: EvalRow): string[] {
   return [
-    simpleApiCounters.evals(),
-    simpleApiCounters.evals(row.agentName),
-    simpleApiCounters.evals(undefined, row.type),
-    simpleApiCounters.evals(row.agentName, row.type),
+    evalCounter(row.id),
+    evalCounter(row.id, row.agentName),
+    evalCounter(row.id, undefined, row.type),
+    evalCounter(row.id, row.agentName, row.type),
   ];
 }
 
@@ -48,6 +50,9 @@ export const save = internalMutation({
         ...countersOf(existing).map((name): [string, number] => [name, -1]),
         ...countersOf(evalRow).map((name): [string, number] => [name, 1]),
       ]);
+      const ranks = new RankBatch();
+      ranks.change(evalTreeEntries(existing), evalTreeEntries(evalRow));
+      await ranks.apply(ctx);
       const released = await releaseBlobs(
         ctx,
         owner,
@@ -58,13 +63,17 @@ export const save = internalMutation({
     }
     await ctx.db.insert("evals", evalRow);
     await adjustCounters(ctx, countersOf(evalRow).map((name): [string, number] => [name, 1]));
+    const ranks = new RankBatch();
+    ranks.change([], evalTreeEntries(evalRow));
+    await ranks.apply(ctx);
     return { released: false };
   },
 });
 
 /**
  * One bounded step of listing evals, newest first, optionally of one agent
- * and/or one type. Totals come from counters.
+ * and/or one type. Totals come from counters; a deep page seeks through the
+ * list's rank tree (or family) to the key before it.
  */
 export const list = internalQuery({
   args: {
@@ -86,8 +95,14 @@ export const list = internalQuery({
       ? "by_type_createdAt"
       : "by_createdAt";
     const spec: IndexSpec = { table: "evals", index, eq, sortField: "createdAt" };
-    const total = await readCounter(ctx, simpleApiCounters.evals(agentName, type));
-    const walkState = state ?? planPage(total, offset, limit, "desc");
+    const name = simpleApiCounters.evals(agentName, type);
+    const total = agentName === undefined ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
+    let walkState = state;
+    if (walkState === undefined) {
+      const planned = await planListAcross(ctx, evalTrees(agentName, type), total, {}, offset, limit, "desc");
+      if (planned.state === null) return { rows: [], next: null, total, reversed: false };
+      walkState = planned.state;
+    }
     const step = await walk<EvalRow & { _id: unknown }>(ctx.db, spec, walkState);
     return {
       rows: step.rows.map(withoutSystemFields) as EvalRow[],

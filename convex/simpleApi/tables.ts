@@ -19,5 +19,6 @@ export const simpleApiTables = {
     .index("by_mastra_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_thread_timestamp", ["threadId", "timestamp", "id"])
-    .index("by_run_timestamp", ["runId", "timestamp", "id"]),
+    .index("by_run_timestamp", ["runId", "timestamp", "id"])
+    .index("by_thread_run_timestamp", ["threadId", "runId", "timestamp", "id"]),
 };

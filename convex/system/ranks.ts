@@ -5,32 +5,47 @@
  * Inserting a key a tree already holds is a no-op and writes during a
  * rebuild keep the trees they touch exact, so it is safe on live data; a
  * list uses a tree only when it accounts for every row its counter counts,
- * so lists meanwhile walk instead of seeking, never answer wrong.
+ * so lists meanwhile walk instead of seeking, never answer wrong. Lists
+ * whose total comes from a tree alone trust it only under the table's
+ * coverage mark (`kit/coverage.ts`): `clear` removes the marks, a completed
+ * rebuild of a table sets its mark.
  */
 import { v } from "convex/values";
 import { internalMutation } from "../kit/functions.js";
 import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
+import { markCovered, unmarkCovered } from "../kit/coverage.js";
+import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { threadTreeEntries } from "../memory/counterNames.js";
 import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
 import { runTreeEntries } from "../workflows/counterNames.js";
+import { foldLegacyRunCount } from "../workflows/ranking.js";
 import { scoreTreeEntries } from "../scores/counterNames.js";
+import { evalTreeEntries, traceRecordTreeEntries } from "../simpleApi/counterNames.js";
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
+import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
+import type { TaskRow } from "../backgroundTasks/validators.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
+/** Tasks read per call: each has 20 tree entries (5 lists x 4 date columns). */
+const TASK_REBUILD_BATCH = 250;
 
 /** The tables whose rows have tree entries, and how to compute them. */
-const ENTRIES = {
+const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
   messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
   workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
   scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
+  evals: (row: unknown): TreeEntry[] => evalTreeEntries(row as Parameters<typeof evalTreeEntries>[0]),
+  traces: (row: unknown): TreeEntry[] => traceRecordTreeEntries(row as Parameters<typeof traceRecordTreeEntries>[0]),
+  background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
 };
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
+    for (const table of RANKED_TABLES) await unmarkCovered(ctx, table);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
     return { done: nodes.length < REBUILD_BATCH };
@@ -40,14 +55,17 @@ export const clear = internalMutation({
 /** Adds one batch of `table`'s rows to their trees; pass the returned `cursor` until `done`. */
 export const rebuild = internalMutation({
   args: {
-    table: v.union(v.literal("threads"), v.literal("messages"), v.literal("workflow_runs"), v.literal("scores")),
+    table: v.union(...RANKED_TABLES.map((table) => v.literal(table))),
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
-    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems: REBUILD_BATCH });
+    const numItems = table === "background_tasks" ? TASK_REBUILD_BATCH : REBUILD_BATCH;
+    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
     const ranks = new RankBatch();
     for (const row of page.page) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
+    if (page.isDone && table === "workflow_runs") await foldLegacyRunCount(ctx);
+    if (page.isDone) await markCovered(ctx, table);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });

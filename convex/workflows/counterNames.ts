@@ -1,10 +1,22 @@
-/** Names of the workflows domain's counters. Counters live in the kit's `counters` table. */
+/**
+ * Names of the workflows domain's counters, rank trees and rank families.
+ * Counters live in the kit's `counters` table; trees in `rank_nodes`.
+ */
+import { familyTree, familyTrees } from "../kit/rankFamily.js";
+
+/**
+ * Counters of runs. The deployment-wide ones (all runs, runs of a workflow,
+ * of a workflow in a status) are sharded (`counterShard`, read with
+ * `readShardedCounter`) under these names, so writers of unrelated runs do
+ * not share a document; a deployment written before sharding also holds
+ * the unsharded document of each, which the sharded read adds in.
+ */
 export const workflowCounters = {
-  /** All workflow runs. */
+  /** All workflow runs (sharded). */
   workflowRuns: (): string => "workflowRuns:all",
-  /** Runs of one workflow. */
+  /** Runs of one workflow (sharded). */
   workflowRunsOfWorkflow: (workflowName: string): string => `workflowRuns:workflow:${JSON.stringify(workflowName)}`,
-  /** Runs of one workflow in one status. */
+  /** Runs of one workflow in one status (sharded). */
   workflowRunsOfWorkflowStatus: (workflowName: string, status: string): string =>
     `workflowRuns:workflowStatus:${JSON.stringify([workflowName, status])}`,
   /** Runs of one resource. */
@@ -16,33 +28,68 @@ export const workflowCounters = {
 
 /**
  * Names of the workflows domain's rank trees (`kit/rankTree.ts`) of runs by
- * `(createdAt, run key)`: named like the counter of the same list, which
- * must agree with the tree for the tree to be used.
+ * `(createdAt, run key)`, one per resource-owned list: only writes of the
+ * same resource touch them.
  */
 export const workflowTrees = {
-  /** Runs of one workflow. */
-  ofWorkflow: (workflowName: string): string => `workflowRuns:tree:workflow:${JSON.stringify(workflowName)}`,
-  /** Runs of one workflow in one status. */
-  ofWorkflowStatus: (workflowName: string, status: string): string =>
-    `workflowRuns:tree:workflowStatus:${JSON.stringify([workflowName, status])}`,
   /** Runs of one resource. */
   ofResource: (resourceId: string): string => `workflowRuns:tree:resource:${JSON.stringify(resourceId)}`,
   /** Runs of one workflow for one resource. */
   ofResourceWorkflow: (resourceId: string, workflowName: string): string =>
     `workflowRuns:tree:resourceWorkflow:${JSON.stringify([resourceId, workflowName])}`,
+  /** Runs of one resource in one status. */
+  ofResourceStatus: (resourceId: string, status: string): string =>
+    `workflowRuns:tree:resourceStatus:${JSON.stringify([resourceId, status])}`,
+  /** Runs of one workflow for one resource in one status. */
+  ofResourceWorkflowStatus: (resourceId: string, workflowName: string, status: string): string =>
+    `workflowRuns:tree:resourceWorkflowStatus:${JSON.stringify([resourceId, workflowName, status])}`,
 };
 
-/** The rank-tree entries of a run: one per tree-backed list it appears in, keyed `(createdAt, run key)`. */
+/**
+ * Names of the workflows domain's rank families (`kit/rankFamily.ts`,
+ * sharded trees by run key) of runs by `(createdAt, run key)`: the
+ * deployment-wide lists, which every writer of any run (or of any run of a
+ * workflow) would otherwise append to in one tree.
+ */
+export const workflowFamilies = {
+  /** All runs. */
+  all: (): string => "workflowRuns:family:all",
+  /** Runs in one status. */
+  ofStatus: (status: string): string => `workflowRuns:family:status:${JSON.stringify(status)}`,
+  /** Runs of one workflow. */
+  ofWorkflow: (workflowName: string): string => `workflowRuns:family:workflow:${JSON.stringify(workflowName)}`,
+  /** Runs of one workflow in one status. */
+  ofWorkflowStatus: (workflowName: string, status: string): string =>
+    `workflowRuns:family:workflowStatus:${JSON.stringify([workflowName, status])}`,
+};
+
+/** The trees of a family (for reads). */
+export { familyTrees };
+
+/**
+ * The rank-tree entries of a run: one per list it appears in (of the
+ * equality filters workflow name, resource and status, and none), keyed
+ * `(createdAt, run key)`; deployment-wide lists in the run's shard of their
+ * family.
+ */
 export function runTreeEntries(
   run: { id: string; workflowName: string; createdAt: number; status?: string; resourceId?: string } | null,
 ): { tree: string; key: { value: number; id: string } }[] {
   if (!run) return [];
   const key = { value: run.createdAt, id: run.id };
-  const trees = [workflowTrees.ofWorkflow(run.workflowName)];
-  if (run.status !== undefined) trees.push(workflowTrees.ofWorkflowStatus(run.workflowName, run.status));
-  if (run.resourceId !== undefined) {
-    trees.push(workflowTrees.ofResource(run.resourceId));
-    trees.push(workflowTrees.ofResourceWorkflow(run.resourceId, run.workflowName));
+  const { id, workflowName, status, resourceId } = run;
+  const trees = [familyTree(workflowFamilies.all(), id), familyTree(workflowFamilies.ofWorkflow(workflowName), id)];
+  if (status !== undefined) {
+    trees.push(familyTree(workflowFamilies.ofStatus(status), id));
+    trees.push(familyTree(workflowFamilies.ofWorkflowStatus(workflowName, status), id));
+  }
+  if (resourceId !== undefined) {
+    trees.push(workflowTrees.ofResource(resourceId));
+    trees.push(workflowTrees.ofResourceWorkflow(resourceId, workflowName));
+    if (status !== undefined) {
+      trees.push(workflowTrees.ofResourceStatus(resourceId, status));
+      trees.push(workflowTrees.ofResourceWorkflowStatus(resourceId, workflowName, status));
+    }
   }
   return trees.map((tree) => ({ tree, key }));
 }

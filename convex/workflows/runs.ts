@@ -1,8 +1,17 @@
 /**
  * Workflow runs of Mastra's workflows domain. Internal functions only.
  *
- * A run is one small row in `workflow_runs` (the fields Mastra
- * filters and sorts on) plus its snapshot in `workflow_snapshots`.
+ * A run is one row in `workflow_runs` (the fields Mastra filters and
+ * sorts on). Its snapshot lives in the run row itself when its encoding is
+ * at most {@link RUN_INLINE_LIMIT} bytes (nearly every snapshot), so a
+ * page of runs reads one document per run; a larger one lives in a row of
+ * `workflow_snapshots` (inline there up to the blobs' `INLINE_LIMIT`, as a
+ * blob reference beyond). Every write puts the snapshot in exactly one of
+ * the two places and clears the other, in the same mutation, so a snapshot
+ * growing past the limit or shrinking back moves, never duplicates or
+ * disappears. Rows written before inline snapshots existed (run row
+ * without `snapshot`, snapshot row beside it) read as before and move
+ * inline on their next write.
  * Step results and state updates read, change and write the snapshot inside
  * one mutation; Convex runs mutations as serializable transactions, so
  * concurrent step results are retried, never lost.
@@ -30,14 +39,30 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
-import { runTreeEntries as treeEntries, workflowCounters, workflowTrees } from "./counterNames.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import {
+  familyTrees,
+  runTreeEntries as treeEntries,
+  workflowCounters,
+  workflowFamilies,
+  workflowTrees,
+} from "./counterNames.js";
+import { noteRunInsert, runsRanked } from "./ranking.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { recordAnswer, recordedAnswer } from "../kit/operations.js";
-import { type IndexSpec, sortRange, walk, walkStateValidator } from "../kit/walk.js";
-import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
+import {
+  countingState,
+  type IndexSpec,
+  type SortRange,
+  sortRange,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "../kit/walk.js";
+import { planList as planRankedList, RankBatch, treeTotal } from "../kit/rankTree.js";
+import { planListAcross } from "../kit/rankFamily.js";
 import type { ListResult } from "../kit/rows.js";
 import { derivedFieldsValidator, expectedStatusValidator, runKey, type WorkflowRunRow } from "./validators.js";
 import {
@@ -49,6 +74,17 @@ import {
   type Snapshot,
 } from "./snapshot.js";
 
+/**
+ * Snapshots whose encoding is at most this many UTF-8 bytes are stored in
+ * the run row. 64 KiB is far below Convex's 1 MiB per document (the other
+ * fields of a run are a few hundred bytes), holds the snapshots of
+ * ordinary runs many times over, and keeps run rows small enough that a
+ * walk over them (filters no tree serves) still reads at least 128 rows per
+ * call within its 8 MiB byte budget, and a page of 100 inline runs stays
+ * under 7 MiB of Convex's 16 MiB per transaction.
+ */
+export const RUN_INLINE_LIMIT = 64 * 1024;
+
 /** A run row as stored, without system fields. */
 type RunFields = {
   id: string;
@@ -59,6 +95,8 @@ type RunFields = {
   threadId?: string;
   createdAt: number;
   updatedAt: number;
+  /** The encoded snapshot, when small enough to live here (see {@link RUN_INLINE_LIMIT}). */
+  snapshot?: string;
 };
 
 async function findRun(ctx: QueryCtx, key: string) {
@@ -69,13 +107,20 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
   return await ctx.db.query("workflow_snapshots").withIndex("by_run", (q) => q.eq("runKey", key)).unique();
 }
 
-/** The counters a run is counted in. */
+/**
+ * The counters a run is counted in (used by lists while the trees are
+ * incomplete, see `ranking.ts`). The deployment-wide ones are sharded by run.
+ */
 function countersOf(run: RunFields): string[] {
-  // All runs: one counter document (a sharded one would cost 16 reads on every all-runs page).
-  const names = [workflowCounters.workflowRuns(), workflowCounters.workflowRunsOfWorkflow(run.workflowName)];
-  if (run.resourceId !== undefined) names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
-  if (run.status !== undefined) names.push(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status));
+  const names = [
+    counterShard(workflowCounters.workflowRuns(), run.id),
+    counterShard(workflowCounters.workflowRunsOfWorkflow(run.workflowName), run.id),
+  ];
+  if (run.status !== undefined) {
+    names.push(counterShard(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status), run.id));
+  }
   if (run.resourceId !== undefined) {
+    names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
     names.push(workflowCounters.workflowRunsOfResourceWorkflow(run.resourceId, run.workflowName));
   }
   return names;
@@ -103,7 +148,14 @@ function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }):
   if (doc.resourceId !== undefined) fields.resourceId = doc.resourceId;
   if (doc.status !== undefined) fields.status = doc.status;
   if (doc.threadId !== undefined) fields.threadId = doc.threadId;
+  if (doc.snapshot !== undefined) fields.snapshot = doc.snapshot;
   return fields;
+}
+
+/** The stored form of a run's snapshot: inline in the run row, else in its snapshot row (absent: none). */
+async function storedSnapshot(ctx: QueryCtx, run: { id: string; snapshot?: string }): Promise<string | undefined> {
+  if (run.snapshot !== undefined) return run.snapshot;
+  return (await findSnapshot(ctx, run.id))?.snapshot;
 }
 
 function toRow(run: RunFields, snapshot: string | undefined): WorkflowRunRow {
@@ -123,29 +175,39 @@ function describeRun(workflowName: string, runId: string): string {
 }
 
 /**
- * Writes (or removes, when `stored` is undefined) the snapshot of run `key`:
- * `stored` is the encoded snapshot or a reference to its uploaded blob,
- * which is adopted; a replaced blob is released. Returns true when
- * something was released.
+ * Places the snapshot of run `key` (or removes it, when `stored` is
+ * undefined): `stored` is the encoded snapshot or a reference to its
+ * uploaded blob. A small encoded snapshot goes in the run row (returned as
+ * `inline`, for the caller to write) and any snapshot row is deleted; a
+ * larger one or a reference goes in the snapshot row (its blob adopted) and
+ * `inline` is undefined. A blob no longer referred to is released; returns
+ * true when something was released.
  */
-async function writeSnapshot(
+async function placeSnapshot(
   ctx: MutationCtx,
   key: string,
   stored: string | undefined,
   what: string,
-): Promise<boolean> {
+): Promise<{ inline: string | undefined; released: boolean }> {
   const existing = await findSnapshot(ctx, key);
   const owner = snapshotOwner(key);
-  if (stored === undefined) {
+  if (stored === undefined || (!isBlobRef(stored) && utf8Length(stored) <= RUN_INLINE_LIMIT)) {
     if (existing) await ctx.db.delete(existing._id);
-    return await releaseBlobs(ctx, owner, [existing?.snapshot]);
+    return { inline: stored, released: await releaseBlobs(ctx, owner, [existing?.snapshot]) };
   }
   const doc = { runKey: key, snapshot: stored };
   assertFitsDocument(what, doc);
   await adoptBlobs(ctx, owner, [doc.snapshot]);
-  if (existing) await ctx.db.replace(existing._id, doc);
-  else await ctx.db.insert("workflow_snapshots", doc);
-  return await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]);
+  if (existing) {
+    if (existing.snapshot !== doc.snapshot) await ctx.db.replace(existing._id, doc);
+  } else await ctx.db.insert("workflow_snapshots", doc);
+  return { inline: undefined, released: await releaseBlobs(ctx, owner, [existing?.snapshot], [doc.snapshot]) };
+}
+
+/** `fields` with the snapshot placed inline (or not at all). */
+function withSnapshot(fields: RunFields, inline: string | undefined): RunFields {
+  const { snapshot: _snapshot, ...rest } = fields;
+  return inline === undefined ? rest : { ...rest, snapshot: inline };
 }
 
 /** The owner of a run's large snapshot (see `blobOwner`). */
@@ -158,12 +220,14 @@ type StoredRun = { _id: GenericId<"workflow_runs">; fields: RunFields };
 
 /** Stores `fields` as a run row (replacing `existing`), adjusts counters, and returns the stored run. */
 async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: RunFields): Promise<StoredRun> {
+  assertFitsDocument(describeRun(fields.workflowName, fields.runId), fields);
   if (existing) {
     if (JSON.stringify(runFields(existing.fields)) === JSON.stringify(runFields(fields))) return existing;
     await ctx.db.replace(existing._id, fields);
     await recount(ctx, existing.fields, fields);
     return { _id: existing._id, fields };
   }
+  await noteRunInsert(ctx);
   const _id = await ctx.db.insert("workflow_runs", fields);
   await recount(ctx, null, fields);
   return { _id, fields };
@@ -183,8 +247,7 @@ export const get = internalQuery({
       : await ctx.db.query("workflow_runs").withIndex("by_run_createdAt", (q) => q.eq("runId", runId))
         .order("desc").first();
     if (!run) return null;
-    const snapshot = await findSnapshot(ctx, run.id);
-    return toRow(runFields(run), snapshot?.snapshot);
+    return toRow(runFields(run), await storedSnapshot(ctx, run));
   },
 });
 
@@ -218,13 +281,8 @@ export const persist = internalMutation({
   },
   handler: async (ctx, args): Promise<{ released: boolean }> => {
     const key = runKey(args.workflowName, args.runId);
-    const released = await writeSnapshot(
-      ctx,
-      key,
-      args.snapshot,
-      describeRun(args.workflowName, args.runId),
-    );
     const existing = await findStoredRun(ctx, key);
+    const placed = await placeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
     const fields: RunFields = {
       id: key,
       workflowName: args.workflowName,
@@ -235,8 +293,8 @@ export const persist = internalMutation({
     };
     const resourceId = args.resourceId ?? existing?.fields.resourceId;
     if (resourceId !== undefined) fields.resourceId = resourceId;
-    await writeRun(ctx, existing, fields);
-    return { released };
+    await writeRun(ctx, existing, withSnapshot(fields, placed.inline));
+    return { released: placed.released };
   },
 });
 
@@ -259,12 +317,12 @@ async function loadForUpdate(
   const key = runKey(workflowName, runId);
   let run = await findStoredRun(ctx, key);
   if (!run) return null;
-  const stored = await findSnapshot(ctx, key);
+  const stored = await storedSnapshot(ctx, run.fields);
   let released = false;
-  if (stored !== null && (await storedLength(ctx, stored.snapshot) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
+  if (stored !== undefined && (await storedLength(ctx, stored) ?? 0) + extra > IN_TRANSACTION_LIMIT) {
     return { tooLarge: true };
   }
-  let snapshot = stored === null ? undefined : decodeValue(await readField(ctx, stored.snapshot));
+  let snapshot = stored === undefined ? undefined : decodeValue(await readField(ctx, stored));
   if (!snapshot) {
     snapshot = createEmptyWorkflowSnapshot(run.fields.runId, now);
     const saved = await saveSnapshot(ctx, run, snapshot as Snapshot, encodeValue(snapshot));
@@ -292,9 +350,10 @@ async function saveSnapshot(
 ): Promise<{ run: StoredRun; released: boolean }> {
   const { workflowName, runId } = run.fields;
   const stored = await writeField(ctx, encoded, snapshotOwner(run.fields.id));
-  const released = await writeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
+  const placed = await placeSnapshot(ctx, run.fields.id, stored, describeRun(workflowName, runId));
   const { status: _status, threadId: _threadId, ...base } = run.fields;
-  return { run: await writeRun(ctx, run, { ...base, ...deriveRunFields(snapshot) }), released };
+  const fields = withSnapshot({ ...base, ...deriveRunFields(snapshot) }, placed.inline);
+  return { run: await writeRun(ctx, run, fields), released: placed.released };
 }
 
 /**
@@ -373,9 +432,10 @@ export const updateState = internalMutation({
       if (recorded !== undefined) {
         if (recorded.answer !== null) return JSON.parse(recorded.answer);
         // Applied, but the answer was too large to keep: answer with the stored snapshot.
-        const stored = await findSnapshot(ctx, runKey(args.workflowName, args.runId));
-        if (!stored || ((await storedLength(ctx, stored.snapshot)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
-        return { snapshot: await readField(ctx, stored.snapshot) };
+        const run = await findRun(ctx, runKey(args.workflowName, args.runId));
+        const stored = run ? await storedSnapshot(ctx, run) : undefined;
+        if (stored === undefined || ((await storedLength(ctx, stored)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
+        return { snapshot: await readField(ctx, stored) };
       }
     }
     const answer = await applyState(ctx, args);
@@ -406,22 +466,17 @@ export const commitSnapshot = internalMutation({
   handler: async (ctx, args): Promise<{ status: "ok" | "conflict" | "missing"; released: boolean }> => {
     const key = runKey(args.workflowName, args.runId);
     const run = await findStoredRun(ctx, key);
-    const current = (await findSnapshot(ctx, key))?.snapshot;
+    const current = run ? await storedSnapshot(ctx, run.fields) : undefined;
     if (run && current === args.snapshot) return { status: "ok", released: false };
     if (!run || current !== args.expected) {
       // The refused upload was never adopted (a reference to another row's snapshot is ignored).
       const released = await releaseBlobs(ctx, snapshotOwner(key), [args.snapshot]);
       return { status: run ? "conflict" : "missing", released };
     }
-    const released = await writeSnapshot(
-      ctx,
-      key,
-      args.snapshot,
-      describeRun(args.workflowName, args.runId),
-    );
+    const placed = await placeSnapshot(ctx, key, args.snapshot, describeRun(args.workflowName, args.runId));
     const { status: _status, threadId: _threadId, ...base } = run.fields;
-    await writeRun(ctx, run, { ...base, ...derivedFrom(args.snapshot, args.derived) });
-    return { status: "ok", released };
+    await writeRun(ctx, run, withSnapshot({ ...base, ...derivedFrom(args.snapshot, args.derived) }, placed.inline));
+    return { status: "ok", released: placed.released };
   },
 });
 
@@ -431,7 +486,7 @@ export const remove = internalMutation({
   handler: async (ctx, { workflowName, runId }): Promise<{ released: boolean }> => {
     const key = runKey(workflowName, runId);
     const run = await findRun(ctx, key);
-    const released = await writeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
+    const { released } = await placeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
     if (run) {
       await ctx.db.delete(run._id);
       await recount(ctx, runFields(run), null);
@@ -440,96 +495,147 @@ export const remove = internalMutation({
   },
 });
 
-type ListPlan = { spec: IndexSpec; counter: string | null; tree: string | null; rest: [keyof RunFields, string][] };
+/**
+ * How a list is served: the index it walks (an exact index for every
+ * combination of workflow name, resource and status), the predicate of the
+ * filters that index does not cover (only with a thread id), the trees that
+ * hold exactly the list's keys, and the counter that holds its total while
+ * the trees are incomplete.
+ */
+type ListPlan = {
+  spec: IndexSpec;
+  rest: [keyof RunFields, string][];
+  trees: string[] | null;
+  counter: { name: string; sharded: boolean } | null;
+};
 
 /**
- * Picks the index for a list: the most selective equality prefix among the
- * filters, the other filters as a predicate. A counter gives the total only
- * when the index covers every filter and there is no date range.
+ * Picks the plan of a list. Without a thread id, every combination of
+ * workflow name, resource and status has its own index and tree (a family
+ * when no resource scopes it); with one, the thread's runs are walked and
+ * the other filters tested on them (O(runs of the thread), bounded per
+ * call by the walk's budget).
  */
 function planList(
   filters: { workflowName?: string; resourceId?: string; status?: string; threadId?: string },
-  ranged: boolean,
 ): ListPlan {
-  const { workflowName, resourceId, status, threadId } = filters;
+  const { workflowName: w, resourceId: r, status: s, threadId } = filters;
   const table = "workflow_runs" as const;
   const sortField = "createdAt";
-  let plan: ListPlan;
-  if (resourceId !== undefined && workflowName !== undefined) {
-    plan = {
-      spec: {
-        table,
-        index: "by_resource_workflow_createdAt",
-        eq: [["resourceId", resourceId], ["workflowName", workflowName]],
-        sortField,
-      },
-      counter: workflowCounters.workflowRunsOfResourceWorkflow(resourceId, workflowName),
-      tree: workflowTrees.ofResourceWorkflow(resourceId, workflowName),
+  const spec = (index: string, eq: [string, unknown][]): IndexSpec => ({ table, index, eq, sortField });
+  const shared = (name: string) => ({ name, sharded: true });
+  const own = (name: string) => ({ name, sharded: false });
+  if (threadId !== undefined) {
+    const rest: [keyof RunFields, string][] = [];
+    if (w !== undefined) rest.push(["workflowName", w]);
+    if (r !== undefined) rest.push(["resourceId", r]);
+    if (s !== undefined) rest.push(["status", s]);
+    return { spec: spec("by_thread_createdAt", [["threadId", threadId]]), rest, trees: null, counter: null };
+  }
+  if (r !== undefined) {
+    if (w !== undefined && s !== undefined) {
+      return {
+        spec: spec("by_resource_workflow_status_createdAt", [["resourceId", r], ["workflowName", w], ["status", s]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceWorkflowStatus(r, w, s)],
+        counter: null,
+      };
+    }
+    if (w !== undefined) {
+      return {
+        spec: spec("by_resource_workflow_createdAt", [["resourceId", r], ["workflowName", w]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceWorkflow(r, w)],
+        counter: own(workflowCounters.workflowRunsOfResourceWorkflow(r, w)),
+      };
+    }
+    if (s !== undefined) {
+      return {
+        spec: spec("by_resource_status_createdAt", [["resourceId", r], ["status", s]]),
+        rest: [],
+        trees: [workflowTrees.ofResourceStatus(r, s)],
+        counter: null,
+      };
+    }
+    return {
+      spec: spec("by_resource_createdAt", [["resourceId", r]]),
       rest: [],
-    };
-    if (status !== undefined) plan.rest.push(["status", status]);
-    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
-  } else if (resourceId !== undefined) {
-    plan = {
-      spec: { table, index: "by_resource_createdAt", eq: [["resourceId", resourceId]], sortField },
-      counter: workflowCounters.workflowRunsOfResource(resourceId),
-      tree: workflowTrees.ofResource(resourceId),
-      rest: [],
-    };
-    if (status !== undefined) plan.rest.push(["status", status]);
-    if (threadId !== undefined) plan.rest.push(["threadId", threadId]);
-  } else if (workflowName !== undefined && status !== undefined) {
-    plan = {
-      spec: {
-        table,
-        index: "by_workflow_status_createdAt",
-        eq: [["workflowName", workflowName], ["status", status]],
-        sortField,
-      },
-      counter: workflowCounters.workflowRunsOfWorkflowStatus(workflowName, status),
-      tree: workflowTrees.ofWorkflowStatus(workflowName, status),
-      rest: threadId !== undefined ? [["threadId", threadId]] : [],
-    };
-  } else if (workflowName !== undefined) {
-    plan = {
-      spec: { table, index: "by_workflow_createdAt", eq: [["workflowName", workflowName]], sortField },
-      counter: workflowCounters.workflowRunsOfWorkflow(workflowName),
-      tree: workflowTrees.ofWorkflow(workflowName),
-      rest: threadId !== undefined ? [["threadId", threadId]] : [],
-    };
-  } else if (threadId !== undefined) {
-    plan = {
-      spec: { table, index: "by_thread_createdAt", eq: [["threadId", threadId]], sortField },
-      counter: null,
-      tree: null,
-      rest: status !== undefined ? [["status", status]] : [],
-    };
-  } else if (status !== undefined) {
-    plan = {
-      spec: { table, index: "by_status_createdAt", eq: [["status", status]], sortField },
-      counter: null,
-      tree: null,
-      rest: [],
-    };
-  } else {
-    plan = {
-      spec: { table, index: "by_createdAt", eq: [], sortField },
-      counter: workflowCounters.workflowRuns(),
-      tree: null,
-      rest: [],
+      trees: [workflowTrees.ofResource(r)],
+      counter: own(workflowCounters.workflowRunsOfResource(r)),
     };
   }
-  if (plan.rest.length > 0) plan.counter = null;
-  if (ranged && plan.tree === null) plan.counter = null;
-  return plan;
+  if (w !== undefined && s !== undefined) {
+    return {
+      spec: spec("by_workflow_status_createdAt", [["workflowName", w], ["status", s]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofWorkflowStatus(w, s)),
+      counter: shared(workflowCounters.workflowRunsOfWorkflowStatus(w, s)),
+    };
+  }
+  if (w !== undefined) {
+    return {
+      spec: spec("by_workflow_createdAt", [["workflowName", w]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofWorkflow(w)),
+      counter: shared(workflowCounters.workflowRunsOfWorkflow(w)),
+    };
+  }
+  if (s !== undefined) {
+    return {
+      spec: spec("by_status_createdAt", [["status", s]]),
+      rest: [],
+      trees: familyTrees(workflowFamilies.ofStatus(s)),
+      counter: null,
+    };
+  }
+  return {
+    spec: spec("by_createdAt", []),
+    rest: [],
+    trees: familyTrees(workflowFamilies.all()),
+    counter: shared(workflowCounters.workflowRuns()),
+  };
+}
+
+/**
+ * The first walk state and the total of a list. With complete trees
+ * (`runsRanked`), the trees give the total (with or without a date range)
+ * and the key just before the page, in O(log N) reads. Otherwise the list's
+ * counter gives the total without a range (and a tree that agrees with it
+ * still seeks); a list without a counter, a thread's list, or a range
+ * without complete trees counts its matches as it walks.
+ */
+async function planFirst(
+  ctx: QueryCtx,
+  plan: ListPlan,
+  range: SortRange,
+  offset: number,
+  limit: number,
+): Promise<{ state: WalkState | null; total: number | null }> {
+  const { trees } = plan;
+  if (plan.rest.length > 0 || trees === null) return { state: countingState(offset, limit, "desc"), total: null };
+  if (await runsRanked(ctx)) {
+    return trees.length === 1
+      ? await planRankedList(ctx, trees[0], await treeTotal(ctx, trees[0]), range, offset, limit, "desc")
+      : await planListAcross(ctx, trees, "trees", range, offset, limit, "desc");
+  }
+  let counted: number | null = null;
+  if (plan.counter !== null) {
+    counted = plan.counter.sharded
+      ? await readShardedCounter(ctx, plan.counter.name)
+      : await readCounter(ctx, plan.counter.name);
+  }
+  return trees.length === 1
+    ? await planRankedList(ctx, trees[0], counted, range, offset, limit, "desc")
+    : await planListAcross(ctx, trees, counted, range, offset, limit, "desc");
 }
 
 /**
  * One bounded step of listing runs, newest `createdAt` first (ties by run
  * key), with the snapshots of the returned rows. Filters: workflow name,
  * resource, status, embedded thread id, and an inclusive `createdAt` range.
- * The total comes from a counter when one covers the filters, otherwise
- * from counting the matches as the walk goes.
+ * Without a thread id, any page of any combination (date range included)
+ * costs its rows plus O(log N) tree reads in one call, and the total comes
+ * from the trees (see `planFirst`); with one, the thread's runs are walked.
  */
 export const list = internalQuery({
   args: {
@@ -545,13 +651,12 @@ export const list = internalQuery({
   },
   handler: async (ctx, args): Promise<ListResult<WorkflowRunRow>> => {
     const range = sortRange({ start: args.fromDate, end: args.toDate });
-    const plan = planList(args, range.lower !== undefined || range.upper !== undefined);
+    const plan = planList(args);
     let total: number | null = null;
     let state = args.state;
     if (state === undefined) {
       // The total and the starting point are worked out once, on the first call.
-      const counted = plan.counter === null ? null : await readCounter(ctx, plan.counter);
-      const planned = await planRankedList(ctx, plan.tree, counted, range, args.offset, args.limit, "desc");
+      const planned = await planFirst(ctx, plan, range, args.offset, args.limit);
       total = planned.total;
       if (planned.state === null) return { rows: [], next: null, total, reversed: false };
       state = planned.state;
@@ -563,8 +668,10 @@ export const list = internalQuery({
       range,
       predicate,
       onTake: async (doc) => {
-        const snapshot = await findSnapshot(ctx, doc.id);
-        return { row: toRow(runFields(doc), snapshot?.snapshot), bytes: snapshot?.snapshot.length ?? 0 };
+        // An inline snapshot was counted with the run row; one in a snapshot row costs its size here.
+        const snapshot = await storedSnapshot(ctx, doc);
+        const bytes = doc.snapshot === undefined ? snapshot?.length ?? 0 : 0;
+        return { row: toRow(runFields(doc), snapshot), bytes };
       },
     });
     return {

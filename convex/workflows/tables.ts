@@ -1,11 +1,12 @@
 /**
- * Tables of Mastra's workflows domain: one small row per run (the fields
- * Mastra filters and sorts on) and the run's snapshot in a table of its own.
+ * Tables of Mastra's workflows domain: one row per run (the fields Mastra
+ * filters and sorts on, and the snapshot when it is small) and, for a
+ * snapshot too large to sit in the run row, a row of its own.
  *
- * Keeping the snapshot out of the run row means a list that has to count
- * (filters without a counter, date ranges) reads only small rows, and only
- * the rows of the requested page pay for their snapshots. Every sorted
- * index ends with `id` (the run key) so ordering is total.
+ * Small snapshots inline mean a page of runs reads one document per run;
+ * large ones apart keep run rows small (see `RUN_INLINE_LIMIT` in
+ * `runs.ts`). Every sorted index ends with `id` (the run key) so ordering
+ * is total.
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
@@ -24,6 +25,12 @@ export const workflowTables = {
     threadId: v.optional(v.string()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    /**
+     * The snapshot encoded by `kit/codec.ts`, when at most `RUN_INLINE_LIMIT`
+     * bytes (never a blob reference); otherwise absent and the snapshot, if
+     * any, is in `workflow_snapshots`.
+     */
+    snapshot: v.optional(v.string()),
   })
     .index("by_mastra_id", ["id"])
     .index("by_createdAt", ["createdAt", "id"])
@@ -32,9 +39,12 @@ export const workflowTables = {
     .index("by_workflow_status_createdAt", ["workflowName", "status", "createdAt", "id"])
     .index("by_resource_createdAt", ["resourceId", "createdAt", "id"])
     .index("by_resource_workflow_createdAt", ["resourceId", "workflowName", "createdAt", "id"])
+    .index("by_resource_status_createdAt", ["resourceId", "status", "createdAt", "id"])
+    .index("by_resource_workflow_status_createdAt", ["resourceId", "workflowName", "status", "createdAt", "id"])
     .index("by_status_createdAt", ["status", "createdAt", "id"])
     .index("by_thread_createdAt", ["threadId", "createdAt", "id"]),
 
+  /** Snapshots larger than `RUN_INLINE_LIMIT` (and those of runs written before inline snapshots). */
   workflow_snapshots: defineTable({
     /** Key of the run this snapshot belongs to. */
     runKey: v.string(),

@@ -9,7 +9,7 @@ import type {
   TaskListResult,
   UpdateBackgroundTask,
 } from "../coreTypes.ts";
-import { TASK_VALUE_FIELDS, type TaskRow, type TaskWalkState } from "../../convex/backgroundTasks/validators.ts";
+import { TASK_VALUE_FIELDS, type TaskRow } from "../../convex/backgroundTasks/validators.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { DomainContext } from "../kit/context.ts";
@@ -158,10 +158,10 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
     if (query.limit === ALL_ROWS && (query.filter.from !== undefined || query.filter.to !== undefined)) {
       query.filter.orderBy = query.filter.dateColumn;
     }
-    let state: TaskWalkState | null | undefined = undefined;
+    let state: WalkState | null | undefined = undefined;
     let released = false;
     do {
-      const step: { next: TaskWalkState | null; released: boolean } = await ctx.transport.mutation(
+      const step: { next: WalkState | null; released: boolean } = await ctx.transport.mutation(
         "backgroundTasks/tasks:removeMatching",
         { ...query, ...(state ? { state } : {}), now: ctx.now() },
         // A retried step of an unpaged delete resumes where it was; of a paged one it could delete past the page.

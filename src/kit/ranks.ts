@@ -4,9 +4,7 @@
  */
 import { withErrorContext } from "./errors.ts";
 import type { DomainContext } from "./context.ts";
-
-/** Tables whose rows are kept in rank trees. */
-const TABLES = ["threads", "messages", "workflow_runs", "scores"] as const;
+import { RANKED_TABLES } from "../../convex/system/rankedTables.ts";
 
 /** Drops and rebuilds every rank tree from its table's rows; returns the number of calls made. */
 export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
@@ -21,7 +19,7 @@ export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
       });
       if (step.done) break;
     }
-    for (const table of TABLES) {
+    for (const table of RANKED_TABLES) {
       let cursor: string | null = null;
       for (;;) {
         calls++;

@@ -20,7 +20,13 @@ import type {
 } from "../coreTypes.ts";
 import { calculatePagination, normalizePerPage, validateStorageMetadataFilter } from "@mastra/core/storage";
 import { compareValues } from "convex/values";
-import type { MessageKey, UpdateOutcome } from "../../convex/memory/messages.ts";
+import type {
+  IncludeItem,
+  IncludeResult,
+  MessageKey,
+  MessageListResult,
+  UpdateOutcome,
+} from "../../convex/memory/messages.ts";
 import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";
 import { assertFitsDocument } from "../../convex/kit/limits.ts";
 import { mergeContent } from "../../convex/memory/messageStore.ts";
@@ -478,7 +484,21 @@ function paginate(page: number, perPageInput: number | false | undefined): {
   return { perPage, offset, perPageForResponse };
 }
 
-/** One page of a message list (rows in the requested order) and its total. */
+/** `include` entries as the server takes them (validated by `checkInclude` before). */
+function includeItems(include: StorageListMessagesInput["include"]): IncludeItem[] {
+  return (include ?? []).map((item) => ({
+    id: item.id,
+    ...(typeof item.withPreviousMessages === "number" ? { withPreviousMessages: item.withPreviousMessages } : {}),
+    ...(typeof item.withNextMessages === "number" ? { withNextMessages: item.withNextMessages } : {}),
+  }));
+}
+
+/**
+ * One page of a message list (rows in the requested order), its total, and
+ * the `include` windows: resolved by the list's first call while they fit its
+ * budget (one round trip for the usual recall), the rest by further calls
+ * (see {@link finishIncludes}).
+ */
 async function listRows(
   ctx: DomainContext,
   args: {
@@ -489,12 +509,14 @@ async function listRows(
     direction: Direction;
     offset: number;
     limit: number;
+    include: IncludeItem[];
   },
   operation: string,
   details: Record<string, string | number | boolean | null>,
-): Promise<{ rows: MessageRow[]; total: number }> {
-  const { rows, total } = await runWalk((state: WalkState | undefined) =>
-    ctx.transport.query<ListResult<MessageRow>>("memory/messages:list", {
+): Promise<{ rows: MessageRow[]; total: number; included: MessageRow[] }> {
+  let first: IncludeResult | undefined;
+  const { rows, total } = await runWalk(async (state: WalkState | undefined) => {
+    const result = await ctx.transport.query<MessageListResult>("memory/messages:list", {
       ...(args.threadIds !== undefined ? { threadIds: args.threadIds } : {}),
       ...(args.resourceId !== undefined ? { resourceId: args.resourceId } : {}),
       ...(args.range !== undefined ? { range: args.range } : {}),
@@ -503,9 +525,13 @@ async function listRows(
       offset: args.offset,
       limit: args.limit,
       ...(state !== undefined ? { state } : {}),
-    }, { operation, details })
-  );
-  return { rows, total: total ?? 0 };
+      ...(state === undefined && args.include.length > 0 ? { include: args.include } : {}),
+    }, { operation, details });
+    if (state === undefined) first = result.included;
+    return result;
+  });
+  const included = await finishIncludes(ctx, args.include, args.resourceId, first, operation);
+  return { rows, total: total ?? 0, included };
 }
 
 /** Reads up to `count` neighbours of `target` in its thread, strictly before (`desc`) or after (`asc`) it. */
@@ -525,7 +551,7 @@ async function neighbors(
       state: state ?? {
         after: { value: target.createdAt, id: target.id },
         skip: 0,
-        take: Math.floor(count),
+        take: Math.min(Math.floor(count), Number.MAX_SAFE_INTEGER),
         matched: 0,
         order,
         countAll: false,
@@ -539,30 +565,48 @@ async function neighbors(
 /**
  * Resolves `include` entries as core does: each target message (from any
  * thread, but within `resourceId` when given) with its requested context
- * window in its own thread, without duplicates.
+ * window in its own thread, without duplicates. `first` is what the list's
+ * first call resolved already (the entries before `first.consumed`); the
+ * rest is resolved by `messages:include` calls, and an entry whose window
+ * alone exceeds one call's budget by walking its neighbours in bounded calls.
  */
-async function resolveIncludes(
+async function finishIncludes(
   ctx: DomainContext,
-  include: StorageListMessagesInput["include"],
+  items: IncludeItem[],
   resourceId: string | undefined,
+  first: IncludeResult | undefined,
   operation: string,
 ): Promise<MessageRow[]> {
-  if (!include || include.length === 0) return [];
-  const ids = include.map((item) => item?.id).filter((id): id is string => typeof id === "string");
-  const targets = new Map((await getMany<MessageRow>(ctx, [...new Set(ids)], false, operation)).map((r) => [r.id, r]));
   const resolved: MessageRow[] = [];
   const seen = new Set<string>();
-  for (const item of include) {
-    const target = targets.get(item?.id);
-    if (!target) continue;
-    if (resourceId !== undefined && target.resourceId !== resourceId) continue;
-    const before = await neighbors(ctx, target, resourceId, "desc", item.withPreviousMessages ?? 0, operation);
-    const after = await neighbors(ctx, target, resourceId, "asc", item.withNextMessages ?? 0, operation);
-    for (const row of [...before, target, ...after]) {
+  const add = (rows: MessageRow[]) => {
+    for (const row of rows) {
       if (seen.has(row.id)) continue;
       seen.add(row.id);
       resolved.push(row);
     }
+  };
+  let start = 0;
+  let step = first;
+  while (start < items.length) {
+    step ??= await ctx.transport.query<IncludeResult>("memory/messages:include", {
+      items: items.slice(start),
+      ...(resourceId !== undefined ? { resourceId } : {}),
+    }, { operation, details: { include: items.length - start } });
+    add(step.rows);
+    const consumed = step.consumed;
+    step = undefined;
+    if (consumed > 0) {
+      start += consumed;
+      continue;
+    }
+    // The first entry of a call did not fit a whole call's budget: its neighbours are walked in bounded calls.
+    const item = items[start++];
+    const [target] = await getMany<MessageRow>(ctx, [item.id], false, operation);
+    if (!target || (resourceId !== undefined && target.resourceId !== resourceId)) continue;
+    const before = await neighbors(ctx, target, resourceId, "desc", item.withPreviousMessages ?? 0, operation);
+    const after = await neighbors(ctx, target, resourceId, "asc", item.withNextMessages ?? 0, operation);
+    add([...before, target, ...after]);
   }
   return resolved;
 }
@@ -598,10 +642,12 @@ export function listMessages(
       return { messages: [], total: 0, page, perPage: perPageForResponse, hasMore: false };
     }
     const resourceId = optionalResourceId || undefined;
+    const items = includeItems(include);
     let pageRows: MessageRow[] = [];
     let total = 0;
+    let included: MessageRow[];
     if (perPage !== 0) {
-      ({ rows: pageRows, total } = await listRows(
+      ({ rows: pageRows, total, included } = await listRows(
         ctx,
         {
           threadIds,
@@ -611,14 +657,17 @@ export function listMessages(
           direction,
           offset,
           limit: perPage,
+          include: items,
         },
         "listMessages",
         details,
       ));
+    } else {
+      included = await finishIncludes(ctx, items, resourceId, undefined, "listMessages");
     }
     const rows = [...pageRows];
     const ids = new Set(pageRows.map((row) => row.id));
-    for (const row of await resolveIncludes(ctx, include, resourceId, "listMessages")) {
+    for (const row of included) {
       if (ids.has(row.id)) continue;
       rows.push(row);
       ids.add(row.id);
@@ -651,7 +700,7 @@ export function listMessagesByResourceId(
     const metadataFilter = validateStorageMetadataFilter(filter?.metadata);
     const { direction } = ctx.parseOrderBy(orderBy, "ASC");
     const { perPage, offset, perPageForResponse } = paginate(page, perPageInput);
-    const { rows: pageRows, total } = await listRows(
+    const { rows: pageRows, total, included: windows } = await listRows(
       ctx,
       {
         resourceId,
@@ -660,14 +709,14 @@ export function listMessagesByResourceId(
         direction,
         offset,
         limit: perPage,
+        include: includeItems(include),
       },
       "listMessagesByResourceId",
       details,
     );
     const hasMore = offset + pageRows.length < total;
     const ids = new Set(pageRows.map((row) => row.id));
-    const included = (await resolveIncludes(ctx, include, resourceId, "listMessagesByResourceId"))
-      .filter((row) => !ids.has(row.id));
+    const included = windows.filter((row) => !ids.has(row.id));
     const all = (await resolveContents(ctx, [...pageRows, ...included], "listMessagesByResourceId")).map(rowToMessage);
     const messages = all.length === 0 ? [] : new MessageList().add(all, "memory").get.all.db();
     const sign = direction === "ASC" ? 1 : -1;

@@ -225,7 +225,8 @@ async function cloneRows(
   const added = (after.get(table) ?? []).filter((doc) => !old.has(doc._id));
   if (added.length !== 1) throw new Error(`seed: the template wrote ${added.length} ${table} rows, expected 1`);
   for (const [name, docs] of after) {
-    if (name === table || name === subject.counterTable) continue;
+    // Rank trees are rebuilt for the copies once seeded (`seedAll`).
+    if (name === table || name === subject.counterTable || name === "rank_nodes") continue;
     const was = new Set((before.get(name) ?? []).map((doc) => doc._id));
     if (docs.some((doc) => !was.has(doc._id))) throw new Error(`seed: the template also wrote to ${name}`);
   }
@@ -471,6 +472,9 @@ async function seedAll(subject: DomainSubject, n: number): Promise<void> {
   await seedSchedules(subject, n);
   await seedCacheList(subject, n);
   await seedCacheValues(subject, n);
+  // Our deep task pages seek through rank trees; build them for the copied rows as an upgrade would.
+  const storage = subject.storage as { rebuildRankTrees?(): Promise<number> };
+  if (storage.rebuildRankTrees) await storage.rebuildRankTrees();
 }
 
 async function measureStore(
