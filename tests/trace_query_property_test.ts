@@ -29,7 +29,11 @@ import {
   planTraceQueryValues,
 } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { setTraceQueryScanBudget } from "../src/observability/traceQuery.ts";
+import {
+  lastDiscoveryRoute,
+  setTraceQueryDiscoveryMode,
+  setTraceQueryScanBudget,
+} from "../src/observability/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -481,6 +485,92 @@ function plan(request: Any, scope: Any): Any {
   }
 }
 
+const DISCOVERY_PATHS = [
+  ["trace", "entityName"],
+  ["trace", "entityType"],
+  ["trace", "environment"],
+  ["trace", "status"],
+  ["trace", "tags"],
+  ["trace", "metadata.k"],
+  ["trace", "metadata.j"],
+  ["spans", "name"],
+] as const;
+let dictionaryAnswers = 0;
+let runs = 0;
+
+function ranked(counts: Map<string, number>, search: string | undefined): [string, number][] {
+  return [...counts]
+    .filter(([key]) => search === undefined || key.toLowerCase().includes(search.toLowerCase()))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/** Observed fields and values, from the dictionary and from the walk, equal the reference's. */
+async function checkDiscovery(
+  obs: Any,
+  all: Row[],
+  timeRange: Any,
+  scope: Any,
+  limit: number,
+  modes: readonly ("dictionary" | "walk")[],
+): Promise<void> {
+  for (const mode of modes) {
+    setTraceQueryDiscoveryMode(mode);
+    for (const search of [undefined, "K"]) {
+      const fieldsPlan = planTraceQueryObservedFields(
+        parseGetTraceQueryFieldsArgs({ timeRange, predicateScope: "trace", search, limit }),
+        { scope },
+      );
+      const fields = await obs.getTraceQueryObservedFields(fieldsPlan);
+      const counts = new Map<string, number>();
+      for (const t of eligible(all, fieldsPlan)) {
+        for (const [k, v] of Object.entries((t.root.metadata ?? {}) as Row)) {
+          if (typeof v === "string" && v.trim() !== "") {
+            counts.set(`metadata.${k}`, (counts.get(`metadata.${k}`) ?? 0) + 1);
+          }
+        }
+      }
+      const expectedFields = ranked(counts, search);
+      const label = `${mode} fields ${JSON.stringify({ timeRange, scope, search })}`;
+      assert.deepEqual(
+        fields.observedFields.map((f: Any) => [f.path, f.occurrences]),
+        expectedFields.slice(0, limit),
+        label,
+      );
+      assert.equal(fields.observedFieldsTruncated, expectedFields.length > limit, label);
+      assert.equal(lastDiscoveryRoute, mode, label);
+      if (mode === "dictionary") dictionaryAnswers++;
+    }
+    for (const [predicateScope, path] of DISCOVERY_PATHS) {
+      for (const search of path === "entityName" || path === "metadata.k" ? [undefined, "v"] : [undefined]) {
+        const valuesPlan = planTraceQueryValues(
+          parseGetTraceQueryValuesArgs({ timeRange, predicateScope, path, search, limit: limit * 2 }),
+          { scope },
+        );
+        const values = await obs.getTraceQueryValues(valuesPlan);
+        const tally = new Map<string, number>();
+        for (const t of eligible(all, valuesPlan)) {
+          const found = predicateScope === "spans"
+            ? t.spans.map((s) => spanField(s, path))
+            : path === "tags"
+            ? [...new Set(rootField(t.root, path) as string[])]
+            : [rootField(t.root, path)];
+          for (const v of found) if (typeof v === "string") tally.set(v, (tally.get(v) ?? 0) + 1);
+        }
+        const expectedValues = ranked(tally, search);
+        const label = `${mode} ${predicateScope}.${path} ${JSON.stringify({ timeRange, scope, search })}`;
+        assert.deepEqual(
+          values.values.map((v: Any) => [v.value, v.count]),
+          expectedValues.slice(0, limit * 2),
+          label,
+        );
+        assert.equal(values.valuesTruncated, expectedValues.length > limit * 2, label);
+        assert.equal(lastDiscoveryRoute, predicateScope === "trace" ? mode : "walk", label);
+      }
+    }
+  }
+  setTraceQueryDiscoveryMode(undefined);
+}
+
 Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator on random plans", async () => {
   await fc.assert(
     fc.asyncProperty(
@@ -552,44 +642,29 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
           const threads = await obs.queryThreads(threadPlan);
           assert.deepEqual(threads.threads.map((t: Any) => t.threadId), referenceThreads(all, threadPlan));
         }
-        // discovery (first query's range and scope)
+        // discovery (first query's range and scope), from the dictionary and from the walk: one run in three
+        if (runs++ % 3 !== 0) return;
         const [, timeRange, , scope] = queries[0];
-        const fieldsPlan = planTraceQueryObservedFields(
-          parseGetTraceQueryFieldsArgs({ timeRange, predicateScope: "trace" }),
-          { scope },
-        );
-        const fields = await obs.getTraceQueryObservedFields(fieldsPlan);
-        const counts = new Map<string, number>();
-        for (const t of eligible(all, fieldsPlan)) {
-          for (const [k, v] of Object.entries((t.root.metadata ?? {}) as Row)) {
-            if (typeof v === "string" && v.trim() !== "") {
-              counts.set(`metadata.${k}`, (counts.get(`metadata.${k}`) ?? 0) + 1);
-            }
-          }
+        await checkDiscovery(obs, all, timeRange, scope, limit, ["dictionary", "walk"]);
+        // then deletes, roots ending late and root metadata changing: the dictionary follows
+        const removed = new Set(specs.map((_, i) => `t${i}`).filter((_, i) => i % 3 === limit % 3));
+        if (removed.size > 0) await obs.batchDeleteTraces({ traceIds: [...removed] });
+        let current = all.filter((r) => !removed.has(r.traceId as string));
+        const updates: Any[] = [];
+        for (const root of current.filter((r) => r.parentSpanId === null)) {
+          const i = Number((root.traceId as string).slice(1));
+          if (root.endedAt === null) updates.push({ ...root, endedAt: at(specs[i].start + 1) });
+          else if (i % 2 === 0) updates.push({ ...root, metadata: { k: `late${i % 4}`, j: "w" } });
         }
-        const expectedFields = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-        assert.deepEqual(fields.observedFields.map((f: Any) => [f.path, f.occurrences]), expectedFields);
-        for (const [predicateScope, path] of [["trace", "entityName"], ["trace", "tags"], ["spans", "name"]] as const) {
-          const valuesPlan = planTraceQueryValues(parseGetTraceQueryValuesArgs({ timeRange, predicateScope, path }), {
-            scope,
+        for (const u of updates) {
+          await obs.updateSpan({
+            traceId: u.traceId,
+            spanId: "root",
+            updates: u.endedAt === null ? { metadata: u.metadata } : { endedAt: u.endedAt, metadata: u.metadata },
           });
-          const values = await obs.getTraceQueryValues(valuesPlan);
-          const tally = new Map<string, number>();
-          for (const t of eligible(all, valuesPlan)) {
-            const found = predicateScope === "spans"
-              ? t.spans.map((s) => spanField(s, path))
-              : path === "tags"
-              ? [...new Set(rootField(t.root, path) as string[])]
-              : [rootField(t.root, path)];
-            for (const v of found) if (typeof v === "string") tally.set(v, (tally.get(v) ?? 0) + 1);
-          }
-          const expectedValues = [...tally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 25);
-          assert.deepEqual(
-            values.values.map((v: Any) => [v.value, v.count]),
-            expectedValues,
-            `${predicateScope}.${path}`,
-          );
         }
+        current = current.map((r) => updates.find((u) => u.traceId === r.traceId && r.spanId === "root") ?? r);
+        await checkDiscovery(obs, current, timeRange, scope, limit, ["dictionary"]);
       },
     ),
     { numRuns: RUNS },
@@ -597,6 +672,7 @@ Deno.test("queryTraces / queryThreads / discovery equal the reference evaluator 
   // most random requests must reach the store (the planner refuses only ill-typed ones)
   assert.ok(planned > refused * 3, `planned ${planned}, refused ${refused}`);
   assert.ok(multiPage >= Math.ceil(RUNS / 15), `only ${multiPage} plans had more than one page`);
+  assert.ok(dictionaryAnswers >= RUNS / 3, `only ${dictionaryAnswers} discovery answers came from the dictionary`);
   console.log(`plans with several pages: ${multiPage}`);
   console.log(`plans executed: ${planned}, refused by core's planner: ${refused}`);
 });

@@ -28,6 +28,7 @@ import {
   planTraceQueryValues,
 } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
+import { lastDiscoveryRoute, setTraceQueryDiscoveryMode } from "../src/observability/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -321,4 +322,78 @@ Deno.test("a plan scoped to one tenant never sees another tenant's traces, spans
     planThreadQuery(parseQueryThreadsInput({ traces: { timeRange } }), { scope: nobody }),
   );
   assert.deepEqual(none.threads, []);
+});
+
+Deno.test("the trace dictionary keeps tenants apart: scoped fields and values count only the tenant's traces", async () => {
+  const { storage } = createTestStorage();
+  const obs = (await storage.getStore("observability"))! as Any;
+  await obs.batchCreateSpans({
+    records: Array.from({ length: 12 }, (_, i) =>
+      span(i, {
+        metadata: i % 2 ? { customer: `a${i % 3}`, secretA: "x" } : { customer: `b${i % 3}`, secretB: "y" },
+        tags: [i % 2 ? "tag-a" : "tag-b"],
+      })),
+  });
+  const fieldsOf = async (scope: Any) =>
+    (await obs.getTraceQueryObservedFields(
+      planTraceQueryObservedFields(parseGetTraceQueryFieldsArgs({ timeRange, predicateScope: "trace" }), { scope }),
+    )).observedFields.map((f: Any) => [f.path, f.occurrences]);
+  const valuesOf = async (scope: Any, path: string) =>
+    (await obs.getTraceQueryValues(
+      planTraceQueryValues(parseGetTraceQueryValuesArgs({ timeRange, predicateScope: "trace", path }), { scope }),
+    )).values.map((v: Any) => [v.value, v.count]);
+  for (const mode of ["dictionary", undefined, "walk"] as const) {
+    setTraceQueryDiscoveryMode(mode);
+    assert.deepEqual(await fieldsOf({ organizationId: "org-a" }), [["metadata.customer", 6], ["metadata.secretA", 6]]);
+    assert.deepEqual(await fieldsOf({ organizationId: "org-b", resourceId: "user-0" }), [
+      ["metadata.customer", 6],
+      ["metadata.secretB", 6],
+    ]);
+    assert.deepEqual(await fieldsOf({ organizationId: "org-a", resourceId: "user-0" }), []);
+    assert.deepEqual(await fieldsOf({ organizationId: "org-z" }), []);
+    assert.deepEqual(await valuesOf({ organizationId: "org-a" }, "metadata.customer"), [
+      ["a0", 2],
+      ["a1", 2],
+      ["a2", 2],
+    ]);
+    assert.deepEqual(await valuesOf({ organizationId: "org-a" }, "tags"), [["tag-a", 6]]);
+    assert.deepEqual(await valuesOf({ organizationId: "org-b" }, "entityName"), [["Flow", 6]]);
+    assert.deepEqual(await valuesOf(undefined, "tags"), [["tag-a", 6], ["tag-b", 6]]);
+    assert.equal(lastDiscoveryRoute, mode ?? "dictionary");
+  }
+  setTraceQueryDiscoveryMode(undefined);
+  // deleting one tenant's traces takes their counts out of every level
+  await obs.batchDeleteTraces({ traceIds: [1, 3, 5].map((i) => `trace-${i}`) });
+  assert.deepEqual(await valuesOf({ organizationId: "org-a" }, "metadata.customer"), [["a0", 1], ["a1", 1], ["a2", 1]]);
+  assert.deepEqual(await fieldsOf(undefined), [
+    ["metadata.customer", 9],
+    ["metadata.secretB", 6],
+    ["metadata.secretA", 3],
+  ]);
+  assert.equal(lastDiscoveryRoute, "dictionary");
+});
+
+Deno.test("discovery walks while the dictionary misses traces, and uses it again once rebuilt", async () => {
+  const { storage, backend } = createTestStorage();
+  const obs = (await storage.getStore("observability"))! as Any;
+  await obs.batchCreateSpans({ records: Array.from({ length: 8 }, (_, i) => span(i)) });
+  const fieldsNow = async () =>
+    (await obs.getTraceQueryObservedFields(
+      planTraceQueryObservedFields(parseGetTraceQueryFieldsArgs({ timeRange, predicateScope: "trace" })),
+    )).observedFields.map((f: Any) => [f.path, f.occurrences]);
+  const expected = [["metadata.customer", 8], ["metadata.plan", 8]];
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "dictionary");
+  // as on a deployment whose traces were written before the dictionary existed
+  await backend.run(async (ctx: Any) => {
+    for (const node of await ctx.db.query("rank_nodes").collect()) await ctx.db.delete(node._id);
+    for (const row of await ctx.db.query("obs_trace_dictionary").collect()) await ctx.db.delete(row._id);
+  });
+  setTraceQueryDiscoveryMode("dictionary"); // even when asked for, an incomplete dictionary is not used
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "walk");
+  setTraceQueryDiscoveryMode(undefined);
+  await storage.rebuildRankTrees();
+  assert.deepEqual(await fieldsNow(), expected);
+  assert.equal(lastDiscoveryRoute, "dictionary");
 });

@@ -15,6 +15,7 @@ import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { spanRowValidator, traceRowValidator } from "./validators.js";
 import { signalTables } from "./signalTables.js";
+import { traceDictionaryTables } from "./traceDictionaryTables.js";
 
 /** Observability tables, to be spread into a schema (fields: the row validators of `observability/validators.ts`). */
 export const observabilityTables = {
@@ -68,4 +69,5 @@ export const observabilityTables = {
     .index("by_status_endedSort", ["listed", "status", "endedSort", "id"]),
 
   ...signalTables,
+  ...traceDictionaryTables,
 };

@@ -201,3 +201,20 @@ export function conjunctEqualities(
   if (predicate) visit(predicate);
   return out;
 }
+
+/** Trace fields whose values the trace dictionary keeps (core's trace fields with value suggestions, besides metadata). */
+export const DICTIONARY_VALUE_FIELDS: readonly string[] = ["entityName", "entityType", "environment", "status", "tags"];
+
+/**
+ * Whether a root metadata key has a `metadata.<key>` path the trace dictionary keeps:
+ * non-empty, without `.`, at most 128 UTF-8 bytes as a path (core's `TRACE_QUERY_MAX_PATH_BYTES`).
+ */
+export function metadataKeyOk(key: string): boolean {
+  return key !== "" && !key.includes(".") && new TextEncoder().encode(`metadata.${key}`).length <= 128;
+}
+
+/** Whether the trace dictionary (`traceDictionary.ts`) answers the values of a trace-scope `path`. */
+export function dictionaryServesPath(path: string): boolean {
+  if (DICTIONARY_VALUE_FIELDS.includes(path)) return true;
+  return path.startsWith("metadata.") && metadataKeyOk(path.slice(9));
+}

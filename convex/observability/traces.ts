@@ -64,6 +64,7 @@ import { DELTA_SHARDS, type DeltaPosition } from "./deltaCursor.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
+import { changeTraceDictionary, TraceDictionaryBatch } from "./traceDictionary.js";
 
 /** Span documents deleted per `deleteTraces` call, and their byte budget. */
 const DELETE_DOCS = 1000;
@@ -252,6 +253,7 @@ class SpanWrites {
   /** Writes the changed trace rows and applies the counter changes. */
   async flush(): Promise<void> {
     const ranks = new RankBatch();
+    const dictionary = new TraceDictionaryBatch(); // trace-query discovery (traceDictionary.ts)
     for (const { doc, before, current } of this.#traces.values()) {
       if (current === null || current === before) continue;
       assertFitsDocument(`trace ${current.id}`, current);
@@ -262,8 +264,10 @@ class SpanWrites {
       }
       this.#deltas.push(...traceCounterDeltas(before, current));
       ranks.change(traceTreeEntries(before), traceTreeEntries(current));
+      dictionary.change(before, current);
     }
     await ranks.apply(this.#ctx);
+    await dictionary.apply(this.#ctx);
     await this.#streams.flush();
     await adjustCounters(this.#ctx, this.#deltas);
     await recordEntries(this.#ctx, this.#entries);
@@ -621,6 +625,7 @@ export const deleteTraces = internalMutation({
         await ranks.apply(ctx);
         await streams.remove("trace", traceId);
         await streams.remove("root", traceId);
+        await changeTraceDictionary(ctx, before, after);
       }
       const batch = [];
       let full = false;

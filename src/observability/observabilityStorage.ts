@@ -214,6 +214,7 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
         "obs_scores",
         "obs_feedback",
         "obs_dictionary",
+        "obs_trace_dictionary",
       ],
       [COUNTER_PREFIX],
     );

@@ -29,7 +29,13 @@ import {
   type TrustedTraceQueryValuesPlan,
 } from "@mastra/core/storage";
 import type { DeltaResult, DiscoverResult, ScanResult, ScanRow } from "../../convex/observability/traceQuery.ts";
-import { evalThread, type ThreadPredicate, threadRelations } from "../../convex/observability/traceQueryEval.ts";
+import type { DictionaryCounts, DictionaryPlan } from "../../convex/observability/traceDictionary.ts";
+import {
+  dictionaryServesPath,
+  evalThread,
+  type ThreadPredicate,
+  threadRelations,
+} from "../../convex/observability/traceQueryEval.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { decodePosition, encodePosition, maxPosition } from "../../convex/observability/deltaCursor.ts";
 import { withErrorContext } from "../kit/errors.ts";
@@ -360,12 +366,67 @@ export function queryThreads(ctx: DomainContext, plan: TrustedThreadQueryPlan): 
   });
 }
 
+/** How discovery is answered: by cost (default), or forced to the dictionary (when complete) or to the walk. */
+let discoveryMode: "dictionary" | "walk" | undefined;
+
+/** Forces discovery to the dictionary (when it is complete) or to the walk; `undefined`: by cost. Tests use this. */
+export function setTraceQueryDiscoveryMode(mode: "dictionary" | "walk" | undefined): void {
+  discoveryMode = mode;
+}
+
+/** Which way the last discovery call was answered (tests and the bench read it). */
+export let lastDiscoveryRoute: "dictionary" | "walk" | undefined;
+
+/**
+ * Counts from the trace dictionary (`convex/observability/traceDictionary.ts`) when it
+ * serves the request (trace-scope fields and values of dictionary paths), is complete
+ * and is cheaper than the walk; `null` otherwise.
+ */
+async function dictionaryCounts(
+  ctx: DomainContext,
+  operation: string,
+  plan: TrustedTraceQueryObservedFieldsPlan,
+  path: string | undefined,
+): Promise<Map<string, number> | null> {
+  if (discoveryMode === "walk") return null;
+  if (path !== undefined && (plan.predicateScope !== "trace" || !dictionaryServesPath(path))) return null;
+  const args = {
+    ...timeRange(plan),
+    ...(scope(plan) ? { scope: scope(plan) } : {}),
+    slot: path === undefined ? "f" : `v:${path}`,
+    ...(plan.search ? { search: plan.search } : {}),
+  };
+  const details = { predicateScope: plan.predicateScope };
+  const planned = await ctx.transport.query<DictionaryPlan>("observability/traceDictionary:plan", args, {
+    operation,
+    details,
+  });
+  const usable = discoveryMode === "dictionary" ? planned.complete : planned.use;
+  if (!usable) return null;
+  const counts = new Map<string, number>();
+  let after: string | undefined;
+  for (;;) {
+    const step = await ctx.transport.query<DictionaryCounts>("observability/traceDictionary:counts", {
+      ...args,
+      ...(after === undefined ? {} : { after }),
+      ...(scanBudget === undefined ? {} : { budget: scanBudget }),
+    }, { operation, details });
+    for (const [key, count] of step.counts) counts.set(key, count);
+    if (step.next === null) break;
+    after = step.next;
+  }
+  return counts;
+}
+
 async function discoverCounts(
   ctx: DomainContext,
   operation: string,
   plan: TrustedTraceQueryObservedFieldsPlan,
   path: string | undefined,
 ): Promise<Map<string, number>> {
+  const fromDictionary = await dictionaryCounts(ctx, operation, plan, path);
+  lastDiscoveryRoute = fromDictionary ? "dictionary" : "walk";
+  if (fromDictionary) return fromDictionary;
   const counts = new Map<string, number>();
   let after: Position | undefined;
   for (;;) {

@@ -60,6 +60,8 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/observability/signalTables.ts": () => import("../../convex/observability/signalTables.ts"),
   "/mastra/observability/signals.ts": () => import("../../convex/observability/signals.ts"),
   "/mastra/observability/tables.ts": () => import("../../convex/observability/tables.ts"),
+  "/mastra/observability/traceDictionary.ts": () => import("../../convex/observability/traceDictionary.ts"),
+  "/mastra/observability/traceDictionaryTables.ts": () => import("../../convex/observability/traceDictionaryTables.ts"),
   "/mastra/observability/traceQuery.ts": () => import("../../convex/observability/traceQuery.ts"),
   "/mastra/observability/traceQueryEval.ts": () => import("../../convex/observability/traceQueryEval.ts"),
   "/mastra/observability/traces.ts": () => import("../../convex/observability/traces.ts"),
