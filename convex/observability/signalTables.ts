@@ -1,6 +1,7 @@
 /**
  * Tables of the non-tracing observability signals: logs, metric events,
- * metric rollups (`obs_metric_cells`, see `cells.ts`) and the discovery
+ * metric rollups (`obs_metric_cells`, see `cells.ts`), score and feedback
+ * rollups (`obs_signal_cells`, see `signalCells.ts`) and the discovery
  * dictionary (`obs_dictionary`, see `discovery.ts`).
  *
  * Log and metric rows keep the record whole (encoded by `kit/codec.ts`) plus
@@ -48,6 +49,8 @@ export const signalTables = {
     scorerId: v.string(),
     score: v.number(),
     data: v.string(),
+    /** The rollup shard this score is counted in (absent: written before rollups, not counted). */
+    shard: v.optional(v.number()),
   })
     .index("by_score_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
@@ -63,6 +66,8 @@ export const signalTables = {
     traceId: v.union(v.string(), v.null()),
     feedbackType: v.string(),
     data: v.string(),
+    /** The rollup shard this feedback is counted in (absent: written before rollups, not counted). */
+    shard: v.optional(v.number()),
   })
     .index("by_feedback_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
@@ -84,6 +89,8 @@ export const signalTables = {
     firstSeq: v.number(),
     lastSeq: v.number(),
     lastValue: v.number(),
+    /** Score and feedback cells: timestamp of the `last` event. */
+    lastTime: v.optional(v.number()),
     cost: v.number(),
     costCount: v.number(),
     units: v.array(v.object({ unit: v.string(), count: v.number() })),
@@ -91,6 +98,31 @@ export const signalTables = {
     sketch: v.string(),
     stale: v.boolean(),
   }).index("by_cell", ["name", "family", "interval", "bucket", "id"]),
+
+  /** Score and feedback rollups (`signalCells.ts`): the metric cells' fields plus the signal. */
+  obs_signal_cells: defineTable({
+    signal: v.union(v.literal("score"), v.literal("feedback")),
+    /** Scorer id or feedback type. */
+    name: v.string(),
+    family: v.string(),
+    interval: v.string(),
+    bucket: v.number(),
+    /** The cell's dimension values and, last, its write shard (`[[shard, null]]`), JSON. */
+    id: v.string(),
+    count: v.number(),
+    sum: v.number(),
+    min: v.number(),
+    max: v.number(),
+    firstSeq: v.number(),
+    lastSeq: v.number(),
+    lastValue: v.number(),
+    lastTime: v.optional(v.number()),
+    cost: v.number(),
+    costCount: v.number(),
+    units: v.array(v.object({ unit: v.string(), count: v.number() })),
+    sketch: v.string(),
+    stale: v.boolean(),
+  }).index("by_cell", ["signal", "name", "family", "interval", "bucket", "id"]),
 
   obs_dictionary: defineTable({ kind: v.string(), scope: v.string(), value: v.string() })
     .index("by_entry", ["kind", "scope", "value"]),

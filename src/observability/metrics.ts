@@ -52,7 +52,7 @@ import {
   type Sketch,
   sketchPercentile,
 } from "../../convex/observability/cells.ts";
-import type { CellRow } from "../../convex/observability/metrics.ts";
+import type { CellRow } from "../../convex/observability/cellStore.ts";
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
 import {
   dictionaryEntries,
@@ -234,7 +234,8 @@ function chooseFamily(filter: SignalFilter, dims: string[]): string | null {
   return best;
 }
 
-type Segment = { kind: "events"; from: number; to: number } | {
+/** A piece of a query's time range: served from events, or from hour or day cells. */
+export type Segment = { kind: "events"; from: number; to: number } | {
   kind: "cells";
   interval: "1h" | "1d";
   from: number;
@@ -242,7 +243,7 @@ type Segment = { kind: "events"; from: number; to: number } | {
 };
 
 /** Splits the inclusive millisecond range `[lower, upper]` into event edges, hour cells and day cells. */
-function segments(lower: number, upper: number, useDays: boolean): Segment[] {
+export function segments(lower: number, upper: number, useDays: boolean): Segment[] {
   const H = ROLLUP_INTERVALS["1h"];
   const D = ROLLUP_INTERVALS["1d"];
   const hourStart = Math.ceil(lower / H) * H;
@@ -320,7 +321,7 @@ async function readCellSegment(
   const out: Contribution[] = [];
   let state: WalkState | undefined;
   for (;;) {
-    const result: ListResult<CellRow> = await ctx.transport.query("observability/metrics:readCells", {
+    const result: ListResult<CellRow> = await ctx.transport.query("observability/cellStore:readCells", {
       name,
       family,
       interval: segment.interval,
