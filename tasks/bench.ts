@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { LEGEND, renderFlatness, renderMisses, renderTables } from "./bench/report.ts";
 import { runBench } from "./bench/run.ts";
+import { renderObservabilityBench } from "./bench/observability.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -65,3 +66,4 @@ console.log(renderTables(rows, withOfficial));
 console.log(renderMisses(rows));
 console.log("");
 console.log(renderFlatness(rows));
+console.log("\n" + await renderObservabilityBench(sizes));
