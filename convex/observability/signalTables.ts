@@ -11,6 +11,33 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 
+/** Fields of a rollup cell (`cells.ts`) after its name. */
+const cellFields = {
+  family: v.string(),
+  interval: v.string(),
+  bucket: v.number(),
+  /**
+   * The cell's dimension values, JSON (its identity within name × family × interval × bucket); a signal
+   * cell's ends with its write shard.
+   */
+  id: v.string(),
+  count: v.number(),
+  sum: v.number(),
+  min: v.number(),
+  max: v.number(),
+  firstSeq: v.number(),
+  lastSeq: v.number(),
+  lastValue: v.number(),
+  /** Score and feedback cells: timestamp of the `last` event. */
+  lastTime: v.optional(v.number()),
+  cost: v.number(),
+  costCount: v.number(),
+  units: v.array(v.object({ unit: v.string(), count: v.number() })),
+  /** The percentile sketch (`cells.ts`), JSON. */
+  sketch: v.string(),
+  stale: v.boolean(),
+};
+
 /** Signal tables, spread into `observabilityTables`. */
 export const signalTables = {
   obs_logs: defineTable({
@@ -75,53 +102,15 @@ export const signalTables = {
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
     .index("by_seq", ["seq", "id"]),
 
-  obs_metric_cells: defineTable({
-    name: v.string(),
-    family: v.string(),
-    interval: v.string(),
-    bucket: v.number(),
-    /** The cell's dimension values, JSON (also its identity within name × family × interval × bucket). */
-    id: v.string(),
-    count: v.number(),
-    sum: v.number(),
-    min: v.number(),
-    max: v.number(),
-    firstSeq: v.number(),
-    lastSeq: v.number(),
-    lastValue: v.number(),
-    /** Score and feedback cells: timestamp of the `last` event. */
-    lastTime: v.optional(v.number()),
-    cost: v.number(),
-    costCount: v.number(),
-    units: v.array(v.object({ unit: v.string(), count: v.number() })),
-    /** The percentile sketch (`cells.ts`), JSON. */
-    sketch: v.string(),
-    stale: v.boolean(),
-  }).index("by_cell", ["name", "family", "interval", "bucket", "id"]),
+  obs_metric_cells: defineTable({ name: v.string(), ...cellFields })
+    .index("by_cell", ["name", "family", "interval", "bucket", "id"]),
 
   /** Score and feedback rollups (`signalCells.ts`): the metric cells' fields plus the signal. */
   obs_signal_cells: defineTable({
     signal: v.union(v.literal("score"), v.literal("feedback")),
     /** Scorer id or feedback type. */
     name: v.string(),
-    family: v.string(),
-    interval: v.string(),
-    bucket: v.number(),
-    /** The cell's dimension values and, last, its write shard (`[[shard, null]]`), JSON. */
-    id: v.string(),
-    count: v.number(),
-    sum: v.number(),
-    min: v.number(),
-    max: v.number(),
-    firstSeq: v.number(),
-    lastSeq: v.number(),
-    lastValue: v.number(),
-    lastTime: v.optional(v.number()),
-    cost: v.number(),
-    costCount: v.number(),
-    units: v.array(v.object({ unit: v.string(), count: v.number() })),
-    sketch: v.string(),
-    stale: v.boolean(),
+    ...cellFields,
   }).index("by_cell", ["signal", "name", "family", "interval", "bucket", "id"]),
 
   obs_dictionary: defineTable({ kind: v.string(), scope: v.string(), value: v.string() })

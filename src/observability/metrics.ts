@@ -52,7 +52,6 @@ import {
   type Sketch,
   sketchPercentile,
 } from "../../convex/observability/cells.ts";
-import type { CellRow } from "../../convex/observability/cellStore.ts";
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
 import {
   dictionaryEntries,
@@ -63,6 +62,7 @@ import {
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange } from "./cellQuery.ts";
 import { encodeSignals, signalDelta, signalPage } from "./signals.ts";
 
 /** Events per write call at most. */
@@ -83,7 +83,7 @@ const INTERVAL_MS: Record<string, number> = {
 };
 
 /** Counts of what the last query did, for benchmarks and tests. */
-export type MetricQueryStats = { cellsRead: number; eventsRead: number; calls: number; fallback: boolean };
+export type MetricQueryStats = QueryStats;
 /** Stats of the most recent metric query (read by benchmarks and tests). */
 export const lastMetricQuery: MetricQueryStats = { cellsRead: 0, eventsRead: 0, calls: 0, fallback: false };
 
@@ -318,33 +318,14 @@ async function readCellSegment(
     ...filter.eq.map(({ field, value }) => ({ index: dims.indexOf(field), part: 0 as const, value })),
     ...(filter.labels ?? []).map(({ key, value }) => ({ index: dims.indexOf(key), part: 1 as const, value })),
   ];
-  const out: Contribution[] = [];
-  let state: WalkState | undefined;
-  for (;;) {
-    const result: ListResult<CellRow> = await ctx.transport.query("observability/cellStore:readCells", {
-      name,
-      family,
-      interval: segment.interval,
-      ...(finite(segment.from) !== undefined ? { from: segment.from } : {}),
-      ...(finite(segment.to) !== undefined ? { to: segment.to } : {}),
-      where,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation, details: { name } });
-    stats.calls++;
-    stats.cellsRead += result.rows.length;
-    for (const row of result.rows) {
-      const values = JSON.parse(row.id) as DimValue[];
-      const { bucket, id: _id, sketch, ...rest } = row;
-      out.push({
-        name,
-        time: bucket,
-        dims: Object.fromEntries(dims.map((d, i) => [d, values[i]])),
-        stats: { ...rest, sketch: JSON.parse(sketch) as Sketch },
-      });
-    }
-    if (result.next === null) return out;
-    state = result.next;
-  }
+  const query = { name, family, interval: segment.interval, from: segment.from, to: segment.to, where };
+  const cells = (await readCellRange(ctx, operation, query, stats)) ?? [];
+  return cells.map(({ time, values, stats }) => ({
+    name,
+    time,
+    dims: Object.fromEntries(dims.map((d, i) => [d, values[i]])),
+    stats,
+  }));
 }
 
 /**
@@ -400,37 +381,7 @@ function aggregate(cs: Contribution[], type: string, distinctColumn: string | un
     }
     return set.size;
   }
-  if (cs.length === 0) return null;
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let lastSeq = -Infinity;
-  let last = 0;
-  for (const { stats } of cs) {
-    count += stats.count;
-    sum += stats.sum;
-    min = Math.min(min, stats.min);
-    max = Math.max(max, stats.max);
-    if (stats.lastSeq > lastSeq) {
-      lastSeq = stats.lastSeq;
-      last = stats.lastValue;
-    }
-  }
-  switch (type) {
-    case "avg":
-      return sum / count;
-    case "min":
-      return min;
-    case "max":
-      return max;
-    case "count":
-      return count;
-    case "last":
-      return last;
-    default:
-      return sum;
-  }
+  return aggregateStats(cs, type);
 }
 
 function summarizeCost(cs: Contribution[]): { estimatedCost: number | null; costUnit: string | null } {
@@ -443,23 +394,6 @@ function summarizeCost(cs: Contribution[]): { estimatedCost: number | null; cost
     for (const { unit, count } of stats.units) if (count > 0) units.add(unit);
   }
   return { estimatedCost: costCount > 0 ? cost : null, costUnit: units.size === 1 ? [...units][0] : null };
-}
-
-function firstSeq(cs: Contribution[]): number {
-  let first = Infinity;
-  for (const c of cs) first = Math.min(first, c.stats.firstSeq);
-  return first;
-}
-
-function bucketsOf(cs: Contribution[], intervalMs: number): [number, Contribution[]][] {
-  const map = new Map<number, Contribution[]>();
-  for (const c of cs) {
-    const bucket = Math.floor(c.time / intervalMs) * intervalMs;
-    const list = map.get(bucket);
-    if (list) list.push(c);
-    else map.set(bucket, [c]);
-  }
-  return [...map].sort(([a], [b]) => a - b);
 }
 
 function namesOf(name: unknown): unknown {

@@ -23,17 +23,13 @@
  *   written before rollups existed) it walks the matching events of the
  *   scorer or type in range, in bounded resumable calls: exact, O(events).
  */
-import type { ListResult } from "../../convex/kit/rows.ts";
-import type { WalkState } from "../../convex/kit/walk.ts";
 import {
   type CellStats,
-  isNewer,
   mergeSketches,
   type Sketch,
   sketchInterpolated,
   valueStats,
 } from "../../convex/observability/cells.ts";
-import type { CellRow } from "../../convex/observability/cellStore.ts";
 import {
   SIGNAL_FAMILIES,
   type SignalKind,
@@ -42,6 +38,7 @@ import {
 } from "../../convex/observability/signalCells.ts";
 import { type SignalFilter, timestampOf } from "../../convex/observability/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
+import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange } from "./cellQuery.ts";
 import { segments } from "./metrics.ts";
 import { walkSignals } from "./signals.ts";
 
@@ -57,7 +54,7 @@ const TABLES = { score: "obs_scores", feedback: "obs_feedback" } as const;
 const EXTREMES = new Set(["min", "max", "last"]);
 
 /** Counts of what the last score or feedback query did, for benchmarks and tests. */
-export type SignalQueryStats = { cellsRead: number; eventsRead: number; calls: number; fallback: boolean };
+export type SignalQueryStats = QueryStats;
 /** Stats of the most recent score or feedback query (read by benchmarks and tests). */
 export const lastSignalQuery: SignalQueryStats = { cellsRead: 0, eventsRead: 0, calls: 0, fallback: false };
 
@@ -144,38 +141,13 @@ async function readCellSegment(
   stats: SignalQueryStats,
 ): Promise<Contribution[] | null> {
   const dims = SIGNAL_FAMILIES[family];
-  const out: Contribution[] = [];
-  let state: WalkState | undefined;
-  for (;;) {
-    const result: ListResult<CellRow> & { complete?: boolean } = await ctx.transport.query(
-      "observability/cellStore:readCells",
-      {
-        signal: kind,
-        name,
-        family,
-        interval: segment.interval,
-        ...(finite(segment.from) !== undefined ? { from: segment.from } : {}),
-        ...(finite(segment.to) !== undefined ? { to: segment.to } : {}),
-        where,
-        ...(state !== undefined ? { state } : {}),
-      },
-      { operation, details: { name } },
-    );
-    stats.calls++;
-    if (result.complete === false) return null;
-    stats.cellsRead += result.rows.length;
-    for (const row of result.rows) {
-      const values = JSON.parse(row.id) as [string | null, string | null][];
-      const { bucket, id: _id, sketch, ...rest } = row;
-      out.push({
-        time: bucket,
-        value: (column: string) => values[dims.indexOf(dimOf(kind, column))]?.[0] ?? null,
-        stats: { ...rest, sketch: JSON.parse(sketch) as Sketch },
-      });
-    }
-    if (result.next === null) return out;
-    state = result.next;
-  }
+  const query = { signal: kind, name, family, interval: segment.interval, from: segment.from, to: segment.to, where };
+  const cells = await readCellRange(ctx, operation, query, stats);
+  return cells === null ? null : cells.map(({ time, values, stats }) => ({
+    time,
+    value: (column: string) => values[dims.indexOf(dimOf(kind, column))]?.[0] ?? null,
+    stats,
+  }));
 }
 
 /** Everything an aggregation of one scorer or feedback type needs: cells and edge events, else all events. */
@@ -231,52 +203,7 @@ async function collect(
 
 /** Core's `aggregate` over contributions (`last`: newest timestamp, later write on ties). */
 function aggregate(cs: Contribution[], type: string): number | null {
-  if (type === "count_distinct") return 0;
-  if (cs.length === 0) return null;
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let last = cs[0].stats;
-  for (const { stats } of cs) {
-    count += stats.count;
-    sum += stats.sum;
-    min = Math.min(min, stats.min);
-    max = Math.max(max, stats.max);
-    if (isNewer(stats, last)) last = stats;
-  }
-  switch (type) {
-    case "avg":
-      return sum / count;
-    case "min":
-      return min;
-    case "max":
-      return max;
-    case "count":
-      return count;
-    case "last":
-      return last.lastValue;
-    default:
-      return sum;
-  }
-}
-
-function firstSeq(cs: Contribution[]): number {
-  let first = Infinity;
-  for (const c of cs) first = Math.min(first, c.stats.firstSeq);
-  return first;
-}
-
-function bucketsOf(cs: Contribution[], interval: string): [number, Contribution[]][] {
-  const size = INTERVAL_MS[interval] ?? 3_600_000;
-  const map = new Map<number, Contribution[]>();
-  for (const c of cs) {
-    const bucket = Math.floor(c.time / size) * size;
-    const list = map.get(bucket);
-    if (list) list.push(c);
-    else map.set(bucket, [c]);
-  }
-  return [...map].sort(([a], [b]) => a - b);
+  return type === "count_distinct" ? 0 : aggregateStats(cs, type);
 }
 
 function groupsOf(cs: Contribution[], key: (c: Contribution) => string): [string, Contribution[]][] {
@@ -371,7 +298,7 @@ export async function signalTimeSeries(
     extremes: EXTREMES.has(q.aggregation),
   });
   const points = (list: Contribution[]) =>
-    bucketsOf(list, interval).map(([ts, inBucket]) => ({
+    bucketsOf(list, INTERVAL_MS[interval] ?? 3_600_000).map(([ts, inBucket]) => ({
       timestamp: new Date(ts),
       value: aggregate(inBucket, q.aggregation) ?? 0,
     }));
@@ -397,7 +324,7 @@ export async function signalPercentiles(
   percentiles: number[],
 ): Promise<{ series: { percentile: number; points: { timestamp: Date; value: number }[] }[] }> {
   const cs = await collect(ctx, q.kind, q.operation, q.name, q.filter, { groupBy: [], interval, extremes: false });
-  const buckets = bucketsOf(cs, interval).map(([ts, list]) => {
+  const buckets = bucketsOf(cs, INTERVAL_MS[interval] ?? 3_600_000).map(([ts, list]) => {
     let sketch: Sketch = { e: [] };
     let count = 0;
     for (const c of list) {
