@@ -75,7 +75,10 @@ export type CellStats = {
   costCount: number;
   units: { unit: string; count: number }[];
   sketch: Sketch;
-  /** True when min, max or last may be wrong after an event was removed (queries needing them walk events). */
+  /**
+   * True when min, max, last or the first write number may be wrong after an event was removed (queries
+   * needing them, and groupings ordered by first-seen event, walk events).
+   */
   stale: boolean;
 };
 
@@ -123,24 +126,16 @@ export function costOf(record: Record<string, unknown>): number | null {
   return typeof cost === "number" && Number.isFinite(cost) ? cost : null;
 }
 
-/** The stats of a single event. */
+/** The stats of a single metric event (`last` by write number). */
 export function eventStats(record: Record<string, unknown>, seq: number): CellStats {
-  const value = record.value as number;
   const cost = costOf(record);
   const unit = record.costUnit;
+  const { lastTime: _, ...stats } = valueStats(record.value as number, seq, 0);
   return {
-    count: 1,
-    sum: value,
-    min: value,
-    max: value,
-    firstSeq: seq,
-    lastSeq: seq,
-    lastValue: value,
+    ...stats,
     cost: cost ?? 0,
     costCount: cost === null ? 0 : 1,
     units: typeof unit === "string" ? [{ unit, count: 1 }] : [],
-    sketch: { e: [value] },
-    stale: false,
   };
 }
 
@@ -304,7 +299,8 @@ export function mergeStats(a: CellStats, b: CellStats): CellStats {
  * Removes one event (its own stats) from a cell; `null` when the cell is
  * left empty. Count, sum, cost, units and the sketch stay exact; min, max
  * and last are recomputed from an exact sketch, otherwise marked stale
- * when the removed event held them.
+ * when the removed event held them; removing the cell's first event marks
+ * it stale too (its first write number, which orders groups, is lost).
  */
 export function removeStats(cell: CellStats, event: CellStats): CellStats | null {
   if (cell.count <= event.count) return null;
@@ -324,6 +320,7 @@ export function removeStats(cell: CellStats, event: CellStats): CellStats | null
     min = sketch.e[0];
     max = sketch.e[sketch.e.length - 1];
   } else if (value <= min || value >= max) stale = true;
+  if (event.firstSeq === cell.firstSeq) stale = true;
   if (event.lastSeq === cell.lastSeq) {
     stale = true;
     lastSeq = -1;

@@ -6,7 +6,13 @@
  */
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
-import { type CellStats, type DimValue, isNewer, type Sketch } from "../../convex/observability/cells.ts";
+import {
+  type CellStats,
+  type DimValue,
+  isNewer,
+  mergeSketches,
+  type Sketch,
+} from "../../convex/observability/cells.ts";
 import type { CellRow } from "../../convex/observability/cellStore.ts";
 import type { DomainContext } from "../kit/context.ts";
 
@@ -119,4 +125,20 @@ export function bucketsOf<C extends Contributing>(cs: readonly C[], intervalMs: 
     else map.set(bucket, [c]);
   }
   return [...map].sort(([a], [b]) => a - b);
+}
+
+/** Contributions per UTC bucket, each bucket's sketches merged: what a percentile point is read from. */
+export function sketchBuckets(
+  cs: readonly Contributing[],
+  intervalMs: number,
+): { ts: number; sketch: Sketch; count: number }[] {
+  return bucketsOf(cs, intervalMs).map(([ts, list]) => {
+    let sketch: Sketch = { e: [] };
+    let count = 0;
+    for (const c of list) {
+      sketch = mergeSketches(sketch, c.stats.sketch);
+      count += c.stats.count;
+    }
+    return { ts, sketch, count };
+  });
 }

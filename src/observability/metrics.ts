@@ -47,9 +47,7 @@ import {
   type DimValue,
   eventStats,
   FAMILIES,
-  mergeSketches,
   ROLLUP_INTERVALS,
-  type Sketch,
   sketchPercentile,
 } from "../../convex/observability/cells.ts";
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
@@ -62,7 +60,7 @@ import {
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
-import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange } from "./cellQuery.ts";
+import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange, sketchBuckets } from "./cellQuery.ts";
 import { encodeSignals, signalDelta, signalPage } from "./signals.ts";
 
 /** Events per write call at most. */
@@ -461,7 +459,7 @@ export function getMetricBreakdown(
     const distinct = parsed.aggregation === "count_distinct" && parsed.distinctColumn ? [parsed.distinctColumn] : [];
     const cs = await collect(ctx, "getMetricBreakdown", effectiveNames(parsed.name, filter), filter, {
       dims: [...parsed.groupBy, ...distinct],
-      needsExtremes: EXTREMES.has(parsed.aggregation),
+      needsExtremes: true, // groups tied on value come in first-seen order
     });
     const groups = new Map<string, Contribution[]>();
     for (const c of cs) {
@@ -500,7 +498,7 @@ export function getMetricTimeSeries(
     const cs = await collect(ctx, "getMetricTimeSeries", effectiveNames(parsed.name, filter), filter, {
       dims: [...groupBy, ...distinct],
       interval: parsed.interval,
-      needsExtremes: EXTREMES.has(parsed.aggregation),
+      needsExtremes: EXTREMES.has(parsed.aggregation) || groupBy.length > 0, // series in first-seen order
     });
     const intervalMs = INTERVAL_MS[parsed.interval];
     const points = (list: Contribution[]) =>
@@ -542,15 +540,7 @@ export function getMetricPercentiles(
       interval: parsed.interval,
       needsExtremes: false,
     });
-    const buckets = bucketsOf(cs, INTERVAL_MS[parsed.interval]).map(([ts, list]) => {
-      let sketch: Sketch = { e: [] };
-      let count = 0;
-      for (const c of list) {
-        sketch = mergeSketches(sketch, c.stats.sketch);
-        count += c.stats.count;
-      }
-      return { ts, sketch, count };
-    });
+    const buckets = sketchBuckets(cs, INTERVAL_MS[parsed.interval]);
     return {
       series: parsed.percentiles.map((p) => ({
         percentile: p,

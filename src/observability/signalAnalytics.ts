@@ -18,18 +18,12 @@
  * - Otherwise (filters on trace, span, run, session, thread, resource,
  *   user, organization or request ids, execution source, tags, metadata,
  *   review status or feedback user; groupBy on other columns; 1m/5m/15m
- *   intervals; min, max or last over a cell that lost its extreme or last
- *   event to a deletion or replacement; a scorer or feedback type with rows
+ *   intervals; min, max, last or group order over a cell that lost its
+ *   extreme, last or first event to a deletion or replacement; a scorer or feedback type with rows
  *   written before rollups existed) it walks the matching events of the
  *   scorer or type in range, in bounded resumable calls: exact, O(events).
  */
-import {
-  type CellStats,
-  mergeSketches,
-  type Sketch,
-  sketchInterpolated,
-  valueStats,
-} from "../../convex/observability/cells.ts";
+import { type CellStats, sketchInterpolated, valueStats } from "../../convex/observability/cells.ts";
 import {
   SIGNAL_FAMILIES,
   type SignalKind,
@@ -38,7 +32,7 @@ import {
 } from "../../convex/observability/signalCells.ts";
 import { type SignalFilter, timestampOf } from "../../convex/observability/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
-import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange } from "./cellQuery.ts";
+import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange, sketchBuckets } from "./cellQuery.ts";
 import { segments } from "./metrics.ts";
 import { walkSignals } from "./signals.ts";
 
@@ -67,7 +61,7 @@ type Contribution = {
   stats: CellStats;
 };
 
-/** What a query asks of the storage besides its filter. */
+/** What a query asks of the storage besides its filter (`extremes`: min, max, last or first-seen order). */
 type Need = { groupBy: string[]; interval?: string; extremes: boolean };
 
 /** The rollup dimension holding a groupBy or filter column (`source` for the source columns). */
@@ -266,7 +260,7 @@ export async function signalBreakdown(
 ): Promise<{ groups: { dimensions: Record<string, string | null>; value: number }[] }> {
   const cs = await collect(ctx, q.kind, q.operation, q.name, q.filter, {
     groupBy,
-    extremes: EXTREMES.has(q.aggregation),
+    extremes: true, // groups tied on value come in first-seen order
   });
   const dimsOf = (c: Contribution) => {
     const dims: Record<string, string | null> = {};
@@ -295,7 +289,7 @@ export async function signalTimeSeries(
   const cs = await collect(ctx, q.kind, q.operation, q.name, q.filter, {
     groupBy,
     interval,
-    extremes: EXTREMES.has(q.aggregation),
+    extremes: EXTREMES.has(q.aggregation) || groupBy.length > 0, // series in first-seen order
   });
   const points = (list: Contribution[]) =>
     bucketsOf(list, INTERVAL_MS[interval] ?? 3_600_000).map(([ts, inBucket]) => ({
@@ -324,15 +318,7 @@ export async function signalPercentiles(
   percentiles: number[],
 ): Promise<{ series: { percentile: number; points: { timestamp: Date; value: number }[] }[] }> {
   const cs = await collect(ctx, q.kind, q.operation, q.name, q.filter, { groupBy: [], interval, extremes: false });
-  const buckets = bucketsOf(cs, INTERVAL_MS[interval] ?? 3_600_000).map(([ts, list]) => {
-    let sketch: Sketch = { e: [] };
-    let count = 0;
-    for (const c of list) {
-      sketch = mergeSketches(sketch, c.stats.sketch);
-      count += c.stats.count;
-    }
-    return { ts, sketch, count };
-  });
+  const buckets = sketchBuckets(cs, INTERVAL_MS[interval] ?? 3_600_000);
   return {
     series: percentiles.map((p) => ({
       percentile: p,
