@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { LEGEND, renderFlatness, renderMisses, renderTables } from "./bench/report.ts";
 import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
+import { renderObservabilityBench } from "./bench/observability.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -68,3 +69,4 @@ console.log("");
 console.log(renderFlatness(rows));
 console.log("");
 console.log(await traceQueryBenchTable(sizes));
+console.log("\n" + await renderObservabilityBench(sizes));

@@ -69,11 +69,16 @@ export type CellStats = {
   firstSeq: number;
   lastSeq: number;
   lastValue: number;
+  /** Score and feedback cells: timestamp of the `last` event (newest by timestamp, then write number). */
+  lastTime?: number;
   cost: number;
   costCount: number;
   units: { unit: string; count: number }[];
   sketch: Sketch;
-  /** True when min, max or last may be wrong after an event was removed (queries needing them walk events). */
+  /**
+   * True when min, max, last or the first write number may be wrong after an event was removed (queries
+   * needing them, and groupings ordered by first-seen event, walk events).
+   */
   stale: boolean;
 };
 
@@ -121,11 +126,21 @@ export function costOf(record: Record<string, unknown>): number | null {
   return typeof cost === "number" && Number.isFinite(cost) ? cost : null;
 }
 
-/** The stats of a single event. */
+/** The stats of a single metric event (`last` by write number). */
 export function eventStats(record: Record<string, unknown>, seq: number): CellStats {
-  const value = record.value as number;
   const cost = costOf(record);
   const unit = record.costUnit;
+  const { lastTime: _, ...stats } = valueStats(record.value as number, seq, 0);
+  return {
+    ...stats,
+    cost: cost ?? 0,
+    costCount: cost === null ? 0 : 1,
+    units: typeof unit === "string" ? [{ unit, count: 1 }] : [],
+  };
+}
+
+/** The stats of a single score or feedback value (no cost; `last` by timestamp, then write number). */
+export function valueStats(value: number, seq: number, time: number): CellStats {
   return {
     count: 1,
     sum: value,
@@ -134,9 +149,10 @@ export function eventStats(record: Record<string, unknown>, seq: number): CellSt
     firstSeq: seq,
     lastSeq: seq,
     lastValue: value,
-    cost: cost ?? 0,
-    costCount: cost === null ? 0 : 1,
-    units: typeof unit === "string" ? [{ unit, count: 1 }] : [],
+    lastTime: time,
+    cost: 0,
+    costCount: 0,
+    units: [],
     sketch: { e: [value] },
     stale: false,
   };
@@ -198,12 +214,10 @@ export function mergeSketches(a: Sketch, b: Sketch): Sketch {
 }
 
 /**
- * Nearest-rank percentile as core computes it (`sorted[min(floor(p * n), n - 1)]`):
- * exact from an exact sketch, within {@link RELATIVE_ACCURACY} from bins.
+ * The value at ascending `rank` (0-based) of the `count` values a sketch
+ * holds: exact from an exact sketch, within {@link RELATIVE_ACCURACY} from bins.
  */
-export function sketchPercentile(sketch: Sketch, count: number, p: number): number {
-  if (count === 0) return 0;
-  const rank = Math.min(Math.floor(p * count), count - 1);
+export function sketchAt(sketch: Sketch, rank: number): number {
   if (sketch.e) return sketch.e[rank] ?? 0;
   let seen = 0;
   const negative = Object.entries(sketch.n ?? {}).map(([k, c]) => [Number(k), c]).sort((x, y) => y[0] - x[0]);
@@ -221,15 +235,49 @@ export function sketchPercentile(sketch: Sketch, count: number, p: number): numb
   return 0;
 }
 
+/**
+ * Nearest-rank percentile as core computes it for metrics (`sorted[min(floor(p * n), n - 1)]`):
+ * exact from an exact sketch, within {@link RELATIVE_ACCURACY} from bins.
+ */
+export function sketchPercentile(sketch: Sketch, count: number, p: number): number {
+  if (count === 0) return 0;
+  return sketchAt(sketch, Math.min(Math.floor(p * count), count - 1));
+}
+
+/**
+ * Interpolated percentile as core computes it for scores and feedback
+ * (between the values at ranks `floor(p * (n - 1))` and `ceil(...)`): exact
+ * from an exact sketch; from bins, within {@link RELATIVE_ACCURACY} of the
+ * larger magnitude of the two values it interpolates.
+ */
+export function sketchInterpolated(sketch: Sketch, count: number, p: number): number {
+  if (count === 0) return 0;
+  const position = p * (count - 1);
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  const low = sketchAt(sketch, lower);
+  if (lower === upper) return low;
+  const high = sketchAt(sketch, upper);
+  return low + (high - low) * (position - lower);
+}
+
 function mergeUnits(a: CellStats["units"], b: CellStats["units"], sign: 1 | -1): CellStats["units"] {
   const map = new Map(a.map(({ unit, count }) => [unit, count]));
   for (const { unit, count } of b) map.set(unit, (map.get(unit) ?? 0) + sign * count);
   return [...map].filter(([, count]) => count > 0).map(([unit, count]) => ({ unit, count }));
 }
 
+/** True when `b`'s last event is newer than `a`'s: by `lastTime` when both have one, then by write number. */
+export function isNewer(b: CellStats, a: CellStats): boolean {
+  if (b.lastTime !== undefined && a.lastTime !== undefined && b.lastTime !== a.lastTime) {
+    return b.lastTime > a.lastTime;
+  }
+  return b.lastSeq > a.lastSeq;
+}
+
 /** Merges two cells' stats. */
 export function mergeStats(a: CellStats, b: CellStats): CellStats {
-  const newer = b.lastSeq > a.lastSeq ? b : a;
+  const newer = isNewer(b, a) ? b : a;
   return {
     count: a.count + b.count,
     sum: a.sum + b.sum,
@@ -238,6 +286,7 @@ export function mergeStats(a: CellStats, b: CellStats): CellStats {
     firstSeq: Math.min(a.firstSeq, b.firstSeq),
     lastSeq: newer.lastSeq,
     lastValue: newer.lastValue,
+    ...(newer.lastTime !== undefined ? { lastTime: newer.lastTime } : {}),
     cost: a.cost + b.cost,
     costCount: a.costCount + b.costCount,
     units: mergeUnits(a.units, b.units, 1),
@@ -250,7 +299,8 @@ export function mergeStats(a: CellStats, b: CellStats): CellStats {
  * Removes one event (its own stats) from a cell; `null` when the cell is
  * left empty. Count, sum, cost, units and the sketch stay exact; min, max
  * and last are recomputed from an exact sketch, otherwise marked stale
- * when the removed event held them.
+ * when the removed event held them; removing the cell's first event marks
+ * it stale too (its first write number, which orders groups, is lost).
  */
 export function removeStats(cell: CellStats, event: CellStats): CellStats | null {
   if (cell.count <= event.count) return null;
@@ -270,6 +320,7 @@ export function removeStats(cell: CellStats, event: CellStats): CellStats | null
     min = sketch.e[0];
     max = sketch.e[sketch.e.length - 1];
   } else if (value <= min || value >= max) stale = true;
+  if (event.firstSeq === cell.firstSeq) stale = true;
   if (event.lastSeq === cell.lastSeq) {
     stale = true;
     lastSeq = -1;
@@ -283,6 +334,7 @@ export function removeStats(cell: CellStats, event: CellStats): CellStats | null
     firstSeq: cell.firstSeq,
     lastSeq,
     lastValue,
+    ...(cell.lastTime !== undefined && lastSeq !== -1 ? { lastTime: cell.lastTime } : {}),
     cost: cell.cost - event.cost,
     costCount: cell.costCount - event.costCount,
     units: mergeUnits(cell.units, event.units, -1),

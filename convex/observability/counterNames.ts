@@ -21,6 +21,8 @@ export const signalCounters = {
   rows: (table: SignalTable): string => `observability:${table}`,
   /** Rows of a signal table with one value of its second key (log level, metric name). */
   rowsOfKey: (table: SignalTable, key: string): string => `observability:${table}:key:${JSON.stringify(key)}`,
+  /** Rows of a scorer or feedback type counted in the rollups (equal to `rowsOfKey` once every row is). */
+  celledOfKey: (table: SignalTable, key: string): string => `observability:${table}:celled:${JSON.stringify(key)}`,
   /** Last sequence number handed out in a signal table (one write per batch, for delta polling). */
   seq: (table: SignalTable): string => `observability:${table}:seq`,
 };

@@ -1,6 +1,7 @@
 /**
  * Tables of the non-tracing observability signals: logs, metric events,
- * metric rollups (`obs_metric_cells`, see `cells.ts`) and the discovery
+ * metric rollups (`obs_metric_cells`, see `cells.ts`), score and feedback
+ * rollups (`obs_signal_cells`, see `signalCells.ts`) and the discovery
  * dictionary (`obs_dictionary`, see `discovery.ts`).
  *
  * Log and metric rows keep the record whole (encoded by `kit/codec.ts`) plus
@@ -9,6 +10,33 @@
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+
+/** Fields of a rollup cell (`cells.ts`) after its name. */
+const cellFields = {
+  family: v.string(),
+  interval: v.string(),
+  bucket: v.number(),
+  /**
+   * The cell's dimension values, JSON (its identity within name × family × interval × bucket); a signal
+   * cell's ends with its write shard.
+   */
+  id: v.string(),
+  count: v.number(),
+  sum: v.number(),
+  min: v.number(),
+  max: v.number(),
+  firstSeq: v.number(),
+  lastSeq: v.number(),
+  lastValue: v.number(),
+  /** Score and feedback cells: timestamp of the `last` event. */
+  lastTime: v.optional(v.number()),
+  cost: v.number(),
+  costCount: v.number(),
+  units: v.array(v.object({ unit: v.string(), count: v.number() })),
+  /** The percentile sketch (`cells.ts`), JSON. */
+  sketch: v.string(),
+  stale: v.boolean(),
+};
 
 /** Signal tables, spread into `observabilityTables`. */
 export const signalTables = {
@@ -48,6 +76,8 @@ export const signalTables = {
     scorerId: v.string(),
     score: v.number(),
     data: v.string(),
+    /** The rollup shard this score is counted in (absent: written before rollups, not counted). */
+    shard: v.optional(v.number()),
   })
     .index("by_score_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
@@ -63,6 +93,8 @@ export const signalTables = {
     traceId: v.union(v.string(), v.null()),
     feedbackType: v.string(),
     data: v.string(),
+    /** The rollup shard this feedback is counted in (absent: written before rollups, not counted). */
+    shard: v.optional(v.number()),
   })
     .index("by_feedback_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
@@ -70,27 +102,16 @@ export const signalTables = {
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
     .index("by_seq", ["seq", "id"]),
 
-  obs_metric_cells: defineTable({
+  obs_metric_cells: defineTable({ name: v.string(), ...cellFields })
+    .index("by_cell", ["name", "family", "interval", "bucket", "id"]),
+
+  /** Score and feedback rollups (`signalCells.ts`): the metric cells' fields plus the signal. */
+  obs_signal_cells: defineTable({
+    signal: v.union(v.literal("score"), v.literal("feedback")),
+    /** Scorer id or feedback type. */
     name: v.string(),
-    family: v.string(),
-    interval: v.string(),
-    bucket: v.number(),
-    /** The cell's dimension values, JSON (also its identity within name × family × interval × bucket). */
-    id: v.string(),
-    count: v.number(),
-    sum: v.number(),
-    min: v.number(),
-    max: v.number(),
-    firstSeq: v.number(),
-    lastSeq: v.number(),
-    lastValue: v.number(),
-    cost: v.number(),
-    costCount: v.number(),
-    units: v.array(v.object({ unit: v.string(), count: v.number() })),
-    /** The percentile sketch (`cells.ts`), JSON. */
-    sketch: v.string(),
-    stale: v.boolean(),
-  }).index("by_cell", ["name", "family", "interval", "bucket", "id"]),
+    ...cellFields,
+  }).index("by_cell", ["signal", "name", "family", "interval", "bucket", "id"]),
 
   obs_dictionary: defineTable({ kind: v.string(), scope: v.string(), value: v.string() })
     .index("by_entry", ["kind", "scope", "value"]),

@@ -47,12 +47,9 @@ import {
   type DimValue,
   eventStats,
   FAMILIES,
-  mergeSketches,
   ROLLUP_INTERVALS,
-  type Sketch,
   sketchPercentile,
 } from "../../convex/observability/cells.ts";
-import type { CellRow } from "../../convex/observability/metrics.ts";
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
 import {
   dictionaryEntries,
@@ -63,6 +60,7 @@ import {
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange, sketchBuckets } from "./cellQuery.ts";
 import { encodeSignals, signalDelta, signalPage } from "./signals.ts";
 
 /** Events per write call at most. */
@@ -83,7 +81,7 @@ const INTERVAL_MS: Record<string, number> = {
 };
 
 /** Counts of what the last query did, for benchmarks and tests. */
-export type MetricQueryStats = { cellsRead: number; eventsRead: number; calls: number; fallback: boolean };
+export type MetricQueryStats = QueryStats;
 /** Stats of the most recent metric query (read by benchmarks and tests). */
 export const lastMetricQuery: MetricQueryStats = { cellsRead: 0, eventsRead: 0, calls: 0, fallback: false };
 
@@ -234,7 +232,8 @@ function chooseFamily(filter: SignalFilter, dims: string[]): string | null {
   return best;
 }
 
-type Segment = { kind: "events"; from: number; to: number } | {
+/** A piece of a query's time range: served from events, or from hour or day cells. */
+export type Segment = { kind: "events"; from: number; to: number } | {
   kind: "cells";
   interval: "1h" | "1d";
   from: number;
@@ -242,7 +241,7 @@ type Segment = { kind: "events"; from: number; to: number } | {
 };
 
 /** Splits the inclusive millisecond range `[lower, upper]` into event edges, hour cells and day cells. */
-function segments(lower: number, upper: number, useDays: boolean): Segment[] {
+export function segments(lower: number, upper: number, useDays: boolean): Segment[] {
   const H = ROLLUP_INTERVALS["1h"];
   const D = ROLLUP_INTERVALS["1d"];
   const hourStart = Math.ceil(lower / H) * H;
@@ -317,33 +316,14 @@ async function readCellSegment(
     ...filter.eq.map(({ field, value }) => ({ index: dims.indexOf(field), part: 0 as const, value })),
     ...(filter.labels ?? []).map(({ key, value }) => ({ index: dims.indexOf(key), part: 1 as const, value })),
   ];
-  const out: Contribution[] = [];
-  let state: WalkState | undefined;
-  for (;;) {
-    const result: ListResult<CellRow> = await ctx.transport.query("observability/metrics:readCells", {
-      name,
-      family,
-      interval: segment.interval,
-      ...(finite(segment.from) !== undefined ? { from: segment.from } : {}),
-      ...(finite(segment.to) !== undefined ? { to: segment.to } : {}),
-      where,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation, details: { name } });
-    stats.calls++;
-    stats.cellsRead += result.rows.length;
-    for (const row of result.rows) {
-      const values = JSON.parse(row.id) as DimValue[];
-      const { bucket, id: _id, sketch, ...rest } = row;
-      out.push({
-        name,
-        time: bucket,
-        dims: Object.fromEntries(dims.map((d, i) => [d, values[i]])),
-        stats: { ...rest, sketch: JSON.parse(sketch) as Sketch },
-      });
-    }
-    if (result.next === null) return out;
-    state = result.next;
-  }
+  const query = { name, family, interval: segment.interval, from: segment.from, to: segment.to, where };
+  const cells = (await readCellRange(ctx, operation, query, stats)) ?? [];
+  return cells.map(({ time, values, stats }) => ({
+    name,
+    time,
+    dims: Object.fromEntries(dims.map((d, i) => [d, values[i]])),
+    stats,
+  }));
 }
 
 /**
@@ -399,37 +379,7 @@ function aggregate(cs: Contribution[], type: string, distinctColumn: string | un
     }
     return set.size;
   }
-  if (cs.length === 0) return null;
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let lastSeq = -Infinity;
-  let last = 0;
-  for (const { stats } of cs) {
-    count += stats.count;
-    sum += stats.sum;
-    min = Math.min(min, stats.min);
-    max = Math.max(max, stats.max);
-    if (stats.lastSeq > lastSeq) {
-      lastSeq = stats.lastSeq;
-      last = stats.lastValue;
-    }
-  }
-  switch (type) {
-    case "avg":
-      return sum / count;
-    case "min":
-      return min;
-    case "max":
-      return max;
-    case "count":
-      return count;
-    case "last":
-      return last;
-    default:
-      return sum;
-  }
+  return aggregateStats(cs, type);
 }
 
 function summarizeCost(cs: Contribution[]): { estimatedCost: number | null; costUnit: string | null } {
@@ -442,23 +392,6 @@ function summarizeCost(cs: Contribution[]): { estimatedCost: number | null; cost
     for (const { unit, count } of stats.units) if (count > 0) units.add(unit);
   }
   return { estimatedCost: costCount > 0 ? cost : null, costUnit: units.size === 1 ? [...units][0] : null };
-}
-
-function firstSeq(cs: Contribution[]): number {
-  let first = Infinity;
-  for (const c of cs) first = Math.min(first, c.stats.firstSeq);
-  return first;
-}
-
-function bucketsOf(cs: Contribution[], intervalMs: number): [number, Contribution[]][] {
-  const map = new Map<number, Contribution[]>();
-  for (const c of cs) {
-    const bucket = Math.floor(c.time / intervalMs) * intervalMs;
-    const list = map.get(bucket);
-    if (list) list.push(c);
-    else map.set(bucket, [c]);
-  }
-  return [...map].sort(([a], [b]) => a - b);
 }
 
 function namesOf(name: unknown): unknown {
@@ -526,7 +459,7 @@ export function getMetricBreakdown(
     const distinct = parsed.aggregation === "count_distinct" && parsed.distinctColumn ? [parsed.distinctColumn] : [];
     const cs = await collect(ctx, "getMetricBreakdown", effectiveNames(parsed.name, filter), filter, {
       dims: [...parsed.groupBy, ...distinct],
-      needsExtremes: EXTREMES.has(parsed.aggregation),
+      needsExtremes: true, // groups tied on value come in first-seen order
     });
     const groups = new Map<string, Contribution[]>();
     for (const c of cs) {
@@ -565,7 +498,7 @@ export function getMetricTimeSeries(
     const cs = await collect(ctx, "getMetricTimeSeries", effectiveNames(parsed.name, filter), filter, {
       dims: [...groupBy, ...distinct],
       interval: parsed.interval,
-      needsExtremes: EXTREMES.has(parsed.aggregation),
+      needsExtremes: EXTREMES.has(parsed.aggregation) || groupBy.length > 0, // series in first-seen order
     });
     const intervalMs = INTERVAL_MS[parsed.interval];
     const points = (list: Contribution[]) =>
@@ -607,15 +540,7 @@ export function getMetricPercentiles(
       interval: parsed.interval,
       needsExtremes: false,
     });
-    const buckets = bucketsOf(cs, INTERVAL_MS[parsed.interval]).map(([ts, list]) => {
-      let sketch: Sketch = { e: [] };
-      let count = 0;
-      for (const c of list) {
-        sketch = mergeSketches(sketch, c.stats.sketch);
-        count += c.stats.count;
-      }
-      return { ts, sketch, count };
-    });
+    const buckets = sketchBuckets(cs, INTERVAL_MS[parsed.interval]);
     return {
       series: parsed.percentiles.map((p) => ({
         percentile: p,

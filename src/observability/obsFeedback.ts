@@ -2,8 +2,8 @@
  * Observability feedback: create, batch create, list (pages by time, or
  * delta polls), review-status updates, delete by id, and the aggregate,
  * breakdown, time series and percentiles of numeric feedback values, with
- * core's in-memory semantics. Like scores, the analytics walk the matching
- * feedback of the type in range in bounded, resumable calls (exact; no rollups yet).
+ * core's in-memory semantics. Like scores, the analytics are served from
+ * rollups, per feedback type (see `signalAnalytics.ts`).
  */
 import type {
   BatchCreateFeedbackArgs,
@@ -36,8 +36,8 @@ import { type SignalFilter, toSignalFilter } from "../../convex/observability/si
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, storageErrorCode, withErrorContext } from "../kit/errors.ts";
-import { encodeSignals, signalDelta, signalPage, walkSignals, writeChunks } from "./signals.ts";
-import { aggregateValues, bucketsOf, interpolate, type Row } from "./obsScores.ts";
+import { encodeSignals, signalDelta, signalPage, writeChunks } from "./signals.ts";
+import { signalAggregate, signalBreakdown, signalPercentiles, signalTimeSeries } from "./signalAnalytics.ts";
 
 const FEEDBACK_PER_CALL = 100;
 
@@ -69,18 +69,6 @@ function analyticsFilter(filters: unknown, type: string, source: string | undefi
   filter.feedbackTypes = [type];
   if (source) filter.feedbackSources = [...(filter.feedbackSources ?? []), source];
   return filter;
-}
-
-/** Core's `getNumericFeedbackValue`: finite numbers, and numeric strings. */
-function numeric(value: unknown): number | null {
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string") {
-    const trimmed = value.trim();
-    if (trimmed.length === 0) return null;
-    const n = Number(trimmed);
-    return Number.isFinite(n) ? n : null;
-  }
-  return null;
 }
 
 function normalize(input: unknown): unknown {
@@ -203,49 +191,32 @@ export function deleteFeedback(ctx: DomainContext, args: DeleteFeedbackArgs): Pr
   });
 }
 
-type Entry = { row: Row; value: number; time: number };
-
-async function numericEntries(ctx: DomainContext, operation: string, filter: SignalFilter | null): Promise<Entry[]> {
-  if (filter === null) return [];
-  const rows = await walkSignals(ctx, operation, "obs_feedback", filter);
-  return rows.flatMap(({ record }) => {
-    const value = numeric(record.value);
-    return value === null ? [] : [{ row: record, value, time: (record.timestamp as Date).getTime() }];
-  });
+function query(
+  operation: string,
+  args: { feedbackType: string; feedbackSource?: string; filters?: unknown; aggregation: string },
+) {
+  return {
+    kind: "feedback" as const,
+    operation,
+    name: args.feedbackType,
+    filter: analyticsFilter(args.filters, args.feedbackType, args.feedbackSource),
+    aggregation: args.aggregation,
+  };
 }
-
-const agg = (entries: Entry[], type: string) =>
-  aggregateValues(entries.map((e) => e.value), type, entries.map((e) => e.time));
 
 /** One aggregate of numeric feedback of a type, optionally compared with an earlier period. */
 export function getFeedbackAggregate(
   ctx: DomainContext,
   args: GetFeedbackAggregateArgs,
 ): Promise<GetFeedbackAggregateResponse> {
-  return withErrorContext({ operation: "getFeedbackAggregate" }, async () => {
+  return withErrorContext({ operation: "getFeedbackAggregate" }, () => {
     const parsed = getFeedbackAggregateArgsSchema.parse(args);
-    const filter = analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource);
-    const value = agg(await numericEntries(ctx, "getFeedbackAggregate", filter), parsed.aggregation);
     const ts = parsed.filters?.timestamp;
-    if (parsed.comparePeriod && ts?.start && ts?.end) {
-      const duration = ts.end.getTime() - ts.start.getTime();
-      const shift = parsed.comparePeriod === "previous_period"
-        ? duration
-        : parsed.comparePeriod === "previous_day"
-        ? 86_400_000
-        : 604_800_000;
-      const before = filter === null ? [] : await numericEntries(ctx, "getFeedbackAggregate", {
-        ...filter,
-        from: ts.start.getTime() - shift,
-        to: ts.end.getTime() - shift,
-      });
-      const previousValue = agg(before, parsed.aggregation);
-      const changePercent = previousValue !== null && previousValue !== 0 && value !== null
-        ? (value - previousValue) / Math.abs(previousValue) * 100
-        : null;
-      return { value, previousValue, changePercent };
-    }
-    return { value };
+    return signalAggregate(ctx, query("getFeedbackAggregate", parsed), {
+      period: ts ? parsed.comparePeriod : undefined,
+      start: ts?.start,
+      end: ts?.end,
+    });
   });
 }
 
@@ -254,31 +225,9 @@ export function getFeedbackBreakdown(
   ctx: DomainContext,
   args: GetFeedbackBreakdownArgs,
 ): Promise<GetFeedbackBreakdownResponse> {
-  return withErrorContext({ operation: "getFeedbackBreakdown" }, async () => {
+  return withErrorContext({ operation: "getFeedbackBreakdown" }, () => {
     const parsed = getFeedbackBreakdownArgsSchema.parse(args);
-    const entries = await numericEntries(
-      ctx,
-      "getFeedbackBreakdown",
-      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
-    );
-    const groups = new Map<string, Entry[]>();
-    for (const entry of entries) {
-      const dims: Record<string, string | null> = {};
-      for (const col of parsed.groupBy) {
-        const raw = entry.row[col];
-        dims[col] = raw === null || raw === undefined ? null : String(raw);
-      }
-      const key = JSON.stringify(dims);
-      const list = groups.get(key);
-      if (list) list.push(entry);
-      else groups.set(key, [entry]);
-    }
-    const out = [...groups].map(([key, list]) => ({
-      dimensions: JSON.parse(key) as Record<string, string | null>,
-      value: agg(list, parsed.aggregation) ?? 0,
-    }));
-    out.sort((a, b) => b.value - a.value);
-    return { groups: out };
+    return signalBreakdown(ctx, query("getFeedbackBreakdown", parsed), parsed.groupBy);
   });
 }
 
@@ -287,36 +236,10 @@ export function getFeedbackTimeSeries(
   ctx: DomainContext,
   args: GetFeedbackTimeSeriesArgs,
 ): Promise<GetFeedbackTimeSeriesResponse> {
-  return withErrorContext({ operation: "getFeedbackTimeSeries" }, async () => {
+  return withErrorContext({ operation: "getFeedbackTimeSeries" }, () => {
     const parsed = getFeedbackTimeSeriesArgsSchema.parse(args);
-    const entries = await numericEntries(
-      ctx,
-      "getFeedbackTimeSeries",
-      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
-    );
-    const points = (list: Entry[]) => {
-      const byRow = new Map(list.map((e) => [e.row, e]));
-      return bucketsOf(list.map((e) => e.row), parsed.interval).map(([ts, rows]) => ({
-        timestamp: new Date(ts),
-        value: agg(rows.map((r) => byRow.get(r)!), parsed.aggregation) ?? 0,
-      }));
-    };
-    if (parsed.groupBy && parsed.groupBy.length > 0) {
-      const series = new Map<string, { name: string; list: Entry[] }>();
-      for (const entry of entries) {
-        const values = parsed.groupBy.map((col) => entry.row[col] ?? "");
-        const key = JSON.stringify(values);
-        let item = series.get(key);
-        if (!item) {
-          item = { name: values.map((v) => v === null || v === undefined ? "" : String(v)).join("|"), list: [] };
-          series.set(key, item);
-        }
-        item.list.push(entry);
-      }
-      return { series: [...series.values()].map(({ name, list }) => ({ name, points: points(list) })) };
-    }
     const name = parsed.feedbackSource ? `${parsed.feedbackType}|${parsed.feedbackSource}` : parsed.feedbackType;
-    return { series: [{ name, points: points(entries) }] };
+    return signalTimeSeries(ctx, query("getFeedbackTimeSeries", parsed), parsed.interval, parsed.groupBy ?? [], name);
   });
 }
 
@@ -325,23 +248,13 @@ export function getFeedbackPercentiles(
   ctx: DomainContext,
   args: GetFeedbackPercentilesArgs,
 ): Promise<GetFeedbackPercentilesResponse> {
-  return withErrorContext({ operation: "getFeedbackPercentiles" }, async () => {
+  return withErrorContext({ operation: "getFeedbackPercentiles" }, () => {
     const parsed = getFeedbackPercentilesArgsSchema.parse(args);
-    const entries = await numericEntries(
+    return signalPercentiles(
       ctx,
-      "getFeedbackPercentiles",
-      analyticsFilter(parsed.filters, parsed.feedbackType, parsed.feedbackSource),
+      query("getFeedbackPercentiles", { ...parsed, aggregation: "avg" }),
+      parsed.interval,
+      parsed.percentiles,
     );
-    const byRow = new Map(entries.map((e) => [e.row, e]));
-    const buckets = bucketsOf(entries.map((e) => e.row), parsed.interval).map(([ts, rows]) => ({
-      ts,
-      sorted: rows.map((r) => byRow.get(r)!.value).sort((a, b) => a - b),
-    }));
-    return {
-      series: parsed.percentiles.map((p) => ({
-        percentile: p,
-        points: buckets.map(({ ts, sorted }) => ({ timestamp: new Date(ts), value: interpolate(sorted, p) })),
-      })),
-    };
   });
 }

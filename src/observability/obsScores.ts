@@ -5,9 +5,8 @@
  * series and percentiles Studio's scores page shows, with core's
  * in-memory semantics.
  *
- * The analytics walk the matching score events (through the scorer's
- * index and the timestamp range) in bounded, resumable calls: exact, and
- * O(scores of that scorer in range); scores have no rollups yet.
+ * The analytics are served from the score rollups, per scorer (see
+ * `signalAnalytics.ts` for which queries the rollups answer and their cost).
  */
 import type {
   BatchCreateScoresArgs,
@@ -38,16 +37,10 @@ import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { requireId } from "../kit/validate.ts";
-import { encodeSignals, signalDelta, signalPage, walkSignals, writeChunks } from "./signals.ts";
+import { signalAggregate, signalBreakdown, signalPercentiles, signalTimeSeries } from "./signalAnalytics.ts";
+import { encodeSignals, signalDelta, signalPage, writeChunks } from "./signals.ts";
 
 const SCORES_PER_CALL = 100;
-const INTERVAL_MS: Record<string, number> = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "1h": 3_600_000,
-  "1d": 86_400_000,
-};
 
 type DateRange = { start?: Date; end?: Date };
 
@@ -169,120 +162,37 @@ export function deleteScores(ctx: DomainContext, args: DeleteScoresArgs): Promis
   });
 }
 
-/** Core's `aggregate` over values with their timestamps (`last`: latest timestamp, later write on ties). */
-export function aggregateValues(values: number[], type: string, timestamps: number[]): number | null {
-  if (type === "count_distinct") return 0;
-  if (values.length === 0) return null;
-  switch (type) {
-    case "avg":
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case "min":
-      return Math.min(...values);
-    case "max":
-      return Math.max(...values);
-    case "count":
-      return values.length;
-    case "last": {
-      let latest = 0;
-      for (let i = 1; i < timestamps.length; i++) if (timestamps[i] >= timestamps[latest]) latest = i;
-      return values[latest];
-    }
-    default:
-      return values.reduce((a, b) => a + b, 0);
-  }
-}
-
-/** Core's interpolated percentile of sorted values. */
-export function interpolate(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const position = p * (sorted.length - 1);
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  if (lower === upper) return sorted[lower];
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
-}
-
-/** A decoded signal record. */
-export type Row = Record<string, unknown>;
-
-async function matching(ctx: DomainContext, operation: string, filter: SignalFilter | null): Promise<Row[]> {
-  if (filter === null) return [];
-  return (await walkSignals(ctx, operation, "obs_scores", filter)).map((row) => row.record);
-}
-
-const valuesOf = (rows: Row[]) => rows.map((r) => r.score as number);
-const timesOf = (rows: Row[]) => rows.map((r) => (r.timestamp as Date).getTime());
-
-/** Rows per UTC bucket of `interval`, oldest first. */
-export function bucketsOf(rows: Row[], interval: string): [number, Row[]][] {
-  const size = INTERVAL_MS[interval] ?? 3_600_000;
-  const map = new Map<number, Row[]>();
-  for (const row of rows) {
-    const bucket = Math.floor((row.timestamp as Date).getTime() / size) * size;
-    const list = map.get(bucket);
-    if (list) list.push(row);
-    else map.set(bucket, [row]);
-  }
-  return [...map].sort(([a], [b]) => a - b);
+function query(
+  operation: string,
+  args: { scorerId: string; scoreSource?: string; filters?: unknown; aggregation: string },
+) {
+  return {
+    kind: "score" as const,
+    operation,
+    name: args.scorerId,
+    filter: analyticsFilter(args.filters, args.scorerId, args.scoreSource),
+    aggregation: args.aggregation,
+  };
 }
 
 /** One aggregate of a scorer's scores, optionally compared with an earlier period. */
 export function getScoreAggregate(ctx: DomainContext, args: GetScoreAggregateArgs): Promise<GetScoreAggregateResponse> {
-  return withErrorContext({ operation: "getScoreAggregate" }, async () => {
+  return withErrorContext({ operation: "getScoreAggregate" }, () => {
     const parsed = getScoreAggregateArgsSchema.parse(args);
-    const filter = analyticsFilter(parsed.filters, parsed.scorerId, parsed.scoreSource);
-    const rows = await matching(ctx, "getScoreAggregate", filter);
-    const value = aggregateValues(valuesOf(rows), parsed.aggregation, timesOf(rows));
     const ts = parsed.filters?.timestamp;
-    if (parsed.comparePeriod && ts?.start && ts?.end && filter) {
-      const duration = ts.end.getTime() - ts.start.getTime();
-      const shift = parsed.comparePeriod === "previous_period"
-        ? duration
-        : parsed.comparePeriod === "previous_day"
-        ? 86_400_000
-        : 604_800_000;
-      const before = await matching(ctx, "getScoreAggregate", {
-        ...filter,
-        from: ts.start.getTime() - shift,
-        to: ts.end.getTime() - shift,
-      });
-      const previousValue = aggregateValues(valuesOf(before), parsed.aggregation, timesOf(before));
-      const changePercent = previousValue !== null && previousValue !== 0 && value !== null
-        ? (value - previousValue) / Math.abs(previousValue) * 100
-        : null;
-      return { value, previousValue, changePercent };
-    }
-    if (parsed.comparePeriod && ts?.start && ts?.end) return { value, previousValue: null, changePercent: null };
-    return { value };
+    return signalAggregate(ctx, query("getScoreAggregate", parsed), {
+      period: ts ? parsed.comparePeriod : undefined,
+      start: ts?.start,
+      end: ts?.end,
+    });
   });
 }
 
 /** Aggregates of a scorer's scores per group of columns, highest first. */
 export function getScoreBreakdown(ctx: DomainContext, args: GetScoreBreakdownArgs): Promise<GetScoreBreakdownResponse> {
-  return withErrorContext({ operation: "getScoreBreakdown" }, async () => {
+  return withErrorContext({ operation: "getScoreBreakdown" }, () => {
     const parsed = getScoreBreakdownArgsSchema.parse(args);
-    const rows = await matching(
-      ctx,
-      "getScoreBreakdown",
-      analyticsFilter(parsed.filters, parsed.scorerId, parsed.scoreSource),
-    );
-    const groups = new Map<string, Row[]>();
-    for (const row of rows) {
-      const dims: Record<string, string | null> = {};
-      for (const col of parsed.groupBy) {
-        dims[col] = row[col] === null || row[col] === undefined ? null : String(row[col]);
-      }
-      const key = JSON.stringify(dims);
-      const list = groups.get(key);
-      if (list) list.push(row);
-      else groups.set(key, [row]);
-    }
-    const out = [...groups].map(([key, list]) => ({
-      dimensions: JSON.parse(key) as Record<string, string | null>,
-      value: aggregateValues(valuesOf(list), parsed.aggregation, timesOf(list)) ?? 0,
-    }));
-    out.sort((a, b) => b.value - a.value);
-    return { groups: out };
+    return signalBreakdown(ctx, query("getScoreBreakdown", parsed), parsed.groupBy);
   });
 }
 
@@ -291,36 +201,10 @@ export function getScoreTimeSeries(
   ctx: DomainContext,
   args: GetScoreTimeSeriesArgs,
 ): Promise<GetScoreTimeSeriesResponse> {
-  return withErrorContext({ operation: "getScoreTimeSeries" }, async () => {
+  return withErrorContext({ operation: "getScoreTimeSeries" }, () => {
     const parsed = getScoreTimeSeriesArgsSchema.parse(args);
-    const rows = await matching(
-      ctx,
-      "getScoreTimeSeries",
-      analyticsFilter(parsed.filters, parsed.scorerId, parsed.scoreSource),
-    );
-    const points = (list: Row[]) =>
-      bucketsOf(list, parsed.interval).map(([ts, inBucket]) => ({
-        timestamp: new Date(ts),
-        value: aggregateValues(valuesOf(inBucket), parsed.aggregation, timesOf(inBucket)) ?? 0,
-      }));
-    if (parsed.groupBy && parsed.groupBy.length > 0) {
-      const series = new Map<string, { name: string; list: Row[] }>();
-      for (const row of rows) {
-        const values = parsed.groupBy.map((col) => row[col] ?? "");
-        const key = JSON.stringify(values);
-        let entry = series.get(key);
-        if (!entry) {
-          series.set(
-            key,
-            entry = { name: values.map((v) => v === null || v === undefined ? "" : String(v)).join("|"), list: [] },
-          );
-        }
-        entry.list.push(row);
-      }
-      return { series: [...series.values()].map(({ name, list }) => ({ name, points: points(list) })) };
-    }
     const name = parsed.scoreSource ? `${parsed.scorerId}|${parsed.scoreSource}` : parsed.scorerId;
-    return { series: [{ name, points: points(rows) }] };
+    return signalTimeSeries(ctx, query("getScoreTimeSeries", parsed), parsed.interval, parsed.groupBy ?? [], name);
   });
 }
 
@@ -329,22 +213,13 @@ export function getScorePercentiles(
   ctx: DomainContext,
   args: GetScorePercentilesArgs,
 ): Promise<GetScorePercentilesResponse> {
-  return withErrorContext({ operation: "getScorePercentiles" }, async () => {
+  return withErrorContext({ operation: "getScorePercentiles" }, () => {
     const parsed = getScorePercentilesArgsSchema.parse(args);
-    const rows = await matching(
+    return signalPercentiles(
       ctx,
-      "getScorePercentiles",
-      analyticsFilter(parsed.filters, parsed.scorerId, parsed.scoreSource),
+      query("getScorePercentiles", { ...parsed, aggregation: "avg" }),
+      parsed.interval,
+      parsed.percentiles,
     );
-    const buckets = bucketsOf(rows, parsed.interval).map(([ts, list]) => ({
-      ts,
-      sorted: valuesOf(list).sort((a, b) => a - b),
-    }));
-    return {
-      series: parsed.percentiles.map((p) => ({
-        percentile: p,
-        points: buckets.map(({ ts, sorted }) => ({ timestamp: new Date(ts), value: interpolate(sorted, p) })),
-      })),
-    };
   });
 }

@@ -143,23 +143,26 @@ export async function signalPage<Row>(
   };
 }
 
-/** Every row of `table` matching `filter`, in write order (bounded resumable calls). */
+/** Every row of `table` matching `filter`, in write order (bounded resumable calls, counted in `stats` if given). */
 export async function walkSignals(
   ctx: DomainContext,
   operation: string,
   table: SignalTable,
   filter: SignalFilter,
+  stats?: { calls: number; eventsRead: number },
 ): Promise<{ seq: number; record: Record<string, unknown> }[]> {
-  const { rows } = await runWalk((state: WalkState | undefined) =>
-    ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
+  const { rows } = await runWalk((state: WalkState | undefined) => {
+    if (stats) stats.calls++;
+    return ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
       table,
       filter,
       order: "asc",
       offset: 0,
       limit: Number.MAX_SAFE_INTEGER,
       ...(state !== undefined ? { state } : {}),
-    }, { operation })
-  );
+    }, { operation });
+  });
+  if (stats) stats.eventsRead += rows.length;
   return rows.map((row) => ({ seq: row.seq, record: decodeValue(row.data) as Record<string, unknown> }))
     .sort((a, b) => a.seq - b.seq);
 }
