@@ -156,15 +156,12 @@ async function seed(subject: Subject, n: number): Promise<void> {
           [String(START_TOKEN), String(time)],
         ];
         const trace = clone(template.trace, tokens);
-        trace.seq = i + 1;
-        trace.rootSeq = i + 1;
         delete trace.deleting;
         trace.listed = true;
         await ctx.db.insert("ai_traces", trace);
         for (const span of template.spans) {
           const row = clone(span, tokens);
           if (row.branch) {
-            row.seq = n + i + 1;
             bump(counterShard(observabilityCounters.branchSpans(), s.traceId));
           }
           await ctx.db.insert("ai_spans", row);
@@ -231,8 +228,6 @@ async function seed(subject: Subject, n: number): Promise<void> {
   }
   // counters as n API writes leave them (one read of the table, writes in chunks); the templates'
   // placeholder dictionary rows removed
-  counters.set(observabilityCounters.observabilitySeq(), 2 * n);
-  counters.set("observability:rootSeq", n);
   const existing = new Map(
     await subject.backend.run(async (ctx: Any) =>
       (await ctx.db.query("counters").collect()).map((row: Any) => [row.name, row._id])
