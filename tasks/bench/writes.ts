@@ -65,11 +65,11 @@ export type WriteRow = { size: number; op: WriteOp; ours: WriteFigures; official
 /**
  * The family and shard of a sharded document's label, or `null` for a
  * document that is not a shard. Counter shards are `<name>:shard:<k>`
- * (`kit/counters.ts`); rank-family trees carry the same suffix or `#<k>`
+ * (`kit/counters.ts`); rank-family trees are `<family>~<k>`
  * (`kit/rankFamily.ts`).
  */
 export function shardOf(label: string): { family: string; shard: string } | null {
-  const m = /^(.*?)(?::shard:|#)(\d+)( \(root\))?$/.exec(label);
+  const m = /^(.*?)(?::shard:|~)(\d+)( \(root\))?$/.exec(label);
   return m ? { family: m[1], shard: m[2] } : null;
 }
 
