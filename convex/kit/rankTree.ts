@@ -43,9 +43,12 @@ export const MAX_ENTRIES = 256;
 /** Nodes deleted per {@link dropTree} call at most. */
 const DROP_BATCH = 4000;
 
-type NodeId = GenericId<"rank_nodes">;
-type Child = { node: NodeId; min: SortKey; count: number };
-type Node = {
+/** Id of a rank-tree node. */
+export type NodeId = GenericId<"rank_nodes">;
+/** An internal node's entry: a child, its lower separator key and the number of keys under it. */
+export type Child = { node: NodeId; min: SortKey; count: number };
+/** A rank-tree node as stored in `rank_nodes`. */
+export type Node = {
   _id: NodeId;
   tree: string;
   root: boolean;
@@ -58,13 +61,15 @@ type Node = {
 // deno-lint-ignore no-explicit-any
 type Db = any;
 
-async function findRoot(ctx: QueryCtx, tree: string): Promise<Node | null> {
+/** The root node of `tree`, or `null` when the tree holds no key. */
+export async function findRoot(ctx: QueryCtx, tree: string): Promise<Node | null> {
   const db = ctx.db as Db;
   return await db.query("rank_nodes").withIndex("by_tree_root", (q: Db) => q.eq("tree", tree).eq("root", true))
     .first() as Node | null;
 }
 
-async function getNode(ctx: QueryCtx, id: NodeId): Promise<Node> {
+/** The node `id` (throws when it is missing: a tree is never left dangling). */
+export async function getNode(ctx: QueryCtx, id: NodeId): Promise<Node> {
   const node = await (ctx.db as Db).get(id) as Node | null;
   if (!node) throw new Error(`rank tree node ${id} is missing`);
   return node;
@@ -215,7 +220,7 @@ export async function planList(
 }
 
 /** Below this many skipped rows a page walks from the nearer end instead of seeking (a seek reads ~3 nodes). */
-const SEEK_MIN_SKIP = 8;
+export const SEEK_MIN_SKIP = 8;
 
 /**
  * The first walk state of an offset page of a list whose `total` is known

@@ -29,6 +29,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/functions.ts": () => import("../../convex/kit/functions.ts"),
   "/mastra/kit/limits.ts": () => import("../../convex/kit/limits.ts"),
   "/mastra/kit/operations.ts": () => import("../../convex/kit/operations.ts"),
+  "/mastra/kit/rankFamily.ts": () => import("../../convex/kit/rankFamily.ts"),
   "/mastra/kit/rankTree.ts": () => import("../../convex/kit/rankTree.ts"),
   "/mastra/kit/rows.ts": () => import("../../convex/kit/rows.ts"),
   "/mastra/kit/tables.ts": () => import("../../convex/kit/tables.ts"),
