@@ -9,6 +9,8 @@
  *   deno task bench --quick               # 1,000 and 10,000, without the 10,000-message save
  *   deno task bench --no-official         # ours only
  *   deno task bench --all                 # also the calls capped by size (slow on convex-test, see workloads.ts)
+ *   deno task bench --only=listThreads    # only the calls whose name or key matches (a regular expression)
+ *   deno task bench --no-writes           # without the writes table (shared documents per write)
  */
 import { parseArgs } from "node:util";
 import { LEGEND, renderFlatness, renderMisses, renderTables, renderWrites } from "./bench/report.ts";
@@ -25,12 +27,16 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-official": { type: "boolean", default: false },
     all: { type: "boolean", default: false },
+    only: { type: "string" },
+    "no-writes": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
-  console.log("usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all]");
+  console.log(
+    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]",
+  );
   Deno.exit(0);
 }
 
@@ -47,7 +53,14 @@ const withOfficial = !values["no-official"];
 
 const started = performance.now();
 const writes: WriteRow[] = [];
-const rows = await runBench({ sizes, quick: values.quick, official: withOfficial, noCaps: values.all, writes });
+const rows = await runBench({
+  sizes,
+  quick: values.quick,
+  official: withOfficial,
+  noCaps: values.all,
+  ...(values.only ? { only: new RegExp(values.only) } : {}),
+  ...(values["no-writes"] ? {} : { writes }),
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 
 console.log(

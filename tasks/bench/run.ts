@@ -47,6 +47,8 @@ export type BenchOptions = {
   official?: boolean;
   /** Progress lines (default: to stderr). */
   log?: (line: string) => void;
+  /** Only the workloads (and writes) whose key or name matches. */
+  only?: RegExp;
   /** When given, the write operations (see `writes.ts`) run after the lists at each size, their rows go here. */
   writes?: WriteRow[];
 };
@@ -129,7 +131,8 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of options.sizes) {
     log(`size ${n.toLocaleString("en")}:`);
-    const workloads = workloadsFor(n);
+    const only = options.only;
+    const workloads = workloadsFor(n).filter((w) => !only || only.test(w.key) || only.test(w.name));
     const ours = await seeded(createOurs, n, log);
     const official = options.official === false ? undefined : await seeded(createOfficial, n, log);
     try {
@@ -152,7 +155,7 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
         log(`  ${workload.name}: ${ran ? fmtSeconds(performance.now() - started) : "not run at this size"}`);
         rows.push({ size: n, workload, ours: ourFigures, official: theirFigures });
       }
-      if (options.writes) options.writes.push(...await runWrites(n, ours, official, log));
+      if (options.writes) options.writes.push(...await runWrites(n, ours, official, log, only));
     } finally {
       await official?.[Symbol.asyncDispose]();
       await ours[Symbol.asyncDispose]();

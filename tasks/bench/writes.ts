@@ -449,9 +449,10 @@ export async function runWrites(
   ours: Subject,
   official: Subject | undefined,
   log: (line: string) => void,
+  only?: RegExp,
 ): Promise<WriteRow[]> {
   const rows: WriteRow[] = [];
-  for (const op of writeOps()) {
+  for (const op of writeOps().filter((w) => !only || only.test(w.key) || only.test(w.name))) {
     const started = performance.now();
     const o = await runWrite(ours, op, `n${size}-`);
     const t = official ? await runWrite(official, op, `n${size}-`) : undefined;
