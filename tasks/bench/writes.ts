@@ -388,7 +388,13 @@ async function labels(s: Subject, writes: DocumentWrite[]): Promise<Map<string, 
       if (doc === null) out.push([id, `${table} ${id} (deleted)`]);
       else if (typeof doc.name === "string" && table.endsWith("counters")) out.push([id, `${table} ${doc.name}`]);
       else if (typeof doc.tree === "string") out.push([id, `${table} ${doc.tree}${doc.root ? " (root)" : ""}`]);
-      else out.push([id, `${table} ${id}`]);
+      else {
+        // Name the rows of shared tables (metric rollups, dictionaries) by their identifying fields.
+        const key = ["name", "family", "interval", "bucket", "kind", "scope", "value"]
+          .filter((f) => typeof doc[f] === "string" || typeof doc[f] === "number")
+          .map((f) => `${f}=${String(doc[f]).slice(0, 40)}`);
+        out.push([id, `${table} ${key.length ? key.join(" ") : id}`]);
+      }
     }
     return out;
   });
