@@ -153,7 +153,8 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
         const ourFigures = skip("ours") ?? await runOne(ours, workload);
         const theirFigures = official ? skip("official") ?? await runOne(official, workload) : undefined;
         const ran = ourFigures.status !== "skipped" || (theirFigures && theirFigures.status !== "skipped");
-        log(`  ${workload.name}: ${ran ? fmtSeconds(performance.now() - started) : "not run at this size"}`);
+        const brief = isMeasured(ourFigures) ? ` (ours: read ${ourFigures.read}, ${ourFigures.roundTrips} trips)` : "";
+        log(`  ${workload.name}: ${ran ? fmtSeconds(performance.now() - started) : "not run at this size"}${brief}`);
         rows.push({ size: n, workload, ours: ourFigures, official: theirFigures });
       }
       if (options.writes) options.writes.push(...await runWrites(n, ours, official, log, only));
