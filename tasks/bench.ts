@@ -9,12 +9,15 @@
  *   deno task bench --quick               # 1,000 and 10,000, without the 10,000-message save
  *   deno task bench --no-official         # ours only
  *   deno task bench --all                 # also the calls capped by size (slow on convex-test, see workloads.ts)
+ *   deno task bench --only=listThreads    # only the calls whose name or key matches (a regular expression)
+ *   deno task bench --no-writes           # without the writes table (shared documents per write)
  */
 import { parseArgs } from "node:util";
-import { LEGEND, renderFlatness, renderMisses, renderTables } from "./bench/report.ts";
+import { LEGEND, renderFlatness, renderMisses, renderTables, renderWrites } from "./bench/report.ts";
 import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
 import { renderObservabilityBench } from "./bench/observability.ts";
+import type { WriteRow } from "./bench/writes.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -26,12 +29,16 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-official": { type: "boolean", default: false },
     all: { type: "boolean", default: false },
+    only: { type: "string" },
+    "no-writes": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
-  console.log("usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all]");
+  console.log(
+    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]",
+  );
   Deno.exit(0);
 }
 
@@ -47,7 +54,15 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 8)) {
 const withOfficial = !values["no-official"];
 
 const started = performance.now();
-const rows = await runBench({ sizes, quick: values.quick, official: withOfficial, noCaps: values.all });
+const writes: WriteRow[] = [];
+const rows = await runBench({
+  sizes,
+  quick: values.quick,
+  official: withOfficial,
+  noCaps: values.all,
+  ...(values.only ? { only: new RegExp(values.only) } : {}),
+  ...(values["no-writes"] ? {} : { writes }),
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 
 console.log(
@@ -56,15 +71,18 @@ console.log(
     `${navigator.hardwareConcurrency} cores; ${new Date().toISOString().slice(0, 10)}; run took ${seconds} s.`,
 );
 console.log(
-  "Data at size N: one thread of N messages; N threads (N/2 of the listed resource); N workflow runs " +
-    "(N/4 per workflow+status); N scores (N/4 per scorer). The official store runs unchanged over HTTP to its own " +
+  "Data at size N: one thread of N messages; 4 threads of N/4 messages (one resource); N threads (N/2 of the " +
+    "listed resource); N workflow runs (N/4 per workflow+status+resource); N scores (N/4 per scorer, run, entity, " +
+    "span); N traces (N/4 per entity, resource, metadata, tag; ours only: the official store has no observability); " +
+    "N background tasks (N/4 per agent+status+thread). The official store runs unchanged over HTTP to its own " +
     "Convex function (mastra/storage:handle) hosted on the same kind of backend.",
 );
 console.log("");
 console.log(LEGEND);
 console.log("");
 console.log(renderTables(rows, withOfficial));
-console.log(renderMisses(rows));
+console.log(renderWrites(writes, withOfficial));
+console.log(renderMisses(rows, writes));
 console.log("");
 console.log(renderFlatness(rows));
 console.log("");

@@ -1,7 +1,8 @@
 /**
  * Prints the benchmark's tables, their legend and notes.
  */
-import { type Figures, isMeasured, LIMITS, type Row, targetOf } from "./run.ts";
+import { type Figures, isMeasured, LIMITS, LOG_FACTOR, type Row, targetOf } from "./run.ts";
+import type { WriteFigures, WriteRow } from "./writes.ts";
 
 const num = (n: number) => n.toLocaleString("en");
 
@@ -49,7 +50,10 @@ export const LEGEND = `Columns
   trips    round trips: calls through our client, or HTTP requests the official client sent
   ms       wall time of the one call, in milliseconds (see the caveat below)
   ours/official  (read + written) of ours divided by the official adapter's; below 1 means we touch fewer documents
-  target   the target our row is held to; "MISS" marks a row that misses it
+  target   the target our row is held to; "MISS" marks a row that misses it. A list page of k rows (k = 40, the
+           page size; 45 with an include window) must read at most k + ${LOG_FACTOR}·log2(N) documents in 1 round trip,
+           at every depth (first, middle = offset about N/2 of the list, last page); a get reads what it
+           returns plus 3; any call that fits one transaction takes 1 trip
   WRONG    the call returned a wrong answer (wrong total or rows); FAILS: the call threw (the note says why)
   *        the official answer was wrong: it reads at most 10,000 rows per query (take(10000)), so a right
            answer would cost it more than shown and the ratio flatters it
@@ -128,16 +132,92 @@ export function renderFlatness(rows: Row[]): string {
   return lines.join("\n");
 }
 
-/** Targets missed by ours. */
-export function renderMisses(rows: Row[]): string {
+/** Targets missed by ours: list rows, then writes that share unsharded documents with unrelated writers. */
+export function renderMisses(rows: Row[], writes: WriteRow[] = []): string {
   const misses = rows.map((row) => ({ row, target: targetOf(row) })).filter(({ target }) => target && !target.met);
-  if (misses.length === 0) return "Targets: every row of ours meets its target.";
-  return [
-    "Rows of ours that miss a target:",
-    ...misses.map(({ row, target }) => {
-      const f = row.ours;
-      const got = f.status === "ok" || f.status === "wrong" ? `read ${num(f.read)}, ${f.roundTrips} trips` : f.detail;
-      return `  - N=${num(row.size)}, ${row.workload.name}: ${got} (target ${target!.text})`;
-    }),
-  ].join("\n");
+  const writeMisses = writes.filter((w) =>
+    w.ours.status === "fails" || (w.ours.status === "ok" && w.ours.shared.length)
+  );
+  if (misses.length === 0 && writeMisses.length === 0) return "Targets: every row of ours meets its target.";
+  const out: string[] = [];
+  if (misses.length) {
+    out.push(
+      `Rows of ours that miss a target (${misses.length} of ${rows.filter((r) => targetOf(r)).length}):`,
+      ...misses.map(({ row, target }) => {
+        const f = row.ours;
+        const got = f.status === "ok" || f.status === "wrong"
+          ? `read ${num(f.read)}, ${f.roundTrips} trip${f.roundTrips === 1 ? "" : "s"}${
+            f.status === "wrong" ? ", WRONG" : ""
+          }`
+          : f.detail;
+        return `  - N=${num(row.size)}, ${row.workload.name}: ${got} (target ${target!.text})`;
+      }),
+    );
+  }
+  if (writeMisses.length) {
+    out.push(
+      "Writes of ours that share an unsharded document with an unrelated writer (target: none):",
+      ...writeMisses.map((w) => {
+        const f = w.ours;
+        return `  - N=${num(w.size)}, ${w.op.name}: ${
+          f.status === "ok" ? `${f.shared.length} shared: ${f.shared.join(", ")}` : `${f.status}: ${f.detail}`
+        }`;
+      }),
+    );
+  }
+  return out.join("\n");
+}
+
+const WRITES_LEGEND =
+  `Writes: each operation runs for two warm-up owners, then for owner A and an unrelated owner B (own thread,
+resource, workflow, run, trace, agent; same entity type "agent"); the ids of the documents each measured call
+inserted, patched, replaced or deleted are recorded on the backend and intersected.
+  written   documents A's call wrote (the write cost); read, trips: of A's call
+  shared    documents both A's and B's calls wrote that are not shards: every such writer across the deployment
+            conflicts on them under Convex's optimistic concurrency (target 0)
+  shard fam sharded families (a 16-shard counter, an 8-tree rank family) both calls wrote into: two random
+            writers collide on one of them with probability 1/16 (1/8); "hit" counts shards A and B shared here`;
+
+function writeCells(f: WriteFigures | undefined): string[] {
+  if (!f) return ["-", "-", "-", "-", "-"];
+  if (f.status !== "ok") return [f.status === "fails" ? "FAILS" : "n/a", "", "", "", ""];
+  const hits = f.shardCollisions.length ? ` (hit ${f.shardCollisions.length})` : "";
+  return [num(f.written), num(f.read), num(f.roundTrips), num(f.shared.length), `${f.shardFamilies.length}${hits}`];
+}
+
+/** The writes tables, one per size, with the shared documents named. */
+export function renderWrites(writes: WriteRow[], withOfficial: boolean): string {
+  if (writes.length === 0) return "";
+  const out: string[] = [WRITES_LEGEND, ""];
+  for (const size of [...new Set(writes.map((w) => w.size))]) {
+    const headers = ["write", "written", "read", "trips", "shared", "shard fam"];
+    if (withOfficial) headers.push("off. written", "off. read", "off. trips", "off. shared");
+    headers.push("target (ours)");
+    const notes: string[] = [];
+    const body = writes.filter((w) => w.size === size).map((w) => {
+      const cols = [w.op.name, ...writeCells(w.ours)];
+      if (withOfficial) cols.push(...writeCells(w.official).slice(0, 4));
+      const f = w.ours;
+      cols.push(
+        f.status === "ok" ? (f.shared.length ? "MISS: 0 shared" : "ok: 0 shared") : f.status === "fails" ? "MISS" : "-",
+      );
+      if (f.status === "ok" && (f.shared.length || f.shardFamilies.length)) {
+        notes.push(
+          `  - ${w.op.name}: ${f.shared.length ? `shared ${f.shared.join(", ")}` : "no unsharded document shared"}` +
+            (f.shardFamilies.length ? `; sharded families ${f.shardFamilies.join(", ")}` : ""),
+        );
+      }
+      for (const [who, g] of [["ours", w.ours], ["official", w.official]] as const) {
+        if (g && g.status === "fails") notes.push(`  - ${who}, ${w.op.name}: FAILS: ${g.detail}`);
+        if (who === "official" && g && g.status === "ok" && g.shared.length) {
+          notes.push(`  - official, ${w.op.name}: shared ${g.shared.join(", ")}`);
+        }
+      }
+      return cols;
+    });
+    out.push(`Writes at N = ${num(size)}`, "", table(headers, body, new Set([0, headers.length - 1])));
+    if (notes.length) out.push("", "Documents shared by the writes of A and B:", ...notes);
+    out.push("");
+  }
+  return out.join("\n");
 }

@@ -5,6 +5,7 @@ import { measure } from "../../tests/helpers/metrics.ts";
 import { seedGroups } from "./seed.ts";
 import { createOfficial, createOurs, type Subject } from "./subjects.ts";
 import { groupsFor, PER_PAGE, type Workload, workloadsFor } from "./workloads.ts";
+import { runWrites, type WriteRow } from "./writes.ts";
 
 /** Figures of one call on one store. */
 export type Figures =
@@ -46,6 +47,10 @@ export type BenchOptions = {
   official?: boolean;
   /** Progress lines (default: to stderr). */
   log?: (line: string) => void;
+  /** Only the workloads (and writes) whose key or name matches. */
+  only?: RegExp;
+  /** When given, the write operations (see `writes.ts`) run after the lists at each size, their rows go here. */
+  writes?: WriteRow[];
 };
 
 /** Convex's per-transaction limits (DESIGN §4), to tell whether a call fits one transaction. */
@@ -54,7 +59,7 @@ export const LIMITS = { documentsRead: 32_000, documentsWritten: 16_000, indexRa
 function returnedCount(result: unknown): number {
   if (result === null || result === undefined) return 0;
   const r = result as Record<string, unknown>;
-  for (const key of ["messages", "threads", "runs", "scores"]) {
+  for (const key of ["messages", "threads", "runs", "scores", "spans", "tasks"]) {
     if (Array.isArray(r[key])) return (r[key] as unknown[]).length;
   }
   return 1;
@@ -107,13 +112,14 @@ async function seeded(create: () => Promise<Subject>, n: number, log: (line: str
   const subject = await create();
   const started = performance.now();
   await seedGroups(subject, groupsFor(subject, n));
+  const copied = performance.now();
   // Our deep pages seek through rank trees; build them for the copied rows as an upgrade would.
   const storage = subject.storage as { rebuildRankTrees?(): Promise<number> };
   if (storage.rebuildRankTrees) await storage.rebuildRankTrees();
   log(
     `  seeded ${subject.name} with ${n.toLocaleString("en")} rows per table in ${
       fmtSeconds(performance.now() - started)
-    }`,
+    } (rows ${fmtSeconds(copied - started)}, rank trees ${fmtSeconds(performance.now() - copied)})`,
   );
   return subject;
 }
@@ -126,12 +132,16 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of options.sizes) {
     log(`size ${n.toLocaleString("en")}:`);
-    const workloads = workloadsFor(n);
+    const only = options.only;
+    const workloads = workloadsFor(n).filter((w) => !only || only.test(w.key) || only.test(w.name));
     const ours = await seeded(createOurs, n, log);
     const official = options.official === false ? undefined : await seeded(createOfficial, n, log);
     try {
       for (const workload of workloads) {
         const skip = (store: "ours" | "official"): Figures | undefined => {
+          if (workload.needs && !(store === "ours" ? ours : official)?.[workload.needs]) {
+            return { status: "skipped", detail: `no ${workload.needs} domain` };
+          }
           if (options.quick && workload.slow) return { status: "skipped", detail: "skipped with --quick" };
           const cap = workload.maxSize?.[store];
           if (!options.noCaps && cap !== undefined && n > cap) {
@@ -143,9 +153,11 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
         const ourFigures = skip("ours") ?? await runOne(ours, workload);
         const theirFigures = official ? skip("official") ?? await runOne(official, workload) : undefined;
         const ran = ourFigures.status !== "skipped" || (theirFigures && theirFigures.status !== "skipped");
-        log(`  ${workload.name}: ${ran ? fmtSeconds(performance.now() - started) : "not run at this size"}`);
+        const brief = isMeasured(ourFigures) ? ` (ours: read ${ourFigures.read}, ${ourFigures.roundTrips} trips)` : "";
+        log(`  ${workload.name}: ${ran ? fmtSeconds(performance.now() - started) : "not run at this size"}${brief}`);
         rows.push({ size: n, workload, ours: ourFigures, official: theirFigures });
       }
+      if (options.writes) options.writes.push(...await runWrites(n, ours, official, log, only));
     } finally {
       await official?.[Symbol.asyncDispose]();
       await ours[Symbol.asyncDispose]();
@@ -154,20 +166,32 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
   return rows;
 }
 
+/** The constant c of the list target k + c·log2(N). */
+export const LOG_FACTOR = 4;
+
+/** The document bound of a list row: k + c·log2(N), k its page size. */
+export function listBound(row: Row): number {
+  const k = row.workload.k ?? PER_PAGE;
+  return k + Math.ceil(LOG_FACTOR * Math.log2(Math.max(2, row.size)));
+}
+
 /** The target a row is held to, and whether ours meets it; `null` when no target applies. */
 export function targetOf(row: Row): { text: string; met: boolean } | null {
   const f = row.ours;
   if (f.status === "skipped") return null;
-  if (f.status === "fails") return { text: "call must succeed", met: false };
+  const list = row.workload.target === "list";
+  if (f.status === "fails") {
+    return { text: list ? `read <= ${listBound(row)}, 1 trip (call must succeed)` : "call must succeed", met: false };
+  }
   if (f.status !== "ok" && f.status !== "wrong") return null;
   const oneTrip = f.roundTrips === 1;
-  if (row.workload.target === "page") {
-    const bound = f.returned + 3;
+  if (list) {
+    const bound = listBound(row);
     return { text: `read <= ${bound}, 1 trip`, met: f.read <= bound && oneTrip && f.status === "ok" };
   }
-  if (row.workload.target === "deepPage") {
-    const bound = PER_PAGE + 3 + Math.ceil(Math.log2(Math.max(2, row.size)));
-    return { text: `read <= ${bound} (40+3+log2 N), 1 trip`, met: f.read <= bound && oneTrip && f.status === "ok" };
+  if (row.workload.target === "get") {
+    const bound = f.returned + 3;
+    return { text: `read <= ${bound}, 1 trip`, met: f.read <= bound && oneTrip && f.status === "ok" };
   }
   const fits = f.read <= LIMITS.documentsRead && f.written <= LIMITS.documentsWritten &&
     f.indexRanges <= LIMITS.indexRanges;

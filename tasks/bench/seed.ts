@@ -29,6 +29,10 @@ export type Group = {
   idOf: (i: number) => string;
   /** Timestamp (epoch ms) of copy `i`. */
   timeOf: (i: number) => number;
+  /** Fields set to copy `i`'s timestamp (default `createdAt`, `updatedAt`, `insertedAt`). */
+  timeFields?: readonly string[];
+  /** Adjusts copy `i` of a row of `table` further (e.g. a sequence number that must stay unique). */
+  fix?: (table: string, doc: Record<string, unknown>, i: number) => void;
 };
 
 type Doc = Record<string, unknown>;
@@ -47,10 +51,16 @@ async function snapshot(subject: Subject): Promise<Map<string, Doc[]>> {
   return new Map(pairs);
 }
 
-function cloneDoc(doc: Doc, token: string, replacement: string, time: number): Doc {
+function cloneDoc(
+  doc: Doc,
+  token: string,
+  replacement: string,
+  time: number,
+  timeFields: readonly string[] = TIME_FIELDS,
+): Doc {
   const { _id: _, _creationTime: __, ...rest } = doc;
   const out = JSON.parse(JSON.stringify(rest).replaceAll(token, replacement)) as Doc;
-  for (const field of TIME_FIELDS) {
+  for (const field of timeFields) {
     if (typeof out[field] === "number") out[field] = time;
     else if (typeof out[field] === "string") out[field] = new Date(time).toISOString();
   }
@@ -91,9 +101,9 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
       }
       for (const doc of docs) {
         if (old.has(doc._id as string)) continue;
-        if (!JSON.stringify(doc).includes(token)) {
-          throw new Error(`seed: the template wrote a ${table} row without its identifier ${token}`);
-        }
+        // A row without the template's identifier is shared by the whole group (a dictionary of distinct
+        // values, say): it stays as the template left it and is not copied.
+        if (!JSON.stringify(doc).includes(token)) continue;
         if (!hasOnlyJsonValues(doc)) throw new Error(`seed: a ${table} row holds non-JSON values`);
         written.push({ table, doc });
       }
@@ -112,7 +122,11 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
         for (let i = start; i < end; i++) {
           const id = group.idOf(i);
           const time = group.timeOf(i);
-          for (const { table, doc } of written) await ctx.db.insert(table, cloneDoc(doc, token, id, time));
+          for (const { table, doc } of written) {
+            const copy = cloneDoc(doc, token, id, time, group.timeFields);
+            group.fix?.(table, copy, i);
+            await ctx.db.insert(table, copy);
+          }
         }
       });
     }

@@ -16,9 +16,17 @@
  */
 import { defineSchema } from "convex/server";
 import { convexTest } from "convex-test";
-import type { MastraCompositeStore, MemoryStorage, ScoresStorage, WorkflowsStorage } from "@mastra/core/storage";
+import type {
+  BackgroundTasksStorage,
+  MastraCompositeStore,
+  MemoryStorage,
+  ObservabilityStorage,
+  ScoresStorage,
+  WorkflowsStorage,
+} from "@mastra/core/storage";
 import { ConvexStore } from "@mastra/convex-official";
 import {
+  mastraBackgroundTasksTable,
   mastraCacheListItemsTable,
   mastraCacheTable,
   mastraDocumentsTable,
@@ -65,6 +73,9 @@ export interface Subject extends AsyncDisposable {
   readonly memory: MemoryStorage;
   readonly workflows: WorkflowsStorage;
   readonly scores: ScoresStorage;
+  /** Absent when the store has no such domain. */
+  readonly observability?: ObservabilityStorage;
+  readonly backgroundTasks?: BackgroundTasksStorage;
   /** The backend holding its tables. */
   readonly backend: RawBackend;
   /** Names of its tables. */
@@ -93,6 +104,8 @@ export async function createOurs(): Promise<Subject> {
     memory: (await storage.getStore("memory"))!,
     workflows: (await storage.getStore("workflows"))!,
     scores: (await storage.getStore("scores"))!,
+    observability: await storage.getStore("observability"),
+    backgroundTasks: await storage.getStore("backgroundTasks"),
     backend: backend as unknown as RawBackend,
     tables: Object.keys(ourSchema.tables),
     counterTable: "counters",
@@ -114,6 +127,7 @@ export const officialSchema = defineSchema({
   mastra_cache: mastraCacheTable,
   mastra_cache_list_items: mastraCacheListItemsTable,
   mastra_documents: mastraDocumentsTable,
+  mastra_background_tasks: mastraBackgroundTasksTable,
 });
 
 /** The official Convex module map: `convex/mastra/storage.ts` exporting `handle = mastraStorage`. */
@@ -143,6 +157,8 @@ export async function createOfficial(): Promise<Subject> {
     memory: (await storage.getStore("memory"))!,
     workflows: (await storage.getStore("workflows"))!,
     scores: (await storage.getStore("scores"))!,
+    observability: await storage.getStore("observability"),
+    backgroundTasks: await storage.getStore("backgroundTasks"),
     backend: backend as unknown as RawBackend,
     tables: Object.keys(officialSchema.tables),
     roundTrips: () => server.stats.apiRequests,

@@ -71,6 +71,30 @@ export function groupsFor(subject: Subject, n: number): Group[] {
     idOf: msgId,
     timeOf: msgTime,
   });
+  // Messages of MULTI threads of resource "r-multi", interleaved in time.
+  for (let t = 0; t < MULTI; t++) {
+    groups.push({
+      count: multiCount(n),
+      setup: async () => {
+        await memory.saveThread({
+          thread: {
+            id: `multi-${t}`,
+            resourceId: "r-multi",
+            title: `multi ${t}`,
+            createdAt: new Date(T0),
+            updatedAt: new Date(T0),
+          },
+        });
+      },
+      template: async () => {
+        const token = `TPLMM${t}X`;
+        await memory.saveMessages({ messages: [message(token, `multi-${t}`, "r-multi", multiTime(t, 0), 0)] });
+        return token;
+      },
+      idOf: (i) => multiId(t, i),
+      timeOf: (i) => multiTime(t, i),
+    });
+  }
   // Threads.
   const threadGroups: [string, number][] = [["r-big", Math.ceil(n / 2)]];
   split(Math.floor(n / 2), OTHER_RESOURCES).forEach((count, k) => threadGroups.push([`r-${k}`, count]));
@@ -125,7 +149,7 @@ export function groupsFor(subject: Subject, n: number): Group[] {
         return token;
       },
       idOf: (i) => `run-${g}-${pad(i)}`,
-      timeOf: (i) => T0 + i,
+      timeOf: runTime,
     });
   });
   // Scores.
@@ -153,16 +177,109 @@ export function groupsFor(subject: Subject, n: number): Group[] {
       timeOf: (i) => T0 + i,
     });
   });
+  // Traces (root spans), when the store has observability.
+  const observability = subject.observability;
+  if (observability) {
+    split(n, TRACE_GROUPS).forEach((count, g) => {
+      const token = `TPLTRC${g}X`;
+      groups.push({
+        count,
+        template: async () => {
+          await observability.batchCreateSpans({
+            records: [{
+              traceId: token,
+              spanId: "root",
+              parentSpanId: null,
+              name: `agent run ${g}`,
+              spanType: "agent_run",
+              isEvent: false,
+              startedAt: new Date(T0),
+              endedAt: new Date(T0),
+              entityType: "agent",
+              entityId: `agent-${g}`,
+              entityName: `Agent ${g}`,
+              resourceId: `user-${g}`,
+              threadId: `thread-${g}`,
+              environment: "production",
+              metadata: { tier: `t${g}` },
+              tags: [`tag-${g}`],
+            }] as never,
+          });
+          return token;
+        },
+        idOf: (i) => traceId(g, i),
+        timeOf: traceTime,
+        timeFields: ["startedAt", "endedAt", "endedSort", "createdAt", "updatedAt"],
+        fix: (_table, doc, i) => {
+          for (const field of ["seq", "rootSeq"]) {
+            if (typeof doc[field] === "number") doc[field] = (g + 1) * 10_000_000 + i;
+          }
+        },
+      });
+    });
+  }
+  // Background tasks.
+  const backgroundTasks = subject.backgroundTasks;
+  if (backgroundTasks) {
+    split(n, TASK_GROUPS.length).forEach((count, g) => {
+      const token = `TPLTSK${g}X`;
+      groups.push({
+        count,
+        template: async () => {
+          await backgroundTasks.createTask({
+            id: token,
+            status: TASK_GROUPS[g],
+            toolName: "search",
+            toolCallId: `call-${token}`,
+            args: { q: g },
+            agentId: `agent-${g}`,
+            threadId: `thread-${g}`,
+            resourceId: `user-${g}`,
+            runId: `run-${g}`,
+            createdAt: new Date(T0),
+            retryCount: 0,
+            maxRetries: 0,
+            timeoutMs: 60_000,
+          } as never);
+          return token;
+        },
+        idOf: (i) => taskId(g, i),
+        timeOf: taskTime,
+      });
+    });
+  }
   return groups;
 }
+
+/** Threads of resource "r-multi" holding messages. */
+export const MULTI = 4;
+const multiCount = (n: number) => Math.floor(n / MULTI);
+const multiId = (t: number, i: number) => `mm-${t}-${pad(i)}`;
+const multiTime = (t: number, i: number) => T0 + 1e8 + (i * MULTI + t) * 10;
+/** Odd-free times, so a date range with odd bounds has no ties at its ends. */
+const runTime = (i: number) => T0 + 2 * i;
+const TRACE_GROUPS = 4;
+const traceId = (g: number, i: number) => `trc-${g}-${pad(i)}`;
+const traceTime = (i: number) => T0 + 2 * i;
+const TASK_GROUPS = ["pending", "running", "completed", "failed"] as const;
+const taskId = (g: number, i: number) => `tsk-${g}-${pad(i)}`;
+const taskTime = (i: number) => T0 + 2 * i;
 
 /** One benchmarked call. */
 export type Workload = {
   /** Stable across sizes. */
   key: string;
   name: string;
-  /** Which target applies (see `targets.ts`). */
-  target: "page" | "deepPage" | "oneCall";
+  /**
+   * Which target applies: "list" = a page of k rows reads at most
+   * k + 4·log2(N) documents in 1 round trip; "get" = reads what it returns
+   * plus 3, in 1 trip; "oneCall" = 1 trip when it fits one transaction.
+   */
+  target: "list" | "get" | "oneCall";
+  /** Page size of a list (k), default {@link PER_PAGE}. */
+  k?: number;
+  /** A domain the call needs; stores without it skip the row. */
+  needs?: "observability" | "backgroundTasks";
   /** Unmeasured preparation. */
   prepare?: (subject: Subject) => Promise<void>;
   /** The measured call. */
@@ -172,7 +289,7 @@ export type Workload = {
   /** Skipped with `--quick`. */
   slow?: boolean;
   /**
-   * Largest size at which a store runs this call by default (`--slow-max`
+   * Largest size at which a store runs this call by default (`--all`
    * overrides): calls whose wall time on convex-test explodes with N
    * (each id lookup scans the whole table).
    */
@@ -189,30 +306,95 @@ const range = (from: number, count: number) => Array.from({ length: Math.max(0, 
 const totalIs = (got: number, want: number) => (got === want ? null : `total ${got}, expected ${want}`);
 
 type MessagesPage = { messages: { id: string }[]; total: number };
+type View = (result: unknown) => { ids: string[]; total: number };
 
-function messagesPage(label: string, pageOf: (n: number) => number): (n: number) => Workload {
-  return (n) => {
-    const page = pageOf(n);
+const threadsView: View = (r) => {
+  const x = r as { threads: { id: string }[]; total: number };
+  return { ids: ids(x.threads), total: x.total };
+};
+const messagesView: View = (r) => ({ ids: ids((r as MessagesPage).messages), total: (r as MessagesPage).total });
+const runsView: View = (r) => {
+  const x = r as { runs: { runId: string }[]; total: number };
+  return { ids: x.runs.map((run) => run.runId), total: x.total };
+};
+const scoresView: View = (r) => {
+  const x = r as { scores: { id: string }[]; pagination: { total: number } };
+  return { ids: ids(x.scores), total: x.pagination.total };
+};
+const tracesView: View = (r) => {
+  const x = r as { spans: { traceId: string }[]; pagination?: { total: number } };
+  return { ids: x.spans.map((span) => span.traceId), total: x.pagination?.total ?? -1 };
+};
+const tasksView: View = (r) => {
+  const x = r as { tasks: { id: string }[]; total: number };
+  return { ids: ids(x.tasks), total: x.total };
+};
+
+/** Which pages of a list a row measures. */
+export type Depth = "first" | "middle" | "last";
+const pageAt = (depth: Depth, total: number, perPage: number) =>
+  depth === "first"
+    ? 0
+    : depth === "middle"
+    ? Math.floor(total / perPage / 2)
+    : Math.max(0, Math.ceil(total / perPage) - 1);
+
+/**
+ * The first, middle (offset about half the list) and last pages of a list of
+ * `total` rows; `idAt(k)` names the k-th row of the whole list when the seed
+ * makes it known (otherwise only the total and the row count are checked).
+ */
+function pages(
+  key: string,
+  name: string,
+  page: (s: Subject, page: number) => Promise<unknown>,
+  view: View,
+  total: number,
+  idAt: ((k: number) => string) | null,
+  options: { depths?: readonly Depth[]; needs?: Workload["needs"] } = {},
+): Workload[] {
+  return (options.depths ?? ["first", "middle", "last"]).map((depth) => {
+    const at = pageAt(depth, total, PER_PAGE);
+    const rows = Math.max(0, Math.min(PER_PAGE, total - at * PER_PAGE));
     return {
-      key: `listMessages:${label}`,
-      name: `listMessages ${label} page (perPage ${PER_PAGE}${label === "middle" ? ", offset N/2" : ""})`,
-      target: label === "middle" ? "deepPage" : "page",
-      run: (s) => s.memory.listMessages({ threadId: "big", page, perPage: PER_PAGE }),
+      key: `${key}:${depth}`,
+      name: `${name} (${depth} page)`,
+      target: "list",
+      ...(options.needs ? { needs: options.needs } : {}),
+      run: (s) => page(s, at),
       check: (_s, r) => {
-        const result = r as MessagesPage;
-        return Promise.resolve(
-          totalIs(result.total, n) ??
-            sameList(ids(result.messages), range(page * PER_PAGE, Math.min(PER_PAGE, n - page * PER_PAGE))),
-        );
+        const got = view(r);
+        if (got.total !== total) return Promise.resolve(`total ${got.total}, expected ${total}`);
+        if (got.ids.length !== rows) return Promise.resolve(`${got.ids.length} rows, expected ${rows}`);
+        if (idAt === null) return Promise.resolve(null);
+        const want = Array.from({ length: rows }, (_, k) => idAt(at * PER_PAGE + k));
+        return Promise.resolve(sameList(got.ids, want));
       },
     };
-  };
+  });
+}
+
+/** Rows with createdAt `t0 + step·i` for i < count, counted in the closed range [from, to]. */
+function inRange(counts: number[], time: (i: number) => number, from: number, to: number): number {
+  let total = 0;
+  for (const count of counts) {
+    for (let i = 0; i < count; i++) if (time(i) >= from && time(i) <= to) total++;
+  }
+  return total;
 }
 
 /** The calls, for size `n`. */
 export function workloadsFor(n: number): Workload[] {
   const mid = Math.floor(n / 2);
-  const runsOf = (g: number) => split(n, 4)[g];
+  const quarters = split(n, 4);
+  const runsOf = (g: number) => quarters[g];
+  const desc = (prefix: string, count: number) => (k: number) => `${prefix}${pad(count - 1 - k)}`;
+  const rBig = Math.ceil(n / 2);
+  const allThreads = n + 1 + MULTI;
+  const mc = multiCount(n);
+  // Date ranges with odd bounds over even times: no ties at the ends.
+  const from = T0 + 2 * Math.floor(n / 16) + 1;
+  const to = T0 + 2 * Math.floor((3 * n) / 16) + 1;
   const saveInto = (threadId: string, count: number): Workload => ({
     key: `saveMessages:${count}`,
     name: `saveMessages of ${count.toLocaleString("en")} (new thread)`,
@@ -236,14 +418,68 @@ export function workloadsFor(n: number): Workload[] {
       return totalIs(total, count);
     },
   });
+  const runs = (label: string, filter: Record<string, unknown>, total: number, idAt: ((k: number) => string) | null) =>
+    pages(
+      `listWorkflowRuns:${label}`,
+      `listWorkflowRuns by ${label}`,
+      (s, page) => s.workflows.listWorkflowRuns({ ...filter, page, perPage: PER_PAGE }),
+      runsView,
+      total,
+      idAt,
+    );
+  const traces = (
+    label: string,
+    filters: Record<string, unknown>,
+    total: number,
+    idAt: ((k: number) => string) | null,
+  ) =>
+    pages(
+      `listTraces:${label}`,
+      `listTraces ${label}`,
+      (s, page) =>
+        s.observability!.listTraces({
+          filters,
+          pagination: { page, perPage: PER_PAGE },
+          orderBy: { field: "startedAt", direction: "DESC" },
+        } as never),
+      tracesView,
+      total,
+      idAt,
+      { needs: "observability" },
+    );
+  const tasks = (label: string, filter: Record<string, unknown>, total: number, idAt: ((k: number) => string) | null) =>
+    pages(
+      `listTasks:${label}`,
+      `listTasks ${label}`,
+      (s, page) =>
+        s.backgroundTasks!.listTasks({
+          ...filter,
+          orderBy: "createdAt",
+          orderDirection: "desc",
+          page,
+          perPage: PER_PAGE,
+        } as never),
+      tasksView,
+      total,
+      idAt,
+      { needs: "backgroundTasks" },
+    );
+  const quarter = (g: number) => desc(`run-${g}-`, runsOf(g));
   return [
-    messagesPage("first", () => 0)(n),
-    messagesPage("middle", (n) => Math.floor(n / PER_PAGE / 2))(n),
-    messagesPage("last", (n) => Math.max(0, Math.ceil(n / PER_PAGE) - 1))(n),
+    // Messages of one thread (ascending by createdAt, Mastra's default).
+    ...pages(
+      "listMessages",
+      `listMessages of one thread`,
+      (s, page) => s.memory.listMessages({ threadId: "big", page, perPage: PER_PAGE }),
+      messagesView,
+      n,
+      msgId,
+    ),
     {
       key: "include",
       name: `listMessages newest ${PER_PAGE} + include ±2 around the middle`,
-      target: "page",
+      target: "list",
+      k: PER_PAGE + 5,
       run: (s) =>
         s.memory.listMessages({
           threadId: "big",
@@ -265,97 +501,195 @@ export function workloadsFor(n: number): Workload[] {
         );
       },
     },
-    {
-      key: "listThreads",
-      name: `listThreads by resource (first page of ${PER_PAGE})`,
-      target: "page",
-      run: (s) => s.memory.listThreads({ filter: { resourceId: "r-big" }, page: 0, perPage: PER_PAGE }),
-      check: (_s, r) => {
-        const result = r as { threads: { id: string }[]; total: number };
-        const count = Math.ceil(n / 2);
-        const want = Array.from({ length: Math.min(PER_PAGE, count) }, (_, k) => `thr-r-big-${pad(count - 1 - k)}`);
-        return Promise.resolve(totalIs(result.total, count) ?? sameList(ids(result.threads), want));
-      },
-    },
-    {
-      key: "listWorkflowRuns",
-      name: `listWorkflowRuns by workflow + status (first page of ${PER_PAGE})`,
-      target: "page",
-      run: (s) => s.workflows.listWorkflowRuns({ workflowName: "even", status: "running", page: 0, perPage: PER_PAGE }),
-      check: (_s, r) => {
-        const result = r as { runs: { runId: string }[]; total: number };
-        const count = runsOf(1);
-        const want = Array.from({ length: Math.min(PER_PAGE, count) }, (_, k) => `run-1-${pad(count - 1 - k)}`);
-        return Promise.resolve(totalIs(result.total, count) ?? sameList(result.runs.map((run) => run.runId), want));
-      },
-    },
-    {
-      key: "listScoresByScorerId",
-      name: `listScoresByScorerId (first page of ${PER_PAGE})`,
-      target: "page",
-      run: (s) => s.scores.listScoresByScorerId({ scorerId: "scorer-1", pagination: { page: 0, perPage: PER_PAGE } }),
-      check: (_s, r) => {
-        const result = r as { scores: { id: string }[]; pagination: { total: number } };
-        const count = runsOf(1);
-        const want = Array.from({ length: Math.min(PER_PAGE, count) }, (_, k) => `score-1-${pad(count - 1 - k)}`);
-        return Promise.resolve(totalIs(result.pagination.total, count) ?? sameList(ids(result.scores), want));
-      },
-    },
-    // Middle pages of every list (offset N/2 of the list): the order-statistic rows.
-    middleOf(
-      "listThreads:middle",
-      "listThreads by resource (middle page)",
-      (s, page) => s.memory.listThreads({ filter: { resourceId: "r-big" }, page, perPage: PER_PAGE }),
-      (r) => ({ ids: ids((r as { threads: { id: string }[] }).threads), total: (r as { total: number }).total }),
-      Math.ceil(n / 2),
-      (k) => `thr-r-big-${pad(Math.ceil(n / 2) - 1 - k)}`,
+    // Messages of several threads, and of a resource (interleaved in time, ascending).
+    ...pages(
+      "listMessages:threads",
+      `listMessages of 2 threads (threadId array)`,
+      (s, page) => s.memory.listMessages({ threadId: ["multi-0", "multi-1"], page, perPage: PER_PAGE }),
+      messagesView,
+      2 * mc,
+      (k) => multiId(k % 2, Math.floor(k / 2)),
     ),
-    middleOf(
-      "listMessagesByResourceId:middle",
-      "listMessagesByResourceId (middle page)",
+    ...pages(
+      "listMessagesByResourceId:multi",
+      `listMessagesByResourceId (${MULTI} threads)`,
+      (s, page) => s.memory.listMessagesByResourceId({ resourceId: "r-multi", page, perPage: PER_PAGE }),
+      messagesView,
+      MULTI * mc,
+      (k) => multiId(k % MULTI, Math.floor(k / MULTI)),
+    ),
+    ...pages(
+      "listMessagesByResourceId",
+      "listMessagesByResourceId (1 thread)",
       (s, page) => s.memory.listMessagesByResourceId({ resourceId: "r-msgs", page, perPage: PER_PAGE }),
-      (r) => ({ ids: ids((r as MessagesPage).messages), total: (r as MessagesPage).total }),
+      messagesView,
       n,
       null,
+      { depths: ["middle"] },
     ),
-    ...([
-      [
-        "workflow + status",
-        { workflowName: "even", status: "running" },
-        runsOf(1),
-        (k: number) => `run-1-${pad(runsOf(1) - 1 - k)}`,
-      ],
-      ["status", { status: "running" }, runsOf(1), (k: number) => `run-1-${pad(runsOf(1) - 1 - k)}`],
-      ["workflow", { workflowName: "even" }, runsOf(0) + runsOf(1), null],
-      ["all", {}, n, null],
-    ] as const).map(([label, filter, total, idAt]) =>
-      middleOf(
-        `listWorkflowRuns:${label}:middle`,
-        `listWorkflowRuns by ${label} (middle page)`,
-        (s, page) => s.workflows.listWorkflowRuns({ ...filter, page, perPage: PER_PAGE }),
-        (r) => {
-          const result = r as { runs: { runId: string }[]; total: number };
-          return { ids: result.runs.map((run) => run.runId), total: result.total };
-        },
-        total,
-        idAt,
-      )
+    // Threads: by resource and globally, by createdAt and updatedAt (newest first).
+    ...pages(
+      "listThreads",
+      "listThreads by resource",
+      (s, page) => s.memory.listThreads({ filter: { resourceId: "r-big" }, page, perPage: PER_PAGE }),
+      threadsView,
+      rBig,
+      desc("thr-r-big-", rBig),
     ),
-    middleOf(
-      "listScoresByScorerId:middle",
-      "listScoresByScorerId (middle page)",
+    ...pages(
+      "listThreads:updatedAt",
+      "listThreads by resource, by updatedAt",
+      (s, page) =>
+        s.memory.listThreads({
+          filter: { resourceId: "r-big" },
+          orderBy: { field: "updatedAt", direction: "DESC" },
+          page,
+          perPage: PER_PAGE,
+        }),
+      threadsView,
+      rBig,
+      desc("thr-r-big-", rBig),
+    ),
+    ...pages(
+      "listThreads:all",
+      "listThreads all (no resource)",
+      (s, page) => s.memory.listThreads({ page, perPage: PER_PAGE }),
+      threadsView,
+      allThreads,
+      null,
+    ),
+    ...pages(
+      "listThreads:all:updatedAt",
+      "listThreads all, by updatedAt",
+      (s, page) =>
+        s.memory.listThreads({ orderBy: { field: "updatedAt", direction: "DESC" }, page, perPage: PER_PAGE }),
+      threadsView,
+      allThreads,
+      null,
+    ),
+    // Workflow runs (newest first).
+    ...runs("workflow + status", { workflowName: "even", status: "running" }, runsOf(1), quarter(1)),
+    ...runs("status", { status: "running" }, runsOf(1), quarter(1)),
+    ...runs("workflow", { workflowName: "even" }, runsOf(0) + runsOf(1), null),
+    ...runs("resource", { resourceId: "user-1" }, runsOf(1), quarter(1)),
+    ...runs("resource + workflow", { resourceId: "user-0", workflowName: "even" }, runsOf(0), quarter(0)),
+    ...runs("all", {}, n, null),
+    ...runs(
+      "date range",
+      { fromDate: new Date(from), toDate: new Date(to) },
+      inRange(quarters, runTime, from, to),
+      null,
+    ),
+    // Scores: newest first by scorer and by span; by run and by entity in insertion order (as InMemoryStore).
+    ...pages(
+      "listScoresByScorerId",
+      "listScoresByScorerId",
       (s, page) => s.scores.listScoresByScorerId({ scorerId: "scorer-1", pagination: { page, perPage: PER_PAGE } }),
-      (r) => {
-        const result = r as { scores: { id: string }[]; pagination: { total: number } };
-        return { ids: ids(result.scores), total: result.pagination.total };
-      },
+      scoresView,
       runsOf(1),
-      (k) => `score-1-${pad(runsOf(1) - 1 - k)}`,
+      desc("score-1-", runsOf(1)),
+    ),
+    ...pages(
+      "listScoresByScorerId:source",
+      "listScoresByScorerId + source LIVE (all match)",
+      (s, page) =>
+        s.scores.listScoresByScorerId({
+          scorerId: "scorer-1",
+          source: "LIVE",
+          pagination: { page, perPage: PER_PAGE },
+        }),
+      scoresView,
+      runsOf(1),
+      desc("score-1-", runsOf(1)),
+      { depths: ["first", "middle"] },
+    ),
+    ...pages(
+      "listScoresByScorerId:source:none",
+      "listScoresByScorerId + source TEST (none match)",
+      (s, page) =>
+        s.scores.listScoresByScorerId({
+          scorerId: "scorer-1",
+          source: "TEST",
+          pagination: { page, perPage: PER_PAGE },
+        }),
+      scoresView,
+      0,
+      null,
+      { depths: ["first"] },
+    ),
+    ...pages(
+      "listScoresByRunId",
+      "listScoresByRunId",
+      (s, page) => s.scores.listScoresByRunId({ runId: "run-1", pagination: { page, perPage: PER_PAGE } }),
+      scoresView,
+      runsOf(1),
+      (k) => `score-1-${pad(k)}`,
+      { depths: ["first", "middle"] },
+    ),
+    ...pages(
+      "listScoresByEntityId",
+      "listScoresByEntityId",
+      (s, page) =>
+        s.scores.listScoresByEntityId({
+          entityId: "agent-1",
+          entityType: "AGENT",
+          pagination: { page, perPage: PER_PAGE },
+        }),
+      scoresView,
+      runsOf(1),
+      (k) => `score-1-${pad(k)}`,
+      { depths: ["first", "middle"] },
+    ),
+    ...pages(
+      "listScoresBySpan",
+      "listScoresBySpan",
+      (s, page) =>
+        s.scores.listScoresBySpan({ traceId: "trace-1", spanId: "root", pagination: { page, perPage: PER_PAGE } }),
+      scoresView,
+      runsOf(1),
+      desc("score-1-", runsOf(1)),
+      { depths: ["first", "middle"] },
+    ),
+    // Traces (newest first by startedAt).
+    ...traces("all", {}, n, null),
+    ...traces(
+      "entityType + entityName",
+      { entityType: "agent", entityName: "Agent 1" },
+      runsOf(1),
+      (k) => traceId(1, runsOf(1) - 1 - k),
+    ),
+    ...traces("entityName alone", { entityName: "Agent 1" }, runsOf(1), (k) => traceId(1, runsOf(1) - 1 - k)),
+    ...traces("entityId", { entityId: "agent-1" }, runsOf(1), (k) => traceId(1, runsOf(1) - 1 - k)),
+    ...traces("resourceId", { resourceId: "user-1" }, runsOf(1), (k) => traceId(1, runsOf(1) - 1 - k)),
+    ...traces("metadata", { metadata: { tier: "t1" } }, runsOf(1), (k) => traceId(1, runsOf(1) - 1 - k)),
+    ...traces("tags", { tags: ["tag-1"] }, runsOf(1), (k) => traceId(1, runsOf(1) - 1 - k)),
+    ...traces(
+      "time range",
+      { startedAt: { start: new Date(from), end: new Date(to) } },
+      inRange(quarters, traceTime, from, to),
+      null,
+    ),
+    // Background tasks (newest first by createdAt).
+    ...tasks("all", {}, n, null),
+    ...tasks("status", { status: "running" }, runsOf(1), (k) => taskId(1, runsOf(1) - 1 - k)),
+    ...tasks("agentId", { agentId: "agent-1" }, runsOf(1), (k) => taskId(1, runsOf(1) - 1 - k)),
+    ...tasks(
+      "agentId + status",
+      { agentId: "agent-1", status: "running" },
+      runsOf(1),
+      (k) => taskId(1, runsOf(1) - 1 - k),
+    ),
+    ...tasks("threadId", { threadId: "thread-1" }, runsOf(1), (k) => taskId(1, runsOf(1) - 1 - k)),
+    ...tasks(
+      "date range",
+      { fromDate: new Date(from), toDate: new Date(to) },
+      inRange(quarters, taskTime, from, to),
+      null,
     ),
     {
       key: "getThreadById",
       name: "getThreadById",
-      target: "page",
+      target: "get",
       run: (s) => s.memory.getThreadById({ threadId: `thr-r-big-${pad(Math.floor(n / 4))}` }),
       check: (_s, r) =>
         Promise.resolve(
@@ -390,36 +724,4 @@ export function workloadsFor(n: number): Workload[] {
       },
     },
   ];
-}
-
-/**
- * The middle page (offset about half the list) of a list of `total` rows,
- * newest first; `idAt(k)` names the k-th row of the whole list when the
- * seed makes it known (otherwise only the total and the row count are
- * checked).
- */
-function middleOf(
-  key: string,
-  name: string,
-  page: (s: Subject, page: number) => Promise<unknown>,
-  view: (result: unknown) => { ids: string[]; total: number },
-  total: number,
-  idAt: ((k: number) => string) | null,
-): Workload {
-  const middle = Math.floor(total / PER_PAGE / 2);
-  const rows = Math.max(0, Math.min(PER_PAGE, total - middle * PER_PAGE));
-  return {
-    key,
-    name,
-    target: "deepPage",
-    run: (s) => page(s, middle),
-    check: (_s, r) => {
-      const got = view(r);
-      if (got.total !== total) return Promise.resolve(`total ${got.total}, expected ${total}`);
-      if (got.ids.length !== rows) return Promise.resolve(`${got.ids.length} rows, expected ${rows}`);
-      if (idAt === null) return Promise.resolve(null);
-      const want = Array.from({ length: rows }, (_, k) => idAt(middle * PER_PAGE + k));
-      return Promise.resolve(sameList(got.ids, want));
-    },
-  };
 }
