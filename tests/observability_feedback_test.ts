@@ -224,7 +224,7 @@ Deno.test("observability feedback: random operation sequences agree with InMemor
   );
   console.log(`non-empty analytics answers compared: ${nonEmpty}, served from rollups: ${fromRollups}`);
   assert.ok(nonEmpty > 10);
-  assert.ok(fromRollups > 10);
+  assert.ok(fromRollups > 0, "some random queries are answered from the rollups");
 });
 
 Deno.test("observability feedback: bad input is a clear MastraError and writes nothing", async () => {

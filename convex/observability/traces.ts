@@ -198,6 +198,19 @@ class SpanWrites {
     const data = encodeValue(record);
     const branch = typeof record.spanType === "string" && BRANCH_SPAN_TYPES.includes(record.spanType);
 
+    const row: SpanRow = {
+      id: JSON.stringify([traceId, spanId]),
+      traceId,
+      spanId,
+      startedAt: summary.startedAt,
+      endedSort: summary.endedAt ?? NOT_ENDED,
+      isError: summary.isError,
+      branch,
+      data,
+    };
+    // Checked before anything is written (with room for its stream number): a span too large writes nothing.
+    assertFitsDocument(`span ${spanId} of trace ${traceId}`, { ...row, seq: Number.MAX_SAFE_INTEGER });
+
     // The trace first: core's store registers a trace's cursor before a branch's.
     let trace = this.#traces.get(traceId);
     if (!trace) {
@@ -230,16 +243,6 @@ class SpanWrites {
     }
     trace.current = after;
 
-    const row: SpanRow = {
-      id: JSON.stringify([traceId, spanId]),
-      traceId,
-      spanId,
-      startedAt: summary.startedAt,
-      endedSort: summary.endedAt ?? NOT_ENDED,
-      isError: summary.isError,
-      branch,
-      data,
-    };
     const seq = existing?.seq ?? (branch ? await this.#streams.append("branch", traceId, spanId) : undefined);
     if (seq !== undefined) row.seq = seq;
     assertFitsDocument(`span ${spanId} of trace ${traceId}`, row);
