@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
-import schema from "../convex/schema.ts";
-import { deltaShard } from "../convex/observability/deltaCursor.ts";
-import type { createBackend } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import schema from "../../convex/schema.ts";
+import { deltaShard } from "../../convex/observability/deltaCursor.ts";
+import type { createBackend } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 import {
   countingStore,
   FILTERS,
@@ -20,7 +20,7 @@ import {
   stamp,
   traces,
   withTieBreak,
-} from "./helpers/traceFixtures.ts";
+} from "../helpers/traceFixtures.ts";
 
 Deno.test("observability: deep trace pages and whole-stream delta polls agree with InMemoryStore", async () => {
   const { storage } = countingStore();

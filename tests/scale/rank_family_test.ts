@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { RankBatch } from "../convex/kit/rankTree.ts";
+import { RankBatch } from "../../convex/kit/rankTree.ts";
 import {
   countWhereAcross,
   familyTree,
@@ -15,10 +15,10 @@ import {
   keyAtAcross,
   RANK_SHARDS,
   totalAcross,
-} from "../convex/kit/rankFamily.ts";
-import { compareKeys, type SortKey } from "../convex/kit/walk.ts";
-import { createBackend } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+} from "../../convex/kit/rankFamily.ts";
+import { compareKeys, type SortKey } from "../../convex/kit/walk.ts";
+import { createBackend } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const T0 = 1_767_225_600_000;
 

@@ -11,13 +11,13 @@
  */
 import assert from "node:assert/strict";
 import type { BackgroundTask, TaskFilter } from "@mastra/core/background-tasks";
-import { taskCounters, taskTreeEntries } from "../convex/backgroundTasks/counterNames.ts";
-import { adjustCounters, counterShard } from "../convex/kit/counters.ts";
-import { RankBatch } from "../convex/kit/rankTree.ts";
-import { taskToRow } from "../src/backgroundTasks/rows.ts";
-import { ConvexStorage } from "../src/storage.ts";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import { measure } from "./helpers/metrics.ts";
+import { taskCounters, taskTreeEntries } from "../../convex/backgroundTasks/counterNames.ts";
+import { adjustCounters, counterShard } from "../../convex/kit/counters.ts";
+import { RankBatch } from "../../convex/kit/rankTree.ts";
+import { taskToRow } from "../../src/backgroundTasks/rows.ts";
+import { ConvexStorage } from "../../src/storage.ts";
+import { createBackend, inProcessClient } from "../helpers/backend.ts";
+import { measure } from "../helpers/metrics.ts";
 
 const N = 3000;
 const PER_PAGE = 40;
