@@ -23,7 +23,7 @@
  */
 import type { QueryCtx } from "./functions.js";
 import { compareValues } from "convex/values";
-import { findRoot, getNode, type Node, type NodeId, SEEK_MIN_SKIP } from "./rankTree.js";
+import { countBelow, findRoot, getNode, type Node, type NodeId, SEEK_MIN_SKIP } from "./rankTree.js";
 import {
   compareKeys,
   countingState,
@@ -179,31 +179,6 @@ export function countWhereAcross(
   below: (key: SortKey) => boolean,
 ): Promise<number> {
   return new Forest(ctx, trees).countWhere(below);
-}
-
-/** Keys under `node` for which `below` holds (a prefix of the sorted keys): one node per level. */
-async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey) => boolean): Promise<number> {
-  let sum = 0;
-  let node = root;
-  while (!node.leaf) {
-    let index = 0;
-    for (let i = node.children.length - 1; i >= 1; i--) {
-      if (below(node.children[i].min)) {
-        index = i;
-        break;
-      }
-    }
-    for (let i = 0; i < index; i++) sum += node.children[i].count;
-    node = await getNode(ctx, node.children[index].node);
-  }
-  let lo = 0;
-  let hi = node.keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (below(node.keys[mid])) lo = mid + 1;
-    else hi = mid;
-  }
-  return sum + lo;
 }
 
 /**

@@ -133,9 +133,14 @@ export async function keyAt(ctx: QueryCtx, tree: string, rank: number): Promise<
  * for a prefix of the sorted keys (e.g. "key < k" or "value <= v").
  */
 export async function countWhere(ctx: QueryCtx, tree: string, below: (key: SortKey) => boolean): Promise<number> {
-  let node = await findRoot(ctx, tree);
-  if (!node) return 0;
-  let rank = 0;
+  const root = await findRoot(ctx, tree);
+  return root ? await countBelow(ctx, root, below) : 0;
+}
+
+/** Keys under the loaded node `root` for which `below` holds (a prefix of the sorted keys): one node per level. */
+export async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey) => boolean): Promise<number> {
+  let sum = 0;
+  let node = root;
   while (!node.leaf) {
     let index = 0;
     for (let i = node.children.length - 1; i >= 1; i--) {
@@ -144,7 +149,7 @@ export async function countWhere(ctx: QueryCtx, tree: string, below: (key: SortK
         break;
       }
     }
-    for (let i = 0; i < index; i++) rank += node.children[i].count;
+    for (let i = 0; i < index; i++) sum += node.children[i].count;
     node = await getNode(ctx, node.children[index].node);
   }
   let lo = 0;
@@ -154,7 +159,7 @@ export async function countWhere(ctx: QueryCtx, tree: string, below: (key: SortK
     if (below(node.keys[mid])) lo = mid + 1;
     else hi = mid;
   }
-  return rank + lo;
+  return sum + lo;
 }
 
 /** Number of keys of `tree` below `key` (`inclusive`: at or below it). */
