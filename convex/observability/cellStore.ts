@@ -8,7 +8,7 @@
  * `readCells` serves the aggregation queries one bounded step at a time.
  */
 import { v } from "convex/values";
-import { readCounter } from "../kit/counters.js";
+import { readShardedCounter } from "../kit/counters.js";
 import { internalQuery, type MutationCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import type { ListResult } from "../kit/rows.js";
@@ -85,6 +85,11 @@ export class CellCache {
     return entry;
   }
 
+  /** Reads a cell ahead of the writes of a mutation (`apply` then reads nothing more for it). */
+  async load(key: CellKey): Promise<void> {
+    await this.#entry(key);
+  }
+
   /** Adds (`sign` 1) or removes (-1) one event's stats to or from a cell. */
   async apply(key: CellKey, event: CellStats, sign: 1 | -1): Promise<void> {
     const entry = await this.#entry(key);
@@ -130,10 +135,10 @@ const dimConditionValidator = v.object({
 export const SIGNAL_TABLES = { score: "obs_scores", feedback: "obs_feedback" } as const;
 
 /** True when every row of `name` in a signal table is counted in the cells (rows written before cells were not). */
-async function cellsComplete(ctx: Parameters<typeof readCounter>[0], signal: SignalKind, name: string) {
+async function cellsComplete(ctx: Parameters<typeof readShardedCounter>[0], signal: SignalKind, name: string) {
   const table = SIGNAL_TABLES[signal];
-  return await readCounter(ctx, signalCounters.rowsOfKey(table, name)) ===
-    await readCounter(ctx, signalCounters.celledOfKey(table, name));
+  return await readShardedCounter(ctx, signalCounters.rowsOfKey(table, name)) ===
+    await readShardedCounter(ctx, signalCounters.celledOfKey(table, name));
 }
 
 /**

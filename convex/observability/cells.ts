@@ -6,7 +6,8 @@
  * A cell is one metric name × rollup family × UTC bucket (an hour or a day)
  * × the values of the family's dimensions. It keeps count, sum, min, max,
  * the value of the newest-written event (`last`), the first event's write
- * number (so groups come out in core's first-seen order), the summed
+ * order (so groups come out in core's first-seen order; a row's write order
+ * is `signalStream.ts:writeOrder`, its creation time), the summed
  * estimated cost with its units, and a percentile sketch:
  *
  * - exact (the sorted values) while a cell holds at most {@link EXACT_LIMIT} events;
@@ -66,7 +67,9 @@ export type CellStats = {
   sum: number;
   min: number;
   max: number;
+  /** Write order of the first-written event (`signalStream.ts:writeOrder`). */
   firstSeq: number;
+  /** Write order of the `last` event. */
   lastSeq: number;
   lastValue: number;
   /** Score and feedback cells: timestamp of the `last` event (newest by timestamp, then write number). */
@@ -95,26 +98,39 @@ export function dimValues(record: Record<string, unknown>, dims: readonly string
   return dims.map((d) => [asString(record[d]), asString(labels[d])]);
 }
 
-/** The cell of `record` in `family` and `interval`: bucket start and dimension key. */
-export function cellOf(
-  record: Record<string, unknown>,
-  timestamp: number,
-  family: string,
-  interval: RollupInterval,
-): { bucket: number; id: string } {
-  const size = ROLLUP_INTERVALS[interval];
-  return { bucket: Math.floor(timestamp / size) * size, id: JSON.stringify(dimValues(record, FAMILIES[family])) };
+/**
+ * Write shards of a rollup cell (metric, score and feedback cells). Every write of one metric (or scorer) in
+ * one hour would touch the same cells, so each write call picks one of
+ * these shards (from its first record's id) for all its cells and records
+ * it on the rows it writes; readers merge the shards of a cell (a cell's
+ * id ends with `[shard, null]`, which no family dimension reads).
+ */
+export const CELL_SHARDS = 4;
+
+/** The cell shard a write call uses for all its cells: stable per first record id. */
+export function cellShard(firstId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < firstId.length; i++) hash = Math.imul(hash ^ firstId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % CELL_SHARDS;
 }
 
-/** Every cell of a record: one per family and rollup interval. */
+/**
+ * Every cell of a record: one per family and rollup interval, in write
+ * shard `shard` (`undefined`: the unsharded cells of events written before
+ * cells were sharded).
+ */
 export function cellsOf(
   record: Record<string, unknown>,
   timestamp: number,
+  shard?: number,
 ): { family: string; interval: RollupInterval; bucket: number; id: string }[] {
   const out = [];
   for (const family of Object.keys(FAMILIES)) {
     for (const interval of Object.keys(ROLLUP_INTERVALS) as RollupInterval[]) {
-      out.push({ family, interval, ...cellOf(record, timestamp, family, interval) });
+      const size = ROLLUP_INTERVALS[interval];
+      const dims: DimValue[] = dimValues(record, FAMILIES[family]);
+      if (shard !== undefined) dims.push([String(shard), null]);
+      out.push({ family, interval, bucket: Math.floor(timestamp / size) * size, id: JSON.stringify(dims) });
     }
   }
   return out;

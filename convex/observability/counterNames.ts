@@ -15,7 +15,13 @@ export const observabilityCounters = {
 /** Tables of the non-tracing signals that keep counters. */
 export type SignalTable = "obs_logs" | "obs_metrics" | "obs_scores" | "obs_feedback";
 
-/** Counters of the non-tracing signals (logs and metric events). */
+/**
+ * Counters of the non-tracing signals. Every one is sharded
+ * (`kit/counters.ts:counterShard`, keyed by the first record id of the write
+ * call that adjusts it): writers of unrelated traces share a level, a metric
+ * name or a scorer, so an unsharded counter would be a hot document. Read
+ * them with `readShardedCounter`.
+ */
 export const signalCounters = {
   /** Rows of a signal table. */
   rows: (table: SignalTable): string => `observability:${table}`,
@@ -23,8 +29,6 @@ export const signalCounters = {
   rowsOfKey: (table: SignalTable, key: string): string => `observability:${table}:key:${JSON.stringify(key)}`,
   /** Rows of a scorer or feedback type counted in the rollups (equal to `rowsOfKey` once every row is). */
   celledOfKey: (table: SignalTable, key: string): string => `observability:${table}:celled:${JSON.stringify(key)}`,
-  /** Last sequence number handed out in a signal table (one write per batch, for delta polling). */
-  seq: (table: SignalTable): string => `observability:${table}:seq`,
 };
 
 /**

@@ -3,37 +3,41 @@
  * deletion of the logs linked to deleted traces. Reads are in
  * `signalLists.ts` (shared with metric events).
  *
- * A batch mutation touches the table's counters once (rows, rows per
- * level, and the sequence number used by delta polling), not once per log.
+ * A batch mutation touches each of the table's counters once (rows, rows
+ * per level: one shard each, picked by the call's first log id) and one
+ * shard of the table's delta stream (`signalStream.ts`), not once per log.
  */
 import { v } from "convex/values";
 import { decodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard } from "../kit/counters.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { signalCounters } from "./counterNames.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry, timestampOf } from "./signals.js";
+import { keptStreamFields, SignalStreamWriter } from "./signalStream.js";
 
 const TABLE = "obs_logs";
 
 /**
  * Upserts logs (encoded records) by `logId`. A replaced log keeps its
- * sequence number, as in core's in-memory store, so delta polling does not
- * return it again.
+ * place in the delta stream, as in core's in-memory store, so delta polling
+ * does not return it again.
  */
 export const createLogs = internalMutation({
   args: { logs: v.array(v.string()) },
   handler: async (ctx, { logs }): Promise<null> => {
     const deltas: [string, number][] = [];
     const entries: DictionaryEntry[] = [];
-    let seq = await readCounter(ctx, signalCounters.seq(TABLE));
-    const start = seq;
+    const stream = new SignalStreamWriter(ctx, TABLE);
+    let batchKey: string | undefined;
+    const count = (name: string, delta: number) => deltas.push([counterShard(name, batchKey!), delta]);
     for (const data of logs) {
       const record = decodeValue(data) as Record<string, unknown>;
       const id = record.logId;
       if (typeof id !== "string" || id === "") throw storageError("INVALID", "a log record has no logId");
+      batchKey ??= id;
       const row = {
         id,
         timestamp: timestampOf(record),
@@ -46,17 +50,16 @@ export const createLogs = internalMutation({
       entries.push(...dictionaryEntries(record, false));
       const existing = await ctx.db.query(TABLE).withIndex("by_log_id", (q) => q.eq("id", id)).first();
       if (existing) {
-        await ctx.db.replace(existing._id, { ...row, seq: existing.seq });
-        deltas.push([signalCounters.rowsOfKey(TABLE, existing.level), -1], [
-          signalCounters.rowsOfKey(TABLE, row.level),
-          1,
-        ]);
+        await ctx.db.replace(existing._id, { ...row, ...keptStreamFields(existing) });
+        count(signalCounters.rowsOfKey(TABLE, existing.level), -1);
+        count(signalCounters.rowsOfKey(TABLE, row.level), 1);
         continue;
       }
-      await ctx.db.insert(TABLE, { ...row, seq: ++seq });
-      deltas.push([signalCounters.rows(TABLE), 1], [signalCounters.rowsOfKey(TABLE, row.level), 1]);
+      await ctx.db.insert(TABLE, { ...row, ...await stream.next(batchKey) });
+      count(signalCounters.rows(TABLE), 1);
+      count(signalCounters.rowsOfKey(TABLE, row.level), 1);
     }
-    deltas.push([signalCounters.seq(TABLE), seq - start]);
+    await stream.flush();
     await adjustCounters(ctx, deltas);
     await recordEntries(ctx, entries);
     return null;
@@ -91,7 +94,11 @@ export const deleteLogsOfTraces = internalMutation({
         }
         await ctx.db.delete(doc._id);
         deleted++;
-        deltas.push([signalCounters.rows(TABLE), -1], [signalCounters.rowsOfKey(TABLE, doc.level), -1]);
+        // Any shard of a sharded counter will do: readers sum them.
+        deltas.push(
+          [counterShard(signalCounters.rows(TABLE), traceIds[0]), -1],
+          [counterShard(signalCounters.rowsOfKey(TABLE, doc.level), traceIds[0]), -1],
+        );
       }
     }
     await adjustCounters(ctx, deltas);

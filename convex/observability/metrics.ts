@@ -8,30 +8,41 @@
  * event walks of queries outside the rollups are in `signalLists.ts`.
  *
  * Write path: each batch touches its own events, the cells they fall in
- * (shared only by events with the same name, bucket and dimensions), the
- * discovery entries they add, and the table's counters once per batch.
+ * (in the write shard the call picks, `cells.ts:cellShard`: shared only by
+ * events with the same name, bucket, dimensions and shard), the discovery
+ * entries they add, one shard of each of the table's counters and one shard
+ * of its delta stream (`signalStream.ts`).
  */
 import { v } from "convex/values";
 import { decodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard } from "../kit/counters.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { cellsOf, eventStats } from "./cells.js";
-import { CellCache } from "./cellStore.js";
+import { cellShard, cellsOf, eventStats } from "./cells.js";
+import { CellCache, type CellKey } from "./cellStore.js";
 import { signalCounters } from "./counterNames.js";
 import { insertEntries, missingEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry, timestampOf } from "./signals.js";
+import { keptStreamFields, SignalStreamWriter, writeOrder } from "./signalStream.js";
 
 const TABLE = "obs_metrics";
 
-/** Adds or removes one metric event's contribution to all its cells. */
-async function applyMetric(cells: CellCache, record: Record<string, unknown>, seq: number, sign: 1 | -1) {
-  const timestamp = timestampOf(record);
-  const event = eventStats(record, seq);
-  for (const cell of cellsOf(record, timestamp)) {
-    await cells.apply({ name: record.name as string, ...cell }, event, sign);
-  }
+/** The cells of one metric event (in write shard `shard`; `undefined`: the unsharded cells of older events). */
+function metricCells(record: Record<string, unknown>, shard: number | undefined): CellKey[] {
+  return cellsOf(record, timestampOf(record), shard).map((cell) => ({ name: record.name as string, ...cell }));
+}
+
+/** Adds or removes one metric event's contribution to all its cells (`order`: its write order). */
+async function applyMetric(
+  cells: CellCache,
+  record: Record<string, unknown>,
+  order: number,
+  shard: number | undefined,
+  sign: 1 | -1,
+) {
+  const event = eventStats(record, order);
+  for (const key of metricCells(record, shard)) await cells.apply(key, event, sign);
 }
 
 function checkMetric(record: Record<string, unknown>): string {
@@ -49,30 +60,61 @@ function checkMetric(record: Record<string, unknown>): string {
  * Upserts metric events (encoded records) by `metricId` and folds them
  * into their rollup cells. Writing an identical event again changes
  * nothing (retries are safe); a different event under a known id replaces
- * it (its old contribution is removed) and keeps its sequence number, as
- * core's in-memory store keeps its position.
+ * it (its old contribution is removed) and keeps its place in the delta
+ * stream and its write order, as core's in-memory store keeps its position.
+ *
+ * All cells and rows are read first, then rows are written (a new row's
+ * write order is its creation time, known once inserted), then the cells.
  */
 export const createMetrics = internalMutation({
   args: { metrics: v.array(v.string()) },
   handler: async (ctx, { metrics }): Promise<null> => {
-    // All reads first, then all writes: cheaper in every backend, and the
-    // in-process test backend's reads slow down with each pending write.
     const records = metrics.map((data) => {
       const record = decodeValue(data) as Record<string, unknown>;
       return { data, record, id: checkMetric(record) };
     });
-    type Current = { docId: unknown; seq: number; data: string; name: string } | null;
-    const current = new Map<string, Current>();
+    if (records.length === 0) return null;
+    const batchKey = records[0].id;
+    const shard = cellShard(batchKey);
+    type Current = {
+      docId: unknown;
+      /** Write order, or `null` for a row this call inserts (known once inserted). */
+      order: number | null;
+      data: string;
+      name: string;
+      shard: number | undefined;
+      stream: Record<string, number>;
+    };
+    const current = new Map<string, Current | null>();
+    const cells = new CellCache(ctx, { signal: null });
     for (const { id } of records) {
       if (current.has(id)) continue;
       const doc = await ctx.db.query(TABLE).withIndex("by_metric_id", (q) => q.eq("id", id)).first();
-      current.set(id, doc ? { docId: doc._id, seq: doc.seq, data: doc.data, name: doc.name } : null);
+      if (!doc) {
+        current.set(id, null);
+        continue;
+      }
+      current.set(id, {
+        docId: doc._id,
+        order: writeOrder(doc),
+        data: doc.data,
+        name: doc.name,
+        shard: doc.shard,
+        stream: keptStreamFields(doc),
+      });
+      for (const key of metricCells(decodeValue(doc.data) as Record<string, unknown>, doc.shard)) await cells.load(key);
     }
-    const cells = new CellCache(ctx, { signal: null });
-    const deltas: [string, number][] = [];
+    for (const { record } of records) for (const key of metricCells(record, shard)) await cells.load(key);
     const entries: DictionaryEntry[] = [];
-    let seq = await readCounter(ctx, signalCounters.seq(TABLE));
-    const start = seq;
+    for (const { record } of records) entries.push(...dictionaryEntries(record, true));
+    const missing = await missingEntries(ctx, entries);
+
+    // In memory: each record's final row, and the cell changes in order (a pending insert's order is filled in later).
+    const deltas: [string, number][] = [];
+    const count = (name: string, delta: number) => deltas.push([counterShard(name, batchKey), delta]);
+    const stream = new SignalStreamWriter(ctx, TABLE);
+    type Change = { record: Record<string, unknown>; id: string; shard: number | undefined; sign: 1 | -1 };
+    const changes: Change[] = [];
     const writes = new Map<string, { docId: unknown; row: Record<string, unknown> }>();
     for (const { data, record, id } of records) {
       const row = {
@@ -81,35 +123,48 @@ export const createMetrics = internalMutation({
         name: record.name as string,
         traceId: typeof record.traceId === "string" ? record.traceId : null,
         data,
+        shard,
       };
       assertFitsDocument(`metric ${id}`, row);
-      entries.push(...dictionaryEntries(record, true));
       const before = current.get(id)!;
       if (before) {
         if (before.data === data) continue;
-        await applyMetric(cells, decodeValue(before.data) as Record<string, unknown>, before.seq, -1);
-        await applyMetric(cells, record, before.seq, 1);
-        deltas.push([signalCounters.rowsOfKey(TABLE, before.name), -1], [signalCounters.rowsOfKey(TABLE, row.name), 1]);
-        current.set(id, { ...before, data, name: row.name });
-        writes.set(id, { docId: before.docId, row: { ...row, seq: before.seq } });
+        changes.push({
+          record: decodeValue(before.data) as Record<string, unknown>,
+          id,
+          shard: before.shard,
+          sign: -1,
+        });
+        changes.push({ record, id, shard, sign: 1 });
+        count(signalCounters.rowsOfKey(TABLE, before.name), -1);
+        count(signalCounters.rowsOfKey(TABLE, row.name), 1);
+        current.set(id, { ...before, data, name: row.name, shard });
+        writes.set(id, { docId: before.docId, row: { ...row, ...before.stream } });
         continue;
       }
-      seq++;
-      await applyMetric(cells, record, seq, 1);
-      deltas.push([signalCounters.rows(TABLE), 1], [signalCounters.rowsOfKey(TABLE, row.name), 1]);
-      current.set(id, { docId: null, seq, data, name: row.name });
-      writes.set(id, { docId: null, row: { ...row, seq } });
+      changes.push({ record, id, shard, sign: 1 });
+      count(signalCounters.rows(TABLE), 1);
+      count(signalCounters.rowsOfKey(TABLE, row.name), 1);
+      const fields = await stream.next(batchKey);
+      current.set(id, { docId: null, order: null, data, name: row.name, shard, stream: fields });
+      writes.set(id, { docId: null, row: { ...row, ...fields } });
     }
-    const missing = await missingEntries(ctx, entries);
-    const seqName = signalCounters.seq(TABLE);
-    deltas.push([seqName, seq - start]);
-    for (const { docId, row } of writes.values()) {
+
+    const orders = new Map<string, number>();
+    for (const [id, { docId, row }] of writes) {
+      const known = current.get(id)!.order;
       // deno-lint-ignore no-explicit-any
       if (docId) await ctx.db.replace(docId as any, row as any);
-      // deno-lint-ignore no-explicit-any
-      else await ctx.db.insert(TABLE, row as any);
+      else {
+        // deno-lint-ignore no-explicit-any
+        const inserted = await ctx.db.insert(TABLE, row as any);
+        orders.set(id, (await ctx.db.get(inserted))!._creationTime);
+      }
+      if (known !== null) orders.set(id, known);
     }
+    for (const { record, id, shard, sign } of changes) await applyMetric(cells, record, orders.get(id)!, shard, sign);
     await cells.flush();
+    await stream.flush();
     await adjustCounters(ctx, deltas);
     await insertEntries(ctx, missing);
     return null;
@@ -142,10 +197,14 @@ export const deleteMetricsOfTraces = internalMutation({
         const record = decodeValue(doc.data) as Record<string, unknown>;
         if (organizationId !== undefined && record.organizationId !== organizationId) continue;
         if (resourceId !== undefined && record.resourceId !== resourceId) continue;
-        await applyMetric(cells, record, doc.seq, -1);
+        await applyMetric(cells, record, writeOrder(doc), doc.shard, -1);
         await ctx.db.delete(doc._id);
         deleted++;
-        deltas.push([signalCounters.rows(TABLE), -1], [signalCounters.rowsOfKey(TABLE, doc.name), -1]);
+        // Any shard of a sharded counter will do: readers sum them.
+        deltas.push(
+          [counterShard(signalCounters.rows(TABLE), traceIds[0]), -1],
+          [counterShard(signalCounters.rowsOfKey(TABLE, doc.name), traceIds[0]), -1],
+        );
       }
     }
     await cells.flush();

@@ -17,10 +17,9 @@
  * (trace, span, run, thread, resource, user, organization ids, execution
  * source, tags, metadata, review status, feedback user) walk the events.
  *
- * Shards: every write of one scorer in one hour would touch the same
- * cells, so each write call picks one of {@link SIGNAL_CELL_SHARDS} shards
- * (from its first record's id) for all its cells and records it on the
- * rows it writes; readers merge the shards of a cell.
+ * Shards: as metric cells, each write call picks one of `cells.ts`'
+ * `CELL_SHARDS` write shards for all its cells and records it on the rows
+ * it writes; readers merge the shards of a cell.
  */
 import type { DimValue } from "./cells.js";
 
@@ -34,16 +33,6 @@ export const SIGNAL_FAMILIES: Record<string, readonly string[]> = {
   experiment: ["source", "entityType", "entityName", "experimentId"],
   deployment: ["source", "environment", "serviceName", "entityType", "entityName"],
 };
-
-/** Write shards of a score or feedback cell. */
-export const SIGNAL_CELL_SHARDS = 4;
-
-/** The shard a write call uses for all its cells: stable per first record id. */
-export function signalShard(firstId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < firstId.length; i++) hash = Math.imul(hash ^ firstId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % SIGNAL_CELL_SHARDS;
-}
 
 /** Core's `getNumericFeedbackValue`: finite numbers, and numeric strings. */
 export function numericFeedback(value: unknown): number | null {

@@ -11,23 +11,17 @@
  */
 import { v } from "convex/values";
 import { decodeValue } from "../kit/codec.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
+import { adjustCounters, counterShard } from "../kit/counters.js";
 import { storageError } from "../kit/errors.js";
 import type { MutationCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { ROLLUP_INTERVALS, type RollupInterval, valueStats } from "./cells.js";
+import { cellShard, ROLLUP_INTERVALS, type RollupInterval, valueStats } from "./cells.js";
 import { CellCache, type CellKey, SIGNAL_TABLES } from "./cellStore.js";
 import { signalCounters } from "./counterNames.js";
 import { recordEntries } from "./discovery.js";
-import {
-  SIGNAL_FAMILIES,
-  signalDims,
-  type SignalKind,
-  signalNameOf,
-  signalShard,
-  signalValueOf,
-} from "./signalCells.js";
+import { SIGNAL_FAMILIES, signalDims, type SignalKind, signalNameOf, signalValueOf } from "./signalCells.js";
 import { dictionaryEntries, type DictionaryEntry, timestampOf } from "./signals.js";
+import { keptStreamFields, SignalStreamWriter, writeOrder } from "./signalStream.js";
 
 /** Per-signal shape: id field and index, the row's extra fields, and what a record must have. */
 const SPECS = {
@@ -53,7 +47,16 @@ const SPECS = {
 } as const;
 
 /** A stored score or feedback row, as far as this module reads it. */
-type SignalDoc = { _id: unknown; id: string; seq: number; data: string; shard?: number };
+type SignalDoc = {
+  _id: unknown;
+  _creationTime: number;
+  id: string;
+  seq?: number;
+  deltaShard?: number;
+  deltaSeq?: number;
+  data: string;
+  shard?: number;
+};
 
 /** Validators of the optional tenant scope of deletions. */
 export const scopeArgs = { organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) };
@@ -86,13 +89,13 @@ async function applySignal(
   cells: CellCache,
   kind: SignalKind,
   record: Record<string, unknown>,
-  seq: number,
+  order: number,
   shard: number,
   sign: 1 | -1,
 ): Promise<void> {
   const value = signalValueOf(kind, record);
   if (value === null) return;
-  const stats = valueStats(value, seq, timestampOf(record));
+  const stats = valueStats(value, order, timestampOf(record));
   for (const key of signalCellKeys(kind, record, shard)) await cells.apply(key, stats, sign);
 }
 
@@ -131,16 +134,21 @@ async function removeRow(
   const key = keyOf(kind, record);
   // deno-lint-ignore no-explicit-any
   await ctx.db.delete(doc._id as any);
-  deltas.push([signalCounters.rows(table), -1], [signalCounters.rowsOfKey(table, key), -1]);
+  // Any shard of a sharded counter will do: readers sum them.
+  deltas.push(
+    [counterShard(signalCounters.rows(table), doc.id), -1],
+    [counterShard(signalCounters.rowsOfKey(table, key), doc.id), -1],
+  );
   if (doc.shard !== undefined) {
-    await applySignal(cells, kind, record, doc.seq, doc.shard, -1);
-    deltas.push([signalCounters.celledOfKey(table, key), -1]);
+    await applySignal(cells, kind, record, writeOrder(doc), doc.shard, -1);
+    deltas.push([counterShard(signalCounters.celledOfKey(table, key), doc.id), -1]);
   }
 }
 
 /**
  * Upserts scores or feedback (encoded records) by id. A replaced row keeps
- * its sequence number; writing an identical record again changes nothing.
+ * its place in the delta stream and its write order; writing an identical
+ * record again changes nothing.
  */
 export async function upsertSignals(ctx: MutationCtx, kind: SignalKind, encoded: string[]): Promise<void> {
   const spec = SPECS[kind];
@@ -148,14 +156,16 @@ export async function upsertSignals(ctx: MutationCtx, kind: SignalKind, encoded:
   const deltas: [string, number][] = [];
   const entries: DictionaryEntry[] = [];
   const cells = new CellCache(ctx, { signal: kind });
-  let seq = await readCounter(ctx, signalCounters.seq(table));
-  const start = seq;
+  const stream = new SignalStreamWriter(ctx, table);
+  let batchKey: string | null = null;
   let shard: number | null = null;
+  const count = (name: string, delta: number) => deltas.push([counterShard(name, batchKey!), delta]);
   for (const data of encoded) {
     const record = decodeValue(data) as Record<string, unknown>;
     const id = record[spec.idField];
     if (typeof id !== "string" || id === "") throw storageError("INVALID", `a ${kind} record has no ${spec.idField}`);
-    shard ??= signalShard(id);
+    batchKey ??= id;
+    shard ??= cellShard(id);
     const row = {
       id,
       timestamp: timestampOf(record),
@@ -173,32 +183,30 @@ export async function upsertSignals(ctx: MutationCtx, kind: SignalKind, encoded:
       if (existing.data === data && existing.shard !== undefined) continue;
       const before = decodeValue(existing.data) as Record<string, unknown>;
       const beforeKey = keyOf(kind, before);
+      const order = writeOrder(existing);
       if (existing.shard !== undefined) {
-        await applySignal(cells, kind, before, existing.seq, existing.shard, -1);
-        deltas.push([signalCounters.celledOfKey(table, beforeKey), -1]);
+        await applySignal(cells, kind, before, order, existing.shard, -1);
+        count(signalCounters.celledOfKey(table, beforeKey), -1);
       }
-      await applySignal(cells, kind, record, existing.seq, shard, 1);
+      await applySignal(cells, kind, record, order, shard, 1);
       // deno-lint-ignore no-explicit-any
-      await ctx.db.replace(existing._id as any, { ...row, seq: existing.seq } as any);
-      deltas.push(
-        [signalCounters.rowsOfKey(table, beforeKey), -1],
-        [signalCounters.rowsOfKey(table, key), 1],
-        [signalCounters.celledOfKey(table, key), 1],
-      );
+      await ctx.db.replace(existing._id as any, { ...row, ...keptStreamFields(existing) } as any);
+      count(signalCounters.rowsOfKey(table, beforeKey), -1);
+      count(signalCounters.rowsOfKey(table, key), 1);
+      count(signalCounters.celledOfKey(table, key), 1);
       continue;
     }
-    seq++;
-    await applySignal(cells, kind, record, seq, shard, 1);
     // deno-lint-ignore no-explicit-any
-    await ctx.db.insert(table, { ...row, seq } as any);
-    deltas.push(
-      [signalCounters.rows(table), 1],
-      [signalCounters.rowsOfKey(table, key), 1],
-      [signalCounters.celledOfKey(table, key), 1],
-    );
+    const inserted = await ctx.db.insert(table, { ...row, ...await stream.next(batchKey) } as any);
+    // deno-lint-ignore no-explicit-any
+    const order = (await ctx.db.get(inserted as any))!._creationTime;
+    await applySignal(cells, kind, record, order, shard, 1);
+    count(signalCounters.rows(table), 1);
+    count(signalCounters.rowsOfKey(table, key), 1);
+    count(signalCounters.celledOfKey(table, key), 1);
   }
-  deltas.push([signalCounters.seq(table), seq - start]);
   await cells.flush();
+  await stream.flush();
   await adjustCounters(ctx, deltas);
   await recordEntries(ctx, entries);
 }

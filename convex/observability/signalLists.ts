@@ -1,8 +1,9 @@
 /**
- * Reads shared by the log and metric-event tables: offset pages in
- * timestamp order (`listLogs`, `listMetrics`), delta polling in write
- * order, and the bounded walks over a timestamp range that the metric
- * queries use outside their rollups.
+ * Reads shared by the signal tables (logs, metric events, scores,
+ * feedback): offset pages in timestamp order (`listLogs`, `listMetrics`...),
+ * delta polling in write order (each table's sharded stream,
+ * `signalStream.ts`), and the bounded walks over a timestamp range that the
+ * analytics use outside their rollups.
  *
  * Index choice: a `traceId` filter uses `by_trace_timestamp`; one level
  * (logs) or one metric name (metrics) uses the table's second index;
@@ -13,20 +14,14 @@
  */
 import { v } from "convex/values";
 import { decodeValue } from "../kit/codec.js";
-import { readCounter } from "../kit/counters.js";
+import { readShardedCounter } from "../kit/counters.js";
 import { internalQuery } from "../kit/functions.js";
 import type { ListResult } from "../kit/rows.js";
-import {
-  type IndexSpec,
-  orderValidator,
-  planPage,
-  type SortRange,
-  walk,
-  type WalkState,
-  walkStateValidator,
-} from "../kit/walk.js";
+import { type IndexSpec, orderValidator, planPage, type SortRange, walk, walkStateValidator } from "../kit/walk.js";
 import { signalCounters, type SignalTable } from "./counterNames.js";
+import { deltaAfter, deltaNewest, type DeltaStep, type NewestStep, type Visit } from "./deltaPolls.js";
 import { hasConditions, matchesSignal, type SignalFilter, signalFilterValidator } from "./signals.js";
+import { type SignalEntry, signalHead, signalStream, writeOrder } from "./signalStream.js";
 
 /** Validator of a signal table name. */
 export const signalTableValidator = v.union(
@@ -36,10 +31,17 @@ export const signalTableValidator = v.union(
   v.literal("obs_feedback"),
 );
 
-/** A stored signal row as the lists return it. */
-export type SignalListRow = { seq: number; data: string };
+/** A stored signal row as the lists return it: its write order (`signalStream.ts:writeOrder`) and the record. */
+export type SignalListRow = { order: number; data: string };
 
-type SignalDoc = { id: string; seq: number; timestamp: number; traceId: string | null; data: string };
+type SignalDoc = {
+  _creationTime: number;
+  id: string;
+  seq?: number;
+  timestamp: number;
+  traceId: string | null;
+  data: string;
+};
 
 /** Index, range and residual conditions of a timestamp-ordered walk. */
 export function planSignalWalk(
@@ -96,7 +98,8 @@ function predicateOf(filter: SignalFilter, residual: boolean) {
 
 /**
  * One bounded step of an offset page of a signal table in timestamp order
- * (ties by row id). Returns encoded records.
+ * (ties by row id). Returns encoded records; the first step also answers
+ * the head of the table's delta stream (the page's delta cursor).
  */
 export const listSignals = internalQuery({
   args: {
@@ -108,20 +111,21 @@ export const listSignals = internalQuery({
     limit: v.number(),
     state: v.optional(walkStateValidator),
   },
-  handler: async (ctx, args): Promise<ListResult<SignalListRow>> => {
+  handler: async (ctx, args): Promise<ListResult<SignalListRow> & { head?: number[] }> => {
     const { table, filter, order, offset, limit } = args;
+    const head = args.state === undefined ? await signalHead(ctx, table) : undefined;
     const { spec, range, residual, key } = planSignalWalk(table, filter, args.sort);
     const predicate = predicateOf(filter, residual);
     let total: number | null = null;
     let state = args.state;
     const byTrace = spec.index === "by_trace_timestamp";
     if (!residual && !byTrace && range.lower === undefined && range.upper === undefined) {
-      total = await readCounter(
+      total = await readShardedCounter(
         ctx,
         key === undefined ? signalCounters.rows(table) : signalCounters.rowsOfKey(table, key),
       );
       if (state === undefined) {
-        if (offset >= total || limit <= 0) return { rows: [], next: null, total, reversed: false };
+        if (offset >= total || limit <= 0) return { rows: [], next: null, total, reversed: false, head };
         state = planPage(total, offset, limit, order);
       }
     } else {
@@ -130,55 +134,45 @@ export const listSignals = internalQuery({
     const step = await walk<SignalDoc & { _id: unknown }>(ctx.db, spec, state, { range, predicate });
     if (state.countAll && step.next === null) total = step.matched;
     return {
-      rows: step.rows.map((doc) => ({ seq: doc.seq, data: doc.data })),
+      rows: step.rows.map((doc) => ({ order: writeOrder(doc), data: doc.data })),
       next: step.next,
       total,
       reversed: state.reversed,
+      head,
     };
   },
 });
 
-/** Budget of the search for the newest matching row (one call; clients then fall back). */
-const MAX_SEARCH_BUDGET = { docs: 1000, bytes: 2 * 1024 * 1024 };
+/** Validator of a position in a delta stream (`deltaCursor.ts`). */
+const positionValidator = v.array(v.number());
+
+/** The record of a stream entry when it matches `filter`. */
+function signalVisit(filter: SignalFilter): Visit<SignalEntry, string> {
+  const conditional = hasConditions(filter) || filter.from !== undefined || filter.to !== undefined;
+  return ({ doc }) =>
+    Promise.resolve(
+      !conditional || matchesSignal(decodeValue(doc.data) as Record<string, unknown>, filter) ? doc.data : null,
+    );
+}
 
 /**
- * One bounded step of delta polling over a signal table in write order
- * (`seq`). `max` finds the newest matching row; `after` returns up to
- * `limit` matching rows written after sequence number `after`, oldest first.
+ * One bounded step of delta polling over a signal table, in the order rows
+ * were first written: up to `want` encoded records matching `filter`
+ * written after position `after`, oldest first.
  */
-export const signalDelta = internalQuery({
+export const signalDeltaAfter = internalQuery({
+  args: { table: signalTableValidator, filter: signalFilterValidator, after: positionValidator, want: v.number() },
+  handler: async (ctx, { table, filter, after, want }): Promise<DeltaStep<string>> =>
+    await deltaAfter(signalStream(ctx, table), after, want, signalVisit(filter)),
+});
+
+/** One bounded step of the search for the newest row of a signal table matching `filter` (see {@link NewestStep}). */
+export const signalDeltaNewest = internalQuery({
   args: {
     table: signalTableValidator,
     filter: signalFilterValidator,
-    mode: v.union(v.literal("max"), v.literal("after")),
-    after: v.optional(v.number()),
-    limit: v.number(),
-    state: v.optional(walkStateValidator),
+    before: v.optional(v.array(v.union(v.number(), v.null()))),
   },
-  handler: async (ctx, { table, filter, mode, after, limit, state }): Promise<ListResult<SignalListRow>> => {
-    const spec: IndexSpec = { table, index: "by_seq", eq: [], sortField: "seq" };
-    const range: SortRange = mode === "after" && after !== undefined
-      ? { lower: { value: after, inclusive: false } }
-      : {};
-    const start: WalkState = state ?? {
-      skip: 0,
-      take: mode === "max" ? 1 : limit,
-      matched: 0,
-      order: mode === "max" ? "desc" : "asc",
-      countAll: false,
-      reversed: false,
-    };
-    const predicate = predicateOf(
-      filter,
-      hasConditions(filter) || filter.from !== undefined || filter.to !== undefined,
-    );
-    const budget = mode === "max" ? MAX_SEARCH_BUDGET : undefined;
-    const step = await walk<SignalDoc & { _id: unknown }>(ctx.db, spec, start, { range, predicate, budget });
-    return {
-      rows: step.rows.map((doc) => ({ seq: doc.seq, data: mode === "max" ? "" : doc.data })),
-      next: step.next,
-      total: null,
-      reversed: false,
-    };
-  },
+  handler: async (ctx, { table, filter, before }): Promise<NewestStep> =>
+    await deltaNewest(signalStream(ctx, table), before, signalVisit(filter)),
 });

@@ -5,8 +5,9 @@
  * dictionary (`obs_dictionary`, see `discovery.ts`).
  *
  * Log and metric rows keep the record whole (encoded by `kit/codec.ts`) plus
- * the fields their indexes need; `seq` numbers rows in the order they were
- * first written, for delta polling. Every sorted index ends with `id`.
+ * the fields their indexes need and their place in the table's delta stream
+ * (`signalStream.ts`: `deltaShard`, `deltaSeq`; rows written before the
+ * streams carry a table-wide `seq` instead). Every sorted index ends with `id`.
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
@@ -38,11 +39,21 @@ const cellFields = {
   stale: v.boolean(),
 };
 
+/** A signal row's place in its table's delta stream (`signalStream.ts`). */
+const streamFields = {
+  /** Write number of a row written before the delta streams (table-wide; absent on newer rows). */
+  seq: v.optional(v.number()),
+  /** The stream shard of the call that first wrote the row. */
+  deltaShard: v.optional(v.number()),
+  /** The row's number in its stream shard. */
+  deltaSeq: v.optional(v.number()),
+};
+
 /** Signal tables, spread into `observabilityTables`. */
 export const signalTables = {
   obs_logs: defineTable({
     id: v.string(),
-    seq: v.number(),
+    ...streamFields,
     timestamp: v.number(),
     traceId: v.union(v.string(), v.null()),
     level: v.string(),
@@ -52,25 +63,27 @@ export const signalTables = {
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_level_timestamp", ["level", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
-    .index("by_seq", ["seq", "id"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"]),
 
   obs_metrics: defineTable({
     id: v.string(),
-    seq: v.number(),
+    ...streamFields,
     timestamp: v.number(),
     name: v.string(),
     traceId: v.union(v.string(), v.null()),
     data: v.string(),
+    /** The rollup shard this event is counted in (absent: written before cells were sharded, unsharded cells). */
+    shard: v.optional(v.number()),
   })
     .index("by_metric_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_name_timestamp", ["name", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
-    .index("by_seq", ["seq", "id"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"]),
 
   obs_scores: defineTable({
     id: v.string(),
-    seq: v.number(),
+    ...streamFields,
     timestamp: v.number(),
     traceId: v.union(v.string(), v.null()),
     scorerId: v.string(),
@@ -84,11 +97,11 @@ export const signalTables = {
     .index("by_scorerId_timestamp", ["scorerId", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
     .index("by_score", ["score", "id"])
-    .index("by_seq", ["seq", "id"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"]),
 
   obs_feedback: defineTable({
     id: v.string(),
-    seq: v.number(),
+    ...streamFields,
     timestamp: v.number(),
     traceId: v.union(v.string(), v.null()),
     feedbackType: v.string(),
@@ -100,7 +113,7 @@ export const signalTables = {
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_feedbackType_timestamp", ["feedbackType", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
-    .index("by_seq", ["seq", "id"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"]),
 
   obs_metric_cells: defineTable({ name: v.string(), ...cellFields })
     .index("by_cell", ["name", "family", "interval", "bucket", "id"]),

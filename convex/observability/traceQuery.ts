@@ -33,7 +33,7 @@ import { internalQuery, type QueryCtx } from "../kit/functions.js";
 import { storageError } from "../kit/errors.js";
 import { orderValidator } from "../kit/walk.js";
 import { NOT_ENDED, TRACE_FAMILIES, traceIndexName, type TraceRow } from "./validators.js";
-import { DeltaMerge, headPosition } from "./deltaStreams.js";
+import { DeltaMerge, headPosition, tracingStream } from "./deltaStreams.js";
 import { DELTA_SHARDS } from "./deltaCursor.js";
 import {
   conjunctEqualities,
@@ -451,7 +451,7 @@ export const delta = internalQuery({
     const horizon = await headPosition(ctx);
     const rows: ScanRow[] = [];
     const positions: number[][] = [];
-    const merge = new DeltaMerge(ctx, "root", args.after, "asc");
+    const merge = new DeltaMerge(tracingStream(ctx, "root"), args.after, "asc");
     const position = [...args.after];
     let reads = 0;
     let calls = DELTA_SHARDS;

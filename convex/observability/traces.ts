@@ -59,8 +59,8 @@ import {
   type TraceRow,
   traceTarget,
 } from "./validators.js";
-import { DeltaMerge, type DeltaStream, DeltaWriter, headPosition } from "./deltaStreams.js";
-import { DELTA_SHARDS, type DeltaPosition } from "./deltaCursor.js";
+import { type DeltaEntry, DeltaWriter, headPosition, tracingStream } from "./deltaStreams.js";
+import { deltaAfter, deltaNewest, type DeltaStep, type NewestStep, type Visit } from "./deltaPolls.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { recordEntries } from "./discovery.js";
 import { dictionaryEntries, type DictionaryEntry } from "./signals.js";
@@ -657,105 +657,11 @@ export const deleteTraces = internalMutation({
   },
 });
 
-/** Documents one delta-poll call reads at most before it returns its position (the client resumes there). */
-const DELTA_DOCS = 2000;
-
 /** Validator of a position in the delta streams (`deltaCursor.ts`). */
 const positionValidator = v.array(v.number());
 
-/** One step of a delta poll: matches in stream order, each with the position just after it. */
-export type DeltaStep<Row> = {
-  rows: Row[];
-  /** `positions[i]`: the position just after `rows[i]` (a cursor that resumes after it). */
-  positions: number[][];
-  /** Position after everything this step read, to resume from. */
-  scanned: number[];
-  /** True once the stream is exhausted. */
-  done: boolean;
-};
-
-/** One step of the search for the newest match of a stream (the cursor of an empty delta answer). */
-export type NewestStep = {
-  /** Position just after the newest match, once found. */
-  found: number[] | null;
-  /** Bounds to resume the search from, or `null` when it is over. */
-  before: (number | null)[] | null;
-  /** The position after every entry (from the first step only). */
-  head: number[] | null;
-};
-
-/** Visits one stream entry: the matching row, or `null`, and the documents read. */
-type Visit<Row> = (entry: { traceId: string; spanId: string }) => Promise<Row | null>;
-
-/** Reads stream entries after `after`, oldest first, until `want` matches or the budget is spent. */
-async function deltaAfter<Row>(
-  ctx: QueryCtx,
-  stream: DeltaStream,
-  after: DeltaPosition,
-  want: number,
-  visit: Visit<Row>,
-): Promise<DeltaStep<Row>> {
-  if (after.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
-  const merge = new DeltaMerge(ctx, stream, after, "asc");
-  const position = [...after];
-  const rows: Row[] = [];
-  const positions: number[][] = [];
-  let reads = 0;
-  for (;;) {
-    if (rows.length >= want || merge.reads + reads >= DELTA_DOCS) {
-      return { rows, positions, scanned: position, done: false };
-    }
-    const entry = await merge.next();
-    if (entry === null) return { rows, positions, scanned: position, done: true };
-    position[entry.shard] = entry.seq;
-    reads++;
-    const row = await visit(entry);
-    if (row !== null) {
-      rows.push(row);
-      positions.push([...position]);
-    }
-  }
-}
-
-/**
- * Searches a stream newest first for the newest match: its position is the
- * cursor core's reference store answers when a poll finds nothing (the
- * newest matching row's number, else the newest row's).
- */
-async function deltaNewest(
-  ctx: QueryCtx,
-  stream: DeltaStream,
-  before: (number | null)[] | undefined,
-  matches: Visit<unknown>,
-): Promise<NewestStep> {
-  const bound = before ?? new Array<number | null>(DELTA_SHARDS).fill(null);
-  if (bound.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");
-  const merge = new DeltaMerge(ctx, stream, bound, "desc");
-  let head: number[] | null = null;
-  if (before === undefined) {
-    head = [];
-    for (let shard = 0; shard < DELTA_SHARDS; shard++) head.push((await merge.head(shard))?.seq ?? 0);
-  }
-  const resume = [...bound];
-  let reads = 0;
-  for (;;) {
-    if (merge.reads + reads >= DELTA_DOCS) return { found: null, before: resume, head };
-    const entry = await merge.next();
-    if (entry === null) return { found: null, before: null, head };
-    resume[entry.shard] = entry.seq;
-    reads++;
-    if (await matches(entry) === null) continue;
-    // Shard by shard, what lies at or below the match in merged order: the rest of each shard is newer.
-    const found: number[] = [];
-    for (let shard = 0; shard < DELTA_SHARDS; shard++) {
-      found.push(shard === entry.shard ? entry.seq : (await merge.head(shard))?.seq ?? 0);
-    }
-    return { found, before: null, head };
-  }
-}
-
 /** The listed trace row of a stream entry when it matches `filter`. */
-function traceVisit(ctx: QueryCtx, filter: SpanFilter): Visit<TraceRow> {
+function traceVisit(ctx: QueryCtx, filter: SpanFilter): Visit<DeltaEntry, TraceRow> {
   return async ({ traceId }) => {
     const doc = await findTrace(ctx, traceId);
     if (!doc || !doc.listed) return null;
@@ -765,7 +671,7 @@ function traceVisit(ctx: QueryCtx, filter: SpanFilter): Visit<TraceRow> {
 }
 
 /** The branch-anchor span of a stream entry when it matches `filter`. */
-function branchVisit(ctx: QueryCtx, filter: SpanFilter): Visit<SpanDoc> {
+function branchVisit(ctx: QueryCtx, filter: SpanFilter): Visit<DeltaEntry, SpanDoc> {
   return async ({ traceId, spanId }) => {
     const span = await findSpan(ctx, traceId, spanId);
     if (!span || !span.branch) return null;
@@ -783,7 +689,7 @@ function branchVisit(ctx: QueryCtx, filter: SpanFilter): Visit<SpanDoc> {
 export const traceDelta = internalQuery({
   args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
   handler: async (ctx, { filter, after, want }): Promise<DeltaStep<TraceListRow>> => {
-    const step = await deltaAfter(ctx, "trace", after, want, traceVisit(ctx, filter));
+    const step = await deltaAfter(tracingStream(ctx, "trace"), after, want, traceVisit(ctx, filter));
     return { ...step, rows: await withRoots(ctx, step.rows) };
   },
 });
@@ -792,7 +698,7 @@ export const traceDelta = internalQuery({
 export const traceDeltaNewest = internalQuery({
   args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
   handler: async (ctx, { filter, before }): Promise<NewestStep> =>
-    await deltaNewest(ctx, "trace", before, traceVisit(ctx, filter)),
+    await deltaNewest(tracingStream(ctx, "trace"), before, traceVisit(ctx, filter)),
 });
 
 /**
@@ -802,7 +708,7 @@ export const traceDeltaNewest = internalQuery({
 export const branchDelta = internalQuery({
   args: { filter: spanFilterValidator, after: positionValidator, want: v.number() },
   handler: async (ctx, { filter, after, want }): Promise<DeltaStep<string>> => {
-    const step = await deltaAfter(ctx, "branch", after, want, branchVisit(ctx, filter));
+    const step = await deltaAfter(tracingStream(ctx, "branch"), after, want, branchVisit(ctx, filter));
     return { ...step, rows: step.rows.map((span) => span.data) };
   },
 });
@@ -811,7 +717,7 @@ export const branchDelta = internalQuery({
 export const branchDeltaNewest = internalQuery({
   args: { filter: spanFilterValidator, before: v.optional(v.array(v.union(v.number(), v.null()))) },
   handler: async (ctx, { filter, before }): Promise<NewestStep> =>
-    await deltaNewest(ctx, "branch", before, branchVisit(ctx, filter)),
+    await deltaNewest(tracingStream(ctx, "branch"), before, branchVisit(ctx, filter)),
 });
 
 /** The position after every delta-stream entry written so far (the cursor of a fresh page). */

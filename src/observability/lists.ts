@@ -4,7 +4,6 @@
  * batched trace deletion.
  */
 import type { ListBranchesArgs, ListBranchesResponse, ListTracesArgs, ListTracesResponse } from "../coreTypes.ts";
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import {
   batchDeleteTracesArgsSchema,
   listBranchesArgsSchema,
@@ -18,13 +17,8 @@ import type { ListResult } from "../../convex/kit/rows.ts";
 import { withErrorContext } from "../kit/errors.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
-import {
-  decodePosition,
-  type DeltaPosition,
-  encodePosition,
-  startPosition,
-} from "../../convex/observability/deltaCursor.ts";
-import type { DeltaStep, NewestStep } from "../../convex/observability/traces.ts";
+import { encodePosition, startPosition } from "../../convex/observability/deltaCursor.ts";
+import { type DeltaEndpoints, deltaWindow } from "./deltaPolls.ts";
 import { chunkBySize, decodeSpan, type ParsedFilters, toWireFilter } from "./rows.ts";
 
 /** Root spans fetched per call when a page's roots were too big to inline, and their byte budget. */
@@ -40,25 +34,6 @@ const LINKED_DELETES = [
   "observability/obsScores:deleteScoresOfTraces",
   "observability/obsFeedback:deleteFeedbackOfTraces",
 ] as const;
-
-/** Rows of a delta poll window, as core's stores answer it. */
-type DeltaWindow<Row> = { rows: Row[]; delta: { limit: number; hasMore: boolean }; deltaCursor: string };
-
-function invalidCursor(): MastraError {
-  return new MastraError({
-    id: "OBSERVABILITY_INVALID_DELTA_CURSOR",
-    domain: ErrorDomain.MASTRA_OBSERVABILITY,
-    category: ErrorCategory.USER,
-    text: "Invalid observability delta cursor",
-  });
-}
-
-/** Parses a delta cursor (a position in the sharded delta streams, `convex/observability/deltaCursor.ts`). */
-function parseCursor(cursor: string): DeltaPosition {
-  const position = decodePosition(cursor);
-  if (position === null) throw invalidCursor();
-  return position;
-}
 
 /** Resolves the root spans of a trace page, fetching those the server did not inline. */
 async function resolveRoots(ctx: DomainContext, operation: string, rows: TraceListRow[]): Promise<SpanRecord[]> {
@@ -78,72 +53,10 @@ async function resolveRoots(ctx: DomainContext, operation: string, rows: TraceLi
   return spans;
 }
 
-type DeltaPath = "observability/traces:traceDelta" | "observability/traces:branchDelta";
-
-/**
- * Position just after the newest matching row, else after every row: the
- * cursor core's stores answer when a poll finds nothing. Filters no index
- * answers search newest first, in bounded calls. `within`: the position a
- * poll read up to; the search then looks only at what that poll saw, so a
- * row committed meanwhile is never jumped over.
- */
-async function newestCursor(
-  ctx: DomainContext,
-  operation: string,
-  path: DeltaPath,
-  filter: SpanFilter,
-  within?: DeltaPosition,
-): Promise<string> {
-  // Only entries a poll has already read count: one written since comes after the cursor, never before it.
-  let before: (number | null)[] | undefined = within?.map((seq) => seq + 1);
-  let head: number[] | null = within ?? null;
-  for (;;) {
-    const step: NewestStep = await ctx.transport.query<NewestStep>(`${path}Newest`, {
-      filter,
-      ...(before !== undefined ? { before } : {}),
-    }, { operation });
-    head ??= step.head;
-    if (step.found !== null) return encodePosition(step.found);
-    if (step.before === null) return encodePosition(head ?? startPosition());
-    before = step.before;
-  }
-}
-
-/** One delta poll window: rows first listed after `after`, oldest first. */
-async function deltaWindow<Row>(
-  ctx: DomainContext,
-  operation: string,
-  path: DeltaPath,
-  filter: SpanFilter,
-  after: string | undefined,
-  limit: number,
-): Promise<DeltaWindow<Row>> {
-  if (after === undefined) {
-    return {
-      rows: [],
-      delta: { limit, hasMore: false },
-      deltaCursor: await newestCursor(ctx, operation, path, filter),
-    };
-  }
-  let position = parseCursor(after);
-  const rows: Row[] = [];
-  const positions: number[][] = [];
-  for (;;) {
-    const step: DeltaStep<Row> = await ctx.transport.query<DeltaStep<Row>>(path, {
-      filter,
-      after: position,
-      want: limit + 1 - rows.length,
-    }, { operation });
-    rows.push(...step.rows);
-    positions.push(...step.positions);
-    position = step.scanned;
-    if (step.done || rows.length > limit) break;
-  }
-  const visible = rows.slice(0, limit);
-  const deltaCursor = visible.length > 0
-    ? encodePosition(positions[visible.length - 1])
-    : await newestCursor(ctx, operation, path, filter, position);
-  return { rows: visible, delta: { limit, hasMore: rows.length > limit }, deltaCursor };
+/** The delta functions of the tracing streams, for one filter. */
+function tracingEndpoints(stream: "trace" | "branch", filter: SpanFilter): DeltaEndpoints {
+  const path = `observability/traces:${stream}Delta` as const;
+  return { after: path, newest: `${path}Newest`, args: { filter } };
 }
 
 /**
@@ -158,8 +71,7 @@ export function listTraces(ctx: DomainContext, args: ListTracesArgs): Promise<Li
       const window = await deltaWindow<TraceListRow>(
         ctx,
         "listTraces",
-        "observability/traces:traceDelta",
-        filter,
+        tracingEndpoints("trace", filter),
         parsed.after,
         parsed.limit,
       );
@@ -214,8 +126,7 @@ export function listBranches(ctx: DomainContext, args: ListBranchesArgs): Promis
       const window = await deltaWindow<string>(
         ctx,
         "listBranches",
-        "observability/traces:branchDelta",
-        filter,
+        tracingEndpoints("branch", filter),
         parsed.after,
         parsed.limit,
       );

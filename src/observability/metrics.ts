@@ -294,7 +294,7 @@ async function readEvents(
     stats.calls++;
     for (const row of result.rows) {
       const record = decodeValue(row.data) as Record<string, unknown>;
-      out.push({ name, time: timestampOf(record), record, stats: eventStats(record, row.seq) });
+      out.push({ name, time: timestampOf(record), record, stats: eventStats(record, row.order) });
     }
     stats.eventsRead += result.rows.length;
     if (result.next === null) return out;

@@ -115,11 +115,11 @@ async function readEvents(
   if (finite(lower) !== undefined) eventFilter.from = lower;
   if (finite(upper) !== undefined) eventFilter.to = upper;
   const rows = await walkSignals(ctx, operation, TABLES[kind], eventFilter, stats);
-  return rows.flatMap(({ seq, record }) => {
+  return rows.flatMap(({ order, record }) => {
     const value = signalValueOf(kind, record);
     if (value === null) return [];
     const time = timestampOf(record);
-    return [{ time, value: (column: string) => record[column], stats: valueStats(value, seq, time) }];
+    return [{ time, value: (column: string) => record[column], stats: valueStats(value, order, time) }];
   });
 }
 

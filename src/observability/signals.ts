@@ -1,9 +1,8 @@
 /**
- * Client side of the reads shared by logs and metric events
- * (`convex/observability/signalLists.ts`): offset pages, delta polling and
- * the delta cursors core's in-memory store hands out.
+ * Client side of the reads shared by the signal tables (logs, metric events, scores, feedback)
+ * (`convex/observability/signalLists.ts`): offset pages, delta polling
+ * (`deltaPolls.ts`) and the bounded walks of the analytics.
  */
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { SignalTable } from "../../convex/observability/counterNames.ts";
@@ -14,63 +13,21 @@ import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError } from "../kit/errors.ts";
 import { requireKey, requireRecord } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
+import { encodePosition, startPosition } from "../../convex/observability/deltaCursor.ts";
+import { type DeltaEndpoints, type DeltaWindow, deltaWindow } from "./deltaPolls.ts";
 import { chunkBySize } from "./rows.ts";
 
-/** Calls made by the search for the newest matching row before the newest row stands in. */
-const MAX_SEARCH_CALLS = 4;
-
-function invalidCursor(): MastraError {
-  return new MastraError({
-    id: "OBSERVABILITY_INVALID_DELTA_CURSOR",
-    domain: ErrorDomain.MASTRA_OBSERVABILITY,
-    category: ErrorCategory.USER,
-    text: "Invalid observability delta cursor",
-  });
-}
-
-function parseCursor(cursor: string): number {
-  if (!/^\d+$/.test(cursor)) throw invalidCursor();
-  const value = Number.parseInt(cursor, 10);
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidCursor();
-  return value;
-}
-
-/**
- * Sequence number of the newest row matching `filter` (`null` if none).
- * The search is bounded: after {@link MAX_SEARCH_CALLS} calls without a
- * match, the newest row of the table stands in (no newer row matches).
- */
-async function newestMatching(
-  ctx: DomainContext,
-  operation: string,
-  table: SignalTable,
-  filter: SignalFilter,
-): Promise<number | null> {
-  let state: WalkState | undefined;
-  for (let call = 0; call < MAX_SEARCH_CALLS; call++) {
-    const result: ListResult<SignalListRow> = await ctx.transport.query("observability/signalLists:signalDelta", {
-      table,
-      filter,
-      mode: "max",
-      limit: 1,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation });
-    if (result.rows.length > 0) return result.rows[0].seq;
-    if (result.next === null) return null;
-    state = result.next;
-  }
-  return newestMatching(ctx, operation, table, { eq: [] });
-}
-
-/** Delta cursor when no row is returned: newest matching row, else newest row, else 0. */
-async function fallbackCursor(ctx: DomainContext, operation: string, table: SignalTable, filter: SignalFilter) {
-  const matching = await newestMatching(ctx, operation, table, filter);
-  if (matching !== null) return matching;
-  return (await newestMatching(ctx, operation, table, { eq: [] })) ?? 0;
+/** The delta functions of a signal table's stream, for one filter. */
+function signalEndpoints(table: SignalTable, filter: SignalFilter): DeltaEndpoints {
+  return {
+    after: "observability/signalLists:signalDeltaAfter",
+    newest: "observability/signalLists:signalDeltaNewest",
+    args: { table, filter },
+  };
 }
 
 /** A delta poll window of decoded records. */
-export type SignalDelta<Row> = { rows: Row[]; delta: { limit: number; hasMore: boolean }; deltaCursor: string };
+export type SignalDelta<Row> = DeltaWindow<Row>;
 
 /** One delta poll: records first written after `after`, oldest first (core's `listAppendOnlyDelta`). */
 export async function signalDelta<Row>(
@@ -81,36 +38,16 @@ export async function signalDelta<Row>(
   after: string | undefined,
   limit: number,
 ): Promise<SignalDelta<Row>> {
-  if (after === undefined) {
-    return {
-      rows: [],
-      delta: { limit, hasMore: false },
-      deltaCursor: String(await fallbackCursor(ctx, operation, table, filter)),
-    };
-  }
-  const from = parseCursor(after);
-  const { rows } = await runWalk((state: WalkState | undefined) =>
-    ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:signalDelta", {
-      table,
-      filter,
-      mode: "after",
-      after: from,
-      limit: limit + 1,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation })
-  );
-  const visible = rows.slice(0, limit);
-  const deltaCursor = visible.length > 0
-    ? String(visible[visible.length - 1].seq)
-    : String(await fallbackCursor(ctx, operation, table, filter));
-  return {
-    rows: visible.map((row) => decodeValue(row.data) as Row),
-    delta: { limit, hasMore: rows.length > limit },
-    deltaCursor,
-  };
+  const window = await deltaWindow<string>(ctx, operation, signalEndpoints(table, filter), after, limit);
+  return { ...window, rows: window.rows.map((data) => decodeValue(data) as Row) };
 }
 
-/** One offset page in timestamp order, its total, and the page-mode delta cursor (newest matching row, else 0). */
+/**
+ * One offset page in timestamp order, its total, and the page-mode delta
+ * cursor: the head of the table's delta stream when the page was read (the
+ * next poll answers the rows written after it; core's in-memory store
+ * answers the newest *matching* row's number, which would cost a search).
+ */
 export async function signalPage<Row>(
   ctx: DomainContext,
   operation: string,
@@ -124,22 +61,29 @@ export async function signalPage<Row>(
   { rows: Row[]; pagination: { total: number; page: number; perPage: number; hasMore: boolean }; deltaCursor: string }
 > {
   const offset = page * perPage;
-  const { rows, total } = await runWalk((state: WalkState | undefined) =>
-    ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
-      table,
-      filter,
-      ...(sort === "score" ? { sort } : {}),
-      order: direction === "ASC" ? "asc" : "desc",
-      offset,
-      limit: perPage,
-      ...(state !== undefined ? { state } : {}),
-    }, { operation, details: { page, perPage } })
-  );
+  let head: number[] | undefined;
+  const { rows, total } = await runWalk(async (state: WalkState | undefined) => {
+    const step = await ctx.transport.query<ListResult<SignalListRow> & { head?: number[] }>(
+      "observability/signalLists:listSignals",
+      {
+        table,
+        filter,
+        ...(sort === "score" ? { sort } : {}),
+        order: direction === "ASC" ? "asc" : "desc",
+        offset,
+        limit: perPage,
+        ...(state !== undefined ? { state } : {}),
+      },
+      { operation, details: { page, perPage } },
+    );
+    head ??= step.head;
+    return step;
+  });
   const count = total ?? 0;
   return {
     rows: rows.map((row) => decodeValue(row.data) as Row),
     pagination: { total: count, page, perPage, hasMore: offset + perPage < count },
-    deltaCursor: String((await newestMatching(ctx, operation, table, filter)) ?? 0),
+    deltaCursor: encodePosition(head ?? startPosition()),
   };
 }
 
@@ -150,7 +94,7 @@ export async function walkSignals(
   table: SignalTable,
   filter: SignalFilter,
   stats?: { calls: number; eventsRead: number },
-): Promise<{ seq: number; record: Record<string, unknown> }[]> {
+): Promise<{ order: number; record: Record<string, unknown> }[]> {
   const { rows } = await runWalk((state: WalkState | undefined) => {
     if (stats) stats.calls++;
     return ctx.transport.query<ListResult<SignalListRow>>("observability/signalLists:listSignals", {
@@ -163,8 +107,8 @@ export async function walkSignals(
     }, { operation });
   });
   if (stats) stats.eventsRead += rows.length;
-  return rows.map((row) => ({ seq: row.seq, record: decodeValue(row.data) as Record<string, unknown> }))
-    .sort((a, b) => a.seq - b.seq);
+  return rows.map((row) => ({ order: row.order, record: decodeValue(row.data) as Record<string, unknown> }))
+    .sort((a, b) => a.order - b.order);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ObservabilityStorage } from "@mastra/core/storage";
 import { encodeValue } from "../../convex/kit/codec.ts";
 import { cellsOf, type CellStats, eventStats, mergeStats } from "../../convex/observability/cells.ts";
 import { signalCounters } from "../../convex/observability/counterNames.ts";
+import { signalSeqCounter } from "../../convex/observability/deltaStreams.ts";
 import { dictionaryEntries, distinctEntries } from "../../convex/observability/signals.ts";
 
 /** Start of the generated events (a day start plus 17 minutes, so ranges have partial hours). */
@@ -195,7 +196,9 @@ export type SeedBackend = { run<T>(fn: (ctx: { db: Db }) => Promise<T>): Promise
 /**
  * Writes metric events (with distinct ids, into an empty metrics table)
  * straight into the tables, with the rows, rollup cells, counters and
- * dictionary entries `createMetrics` would have written for them, in
+ * dictionary entries `createMetrics` would have written for them (in the
+ * form of one write shard: unsharded cells and counters, rows numbered in
+ * stream shard 0, write order by `seq`; readers merge shards the same way), in
  * large direct-insert batches: seconds for 100,000 events where the API
  * would be quadratic on convex-test.
  */
@@ -215,7 +218,10 @@ export async function seedMetrics(backend: SeedBackend, events: Record<string, u
       name,
       traceId: typeof record.traceId === "string" ? record.traceId : null,
       data: encodeValue(record),
+      // A row written before the streams' era would carry only `seq`; seeded rows are in stream shard 0 as well.
       seq,
+      deltaShard: 0,
+      deltaSeq: seq,
     });
     const event = eventStats(record, seq);
     for (const cell of cellsOf(record, timestamp)) {
@@ -227,7 +233,7 @@ export async function seedMetrics(backend: SeedBackend, events: Record<string, u
     bump(signalCounters.rows(TABLE));
     bump(signalCounters.rowsOfKey(TABLE, name));
   });
-  bump(signalCounters.seq(TABLE), events.length);
+  bump(signalSeqCounter(TABLE, 0), events.length);
   const docs: [string, Record<string, unknown>][] = [
     ...rows.map((row) => [TABLE, row] as [string, Record<string, unknown>]),
     ...[...cells.values()].map(({ key, stats }) =>
