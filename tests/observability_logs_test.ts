@@ -195,3 +195,45 @@ Deno.test("logs: bad input is a clear MastraError and writes nothing", async () 
   await assert.rejects(() => ours.listLogs({ mode: "delta", after: "x" } as never), MastraError);
   await assert.rejects(() => ours.listLogs({ filters: { level: "loud" } } as never), MastraError);
 });
+
+Deno.test("logs: delta polls running beside parallel writers see every log once, each writer's in its order", async () => {
+  const { storage } = createTestStorage();
+  const o = (await storage.getStore("observability"))! as ObservabilityStorage;
+  const WRITERS = 6;
+  const BATCHES = 8;
+  const seen: string[] = [];
+  let after = (await o.listLogs({ mode: "delta" } as never)).deltaCursor!;
+  let writing = true;
+  const poller = (async () => {
+    for (;;) {
+      const done = !writing;
+      const window = await o.listLogs({ mode: "delta", after, limit: 5 } as never);
+      seen.push(...window.logs.map((log) => log.logId as string));
+      after = window.deltaCursor!;
+      if (done && !window.delta!.hasMore) return;
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      for (let b = 0; b < BATCHES; b++) {
+        await o.batchCreateLogs({
+          logs: [0, 1].map((k) => ({
+            logId: `w${w}-b${b}-${k}`,
+            timestamp: new Date(Date.UTC(2026, 0, 1) + b),
+            level: "info",
+            message: "m",
+          })) as never,
+        });
+      }
+    }),
+  );
+  writing = false;
+  await poller;
+  assert.equal(seen.length, WRITERS * BATCHES * 2);
+  assert.equal(new Set(seen).size, seen.length, "no log comes twice");
+  for (let w = 0; w < WRITERS; w++) {
+    const mine = seen.filter((id) => id.startsWith(`w${w}-`));
+    const written = Array.from({ length: BATCHES }, (_, b) => [`w${w}-b${b}-0`, `w${w}-b${b}-1`]).flat();
+    assert.deepEqual(mine, written, `writer ${w}'s logs in the order they were written`);
+  }
+});

@@ -66,10 +66,12 @@ export type WriteRow = { size: number; op: WriteOp; ours: WriteFigures; official
  * The family and shard of a sharded document's label, or `null` for a
  * document that is not a shard. Counter shards are `<name>:shard:<k>`
  * (`kit/counters.ts`); rank-family trees are `<family>~<k>`
- * (`kit/rankFamily.ts`).
+ * (`kit/rankFamily.ts`); delta-stream sequences are `obsdelta:[<table>:]seq:<k>`
+ * (`convex/observability/deltaStreams.ts`); rollup cells carry their write
+ * shard as the last element of their id (labelled `:shard:<k>`).
  */
 export function shardOf(label: string): { family: string; shard: string } | null {
-  const m = /^(.*?)(?::shard:|~)(\d+)( \(root\))?$/.exec(label);
+  const m = /^(.*?)(?::shard:|~)(\d+)( \(root\))?$/.exec(label) ?? /^(.*obsdelta:.*seq):(\d+)()$/.exec(label);
   return m ? { family: m[1], shard: m[2] } : null;
 }
 
@@ -393,7 +395,15 @@ async function labels(s: Subject, writes: DocumentWrite[]): Promise<Map<string, 
         const key = ["name", "family", "interval", "bucket", "kind", "scope", "value"]
           .filter((f) => typeof doc[f] === "string" || typeof doc[f] === "number")
           .map((f) => `${f}=${String(doc[f]).slice(0, 40)}`);
-        out.push([id, `${table} ${key.length ? key.join(" ") : id}`]);
+        // A rollup cell's id ends with its write shard (`cells.ts:cellsOf`): label it as a shard.
+        const dims = table.endsWith("_cells") && typeof doc.id === "string" ? JSON.parse(doc.id) as unknown[][] : [];
+        const last = dims.at(-1);
+        const shard = Array.isArray(last) && /^\d+$/.test(String(last[0])) && last[1] === null
+          ? `${dims.slice(0, -1).length ? ` ${JSON.stringify(dims.slice(0, -1)).slice(0, 60)}` : ""}:shard:${last[0]}`
+          : table.endsWith("_cells")
+          ? ` ${String(doc.id).slice(0, 60)}`
+          : "";
+        out.push([id, `${table} ${key.length ? key.join(" ") : id}${shard}`]);
       }
     }
     return out;

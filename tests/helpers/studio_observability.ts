@@ -8,7 +8,10 @@
  */
 import type { ObservabilityStorage } from "@mastra/core/storage";
 import { encodeValue } from "../../convex/kit/codec.ts";
-import { cellsOf, type CellStats, eventStats, mergeStats } from "../../convex/observability/cells.ts";
+import { cellShard, cellsOf, type CellStats, eventStats, mergeStats } from "../../convex/observability/cells.ts";
+import { counterShard } from "../../convex/kit/counters.ts";
+import { deltaShard } from "../../convex/observability/deltaCursor.ts";
+import { chunkMetrics } from "../../src/observability/metrics.ts";
 import { signalCounters } from "../../convex/observability/counterNames.ts";
 import { signalSeqCounter } from "../../convex/observability/deltaStreams.ts";
 import { dictionaryEntries, distinctEntries } from "../../convex/observability/signals.ts";
@@ -196,11 +199,13 @@ export type SeedBackend = { run<T>(fn: (ctx: { db: Db }) => Promise<T>): Promise
 /**
  * Writes metric events (with distinct ids, into an empty metrics table)
  * straight into the tables, with the rows, rollup cells, counters and
- * dictionary entries `createMetrics` would have written for them (in the
- * form of one write shard: unsharded cells and counters, rows numbered in
- * stream shard 0, write order by `seq`; readers merge shards the same way), in
+ * dictionary entries `createMetrics` would have written for them, in
  * large direct-insert batches: seconds for 100,000 events where the API
- * would be quadratic on convex-test.
+ * would be quadratic on convex-test. The events are grouped into the write
+ * calls `batchCreateMetrics` makes (`chunkMetrics`), and each group gets
+ * that call's cell shard, counter shards and stream shard. One difference:
+ * a seeded row's write order is its `seq` (its position in `events`), where
+ * the API's is the row's creation time; both follow the order of `events`.
  */
 export async function seedMetrics(backend: SeedBackend, events: Record<string, unknown>[]): Promise<void> {
   const TABLE = "obs_metrics";
@@ -208,32 +213,43 @@ export async function seedMetrics(backend: SeedBackend, events: Record<string, u
   const counters = new Map<string, number>();
   const bump = (name: string, by = 1) => counters.set(name, (counters.get(name) ?? 0) + by);
   const rows: Record<string, unknown>[] = [];
-  events.forEach((record, i) => {
-    const seq = i + 1;
-    const timestamp = (record.timestamp as Date).getTime();
-    const name = record.name as string;
-    rows.push({
-      id: record.metricId,
-      timestamp,
-      name,
-      traceId: typeof record.traceId === "string" ? record.traceId : null,
-      data: encodeValue(record),
-      // A row written before the streams' era would carry only `seq`; seeded rows are in stream shard 0 as well.
-      seq,
-      deltaShard: 0,
-      deltaSeq: seq,
-    });
-    const event = eventStats(record, seq);
-    for (const cell of cellsOf(record, timestamp)) {
-      const key = { name, ...cell };
-      const k = JSON.stringify(key);
-      const before = cells.get(k);
-      cells.set(k, { key, stats: before ? mergeStats(before.stats, event) : event });
+  const encoded = events.map((record) => encodeValue(record));
+  const streamSeq = new Map<number, number>();
+  let i = 0;
+  for (const chunk of chunkMetrics(events, encoded)) {
+    const firstId = events[i].metricId as string;
+    const shard = cellShard(firstId);
+    const stream = deltaShard(firstId);
+    for (let k = 0; k < chunk.length; k++, i++) {
+      const record = events[i];
+      const seq = i + 1;
+      const timestamp = (record.timestamp as Date).getTime();
+      const name = record.name as string;
+      const deltaSeq = (streamSeq.get(stream) ?? 0) + 1;
+      streamSeq.set(stream, deltaSeq);
+      rows.push({
+        id: record.metricId,
+        timestamp,
+        name,
+        traceId: typeof record.traceId === "string" ? record.traceId : null,
+        data: encoded[i],
+        shard,
+        seq,
+        deltaShard: stream,
+        deltaSeq,
+      });
+      const event = eventStats(record, seq);
+      for (const cell of cellsOf(record, timestamp, shard)) {
+        const key = { name, ...cell };
+        const k = JSON.stringify(key);
+        const before = cells.get(k);
+        cells.set(k, { key, stats: before ? mergeStats(before.stats, event) : event });
+      }
+      bump(counterShard(signalCounters.rows(TABLE), firstId));
+      bump(counterShard(signalCounters.rowsOfKey(TABLE, name), firstId));
+      bump(signalSeqCounter(TABLE, stream));
     }
-    bump(signalCounters.rows(TABLE));
-    bump(signalCounters.rowsOfKey(TABLE, name));
-  });
-  bump(signalSeqCounter(TABLE, 0), events.length);
+  }
   const docs: [string, Record<string, unknown>][] = [
     ...rows.map((row) => [TABLE, row] as [string, Record<string, unknown>]),
     ...[...cells.values()].map(({ key, stats }) =>
