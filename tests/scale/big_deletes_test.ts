@@ -54,7 +54,7 @@ async function tableCounts(backend: Backend): Promise<Record<string, number>> {
  * Counters a clear keeps on purpose: coverage marks (an emptied table's trees still cover it) and the delta streams'
  * per-shard sequence numbers (a poller's cursor from before the clear must stay valid, so numbers never restart).
  */
-const KEPT_COUNTERS = /^(coverage:|obsdelta:seq:)/;
+const KEPT_COUNTERS = /^(coverage:|obsdelta:)/;
 
 async function counters(backend: Backend): Promise<Map<string, number>> {
   const rows = await backend.run(async (ctx) => await ctx.db.query("counters").collect());
