@@ -115,9 +115,16 @@ export function cellShard(firstId: string): number {
 }
 
 /**
+ * Families whose cells belong to one owner (a resource, a thread): only
+ * that owner's runs write them, so they are not sharded, except the cells of
+ * events without an owner, which every such writer shares.
+ */
+const OWNED_FAMILIES: Record<string, string> = { resource: "resourceId", thread: "threadId" };
+
+/**
  * Every cell of a record: one per family and rollup interval, in write
  * shard `shard` (`undefined`: the unsharded cells of events written before
- * cells were sharded).
+ * cells were sharded; owned families' cells with an owner are unsharded too).
  */
 export function cellsOf(
   record: Record<string, unknown>,
@@ -129,7 +136,9 @@ export function cellsOf(
     for (const interval of Object.keys(ROLLUP_INTERVALS) as RollupInterval[]) {
       const size = ROLLUP_INTERVALS[interval];
       const dims: DimValue[] = dimValues(record, FAMILIES[family]);
-      if (shard !== undefined) dims.push([String(shard), null]);
+      const owner = OWNED_FAMILIES[family];
+      const owned = owner !== undefined && dims[FAMILIES[family].indexOf(owner)][0] !== null;
+      if (shard !== undefined && !owned) dims.push([String(shard), null]);
       out.push({ family, interval, bucket: Math.floor(timestamp / size) * size, id: JSON.stringify(dims) });
     }
   }

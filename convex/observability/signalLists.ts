@@ -98,8 +98,8 @@ function predicateOf(filter: SignalFilter, residual: boolean) {
 
 /**
  * One bounded step of an offset page of a signal table in timestamp order
- * (ties by row id). Returns encoded records; the first step also answers
- * the head of the table's delta stream (the page's delta cursor).
+ * (ties by row id). Returns encoded records; with `withHead`, the first
+ * step also answers the head of the table's delta stream (a page's delta cursor).
  */
 export const listSignals = internalQuery({
   args: {
@@ -110,10 +110,12 @@ export const listSignals = internalQuery({
     offset: v.number(),
     limit: v.number(),
     state: v.optional(walkStateValidator),
+    /** True for a page: the first step also answers the stream's head (its delta cursor). */
+    withHead: v.optional(v.boolean()),
   },
   handler: async (ctx, args): Promise<ListResult<SignalListRow> & { head?: number[] }> => {
     const { table, filter, order, offset, limit } = args;
-    const head = args.state === undefined ? await signalHead(ctx, table) : undefined;
+    const head = args.state === undefined && args.withHead ? await signalHead(ctx, table) : undefined;
     const { spec, range, residual, key } = planSignalWalk(table, filter, args.sort);
     const predicate = predicateOf(filter, residual);
     let total: number | null = null;

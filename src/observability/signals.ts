@@ -72,6 +72,7 @@ export async function signalPage<Row>(
         order: direction === "ASC" ? "asc" : "desc",
         offset,
         limit: perPage,
+        withHead: true,
         ...(state !== undefined ? { state } : {}),
       },
       { operation, details: { page, perPage } },
