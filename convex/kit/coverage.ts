@@ -16,8 +16,19 @@ import type { MutationCtx, QueryCtx } from "./functions.js";
 import { adjustCounter, readCounter } from "./counters.js";
 import type { DataModel } from "./functions.js";
 
+/**
+ * Generation of a table's trees: bumped when a release adds trees to the
+ * rows of a table, so that marks set before (which say nothing of the new
+ * trees) no longer count and the table walks until it is rebuilt.
+ */
+const TREE_GENERATIONS: Readonly<Record<string, number>> = {
+  // 2: tag trees of listed traces (listTraces with one tag).
+  ai_traces: 2,
+};
+
 function markName(table: string): string {
-  return `coverage:${table}`;
+  const generation = TREE_GENERATIONS[table];
+  return generation === undefined ? `coverage:${table}` : `coverage:${table}:g${generation}`;
 }
 
 /** True when every row of `table` is in its rank trees. */

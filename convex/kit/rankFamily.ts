@@ -136,6 +136,47 @@ class Forest {
     }
     throw new Error(`rank selection over ${this.#trees.length} trees found no key at ${rank}`);
   }
+
+  /** The keys at ascending positions `[from, to)`, in order (fewer past the end). */
+  async keysIn(from: number, to: number): Promise<SortKey[]> {
+    const roots = await this.roots();
+    const total = roots.reduce((sum, root) => sum + (root?.count ?? 0), 0);
+    from = Math.max(0, from);
+    to = Math.min(to, total);
+    if (from >= to) return [];
+    let items: Item[] = roots.flatMap((root) => root ? itemsOf(root, null, null) : []);
+    for (;;) {
+      // A subtree that may hold a key whose position is in [from, to).
+      const expand = items.filter((item) =>
+        item.node !== undefined && surelyBelow(items, item.lo) < to && possiblyBelow(items, item.hi) > from
+      );
+      if (expand.length === 0) break;
+      const nodes = await Promise.all(expand.map((item) => getNode(this.#ctx, item.node!)));
+      const expanded = new Set(expand);
+      items = items.flatMap((item) =>
+        expanded.has(item) ? itemsOf(nodes[expand.indexOf(item)], item.lo, item.hi) : [item]
+      );
+    }
+    // Every key of the range is concrete now, and no unexpanded subtree straddles one: their positions are exact.
+    const concrete = items.filter((item) => item.node === undefined).map((item) => item.lo!);
+    concrete.sort(compareKeys);
+    const unexpanded = items.filter((item) => item.node !== undefined);
+    const out: SortKey[] = [];
+    for (let i = 0; i < concrete.length; i++) {
+      const key = concrete[i];
+      let below = i;
+      let straddled = false;
+      for (const other of unexpanded) {
+        if (other.hi !== null && compareKeys(other.hi, key) <= 0) below += other.count;
+        else if (other.lo === null || compareKeys(other.lo, key) < 0) straddled = true;
+      }
+      if (!straddled && below >= from && below < to) out.push(key);
+    }
+    if (out.length !== to - from) {
+      throw new Error(`range selection over ${this.#trees.length} trees found ${out.length} of ${to - from} keys`);
+    }
+    return out;
+  }
 }
 
 /** Keys surely below `at` (`null`: no lower end): in items that end at or before it. */
@@ -170,6 +211,15 @@ export function keyAtAcross(ctx: QueryCtx, trees: string[], rank: number): Promi
 }
 
 /**
+ * The keys at 0-based ascending positions `[from, to)` of the union of
+ * `trees`, in order: the roots, plus only the subtrees that can hold one
+ * of them (a page of k keys reads the roots and about one leaf per tree).
+ */
+export function keysInAcross(ctx: QueryCtx, trees: string[], from: number, to: number): Promise<SortKey[]> {
+  return new Forest(ctx, trees).keysIn(from, to);
+}
+
+/**
  * Number of keys of the union of `trees` for which `below` holds, where
  * `below` is true for a prefix of the sorted keys.
  */
@@ -179,6 +229,44 @@ export function countWhereAcross(
   below: (key: SortKey) => boolean,
 ): Promise<number> {
   return new Forest(ctx, trees).countWhere(below);
+}
+
+/** Ascending positions `[from, to)` of the keys whose sort value is in `range` (unset values never are). */
+async function rangePositions(forest: Forest, range: SortRange): Promise<[number, number]> {
+  const { lower, upper } = effectiveRange(range);
+  const from = lower === undefined ? 0 : await forest.countWhere((key) => {
+    const c = compareValues(key.value, lower.value);
+    return lower.inclusive ? c < 0 : c <= 0;
+  });
+  const to = upper === undefined ? await forest.total() : await forest.countWhere((key) => {
+    const c = compareValues(key.value, upper.value);
+    return upper.inclusive ? c <= 0 : c < 0;
+  });
+  return [from, Math.max(from, to)];
+}
+
+/**
+ * One offset page read from the trees alone (no index walk): the keys of
+ * the union of `trees` whose sort value is in `range`, the `offset`-th to
+ * the `offset + limit`-th in `order`, and how many keys are in the range.
+ * For lists with no index to walk (a tag's traces): the roots, the leaves
+ * holding the page, and one descent per end of `range`.
+ */
+export async function pageFromTrees(
+  ctx: QueryCtx,
+  trees: string[],
+  range: SortRange,
+  offset: number,
+  limit: number,
+  order: Order,
+): Promise<{ keys: SortKey[]; total: number }> {
+  const forest = new Forest(ctx, trees);
+  const [from, to] = await rangePositions(forest, range);
+  const total = to - from;
+  const take = Math.max(0, Math.min(limit, total - Math.max(0, offset)));
+  if (take === 0) return { keys: [], total };
+  if (order === "asc") return { keys: await forest.keysIn(from + offset, from + offset + take), total };
+  return { keys: (await forest.keysIn(to - offset - take, to - offset)).reverse(), total };
 }
 
 /**
@@ -215,16 +303,7 @@ export async function planListAcross(
     return { state: { after, skip: 0, take, matched: 0, order, countAll: false, reversed: false }, total: counted };
   }
   if (await forest.total() !== counted) return { state: countingState(offset, limit, order), total: null };
-  // Unset sort values are in the trees but never in a range.
-  const { lower, upper } = effectiveRange(range);
-  const from = lower === undefined ? 0 : await forest.countWhere((key) => {
-    const c = compareValues(key.value, lower.value);
-    return lower.inclusive ? c < 0 : c <= 0;
-  });
-  const to = upper === undefined ? counted : await forest.countWhere((key) => {
-    const c = compareValues(key.value, upper.value);
-    return upper.inclusive ? c <= 0 : c < 0;
-  });
+  const [from, to] = await rangePositions(forest, range);
   const total = Math.max(0, to - from);
   const take = Math.max(0, Math.min(limit, total - offset));
   if (take === 0) return { state: null, total };

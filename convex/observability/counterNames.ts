@@ -1,3 +1,4 @@
+import { decodeOptional } from "../kit/codec.js";
 import { familyTree, familyTrees } from "../kit/rankFamily.js";
 import type { TreeEntry } from "../kit/rankTree.js";
 import { deltaShard } from "./deltaCursor.js";
@@ -91,13 +92,33 @@ export function traceTreesOf(family: readonly string[], values: readonly unknown
   return isShardedFamily(family, values) ? familyTrees(base) : [base];
 }
 
-/** The rank-tree entries of a trace row: one per family, keyed by `(startedAt, id)`; none unless listed. */
+/** Base name of the rank trees of the listed traces whose root span has `tag` (a family sharded by trace). */
+function tagTreeBase(tag: string): string {
+  return `observability:tagTree:${JSON.stringify(tag)}`;
+}
+
+/** The rank trees holding the listed traces whose root span has `tag`, by `(startedAt, id)`. */
+export function tagTreesOf(tag: string): string[] {
+  return familyTrees(tagTreeBase(tag));
+}
+
+/** The distinct string tags of a trace row's root span. */
+function rootTags(row: TraceRow): string[] {
+  const tags = decodeOptional(row.tags);
+  return Array.isArray(tags) ? [...new Set(tags.filter((tag): tag is string => typeof tag === "string"))] : [];
+}
+
+/**
+ * The rank-tree entries of a trace row, keyed by `(startedAt, id)`: one per
+ * family and one per tag of its root span; none unless listed.
+ */
 export function traceTreeEntries(row: TraceRow | null): TreeEntry[] {
   if (!row?.listed || row.startedAt === undefined) return [];
   const key = { value: row.startedAt, id: row.id };
-  return TRACE_FAMILIES.map((family) => {
+  const families = TRACE_FAMILIES.map((family) => {
     const values = familyValues(row, family);
     const base = traceTreeBase(family, values);
     return { tree: isShardedFamily(family, values) ? familyTree(base, row.id) : base, key };
   });
+  return [...families, ...rootTags(row).map((tag) => ({ tree: familyTree(tagTreeBase(tag), row.id), key }))];
 }

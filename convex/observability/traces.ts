@@ -22,11 +22,12 @@ import {
   LATE_FAMILIES,
   observabilityCounters,
   traceCounterOf,
+  tagTreesOf,
   traceTreeEntries,
   traceTreesOf,
 } from "./counterNames.js";
 import { RankBatch } from "../kit/rankTree.js";
-import { planListAcross, totalAcross } from "../kit/rankFamily.js";
+import { pageFromTrees, planListAcross, totalAcross } from "../kit/rankFamily.js";
 import { noteInsert, treesCover } from "../kit/coverage.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -418,6 +419,16 @@ function hasResidual(filter: SpanFilter): boolean {
     (filter.tags !== undefined && filter.tags.length > 0) || filter.hasChildError !== undefined;
 }
 
+/**
+ * The tag of a filter that asks only for listed traces having one tag
+ * (optionally within a `startedAt` range) ordered by `startedAt`, else `null`.
+ */
+function soleTag(filter: SpanFilter, sort: "startedAt" | "endedAt"): string | null {
+  if (sort !== "startedAt" || filter.tags === undefined || new Set(filter.tags).size !== 1) return null;
+  if (hasResidual({ ...filter, tags: undefined, startedAt: undefined })) return null;
+  return filter.tags[0];
+}
+
 /** Fetches the encoded root spans of a page while they fit the inline budget. */
 async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[]> {
   let bytes = 0;
@@ -452,7 +463,9 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  * a page at any depth and count a `startedAt` range in O(log N) reads, so a
  * page costs its rows (small roots are inlined in the trace row) plus the
  * counter, the trees' roots and a leaf or two per tree: one call. Ordered
- * by `endedAt`, a page walks from the nearer end. Conditions no index
+ * by `endedAt`, a page walks from the nearer end. One tag and no other
+ * condition (Studio's tag filter) reads the page's keys from the tag's rank
+ * trees and then its trace rows: one call, O(k + log N). Conditions no index
  * answers (metadata, tags, scope, hasChildError, entityName without
  * entityType, a second equality outside the family, a range on the other
  * time field) are checked on the trace rows of the family's index: O(rows
@@ -478,6 +491,18 @@ export const listTraces = internalQuery({
       const match = row !== null && row.listed && matchesFilter(traceTarget(row), filter);
       const rows = match && offset === 0 && limit > 0 ? await withRoots(ctx, [row!]) : [];
       return { rows, next: null, total: match ? 1 : 0, reversed: false, head };
+    }
+    const tag = soleTag(filter, sort);
+    if (tag !== null && await treesCover(ctx, "ai_traces")) {
+      // One tag and nothing else: the tag's rank trees hold the page's keys (there is no index to walk).
+      const range = sortRange(filter.startedAt, "startedAt");
+      const { keys, total } = await pageFromTrees(ctx, tagTreesOf(tag), range, offset, limit, order);
+      const rows: TraceRow[] = [];
+      for (const key of keys) {
+        const doc = await findTrace(ctx, key.id);
+        if (doc) rows.push(withoutSystemFields(doc) as TraceRow);
+      }
+      return { rows: await withRoots(ctx, rows), next: null, total, reversed: false, head };
     }
     const wanted = new Map(filter.eq.map(({ field, value }) => [field, value]));
     let family: readonly string[] = [];

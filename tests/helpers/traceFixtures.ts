@@ -130,3 +130,18 @@ export const FILTERS: Record<string, unknown>[] = [
   { entityName: "a" },
   { metadata: { n: 3 } },
 ];
+
+/** Tags of {@link tagged} traces. */
+export const TAGS: string[] = ["vip", "beta", "eu", "rare"];
+
+/** Root spans of `n` traces, most with some of {@link TAGS} (a few repeated, a tenth with none). */
+export function tagged(n: number): SpanInput[] {
+  const next = random(11);
+  return traces(n, 5).map((span, i) => {
+    const tags = TAGS.filter((tag) => next() < (tag === "rare" ? 0.03 : 0.4));
+    return {
+      ...span,
+      ...(i % 10 === 0 ? {} : { tags: next() < 0.1 ? [...tags, pick(next, tags.length ? tags : TAGS)] : tags }),
+    };
+  });
+}

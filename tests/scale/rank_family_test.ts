@@ -13,6 +13,7 @@ import {
   familyTree,
   familyTrees,
   keyAtAcross,
+  keysInAcross,
   RANK_SHARDS,
   totalAcross,
 } from "../../convex/kit/rankFamily.ts";
@@ -80,6 +81,13 @@ Deno.test("rank family: keyAtAcross and totals match a sorted model under random
               const rank = probe % family.length;
               assert.deepEqual(await keyAtAcross(ctx, familyTrees("f"), rank), family[rank].key);
             }
+            // Pages of keys: any window, clipped at the ends.
+            const from = model.length > 0 ? probe % (model.length + 2) - 1 : 0;
+            const to = from + 1 + (probe % 9);
+            assert.deepEqual(
+              await keysInAcross(ctx, trees, from, to),
+              model.slice(Math.max(0, from), Math.max(0, to)).map((entry) => entry.key),
+            );
           }
           assert.equal(await keyAtAcross(ctx, trees, model.length), null);
           const below = (key: SortKey) => (key.value as number) < T0 + cut;
@@ -106,5 +114,9 @@ Deno.test("rank family: a selection among 40,000 keys reads the roots and about 
     assert.deepEqual(result, keys[rank]);
     // 8 roots + the leaves that can hold the key: at most two per shard when keys spread evenly.
     assert.ok(usage.documentsRead <= RANK_SHARDS * 3, `rank ${rank}: ${usage.documentsRead} documents read`);
+    // A page of 40 keys from there: the same roots and leaves, a few more at a leaf's end.
+    const page = await measure(() => backend.run((ctx) => keysInAcross(ctx, familyTrees("big"), rank, rank + 40)));
+    assert.deepEqual(page.result, keys.slice(rank, rank + 40));
+    assert.ok(page.usage.documentsRead <= RANK_SHARDS * 4, `page at ${rank}: ${page.usage.documentsRead} read`);
   }
 });
