@@ -178,6 +178,8 @@ class SpanWrites {
   readonly #rootRenewed = new Set<string>();
   /** Rank-tree changes of the written spans (branch trees) and trace rows, applied once by `flush`. */
   readonly #ranks = new RankBatch();
+  /** True once this mutation noted a span insert for the coverage mark (`kit/coverage.ts`). */
+  #spanInsertNoted = false;
 
   constructor(ctx: MutationCtx) {
     this.#ctx = ctx;
@@ -251,7 +253,11 @@ class SpanWrites {
     if (seq !== undefined) row.seq = seq;
     assertFitsDocument(`span ${spanId} of trace ${traceId}`, row);
     if (existing) await ctx.db.replace(existing._id, row);
-    else await ctx.db.insert("ai_spans", row);
+    else {
+      if (!this.#spanInsertNoted) await noteInsert(ctx, "ai_spans");
+      this.#spanInsertNoted = true;
+      await ctx.db.insert("ai_spans", row);
+    }
     this.#ranks.change(branchTreeEntries(existing), branchTreeEntries(row));
     const branchDelta = (branch ? 1 : 0) - (existing?.branch ? 1 : 0);
     if (branchDelta !== 0) this.#deltas.push([counterShard(observabilityCounters.branchSpans(), traceId), branchDelta]);
@@ -560,15 +566,18 @@ export const getRootSpans = internalQuery({
  * (`JSON.stringify([traceId, spanId])`).
  *
  * Unfiltered lists, and lists whose only condition is a range on the sort
- * field, take their total from the branch counter and place a page at any
- * depth through the branch trees (`branchTreesOf` in `counterNames.ts`: one
- * family by `startedAt`, one by `endedSort`), which also count the range:
- * a page costs its rows plus the counter, the trees' roots and a leaf or two
- * per tree, in one call. The trees are trusted only while they hold exactly
- * the counted spans (`planListAcross`): anchors written before the trees
- * existed make them fall short, and the list walks from the nearer end (a
- * range: counting as it goes), exact, until `rebuildRankTrees`. Other
- * filters decode and check each anchor span and count as they go.
+ * field, place a page at any depth through the branch trees
+ * (`branchTreesOf` in `counterNames.ts`: one family by `startedAt`, one by
+ * `endedSort`), which also count the range: a page costs its rows plus the
+ * coverage mark, the trees' roots and a leaf or two per tree, in one call.
+ * Under `ai_spans`' coverage mark (`kit/coverage.ts`: set by the first span
+ * ever written, or by `rebuildRankTrees`) the trees hold every anchor span
+ * and their roots give the total. Without it (a deployment whose spans
+ * predate the trees) the total is the branch counter, and the trees are
+ * used only while they hold exactly that many spans (`planListAcross`);
+ * otherwise the list walks from the nearer end (a range: counting as it
+ * goes), exact, until `rebuildRankTrees`. Other filters decode and check
+ * each anchor span and count as they go.
  */
 export const listBranches = internalQuery({
   args: {
@@ -602,7 +611,9 @@ export const listBranches = internalQuery({
     let state = args.state;
     if (predicate === undefined) {
       if (state === undefined) {
-        const counted = await readShardedCounter(ctx, observabilityCounters.branchSpans());
+        const counted = await treesCover(ctx, "ai_spans")
+          ? "trees"
+          : await readShardedCounter(ctx, observabilityCounters.branchSpans());
         const plan = await planListAcross(ctx, branchTreesOf(sortField), counted, range, offset, limit, order);
         total = plan.total;
         if (plan.state === null) return { rows: [], next: null, total, reversed: false, head };
