@@ -77,11 +77,13 @@ function itemsOf(node: Node, lo: SortKey | null, hi: SortKey | null): Item[] {
   }));
 }
 
-/** Roots of several trees, read once per call. */
+/** Roots of several trees, read once per call, and the nodes below them, each read at most once per call. */
 class Forest {
   readonly #ctx: QueryCtx;
   readonly #trees: string[];
   #roots: (Node | null)[] | undefined;
+  /** Nodes read so far: a range's two counts and the page's selection often descend into the same leaves. */
+  readonly #nodes = new Map<NodeId, Promise<Node>>();
 
   constructor(ctx: QueryCtx, trees: string[]) {
     this.#ctx = ctx;
@@ -93,6 +95,15 @@ class Forest {
     return this.#roots;
   }
 
+  #node(id: NodeId): Promise<Node> {
+    let node = this.#nodes.get(id);
+    if (node === undefined) {
+      node = getNode(this.#ctx, id);
+      this.#nodes.set(id, node);
+    }
+    return node;
+  }
+
   async total(): Promise<number> {
     return (await this.roots()).reduce((sum, root) => sum + (root?.count ?? 0), 0);
   }
@@ -100,7 +111,11 @@ class Forest {
   /** Keys for which `below` holds (true for a prefix of the sorted keys), descending from the cached roots. */
   async countWhere(below: (key: SortKey) => boolean): Promise<number> {
     let sum = 0;
-    for (const root of await this.roots()) if (root) sum += await countBelow(this.#ctx, root, below);
+    for (const root of await this.roots()) {
+      if (root) {
+        sum += await countBelow(this.#ctx, root, below, (id) => this.#node(id));
+      }
+    }
     return sum;
   }
 
@@ -114,7 +129,7 @@ class Forest {
         item.node !== undefined && surelyBelow(items, item.lo) <= rank && possiblyBelow(items, item.hi) > rank
       );
       if (expand.length === 0) break;
-      const nodes = await Promise.all(expand.map((item) => getNode(this.#ctx, item.node!)));
+      const nodes = await Promise.all(expand.map((item) => this.#node(item.node!)));
       const expanded = new Set(expand);
       items = items.flatMap((item) =>
         expanded.has(item) ? itemsOf(nodes[expand.indexOf(item)], item.lo, item.hi) : [item]
@@ -151,7 +166,7 @@ class Forest {
         item.node !== undefined && surelyBelow(items, item.lo) < to && possiblyBelow(items, item.hi) > from
       );
       if (expand.length === 0) break;
-      const nodes = await Promise.all(expand.map((item) => getNode(this.#ctx, item.node!)));
+      const nodes = await Promise.all(expand.map((item) => this.#node(item.node!)));
       const expanded = new Set(expand);
       items = items.flatMap((item) =>
         expanded.has(item) ? itemsOf(nodes[expand.indexOf(item)], item.lo, item.hi) : [item]

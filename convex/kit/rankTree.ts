@@ -137,8 +137,16 @@ export async function countWhere(ctx: QueryCtx, tree: string, below: (key: SortK
   return root ? await countBelow(ctx, root, below) : 0;
 }
 
-/** Keys under the loaded node `root` for which `below` holds (a prefix of the sorted keys): one node per level. */
-export async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey) => boolean): Promise<number> {
+/**
+ * Keys under the loaded node `root` for which `below` holds (a prefix of the
+ * sorted keys): one node per level, read through `load` (a caller's cache).
+ */
+export async function countBelow(
+  ctx: QueryCtx,
+  root: Node,
+  below: (key: SortKey) => boolean,
+  load: (id: NodeId) => Promise<Node> = (id) => getNode(ctx, id),
+): Promise<number> {
   let sum = 0;
   let node = root;
   while (!node.leaf) {
@@ -150,7 +158,7 @@ export async function countBelow(ctx: QueryCtx, root: Node, below: (key: SortKey
       }
     }
     for (let i = 0; i < index; i++) sum += node.children[i].count;
-    node = await getNode(ctx, node.children[index].node);
+    node = await load(node.children[index].node);
   }
   let lo = 0;
   let hi = node.keys.length;

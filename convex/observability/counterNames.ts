@@ -2,7 +2,7 @@ import { decodeOptional } from "../kit/codec.js";
 import { familyTree, familyTrees } from "../kit/rankFamily.js";
 import type { TreeEntry } from "../kit/rankTree.js";
 import { deltaShard } from "./deltaCursor.js";
-import { TRACE_FAMILIES, type TraceRow } from "./validators.js";
+import { type SpanRow, TRACE_FAMILIES, type TraceRow } from "./validators.js";
 
 /** Names of the observability domain's counters. Counters live in the kit's `counters` table. */
 export const observabilityCounters = {
@@ -86,9 +86,43 @@ function traceTreeBase(family: readonly string[], values: readonly unknown[]): s
   return `observability:traceTree:${JSON.stringify([family, values])}`;
 }
 
-/** Every rank tree holding the listed traces of one family value (the shards of a sharded family). */
-export function traceTreesOf(family: readonly string[], values: readonly unknown[]): string[] {
-  const base = traceTreeBase(family, values);
+/** Base name of the rank tree(s) of one family value by `(endedSort, id)` (only {@link ENDED_TREE_FAMILIES}). */
+function traceEndedTreeBase(family: readonly string[], values: readonly unknown[]): string {
+  return `observability:traceEndedTree:${JSON.stringify([family, values])}`;
+}
+
+/**
+ * The trace-list families that also keep rank trees by `endedSort`, so that
+ * a trace list ordered by `endedAt` places a page at any depth, and counts
+ * an `endedAt` range, in O(log N) reads: only the unfiltered family (all
+ * traces). Each such tree costs one more tree key on a root span's create
+ * and one more key move on its end (the end time changes from "not ended"),
+ * in every trace; ordering by `endedAt` is rare (Mastra Studio's trace list
+ * orders by `startedAt`). Measured at 2,000 traces (trees of one node; a
+ * node more per tree once they are two deep): a root create wrote 44
+ * documents with the unfiltered family's trees, 51 with the eight shared
+ * families' (`SHARDED_FAMILIES`), 39 before either (and before the branch
+ * trees); a root end 21, 28 and 17. Lists of the other families ordered by
+ * `endedAt` walk their index from the nearer end (exact, O(offset) reads):
+ * they are lists of one value (an agent, a status, a thread...), smaller
+ * than the whole table. Adding a family here is safe on a live deployment:
+ * its trees hold fewer traces than its counter until `rebuildRankTrees`,
+ * and lists walk meanwhile.
+ */
+export const ENDED_TREE_FAMILIES: ReadonlySet<string> = new Set([""]);
+
+/**
+ * Every rank tree holding the listed traces of one family value (the shards
+ * of a sharded family), by `startedAt` or by `endedSort`; `[]` when the
+ * family keeps no tree for that sort ({@link ENDED_TREE_FAMILIES}).
+ */
+export function traceTreesOf(
+  family: readonly string[],
+  values: readonly unknown[],
+  sort: "startedAt" | "endedSort" = "startedAt",
+): string[] {
+  if (sort === "endedSort" && !ENDED_TREE_FAMILIES.has(family.join(","))) return [];
+  const base = sort === "startedAt" ? traceTreeBase(family, values) : traceEndedTreeBase(family, values);
   return isShardedFamily(family, values) ? familyTrees(base) : [base];
 }
 
@@ -109,16 +143,54 @@ function rootTags(row: TraceRow): string[] {
 }
 
 /**
- * The rank-tree entries of a trace row, keyed by `(startedAt, id)`: one per
- * family and one per tag of its root span; none unless listed.
+ * The rank-tree entries of a trace row: one per family keyed by
+ * `(startedAt, id)`, one per {@link ENDED_TREE_FAMILIES} family keyed by
+ * `(endedSort, id)` (the order of the `by_*_endedSort` indexes), and one per
+ * tag of its root span keyed by `(startedAt, id)`; none unless listed.
  */
 export function traceTreeEntries(row: TraceRow | null): TreeEntry[] {
   if (!row?.listed || row.startedAt === undefined) return [];
   const key = { value: row.startedAt, id: row.id };
-  const families = TRACE_FAMILIES.map((family) => {
+  const entries: TreeEntry[] = [];
+  for (const family of TRACE_FAMILIES) {
     const values = familyValues(row, family);
+    const sharded = isShardedFamily(family, values);
     const base = traceTreeBase(family, values);
-    return { tree: isShardedFamily(family, values) ? familyTree(base, row.id) : base, key };
-  });
-  return [...families, ...rootTags(row).map((tag) => ({ tree: familyTree(tagTreeBase(tag), row.id), key }))];
+    entries.push({ tree: sharded ? familyTree(base, row.id) : base, key });
+    if (ENDED_TREE_FAMILIES.has(family.join(",")) && row.endedSort !== undefined) {
+      const ended = traceEndedTreeBase(family, values);
+      entries.push({ tree: sharded ? familyTree(ended, row.id) : ended, key: { value: row.endedSort, id: row.id } });
+    }
+  }
+  for (const tag of rootTags(row)) entries.push({ tree: familyTree(tagTreeBase(tag), row.id), key });
+  return entries;
+}
+
+/** Base name of the branch-anchor span trees by one sort field. */
+function branchTreeBase(sort: "startedAt" | "endedSort"): string {
+  return `observability:branchTree:${sort}`;
+}
+
+/**
+ * The rank trees of the branch-anchor spans (core's `BRANCH_SPAN_TYPES`)
+ * of every trace by `startedAt` or `endedSort`: one family sharded by trace
+ * id, so the spans of one trace share one tree and unrelated traces rarely
+ * touch the same node.
+ */
+export function branchTreesOf(sort: "startedAt" | "endedSort"): string[] {
+  return familyTrees(branchTreeBase(sort));
+}
+
+/**
+ * The rank-tree entries of a span row: for a branch-anchor span, one by
+ * `(startedAt, id)` and one by `(endedSort, id)`, where `id` is the row's
+ * `id` (`JSON.stringify([traceId, spanId])`), the tie-break of the
+ * `by_branch_startedAt` and `by_branch_endedSort` indexes; none otherwise.
+ */
+export function branchTreeEntries(row: SpanRow | null | undefined): TreeEntry[] {
+  if (!row?.branch) return [];
+  return (["startedAt", "endedSort"] as const).map((sort) => ({
+    tree: familyTree(branchTreeBase(sort), row.traceId),
+    key: { value: row[sort], id: row.id },
+  }));
 }

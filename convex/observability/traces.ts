@@ -11,18 +11,21 @@
  * The span write path touches only documents of its own trace, plus shards
  * (1 in 8 or 16) of what spans every trace: the delta streams' sequences
  * (`deltaStreams.ts`), the counters and rank trees of family values many
- * traces share (`counterNames.ts`), the branch counter. Discovery entries
+ * traces share (`counterNames.ts`), the branch counter and the branch
+ * trees (branch-anchor spans by start and by end). Discovery entries
  * (`discovery.ts`) are written once per new value.
  */
 import { v } from "convex/values";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import {
+  branchTreeEntries,
+  branchTreesOf,
   isShardedFamily,
   LATE_FAMILIES,
   observabilityCounters,
-  traceCounterOf,
   tagTreesOf,
+  traceCounterOf,
   traceTreeEntries,
   traceTreesOf,
 } from "./counterNames.js";
@@ -35,7 +38,6 @@ import { assertFitsDocument } from "../kit/limits.js";
 import {
   type IndexSpec,
   orderValidator,
-  planPage,
   type SortRange,
   walk,
   type WalkState,
@@ -175,6 +177,10 @@ class SpanWrites {
   readonly #streams: DeltaWriter;
   /** Traces whose root entry this mutation already renewed. */
   readonly #rootRenewed = new Set<string>();
+  /** Rank-tree changes of the written spans (branch trees) and trace rows, applied once by `flush`. */
+  readonly #ranks = new RankBatch();
+  /** True once this mutation noted a span insert for the coverage mark (`kit/coverage.ts`). */
+  #spanInsertNoted = false;
 
   constructor(ctx: MutationCtx) {
     this.#ctx = ctx;
@@ -248,7 +254,12 @@ class SpanWrites {
     if (seq !== undefined) row.seq = seq;
     assertFitsDocument(`span ${spanId} of trace ${traceId}`, row);
     if (existing) await ctx.db.replace(existing._id, row);
-    else await ctx.db.insert("ai_spans", row);
+    else {
+      if (!this.#spanInsertNoted) await noteInsert(ctx, "ai_spans");
+      this.#spanInsertNoted = true;
+      await ctx.db.insert("ai_spans", row);
+    }
+    this.#ranks.change(branchTreeEntries(existing), branchTreeEntries(row));
     const branchDelta = (branch ? 1 : 0) - (existing?.branch ? 1 : 0);
     if (branchDelta !== 0) this.#deltas.push([counterShard(observabilityCounters.branchSpans(), traceId), branchDelta]);
     this.#entries.push(...dictionaryEntries(record, false));
@@ -256,7 +267,7 @@ class SpanWrites {
 
   /** Writes the changed trace rows and applies the counter changes. */
   async flush(): Promise<void> {
-    const ranks = new RankBatch();
+    const ranks = this.#ranks;
     const dictionary = new TraceDictionaryBatch(); // trace-query discovery (traceDictionary.ts)
     for (const { doc, before, current } of this.#traces.values()) {
       if (current === null || current === before) continue;
@@ -463,9 +474,15 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  * a page at any depth and count a `startedAt` range in O(log N) reads, so a
  * page costs its rows (small roots are inlined in the trace row) plus the
  * counter, the trees' roots and a leaf or two per tree: one call. Ordered
- * by `endedAt`, a page walks from the nearer end. One tag and no other
- * condition (Studio's tag filter) reads the page's keys from the tag's rank
- * trees and then its trace rows: one call, O(k + log N). Conditions no index
+ * by `endedAt`, the same holds for the unfiltered list (all traces, and an
+ * `endedAt` range: the only family with trees by `endedSort`,
+ * `ENDED_TREE_FAMILIES` in `counterNames.ts`); the other families' pages
+ * walk from the nearer end. Trees are trusted only while they hold exactly
+ * the counted traces (`planListAcross`): traces written before a tree
+ * existed make it fall short, and the list walks (exact) until
+ * `rebuildRankTrees`. One tag and no other condition (Studio's tag filter)
+ * reads the page's keys from the tag's rank trees and then its trace rows:
+ * one call, O(k + log N). Conditions no index
  * answers (metadata, tags, scope, hasChildError, entityName without
  * entityType, a second equality outside the family, a range on the other
  * time field) are checked on the trace rows of the family's index: O(rows
@@ -534,8 +551,9 @@ export const listTraces = internalQuery({
         ? await readShardedCounter(ctx, name)
         : await readCounter(ctx, name);
       if (state === undefined) {
-        // The family's rank trees (by startedAt) place a page at any depth, and a startedAt range, in O(log N).
-        const trees = sort === "startedAt" ? traceTreesOf(family, values) : [];
+        // The family's rank trees by the sort field (by endedSort: the unfiltered family's only) place a page
+        // at any depth, and a range on the sort field, in O(log N); used only while they hold `counted` keys.
+        const trees = traceTreesOf(family, values, sortField);
         const plan = await planListAcross(ctx, trees, counted, range, offset, limit, order);
         total = plan.total;
         if (plan.state === null) return { rows: [], next: null, total, reversed: false, head };
@@ -569,9 +587,22 @@ export const getRootSpans = internalQuery({
 /**
  * One bounded step of listing branch-anchor spans (core's
  * `BRANCH_SPAN_TYPES`) across all traces, filtered on the span itself and
- * ordered by its `startedAt` or `endedAt`, ties by (trace id, span id).
- * Unfiltered lists take their total from a counter; filtered ones decode
- * and check each anchor span and count as they go.
+ * ordered by its `startedAt` or `endedAt`, ties by the row id
+ * (`JSON.stringify([traceId, spanId])`).
+ *
+ * Unfiltered lists, and lists whose only condition is a range on the sort
+ * field, place a page at any depth through the branch trees
+ * (`branchTreesOf` in `counterNames.ts`: one family by `startedAt`, one by
+ * `endedSort`), which also count the range: a page costs its rows plus the
+ * coverage mark, the trees' roots and a leaf or two per tree, in one call.
+ * Under `ai_spans`' coverage mark (`kit/coverage.ts`: set by the first span
+ * ever written, or by `rebuildRankTrees`) the trees hold every anchor span
+ * and their roots give the total. Without it (a deployment whose spans
+ * predate the trees) the total is the branch counter, and the trees are
+ * used only while they hold exactly that many spans (`planListAcross`);
+ * otherwise the list walks from the nearer end (a range: counting as it
+ * goes), exact, until `rebuildRankTrees`. Other filters decode and check
+ * each anchor span and count as they go.
  */
 export const listBranches = internalQuery({
   args: {
@@ -603,9 +634,16 @@ export const listBranches = internalQuery({
       : undefined;
     let total: number | null = null;
     let state = args.state;
-    if (predicate === undefined && range.lower === undefined && range.upper === undefined) {
-      total = await readShardedCounter(ctx, observabilityCounters.branchSpans());
-      state ??= planPage(total, offset, limit, order);
+    if (predicate === undefined) {
+      if (state === undefined) {
+        const counted = await treesCover(ctx, "ai_spans")
+          ? "trees"
+          : await readShardedCounter(ctx, observabilityCounters.branchSpans());
+        const plan = await planListAcross(ctx, branchTreesOf(sortField), counted, range, offset, limit, order);
+        total = plan.total;
+        if (plan.state === null) return { rows: [], next: null, total, reversed: false, head };
+        state = plan.state;
+      } // A resumed step answers no total: the first step's stands (`runWalk`).
     } else {
       state ??= { skip: offset, take: limit, matched: 0, order, countAll: true, reversed: false };
     }
@@ -632,6 +670,8 @@ export const deleteTraces = internalMutation({
   args: { traceIds: v.array(v.string()), organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) },
   handler: async (ctx, { traceIds, ...scope }): Promise<{ remaining: string[] }> => {
     const streams = new DeltaWriter(ctx);
+    // Tree changes of every trace and span this call deletes, applied once (each node written once).
+    const ranks = new RankBatch();
     let docs = 0;
     let bytes = 0;
     for (let i = 0; i < traceIds.length; i++) {
@@ -648,9 +688,7 @@ export const deleteTraces = internalMutation({
         const after: TraceRow = { ...before, listed: false, deleting: true };
         await ctx.db.replace(traceDoc._id, after);
         await adjustCounters(ctx, traceCounterDeltas(before, after));
-        const ranks = new RankBatch();
         ranks.change(traceTreeEntries(before), []);
-        await ranks.apply(ctx);
         await streams.remove("trace", traceId);
         await streams.remove("root", traceId);
         await changeTraceDictionary(ctx, before, after);
@@ -671,13 +709,18 @@ export const deleteTraces = internalMutation({
       const branches: [string, number][] = [];
       for (const span of batch) {
         await ctx.db.delete(span._id);
+        ranks.change(branchTreeEntries(span), []);
         if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
         if (span.seq !== undefined) await streams.remove("branch", traceId, span.spanId);
       }
       await adjustCounters(ctx, branches);
-      if (full) return { remaining: traceIds.slice(i) };
+      if (full) {
+        await ranks.apply(ctx);
+        return { remaining: traceIds.slice(i) };
+      }
       await ctx.db.delete(traceDoc._id);
     }
+    await ranks.apply(ctx);
     return { remaining: [] };
   },
 });

@@ -8,6 +8,7 @@ export const RANKED_TABLES = [
   "traces",
   "background_tasks",
   "ai_traces",
+  "ai_spans",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

@@ -11,7 +11,7 @@
  * rebuild of a table sets its mark.
  */
 import { v } from "convex/values";
-import { internalMutation } from "../kit/functions.js";
+import { internalMutation, type QueryCtx } from "../kit/functions.js";
 import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
 import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
@@ -24,8 +24,9 @@ import { evalTreeEntries, traceRecordTreeEntries } from "../simpleApi/counterNam
 import type { MessageRow, ThreadRow } from "../memory/validators.js";
 import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
-import { traceTreeEntries } from "../observability/counterNames.js";
-import type { TraceRow } from "../observability/validators.js";
+import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
+import type { SpanRow, TraceRow } from "../observability/validators.js";
+import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
@@ -42,7 +43,41 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   traces: (row: unknown): TreeEntry[] => traceRecordTreeEntries(row as Parameters<typeof traceRecordTreeEntries>[0]),
   background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
+  ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
 };
+
+/**
+ * One batch of the branch-anchor spans, in `by_branch_startedAt` order from
+ * `cursor` (an encoded walk state): spans hold whole records, so a batch is
+ * bounded by bytes as well as by count, and spans that anchor no branch
+ * (no tree entry) are not read at all.
+ */
+async function branchBatch(
+  ctx: QueryCtx,
+  cursor: string | null | undefined,
+): Promise<{ rows: unknown[]; cursor: string | null }> {
+  const state: WalkState = cursor
+    ? JSON.parse(cursor) as WalkState
+    : { skip: 0, take: Number.MAX_SAFE_INTEGER, matched: 0, order: "asc", countAll: false, reversed: false };
+  const step = await walk<SpanRow>(
+    ctx.db,
+    { table: "ai_spans", index: "by_branch_startedAt", eq: [["branch", true]], sortField: "startedAt" },
+    state,
+    { budget: { docs: REBUILD_BATCH, bytes: DEFAULT_BUDGET.bytes } },
+  );
+  return { rows: step.rows, cursor: step.next === null ? null : JSON.stringify(step.next) };
+}
+
+/** One batch of `table`'s rows in storage order from `cursor` (a pagination cursor); `cursor: null` after the last. */
+async function tableBatch(
+  ctx: QueryCtx,
+  table: RankedTable,
+  cursor: string | null | undefined,
+): Promise<{ rows: unknown[]; cursor: string | null }> {
+  const numItems = table === "background_tasks" ? TASK_REBUILD_BATCH : REBUILD_BATCH;
+  const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
+  return { rows: page.page, cursor: page.isDone ? null : page.continueCursor };
+}
 
 /** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
 export const clear = internalMutation({
@@ -62,13 +97,13 @@ export const rebuild = internalMutation({
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
-    const numItems = table === "background_tasks" ? TASK_REBUILD_BATCH : REBUILD_BATCH;
-    const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
+    const batch = table === "ai_spans" ? await branchBatch(ctx, cursor) : await tableBatch(ctx, table, cursor);
     const ranks = new RankBatch();
-    for (const row of page.page) ranks.change([], ENTRIES[table](row));
+    for (const row of batch.rows) ranks.change([], ENTRIES[table](row));
     await ranks.apply(ctx);
-    if (page.isDone && table === "workflow_runs") await foldLegacyRunCount(ctx);
-    if (page.isDone) await markCovered(ctx, table);
-    return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
+    const done = batch.cursor === null;
+    if (done && table === "workflow_runs") await foldLegacyRunCount(ctx);
+    if (done) await markCovered(ctx, table);
+    return { done, cursor: batch.cursor };
   },
 });

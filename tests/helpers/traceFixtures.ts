@@ -10,7 +10,7 @@ import { createBackend, inProcessClient } from "./backend.ts";
 /** Shared fixture. */
 export type SpanInput = Record<string, unknown>;
 /** Shared fixture. */
-export type Row = { traceId: string; startedAt: Date; endedAt?: Date | null };
+export type Row = { traceId: string; spanId?: string; startedAt: Date; endedAt?: Date | null };
 
 /** A storage on a fresh backend whose client counts calls. */
 /** Shared fixture. */
@@ -83,17 +83,45 @@ export function traces(n: number, seed = 7): SpanInput[] {
   return out;
 }
 
-/** InMemoryStore's full list re-sorted with our tie-break (trace id in the requested direction). */
+/**
+ * Children of each root of {@link traces}: a `tool_call` (a branch anchor)
+ * starting with its root or 10 ms later, ended or not, and (`withPlain`) a
+ * `model_generation` that anchors no branch.
+ */
+export function children(roots: SpanInput[], withPlain = true): SpanInput[] {
+  return roots.flatMap((root, i) => {
+    const started = (root.startedAt as Date).getTime() + (i % 2 === 0 ? 0 : 10);
+    const tool = {
+      ...root,
+      spanId: "tool",
+      name: "tool",
+      spanType: "tool_call",
+      parentSpanId: "root",
+      startedAt: new Date(started),
+      endedAt: i % 3 === 0 ? null : new Date(started + 20 * (i % 4)),
+      error: undefined,
+    };
+    const plain = { ...tool, spanId: "model", name: "model", spanType: "model_generation", endedAt: null };
+    return withPlain ? [tool, plain] : [tool];
+  });
+}
+
+/**
+ * InMemoryStore's full list re-sorted with our tie-break (in the requested
+ * direction): trace id for traces, `JSON.stringify([traceId, spanId])` (the
+ * span row's id) for branches (`bySpan`).
+ */
 /** Shared fixture. */
-export function withTieBreak(rows: Row[], field: string, direction: string): Row[] {
+export function withTieBreak(rows: Row[], field: string, direction: string, bySpan = false): Row[] {
   const dir = direction === "ASC" ? 1 : -1;
   const key = (row: Row) =>
     field === "endedAt" ? (row.endedAt == null ? Infinity : row.endedAt.getTime()) : row.startedAt.getTime();
+  const id = (row: Row) => bySpan ? JSON.stringify([row.traceId, row.spanId]) : row.traceId;
   return [...rows].sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
     if (ka !== kb) return (ka < kb ? -1 : 1) * dir;
-    return (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0) * dir;
+    return (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0) * dir;
   });
 }
 

@@ -3,6 +3,11 @@
  * - deep pages of every trace-list family (and time ranges) agree with
  *   core's InMemoryStore, and a delta poller walking the whole stream sees
  *   every trace once, in InMemoryStore's order;
+ * - deep branch pages (both sort fields and orders, with and without a
+ *   range on the sort field) agree with InMemoryStore;
+ * - branch pages and trace pages by `endedAt` stay exact on a deployment
+ *   whose spans predate their rank trees (walking), and seek again once
+ *   `rebuildRankTrees` built them;
  * - (the page cost at a few thousand traces is `tests/scale/observability_trace_pages_scale_test.ts`);
  * - two span writes of unrelated traces write no common document.
  */
@@ -13,6 +18,7 @@ import { deltaShard } from "../../convex/observability/deltaCursor.ts";
 import type { createBackend } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 import {
+  children,
   countingStore,
   FILTERS,
   type Row,
@@ -226,4 +232,135 @@ Deno.test("observability: trace pages stay exact without their rank trees, and s
   const rebuilt = await read();
   assert.ok(walking > seeking, `${walking} > ${seeking}`);
   assert.equal(rebuilt, seeking);
+});
+
+type Lister = "traces" | "branches";
+
+/** One page of traces or branches. */
+async function listPage(
+  s: ObservabilityStorage,
+  what: Lister,
+  filters: Record<string, unknown>,
+  orderBy: { field: string; direction: string },
+  page: number,
+  perPage: number,
+): Promise<{ rows: Row[]; total: number; hasMore: boolean }> {
+  const args = { filters, pagination: { page, perPage }, orderBy } as never;
+  const got = what === "traces" ? await s.listTraces(args) : await s.listBranches(args);
+  const rows = what === "traces" ? (got as { spans: unknown[] }).spans : (got as { branches: unknown[] }).branches;
+  return { rows: rows as Row[], total: got.pagination!.total, hasMore: got.pagination!.hasMore };
+}
+
+/** InMemoryStore's whole list, re-sorted with our tie-break. */
+async function expectedList(
+  theirs: ObservabilityStorage,
+  what: Lister,
+  filters: Record<string, unknown>,
+  orderBy: { field: string; direction: string },
+): Promise<Row[]> {
+  const all: Row[] = [];
+  for (let page = 0;; page++) {
+    const got = await listPage(theirs, what, filters, orderBy, page, 100);
+    all.push(...got.rows);
+    if (!got.hasMore) break;
+  }
+  return withTieBreak(all, orderBy.field, orderBy.direction, what === "branches");
+}
+
+/** Both stores with 150 traces: a root and a tool call (branch anchors) and a model generation each. */
+async function branchStores() {
+  const { storage, backend, calls } = countingStore();
+  const ours = (await storage.getStore("observability"))!;
+  const theirs = (await new InMemoryStore().getStore("observability"))!;
+  const roots = traces(150, 3);
+  const spans = [...roots, ...children(roots)];
+  for (let i = 0; i < spans.length; i += 90) {
+    for (const s of [ours, theirs]) await s.batchCreateSpans({ records: spans.slice(i, i + 90) as never });
+  }
+  // Some tool calls end later (their endedSort keys move), some roots too.
+  const updates = roots.filter((_, i) => i % 7 === 0).flatMap((root, i) => [
+    { traceId: root.traceId as string, spanId: "tool", updates: { endedAt: new Date(1_700 + i) } },
+    { traceId: root.traceId as string, spanId: "root", updates: { endedAt: new Date(1_300 + 3 * i) } },
+  ]);
+  for (const s of [ours, theirs]) await s.batchUpdateSpans({ records: updates as never });
+  return { storage, backend, calls, ours, theirs };
+}
+
+/** Ranges on each sort field (traces' roots start in [1000, 1500), children up to 10 ms later). */
+const RANGES: Record<string, Record<string, unknown>> = {
+  startedAt: { start: new Date(1_100), end: new Date(1_400) },
+  endedAt: { start: new Date(1_100), end: new Date(1_450), endExclusive: true },
+};
+
+Deno.test("observability: deep branch pages agree with InMemoryStore, with and without a range on the sort field", async () => {
+  const { ours, theirs } = await branchStores();
+  for (const field of ["startedAt", "endedAt"]) {
+    for (const direction of ["ASC", "DESC"]) {
+      for (const filters of [{}, { [field]: RANGES[field] }]) {
+        const orderBy = { field, direction };
+        const sorted = await expectedList(theirs, "branches", filters, orderBy);
+        const total = sorted.length;
+        assert.ok(total > 100, `${total} branches`);
+        const perPage = 20;
+        const last = Math.max(0, Math.ceil(total / perPage) - 1);
+        for (const page of new Set([0, 1, Math.floor(last / 3), Math.floor(last / 2), last - 1, last, last + 1])) {
+          const mine = await listPage(ours, "branches", filters, orderBy, page, perPage);
+          const label = JSON.stringify({ filters, orderBy, page, perPage });
+          assert.equal(mine.total, total, label);
+          assert.equal(mine.hasMore, (page + 1) * perPage < total, label);
+          assert.deepEqual(stamp(mine.rows), stamp(sorted.slice(page * perPage, (page + 1) * perPage)), label);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("observability: branch pages and trace pages by endedAt stay exact without their rank trees, and seek again once rebuilt", async () => {
+  const { storage, backend, ours, theirs } = await branchStores();
+  const cases: [Lister, Record<string, unknown>, { field: string; direction: string }][] = [
+    ["branches", {}, { field: "startedAt", direction: "DESC" }],
+    ["branches", { startedAt: RANGES.startedAt }, { field: "startedAt", direction: "ASC" }],
+    ["branches", {}, { field: "endedAt", direction: "ASC" }],
+    ["branches", { endedAt: RANGES.endedAt }, { field: "endedAt", direction: "DESC" }],
+    ["traces", {}, { field: "endedAt", direction: "DESC" }],
+    ["traces", { endedAt: RANGES.endedAt }, { field: "endedAt", direction: "ASC" }],
+  ];
+  const read = async (): Promise<number[]> => {
+    const out: number[] = [];
+    for (const [what, filters, orderBy] of cases) {
+      const sorted = await expectedList(theirs, what, filters, orderBy);
+      const page = Math.floor(sorted.length / 20);
+      const { result, usage } = await measure(() => listPage(ours, what, filters, orderBy, page, 10));
+      const label = JSON.stringify({ what, filters, orderBy, page });
+      assert.deepEqual(stamp(result.rows), stamp(sorted.slice(page * 10, page * 10 + 10)), label);
+      assert.equal(result.total, sorted.length, label);
+      out.push(usage.documentsRead);
+    }
+    return out;
+  };
+  const seeking = await read();
+  // A deployment whose spans predate the branch trees and the traces' endedAt trees: no trees, no coverage mark.
+  // deno-lint-ignore no-explicit-any
+  await backend.run(async (ctx: any) => {
+    for (const node of await ctx.db.query("rank_nodes").collect()) {
+      if (/^observability:(branchTree|traceEndedTree):/.test(node.tree)) await ctx.db.delete(node._id);
+    }
+    for (const row of await ctx.db.query("counters").collect()) {
+      if (row.name === "coverage:ai_spans") await ctx.db.delete(row._id);
+    }
+  });
+  // Writes after the upgrade put their spans into the trees, which still miss the older ones.
+  const later = [
+    { traceId: "t00004", spanId: "tool", updates: { endedAt: new Date(1_234) } },
+    { traceId: "t00005", spanId: "root", updates: { endedAt: new Date(1_235) } },
+  ];
+  for (const s of [ours, theirs]) await s.batchUpdateSpans({ records: later as never });
+  const walking = await read();
+  await storage.rebuildRankTrees();
+  const rebuilt = await read();
+  console.log(`documents read by a middle page of 10: seeking ${seeking}, walking ${walking}, rebuilt ${rebuilt}`);
+  for (let i = 0; i < cases.length; i++) {
+    assert.ok(walking[i] > seeking[i] + 20, `${JSON.stringify(cases[i])}: ${walking[i]} > ${seeking[i]}`);
+    assert.equal(rebuilt[i], seeking[i], JSON.stringify(cases[i]));
+  }
 });
