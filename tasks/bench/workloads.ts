@@ -325,6 +325,10 @@ const tracesView: View = (r) => {
   const x = r as { spans: { traceId: string }[]; pagination?: { total: number } };
   return { ids: x.spans.map((span) => span.traceId), total: x.pagination?.total ?? -1 };
 };
+const branchesView: View = (r) => {
+  const x = r as { branches: { traceId: string }[]; pagination?: { total: number } };
+  return { ids: x.branches.map((span) => span.traceId), total: x.pagination?.total ?? -1 };
+};
 const tasksView: View = (r) => {
   const x = r as { tasks: { id: string }[]; total: number };
   return { ids: ids(x.tasks), total: x.total };
@@ -668,6 +672,33 @@ export function workloadsFor(n: number): Workload[] {
       { startedAt: { start: new Date(from), end: new Date(to) } },
       inRange(quarters, traceTime, from, to),
       null,
+    ),
+    // Traces by end time, and branch-anchor spans (every seeded root is an agent run).
+    ...pages(
+      "listTraces:endedAt",
+      "listTraces all, by endedAt",
+      (s, page) =>
+        s.observability!.listTraces({
+          pagination: { page, perPage: PER_PAGE },
+          orderBy: { field: "endedAt", direction: "DESC" },
+        } as never),
+      tracesView,
+      n,
+      null,
+      { needs: "observability" },
+    ),
+    ...pages(
+      "listBranches",
+      "listBranches all",
+      (s, page) =>
+        s.observability!.listBranches({
+          pagination: { page, perPage: PER_PAGE },
+          orderBy: { field: "startedAt", direction: "DESC" },
+        } as never),
+      branchesView,
+      n,
+      null,
+      { needs: "observability" },
     ),
     // Background tasks (newest first by createdAt).
     ...tasks("all", {}, n, null),
