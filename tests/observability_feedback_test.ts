@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MastraError } from "@mastra/core/error";
+import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
 import { lastSignalQuery } from "../src/observability/signalAnalytics.ts";
@@ -169,7 +170,7 @@ Deno.test("observability feedback: random operation sequences agree with InMemor
         const ours = (await storage.getStore("observability"))! as Any;
         const theirs = (await new InMemoryStore().getStore("observability"))! as Any;
         // Cursors are opaque and differ between the stores: each is handed back its own.
-        const cursors: { ours: string; theirs: string }[] = [];
+        const cursors: CursorPair[] = [];
         for (const op of ops) {
           if (op.kind === "write") {
             await ours.batchCreateFeedback({ feedbacks: op.items });
@@ -204,24 +205,10 @@ Deno.test("observability feedback: random operation sequences agree with InMemor
             const start = op.page * op.perPage;
             assert.deepEqual(mine.feedback, sorted.slice(start, start + op.perPage));
             assert.equal(mine.pagination.total, sorted.length);
-            // A page's cursor is the stream's head when it was read (InMemoryStore's: the newest matching row;
-            // they differ for a row written before the page and rewritten to match later): the reference's
-            // equivalent is the cursor of an unfiltered page.
-            const head = await theirs.listFeedback({ pagination: { page: 0, perPage: 1 } });
-            assert.equal(typeof mine.deltaCursor, "string");
-            cursors.push({ ours: mine.deltaCursor, theirs: head.deltaCursor });
+            cursors.push(await pageCursors(mine.deltaCursor, theirs, "listFeedback"));
           } else if (op.kind === "delta") {
             const after = cursors.at(-1);
-            const args = (side: "ours" | "theirs") => ({
-              mode: "delta",
-              filters: op.filters,
-              limit: op.limit,
-              ...(after ? { after: after[side] } : {}),
-            });
-            const { deltaCursor: mineCursor, ...mine } = await ours.listFeedback(args("ours"));
-            const { deltaCursor: theirCursor, ...expected } = await theirs.listFeedback(args("theirs"));
-            assert.deepEqual(mine, expected);
-            cursors.push({ ours: mineCursor, theirs: theirCursor });
+            cursors.push(await compareDelta(ours, theirs, "listFeedback", op.filters, op.limit, after));
           } else {
             const expected = await runQuery(theirs, op);
             if (JSON.stringify(expected).match(/"value":-?[1-9]|"points":\[\{|"groups":\[\{/)) nonEmpty++;

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MastraError } from "@mastra/core/error";
+import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
 
@@ -115,7 +116,7 @@ Deno.test("logs: random operation sequences agree with InMemoryStore", async () 
       const ours = (await storage.getStore("observability"))! as ObservabilityStorage;
       const theirs = (await new InMemoryStore().getStore("observability"))! as ObservabilityStorage;
       // Cursors are opaque and differ between the stores: each is handed back its own.
-      const cursors: { ours: string; theirs: string }[] = [];
+      const cursors: CursorPair[] = [];
       for (const op of ops) {
         if (op.kind === "write") {
           await ours.batchCreateLogs({ logs: op.logs as never });
@@ -146,24 +147,10 @@ Deno.test("logs: random operation sequences agree with InMemoryStore", async () 
             perPage: op.perPage,
             hasMore: start + op.perPage < sorted.length,
           });
-          // A page's cursor is the stream's head when it was read (InMemoryStore's: the newest matching row;
-          // they differ for a row written before the page and rewritten to match later): the reference's
-          // equivalent is the cursor of an unfiltered page.
-          const head = await theirs.listLogs({ pagination: { page: 0, perPage: 1 } } as never);
-          assert.equal(typeof mine.ok.deltaCursor, "string");
-          cursors.push({ ours: mine.ok.deltaCursor!, theirs: head.deltaCursor! });
+          cursors.push(await pageCursors(mine.ok.deltaCursor, theirs, "listLogs"));
         } else {
           const after = op.useCursor && cursors.length > 0 ? cursors[cursors.length - 1] : undefined;
-          const args = (side: "ours" | "theirs") => ({
-            mode: "delta" as const,
-            filters: op.filters,
-            limit: op.limit,
-            ...(after ? { after: after[side] } : {}),
-          });
-          const { deltaCursor: mineCursor, ...mine } = await ours.listLogs(args("ours") as never);
-          const { deltaCursor: theirCursor, ...expected } = await theirs.listLogs(args("theirs") as never);
-          assert.deepEqual(mine, expected);
-          cursors.push({ ours: mineCursor!, theirs: theirCursor! });
+          cursors.push(await compareDelta(ours, theirs, "listLogs", op.filters, op.limit, after));
         }
       }
     }),

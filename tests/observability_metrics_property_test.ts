@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
 import { lastMetricQuery } from "../src/observability/metrics.ts";
@@ -233,7 +234,7 @@ Deno.test("metrics: random events and queries agree with InMemoryStore", async (
       const ours = (await storage.getStore("observability"))! as ObservabilityStorage;
       const theirs = (await new InMemoryStore().getStore("observability"))! as ObservabilityStorage;
       // Delta cursors are opaque and differ between the stores: each is handed back its own.
-      const cursors: { ours: string; theirs: string }[] = [];
+      const cursors: CursorPair[] = [];
       for (const op of ops) {
         if (op.kind === "write") {
           await ours.batchCreateMetrics({ metrics: op.metrics as never });
@@ -253,23 +254,10 @@ Deno.test("metrics: random events and queries agree with InMemoryStore", async (
           const start = op.page * op.perPage;
           assert.deepEqual(mine.metrics, sorted.slice(start, start + op.perPage));
           assert.equal(mine.pagination!.total, sorted.length);
-          // A page's cursor is the stream's head when it was read; the reference's equivalent is the cursor of
-          // an unfiltered page (its own answers the newest matching row).
-          const head = await theirs.listMetrics({ pagination: { page: 0, perPage: 1 } } as never);
-          assert.equal(typeof mine.deltaCursor, "string");
-          cursors.push({ ours: mine.deltaCursor!, theirs: head.deltaCursor! });
+          cursors.push(await pageCursors(mine.deltaCursor, theirs, "listMetrics"));
         } else if (op.kind === "delta") {
           const after = op.useCursor ? cursors.at(-1) : undefined;
-          const args = (side: "ours" | "theirs") => ({
-            mode: "delta" as const,
-            filters: op.filters,
-            limit: op.limit,
-            ...(after ? { after: after[side] } : {}),
-          });
-          const { deltaCursor: mineCursor, ...mine } = await ours.listMetrics(args("ours") as never);
-          const { deltaCursor: theirCursor, ...expected } = await theirs.listMetrics(args("theirs") as never);
-          assert.deepEqual(mine, expected);
-          cursors.push({ ours: mineCursor!, theirs: theirCursor! });
+          cursors.push(await compareDelta(ours, theirs, "listMetrics", op.filters, op.limit, after));
         } else {
           const q = op.query;
           const expected = await run(theirs, q);

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MastraError } from "@mastra/core/error";
+import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
 import { lastSignalQuery } from "../src/observability/signalAnalytics.ts";
@@ -165,7 +166,7 @@ Deno.test("observability scores: random operation sequences agree with InMemoryS
         const ours = (await storage.getStore("observability"))! as Any;
         const theirs = (await new InMemoryStore().getStore("observability"))! as Any;
         // Cursors are opaque and differ between the stores: each is handed back its own.
-        const cursors: { ours: string; theirs: string }[] = [];
+        const cursors: CursorPair[] = [];
         for (const op of ops) {
           if (op.kind === "write") {
             await ours.batchCreateScores({ scores: op.scores });
@@ -194,24 +195,10 @@ Deno.test("observability scores: random operation sequences agree with InMemoryS
             const start = op.page * op.perPage;
             assert.deepEqual(mine.scores, sorted.slice(start, start + op.perPage));
             assert.equal(mine.pagination.total, sorted.length);
-            // A page's cursor is the stream's head when it was read (InMemoryStore's: the newest matching row;
-            // they differ for a row written before the page and rewritten to match later): the reference's
-            // equivalent is the cursor of an unfiltered page.
-            const head = await theirs.listScores({ pagination: { page: 0, perPage: 1 } });
-            assert.equal(typeof mine.deltaCursor, "string");
-            cursors.push({ ours: mine.deltaCursor, theirs: head.deltaCursor });
+            cursors.push(await pageCursors(mine.deltaCursor, theirs, "listScores"));
           } else if (op.kind === "delta") {
             const after = cursors.at(-1);
-            const args = (side: "ours" | "theirs") => ({
-              mode: "delta",
-              filters: op.filters,
-              limit: op.limit,
-              ...(after ? { after: after[side] } : {}),
-            });
-            const { deltaCursor: mineCursor, ...mine } = await ours.listScores(args("ours"));
-            const { deltaCursor: theirCursor, ...expected } = await theirs.listScores(args("theirs"));
-            assert.deepEqual(mine, expected);
-            cursors.push({ ours: mineCursor, theirs: theirCursor });
+            cursors.push(await compareDelta(ours, theirs, "listScores", op.filters, op.limit, after));
           } else {
             const expected = await runQuery(theirs, op);
             if (JSON.stringify(expected).match(/"value":[1-9]|"points":\[\{|"groups":\[\{/)) nonEmpty++;
