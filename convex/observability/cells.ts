@@ -72,14 +72,14 @@ export type CellStats = {
   /** Write order of the `last` event. */
   lastSeq: number;
   lastValue: number;
-  /** Score and feedback cells: timestamp of the `last` event (newest by timestamp, then write number). */
+  /** Score and feedback cells: timestamp of the `last` event (newest by timestamp, then write order). */
   lastTime?: number;
   cost: number;
   costCount: number;
   units: { unit: string; count: number }[];
   sketch: Sketch;
   /**
-   * True when min, max, last or the first write number may be wrong after an event was removed (queries
+   * True when min, max, last or the first write order may be wrong after an event was removed (queries
    * needing them, and groupings ordered by first-seen event, walk events).
    */
   stale: boolean;
@@ -151,7 +151,7 @@ export function costOf(record: Record<string, unknown>): number | null {
   return typeof cost === "number" && Number.isFinite(cost) ? cost : null;
 }
 
-/** The stats of a single metric event (`last` by write number). */
+/** The stats of a single metric event (`last` by write order). */
 export function eventStats(record: Record<string, unknown>, seq: number): CellStats {
   const cost = costOf(record);
   const unit = record.costUnit;
@@ -164,7 +164,7 @@ export function eventStats(record: Record<string, unknown>, seq: number): CellSt
   };
 }
 
-/** The stats of a single score or feedback value (no cost; `last` by timestamp, then write number). */
+/** The stats of a single score or feedback value (no cost; `last` by timestamp, then write order). */
 export function valueStats(value: number, seq: number, time: number): CellStats {
   return {
     count: 1,
@@ -292,7 +292,7 @@ function mergeUnits(a: CellStats["units"], b: CellStats["units"], sign: 1 | -1):
   return [...map].filter(([, count]) => count > 0).map(([unit, count]) => ({ unit, count }));
 }
 
-/** True when `b`'s last event is newer than `a`'s: by `lastTime` when both have one, then by write number. */
+/** True when `b`'s last event is newer than `a`'s: by `lastTime` when both have one, then by write order. */
 export function isNewer(b: CellStats, a: CellStats): boolean {
   if (b.lastTime !== undefined && a.lastTime !== undefined && b.lastTime !== a.lastTime) {
     return b.lastTime > a.lastTime;
@@ -325,7 +325,7 @@ export function mergeStats(a: CellStats, b: CellStats): CellStats {
  * left empty. Count, sum, cost, units and the sketch stay exact; min, max
  * and last are recomputed from an exact sketch, otherwise marked stale
  * when the removed event held them; removing the cell's first event marks
- * it stale too (its first write number, which orders groups, is lost).
+ * it stale too (its first write order, which orders groups, is lost).
  */
 export function removeStats(cell: CellStats, event: CellStats): CellStats | null {
   if (cell.count <= event.count) return null;

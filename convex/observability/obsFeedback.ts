@@ -12,7 +12,7 @@ import { storageError } from "../kit/errors.js";
 import { internalMutation } from "../kit/functions.js";
 import { deleteSignalsById, deleteSignalsOfTraces, scopeArgs, upsertSignals } from "./signalEvents.js";
 
-/** Upserts feedback (encoded records) by `feedbackId`; replaced feedback keeps its sequence number. */
+/** Upserts feedback (encoded records) by `feedbackId`; replaced feedback keeps its place in the delta stream and its write order. */
 export const createFeedback = internalMutation({
   args: { feedback: v.array(v.string()) },
   handler: async (ctx, { feedback }): Promise<null> => {

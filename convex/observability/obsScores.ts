@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 import { deleteSignalsById, deleteSignalsOfTraces, scopeArgs, upsertSignals } from "./signalEvents.js";
 
-/** Upserts scores (encoded records) by `scoreId`; a replaced score keeps its sequence number. */
+/** Upserts scores (encoded records) by `scoreId`; a replaced score keeps its place in the delta stream and its write order. */
 export const createScores = internalMutation({
   args: { scores: v.array(v.string()) },
   handler: async (ctx, { scores }): Promise<null> => {

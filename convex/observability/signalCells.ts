@@ -7,7 +7,7 @@
  * the family's dimension values × a write shard; a feedback cell is the
  * same per feedback type, over the feedback whose value is numeric (core
  * ignores the rest in every aggregation). Cells keep count, sum, min, max,
- * the newest event by timestamp (core's `last`), the first write number
+ * the newest event by timestamp (core's `last`), the first write order
  * (core's group order) and the percentile sketch of `cells.ts` (exact up
  * to 200 values per cell, then within 1%).
  *
