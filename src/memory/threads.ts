@@ -136,20 +136,21 @@ async function mergeThreadOnClient(
   }
 }
 
-/** Deletes a thread with all its messages, in as many bounded calls as needed. */
+/** Deletes a thread with all its messages, in as many bounded calls as needed (one when it fits a transaction). */
 export function deleteThread(ctx: DomainContext, { threadId }: { threadId: string }): Promise<void> {
   const details = { threadId: typeof threadId === "string" ? threadId : null };
   return withErrorContext({ operation: "deleteThread", details }, async () => {
     requireId(threadId, "threadId");
+    let released = false;
     for (;;) {
-      const { done } = await ctx.transport.mutation<{ done: boolean }>("memory/threads:remove", { id: threadId }, {
-        operation: "deleteThread",
-        details,
-        idempotent: true,
-      });
-      if (done) break;
+      const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("memory/threads:remove", {
+        id: threadId,
+      }, { operation: "deleteThread", details, idempotent: true });
+      released ||= step.released;
+      if (step.done) break;
     }
-    await sweepBlobs(ctx, "deleteThread");
+    // Released large values are reclaimed by the deployment itself (scheduled); sweeping now only frees them sooner.
+    if (released) await sweepBlobs(ctx, "deleteThread");
   });
 }
 
