@@ -3,6 +3,7 @@
  * with the rows they count, inside the same transaction, so totals are exact
  * and reading one costs a single index lookup.
  */
+import { fnv1a } from "./hash.js";
 import type { MutationCtx, QueryCtx } from "./functions.js";
 
 /** Reads a counter (0 when it was never written). */
@@ -38,9 +39,7 @@ export const COUNTER_SHARDS = 16;
 
 /** The shard of counter `name` that the row identified by `key` counts in (stable per key). */
 export function counterShard(name: string, key: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return `${name}:shard:${hash % COUNTER_SHARDS}`;
+  return `${name}:shard:${fnv1a(key) % COUNTER_SHARDS}`;
 }
 
 /**

@@ -21,6 +21,7 @@
  * per tree below the roots: `S` roots + `S`..`2S` leaves for trees of depth
  * 2 (65,536 keys per shard), whatever the depth of the page.
  */
+import { fnv1a } from "./hash.js";
 import type { QueryCtx } from "./functions.js";
 import { compareValues } from "convex/values";
 import { countBelow, findRoot, getNode, type Node, type NodeId, SEEK_MIN_SKIP } from "./rankTree.js";
@@ -39,9 +40,7 @@ import {
 export const RANK_SHARDS = 8;
 
 function shardOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % RANK_SHARDS;
+  return fnv1a(id) % RANK_SHARDS;
 }
 
 /** The tree of `family` that holds the row `id` (stable per id): use it with `RankBatch.add/remove/change`. */

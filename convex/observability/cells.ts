@@ -21,6 +21,7 @@
  * both core's column filters (`record[d]`), label filters (`labels[d]`) and
  * its group keys (`record[d] ?? labels[d] ?? null`) are answered exactly.
  */
+import { fnv1a } from "../kit/hash.js";
 
 /** Dimensions kept by some rollup family. */
 export const ROLLUP_DIMS = [
@@ -109,9 +110,7 @@ export const CELL_SHARDS = 4;
 
 /** The cell shard a write call uses for all its cells: stable per first record id. */
 export function cellShard(firstId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < firstId.length; i++) hash = Math.imul(hash ^ firstId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % CELL_SHARDS;
+  return fnv1a(firstId) % CELL_SHARDS;
 }
 
 /**

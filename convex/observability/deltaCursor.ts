@@ -1,7 +1,7 @@
 /**
  * Positions in the sharded delta streams of `deltaStreams.ts`, and their
  * text form (the opaque `deltaCursor` / watermark strings clients hold).
- * Imports nothing, so both sides can use it.
+ * Imports only `kit/hash.ts`, so both sides can use it.
  *
  * A position is one number per shard: the sequence number of the last entry
  * of that shard already consumed (0: none). Its text is the numbers joined
@@ -9,6 +9,7 @@
  * streams were sharded, and core's `"0"`) reads as the start of every
  * shard: every entry of the sharded streams was written after such a cursor.
  */
+import { fnv1a } from "../kit/hash.js";
 
 /** Shards of each delta stream: a write touches one, so unrelated writers rarely share a sequence document. */
 export const DELTA_SHARDS = 8;
@@ -18,9 +19,7 @@ export type DeltaPosition = number[];
 
 /** The shard of the entries keyed by `key` (a trace id): FNV-1a, stable. */
 export function deltaShard(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % DELTA_SHARDS;
+  return fnv1a(key) % DELTA_SHARDS;
 }
 
 /** The position before every entry. */

@@ -32,6 +32,7 @@
  * Trees are named under the domain's counter prefix (`observability:`), so clearing the
  * domain clears them.
  */
+import { fnv1a } from "../kit/hash.js";
 import { v } from "convex/values";
 import { decodeOptional } from "../kit/codec.js";
 import { readShardedCounter } from "../kit/counters.js";
@@ -68,9 +69,7 @@ function utf8Length(text: string): number {
 }
 
 function shardOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % DICTIONARY_SHARDS;
+  return fnv1a(id) % DICTIONARY_SHARDS;
 }
 
 function entryTree(key: Key, shard: number): string {

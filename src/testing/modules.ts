@@ -28,6 +28,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/coverage.ts": () => import("../../convex/kit/coverage.ts"),
   "/mastra/kit/errors.ts": () => import("../../convex/kit/errors.ts"),
   "/mastra/kit/functions.ts": () => import("../../convex/kit/functions.ts"),
+  "/mastra/kit/hash.ts": () => import("../../convex/kit/hash.ts"),
   "/mastra/kit/limits.ts": () => import("../../convex/kit/limits.ts"),
   "/mastra/kit/operations.ts": () => import("../../convex/kit/operations.ts"),
   "/mastra/kit/rankFamily.ts": () => import("../../convex/kit/rankFamily.ts"),
