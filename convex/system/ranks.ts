@@ -12,39 +12,18 @@
  */
 import { v } from "convex/values";
 import { internalMutation, type QueryCtx } from "../kit/functions.js";
-import { RankBatch, type TreeEntry } from "../kit/rankTree.js";
+import { RankBatch } from "../kit/rankTree.js";
 import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
-import { threadTreeEntries } from "../memory/counterNames.js";
-import { treeEntries as messageTreeEntries } from "../memory/messageStore.js";
-import { runTreeEntries } from "../workflows/counterNames.js";
+import { treeEntriesOf } from "./treeEntries.js";
 import { foldLegacyRunCount } from "../workflows/ranking.js";
-import { scoreTreeEntries } from "../scores/counterNames.js";
-import { evalTreeEntries, traceRecordTreeEntries } from "../simpleApi/counterNames.js";
-import type { MessageRow, ThreadRow } from "../memory/validators.js";
-import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
-import type { TaskRow } from "../backgroundTasks/validators.js";
-import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
-import type { SpanRow, TraceRow } from "../observability/validators.js";
+import type { SpanRow } from "../observability/validators.js";
 import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
 /** Tasks read per call: each has 20 tree entries (5 lists x 4 date columns). */
 const TASK_REBUILD_BATCH = 250;
-
-/** The tables whose rows have tree entries, and how to compute them. */
-const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
-  threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
-  messages: (row: unknown): TreeEntry[] => messageTreeEntries(row as MessageRow),
-  workflow_runs: (row: unknown): TreeEntry[] => runTreeEntries(row as Parameters<typeof runTreeEntries>[0]),
-  scores: (row: unknown): TreeEntry[] => scoreTreeEntries(row as Parameters<typeof scoreTreeEntries>[0]),
-  evals: (row: unknown): TreeEntry[] => evalTreeEntries(row as Parameters<typeof evalTreeEntries>[0]),
-  traces: (row: unknown): TreeEntry[] => traceRecordTreeEntries(row as Parameters<typeof traceRecordTreeEntries>[0]),
-  background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
-  ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
-  ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
-};
 
 /**
  * One batch of the branch-anchor spans, in `by_branch_startedAt` order from
@@ -99,7 +78,7 @@ export const rebuild = internalMutation({
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
     const batch = table === "ai_spans" ? await branchBatch(ctx, cursor) : await tableBatch(ctx, table, cursor);
     const ranks = new RankBatch();
-    for (const row of batch.rows) ranks.change([], ENTRIES[table](row));
+    for (const row of batch.rows) ranks.change([], treeEntriesOf(table, row));
     await ranks.apply(ctx);
     const done = batch.cursor === null;
     if (done && table === "workflow_runs") await foldLegacyRunCount(ctx);

@@ -91,6 +91,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/system/operations.ts": () => import("../../convex/system/operations.ts"),
   "/mastra/system/rankedTables.ts": () => import("../../convex/system/rankedTables.ts"),
   "/mastra/system/ranks.ts": () => import("../../convex/system/ranks.ts"),
+  "/mastra/system/treeEntries.ts": () => import("../../convex/system/treeEntries.ts"),
   "/mastra/vector/counterNames.ts": () => import("../../convex/vector/counterNames.ts"),
   "/mastra/vector/filter.ts": () => import("../../convex/vector/filter.ts"),
   "/mastra/vector/indexes.ts": () => import("../../convex/vector/indexes.ts"),
