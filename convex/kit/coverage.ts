@@ -22,8 +22,8 @@ import type { DataModel } from "./functions.js";
  * trees) no longer count and the table walks until it is rebuilt.
  */
 const TREE_GENERATIONS: Readonly<Record<string, number>> = {
-  // 2: tag trees of listed traces (listTraces with one tag).
-  ai_traces: 2,
+  // 2: tag trees of listed traces (listTraces with one tag); 3: metadata-pair trees.
+  ai_traces: 3,
 };
 
 function markName(table: string): string {

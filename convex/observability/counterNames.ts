@@ -136,6 +136,51 @@ export function tagTreesOf(tag: string): string[] {
   return familyTrees(tagTreeBase(tag));
 }
 
+/**
+ * Longest metadata key or string value (in characters) kept in rank trees.
+ * Longer ones, and values that are not a string, a finite number, a boolean
+ * or `null` (objects, arrays, dates), have no tree: a filter on them walks.
+ */
+export const METADATA_TREE_MAX_CHARS = 256;
+
+/** The JSON text naming a metadata value's trees, or `null` when the value has none. */
+function metadataValueName(value: unknown): string | null {
+  if (value === null || typeof value === "boolean") return JSON.stringify(value);
+  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : null;
+  if (typeof value === "string") return value.length <= METADATA_TREE_MAX_CHARS ? JSON.stringify(value) : null;
+  return null;
+}
+
+/** Base name of the rank trees of the listed traces whose root metadata has `key` = the value named `valueName`. */
+function metadataTreeBase(key: string, valueName: string): string {
+  return `observability:metaTree:${JSON.stringify(key)}:${valueName}`;
+}
+
+/**
+ * The rank trees holding the listed traces whose root span's metadata has
+ * `key` equal to `value`, by `(startedAt, id)`; `null` when such a pair has
+ * no trees (see {@link METADATA_TREE_MAX_CHARS}).
+ */
+export function metadataTreesOf(key: string, value: unknown): string[] | null {
+  const name = metadataValueName(value);
+  if (name === null || key.length > METADATA_TREE_MAX_CHARS) return null;
+  return familyTrees(metadataTreeBase(key, name));
+}
+
+/** The tree base names of a trace row's top-level root metadata pairs that have trees. */
+function rootMetadataTrees(row: TraceRow): string[] {
+  const metadata = decodeOptional(row.metadata);
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata) || metadata instanceof Date) {
+    return [];
+  }
+  const bases: string[] = [];
+  for (const [key, value] of Object.entries(metadata as Record<string, unknown>)) {
+    const name = metadataValueName(value);
+    if (name !== null && key.length <= METADATA_TREE_MAX_CHARS) bases.push(metadataTreeBase(key, name));
+  }
+  return bases;
+}
+
 /** The distinct string tags of a trace row's root span. */
 function rootTags(row: TraceRow): string[] {
   const tags = decodeOptional(row.tags);
@@ -145,8 +190,10 @@ function rootTags(row: TraceRow): string[] {
 /**
  * The rank-tree entries of a trace row: one per family keyed by
  * `(startedAt, id)`, one per {@link ENDED_TREE_FAMILIES} family keyed by
- * `(endedSort, id)` (the order of the `by_*_endedSort` indexes), and one per
- * tag of its root span keyed by `(startedAt, id)`; none unless listed.
+ * `(endedSort, id)` (the order of the `by_*_endedSort` indexes), one per
+ * tag of its root span and one per top-level pair of its root metadata that
+ * has trees ({@link metadataTreesOf}), keyed by `(startedAt, id)`; none
+ * unless listed.
  */
 export function traceTreeEntries(row: TraceRow | null): TreeEntry[] {
   if (!row?.listed || row.startedAt === undefined) return [];
@@ -163,6 +210,7 @@ export function traceTreeEntries(row: TraceRow | null): TreeEntry[] {
     }
   }
   for (const tag of rootTags(row)) entries.push({ tree: familyTree(tagTreeBase(tag), row.id), key });
+  for (const base of rootMetadataTrees(row)) entries.push({ tree: familyTree(base, row.id), key });
   return entries;
 }
 

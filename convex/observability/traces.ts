@@ -16,13 +16,14 @@
  * (`discovery.ts`) are written once per new value.
  */
 import { v } from "convex/values";
-import { decodeValue, encodeValue } from "../kit/codec.js";
+import { decodeOptional, decodeValue, encodeValue } from "../kit/codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
 import {
   branchTreeEntries,
   branchTreesOf,
   isShardedFamily,
   LATE_FAMILIES,
+  metadataTreesOf,
   observabilityCounters,
   tagTreesOf,
   traceCounterOf,
@@ -431,13 +432,26 @@ function hasResidual(filter: SpanFilter): boolean {
 }
 
 /**
- * The tag of a filter that asks only for listed traces having one tag
- * (optionally within a `startedAt` range) ordered by `startedAt`, else `null`.
+ * The rank trees answering a filter that asks only for listed traces having
+ * one tag, or one top-level metadata pair that has trees (optionally within
+ * a `startedAt` range), ordered by `startedAt`; else `null`.
  */
-function soleTag(filter: SpanFilter, sort: "startedAt" | "endedAt"): string | null {
-  if (sort !== "startedAt" || filter.tags === undefined || new Set(filter.tags).size !== 1) return null;
-  if (hasResidual({ ...filter, tags: undefined, startedAt: undefined })) return null;
-  return filter.tags[0];
+function soleTreeFilter(filter: SpanFilter, sort: "startedAt" | "endedAt"): string[] | null {
+  if (sort !== "startedAt") return null;
+  if (filter.tags !== undefined && filter.tags.length > 0 && filter.metadata === undefined) {
+    if (new Set(filter.tags).size !== 1 || hasResidual({ ...filter, tags: undefined, startedAt: undefined })) {
+      return null;
+    }
+    return tagTreesOf(filter.tags[0]);
+  }
+  if (filter.metadata !== undefined) {
+    if (hasResidual({ ...filter, metadata: undefined, startedAt: undefined })) return null;
+    const wanted = decodeOptional(filter.metadata);
+    if (wanted === null || typeof wanted !== "object" || Array.isArray(wanted) || wanted instanceof Date) return null;
+    const pairs = Object.entries(wanted as Record<string, unknown>);
+    return pairs.length === 1 ? metadataTreesOf(pairs[0][0], pairs[0][1]) : null;
+  }
+  return null;
 }
 
 /** Fetches the encoded root spans of a page while they fit the inline budget. */
@@ -482,8 +496,10 @@ async function withRoots(ctx: QueryCtx, rows: TraceRow[]): Promise<TraceListRow[
  * existed make it fall short, and the list walks (exact) until
  * `rebuildRankTrees`. One tag and no other condition (Studio's tag filter)
  * reads the page's keys from the tag's rank trees and then its trace rows:
- * one call, O(k + log N). Conditions no index
- * answers (metadata, tags, scope, hasChildError, entityName without
+ * one call, O(k + log N); so does one top-level metadata pair whose value is
+ * a string of up to 256 characters, a finite number, a boolean or `null`
+ * (`metadataTreesOf`). Conditions no index
+ * answers (other metadata, several tags, scope, hasChildError, entityName without
  * entityType, a second equality outside the family, a range on the other
  * time field) are checked on the trace rows of the family's index: O(rows
  * of that index) in calls of a bounded budget, the matches counted as the
@@ -509,11 +525,11 @@ export const listTraces = internalQuery({
       const rows = match && offset === 0 && limit > 0 ? await withRoots(ctx, [row!]) : [];
       return { rows, next: null, total: match ? 1 : 0, reversed: false, head };
     }
-    const tag = soleTag(filter, sort);
-    if (tag !== null && await treesCover(ctx, "ai_traces")) {
-      // One tag and nothing else: the tag's rank trees hold the page's keys (there is no index to walk).
+    const trees = soleTreeFilter(filter, sort);
+    if (trees !== null && await treesCover(ctx, "ai_traces")) {
+      // One tag or one metadata pair and nothing else: its rank trees hold the page's keys (no index to walk).
       const range = sortRange(filter.startedAt, "startedAt");
-      const { keys, total } = await pageFromTrees(ctx, tagTreesOf(tag), range, offset, limit, order);
+      const { keys, total } = await pageFromTrees(ctx, trees, range, offset, limit, order);
       const rows: TraceRow[] = [];
       for (const key of keys) {
         const doc = await findTrace(ctx, key.id);

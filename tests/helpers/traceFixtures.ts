@@ -173,3 +173,26 @@ export function tagged(n: number): SpanInput[] {
     };
   });
 }
+
+/** A metadata string longer than the longest one kept in rank trees. */
+export const LONG_VALUE: string = "x".repeat(300);
+
+/**
+ * Root spans of `n` traces with varied root metadata: pairs that have rank
+ * trees (strings, numbers including -0, booleans, null) and pairs that do
+ * not (a long string, an object); a tenth with no metadata.
+ */
+export function withMetadata(n: number): SpanInput[] {
+  const next = random(23);
+  return traces(n, 5).map((span, i) => {
+    if (i % 10 === 0) return { ...span, metadata: undefined };
+    const metadata: Record<string, unknown> = {};
+    if (next() < 0.7) metadata.tier = pick(next, ["t1", "t2", "t3"]);
+    metadata.n = pick(next, [0, -0, 1, 2.5]);
+    if (next() < 0.5) metadata.flag = next() < 0.5;
+    if (next() < 0.2) metadata.none = null;
+    if (next() < 0.1) metadata.long = LONG_VALUE;
+    if (next() < 0.1) metadata.obj = { a: 1 };
+    return { ...span, metadata };
+  });
+}
