@@ -7,9 +7,9 @@
  * deletes, ranges and both orders.
  */
 import assert from "node:assert/strict";
-import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
+import { InMemoryStore } from "@mastra/core/storage";
 import { measure } from "./helpers/metrics.ts";
-import { countingStore, LONG_VALUE, type Row, stamp, withMetadata, withTieBreak } from "./helpers/traceFixtures.ts";
+import { compareTracePages, countingStore, LONG_VALUE, withMetadata } from "./helpers/traceFixtures.ts";
 
 const RANGE = { start: new Date(1_300), end: new Date(2_500), endExclusive: true };
 
@@ -28,39 +28,6 @@ const FILTERS: Record<string, unknown>[] = [
   { metadata: { tier: "t3" }, environment: "prod" },
 ];
 
-async function allOf(s: ObservabilityStorage, filters: Record<string, unknown>, direction: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for (let page = 0;; page++) {
-    const got = await s.listTraces({
-      filters,
-      pagination: { page, perPage: 100 },
-      orderBy: { field: "startedAt", direction },
-    } as never);
-    out.push(...got.spans as unknown as Row[]);
-    if (!got.pagination!.hasMore) return out;
-  }
-}
-
-async function compare(ours: ObservabilityStorage, theirs: ObservabilityStorage, perPage: number): Promise<void> {
-  for (const filters of FILTERS) {
-    for (const direction of ["DESC", "ASC"]) {
-      const sorted = withTieBreak(await allOf(theirs, filters, direction), "startedAt", direction);
-      const last = Math.max(0, Math.ceil(sorted.length / perPage) - 1);
-      for (const page of new Set([0, 1, Math.floor(last / 2), last, last + 1])) {
-        const label = JSON.stringify({ filters, direction, page });
-        const mine = await ours.listTraces({
-          filters,
-          pagination: { page, perPage },
-          orderBy: { field: "startedAt", direction },
-        } as never);
-        assert.equal(mine.pagination!.total, sorted.length, label);
-        assert.equal(mine.pagination!.hasMore, (page + 1) * perPage < sorted.length, label);
-        assert.deepEqual(stamp(mine.spans), stamp(sorted.slice(page * perPage, (page + 1) * perPage)), label);
-      }
-    }
-  }
-}
-
 Deno.test("observability: one-metadata-pair trace pages agree with InMemoryStore through rewrites and deletes", async () => {
   const { storage } = countingStore();
   const ours = (await storage.getStore("observability"))!;
@@ -71,7 +38,7 @@ Deno.test("observability: one-metadata-pair trace pages agree with InMemoryStore
       await s.batchCreateSpans({ records: structuredClone(spans.slice(i, i + 100)) as never });
     }
   }
-  await compare(ours, theirs, 9);
+  await compareTracePages(ours, theirs, FILTERS, 9);
   // A deep page of a pair with trees reads its rows and a few tree nodes, not the traces before it.
   const { usage } = await measure(() =>
     ours.listTraces({ filters: { metadata: { tier: "t1" } }, pagination: { page: 6, perPage: 9 } } as never)
@@ -86,5 +53,5 @@ Deno.test("observability: one-metadata-pair trace pages agree with InMemoryStore
   for (const s of [ours, theirs]) await s.batchUpdateSpans({ records: structuredClone(rewrites) as never });
   const gone = spans.filter((_, i) => i % 11 === 3).map((span) => span.traceId as string);
   for (const s of [ours, theirs]) await s.batchDeleteTraces({ traceIds: gone });
-  await compare(ours, theirs, 9);
+  await compareTracePages(ours, theirs, FILTERS, 9);
 });

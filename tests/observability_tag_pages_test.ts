@@ -7,50 +7,16 @@
  * without coverage (an old deployment) the list walks and stays exact.
  */
 import assert from "node:assert/strict";
-import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
+import { InMemoryStore } from "@mastra/core/storage";
 import { measure } from "./helpers/metrics.ts";
-import { countingStore, type Row, stamp, tagged, TAGS, withTieBreak } from "./helpers/traceFixtures.ts";
+import { compareTracePages, countingStore, tagged, TAGS } from "./helpers/traceFixtures.ts";
 
-async function allOf(s: ObservabilityStorage, filters: Record<string, unknown>, direction: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for (let page = 0;; page++) {
-    const got = await s.listTraces({
-      filters,
-      pagination: { page, perPage: 100 },
-      orderBy: { field: "startedAt", direction },
-    } as never);
-    out.push(...got.spans as unknown as Row[]);
-    if (!got.pagination!.hasMore) return out;
-  }
-}
-
-async function compare(ours: ObservabilityStorage, theirs: ObservabilityStorage, perPage: number) {
-  for (const tag of TAGS) {
-    for (
-      const filters of [
-        { tags: [tag] },
-        { tags: [tag, tag] },
-        { tags: [tag], startedAt: { start: new Date(1_300), end: new Date(2_500), endExclusive: true } },
-      ]
-    ) {
-      for (const direction of ["DESC", "ASC"]) {
-        const sorted = withTieBreak(await allOf(theirs, filters, direction), "startedAt", direction);
-        const last = Math.max(0, Math.ceil(sorted.length / perPage) - 1);
-        for (const page of new Set([0, 1, Math.floor(last / 2), last, last + 1])) {
-          const label = JSON.stringify({ filters, direction, page });
-          const mine = await ours.listTraces({
-            filters,
-            pagination: { page, perPage },
-            orderBy: { field: "startedAt", direction },
-          } as never);
-          assert.equal(mine.pagination!.total, sorted.length, label);
-          assert.equal(mine.pagination!.hasMore, (page + 1) * perPage < sorted.length, label);
-          assert.deepEqual(stamp(mine.spans), stamp(sorted.slice(page * perPage, (page + 1) * perPage)), label);
-        }
-      }
-    }
-  }
-}
+/** One tag, the same tag twice, one tag within a start-time range: each of {@link TAGS}. */
+const FILTERS: Record<string, unknown>[] = TAGS.flatMap((tag) => [
+  { tags: [tag] },
+  { tags: [tag, tag] },
+  { tags: [tag], startedAt: { start: new Date(1_300), end: new Date(2_500), endExclusive: true } },
+]);
 
 Deno.test("observability: one-tag trace pages agree with InMemoryStore through rewrites and deletes", async () => {
   const { storage } = countingStore();
@@ -62,7 +28,7 @@ Deno.test("observability: one-tag trace pages agree with InMemoryStore through r
       await s.batchCreateSpans({ records: structuredClone(spans.slice(i, i + 100)) as never });
     }
   }
-  await compare(ours, theirs, 9);
+  await compareTracePages(ours, theirs, FILTERS, 9);
   // Root rewrites move traces between tags; deletes drop them.
   const rewrites = spans.filter((_, i) => i % 7 === 0).map((span, i) => ({
     traceId: span.traceId as string,
@@ -72,7 +38,7 @@ Deno.test("observability: one-tag trace pages agree with InMemoryStore through r
   for (const s of [ours, theirs]) await s.batchUpdateSpans({ records: structuredClone(rewrites) as never });
   const gone = spans.filter((_, i) => i % 11 === 3).map((span) => span.traceId as string);
   for (const s of [ours, theirs]) await s.batchDeleteTraces({ traceIds: gone });
-  await compare(ours, theirs, 9);
+  await compareTracePages(ours, theirs, FILTERS, 9);
 });
 
 Deno.test("observability: without coverage a one-tag list walks and stays exact; a rebuild makes it seek", async () => {
@@ -90,11 +56,11 @@ Deno.test("observability: without coverage a one-tag list walks and stays exact;
       if (node.tree.startsWith("observability:tagTree:")) await ctx.db.delete(node._id);
     }
   });
-  await compare(ours, theirs, 7);
+  await compareTracePages(ours, theirs, FILTERS, 7);
   await (storage as unknown as { rebuildRankTrees(): Promise<number> }).rebuildRankTrees();
   const { usage } = await measure(() =>
     ours.listTraces({ filters: { tags: ["vip"] }, pagination: { page: 3, perPage: 7 } } as never)
   );
   assert.ok(usage.documentsRead < 60, `after the rebuild: ${usage.documentsRead} documents`);
-  await compare(ours, theirs, 7);
+  await compareTracePages(ours, theirs, FILTERS, 7);
 });

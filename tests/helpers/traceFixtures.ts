@@ -3,6 +3,8 @@
  * counts calls, deterministic root spans of many traces, the filters of
  * every trace-list family.
  */
+import assert from "node:assert/strict";
+import type { ObservabilityStorage } from "@mastra/core/storage";
 import { ConvexStorage } from "../../src/storage.ts";
 import type { ConvexClientLike } from "../../src/transport.ts";
 import { createBackend, inProcessClient } from "./backend.ts";
@@ -195,4 +197,47 @@ export function withMetadata(n: number): SpanInput[] {
     if (next() < 0.1) metadata.obj = { a: 1 };
     return { ...span, metadata };
   });
+}
+
+/** Every trace of a filter on `s`, by `startedAt` in `direction`, read in pages of 100. */
+async function allTraces(s: ObservabilityStorage, filters: Record<string, unknown>, direction: string): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let page = 0;; page++) {
+    const got = await s.listTraces({
+      filters,
+      pagination: { page, perPage: 100 },
+      orderBy: { field: "startedAt", direction },
+    } as never);
+    out.push(...got.spans as unknown as Row[]);
+    if (!got.pagination!.hasMore) return out;
+  }
+}
+
+/**
+ * Asserts that trace pages of `perPage` (first, second, middle, last, past the end; by
+ * `startedAt`, both directions) of each filter have the rows, total and `hasMore` of InMemoryStore's.
+ */
+export async function compareTracePages(
+  ours: ObservabilityStorage,
+  theirs: ObservabilityStorage,
+  filtersList: Record<string, unknown>[],
+  perPage: number,
+): Promise<void> {
+  for (const filters of filtersList) {
+    for (const direction of ["DESC", "ASC"]) {
+      const sorted = withTieBreak(await allTraces(theirs, filters, direction), "startedAt", direction);
+      const last = Math.max(0, Math.ceil(sorted.length / perPage) - 1);
+      for (const page of new Set([0, 1, Math.floor(last / 2), last, last + 1])) {
+        const label = JSON.stringify({ filters, direction, page });
+        const mine = await ours.listTraces({
+          filters,
+          pagination: { page, perPage },
+          orderBy: { field: "startedAt", direction },
+        } as never);
+        assert.equal(mine.pagination!.total, sorted.length, label);
+        assert.equal(mine.pagination!.hasMore, (page + 1) * perPage < sorted.length, label);
+        assert.deepEqual(stamp(mine.spans), stamp(sorted.slice(page * perPage, (page + 1) * perPage)), label);
+      }
+    }
+  }
 }
