@@ -11,6 +11,7 @@ import type { ConvexClientLike, FunctionPath } from "../../src/transport.ts";
 import { ConvexStorage, type ConvexStorageOptions } from "../../src/storage.ts";
 import { register } from "../../src/testing/register.ts";
 import { componentModules } from "../../src/testing/modules.ts";
+import { runDetached } from "./detachedTimers.ts";
 
 /** The folder holding our Convex component. */
 export const CONVEX_DIR: string = fromFileUrl(new URL("../../convex/", import.meta.url));
@@ -48,15 +49,40 @@ export type RawTest = TestConvex<any> & { runInComponent: (path: string, fn: (ct
  */
 export type Backend = TestConvex<typeof schema> & { raw: RawTest };
 
-/** A fresh in-process app mounting our component, with Convex's transaction limits on. */
+/**
+ * `t` whose calls run detached: the timers convex-test starts for scheduled
+ * functions never keep the process alive, as a real deployment's scheduler
+ * never holds its client's process (see `detachedTimers.ts`).
+ */
+function withDetachedTimers<T extends object>(t: T): T {
+  return new Proxy(t, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result = runDetached(() => Reflect.apply(value, target, args));
+        // `withIdentity(...)` returns another accessor of the same backend.
+        return result && typeof result === "object" && typeof (result as { query?: unknown }).query === "function"
+          ? withDetachedTimers(result as object)
+          : result;
+      };
+    },
+  });
+}
+
+/**
+ * A fresh in-process app mounting our component, with Convex's transaction
+ * limits on. Its scheduled functions never keep the process alive.
+ */
 export function createBackend(
   appModules: Record<string, () => Promise<unknown>> = emptyAppModules(),
   // deno-lint-ignore no-explicit-any
   appSchema?: any,
   componentNames: readonly string[] = [COMPONENT],
 ): Backend {
-  const t = convexTest({ schema: appSchema, modules: appModules, transactionLimits: true }) as unknown as RawTest;
-  for (const name of componentNames) register(t as never, name);
+  const test = convexTest({ schema: appSchema, modules: appModules, transactionLimits: true }) as unknown as RawTest;
+  for (const name of componentNames) register(test as never, name);
+  const t = withDetachedTimers(test);
   return {
     ...t,
     raw: t,

@@ -1,0 +1,59 @@
+/**
+ * Timers of the in-process backend never keep the process alive.
+ *
+ * A real deployment runs its scheduled functions (operation-record expiry a
+ * day ahead, blob reclaim, cache TTLs, retention, ...) on its own servers:
+ * they never hold the client's process open. `convex-test` runs them on the
+ * host's `setTimeout`, so a script on the in-process backend would wait a day
+ * for an expiry of data that dies with the process anyway. Every timer that
+ * `convex-test` starts while one of our backend's calls runs (or while a
+ * scheduled function it started runs: async context follows the timer) is
+ * therefore unreferenced: it still fires while the process lives, and the
+ * process ends when the caller's own work is done.
+ *
+ * Mechanism: `setTimeout` is wrapped once (idempotent, and again after a test
+ * restores it); the wrapper unrefs the timers it creates inside
+ * {@link runDetached}. Fake timers (`mock.timers`) replace the wrapper while
+ * they are on and get it back when they are reset.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+const detached = new AsyncLocalStorage<true>();
+const WRAPPED = Symbol.for("@mastra/convex/detachedTimers");
+
+type SetTimeout = typeof globalThis.setTimeout & { [WRAPPED]?: true };
+
+/** Lets a timer of any host (Deno's numeric ids, Node's `Timeout` objects, fakes) not hold the process open. */
+function unref(timer: unknown): void {
+  try {
+    if (typeof timer === "number") {
+      (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer?.(timer);
+    } else (timer as { unref?: () => void } | undefined)?.unref?.();
+  } catch {
+    // A fake timer id the host does not know: nothing holds the process.
+  }
+}
+
+/** Installs the `setTimeout` wrapper if the current `setTimeout` is not already it. */
+export function installDetachedTimers(): void {
+  const current = globalThis.setTimeout as SetTimeout;
+  if (current[WRAPPED]) return;
+  const wrapper = function (this: unknown, ...args: Parameters<typeof setTimeout>) {
+    const timer = Reflect.apply(current, this, args);
+    if (detached.getStore()) unref(timer);
+    return timer;
+  } as SetTimeout;
+  wrapper[WRAPPED] = true;
+  globalThis.setTimeout = wrapper;
+}
+
+/** Runs `fn` so that every timer started inside it, directly or by what it schedules, is unreferenced. */
+export function runDetached<T>(fn: () => T): T {
+  installDetachedTimers();
+  return detached.run(true, fn);
+}
+
+/** Whether `setTimeout` calls made now are detached (for tests of this module). */
+export function isDetached(): boolean {
+  return detached.getStore() === true;
+}
