@@ -12,9 +12,13 @@
  * process ends when the caller's own work is done.
  *
  * Mechanism: `setTimeout` is wrapped once (idempotent, and again after a test
- * restores it); the wrapper unrefs the timers it creates inside
- * {@link runDetached}. Fake timers (`mock.timers`) replace the wrapper while
- * they are on and get it back when they are reset.
+ * restores it); inside {@link runDetached} the wrapper unrefs the timers that
+ * start a scheduled function (convex-test's callback, recognised by its call
+ * to the scheduler's `timerFired`), and only those: a caller's own timers
+ * (retry back-offs, a subscriber's wake-ups) keep the process alive as
+ * usual. Fake timers (`mock.timers`) replace the wrapper while they are on
+ * and get it back when they are reset. `tests/demo_test.ts` fails if a new
+ * convex-test schedules in another way.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -34,20 +38,25 @@ function unref(timer: unknown): void {
   }
 }
 
+/** Whether `callback` is convex-test's timer callback that runs a scheduled function. */
+function startsScheduledFunction(callback: unknown): boolean {
+  return typeof callback === "function" && Function.prototype.toString.call(callback).includes("timerFired");
+}
+
 /** Installs the `setTimeout` wrapper if the current `setTimeout` is not already it. */
 export function installDetachedTimers(): void {
   const current = globalThis.setTimeout as SetTimeout;
   if (current[WRAPPED]) return;
   const wrapper = function (this: unknown, ...args: Parameters<typeof setTimeout>) {
     const timer = Reflect.apply(current, this, args);
-    if (detached.getStore()) unref(timer);
+    if (detached.getStore() && startsScheduledFunction(args[0])) unref(timer);
     return timer;
   } as SetTimeout;
   wrapper[WRAPPED] = true;
   globalThis.setTimeout = wrapper;
 }
 
-/** Runs `fn` so that every timer started inside it, directly or by what it schedules, is unreferenced. */
+/** Runs `fn` so that the scheduled functions it starts, directly or through other scheduled functions, run on unreferenced timers. */
 export function runDetached<T>(fn: () => T): T {
   installDetachedTimers();
   return detached.run(true, fn);
