@@ -25,7 +25,7 @@ import { dirname, join, relative, resolve } from "./lib/std_path.ts";
 /** Peer dependencies: the user's own Mastra and Convex. */
 export const PEER_DEPENDENCIES: Record<string, string> = {
   "@mastra/core": ">=1.71.0 <2",
-  convex: "^1.49.0",
+  convex: "^1.51.0",
 };
 
 /** Node versions the package supports. */

@@ -176,7 +176,7 @@ Deno.test("security: the checker reports public functions, missing validators an
  * folder: every `.ts`/`.js` file except `_generated/`, `schema.ts`, dot and
  * multi-dot files, and every folder holding a `convex.config.ts` (a
  * component, bundled separately). This mirrors `entryPoints` in the CLI's
- * bundler (convex 1.49, `bundler/index.js`); the next test checks the CLI
+ * bundler (convex 1.51, `bundler/index.js`); the next test checks the CLI
  * still has that rule.
  */
 function appEntryPoints(dir: string, root: string = dir): string[] {

@@ -9,7 +9,7 @@ import { join } from "./std_path.ts";
 
 /** TypeScript 5.x: `rewriteRelativeImportExtensions` needs >= 5.7. */
 export const TYPESCRIPT_VERSION = "5.9.3";
-/** esbuild, the version the Convex CLI (convex 1.49) bundles with. */
+/** esbuild, the version the Convex CLI (convex 1.51) bundles with. */
 export const ESBUILD_VERSION = "0.27.0";
 
 const BINARIES: Record<string, string> = {
