@@ -13,6 +13,7 @@ import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
+import { threadStateTables } from "./threadState/tables.js";
 import { workflowTables } from "./workflows/tables.js";
 import { vectorTables } from "./vector/tables.js";
 
@@ -29,6 +30,7 @@ export const mastraTables = {
   ...backgroundTaskTables,
   ...scheduleTables,
   ...vectorTables,
+  ...threadStateTables,
 };
 
 /** The component's schema. */

@@ -11,6 +11,7 @@ import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
+import { ConvexThreadStateStorage } from "./threadState/threadStateStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
@@ -23,5 +24,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     channels: new ConvexChannelsStorage(ctx),
     backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
     schedules: new ConvexSchedulesStorage(ctx),
+    threadState: new ConvexThreadStateStorage(ctx),
   };
 }
