@@ -7,6 +7,7 @@ import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
+import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
@@ -31,6 +32,7 @@ export const mastraTables = {
   ...scheduleTables,
   ...vectorTables,
   ...threadStateTables,
+  ...harnessTables,
 };
 
 /** The component's schema. */

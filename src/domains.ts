@@ -7,6 +7,7 @@ import type { StorageDomains } from "@mastra/core/storage";
 import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksStorage.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
+import { ConvexHarnessStorage } from "./harness/harnessStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
@@ -25,5 +26,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
     schedules: new ConvexSchedulesStorage(ctx),
     threadState: new ConvexThreadStateStorage(ctx),
+    harness: new ConvexHarnessStorage(ctx),
   };
 }
