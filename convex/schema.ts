@@ -9,6 +9,7 @@ import { channelTables } from "./channels/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
+import { notificationTables } from "./notifications/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
@@ -33,6 +34,7 @@ export const mastraTables = {
   ...vectorTables,
   ...threadStateTables,
   ...harnessTables,
+  ...notificationTables,
 };
 
 /** The component's schema. */

@@ -9,6 +9,7 @@ import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
 import { ConvexHarnessStorage } from "./harness/harnessStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
+import { ConvexNotificationsStorage } from "./notifications/notificationsStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
@@ -27,5 +28,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     schedules: new ConvexSchedulesStorage(ctx),
     threadState: new ConvexThreadStateStorage(ctx),
     harness: new ConvexHarnessStorage(ctx),
+    notifications: new ConvexNotificationsStorage(ctx),
   };
 }
