@@ -9,7 +9,7 @@
  */
 import { paginationOptsValidator, type PaginationResult } from "convex/server";
 import { v } from "convex/values";
-import { adoptBlobs, blobOwner, readField, releaseBlobs, writeField } from "../kit/blobs.js";
+import { blobOwner, readField, releaseBlobs, writeField, writeOwnedRow } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
@@ -46,15 +46,15 @@ export const save = internalMutation({
   handler: async (ctx, { id, record }): Promise<{ released: boolean }> => {
     const row = { id, record };
     assertFitsDocument(`harness session ${id}`, row);
-    const owner = blobOwner(TABLE, id);
-    await adoptBlobs(ctx, owner, [record]);
     const existing = await findSession(ctx, id);
-    if (!existing) {
-      await ctx.db.insert(TABLE, row);
-      return { released: false };
-    }
-    const released = await releaseBlobs(ctx, owner, [existing.record], [record]);
-    await ctx.db.replace(existing._id, row);
+    const released = await writeOwnedRow(
+      ctx,
+      TABLE,
+      blobOwner(TABLE, id),
+      row,
+      [record],
+      existing && { _id: existing._id, previous: [existing.record] },
+    );
     return { released };
   },
 });

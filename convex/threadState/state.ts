@@ -8,7 +8,7 @@
  * runs (memory's `threads:remove`), a bounded batch per call.
  */
 import { v } from "convex/values";
-import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
+import { blobOwner, releaseBlobs, writeOwnedRow } from "../kit/blobs.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { approximateSize } from "../kit/walk.js";
@@ -47,15 +47,15 @@ export const set = internalMutation({
     const key = threadStateKey(threadId, type);
     const row: ThreadStateRow = { threadId, type, key, value };
     assertFitsDocument(`thread state ${key}`, row);
-    const owner = blobOwner(TABLE, key);
-    await adoptBlobs(ctx, owner, [value]);
     const existing = await findSlot(ctx, threadId, type);
-    if (!existing) {
-      await ctx.db.insert(TABLE, row);
-      return { released: false };
-    }
-    const released = await releaseBlobs(ctx, owner, [existing.value], [value]);
-    await ctx.db.replace(existing._id, row);
+    const released = await writeOwnedRow(
+      ctx,
+      TABLE,
+      blobOwner(TABLE, key),
+      row,
+      [value],
+      existing && { _id: existing._id, previous: [existing.value] },
+    );
     return { released };
   },
 });
