@@ -42,13 +42,15 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 type Op =
   | { kind: "get"; threadId: string; type: string }
   | { kind: "set"; threadId: string; type: string; value: unknown }
-  | { kind: "delete"; threadId: string; type: string };
+  | { kind: "delete"; threadId: string; type: string }
+  | { kind: "clear" };
 
 const slot = { threadId: fc.constantFrom(...THREADS), type: fc.constantFrom(...TYPES) };
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("get" as const), ...slot }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("set" as const), ...slot, value }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), ...slot }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("clear" as const) }) },
 );
 
 async function apply(store: ThreadStateStorage, o: Op): Promise<unknown> {
@@ -59,6 +61,8 @@ async function apply(store: ThreadStateStorage, o: Op): Promise<unknown> {
       return await store.setState({ threadId: o.threadId, type: o.type, value: o.value });
     case "delete":
       return await store.deleteState({ threadId: o.threadId, type: o.type });
+    case "clear":
+      return await store.dangerouslyClearAll();
   }
 }
 
@@ -71,7 +75,11 @@ Deno.test("thread state behaves exactly like InMemoryStore (property)", async ()
       for (const [index, o] of ops.entries()) {
         const expected = await apply(reference, o);
         const actual = await apply(ours, o);
-        assert.deepStrictEqual(actual, expected, `op ${index} ${o.kind} ${o.threadId}/${o.type}`);
+        assert.deepStrictEqual(
+          actual,
+          expected,
+          `op ${index} ${o.kind} ${"threadId" in o ? `${o.threadId}/${o.type}` : ""}`,
+        );
       }
       for (const threadId of THREADS) {
         for (const type of TYPES) {

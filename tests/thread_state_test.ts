@@ -109,3 +109,21 @@ Deno.test("thread state: bad input gets a MastraError naming the operation and c
   }
   assert.equal(await state.getState({ threadId: "t", type: "task" }), 1);
 });
+
+Deno.test("thread state: deleting a thread with 1,200 state slots takes bounded calls and leaves none", async () => {
+  const { backend, state, storage } = await setup();
+  const memory = (await storage.getStore("memory"))!;
+  const now = new Date();
+  await memory.saveThread({ thread: { id: "big", resourceId: "r", title: "big", createdAt: now, updatedAt: now } });
+  await backend.run(async (ctx) => {
+    for (let i = 0; i < 1200; i++) {
+      const type = `type-${i}`;
+      await ctx.db.insert("thread_state", { threadId: "big", type, key: JSON.stringify(["big", type]), value: "1" });
+    }
+  });
+  assert.equal(await state.getState({ threadId: "big", type: "type-7" }), 1);
+  await memory.deleteThread({ threadId: "big" });
+  const left = await backend.run(async (ctx) => (await ctx.db.query("thread_state").collect()).length);
+  assert.equal(left, 0);
+  assert.equal(await memory.getThreadById({ threadId: "big" }), null);
+});
