@@ -75,8 +75,8 @@ export const list = internalQuery({
  * Applies one change to a session in one transaction and returns the new
  * record as codec text (a large one is written as a blob in the same
  * transaction, up to `IN_TRANSACTION_LIMIT`). A repeated call with the
- * same `opId` (a retry after a lost answer) answers as the first did and
- * changes nothing. `NOT_FOUND` when the session
+ * same `opId` (a retry after a lost answer) changes nothing and answers
+ * with the session as it is. `NOT_FOUND` when the session
  * (or the pending item to update) does not exist, `ALREADY_EXISTS` when an
  * appended item's id is taken; nothing is written then.
  */
@@ -85,19 +85,16 @@ export const change = internalMutation({
     id: v.string(),
     change: sessionChangeValidator,
     now: v.number(),
-    /** Client operation id: a repeated call with the same id answers as the first did (see `kit/operations.ts`). */
+    /** Client operation id: a repeated call with the same id changes nothing and answers with the current record (see `kit/operations.ts`). */
     opId: v.string(),
   },
   handler: async (ctx, { id, change, now, opId }): Promise<{ record: string; released: boolean }> => {
-    const recorded = await recordedAnswer(ctx, opId);
     const existing = await findSession(ctx, id);
-    if (recorded !== undefined) {
-      if (recorded.answer !== null) return JSON.parse(recorded.answer);
-      // Applied, but the answer was too large to keep: answer with the stored record.
-      if (!existing) throw storageError("NOT_FOUND", `harness session ${id} was not found`);
+    if (!existing) throw storageError("NOT_FOUND", `harness session ${id} was not found`);
+    if (await recordedAnswer(ctx, opId)) {
+      // Applied already (the answer was lost): answer with the session as it is now.
       return { record: await readField(ctx, existing.record), released: false };
     }
-    if (!existing) throw storageError("NOT_FOUND", `harness session ${id} was not found`);
     const record = decodeValue(await readField(ctx, existing.record)) as SessionRecordValue;
     let next: SessionRecordValue;
     switch (change.kind) {
@@ -121,8 +118,8 @@ export const change = internalMutation({
     assertFitsDocument(`harness session ${id}`, row);
     const released = await releaseBlobs(ctx, owner, [existing.record], [stored]);
     await ctx.db.replace(existing._id, row);
-    const answer = { record: encoded, released };
-    await recordAnswer(ctx, opId, answer);
-    return answer;
+    // Only the fact is recorded (not the record, which may be large).
+    await recordAnswer(ctx, opId, true);
+    return { record: encoded, released };
   },
 });

@@ -89,7 +89,7 @@ export const create = internalMutation({
   args: {
     input: v.object({ ...createInputValidator.fields, id: v.string() }),
     now: v.number(),
-    /** Client operation id: a repeated call with the same id answers as the first did (see `kit/operations.ts`). */
+    /** Client operation id: a repeated call with the same id changes nothing and answers with the current record (see `kit/operations.ts`). */
     opId: v.string(),
   },
   handler: async (ctx, { input, now, opId }): Promise<NotificationRow> => {
