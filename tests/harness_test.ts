@@ -133,3 +133,17 @@ Deno.test("harness: bad input gets a MastraError and changes nothing", async () 
   }
   assert.deepStrictEqual(dropUndefined(await harness.loadSession("s")), session("s"));
 });
+
+Deno.test("harness: 70 sessions list in first-saved order across pages; a re-saved session keeps its place", async () => {
+  const backend = createBackend();
+  const counted = countingClient(inProcessClient(backend));
+  const harness = (await new ConvexStorage({ client: counted.client }).getStore("harness"))!;
+  const ids = Array.from({ length: 70 }, (_, i) => `s${(i * 37) % 70}`);
+  for (const id of ids) await harness.saveSession(session(id));
+  await harness.saveSession({ ...session(ids[3]), title: "saved again" });
+  counted.calls.length = 0;
+  const listed = await harness.listSessions();
+  assert.deepEqual(listed.map((s) => s.id), ids);
+  assert.equal(listed[3].title, "saved again");
+  assert.equal(counted.calls.length, 3);
+});
