@@ -179,7 +179,7 @@ Deno.test({
     assert.ok(delivered?.deliveredAt instanceof Date);
     assert.equal((await notifications.listDueNotifications({ now: later })).length, 0);
     // The delivered signal woke the agent on its thread: the model saw the notification.
-    for (let i = 0; i < 100 && prompts.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 500 && prompts.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.match(JSON.stringify(prompts), /Build 42 failed/);
   },
 });
