@@ -32,6 +32,9 @@ export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";
 export { ConvexBackgroundTasksStorage } from "./src/backgroundTasks/backgroundTasksStorage.ts";
 export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
+export { ConvexThreadStateStorage } from "./src/threadState/threadStateStorage.ts";
+export { ConvexHarnessStorage } from "./src/harness/harnessStorage.ts";
+export { ConvexNotificationsStorage } from "./src/notifications/notificationsStorage.ts";
 export {
   type ConvexQueryStats,
   type ConvexQueryVectorParams,

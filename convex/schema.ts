@@ -7,12 +7,15 @@ import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
+import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
+import { notificationTables } from "./notifications/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
 import { scoreTables } from "./scores/tables.js";
 import { simpleApiTables } from "./simpleApi/tables.js";
+import { threadStateTables } from "./threadState/tables.js";
 import { workflowTables } from "./workflows/tables.js";
 import { vectorTables } from "./vector/tables.js";
 
@@ -29,6 +32,9 @@ export const mastraTables = {
   ...backgroundTaskTables,
   ...scheduleTables,
   ...vectorTables,
+  ...threadStateTables,
+  ...harnessTables,
+  ...notificationTables,
 };
 
 /** The component's schema. */

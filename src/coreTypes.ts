@@ -304,3 +304,21 @@ export type TrustedTraceQueryObservedFieldsPlan = storage.TrustedTraceQueryObser
 export type TrustedTraceQueryPlan = storage.TrustedTraceQueryPlan;
 /** `TrustedTraceQueryValuesPlan` of `@mastra/core/storage`. */
 export type TrustedTraceQueryValuesPlan = storage.TrustedTraceQueryValuesPlan;
+/** `SessionRecord` of `@mastra/core/storage` (harness). */
+export type SessionRecord = storage.SessionRecord;
+/** `SessionRecordUpdate` of `@mastra/core/storage` (harness). */
+export type SessionRecordUpdate = storage.SessionRecordUpdate;
+/** `HarnessPendingItemRecord` of `@mastra/core/storage` (harness). */
+export type HarnessPendingItemRecord = storage.HarnessPendingItemRecord;
+/** `NotificationRecord` of `@mastra/core/storage` (notifications). */
+export type NotificationRecord = storage.NotificationRecord;
+/** `CreateNotificationInput` of `@mastra/core/storage` (notifications). */
+export type CreateNotificationInput = storage.CreateNotificationInput;
+/** `ListNotificationsInput` of `@mastra/core/storage` (notifications). */
+export type ListNotificationsInput = storage.ListNotificationsInput;
+/** `ListDueNotificationsInput` of `@mastra/core/storage` (notifications). */
+export type ListDueNotificationsInput = storage.ListDueNotificationsInput;
+/** `UpdateNotificationInput` of `@mastra/core/storage` (notifications). */
+export type UpdateNotificationInput = storage.UpdateNotificationInput;
+/** `UpdateNotificationsStatusInput` of `@mastra/core/storage` (notifications). */
+export type UpdateNotificationsStatusInput = storage.UpdateNotificationsStatusInput;

@@ -7,10 +7,13 @@ import type { StorageDomains } from "@mastra/core/storage";
 import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksStorage.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
+import { ConvexHarnessStorage } from "./harness/harnessStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
+import { ConvexNotificationsStorage } from "./notifications/notificationsStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
+import { ConvexThreadStateStorage } from "./threadState/threadStateStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
@@ -23,5 +26,8 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     channels: new ConvexChannelsStorage(ctx),
     backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
     schedules: new ConvexSchedulesStorage(ctx),
+    threadState: new ConvexThreadStateStorage(ctx),
+    harness: new ConvexHarnessStorage(ctx),
+    notifications: new ConvexNotificationsStorage(ctx),
   };
 }

@@ -32,7 +32,7 @@
 import { type FunctionReference, makeFunctionReference } from "convex/server";
 import type { GenericId } from "convex/values";
 import { storageError } from "./errors.js";
-import type { MutationCtx, QueryCtx } from "./functions.js";
+import type { DataModel, MutationCtx, QueryCtx } from "./functions.js";
 import { utf8Length } from "./walk.js";
 
 /** Prefix of a blob reference. Encoded values are JSON text and never start with `~`. */
@@ -369,4 +369,30 @@ export async function sweepGarbage(ctx: MutationCtx): Promise<{ done: boolean; d
     if (!step.gone) return { done: false, deletedBytes };
   }
   return { done: garbage.length < SWEEP_BLOBS, deletedBytes };
+}
+
+/**
+ * Writes a row whose large-value fields hold `values`: adopts the blobs
+ * they refer to for `owner`, then inserts `row`, or replaces `existing`
+ * with it, releasing the blobs that only `existing`'s values (`previous`)
+ * referred to. Returns true when something was released.
+ */
+export async function writeOwnedRow(
+  ctx: MutationCtx,
+  table: keyof DataModel & string,
+  owner: string,
+  row: Record<string, unknown>,
+  values: readonly (string | undefined | null)[],
+  existing: { _id: GenericId<string>; previous: readonly (string | undefined | null)[] } | null,
+): Promise<boolean> {
+  await adoptBlobs(ctx, owner, values);
+  // deno-lint-ignore no-explicit-any
+  const db = ctx.db as any;
+  if (!existing) {
+    await db.insert(table, row);
+    return false;
+  }
+  const released = await releaseBlobs(ctx, owner, existing.previous, values);
+  await db.replace(existing._id, row);
+  return released;
 }

@@ -25,6 +25,7 @@ import { familyTrees, planListAcross } from "../kit/rankFamily.js";
 import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
+import { removeOfThread } from "../threadState/state.js";
 
 /** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
 const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
@@ -292,6 +293,10 @@ export const remove = internalMutation({
     }
     await counters.apply(ctx);
     if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
+    // The thread's state (threadState domain) goes with it.
+    const state = await removeOfThread(ctx, id);
+    released = state.released || released;
+    if (!state.done) return { done: false, released };
     // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
     const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
     if (move) await ctx.db.delete(move._id);

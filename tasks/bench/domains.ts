@@ -17,7 +17,11 @@
  *   quarter `pending`, created one millisecond apart;
  * - N active schedules, 20 of them due;
  * - N cache keys holding a value, and one list of N items built by
- *   `listPushIndexed` (with its counter key).
+ *   `listPushIndexed` (with its counter key);
+ * - ours only (the official store has no such domains: Mastra keeps thread
+ *   state in memory over it, and has no notifications store): the task
+ *   lists of N threads (thread state), and N pending notifications of 50
+ *   threads, 20 of them due.
  *
  * The official store runs unchanged over HTTP to its own Convex functions
  * (`mastra/storage:handle`, `mastra/cache:handle`, mounted as its docs say),
@@ -30,7 +34,15 @@ import { defineSchema } from "convex/server";
 import { convexTest } from "convex-test";
 import type { MastraServerCache } from "@mastra/core/cache";
 import type { BackgroundTask } from "@mastra/core/background-tasks";
-import type { BackgroundTasksStorage, MastraCompositeStore, Schedule, SchedulesStorage } from "@mastra/core/storage";
+import type {
+  BackgroundTasksStorage,
+  MastraCompositeStore,
+  NotificationRecord,
+  NotificationsStorage,
+  Schedule,
+  SchedulesStorage,
+  ThreadStateStorage,
+} from "@mastra/core/storage";
 import { ConvexServerCache as OfficialCache, ConvexStore } from "@mastra/convex-official";
 import {
   mastraBackgroundTasksTable,
@@ -73,6 +85,10 @@ type DomainSubject = AsyncDisposable & {
   readonly tasks: BackgroundTasksStorage;
   readonly schedules: SchedulesStorage;
   readonly cache: MastraServerCache;
+  /** Ours only (see the module comment). */
+  readonly threadState?: ThreadStateStorage;
+  /** Ours only (see the module comment). */
+  readonly notifications?: NotificationsStorage;
   readonly backend: RawBackend;
   readonly tables: readonly string[];
   /** Our counter table (the official store keeps none). */
@@ -99,6 +115,8 @@ async function createOurs(): Promise<DomainSubject> {
     tasks: (await storage.getStore("backgroundTasks"))!,
     schedules: (await storage.getStore("schedules"))!,
     cache: new ConvexServerCache({ client }),
+    threadState: (await storage.getStore("threadState"))!,
+    notifications: (await storage.getStore("notifications"))!,
     backend: backend as unknown as RawBackend,
     tables: Object.keys(ourSchema.tables),
     counterTable: "counters",
@@ -169,13 +187,13 @@ async function createOfficial(): Promise<DomainSubject> {
 
 const CHUNK = 2000;
 
+/** Every table's rows, one transaction per table (all tables at once would exceed a transaction's 32,000 scans). */
 async function snapshot(subject: DomainSubject): Promise<Map<string, Doc[]>> {
-  const pairs = await subject.backend.run(async (ctx) => {
-    const out: [string, Doc[]][] = [];
-    for (const table of subject.tables) out.push([table, await ctx.db.query(table).collect()]);
-    return out;
-  });
-  return new Map(pairs);
+  const out = new Map<string, Doc[]>();
+  for (const table of subject.tables) {
+    out.set(table, await subject.backend.run(async (ctx) => await ctx.db.query(table).collect()));
+  }
+  return out;
 }
 
 function withoutSystem(doc: Doc): Doc {
@@ -226,7 +244,8 @@ async function cloneRows(
   if (added.length !== 1) throw new Error(`seed: the template wrote ${added.length} ${table} rows, expected 1`);
   for (const [name, docs] of after) {
     // Rank trees are rebuilt for the copies once seeded (`seedAll`).
-    if (name === table || name === subject.counterTable || name === "rank_nodes") continue;
+    // Operation records (a retry-safe create's answer) are not data.
+    if (name === table || name === subject.counterTable || name === "rank_nodes" || name === "operations") continue;
     const was = new Set((before.get(name) ?? []).map((doc) => doc._id));
     if (docs.some((doc) => !was.has(doc._id))) throw new Error(`seed: the template also wrote to ${name}`);
   }
@@ -388,6 +407,55 @@ async function seedCacheList(subject: DomainSubject, n: number): Promise<void> {
   });
 }
 
+const TASK_LIST = [
+  { id: "1", content: "Read the issue", status: "completed", activeForm: "Reading the issue" },
+  { id: "2", content: "Write the tests", status: "in_progress", activeForm: "Writing the tests" },
+  { id: "3", content: "Ship it", status: "pending", activeForm: "Shipping it" },
+];
+
+/** The task lists of N threads `thread-<i>` (ours only). */
+async function seedThreadState(subject: DomainSubject, n: number): Promise<void> {
+  const token = "tplstatex";
+  await cloneRows(
+    subject,
+    "thread_state",
+    n,
+    () => subject.threadState!.setState({ threadId: token, type: "task", value: TASK_LIST }),
+    (doc, i) => rewrite(doc, token, `thread-${String(i).padStart(6, "0")}`, {}),
+  );
+}
+
+/** N pending notifications of 50 threads; copy `i` is due at T0 + (i - DUE + 1) minutes, so DUE are due at T0. */
+async function seedNotifications(subject: DomainSubject, n: number): Promise<void> {
+  const token = "tplnotex";
+  await cloneRows(
+    subject,
+    "notifications",
+    n,
+    async () =>
+      void await subject.notifications!.createNotification({
+        id: token,
+        threadId: "thread-000000",
+        source: "ci",
+        kind: "build",
+        summary: "Build failed",
+        agentId: "agent-1",
+        resourceId: "user-1",
+        deliverAt: new Date(T0),
+        createdAt: new Date(T0),
+      }),
+    (doc, i) => {
+      const due = T0 + (i - DUE + 1) * 60_000;
+      return {
+        ...rewrite(doc, token, `note-${String(i).padStart(6, "0")}`, { createdAt: T0 + i, updatedAt: T0 + i }),
+        threadId: `thread-${String(i % 50).padStart(6, "0")}`,
+        deliverAt: due,
+        dueAt: due,
+      };
+    },
+  );
+}
+
 // ---------------------------------------------------------------- measuring
 
 /** What one call costs; `null` when the store has no such call. */
@@ -415,7 +483,7 @@ async function cost(subject: DomainSubject, reps: number, fn: () => Promise<unkn
 /** The calls measured, each with a check that it returned what the data implies. */
 function calls(
   n: number,
-): { call: string; run: (s: DomainSubject) => Promise<unknown>; check: (r: unknown) => void }[] {
+): { call: string; run: (s: DomainSubject) => Promise<unknown>; check: (r: unknown) => void; oursOnly?: true }[] {
   const statusOf = (i: number) => TASK_STATUSES[Math.floor(i / AGENTS) % TASK_STATUSES.length];
   const indices = Array.from({ length: n }, (_, i) => i);
   const running = indices.filter((i) => statusOf(i) === "running").length;
@@ -431,6 +499,30 @@ function calls(
       call: `listDueSchedules(now, 100): ${DUE} due of N`,
       run: (s) => s.schedules.listDueSchedules(T0, 100),
       check: (r) => expect((r as Schedule[]).length === Math.min(DUE, n), "listDueSchedules"),
+    },
+    {
+      call: "getState(thread, task) among N threads' state",
+      oursOnly: true,
+      run: (s) =>
+        s.threadState!.getState({ threadId: `thread-${String(Math.floor(n / 2)).padStart(6, "0")}`, type: "task" }),
+      check: (r) => expect(JSON.stringify(r) === JSON.stringify(TASK_LIST), "getState"),
+    },
+    {
+      call: "setState(thread, task) among N threads' state",
+      oursOnly: true,
+      run: (s) =>
+        s.threadState!.setState({
+          threadId: `thread-${String(Math.floor(n / 2)).padStart(6, "0")}`,
+          type: "task",
+          value: TASK_LIST,
+        }),
+      check: (r) => expect(r === undefined, "setState"),
+    },
+    {
+      call: `listDueNotifications(now, 100): ${DUE} due of N pending`,
+      oursOnly: true,
+      run: (s) => s.notifications!.listDueNotifications({ now: new Date(T0), limit: 100 }),
+      check: (r) => expect((r as NotificationRecord[]).length === Math.min(DUE, n), "listDueNotifications"),
     },
     {
       call: "getRunningCount()",
@@ -472,6 +564,8 @@ async function seedAll(subject: DomainSubject, n: number): Promise<void> {
   await seedSchedules(subject, n);
   await seedCacheList(subject, n);
   await seedCacheValues(subject, n);
+  if (subject.threadState) await seedThreadState(subject, n);
+  if (subject.notifications) await seedNotifications(subject, n);
   // Our deep task pages seek through rank trees; build them for the copied rows as an upgrade would.
   const storage = subject.storage as { rebuildRankTrees?(): Promise<number> };
   if (storage.rebuildRankTrees) await storage.rebuildRankTrees();
@@ -485,7 +579,8 @@ async function measureStore(
   await using subject = await make();
   await seedAll(subject, n);
   const out = new Map<string, Cost | "not supported">();
-  for (const { call, run, check } of calls(n)) {
+  for (const { call, run, check, oursOnly } of calls(n)) {
+    if (oursOnly && subject.name !== "ours") continue;
     check(await run(subject));
     out.set(call, await cost(subject, reps, () => run(subject)));
   }

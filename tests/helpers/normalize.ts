@@ -2,6 +2,8 @@
  * Normalisation of store answers before comparing ConvexStorage with
  * core's InMemoryStore: only what the contract leaves open is removed.
  */
+import assert from "node:assert/strict";
+import { MastraError } from "@mastra/core/error";
 
 /** Drops object keys whose value is `undefined` (absent and undefined mean the same to Mastra). */
 export function dropUndefined<T>(value: T): T {
@@ -32,4 +34,23 @@ export async function outcome(fn: () => Promise<unknown>): Promise<Outcome> {
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * Runs one operation on core's store and on ours and asserts they agree:
+ * both succeed with deep-equal answers, or both fail (ours with a
+ * `MastraError`). Returns core's outcome.
+ */
+export async function assertSameOutcome(
+  label: string,
+  reference: () => Promise<unknown>,
+  ours: () => Promise<unknown>,
+): Promise<Outcome> {
+  const expected = await outcome(reference);
+  let error: unknown;
+  const actual = await outcome(() => ours().catch((cause) => Promise.reject(error = cause)));
+  assert.equal(actual.ok, expected.ok, `${label}: ${JSON.stringify({ actual, expected })}`);
+  if (!actual.ok) assert.ok(error instanceof MastraError, `${label}: ours failed without a MastraError: ${error}`);
+  if (actual.ok && expected.ok) assert.deepStrictEqual(actual.value, expected.value, label);
+  return expected;
 }
