@@ -144,6 +144,13 @@ Deno.test({
     const storage = new ConvexStorage({ client: inProcessClient(backend) });
     type MemoryStorageOption = NonNullable<ConstructorParameters<typeof Memory>[0]>["storage"];
     const prompts: unknown[][] = [];
+    // The model's first call, whenever it comes (no time limit that a slow machine could miss).
+    const woke = Promise.withResolvers<void>();
+    prompts.push = (...items: unknown[][]) => {
+      const length = Array.prototype.push.apply(prompts, items);
+      woke.resolve();
+      return length;
+    };
     const later = new Date(Date.now() + 60_000);
     const agent = new Agent({
       id: "notified",
@@ -179,7 +186,7 @@ Deno.test({
     assert.ok(delivered?.deliveredAt instanceof Date);
     assert.equal((await notifications.listDueNotifications({ now: later })).length, 0);
     // The delivered signal woke the agent on its thread: the model saw the notification.
-    for (let i = 0; i < 500 && prompts.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await woke.promise;
     assert.match(JSON.stringify(prompts), /Build 42 failed/);
   },
 });
