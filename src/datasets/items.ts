@@ -68,16 +68,6 @@ function conflictError(conflicts: Conflict[]): MastraError {
   return Object.assign(error, { conflicts });
 }
 
-function notFound(text: string, details: Record<string, string | null>): MastraError {
-  return new MastraError({
-    id: "CONVEX_STORAGE_DATASET_NOT_FOUND",
-    domain: ErrorDomain.STORAGE,
-    category: ErrorCategory.USER,
-    text,
-    details,
-  });
-}
-
 /**
  * Inserts a batch of items under one new dataset version, with core's
  * `externalId` idempotency; answers every item (inserted or resolved) in
@@ -110,7 +100,7 @@ export function batchInsertItems(
       { datasetId, items, versionId, ...(tenancyArg(input.filters) ? { filters: tenancyArg(input.filters) } : {}) },
       { operation: "batchInsertItems", details: { datasetId, items: items.length }, idempotent: true },
     );
-    if (answer === null) throw notFound(`Dataset not found: ${datasetId}`, { datasetId });
+    if (answer === null) throw new InvalidInputError(`Dataset not found: ${datasetId}`);
     if (answer.conflicts.length > 0) throw conflictError(answer.conflicts);
     const resolved = await resolveRows(ctx, answer.rows, "batchInsertItems");
     return resolved.map(rowToItem);
@@ -160,7 +150,7 @@ export function updateItem(ctx: DomainContext, args: Record<string, unknown>): P
     const versionId = crypto.randomUUID();
     for (;;) {
       const current = await readRow(ctx, id, undefined, "updateItem");
-      if (!current) throw notFound(`Item not found: ${id}`, details);
+      if (!current) throw new InvalidInputError(`Item not found: ${id}`);
       const before = payloadOf(current);
       const after: Payload = { ...before };
       for (const [field, value] of Object.entries(change)) {
@@ -187,10 +177,10 @@ export function updateItem(ctx: DomainContext, args: Record<string, unknown>): P
           : answer.missing === "purged"
           ? `Purged dataset item cannot be updated: ${id}`
           : `Item not found: ${id}`;
-        throw notFound(text, details);
+        throw new InvalidInputError(text);
       }
       const row = await resolveRow(ctx, answer.row, "updateItem");
-      if (!row) throw notFound(`Item not found: ${id}`, details);
+      if (!row) throw new InvalidInputError(`Item not found: ${id}`);
       return rowToItem(row);
     }
   });
@@ -223,11 +213,10 @@ export function deleteItems(
       { operation, details, idempotent: true },
     );
     if ("missing" in answer) {
-      throw notFound(
+      throw new InvalidInputError(
         answer.missing === "dataset"
           ? `Dataset not found: ${datasetId}`
           : `Item ${itemIds[0]} does not belong to dataset ${datasetId}`,
-        details,
       );
     }
   });
