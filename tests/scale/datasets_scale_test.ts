@@ -10,10 +10,7 @@
  * work at this size.
  */
 import assert from "node:assert/strict";
-import { adjustCounters } from "../../convex/kit/counters.ts";
-import { RankBatch } from "../../convex/kit/rankTree.ts";
-import { encodeValue } from "../../convex/kit/codec.ts";
-import { experimentCounters, resultTreeEntries, reviewKinds } from "../../convex/experiments/counterNames.ts";
+import { seededStatus, seedResults } from "../helpers/evalSeed.ts";
 import { createTestStorage } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 
@@ -108,10 +105,8 @@ Deno.test("20,000 results: pages at any depth, review summary from counters, del
     targetId: "a",
     totalItems: N,
   });
-  // 100 results through the API; the rest written in bulk with exactly the rows, counters and
-  // tree entries `results:upsert` writes (one call each would take minutes on the in-process backend).
+  // 100 results through the API; the rest written in bulk (`helpers/evalSeed.ts`).
   const base = Date.UTC(2026, 0, 1);
-  const statusOf = (i: number) => (["needs-review", "reviewed", "complete", null] as const)[i % 4];
   for (let i = 0; i < 100; i++) {
     await experiments.upsertExperimentResult({
       experimentId: "exp",
@@ -124,52 +119,10 @@ Deno.test("20,000 results: pages at any depth, review summary from counters, del
       startedAt: new Date(base + i * 1000),
       completedAt: new Date(base + i * 1000 + 5),
       retryCount: 0,
-      status: statusOf(i),
+      status: seededStatus(i),
     });
   }
-  for (let start = 100; start < N; start += 2000) {
-    // deno-lint-ignore no-explicit-any
-    await backend.run(async (ctx: any) => {
-      const ranks = new RankBatch();
-      const deltas: [string, number][] = [];
-      for (let i = start; i < Math.min(N, start + 2000); i++) {
-        const startedAt = base + i * 1000;
-        const row = {
-          id: `result-${String(i).padStart(6, "0")}`,
-          experimentId: "exp",
-          itemId: `item-${i}`,
-          attempt: 0,
-          itemDatasetVersion: 1,
-          status: statusOf(i),
-          traceId: null,
-          tags: null,
-          comment: null,
-          retryCount: 0,
-          organizationId: null,
-          projectId: null,
-          startedAt,
-          completedAt: startedAt + 5,
-          createdAt: base,
-          startedDesc: -startedAt,
-          createdDesc: -base,
-          data: encodeValue({
-            input: { i },
-            output: { o: i },
-            groundTruth: null,
-            metadata: null,
-            error: null,
-            toolMockReport: null,
-          }),
-        };
-        await ctx.db.insert("experiment_results", row);
-        ranks.change([], resultTreeEntries(row));
-        deltas.push([experimentCounters.results("exp"), 1]);
-        for (const kind of reviewKinds(row.status)) deltas.push([experimentCounters.review("exp", kind), 1]);
-      }
-      await ranks.apply(ctx);
-      await adjustCounters(ctx, deltas);
-    });
-  }
+  await seedResults(backend, "exp", 100, N, base);
   for (const page of [0, Math.floor(N / PER_PAGE / 2), N / PER_PAGE - 1]) {
     const { result, usage } = await measure(() =>
       experiments.listExperimentResults({ experimentId: "exp", pagination: { page, perPage: PER_PAGE } })
