@@ -14,47 +14,16 @@ import { createScorer } from "@mastra/core/evals";
 import { InMemoryStore, type MastraCompositeStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
 import { dropUndefined } from "./helpers/normalize.ts";
+import { type PromptMessage, scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
-type PromptMessage = { role: string; content: string | { type: string; text?: string }[] };
-
-/** A scripted LanguageModelV2: answers "ANSWER: <the user's text in capitals>". */
+/** Answers "ANSWER: <the user's text in capitals>". */
 function scriptedModel() {
-  const respond = (prompt: PromptMessage[]): string => {
+  return scriptedLanguageModel((prompt: PromptMessage[]) => {
     const user = prompt.filter((m) => m.role === "user").map((m) =>
       typeof m.content === "string" ? m.content : m.content.map((part) => part.text ?? "").join("")
     ).join(" ");
     return `ANSWER: ${user.toUpperCase()}`;
-  };
-  const usage = { inputTokens: 5, outputTokens: 5, totalTokens: 10 };
-  return {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate(options: { prompt: PromptMessage[] }) {
-      return Promise.resolve({
-        content: [{ type: "text", text: respond(options.prompt) }],
-        finishReason: "stop",
-        usage,
-        warnings: [],
-      });
-    },
-    doStream(options: { prompt: PromptMessage[] }) {
-      const text = respond(options.prompt);
-      return Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({ type: "text-start", id: "t" });
-            controller.enqueue({ type: "text-delta", id: "t", delta: text });
-            controller.enqueue({ type: "text-end", id: "t" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      });
-    },
-  };
+  });
 }
 
 /** A code scorer: 1 when the answer contains the ground truth (in capitals), else 0. */

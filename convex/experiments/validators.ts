@@ -86,24 +86,8 @@ export const resultInputValidator = v.object({
 /** A result as the client sends it. */
 export type ResultInput = Infer<typeof resultInputValidator>;
 
-/** Mastra's tenancy filters (`undefined` means no filter). */
-export const tenancyValidator = v.object({
-  organizationId: v.optional(v.string()),
-  projectId: v.optional(v.string()),
-});
-/** Mastra's tenancy filters. */
-export type Tenancy = Infer<typeof tenancyValidator>;
-
-/** Whether a row's tenancy matches Mastra's filters. */
-export function matchesTenancy(
-  row: { organizationId: string | null; projectId: string | null },
-  filters: Tenancy | undefined,
-): boolean {
-  if (!filters) return true;
-  if (filters.organizationId !== undefined && row.organizationId !== filters.organizationId) return false;
-  if (filters.projectId !== undefined && row.projectId !== filters.projectId) return false;
-  return true;
-}
+/** Mastra's tenancy filters and their check: the same for experiments and results as for datasets. */
+export { matchesTenancy, type Tenancy, tenancyValidator } from "../datasets/validators.js";
 
 /** Per-experiment review counts, as `getReviewSummary` answers. */
 export type ReviewCounts = {
