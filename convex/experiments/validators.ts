@@ -39,9 +39,8 @@ export const experimentValidator = v.object({
 /** An experiment as stored. */
 export type ExperimentRow = Infer<typeof experimentValidator>;
 
-/** An experiment result as stored. */
-export const resultValidator = v.object({
-  id: v.string(),
+/** The fields of a result the client sends (the server adds `id` when new, the dates it keeps and the sort columns). */
+const resultInputFields = {
   experimentId: v.string(),
   itemId: v.string(),
   attempt: v.number(),
@@ -49,40 +48,32 @@ export const resultValidator = v.object({
   status: nullableString,
   traceId: nullableString,
   tags: v.union(v.array(v.string()), v.null()),
-  comment: nullableString,
   retryCount: v.number(),
   organizationId: nullableString,
   projectId: nullableString,
   startedAt: v.number(),
   completedAt: v.number(),
+  /** `{ input, output, groundTruth, metadata, error, toolMockReport }` encoded, or a blob reference. */
+  data: v.string(),
+};
+
+/** An experiment result as stored. */
+export const resultValidator = v.object({
+  ...resultInputFields,
+  id: v.string(),
+  comment: nullableString,
   createdAt: v.number(),
   /** `-startedAt` / `-createdAt`: newest first with ties by ascending id, as core orders. */
   startedDesc: v.number(),
   createdDesc: v.number(),
-  /** `{ input, output, groundTruth, metadata, error, toolMockReport }` encoded, or a blob reference. */
-  data: v.string(),
   /** The purge metadata (encoded) once the result's item was purged. */
   purged: v.optional(v.string()),
 });
 /** An experiment result as stored. */
 export type ResultRow = Infer<typeof resultValidator>;
 
-/** A result as the client sends it (the server adds `id` when new, `createdAt` and the sort columns). */
-export const resultInputValidator = v.object({
-  experimentId: v.string(),
-  itemId: v.string(),
-  attempt: v.number(),
-  itemDatasetVersion: v.union(v.number(), v.null()),
-  status: nullableString,
-  traceId: nullableString,
-  tags: v.union(v.array(v.string()), v.null()),
-  retryCount: v.number(),
-  organizationId: nullableString,
-  projectId: nullableString,
-  startedAt: v.number(),
-  completedAt: v.number(),
-  data: v.string(),
-});
+/** A result as the client sends it. */
+export const resultInputValidator = v.object(resultInputFields);
 /** A result as the client sends it. */
 export type ResultInput = Infer<typeof resultInputValidator>;
 

@@ -3,75 +3,14 @@
  * delete (bounded steps).
  */
 import type { CreateDatasetInput, DatasetRecord, ListDatasetsInput, ListDatasetsOutput } from "../coreTypes.ts";
-import { calculatePagination, normalizePerPage } from "@mastra/core/storage";
-import type { DatasetRow, Tenancy } from "../../convex/datasets/validators.ts";
-import type { ListResult } from "../../convex/kit/rows.ts";
-import type { WalkState } from "../../convex/kit/walk.ts";
+import type { DatasetRow } from "../../convex/datasets/validators.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { encodeValue } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireRecord, requireString } from "../kit/validate.ts";
-import { runWalk } from "../kit/walk.ts";
+import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
 import { rowToDataset } from "./rows.ts";
-
-/** Tenancy filters as our functions take them (only string values filter, as in core). */
-export function tenancyArg(filters: unknown): Tenancy | undefined {
-  if (filters === undefined || filters === null) return undefined;
-  const record = requireRecord(filters, "filters");
-  const out: Tenancy = {};
-  for (const key of ["organizationId", "projectId"] as const) {
-    const value = record[key];
-    if (value === undefined) continue;
-    if (typeof value !== "string") throw new InvalidInputError(`filters.${key} must be a string`);
-    out[key] = value;
-  }
-  return out;
-}
-
-/** The order of a list: `orderBy` checked against the allowed fields, with core's defaults. */
-export function listOrder<F extends string>(
-  orderBy: unknown,
-  allowed: readonly F[],
-  fallback: { field: F; direction: "ASC" | "DESC" },
-): { field: F; direction: "ASC" | "DESC" } {
-  const given = (orderBy ?? {}) as { field?: unknown; direction?: unknown };
-  const field = (given.field ?? fallback.field) as F;
-  if (!allowed.includes(field)) {
-    throw new InvalidInputError(`Invalid orderBy field: ${String(field)}. Allowed: ${allowed.join(", ")}`);
-  }
-  const direction = given.direction ?? fallback.direction;
-  if (direction !== "ASC" && direction !== "DESC") {
-    throw new InvalidInputError(`Invalid orderBy direction: ${String(direction)}`);
-  }
-  return { field, direction };
-}
-
-/** Offset, limit and the response's `perPage` of Mastra's pagination (default page size 100, as core). */
-export function pageOf(
-  pagination: unknown,
-): { page: number; perPageInput: number | false | undefined; offset: number; limit: number; perPage: number | false } {
-  const { page, perPage: perPageInput } = requireRecord(pagination, "pagination") as {
-    page: number;
-    perPage?: number | false;
-  };
-  const limit = normalizePerPage(perPageInput, 100);
-  const { offset, perPage } = calculatePagination(page, perPageInput, limit);
-  return { page, perPageInput, offset: Math.min(offset, Number.MAX_SAFE_INTEGER), limit, perPage };
-}
-
-/** Mastra's pagination info of a page. */
-export function paginationInfo(
-  total: number,
-  paged: ReturnType<typeof pageOf>,
-): { total: number; page: number; perPage: number | false; hasMore: boolean } {
-  return {
-    total,
-    page: paged.page,
-    perPage: paged.perPage,
-    hasMore: paged.perPageInput === false ? false : total > paged.offset + paged.limit,
-  };
-}
 
 /**
  * Creates a dataset (a random id when none is given). With a caller-chosen
@@ -168,17 +107,18 @@ export function listDatasets(ctx: DomainContext, args: ListDatasetsInput): Promi
     ) {
       if (given[key] !== undefined) filters[key] = given[key];
     }
-    const { rows, total } = await runWalk((state: WalkState | undefined) =>
-      ctx.transport.query<ListResult<DatasetRow>>("datasets/datasets:list", {
+    const { rows, total } = await walkPage<DatasetRow>(
+      ctx,
+      "datasets/datasets:list",
+      {
         filters,
         field: order.field,
         direction: order.direction,
-        offset: paged.offset,
-        limit: paged.limit,
-        ...(state ? { state } : {}),
-      }, { operation: "listDatasets" })
+      },
+      paged,
+      { operation: "listDatasets" },
     );
-    return { datasets: rows.map(rowToDataset), pagination: paginationInfo(total ?? 0, paged) };
+    return { datasets: rows.map(rowToDataset), pagination: paginationInfo(total, paged) };
   });
 }
 

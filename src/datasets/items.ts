@@ -15,7 +15,7 @@ import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import { requireRecord, requireString } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
-import { listOrder, pageOf, paginationInfo, tenancyArg } from "./datasets.ts";
+import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
 import {
   type Payload,
   payloadDigest,
@@ -352,18 +352,19 @@ export function listItems(ctx: DomainContext, args: ListDatasetItemsInput): Prom
       const rows = await rowsOfKeys(ctx, page, "listItems");
       return { items: rows.map(rowToItem), pagination: paginationInfo(keys.length, paged) };
     }
-    const { rows, total } = await runWalk((state: WalkState | undefined) =>
-      ctx.transport.query<ListResult<ItemRow>>("datasets/items:list", {
+    const { rows, total } = await walkPage<ItemRow>(
+      ctx,
+      "datasets/items:list",
+      {
         datasetId,
         order,
-        offset: paged.offset,
-        limit: paged.limit,
         ...(tenancyArg(args.filters) ? { filters: tenancyArg(args.filters) } : {}),
-        ...(state ? { state } : {}),
-      }, { operation: "listItems", details })
+      },
+      paged,
+      { operation: "listItems", details },
     );
     const resolved = await resolveRows(ctx, rows, "listItems");
-    return { items: resolved.map(rowToItem), pagination: paginationInfo(total ?? 0, paged) };
+    return { items: resolved.map(rowToItem), pagination: paginationInfo(total, paged) };
   });
 }
 

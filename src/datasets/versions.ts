@@ -7,7 +7,7 @@ import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { requireRecord, requireString } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
-import { pageOf, paginationInfo } from "./datasets.ts";
+import { pageOf, paginationInfo } from "../kit/pages.ts";
 import { rowToVersion } from "./rows.ts";
 
 /** Adds a version row to a dataset (core's `createDatasetVersion`). */

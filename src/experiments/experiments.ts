@@ -7,15 +7,12 @@ import type {
   UpdateExperimentInput,
 } from "../coreTypes.ts";
 import type { ExperimentRow } from "../../convex/experiments/validators.ts";
-import type { ListResult } from "../../convex/kit/rows.ts";
-import type { WalkState } from "../../convex/kit/walk.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { encodeValue } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireRecord, requireString } from "../kit/validate.ts";
-import { runWalk } from "../kit/walk.ts";
-import { listOrder, pageOf, paginationInfo, tenancyArg } from "../datasets/datasets.ts";
+import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
 import { rowToExperiment } from "./rows.ts";
 
 /** Creates an experiment (status `pending`, zero counts), as core does. */
@@ -102,17 +99,18 @@ export function listExperiments(ctx: DomainContext, args: ListExperimentsInput):
     const tenancy = tenancyArg(args.filters);
     if (tenancy?.organizationId !== undefined) filters.organizationId = tenancy.organizationId;
     if (tenancy?.projectId !== undefined) filters.projectId = tenancy.projectId;
-    const { rows, total } = await runWalk((state: WalkState | undefined) =>
-      ctx.transport.query<ListResult<ExperimentRow>>("experiments/experiments:list", {
+    const { rows, total } = await walkPage<ExperimentRow>(
+      ctx,
+      "experiments/experiments:list",
+      {
         filters,
         field: order.field,
         direction: order.direction,
-        offset: paged.offset,
-        limit: paged.limit,
-        ...(state ? { state } : {}),
-      }, { operation: "listExperiments" })
+      },
+      paged,
+      { operation: "listExperiments" },
     );
-    return { experiments: rows.map(rowToExperiment), pagination: paginationInfo(total ?? 0, paged) };
+    return { experiments: rows.map(rowToExperiment), pagination: paginationInfo(total, paged) };
   });
 }
 

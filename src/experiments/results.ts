@@ -11,15 +11,12 @@ import type {
   UpdateExperimentResultInput,
 } from "../coreTypes.ts";
 import type { ResultInput, ResultRow, ReviewCounts } from "../../convex/experiments/validators.ts";
-import type { ListResult } from "../../convex/kit/rows.ts";
-import type { WalkState } from "../../convex/kit/walk.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { encodeValue, toMillis } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireRecord, requireString } from "../kit/validate.ts";
-import { runWalk } from "../kit/walk.ts";
-import { listOrder, pageOf, paginationInfo, tenancyArg } from "../datasets/datasets.ts";
+import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
 import { rowToResult } from "./rows.ts";
 
 /** Result payloads downloaded at the same time by one list. */
@@ -181,20 +178,21 @@ export function listResults(
     const tenancy = tenancyArg(args.filters);
     if (tenancy?.organizationId !== undefined) filters.organizationId = tenancy.organizationId;
     if (tenancy?.projectId !== undefined) filters.projectId = tenancy.projectId;
-    const { rows, total } = await runWalk((state: WalkState | undefined) =>
-      ctx.transport.query<ListResult<ResultRow>>("experiments/results:list", {
+    const { rows, total } = await walkPage<ResultRow>(
+      ctx,
+      "experiments/results:list",
+      {
         experimentId,
         field: order.field,
         direction: order.direction,
         filters,
-        offset: paged.offset,
-        limit: paged.limit,
-        ...(state ? { state } : {}),
-      }, { operation: "listExperimentResults", details })
+      },
+      paged,
+      { operation: "listExperimentResults", details },
     );
     const resolved = (await mapLimited(rows, LARGE_PARALLEL, (row) => resolveResult(ctx, row, "listExperimentResults")))
       .filter((row) => row !== null);
-    return { results: resolved.map(rowToResult), pagination: paginationInfo(total ?? 0, paged) };
+    return { results: resolved.map(rowToResult), pagination: paginationInfo(total, paged) };
   });
 }
 
