@@ -2,11 +2,13 @@
  * Datasets and experiments: bad input gets a clear `MastraError` (category
  * USER, naming the operation and ids) and changes nothing; a tenancy
  * mismatch reads as absent and deletes nothing; values of any size and
- * values Convex cannot store as-is round-trip exactly.
+ * values Convex cannot store as-is round-trip exactly; item writes repeated
+ * by the transport after a lost reply apply once.
  */
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
-import { createTestStorage } from "./helpers/backend.ts";
+import { encodeValue } from "../convex/kit/codec.ts";
+import { createTestStorage, inProcessClient } from "./helpers/backend.ts";
 
 async function stores() {
   const { storage, backend } = createTestStorage();
@@ -148,4 +150,44 @@ Deno.test("values of any size and values Convex cannot store as-is round-trip ex
     (await ctx.db.query("blobs").collect()).filter((blob: { state: string }) => blob.state === "committed").length
   );
   assert.equal(committed, 0, "no large value of the purged item is still held");
+});
+
+Deno.test("a retried item write (same call after a lost reply) applies once", async () => {
+  const { storage, backend } = createTestStorage();
+  const datasets = (await storage.getStore("datasets"))!;
+  await datasets.createDataset({ id: "r", name: "Retries" });
+  const client = inProcessClient(backend);
+  const item = (id: string, input: string) => ({
+    id,
+    externalId: null,
+    data: encodeValue({ input }),
+    digest: id,
+    searchText: `${input}\u0000`,
+    searchTokens: input,
+  });
+  const insert = { datasetId: "r", items: [item("i1", "a"), item("i2", "b")], versionId: "v-insert" };
+  const first = await client.mutation("datasets/items:insertBatch", insert);
+  const again = await client.mutation("datasets/items:insertBatch", insert);
+  assert.deepEqual(again, first, "the retry answers as the first call did");
+  const update = {
+    datasetId: "r",
+    id: "i1",
+    expectedVersion: 1,
+    versionId: "v-update",
+    data: encodeValue({ input: "a2" }),
+    digest: "d",
+    searchText: "a2\u0000",
+    searchTokens: "a2",
+  };
+  await client.mutation("datasets/items:update", update);
+  await client.mutation("datasets/items:update", update);
+  const remove = { datasetId: "r", itemIds: ["i2"], single: false, versionId: "v-remove" };
+  await client.mutation("datasets/items:remove", remove);
+  await client.mutation("datasets/items:remove", remove);
+  assert.equal((await datasets.getDatasetById({ id: "r" }))?.version, 3, "three writes, three versions");
+  const history = await datasets.getItemHistory("i1");
+  assert.deepEqual(history.map((row) => [row.datasetVersion, row.input]), [[2, "a2"], [1, "a"]]);
+  const listed = await datasets.listItems({ datasetId: "r", pagination: { page: 0, perPage: 10 } });
+  assert.deepEqual(listed.items.map((row) => row.id), ["i1"]);
+  assert.equal(listed.pagination.total, 1);
 });
