@@ -89,10 +89,19 @@ async function clickText(page: Page, text: string): Promise<void> {
   );
 }
 
-/** Types JSON into the `index`-th code editor of the page (CodeMirror), replacing its content. */
+/**
+ * Types JSON into the `index`-th code editor of the page (CodeMirror), replacing its content. The editor is
+ * focused from the page (a click could land while the item panel still slides in).
+ */
 async function typeInEditor(page: Page, index: number, json: string): Promise<void> {
-  const editors = await page.$$(".cm-content");
-  await editors[index].click();
+  await page.waitForFunction(
+    // deno-lint-ignore no-explicit-any
+    (i: number) => (globalThis as any).document.querySelectorAll(".cm-content").length > i,
+    { timeout: 20_000 },
+    index,
+  );
+  // deno-lint-ignore no-explicit-any
+  await page.evaluate((i: number) => (globalThis as any).document.querySelectorAll(".cm-content")[i].focus(), index);
   await page.keyboard.down("Control");
   await page.keyboard.press("KeyA");
   await page.keyboard.up("Control");
@@ -122,6 +131,8 @@ Deno.test({
       await page.goto(`${studio.url}/evaluation`, { waitUntil: "networkidle2" });
       await waitForText(page, "Total Datasets");
       await waitForText(page, "Experiments by Dataset");
+      // The review summary (counters of our experiments domain): two results need review.
+      await waitForText(page, "items pending review");
       await page.waitForFunction(() =>
         // deno-lint-ignore no-explicit-any
         !(globalThis as any).document.body.innerText.includes("Failed to load")
