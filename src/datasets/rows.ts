@@ -133,6 +133,9 @@ export function searchColumns(payload: Payload): { searchText: string; searchTok
   return { searchText: `${input}\u0000${truth}`, searchTokens: searchWords(`${input} ${truth}`).join(" ") };
 }
 
+/** Longest search term sent to the search index. */
+const MAX_TOKEN_CHARS = 32;
+
 /**
  * The word of a search to look up in the search index: one that starts a
  * word wherever the search matches (preceded by a separator in the
@@ -146,5 +149,6 @@ export function searchToken(term: string): string | undefined {
   const startsWithWord = /^[\p{L}\p{N}]/u.test(term);
   const bounded = startsWithWord ? words.slice(1) : words;
   const pool = bounded.length > 0 ? bounded : words;
-  return pool.reduce((best, word) => word.length > best.length ? word : best);
+  // Convex matches the (only) search term as a prefix; a long one is cut to what its index compares.
+  return pool.reduce((best, word) => word.length > best.length ? word : best).slice(0, MAX_TOKEN_CHARS);
 }
