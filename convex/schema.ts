@@ -6,6 +6,8 @@
 import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
+import { datasetTables } from "./datasets/tables.js";
+import { experimentTables } from "./experiments/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
@@ -35,6 +37,8 @@ export const mastraTables = {
   ...threadStateTables,
   ...harnessTables,
   ...notificationTables,
+  ...datasetTables,
+  ...experimentTables,
 };
 
 /** The component's schema. */

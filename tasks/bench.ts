@@ -18,6 +18,7 @@ import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
 import { renderObservabilityBench } from "./bench/observability.ts";
 import type { WriteRow } from "./bench/writes.ts";
+import { renderEvaluationTable, runEvaluationBench } from "./bench/evaluation.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -88,3 +89,5 @@ console.log(renderFlatness(rows));
 console.log("");
 console.log(await traceQueryBenchTable(sizes));
 console.log("\n" + await renderObservabilityBench(sizes));
+console.log("\nDatasets and experiments (N items in batches of 1,000; N results, a quarter per review status):\n");
+console.log(renderEvaluationTable(await runEvaluationBench(sizes), sizes));

@@ -15,7 +15,7 @@ import type { MemoryStorage } from "@mastra/core/storage";
 import { ConvexStorage } from "../src/storage.ts";
 import { createTestStorage, inProcessClient } from "./helpers/backend.ts";
 
-type PromptMessage = { role: string; content: string | { type: string; text?: string }[] };
+import { type PromptMessage, scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
 /** A scripted LanguageModelV2: answers as Observer, Reflector or agent depending on the system prompt. */
 function scriptedModel() {
@@ -39,36 +39,7 @@ function scriptedModel() {
     agentPrompts.push(prompt);
     return `Noted (${agentPrompts.length}).`;
   };
-  const usage = { inputTokens: 10, outputTokens: 10, totalTokens: 20 };
-  const model = {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate(options: { prompt: PromptMessage[] }) {
-      return Promise.resolve({
-        content: [{ type: "text", text: respond(options.prompt) }],
-        finishReason: "stop",
-        usage,
-        warnings: [],
-      });
-    },
-    doStream(options: { prompt: PromptMessage[] }) {
-      const text = respond(options.prompt);
-      return Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({ type: "text-start", id: "t" });
-            controller.enqueue({ type: "text-delta", id: "t", delta: text });
-            controller.enqueue({ type: "text-end", id: "t" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      });
-    },
-  };
+  const model = scriptedLanguageModel(respond);
   return { model, agentPrompts, roles };
 }
 

@@ -41,6 +41,8 @@ const LARGE_FIELDS: Record<string, { key: string; fields: string[] }> = {
   cache_items: { key: "gen", fields: ["value"] },
   thread_state: { key: "key", fields: ["value"] },
   harness_sessions: { key: "id", fields: ["record"] },
+  dataset_items: { key: "id", fields: ["data"] },
+  experiment_results: { key: "id", fields: ["data"] },
 };
 
 /** The large-value fields of `row` of `table`. */
