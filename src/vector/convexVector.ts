@@ -31,6 +31,7 @@ import {
 import {
   DEFAULT_FILTER_KEYS,
   MAX_FILTER_KEYS,
+  MAX_SEARCH_RESULTS,
   type Metric,
   type SearchStats,
   type UpsertItem,
@@ -79,8 +80,13 @@ export type ConvexVectorOptions = {
 /** `query` parameters: core's, plus `minScore` (results scoring below it are left out). */
 export type ConvexQueryVectorParams = QueryVectorParams<VectorFilter> & { minScore?: number };
 
-/** What the last `query` cost (see {@link ConvexVector.lastQueryStats}). */
-export type ConvexQueryStats = SearchStats & { roundTrips: number };
+/**
+ * What the last `query` cost (see {@link ConvexVector.lastQueryStats}).
+ * `requestedTopK` is set when the caller asked for more than the
+ * {@link MAX_SEARCH_RESULTS} results a similarity search answers; `truncated`
+ * is then true.
+ */
+export type ConvexQueryStats = SearchStats & { roundTrips: number; requestedTopK?: number };
 /** What a query's search cost (see `convex/vector/validators.ts`). */
 export type { SearchStats };
 
@@ -140,15 +146,19 @@ function configError(id: string, text: string): MastraError {
  *   vectors (others are refused at write time).
  * - Filters: Mastra's full filter language, applied exactly on the server;
  *   equality on the index's push-down keys runs inside Convex's vector search.
- * - `topK` at most 256; a query considers at most the 256 nearest vectors
- *   (within the push-down) and reports `truncated` in
- *   {@link ConvexVector.lastQueryStats} when fewer than `topK` of them pass.
+ * - A similarity search answers at most the 256 nearest vectors (Convex's
+ *   limit): a larger `topK` gets those 256 (or all, when fewer exist), with
+ *   `truncated` and `requestedTopK` in {@link ConvexVector.lastQueryStats}
+ *   and one warning per store. A query considers at most the 256 nearest
+ *   vectors (within the push-down) and reports `truncated` when fewer than
+ *   `topK` of them pass the filter.
  */
 export class ConvexVector extends MastraVector<VectorFilter> {
   /** The transport all calls use. */
   readonly transport: ConvexTransport;
   readonly #filterKeys: string[];
   #lastQueryStats: ConvexQueryStats | undefined;
+  #warnedTopK = false;
 
   /** Creates the store; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexVectorOptions = {}) {
@@ -326,7 +336,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
       });
       const filterText = deleteFilter === undefined ? undefined : encodeFilter(deleteFilter);
       if (deleteFilter !== undefined && filterText === undefined) {
-        throw new InvalidInputError("deleteFilter is empty: it would delete every vector of the index");
+        throw new InvalidInputError("Cannot delete with empty filter (deleteFilter): it would delete every vector");
       }
       const batches = splitBatches(items);
       if (batches.length > 1) {
@@ -388,9 +398,11 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   }
 
   /**
-   * The `topK` (1–256) vectors most similar to `queryVector` that match
-   * `filter`, best first; `minScore` leaves out weaker ones. Without
-   * `queryVector`, the first `topK` vectors matching `filter` (score 0).
+   * The `topK` vectors most similar to `queryVector` that match `filter`,
+   * best first; `minScore` leaves out weaker ones. A `topK` above 256 gets
+   * the nearest 256 (Convex's vector search limit), reported in
+   * {@link lastQueryStats}. Without `queryVector`, the first `topK` vectors
+   * matching `filter` (score 0).
    * Scores: cosine similarity; dot product; `1 / (1 + distance)` for euclidean.
    */
   override query(params: ConvexQueryVectorParams): Promise<QueryResult[]> {
@@ -411,19 +423,30 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         return await this.#scan(indexName, filterText, topK, includeVector, details);
       }
       checkVector(queryVector, "queryVector");
+      const capped = topK > MAX_SEARCH_RESULTS;
+      if (capped && !this.#warnedTopK) {
+        this.#warnedTopK = true;
+        this.logger?.warn(
+          `ConvexVector.query on "${indexName}": topK ${topK} is above ${MAX_SEARCH_RESULTS}, the most results ` +
+            `Convex's vector search answers; answering with the nearest ${MAX_SEARCH_RESULTS} ` +
+            "(lastQueryStats.requestedTopK records the request; this is logged once per store)",
+        );
+      }
       const { results, stats } = await this.transport.action<{ results: VectorMatch[]; stats: SearchStats }>(
         "vector/search:search",
         {
           name: indexName,
           vector: queryVector,
-          topK,
+          topK: Math.min(topK, MAX_SEARCH_RESULTS),
           includeVector,
           ...(filterText !== undefined ? { filter: filterText } : {}),
           ...(minScore !== undefined ? { minScore } : {}),
         },
         { operation: "query", details, idempotent: true },
       );
-      this.#lastQueryStats = { ...stats, roundTrips: 1 };
+      this.#lastQueryStats = capped
+        ? { ...stats, truncated: true, roundTrips: 1, requestedTopK: topK }
+        : { ...stats, roundTrips: 1 };
       if (stats.truncated) {
         this.logger?.warn(
           `ConvexVector.query on "${indexName}": only ${results.length} of topK ${topK} results passed the filter ` +
@@ -468,8 +491,11 @@ export class ConvexVector extends MastraVector<VectorFilter> {
     const details: ErrorDetails = { indexName, id: id ?? null };
     return this.#run("updateVector", details, async () => {
       checkIndexName(indexName);
-      if ((id === undefined) === (filter === undefined)) {
-        throw new InvalidInputError("updateVector takes exactly one of `id` and `filter`");
+      if (id !== undefined && filter !== undefined) {
+        throw new InvalidInputError("id and filter are mutually exclusive: updateVector takes exactly one of them");
+      }
+      if (id === undefined && filter === undefined) {
+        throw new InvalidInputError("Either id or filter must be provided");
       }
       if (!update || (update.vector === undefined && update.metadata === undefined)) {
         throw new InvalidInputError("updateVector needs `update.vector` and/or `update.metadata`");
@@ -485,7 +511,9 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         return;
       }
       const filterText = encodeFilter(filter);
-      if (filterText === undefined) throw new InvalidInputError("filter is empty: it would update every vector");
+      if (filterText === undefined) {
+        throw new InvalidInputError("Cannot update with empty filter: it would update every vector");
+      }
       let cursor: WalkCursor | undefined;
       for (;;) {
         const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
@@ -517,13 +545,17 @@ export class ConvexVector extends MastraVector<VectorFilter> {
     const details: ErrorDetails = { indexName, ids: ids?.length ?? null };
     return this.#run("deleteVectors", details, async () => {
       checkIndexName(indexName);
-      if ((ids === undefined) === (filter === undefined)) {
-        throw new InvalidInputError("deleteVectors takes exactly one of `ids` and `filter`");
+      if (ids !== undefined && filter !== undefined) {
+        throw new InvalidInputError("ids and filter are mutually exclusive: deleteVectors takes exactly one of them");
+      }
+      if (ids === undefined && filter === undefined) {
+        throw new InvalidInputError("Either filter or ids must be provided");
       }
       if (ids !== undefined) {
         if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && id.length > 0)) {
           throw new InvalidInputError("ids must be an array of non-empty strings");
         }
+        if (ids.length === 0) throw new InvalidInputError("Cannot delete with empty ids array");
         for (let start = 0; start < ids.length; start += DELETE_BATCH_IDS) {
           await this.#mutation(
             "vector/vectors:deleteByIds",
@@ -539,7 +571,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
       }
       const filterText = encodeFilter(filter);
       if (filterText === undefined) {
-        throw new InvalidInputError("filter is empty: use deleteIndex to delete every vector");
+        throw new InvalidInputError("Cannot delete with empty filter: use deleteIndex to delete every vector");
       }
       await this.#deleteWhere(indexName, filterText, "deleteVectors", details);
     });
