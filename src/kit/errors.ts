@@ -132,3 +132,64 @@ export async function withErrorContext<T>(context: CallContext, fn: () => Promis
     }
   }
 }
+
+/**
+ * What a multi-step write leaves behind when it stops part-way, for its
+ * error: `state` says what may exist now, `remedy` how to finish or undo it.
+ */
+export type PartialWrite = { state: string; remedy: string };
+
+/**
+ * The error of a multi-step write that stopped after some of its steps may
+ * have committed: the same error (id, category, cause) with a sentence
+ * saying what may exist and how to finish it, and `details.partial = true`.
+ */
+export function partialWriteError(context: CallContext, cause: unknown, partial: PartialWrite): MastraError {
+  return annotatedError(context, cause, `It stopped part-way: ${partial.state}; ${partial.remedy}`, { partial: true });
+}
+
+/**
+ * The storage error of `cause` for `context` (same id, category and cause)
+ * with `note` appended to its message and `details` added.
+ */
+export function annotatedError(context: CallContext, cause: unknown, note: string, details: ErrorDetails): MastraError {
+  const error = storageError(context, cause);
+  return new MastraError(
+    {
+      id: error.id as Uppercase<string>,
+      domain: error.domain as ErrorDomain,
+      category: error.category as ErrorCategory,
+      text: `${error.message}. ${note}`,
+      details: { ...error.details, ...details },
+    },
+    error.cause ?? cause,
+  );
+}
+
+/**
+ * Runs the steps of a multi-step write. `describe()` is asked, when a step
+ * fails, what the steps that may have committed left behind (`undefined`:
+ * nothing yet); the failure then becomes a {@link partialWriteError}.
+ */
+export async function multiStepWrite<T>(
+  context: CallContext,
+  describe: () => PartialWrite | undefined,
+  steps: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    const partial = describe();
+    if (partial === undefined || isReclaimed(error)) throw error;
+    throw partialWriteError(context, error, partial);
+  }
+}
+
+/** True when `error` (or one of its causes) is a lost answer or a dropped connection: the write may have been applied. */
+export function isLostAnswer(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    if ((current as { name?: unknown }).name === "TransientError") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
