@@ -166,25 +166,6 @@ export function annotatedError(context: CallContext, cause: unknown, note: strin
   );
 }
 
-/**
- * Runs the steps of a multi-step write. `describe()` is asked, when a step
- * fails, what the steps that may have committed left behind (`undefined`:
- * nothing yet); the failure then becomes a {@link partialWriteError}.
- */
-export async function multiStepWrite<T>(
-  context: CallContext,
-  describe: () => PartialWrite | undefined,
-  steps: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await steps();
-  } catch (error) {
-    const partial = describe();
-    if (partial === undefined || isReclaimed(error)) throw error;
-    throw partialWriteError(context, error, partial);
-  }
-}
-
 /** True when `error` (or one of its causes) is a lost answer or a dropped connection: the write may have been applied. */
 export function isLostAnswer(error: unknown): boolean {
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth++) {

@@ -13,16 +13,10 @@ import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import { defineData, toDate, toMillis } from "../kit/codec.ts";
-import {
-  annotatedError,
-  isLostAnswer,
-  multiStepWrite,
-  type PartialWrite,
-  partialWriteError,
-  withErrorContext,
-} from "../kit/errors.ts";
+import { annotatedError, isLostAnswer, type PartialWrite, partialWriteError, withErrorContext } from "../kit/errors.ts";
 import type { MastraError } from "@mastra/core/error";
 import { deleteThread } from "./threads.ts";
+import { multiStepWrite } from "../kit/multiStep.ts";
 import { copyLarge, resolveFields, sweepBlobs } from "../kit/largeValues.ts";
 import { optionalRecord, optionalString, requireId } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";

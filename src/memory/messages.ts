@@ -36,6 +36,7 @@ import type { ListResult } from "../../convex/kit/rows.ts";
 import type { MessageRow } from "../../convex/memory/validators.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { loadLarge, mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import {
   checkInclude,
@@ -201,22 +202,28 @@ export function saveMessages(
     const batches = splitBatches(rows, approximateSize, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
     const kept = new Map<string, number>();
     let released = false;
-    for (const [index, batch] of batches.entries()) {
-      const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
-        "memory/messages:save",
-        {
-          messages: batch,
-          now,
-        },
-        {
-          operation: "saveMessages",
-          details: { ...details, batch: index, batches: batches.length },
-          idempotent: true,
-        },
-      );
-      for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
-      if (result.released) released = true;
-    }
+    await writeBatches(
+      { operation: "saveMessages", details },
+      batches,
+      (batch) => batch.length,
+      { items: "messages", remedy: "saving the same messages again is safe (they are upserted by id)" },
+      async (batch, index) => {
+        const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
+          "memory/messages:save",
+          {
+            messages: batch,
+            now,
+          },
+          {
+            operation: "saveMessages",
+            details: { ...details, batch: index, batches: batches.length },
+            idempotent: true,
+          },
+        );
+        for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
+        if (result.released) released = true;
+      },
+    );
     if (released) await sweepBlobs(ctx, "saveMessages");
     if (messages.length === 0) return { messages: [] };
     // Report the createdAt actually stored: an existing message keeps its original one.
@@ -396,13 +403,21 @@ export function deleteMessages(ctx: DomainContext, messageIds: string[]): Promis
     const ids = requireIdList(messageIds, "messageIds");
     const now = ctx.now();
     let released = false;
-    for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) {
-      const result = await ctx.transport.mutation<{ released: boolean }>("memory/messages:remove", {
-        ids: ids.slice(i, i + WRITE_BATCH_MESSAGES),
-        now,
-      }, { operation: "deleteMessages", details, idempotent: true });
-      if (result.released) released = true;
-    }
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) batches.push(ids.slice(i, i + WRITE_BATCH_MESSAGES));
+    await writeBatches(
+      { operation: "deleteMessages", details },
+      batches,
+      (batch) => batch.length,
+      { items: "message ids", remedy: "deleting the same ids again is safe (unknown ids are ignored)" },
+      async (batch) => {
+        const result = await ctx.transport.mutation<{ released: boolean }>("memory/messages:remove", {
+          ids: batch,
+          now,
+        }, { operation: "deleteMessages", details, idempotent: true });
+        if (result.released) released = true;
+      },
+    );
     if (released) await sweepBlobs(ctx, "deleteMessages");
   });
 }

@@ -18,7 +18,8 @@ import type {
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraVector } from "@mastra/core/vector";
 import type { ErrorDetails } from "../kit/errors.ts";
-import { InvalidInputError, storageError } from "../kit/errors.ts";
+import { InvalidInputError, isLostAnswer, storageError } from "../kit/errors.ts";
+import { multiStepWrite, writeBatches } from "../kit/multiStep.ts";
 import {
   type ConvexClientLike,
   ConvexTransport,
@@ -278,17 +279,28 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   override deleteIndex({ indexName }: DeleteIndexParams): Promise<void> {
     return this.#run("deleteIndex", { indexName }, async () => {
       checkIndexName(indexName);
-      for (;;) {
-        const { done } = await this.#mutation<{ done: boolean }>(
-          "vector/indexes:drop",
-          { name: indexName },
-          "deleteIndex",
-          {
-            indexName,
-          },
-        );
-        if (done) return;
-      }
+      let sent = false;
+      await multiStepWrite({ operation: "deleteIndex", details: { indexName } }, () =>
+        sent
+          ? {
+            state: `index ${indexName} may be partly deleted (hidden already, some of its vectors removed)`,
+            remedy: "calling deleteIndex again finishes the deletion",
+          }
+          : undefined, async () => {
+        for (;;) {
+          const { done } = await this.#mutation<{ done: boolean }>(
+            "vector/indexes:drop",
+            { name: indexName },
+            "deleteIndex",
+            { indexName },
+          ).catch((error) => {
+            sent ||= isLostAnswer(error);
+            throw error;
+          });
+          sent = true;
+          if (done) return;
+        }
+      });
     });
   }
 
@@ -352,7 +364,6 @@ export class ConvexVector extends MastraVector<VectorFilter> {
           checkUnitLength(item.vector, info.metric ?? "cosine", what);
         });
       }
-      let first = 0;
       if (filterText !== undefined) {
         if (batches.length === 1) {
           try {
@@ -371,12 +382,22 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         }
         await this.#deleteWhere(indexName, filterText, "upsert", details);
       }
-      for (; first < batches.length; first++) {
-        await this.#mutation("vector/vectors:upsert", { name: indexName, items: batches[first] }, "upsert", {
-          ...details,
-          batch: first,
-        });
-      }
+      await writeBatches(
+        { operation: "upsert", details },
+        batches,
+        (batch) => batch.length,
+        {
+          items: "vectors",
+          remedy: "upserting the same vectors (with their ids) again is safe" +
+            (ids === undefined ? "; these had generated ids, listed in details.ids only by count" : ""),
+        },
+        async (batch, index) => {
+          await this.#mutation("vector/vectors:upsert", { name: indexName, items: batch }, "upsert", {
+            ...details,
+            batch: index,
+          });
+        },
+      );
       return items.map((item) => item.id);
     });
   }
@@ -384,17 +405,30 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   async #deleteWhere(indexName: string, filter: string, operation: string, details: ErrorDetails): Promise<number> {
     let cursor: WalkCursor | undefined;
     let deleted = 0;
-    for (;;) {
-      const step = await this.#mutation<{ deleted: number; done: boolean; cursor?: WalkCursor }>(
-        "vector/vectors:deleteWhere",
-        { name: indexName, filter, ...(cursor ? { cursor } : {}) },
-        operation,
-        details,
-      );
-      deleted += step.deleted;
-      if (step.done) return deleted;
-      cursor = step.cursor;
-    }
+    let sent = false;
+    return await multiStepWrite({ operation, details }, () =>
+      sent
+        ? {
+          state: `some of the vectors matching the filter may be deleted (${deleted} confirmed) and the rest not`,
+          remedy: `calling ${operation} again finishes (deleting by the same filter is safe to repeat)`,
+        }
+        : undefined, async () => {
+      for (;;) {
+        const step = await this.#mutation<{ deleted: number; done: boolean; cursor?: WalkCursor }>(
+          "vector/vectors:deleteWhere",
+          { name: indexName, filter, ...(cursor ? { cursor } : {}) },
+          operation,
+          details,
+        ).catch((error) => {
+          sent ||= isLostAnswer(error);
+          throw error;
+        });
+        sent = true;
+        deleted += step.deleted;
+        if (step.done) return deleted;
+        cursor = step.cursor;
+      }
+    });
   }
 
   /**
@@ -515,16 +549,29 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         throw new InvalidInputError("Cannot update with empty filter: it would update every vector");
       }
       let cursor: WalkCursor | undefined;
-      for (;;) {
-        const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
-          "vector/vectors:updateWhere",
-          { name: indexName, filter: filterText, ...changes, ...(cursor ? { cursor } : {}) },
-          "updateVector",
-          details,
-        );
-        if (step.done) return;
-        cursor = step.cursor;
-      }
+      let sent = false;
+      await multiStepWrite({ operation: "updateVector", details }, () =>
+        sent
+          ? {
+            state: "some of the vectors matching the filter may be updated and the rest not",
+            remedy: "calling updateVector again with the same filter and update finishes",
+          }
+          : undefined, async () => {
+        for (;;) {
+          const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
+            "vector/vectors:updateWhere",
+            { name: indexName, filter: filterText, ...changes, ...(cursor ? { cursor } : {}) },
+            "updateVector",
+            details,
+          ).catch((error) => {
+            sent ||= isLostAnswer(error);
+            throw error;
+          });
+          sent = true;
+          if (step.done) return;
+          cursor = step.cursor;
+        }
+      });
     });
   }
 
@@ -556,17 +603,24 @@ export class ConvexVector extends MastraVector<VectorFilter> {
           throw new InvalidInputError("ids must be an array of non-empty strings");
         }
         if (ids.length === 0) throw new InvalidInputError("Cannot delete with empty ids array");
+        const batches: string[][] = [];
         for (let start = 0; start < ids.length; start += DELETE_BATCH_IDS) {
-          await this.#mutation(
-            "vector/vectors:deleteByIds",
-            {
-              name: indexName,
-              ids: ids.slice(start, start + DELETE_BATCH_IDS),
-            },
-            "deleteVectors",
-            details,
-          );
+          batches.push(ids.slice(start, start + DELETE_BATCH_IDS));
         }
+        await writeBatches(
+          { operation: "deleteVectors", details },
+          batches,
+          (batch) => batch.length,
+          { items: "ids", remedy: "deleting the same ids again is safe (missing ids are skipped)" },
+          async (batch) => {
+            await this.#mutation(
+              "vector/vectors:deleteByIds",
+              { name: indexName, ids: batch },
+              "deleteVectors",
+              details,
+            );
+          },
+        );
         return;
       }
       const filterText = encodeFilter(filter);

@@ -1,0 +1,174 @@
+/**
+ * Multi-step writes whose answers are lost after commit (issue 25, item 2):
+ * each ends either complete, or with an error that says what may exist and
+ * how to finish, and calling again finishes it with exact counts. Covers
+ * batch writes split over calls (saveMessages, deleteMessages, vector upsert,
+ * span/log/score/feedback batches), deletes of large things (deleteThread,
+ * deleteIndex, deleteVectors by filter) and thread moves. (Clones:
+ * `integrity_clone_test.ts`.)
+ */
+import assert from "node:assert/strict";
+import { MastraError } from "@mastra/core/error";
+import type { MastraDBMessage } from "@mastra/core/memory";
+import { type Backend, createBackend, inProcessClient } from "./helpers/backend.ts";
+import { type LoseAnswer, loseFrom, losingClient } from "./helpers/faults.ts";
+import { ConvexStorage } from "../src/storage.ts";
+import { ConvexVector } from "../src/vector/convexVector.ts";
+
+const RETRY = { attempts: 2, baseDelayMs: 1 };
+const at = (ms: number) => new Date(1_700_000_000_000 + ms);
+
+async function memoryOf(backend: Backend, lose?: LoseAnswer) {
+  const client = lose ? losingClient(backend, lose) : inProcessClient(backend);
+  return (await new ConvexStorage({ client, retry: RETRY }).getStore("memory"))!;
+}
+
+/** 25 messages of 200 KB: more than one 4 MiB call to write or delete. */
+function bigMessages(threadId: string, resourceId = "r1"): MastraDBMessage[] {
+  return Array.from({ length: 25 }, (_, i) => ({
+    id: `${threadId}-m${i}`,
+    threadId,
+    resourceId,
+    role: "user" as const,
+    createdAt: at(1000 + i),
+    content: { format: 2 as const, parts: [{ type: "text" as const, text: `${i}`.padEnd(200_000, "x") }] },
+  }));
+}
+
+async function failure(promise: Promise<unknown>): Promise<MastraError> {
+  const error = await promise.then(() => assert.fail("expected a failure"), (e) => e);
+  assert.ok(error instanceof MastraError, String(error));
+  return error;
+}
+
+async function count(backend: Backend, table: string): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  return ((await backend.run((ctx: any) => ctx.db.query(table).collect())) as unknown[]).length;
+}
+
+Deno.test("partial writes: saveMessages split over calls says what was written; saving again completes it", async () => {
+  const backend = createBackend();
+  const memory = await memoryOf(backend);
+  await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
+  const messages = bigMessages("t");
+  const faulty = await memoryOf(backend, loseFrom("memory/messages:save", 2));
+  const error = await failure(faulty.saveMessages({ messages }));
+  assert.match(error.message, /saveMessages/);
+  assert.match(
+    error.message,
+    /It stopped part-way: 1 of 2 calls \(\d+ messages\) were written, and call 2 may have been too \(its answer was lost\); the rest was not; saving the same messages again is safe/,
+  );
+  assert.equal(error.details?.partial, true);
+  await memory.saveMessages({ messages });
+  const { messages: stored, total } = await memory.listMessages({ threadId: "t", perPage: 5 });
+  assert.equal(total, 25);
+  assert.equal(stored.length, 5);
+  assert.equal(await count(backend, "messages"), 25);
+});
+
+Deno.test("partial writes: deleteMessages split over calls says what was deleted; deleting again finishes", async () => {
+  const backend = createBackend();
+  const memory = await memoryOf(backend);
+  await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
+  const messages = Array.from({ length: 500 }, (_, i) => ({
+    ...bigMessages("t")[0],
+    id: `m${i}`,
+    createdAt: at(i),
+    content: { format: 2 as const, parts: [{ type: "text" as const, text: `${i}` }] },
+  }));
+  await memory.saveMessages({ messages });
+  const ids = messages.map((m) => m.id);
+  const faulty = await memoryOf(backend, loseFrom("memory/messages:remove", 2));
+  const error = await failure(faulty.deleteMessages(ids));
+  assert.match(error.message, /1 of 2 calls \(400 message ids\) were written.*deleting the same ids again is safe/);
+  await memory.deleteMessages(ids);
+  assert.equal((await memory.listMessages({ threadId: "t" })).total, 0);
+  assert.equal(await count(backend, "messages"), 0);
+});
+
+Deno.test("partial writes: deleteThread of a large thread says it may be partly deleted; calling again finishes", async () => {
+  const backend = createBackend();
+  const memory = await memoryOf(backend);
+  await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
+  await memory.saveMessages({ messages: bigMessages("t") });
+  const faulty = await memoryOf(backend, loseFrom("memory/threads:remove", 2));
+  const error = await failure(faulty.deleteThread({ threadId: "t" }));
+  assert.match(error.message, /may have been applied/);
+  assert.match(error.message, /thread t may be partly deleted .*; calling deleteThread again finishes the deletion/);
+  await memory.deleteThread({ threadId: "t" });
+  assert.equal(await memory.getThreadById({ threadId: "t" }), null);
+  assert.equal(await count(backend, "messages"), 0);
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r1" } })).total, 0);
+});
+
+Deno.test("partial writes: a thread move whose answers are lost says what is recorded; calling again completes or reverts", async () => {
+  for (const finish of ["complete", "revert"] as const) {
+    const backend = createBackend();
+    const memory = await memoryOf(backend);
+    await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
+    await memory.saveMessages({ messages: bigMessages("t") });
+    const faulty = await memoryOf(backend, loseFrom("memory/threadMove:moveMessages", 1));
+    const error = await failure(faulty.updateThreadResourceId({ threadId: "t", resourceId: "r2" }));
+    assert.match(
+      error.message,
+      /the move of thread t to resource r2 is recorded and may be partly done .*calling updateThreadResourceId again with resourceId "r2" completes it, and with "r1" reverts it/,
+    );
+    const target = finish === "complete" ? "r2" : "r1";
+    const thread = await memory.updateThreadResourceId({ threadId: "t", resourceId: target });
+    assert.equal(thread.resourceId, target);
+    const byResource = await memory.listMessagesByResourceId({ resourceId: target, perPage: false });
+    assert.equal(byResource.messages.length, 25, finish);
+    assert.equal((await memory.listThreads({ filter: { resourceId: target } })).total, 1);
+    const other = finish === "complete" ? "r1" : "r2";
+    assert.equal((await memory.listMessagesByResourceId({ resourceId: other, perPage: false })).messages.length, 0);
+  }
+});
+
+Deno.test("partial writes: a refused first step adds no partial note", async () => {
+  const backend = createBackend();
+  const memory = await memoryOf(backend, () => false);
+  const error = await failure(memory.updateThreadResourceId({ threadId: "nope", resourceId: "r2" }));
+  assert.doesNotMatch(error.message, /part-way/);
+  const deleted = await failure(memory.saveMessages({ messages: [{ ...bigMessages("t")[0], threadId: "" }] }));
+  assert.doesNotMatch(deleted.message, /part-way/);
+});
+
+Deno.test("partial writes: vector batch writes and deletes say what was written and how to finish", async () => {
+  const backend = createBackend();
+  const store = new ConvexVector({ client: inProcessClient(backend), retry: RETRY });
+  await store.createIndex({ indexName: "v", dimension: 3 });
+  const vectors = Array.from({ length: 1100 }, (_, i) => [1, i, 2]);
+  const ids = vectors.map((_, i) => `v${i}`);
+  const metadata = vectors.map((_, i) => ({ half: i % 2 }));
+  const faulty = new ConvexVector({
+    client: losingClient(backend, loseFrom("vector/vectors:upsert", 2)),
+    retry: RETRY,
+  });
+  let error = await failure(faulty.upsert({ indexName: "v", vectors, ids, metadata }));
+  assert.equal(error.domain, "MASTRA_VECTOR");
+  assert.match(error.message, /^ConvexVector\.upsert failed/);
+  assert.match(
+    error.message,
+    /1 of 2 calls \(1000 vectors\) were written.*upserting the same vectors \(with their ids\)/,
+  );
+  await store.upsert({ indexName: "v", vectors, ids, metadata });
+  assert.equal((await store.describeIndex({ indexName: "v" })).count, 1100);
+
+  const deleting = new ConvexVector({
+    client: losingClient(backend, loseFrom("vector/vectors:deleteWhere", 1)),
+    retry: RETRY,
+  });
+  error = await failure(deleting.deleteVectors({ indexName: "v", filter: { half: 1 } }));
+  assert.match(error.message, /some of the vectors matching the filter may be deleted.*calling deleteVectors again/);
+  await store.deleteVectors({ indexName: "v", filter: { half: 1 } });
+  assert.equal((await store.describeIndex({ indexName: "v" })).count, 550);
+
+  const dropping = new ConvexVector({
+    client: losingClient(backend, loseFrom("vector/indexes:drop", 1)),
+    retry: RETRY,
+  });
+  error = await failure(dropping.deleteIndex({ indexName: "v" }));
+  assert.match(error.message, /index v may be partly deleted.*calling deleteIndex again finishes/);
+  await store.deleteIndex({ indexName: "v" });
+  assert.deepEqual(await store.listIndexes(), []);
+});
