@@ -172,3 +172,45 @@ Deno.test("partial writes: vector batch writes and deletes say what was written 
   await store.deleteIndex({ indexName: "v" });
   assert.deepEqual(await store.listIndexes(), []);
 });
+
+Deno.test("partial writes: observability batches, trace deletes and schedule deletes say what may exist", async () => {
+  const backend = createBackend();
+  const storeOf = async <K extends "observability" | "schedules">(name: K, lose?: LoseAnswer) =>
+    (await new ConvexStorage({
+      client: lose ? losingClient(backend, lose) : inProcessClient(backend),
+      retry: RETRY,
+    }).getStore(name))!;
+  const logs = Array.from({ length: 150 }, (_, i) => ({
+    logId: `l${i}`,
+    timestamp: new Date(Date.UTC(2026, 0, 1) + i),
+    level: "info",
+    message: `m${i}`,
+    traceId: `t${i % 3}`,
+  }));
+  const faulty = await storeOf("observability", loseFrom("observability/logs:createLogs", 2));
+  const error = await failure(faulty.batchCreateLogs({ logs } as never));
+  assert.match(error.message, /1 of 2 calls \(100 logs\) were written.*creating the same logs again is safe/);
+  const observability = await storeOf("observability");
+  await observability.batchCreateLogs({ logs } as never);
+  assert.equal((await observability.listLogs({ pagination: { page: 0, perPage: 1 } } as never)).pagination?.total, 150);
+
+  const deleting = await storeOf("observability", loseFrom("observability/traces:deleteTraces", 1));
+  const deleteError = await failure(deleting.batchDeleteTraces({ traceIds: ["t0", "t1"] }));
+  assert.match(deleteError.message, /some of these traces .* may be deleted .*calling batchDeleteTraces again/);
+
+  const schedules = await storeOf("schedules");
+  await schedules.createSchedule({
+    id: "s",
+    target: { type: "workflow", workflowId: "wf" },
+    cron: "* * * * *",
+    status: "active",
+    nextFireAt: 60_000,
+    createdAt: 1,
+    updatedAt: 1,
+  } as never);
+  const removing = await storeOf("schedules", loseFrom("schedules/schedules:remove", 1));
+  const scheduleError = await failure(removing.deleteSchedule("s"));
+  assert.match(scheduleError.message, /schedule s may be partly deleted.*calling deleteSchedule again finishes/);
+  await schedules.deleteSchedule("s");
+  assert.equal(await schedules.getSchedule("s"), null);
+});

@@ -14,6 +14,7 @@ import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { mapLimited, offloadFields, resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
@@ -160,7 +161,12 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
     }
     let state: WalkState | null | undefined = undefined;
     let released = false;
-    do {
+    await repeatUntilDone({ operation: "deleteTasks", details }, () => ({
+      state: "some of the matching tasks may be deleted and the rest not",
+      remedy: query.limit === ALL_ROWS
+        ? "calling deleteTasks again with the same filter finishes"
+        : "list the tasks to see which remain (a paged delete is not repeated, it could delete past its page)",
+    }), async () => {
       const step: { next: WalkState | null; released: boolean } = await ctx.transport.mutation(
         "backgroundTasks/tasks:removeMatching",
         { ...query, ...(state ? { state } : {}), now: ctx.now() },
@@ -169,7 +175,8 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
       );
       if (step.released) released = true;
       state = step.next;
-    } while (state !== null);
+      return state === null;
+    });
     if (released) await sweepBlobs(ctx, "deleteTasks");
   });
 }

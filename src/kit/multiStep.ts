@@ -12,13 +12,13 @@ import { type CallContext, isLostAnswer, isReclaimed, type PartialWrite, partial
  */
 export async function multiStepWrite<T>(
   context: CallContext,
-  describe: () => PartialWrite | undefined,
+  describe: (error: unknown) => PartialWrite | undefined,
   steps: () => Promise<T>,
 ): Promise<T> {
   try {
     return await steps();
   } catch (error) {
-    const partial = describe();
+    const partial = describe(error);
     if (partial === undefined || isReclaimed(error)) throw error;
     throw partialWriteError(context, error, partial);
   }
@@ -64,6 +64,32 @@ export async function writeBatches<B>(
       }
       written++;
       items += size(batch);
+    }
+  });
+}
+
+/**
+ * Runs `step` until it reports done (a bounded, resumable delete or update
+ * of something large). When a step fails after an earlier one committed, or
+ * its own answer was lost, the error says `partial()`.
+ */
+export async function repeatUntilDone(
+  context: CallContext,
+  partial: () => PartialWrite,
+  step: () => Promise<boolean>,
+): Promise<void> {
+  let sent = false;
+  await multiStepWrite(context, () => sent ? partial() : undefined, async () => {
+    for (;;) {
+      let done: boolean;
+      try {
+        done = await step();
+      } catch (error) {
+        sent ||= isLostAnswer(error);
+        throw error;
+      }
+      sent = true;
+      if (done) return;
     }
   });
 }

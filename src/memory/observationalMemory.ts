@@ -27,6 +27,7 @@ import {
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey, requireRecord } from "../kit/validate.ts";
 
@@ -460,15 +461,18 @@ export function clearObservationalMemory(
   return withErrorContext({ operation, details }, async () => {
     const key = keyOf(threadId, resourceId);
     let released = false;
-    for (;;) {
+    await repeatUntilDone({ operation, details }, () => ({
+      state: "some generations of this observational memory may be deleted and the rest not",
+      remedy: "calling clearObservationalMemory again finishes",
+    }), async () => {
       const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>(
         "memory/observationalMemory:clear",
         { key, now: ctx.now() },
         { operation, details, idempotent: true },
       );
       released ||= step.released;
-      if (step.done) break;
-    }
+      return step.done;
+    });
     if (released) await sweepBlobs(ctx, operation);
   });
 }

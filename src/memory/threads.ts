@@ -10,7 +10,7 @@ import { encodeValue } from "../kit/codec.ts";
 import { mergeEncodedRecords } from "../../convex/kit/codec.ts";
 import { utf8Length } from "../../convex/kit/blobs.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
-import { multiStepWrite } from "../kit/multiStep.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import {
   optionalNullableRecord,
   optionalNullableString,
@@ -144,20 +144,17 @@ export function deleteThread(ctx: DomainContext, { threadId }: { threadId: strin
     requireId(threadId, "threadId");
     let released = false;
     let steps = 0;
-    await multiStepWrite({ operation: "deleteThread", details }, () =>
-      steps === 0 ? undefined : {
-        state: `thread ${threadId} may be partly deleted (${steps} bounded step${steps === 1 ? "" : "s"} of its ` +
-          "messages and data removed; the thread itself goes last)",
-        remedy: "calling deleteThread again finishes the deletion",
-      }, async () => {
-      for (;;) {
-        const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("memory/threads:remove", {
-          id: threadId,
-        }, { operation: "deleteThread", details, idempotent: true });
-        steps++;
-        released ||= step.released;
-        if (step.done) break;
-      }
+    await repeatUntilDone({ operation: "deleteThread", details }, () => ({
+      state: `thread ${threadId} may be partly deleted (${steps} bounded step${steps === 1 ? "" : "s"} of its ` +
+        "messages and data confirmed; the thread itself goes last)",
+      remedy: "calling deleteThread again finishes the deletion",
+    }), async () => {
+      const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("memory/threads:remove", {
+        id: threadId,
+      }, { operation: "deleteThread", details, idempotent: true });
+      steps++;
+      released ||= step.released;
+      return step.done;
     });
     // Released large values are reclaimed by the deployment itself (scheduled); sweeping now only frees them sooner.
     if (released) await sweepBlobs(ctx, "deleteThread");

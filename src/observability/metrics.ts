@@ -60,6 +60,7 @@ import {
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange, sketchBuckets } from "./cellQuery.ts";
 import { encodeSignals, signalDelta, signalPage } from "./signals.ts";
 
@@ -145,13 +146,19 @@ export function batchCreateMetrics(ctx: DomainContext, args: BatchCreateMetricsA
         }
       }
     });
-    for (const chunk of chunkMetrics(records, encoded)) {
-      await ctx.transport.mutation("observability/metrics:createMetrics", { metrics: chunk }, {
-        operation: "batchCreateMetrics",
-        details: { count },
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation: "batchCreateMetrics", details: { count } },
+      [...chunkMetrics(records, encoded)],
+      (chunk) => chunk.length,
+      { items: "metrics", remedy: "creating the same metrics again is safe (they are upserted by metricId)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/metrics:createMetrics", { metrics: chunk }, {
+          operation: "batchCreateMetrics",
+          details: { count },
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

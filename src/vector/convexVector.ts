@@ -18,8 +18,8 @@ import type {
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraVector } from "@mastra/core/vector";
 import type { ErrorDetails } from "../kit/errors.ts";
-import { InvalidInputError, isLostAnswer, storageError } from "../kit/errors.ts";
-import { multiStepWrite, writeBatches } from "../kit/multiStep.ts";
+import { InvalidInputError, storageError } from "../kit/errors.ts";
+import { repeatUntilDone, writeBatches } from "../kit/multiStep.ts";
 import {
   type ConvexClientLike,
   ConvexTransport,
@@ -279,27 +279,17 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   override deleteIndex({ indexName }: DeleteIndexParams): Promise<void> {
     return this.#run("deleteIndex", { indexName }, async () => {
       checkIndexName(indexName);
-      let sent = false;
-      await multiStepWrite({ operation: "deleteIndex", details: { indexName } }, () =>
-        sent
-          ? {
-            state: `index ${indexName} may be partly deleted (hidden already, some of its vectors removed)`,
-            remedy: "calling deleteIndex again finishes the deletion",
-          }
-          : undefined, async () => {
-        for (;;) {
-          const { done } = await this.#mutation<{ done: boolean }>(
-            "vector/indexes:drop",
-            { name: indexName },
-            "deleteIndex",
-            { indexName },
-          ).catch((error) => {
-            sent ||= isLostAnswer(error);
-            throw error;
-          });
-          sent = true;
-          if (done) return;
-        }
+      await repeatUntilDone({ operation: "deleteIndex", details: { indexName } }, () => ({
+        state: `index ${indexName} may be partly deleted (hidden already, some of its vectors removed)`,
+        remedy: "calling deleteIndex again finishes the deletion",
+      }), async () => {
+        const { done } = await this.#mutation<{ done: boolean }>(
+          "vector/indexes:drop",
+          { name: indexName },
+          "deleteIndex",
+          { indexName },
+        );
+        return done;
       });
     });
   }
@@ -405,30 +395,21 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   async #deleteWhere(indexName: string, filter: string, operation: string, details: ErrorDetails): Promise<number> {
     let cursor: WalkCursor | undefined;
     let deleted = 0;
-    let sent = false;
-    return await multiStepWrite({ operation, details }, () =>
-      sent
-        ? {
-          state: `some of the vectors matching the filter may be deleted (${deleted} confirmed) and the rest not`,
-          remedy: `calling ${operation} again finishes (deleting by the same filter is safe to repeat)`,
-        }
-        : undefined, async () => {
-      for (;;) {
-        const step = await this.#mutation<{ deleted: number; done: boolean; cursor?: WalkCursor }>(
-          "vector/vectors:deleteWhere",
-          { name: indexName, filter, ...(cursor ? { cursor } : {}) },
-          operation,
-          details,
-        ).catch((error) => {
-          sent ||= isLostAnswer(error);
-          throw error;
-        });
-        sent = true;
-        deleted += step.deleted;
-        if (step.done) return deleted;
-        cursor = step.cursor;
-      }
+    await repeatUntilDone({ operation, details }, () => ({
+      state: `some of the vectors matching the filter may be deleted (${deleted} confirmed) and the rest not`,
+      remedy: `calling ${operation} again finishes (deleting by the same filter is safe to repeat)`,
+    }), async () => {
+      const step = await this.#mutation<{ deleted: number; done: boolean; cursor?: WalkCursor }>(
+        "vector/vectors:deleteWhere",
+        { name: indexName, filter, ...(cursor ? { cursor } : {}) },
+        operation,
+        details,
+      );
+      deleted += step.deleted;
+      cursor = step.cursor;
+      return step.done;
     });
+    return deleted;
   }
 
   /**
@@ -549,28 +530,18 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         throw new InvalidInputError("Cannot update with empty filter: it would update every vector");
       }
       let cursor: WalkCursor | undefined;
-      let sent = false;
-      await multiStepWrite({ operation: "updateVector", details }, () =>
-        sent
-          ? {
-            state: "some of the vectors matching the filter may be updated and the rest not",
-            remedy: "calling updateVector again with the same filter and update finishes",
-          }
-          : undefined, async () => {
-        for (;;) {
-          const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
-            "vector/vectors:updateWhere",
-            { name: indexName, filter: filterText, ...changes, ...(cursor ? { cursor } : {}) },
-            "updateVector",
-            details,
-          ).catch((error) => {
-            sent ||= isLostAnswer(error);
-            throw error;
-          });
-          sent = true;
-          if (step.done) return;
-          cursor = step.cursor;
-        }
+      await repeatUntilDone({ operation: "updateVector", details }, () => ({
+        state: "some of the vectors matching the filter may be updated and the rest not",
+        remedy: "calling updateVector again with the same filter and update finishes",
+      }), async () => {
+        const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
+          "vector/vectors:updateWhere",
+          { name: indexName, filter: filterText, ...changes, ...(cursor ? { cursor } : {}) },
+          "updateVector",
+          details,
+        );
+        cursor = step.cursor;
+        return step.done;
       });
     });
   }
