@@ -53,6 +53,7 @@ import {
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
 import {
   dictionaryEntries,
+  MAX_METRIC_LABELS,
   type SignalFilter,
   timestampOf,
   toSignalFilter,
@@ -140,6 +141,13 @@ export function batchCreateMetrics(ctx: DomainContext, args: BatchCreateMetricsA
       if (labels !== undefined && labels !== null) {
         if (typeof labels !== "object" || Array.isArray(labels)) {
           throw new InvalidInputError(`records[${i}].labels must be an object of strings`);
+        }
+        const labelCount = Object.keys(labels).length;
+        if (labelCount > MAX_METRIC_LABELS) {
+          throw new InvalidInputError(
+            `records[${i}] has ${labelCount} labels; the limit is ${MAX_METRIC_LABELS} labels per metric ` +
+              "(MAX_METRIC_LABELS); nothing was written",
+          );
         }
         for (const [key, value] of Object.entries(labels)) {
           if (typeof value !== "string") throw new InvalidInputError(`records[${i}].labels.${key} must be a string`);
