@@ -15,6 +15,7 @@ import { BackgroundTasksStorage } from "@mastra/core/storage";
 import { TASK_COUNTER_PREFIX } from "../../convex/backgroundTasks/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { createTask, deleteTask, deleteTasks, getTask, listTasks, runningCount, updateTask } from "./tasks.ts";
+import type { UpdateTaskOptions } from "./rows.ts";
 
 /** Background tasks stored in Convex. */
 export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
@@ -36,11 +37,15 @@ export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
     return createTask(this.#ctx, task);
   }
 
-  /** Partial update, optionally only while the task has `expectedStatus`; returns whether it applied. */
+  /**
+   * Partial update, optionally only while the task has `expectedStatus` and
+   * the ownership `expectedOwnerId` / `expectedLeaseExpiresAt` (compare-and-set;
+   * `null`: unowned / no lease); returns whether it applied.
+   */
   override updateTask(
     taskId: string,
-    update: UpdateBackgroundTask,
-    options?: { expectedStatus?: BackgroundTaskStatus },
+    update: UpdateBackgroundTask & { ownerId?: string | null; leaseExpiresAt?: Date | null },
+    options?: UpdateTaskOptions & { expectedStatus?: BackgroundTaskStatus },
   ): Promise<boolean> {
     return updateTask(this.#ctx, taskId, update, options);
   }

@@ -4,7 +4,6 @@
  */
 import type {
   BackgroundTask,
-  BackgroundTaskStatus,
   TaskFilter,
   TaskListResult,
   UpdateBackgroundTask,
@@ -18,7 +17,15 @@ import { repeatUntilDone } from "../kit/multiStep.ts";
 import { mapLimited, offloadFields, resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
-import { ALL_ROWS, filterToQuery, requireStatus, rowToTask, taskToRow, updateToArgs } from "./rows.ts";
+import {
+  ALL_ROWS,
+  filterToQuery,
+  rowToTask,
+  taskToRow,
+  updateOptionsToArgs,
+  type UpdateTaskOptions,
+  updateToArgs,
+} from "./rows.ts";
 
 const VALUE_FIELDS = [...TASK_VALUE_FIELDS];
 
@@ -59,21 +66,21 @@ export function createTask(ctx: DomainContext, task: unknown): Promise<void> {
 
 /**
  * Applies a partial update in one mutation, only if the task exists and
- * (with `expectedStatus`) still has that status. Returns whether it applied.
+ * (with `expectedStatus`) still has that status and (with
+ * `expectedOwnerId` / `expectedLeaseExpiresAt`) that ownership as stored,
+ * `null` meaning unowned / no lease. Returns whether it applied.
  */
 export function updateTask(
   ctx: DomainContext,
   taskId: string,
   update: UpdateBackgroundTask,
-  options?: { expectedStatus?: BackgroundTaskStatus },
+  options?: UpdateTaskOptions,
 ): Promise<boolean> {
   const details = { taskId: idDetail(taskId) };
   return withErrorContext({ operation: "updateTask", details }, async () => {
     const id = requireId(taskId, "taskId");
     const { set, clear } = updateToArgs(update);
-    const expectedStatus = options?.expectedStatus === undefined
-      ? undefined
-      : requireStatus(options.expectedStatus, "options.expectedStatus");
+    const { expectedStatus, fence } = updateOptionsToArgs(options);
     const offloaded = await offloadFields(
       ctx,
       set as Record<string, unknown>,
@@ -82,7 +89,14 @@ export function updateTask(
     );
     const { applied, released } = await ctx.transport.mutation<{ applied: boolean; released: boolean }>(
       "backgroundTasks/tasks:update",
-      { id, set: offloaded, clear, ...(expectedStatus !== undefined ? { expectedStatus } : {}), now: ctx.now() },
+      {
+        id,
+        set: offloaded,
+        clear,
+        ...(expectedStatus !== undefined ? { expectedStatus } : {}),
+        ...(fence !== undefined ? { fence } : {}),
+        now: ctx.now(),
+      },
       // Not idempotent: a retry after a lost reply could see its own write and report false.
       { operation: "updateTask", details },
     );
