@@ -343,6 +343,7 @@ export function createReflectionGeneration(
       {
         newId: crypto.randomUUID(),
         current: encodeValue({
+          ...(typeof current.id === "string" ? { id: current.id } : {}),
           scope: current.scope,
           threadId: current.threadId,
           resourceId: current.resourceId,
@@ -351,6 +352,7 @@ export function createReflectionGeneration(
           config: storableConfig(current.config),
           totalTokensObserved: current.totalTokensObserved,
           observedTimezone: current.observedTimezone,
+          ...(current.metadata !== undefined ? { metadata: current.metadata } : {}),
         }),
         reflection: encodeValue(requireText(input.reflection, "reflection")),
         tokenCount: requireNumber(input.tokenCount, "tokenCount"),
