@@ -46,6 +46,7 @@ import {
   checkTopK,
   checkUnitLength,
   checkVector,
+  checkVectorId,
   encodeFilter,
   encodeMetadata,
 } from "./input.ts";
@@ -325,9 +326,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         const given = ids?.[i];
         const id = given ?? crypto.randomUUID();
         const what = `vector ${i} (id ${JSON.stringify(id)})`;
-        if (typeof id !== "string" || id.length === 0) {
-          throw new InvalidInputError(`${what}: ids must be non-empty strings`);
-        }
+        checkVectorId(id, what);
         checkVector(vector, what);
         if (vector.length !== vectors[0].length) {
           throw new InvalidInputError(`${what} has ${vector.length} dimensions; vector 0 has ${vectors[0].length}`);
@@ -521,7 +520,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         ...(update.metadata !== undefined ? { metadata: encodeMetadata(update.metadata, "update") } : {}),
       };
       if (id !== undefined) {
-        if (typeof id !== "string" || id.length === 0) throw new InvalidInputError("id must be a non-empty string");
+        checkVectorId(id, "id");
         await this.#mutation("vector/vectors:updateById", { name: indexName, id, ...changes }, "updateVector", details);
         return;
       }
@@ -550,7 +549,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   override deleteVector({ indexName, id }: DeleteVectorParams): Promise<void> {
     return this.#run("deleteVector", { indexName, id }, async () => {
       checkIndexName(indexName);
-      if (typeof id !== "string" || id.length === 0) throw new InvalidInputError("id must be a non-empty string");
+      checkVectorId(id, "id");
       await this.#mutation("vector/vectors:deleteByIds", { name: indexName, ids: [id] }, "deleteVector", {
         indexName,
         id,
@@ -570,9 +569,8 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         throw new InvalidInputError("Either filter or ids must be provided");
       }
       if (ids !== undefined) {
-        if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && id.length > 0)) {
-          throw new InvalidInputError("ids must be an array of non-empty strings");
-        }
+        if (!Array.isArray(ids)) throw new InvalidInputError("ids must be an array of non-empty strings");
+        ids.forEach((id, i) => checkVectorId(id, `ids[${i}]`));
         if (ids.length === 0) throw new InvalidInputError("Cannot delete with empty ids array");
         const batches: string[][] = [];
         for (let start = 0; start < ids.length; start += DELETE_BATCH_IDS) {

@@ -4,15 +4,23 @@
  * input fails with a clear error and writes nothing.
  */
 import { InvalidInputError } from "../kit/errors.ts";
+import { requireId } from "../kit/validate.ts";
 import { checkFilterDepth, FilterError, validateFilter } from "../../convex/vector/filter.ts";
 import { UNIT_TOLERANCE } from "../../convex/vector/store.ts";
 import { type Metric, widthFor } from "../../convex/vector/validators.ts";
 
-/** Throws unless `name` is a non-empty string. */
+/** Throws unless `name` is a non-empty string of at most 1,024 UTF-8 bytes (it is an index key). */
 export function checkIndexName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0) {
     throw new InvalidInputError(`indexName must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
   }
+  requireId(name, "indexName");
+}
+
+/** Throws unless `id` is a non-empty string of at most 1,024 UTF-8 bytes (it is an index key). */
+export function checkVectorId(id: unknown, what: string): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidInputError(`${what}: ids must be non-empty strings`);
+  requireId(id, `${what} id`);
 }
 
 /** Throws unless `metric` is one of Mastra's metrics. */
