@@ -86,6 +86,26 @@ Deno.test("partial writes: deleteMessages split over calls says what was deleted
   assert.equal(await count(backend, "messages"), 0);
 });
 
+Deno.test("partial writes: updateMessages split over calls says how many updates were applied", async () => {
+  const backend = createBackend();
+  const memory = await memoryOf(backend);
+  await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
+  const messages = Array.from({ length: 410 }, (_, i) => ({
+    ...bigMessages("t")[0],
+    id: `m${i}`,
+    createdAt: at(i),
+    content: { format: 2 as const, parts: [{ type: "text" as const, text: `${i}` }] },
+  }));
+  await memory.saveMessages({ messages });
+  const updates = messages.map((m) => ({ id: m.id, role: "assistant" as const }));
+  const faulty = await memoryOf(backend, loseFrom("memory/messages:update", 2));
+  const error = await failure(faulty.updateMessages({ messages: updates }));
+  assert.match(error.message, /the first 400 of 410 updates were applied, and the next ones may have been/);
+  const updated = await memory.updateMessages({ messages: updates });
+  assert.equal(updated.length, 410);
+  assert.ok(updated.every((m) => m.role === "assistant"));
+});
+
 Deno.test("partial writes: deleteThread of a large thread says it may be partly deleted; calling again finishes", async () => {
   const backend = createBackend();
   const memory = await memoryOf(backend);
