@@ -230,30 +230,17 @@ export class ConvexTransport {
 
   /** Runs a mutation (retried only when `idempotent`). */
   mutation<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    const idempotent = options.idempotent ?? false;
-    return this.#call(
-      options,
-      idempotent,
-      true,
-      args,
-      () => this.#client.mutation(path, args, { idempotent }),
-    ) as Promise<
-      T
-    >;
+    return this.#write("mutation", path, args, options) as Promise<T>;
   }
 
   /** Runs an action (retried only when `idempotent`). */
   action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
+    return this.#write("action", path, args, options) as Promise<T>;
+  }
+
+  #write(kind: "mutation" | "action", path: FunctionPath, args: Record<string, unknown>, options: CallOptions) {
     const idempotent = options.idempotent ?? false;
-    return this.#call(
-      options,
-      idempotent,
-      true,
-      args,
-      () => this.#client.action(path, args, { idempotent }),
-    ) as Promise<
-      T
-    >;
+    return this.#call(options, idempotent, true, args, () => this.#client[kind](path, args, { idempotent }));
   }
 
   async #call(

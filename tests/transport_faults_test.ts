@@ -348,6 +348,41 @@ Deno.test("faults over HTTP: an idempotent write whose every answer is lost afte
   assert.equal((await threadRows(server)).length, 1);
 });
 
+Deno.test("faults over HTTP: a clone whose copy answers are all lost leaves nothing visible and says so", async () => {
+  await using server = await startConvexHttpServer();
+  const client = createHttpClient(server.url, server.adminKey, { timeoutMs: 5_000 });
+  const storage = new ConvexStorage({ client, retry: { attempts: 2, baseDelayMs: 1 } });
+  await storage.init();
+  const memory = (await storage.getStore("memory"))!;
+  await memory.saveThread({
+    thread: { id: "src", resourceId: "r", title: "s", createdAt: new Date(1), updatedAt: new Date(1) },
+  });
+  await memory.saveMessages({
+    messages: Array.from({ length: 3 }, (_, i) => ({
+      id: `m${i}`,
+      threadId: "src",
+      resourceId: "r",
+      role: "user" as const,
+      createdAt: new Date(10 + i),
+      content: { format: 2 as const, parts: [{ type: "text" as const, text: `${i}` }] },
+    })),
+  });
+  server.setFaults({
+    rate: 1,
+    seed: 1,
+    kinds: ["dropAfterCommit", "truncateAfterCommit"],
+    applies: ({ path }) => path === "memory/messages:copyBatch",
+  });
+  const error = await expectMastraError(memory.cloneThread({ sourceThreadId: "src" }));
+  server.setFaults(undefined);
+  assert.match(error.message, /copyThread/);
+  assert.match(error.message, /Nothing of the clone remains: the incomplete thread [0-9a-f-]{36} was removed/);
+  assert.deepEqual((await threadRows(server)).map((row) => row.id), ["src"]);
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r" } })).total, 1);
+  const messages = await server.backend.run(async (ctx) => await ctx.db.query("messages").collect());
+  assert.deepEqual(messages.map((row) => row.threadId), ["src", "src", "src"]);
+});
+
 Deno.test("faults over HTTP: the fault policy is deterministic for a seed", async () => {
   const sequence = async (seed: number) => {
     await using server = await startConvexHttpServer({
