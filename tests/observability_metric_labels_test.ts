@@ -59,7 +59,8 @@ Deno.test("metric labels: over the limit is refused with the limit named, and no
     storage.transport.mutation("observability/metrics:createMetrics", {
       metrics: [JSON.stringify(metric(3, MAX_METRIC_LABELS + 1))],
     }, { operation: "createMetrics" }),
-    (error: unknown) => error instanceof MastraError && error.category === "USER" && /limit is 1000/.test(error.message),
+    (error: unknown) =>
+      error instanceof MastraError && error.category === "USER" && /limit is 1000/.test(error.message),
   );
 });
 

@@ -2,12 +2,7 @@
  * Operations of the background-tasks domain: create, update, get, list,
  * delete (one or by filter) and the running counts.
  */
-import type {
-  BackgroundTask,
-  TaskFilter,
-  TaskListResult,
-  UpdateBackgroundTask,
-} from "../coreTypes.ts";
+import type { BackgroundTask, TaskFilter, TaskListResult, UpdateBackgroundTask } from "../coreTypes.ts";
 import { TASK_VALUE_FIELDS, type TaskRow } from "../../convex/backgroundTasks/validators.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
