@@ -14,6 +14,7 @@ import { type Backend, createBackend, inProcessClient } from "./helpers/backend.
 import { type LoseAnswer, loseFrom, losingClient } from "./helpers/faults.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import { ConvexVector } from "../src/vector/convexVector.ts";
+import { ConvexServerCache } from "../src/cache/serverCache.ts";
 
 const RETRY = { attempts: 2, baseDelayMs: 1 };
 const at = (ms: number) => new Date(1_700_000_000_000 + ms);
@@ -233,4 +234,18 @@ Deno.test("partial writes: observability batches, trace deletes and schedule del
   assert.match(scheduleError.message, /schedule s may be partly deleted.*calling deleteSchedule again finishes/);
   await schedules.deleteSchedule("s");
   assert.equal(await schedules.getSchedule("s"), null);
+});
+
+Deno.test("partial writes: a cache clear whose answer is lost says some entries may be deleted", async () => {
+  const backend = createBackend();
+  const cache = new ConvexServerCache({ client: inProcessClient(backend), retry: RETRY });
+  await cache.set("a", 1);
+  const faulty = new ConvexServerCache({
+    client: losingClient(backend, loseFrom("cache/entries:clear", 1)),
+    retry: RETRY,
+  });
+  const error = await failure(faulty.clear());
+  assert.match(error.message, /some entries of the cache may be deleted.*calling clear again finishes/);
+  await cache.clear();
+  assert.equal(await cache.get("a"), undefined);
 });
