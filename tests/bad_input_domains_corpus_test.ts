@@ -436,6 +436,24 @@ const cases: Case[] = [
     );
   }),
   fail(
+    "log filter of the wrong shape (refused by core's argument schema)",
+    "ConvexStorage.listLogs",
+    /invalid arguments: filters\.tags\.0: /,
+    ({ observability }) => observability.listLogs(bad({ filters: { tags: [[["deep"]]] } })),
+  ),
+  fail(
+    "metric query of the wrong shape (refused by core's argument schema)",
+    "ConvexStorage.getMetricAggregate",
+    /invalid arguments: /,
+    ({ observability }) => observability.getMetricAggregate(bad({ name: 5, aggregation: "median" })),
+  ),
+  fail(
+    "log data nested 100,000 levels",
+    "ConvexStorage.batchCreateLogs",
+    /nested deeper than 256 levels/,
+    ({ observability }) => observability.batchCreateLogs(bad({ logs: [log({ data: nested(100_000) })] })),
+  ),
+  fail(
     "log with a cyclic data value",
     "ConvexStorage.batchCreateLogs",
     /cycl|circular/i,

@@ -54,7 +54,19 @@ function clip(text: string): string {
   return `${text.slice(0, half)} ...(${text.length - MAX_CAUSE_CHARS} characters cut)... ${text.slice(-half)}`;
 }
 
+/** An argument schema's refusal (zod, which core's argument schemas use): a mistake in the caller's input. */
+function schemaIssues(error: unknown): string | undefined {
+  if ((error as { name?: unknown })?.name !== "ZodError") return undefined;
+  const issues = (error as { issues?: { path?: unknown[]; message?: string }[] }).issues;
+  if (!Array.isArray(issues)) return undefined;
+  return `invalid arguments: ${
+    issues.map((issue) => `${(issue.path ?? []).map(String).join(".") || "(root)"}: ${issue.message}`).join("; ")
+  }`;
+}
+
 function causeMessage(error: unknown): string {
+  const issues = schemaIssues(error);
+  if (issues !== undefined) return clip(issues);
   const data = (error as { data?: unknown })?.data;
   if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") {
     return clip((data as { message: string }).message);
@@ -79,7 +91,7 @@ export function storageError(context: CallContext, cause: unknown): MastraError 
   // by Convex's argument validator is still the caller's mistake.
   const rejectedArgument = code === undefined && cause instanceof Error && VALIDATOR_ERROR.test(cause.message);
   const isUserError = (code !== undefined && code !== "RECLAIMED") || cause instanceof CodecError ||
-    cause instanceof InvalidInputError || rejectedArgument;
+    cause instanceof InvalidInputError || rejectedArgument || schemaIssues(cause) !== undefined;
   const reason = code ?? (isUserError ? "INVALID" : "FAILED");
   return new MastraError(
     {
