@@ -15,7 +15,6 @@ import { BackgroundTasksStorage } from "@mastra/core/storage";
 import { TASK_COUNTER_PREFIX } from "../../convex/backgroundTasks/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { createTask, deleteTask, deleteTasks, getTask, listTasks, runningCount, updateTask } from "./tasks.ts";
-import type { UpdateTaskOptions } from "./rows.ts";
 
 /** Background tasks stored in Convex. */
 export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
@@ -45,7 +44,11 @@ export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
   override updateTask(
     taskId: string,
     update: UpdateBackgroundTask & { ownerId?: string | null; leaseExpiresAt?: Date | null },
-    options?: UpdateTaskOptions & { expectedStatus?: BackgroundTaskStatus },
+    options?: {
+      expectedStatus?: BackgroundTaskStatus;
+      expectedOwnerId?: string | null;
+      expectedLeaseExpiresAt?: Date | number | string | null;
+    },
   ): Promise<boolean> {
     return updateTask(this.#ctx, taskId, update, options);
   }
