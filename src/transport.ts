@@ -225,22 +225,31 @@ export class ConvexTransport {
 
   /** Runs a query (always retried on transient failures). */
   query<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    return this.#call(options, true, () => this.#client.query(path, args)) as Promise<T>;
+    return this.#call(options, true, false, args, () => this.#client.query(path, args)) as Promise<T>;
   }
 
   /** Runs a mutation (retried only when `idempotent`). */
   mutation<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    const idempotent = options.idempotent ?? false;
-    return this.#call(options, idempotent, () => this.#client.mutation(path, args, { idempotent })) as Promise<T>;
+    return this.#write("mutation", path, args, options) as Promise<T>;
   }
 
   /** Runs an action (retried only when `idempotent`). */
   action<T>(path: FunctionPath, args: Record<string, unknown>, options: CallOptions): Promise<T> {
-    const idempotent = options.idempotent ?? false;
-    return this.#call(options, idempotent, () => this.#client.action(path, args, { idempotent })) as Promise<T>;
+    return this.#write("action", path, args, options) as Promise<T>;
   }
 
-  async #call(context: CallContext, retryable: boolean, run: () => Promise<unknown>): Promise<unknown> {
+  #write(kind: "mutation" | "action", path: FunctionPath, args: Record<string, unknown>, options: CallOptions) {
+    const idempotent = options.idempotent ?? false;
+    return this.#call(options, idempotent, true, args, () => this.#client[kind](path, args, { idempotent }));
+  }
+
+  async #call(
+    context: CallContext,
+    retryable: boolean,
+    write: boolean,
+    args: Record<string, unknown>,
+    run: () => Promise<unknown>,
+  ): Promise<unknown> {
     for (let attempt = 1;; attempt++) {
       try {
         return await run();
@@ -250,20 +259,36 @@ export class ConvexTransport {
           await sleep(delay / 2 + Math.random() * delay / 2);
           continue;
         }
-        if (!retryable && isTransient(error)) {
-          // A write that is not safe to repeat: it may have been applied before its answer was lost.
-          throw storageError(
-            context,
-            new TransientError(
-              `${error instanceof Error ? error.message : String(error)}; the outcome is unknown: ` +
-                "the change may have been applied before the answer was lost (it was not retried, " +
-                "since repeating it is not safe)",
-              { cause: error },
-            ),
-          );
-        }
+        if (write && isTransient(error)) throw outcomeUnknown(context, args, error, retryable ? attempt : undefined);
         throw storageError(context, error);
       }
     }
   }
+}
+
+/**
+ * The error of a write whose last answer was lost: it may have been applied
+ * (by this attempt or an earlier one whose answer was lost too). Names the
+ * operation, its ids and the write's operation id when it has one, and says
+ * whether it was retried; `details.outcome` is `"unknown"`.
+ */
+function outcomeUnknown(
+  context: CallContext,
+  args: Record<string, unknown>,
+  error: unknown,
+  attempts: number | undefined,
+) {
+  const opId = typeof args.opId === "string" ? args.opId : undefined;
+  const how = attempts === undefined
+    ? "it was not retried, since repeating it is not safe"
+    : `it was sent ${attempts} time${attempts === 1 ? "" : "s"}${opId ? ` with operation id ${opId}` : ""} ` +
+      "and every answer was lost; repeating the same call is safe";
+  return storageError(
+    { operation: context.operation, details: { ...context.details, ...(opId ? { opId } : {}), outcome: "unknown" } },
+    new TransientError(
+      `${error instanceof Error ? error.message : String(error)}; the outcome is unknown: ` +
+        `the change may have been applied before the answer was lost (${how})`,
+      { cause: error },
+    ),
+  );
 }

@@ -3,6 +3,10 @@
  * InMemoryStore (random installations and configs, every lookup compared),
  * index-bounded lookups at scale, bounded pages for long lists, bad input,
  * secrets kept out of error messages, and dangerouslyClearAll.
+ *
+ * One deliberate difference is modelled: saving an installation that exists
+ * keeps its original `createdAt` (as the SQL stores do; core's in-memory
+ * store replaces it), so the reference is given the stored `createdAt`.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -119,7 +123,12 @@ Deno.test("channels: random operation sequences give the same answers as InMemor
       const reference = new InMemoryStore();
       const theirs = (await reference.getStore("channels"))!;
       for (const [index, o] of ops.entries()) {
-        const expected = await outcome(() => apply(theirs, structuredClone(o)));
+        const forReference = structuredClone(o);
+        if (forReference.op === "saveInstallation") {
+          const stored = await theirs.getInstallation(forReference.installation.id).catch(() => null);
+          if (stored) forReference.installation.createdAt = stored.createdAt;
+        }
+        const expected = await outcome(() => apply(theirs, forReference));
         const actual = await outcome(() => apply(ours, structuredClone(o)));
         assert.deepStrictEqual(actual, expected, `operation ${index} ${JSON.stringify(o)}`);
       }
@@ -270,4 +279,21 @@ Deno.test("channels: secrets are stored as given; dangerouslyClearAll empties bo
     ...(await ctx.db.query("channel_configs").collect()),
   ]);
   assert.equal(left.length, 0);
+});
+
+Deno.test("channels: updating an installation keeps its original createdAt", async () => {
+  const { storage } = createTestStorage();
+  const store = (await storage.getStore("channels"))!;
+  await store.saveInstallation(inst("i", { createdAt: new Date(1000), updatedAt: new Date(1000) }));
+  await store.saveInstallation(
+    inst("i", { status: "error", error: "boom", createdAt: new Date(9000), updatedAt: new Date(9000) }),
+  );
+  const saved = (await store.getInstallation("i"))!;
+  assert.equal(saved.status, "error");
+  assert.deepEqual(saved.createdAt, new Date(1000));
+  assert.deepEqual(saved.updatedAt, new Date(9000));
+  // A new installation takes the createdAt it is given.
+  await store.deleteInstallation("i");
+  await store.saveInstallation(inst("i", { createdAt: new Date(5000) }));
+  assert.deepEqual((await store.getInstallation("i"))!.createdAt, new Date(5000));
 });

@@ -103,3 +103,98 @@ Deno.test("integrity 4: a lost answer of the start call is retried without makin
   const { total } = await memory.listThreads({ filter: { resourceId: "r1" } });
   assert.equal(total, 2, "the thread counter counts one clone");
 });
+
+/** Loses the answer of `path` after it committed, `times` times (Infinity: always). */
+function losing(path: FunctionPath, times: number, also?: FunctionPath): Fault {
+  let lost = 0;
+  return (called, phase) => {
+    if (phase === "after" && (called === path || called === also) && lost++ < times) {
+      throw new TransientError("request to Convex failed: connection reset (answer lost after commit)");
+    }
+  };
+}
+
+async function messagesIn(backend: Backend): Promise<string[]> {
+  return (await backend.run((ctx) => ctx.db.query("messages").collect())).map((row) => row.threadId as string);
+}
+
+Deno.test("integrity 4: lost answers in the middle of a clone without newThreadId are resumed under the same id", async () => {
+  const backend = createBackend();
+  const messages = await setup(backend);
+  // More lost answers than the transport's attempts (4): the call itself resumes its clone.
+  const memory = (await storageWith(backend, losing("memory/messages:copyBatch", 6)).getStore("memory"))!;
+  const result = await memory.cloneThread({ sourceThreadId: "src" });
+  assert.deepEqual(await threadsIn(backend), [result.thread.id, "src"].sort(), "one clone, not two");
+  const { messages: copied } = await memory.listMessages({ threadId: result.thread.id, perPage: false });
+  assert.equal(copied.length, messages.length);
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r1" } })).total, 2);
+  assert.equal((await backend.run((ctx) => ctx.db.query("clone_progress").collect())).length, 0);
+});
+
+Deno.test("integrity 4: a clone without newThreadId whose answers stay lost leaves nothing visible and says so", async () => {
+  const backend = createBackend();
+  await setup(backend);
+  const memory = (await storageWith(backend, losing("memory/messages:copyBatch", Infinity)).getStore("memory"))!;
+  const error = await memory.cloneThread({ sourceThreadId: "src" }).catch((e) => e);
+  assert.ok(error instanceof MastraError, String(error));
+  assert.match(error.message, /copyThread/);
+  assert.match(error.message, /may have been applied/);
+  assert.match(error.message, /Nothing of the clone remains: the incomplete thread [0-9a-f-]{36} was removed/);
+  assert.deepEqual(await threadsIn(backend), ["src"]);
+  assert.deepEqual([...new Set(await messagesIn(backend))], ["src"], "no copied message is left");
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r1" } })).total, 1);
+});
+
+Deno.test("integrity 4: when even removing the incomplete clone fails, the error names it and how to finish", async () => {
+  const backend = createBackend();
+  await setup(backend);
+  const memory = (await storageWith(
+    backend,
+    losing("memory/messages:copyBatch", Infinity, "memory/threads:remove"),
+  ).getStore("memory"))!;
+  const error = await memory.cloneThread({ sourceThreadId: "src" }).catch((e) => e);
+  assert.ok(error instanceof MastraError, String(error));
+  const clone = (await threadsIn(backend)).find((id) => id !== "src");
+  assert.ok(clone === undefined || error.message.includes(clone));
+  assert.match(error.message, /thread [0-9a-f-]{36} may exist as an incomplete clone of src, and removing it failed/);
+  assert.match(error.message, /deleteThread "[0-9a-f-]{36}" removes it/);
+  assert.equal(error.details?.partial, true);
+});
+
+Deno.test("integrity 4: a clone into a given id whose answers stay lost says what exists; the same call finishes it", async () => {
+  const backend = createBackend();
+  const messages = await setup(backend);
+  const faulty = (await storageWith(backend, losing("memory/messages:copyBatch", Infinity)).getStore("memory"))!;
+  const error = await faulty.cloneThread({ sourceThreadId: "src", newThreadId: "copy" }).catch((e) => e);
+  assert.ok(error instanceof MastraError, String(error));
+  assert.match(
+    error.message,
+    /thread copy may exist as an incomplete clone of src \(\d+ messages? copied so far\); calling cloneThread again with newThreadId "copy"/,
+  );
+  assert.equal(error.details?.partial, true);
+  const memory = (await new ConvexStorage({ client: inProcessClient(backend) }).getStore("memory"))!;
+  const done = await memory.cloneThread({ sourceThreadId: "src", newThreadId: "copy" });
+  assert.equal(Object.keys(done.messageIdMap ?? {}).length, messages.length);
+  assert.deepEqual(await threadsIn(backend), ["copy", "src"]);
+});
+
+Deno.test("integrity 4: a refused clone (the id exists) says nothing of a partial clone and touches nothing", async () => {
+  const backend = createBackend();
+  await setup(backend);
+  const memory = (await storageWith(backend, () => {}).getStore("memory"))!;
+  const error = await memory.cloneThread({ sourceThreadId: "src", newThreadId: "src" }).catch((e) => e);
+  assert.ok(error instanceof MastraError && /already exists/.test(error.message), String(error));
+  assert.doesNotMatch(error.message, /part-way|incomplete/);
+  assert.equal(error.category, "USER");
+  assert.deepEqual(await threadsIn(backend), ["src"]);
+  assert.equal((await memory.listMessages({ threadId: "src", perPage: false })).messages.length, 5);
+});
+
+Deno.test("integrity 4: lost answers of the finishing call do not restart or duplicate the clone", async () => {
+  const backend = createBackend();
+  const messages = await setup(backend);
+  const memory = (await storageWith(backend, losing("memory/messages:copyFinish", 6)).getStore("memory"))!;
+  const result = await memory.cloneThread({ sourceThreadId: "src" });
+  assert.equal(Object.keys(result.messageIdMap ?? {}).length, messages.length);
+  assert.deepEqual(await threadsIn(backend), [result.thread.id, "src"].sort());
+});

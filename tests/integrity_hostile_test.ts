@@ -3,7 +3,9 @@
  * (`__proto__`, `$schema`, `_id`, `~x`, our own tag `~t`, reference-shaped
  * keys) and odd strings (`~`-prefixed, reference-shaped, including the
  * exact reference of another row's large value) in the user-controlled
- * fields of threads, resources, messages, workflow snapshots and scores.
+ * fields of threads, resources, messages, workflow snapshots and scores,
+ * and of the domains added since (server cache, background tasks, channels,
+ * observational memory, schedules, logs, metrics, scores and feedback).
  * Every write round-trips exactly (or fails with a clear USER error) and
  * never changes another row.
  */
@@ -12,7 +14,8 @@ import fc from "fast-check";
 import { ErrorCategory, MastraError } from "@mastra/core/error";
 import type { MastraDBMessage, StorageThreadType } from "@mastra/core/memory";
 import type { SaveScorePayload } from "@mastra/core/evals";
-import { createTestStorage } from "./helpers/backend.ts";
+import { createTestStorage, inProcessClient } from "./helpers/backend.ts";
+import { ConvexServerCache } from "../src/cache/serverCache.ts";
 import { defineData } from "../convex/kit/codec.ts";
 
 const at = new Date(1_700_000_000_000);
@@ -22,6 +25,32 @@ function record(entries: [string, unknown][]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of entries) defineData(out, key, value);
   return out;
+}
+
+/** Generators of odd strings, values and objects, some quoting `victimRef` (another row's large value). */
+function hostile(victimRef: string) {
+  const oddKey = fc.oneof(
+    fc.constantFrom("__proto__", "$schema", "_id", "~x", "~t", "~~t", "v", "", "constructor", victimRef, "~blob:k"),
+    fc.string({ maxLength: 6 }),
+  );
+  const oddString = fc.oneof(
+    fc.constantFrom(victimRef, "~blob:hello", "~", "~t", "~~blob:x", "\u0000", "€𝄞", '{"~t":"Date","v":1}'),
+    fc.string({ maxLength: 8 }),
+  );
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", maxDepth: 3 },
+      oddString,
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("value"), { maxLength: 3 }),
+      fc.array(fc.tuple(oddKey, tie("value")), { maxLength: 4 }).map(record),
+    ),
+  }));
+  const object = fc.array(fc.tuple(oddKey, value), { maxLength: 5 }).map(record);
+  return { oddString, value, object };
 }
 
 Deno.test("integrity: hostile values round-trip exactly in every user field and never touch another row", async () => {
@@ -44,27 +73,7 @@ Deno.test("integrity: hostile values round-trip exactly in every user field and 
   const victimRef: string = (await backend.run((ctx) => ctx.db.query("threads").first()))!.metadata!;
   assert.match(victimRef, /^~blob:/);
 
-  const oddKey = fc.oneof(
-    fc.constantFrom("__proto__", "$schema", "_id", "~x", "~t", "~~t", "v", "", "constructor", victimRef, "~blob:k"),
-    fc.string({ maxLength: 6 }),
-  );
-  const oddString = fc.oneof(
-    fc.constantFrom(victimRef, "~blob:hello", "~", "~t", "~~blob:x", "\u0000", "€𝄞", '{"~t":"Date","v":1}'),
-    fc.string({ maxLength: 8 }),
-  );
-  const { value } = fc.letrec((tie) => ({
-    value: fc.oneof(
-      { depthSize: "small", maxDepth: 3 },
-      oddString,
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.array(tie("value"), { maxLength: 3 }),
-      fc.array(fc.tuple(oddKey, tie("value")), { maxLength: 4 }).map(record),
-    ),
-  }));
-  const object = fc.array(fc.tuple(oddKey, value), { maxLength: 5 }).map(record);
+  const { oddString, value, object } = hostile(victimRef);
 
   let run = 0;
   const refused: string[] = [];
@@ -189,5 +198,107 @@ Deno.test("integrity: hostile values round-trip exactly in every user field and 
   );
   assert.deepStrictEqual(await memory.getThreadById({ threadId: "victim" }), victim);
   // Every generated value is storable, so none should even have been refused.
+  assert.deepEqual(refused, []);
+});
+
+Deno.test("integrity: hostile values round-trip exactly in the later domains and never touch another row", async () => {
+  const { storage, backend } = createTestStorage();
+  const memory = (await storage.getStore("memory"))!;
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const channels = (await storage.getStore("channels"))!;
+  const schedules = (await storage.getStore("schedules"))!;
+  const observability = (await storage.getStore("observability"))!;
+  const cache = new ConvexServerCache({ client: inProcessClient(backend) });
+  const victimValue = { secret: "v".padEnd(300_000, "v") };
+  await cache.set("victim", victimValue);
+  const victimRef: string = (await backend.run((ctx) => ctx.db.query("cache_entries").first()))!.value as string;
+  assert.match(victimRef, /^~blob:/);
+  const { oddString, value, object } = hostile(victimRef);
+  const refused: string[] = [];
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(oddString, object, object, value, async (text, first, second, any) => {
+      run++;
+      try {
+        await cache.set(`k${run}`, any);
+        assert.deepStrictEqual(await cache.get(`k${run}`), any);
+        await cache.listPush(`l${run}`, first);
+        await cache.listPush(`l${run}`, text);
+        assert.deepStrictEqual(await cache.listFromTo(`l${run}`, 0), [first, text]);
+
+        const task = {
+          id: `task${run}`,
+          status: "pending",
+          toolName: text,
+          toolCallId: `call${run}`,
+          args: first,
+          agentId: "agent",
+          runId: "run",
+          result: any,
+          suspendPayload: second,
+          createdAt: at,
+          retryCount: 0,
+          maxRetries: 1,
+          timeoutMs: 1,
+        } as never;
+        await tasks.createTask(task);
+        assert.deepStrictEqual(await tasks.getTask(`task${run}`), task);
+
+        const installation = {
+          id: `inst${run}`,
+          platform: "slack",
+          agentId: "agent",
+          status: "active",
+          data: first,
+          error: text,
+          createdAt: at,
+          updatedAt: at,
+        } as never;
+        await channels.saveInstallation(installation);
+        assert.deepStrictEqual(await channels.getInstallation(`inst${run}`), installation);
+
+        const om = await memory.initializeObservationalMemory({
+          threadId: null,
+          resourceId: `om${run}`,
+          scope: "resource",
+          config: first,
+        });
+        await memory.updateActiveObservations({ id: om.id, observations: text, tokenCount: 1, lastObservedAt: at });
+        const record = (await memory.getObservationalMemory(null, `om${run}`))!;
+        assert.deepStrictEqual(record.config, first);
+        assert.equal(record.activeObservations, text);
+
+        const metadata = JSON.parse(JSON.stringify(second));
+        await schedules.createSchedule({
+          id: `schedule${run}`,
+          target: { type: "workflow", workflowId: "wf" },
+          cron: "* * * * *",
+          status: "active",
+          nextFireAt: 1,
+          createdAt: 1,
+          updatedAt: 1,
+          metadata: second,
+        } as never);
+        assert.deepStrictEqual((await schedules.getSchedule(`schedule${run}`))!.metadata, metadata);
+
+        await observability.batchCreateLogs({
+          logs: [{ logId: `log${run}`, timestamp: at, level: "info", message: text, data: first, traceId: `tr${run}` }],
+        } as never);
+        const { logs } = await observability.listLogs({ filters: { traceId: `tr${run}` } } as never);
+        assert.deepStrictEqual(logs[0].data, first);
+        assert.equal(logs[0].message, text);
+      } catch (error) {
+        if (!(error instanceof MastraError) || error.category !== ErrorCategory.USER) throw error;
+        assert.match(error.message, /^ConvexStorage\.\w+ failed/);
+        refused.push(error.message);
+      }
+      assert.deepStrictEqual(await cache.get("victim"), victimValue);
+      const blob = await backend.run((ctx) =>
+        ctx.db.query("blobs").withIndex("by_blobId", (q) => q.eq("blobId", victimRef.slice("~blob:".length))).unique()
+      );
+      assert.equal(blob?.state, "committed");
+    }),
+    { numRuns: 25 },
+  );
   assert.deepEqual(refused, []);
 });

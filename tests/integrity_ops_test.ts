@@ -75,5 +75,8 @@ Deno.test("integrity 7: a write that is not retried says its outcome is unknown"
   const storage = new ConvexStorage({ client, retry: { attempts: 3, baseDelayMs: 0 } });
   const error = await storage.transport.mutation("system/blobs:sweep", {}, { operation: "someWrite" }).catch((e) => e);
   assert.ok(error instanceof MastraError);
-  assert.match(error.message, /ConvexStorage\.someWrite failed: .*fetch failed.*outcome is unknown/);
+  assert.match(
+    error.message,
+    /ConvexStorage\.someWrite failed \(outcome="unknown"\): .*fetch failed.*outcome is unknown/,
+  );
 });

@@ -436,3 +436,61 @@ Deno.test("observational memory: dangerouslyClearAll clears it; deleteThread lea
   assert.equal(await memory.getObservationalMemory("t", "r"), null);
   assert.equal(await memory.getObservationalMemory(null, "r"), null);
 });
+
+Deno.test("observational memory: a new generation carries over config, metadata and timezone as stored", async () => {
+  const { storage } = createTestStorage();
+  const memory = (await storage.getStore("memory"))!;
+  const at = new Date(1_700_000_000_000);
+  await memory.insertObservationalMemoryRecord({
+    id: "g0",
+    scope: "resource",
+    threadId: null,
+    resourceId: "r1",
+    createdAt: at,
+    updatedAt: at,
+    originType: "initial",
+    generationCount: 0,
+    activeObservations: "- first",
+    totalTokensObserved: 5,
+    observationTokenCount: 3,
+    pendingMessageTokens: 0,
+    isReflecting: false,
+    isObserving: false,
+    isBufferingObservation: false,
+    isBufferingReflection: false,
+    lastBufferedAtTokens: 0,
+    lastBufferedAtTime: null,
+    config: { observation: { messageTokens: 100 } },
+    metadata: { tenant: "acme" },
+    observedTimezone: "Asia/Tokyo",
+  } as ObservationalMemoryRecord);
+  // The caller's copy is stale: the config changed since it was read.
+  const stale = (await memory.getObservationalMemory(null, "r1"))!;
+  await memory.updateObservationalMemoryConfig({ id: "g0", config: { observation: { messageTokens: 900 } } });
+  const next = await memory.createReflectionGeneration({
+    currentRecord: stale,
+    reflection: "- reflected",
+    tokenCount: 2,
+  });
+  assert.equal(next.generationCount, 1);
+  assert.deepEqual(next.config, { observation: { messageTokens: 900 } });
+  assert.deepEqual(next.metadata, { tenant: "acme" });
+  assert.equal(next.observedTimezone, "Asia/Tokyo");
+  // And through a buffered reflection swap.
+  await memory.updateBufferedReflection({
+    id: next.id,
+    reflection: "- again",
+    tokenCount: 1,
+    inputTokenCount: 1,
+    reflectedObservationLineCount: 1,
+  });
+  const swapped = await memory.swapBufferedReflectionToActive({ currentRecord: next, tokenCount: 1 });
+  assert.equal(swapped.generationCount, 2);
+  assert.deepEqual(swapped.metadata, { tenant: "acme" });
+  assert.deepEqual(swapped.config, { observation: { messageTokens: 900 } });
+  assert.equal(swapped.observedTimezone, "Asia/Tokyo");
+  const history = await memory.getObservationalMemoryHistory(null, "r1");
+  assert.deepEqual(history.map((record) => record.metadata), [{ tenant: "acme" }, { tenant: "acme" }, {
+    tenant: "acme",
+  }]);
+});

@@ -122,6 +122,31 @@ Deno.test("transport: mutations and actions are retried only when idempotent", a
   }
 });
 
+Deno.test("transport: a retried write whose every answer is lost says it may have been applied, with its ids", async () => {
+  for (const kind of ["mutation", "action"] as const) {
+    const { client, calls } = scriptedClient(() => {
+      throw new TypeError("fetch failed");
+    });
+    const transport = new ConvexTransport(client, FAST);
+    const error = await expectMastraError(
+      transport[kind]("workflows/runs:update", { opId: "op-42" }, { ...ctx, idempotent: true }),
+    );
+    assert.equal(calls(), FAST.attempts);
+    assert.match(error.message, /testCall failed \(threadId="t-1", opId="op-42", outcome="unknown"\)/);
+    assert.match(error.message, /may have been applied/);
+    assert.match(error.message, /sent 4 times with operation id op-42 and every answer was lost/);
+    assert.equal(error.details?.outcome, "unknown");
+    assert.equal(error.details?.threadId, "t-1");
+  }
+  // A query that never got an answer changed nothing: no such claim.
+  const { client } = scriptedClient(() => {
+    throw new TypeError("fetch failed");
+  });
+  const error = await expectMastraError(new ConvexTransport(client, FAST).query("a:b", {}, ctx));
+  assert.doesNotMatch(error.message, /may have been applied/);
+  assert.equal(error.details?.outcome, undefined);
+});
+
 Deno.test("transport: the number of attempts follows the policy, with growing delays", async () => {
   for (const attempts of [1, 2, 5]) {
     const { client, calls } = scriptedClient(() => {
@@ -296,6 +321,66 @@ Deno.test("faults over HTTP: a non-idempotent mutation is not retried by the tra
   assert.equal(counts.attempts - attempts, 3);
   console.log("non-idempotent run:", { clientAttempts: counts.attempts, server: server.stats });
   assert.equal((await threadRows(server)).length, 1);
+});
+
+Deno.test("faults over HTTP: an idempotent write whose every answer is lost after commit says it may have been applied", async () => {
+  await using server = await startConvexHttpServer();
+  const client = createHttpClient(server.url, server.adminKey, { timeoutMs: 5_000 });
+  const storage = new ConvexStorage({ client, retry: { attempts: 3, baseDelayMs: 1 } });
+  await storage.init();
+  const memory = (await storage.getStore("memory"))!;
+  const thread = { id: "t-lost", resourceId: "r", title: "x", createdAt: new Date(1), updatedAt: new Date(2) };
+  // Every answer of a write is lost after it committed.
+  server.setFaults({
+    rate: 1,
+    seed: 1,
+    kinds: ["dropAfterCommit", "truncateAfterCommit"],
+    applies: ({ endpoint }) => endpoint === "mutation",
+  });
+  const error = await expectMastraError(memory.saveThread({ thread }));
+  server.setFaults(undefined);
+  assert.match(error.message, /saveThread.*threadId="t-lost"/);
+  assert.match(error.message, /may have been applied.*sent 3 times.*every answer was lost/);
+  assert.doesNotMatch(error.message, /failed[^;]*: fetch failed$/);
+  assert.equal(error.details?.outcome, "unknown");
+  // It was applied, once.
+  assert.deepEqual(await memory.getThreadById({ threadId: "t-lost" }), thread);
+  assert.equal((await threadRows(server)).length, 1);
+});
+
+Deno.test("faults over HTTP: a clone whose copy answers are all lost leaves nothing visible and says so", async () => {
+  await using server = await startConvexHttpServer();
+  const client = createHttpClient(server.url, server.adminKey, { timeoutMs: 5_000 });
+  const storage = new ConvexStorage({ client, retry: { attempts: 2, baseDelayMs: 1 } });
+  await storage.init();
+  const memory = (await storage.getStore("memory"))!;
+  await memory.saveThread({
+    thread: { id: "src", resourceId: "r", title: "s", createdAt: new Date(1), updatedAt: new Date(1) },
+  });
+  await memory.saveMessages({
+    messages: Array.from({ length: 3 }, (_, i) => ({
+      id: `m${i}`,
+      threadId: "src",
+      resourceId: "r",
+      role: "user" as const,
+      createdAt: new Date(10 + i),
+      content: { format: 2 as const, parts: [{ type: "text" as const, text: `${i}` }] },
+    })),
+  });
+  server.setFaults({
+    rate: 1,
+    seed: 1,
+    kinds: ["dropAfterCommit", "truncateAfterCommit"],
+    applies: ({ path }) => path === "memory/messages:copyBatch",
+  });
+  const error = await expectMastraError(memory.cloneThread({ sourceThreadId: "src" }));
+  server.setFaults(undefined);
+  assert.match(error.message, /copyThread/);
+  assert.match(error.message, /Nothing of the clone remains: the incomplete thread [0-9a-f-]{36} was removed/);
+  assert.deepEqual((await threadRows(server)).map((row) => row.id), ["src"]);
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r" } })).total, 1);
+  const messages = await server.backend.run(async (ctx) => await ctx.db.query("messages").collect());
+  assert.deepEqual(messages.map((row) => row.threadId), ["src", "src", "src"]);
 });
 
 Deno.test("faults over HTTP: the fault policy is deterministic for a seed", async () => {

@@ -85,7 +85,7 @@ Deno.test("vector bad input: upsert checks everything and writes nothing", async
       { indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: { $bad: 1 } as VectorFilter },
       /unsupported operator \$bad/,
     ],
-    [{ indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: {} }, /deleteFilter is empty/],
+    [{ indexName: "idx", vectors: [[1, 2, 3]], deleteFilter: {} }, /empty filter \(deleteFilter\)/],
     [{ indexName: "idx", vectors: [[1, 2, 3]], sparseVectors: [{ indices: [0], values: [1] }] }, /sparse vectors/],
   ];
   for (const [params, message] of bad) await rejects(store.upsert(params), "upsert", message);
@@ -106,18 +106,18 @@ Deno.test("vector bad input: query, update and delete refuse bad arguments", asy
   await rejects(store.query({ indexName: "nope", queryVector: [1, 2, 3] }), "query", /does not exist/);
   await rejects(store.query({ indexName: "idx", queryVector: [1, 2] }), "query", /2 dimensions; index "idx" has 3/);
   await rejects(store.query({ indexName: "idx", queryVector: [1, Number.NaN, 3] }), "query", /non-finite/);
-  for (const topK of [0, 257, 1.5]) {
+  for (const topK of [0, -3, 1.5, Number.NaN]) {
     await rejects(
       store.query({ indexName: "idx", queryVector: [1, 2, 3], topK }),
       "query",
-      /topK must be an integer from 1 to 256/,
+      /topK must be a positive integer/,
     );
   }
   await rejects(store.query({ indexName: "idx" }), "query", /needs a queryVector or a filter/);
   await rejects(
     store.updateVector({ indexName: "idx", id: "keep", filter: { k: 1 }, update: { metadata: {} } } as never),
     "updateVector",
-    /exactly one of `id` and `filter`/,
+    /id and filter are mutually exclusive/,
   );
   await rejects(
     store.updateVector({ indexName: "idx", id: "keep", update: {} }),
@@ -137,15 +137,21 @@ Deno.test("vector bad input: query, update and delete refuse bad arguments", asy
   await rejects(
     store.updateVector({ indexName: "idx", filter: {}, update: { metadata: {} } }),
     "updateVector",
-    /filter is empty/,
+    /empty filter/,
   );
-  await rejects(store.deleteVectors({ indexName: "idx" }), "deleteVectors", /exactly one of `ids` and `filter`/);
+  await rejects(store.deleteVectors({ indexName: "idx" }), "deleteVectors", /Either filter or ids must be provided/);
   await rejects(
     store.deleteVectors({ indexName: "idx", ids: ["keep"], filter: { k: 1 } }),
     "deleteVectors",
-    /exactly one/,
+    /ids and filter are mutually exclusive/,
   );
-  await rejects(store.deleteVectors({ indexName: "idx", filter: {} }), "deleteVectors", /filter is empty/);
+  await rejects(store.deleteVectors({ indexName: "idx", filter: {} }), "deleteVectors", /empty filter/);
+  await rejects(store.deleteVectors({ indexName: "idx", ids: [] }), "deleteVectors", /empty ids array/);
+  await rejects(
+    store.updateVector({ indexName: "idx", update: { metadata: {} } } as never),
+    "updateVector",
+    /Either id or/,
+  );
   await rejects(store.deleteVectors({ indexName: "nope", ids: ["a"] }), "deleteVectors", /does not exist/);
   assert.equal(await rows(backend), 1);
   const [kept] = await store.query({ indexName: "idx", queryVector: [1, 2, 3], includeVector: true });

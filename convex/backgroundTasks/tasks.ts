@@ -29,6 +29,7 @@ import { planFirst, planTasks } from "./listPlan.js";
 import {
   clearableTaskFieldValidator,
   TASK_VALUE_FIELDS,
+  taskFenceValidator,
   taskFilterValidator,
   type TaskRow,
   taskSetValidator,
@@ -119,12 +120,20 @@ export const update = internalMutation({
     set: taskSetValidator,
     clear: v.array(clearableTaskFieldValidator),
     expectedStatus: v.optional(taskStatusValidator),
+    /** Compare-and-set on the ownership as stored (`null`: expected unset). */
+    fence: v.optional(taskFenceValidator),
     now: v.number(),
   },
-  handler: async (ctx, { id, set, clear, expectedStatus }): Promise<{ applied: boolean; released: boolean }> => {
+  handler: async (ctx, { id, set, clear, expectedStatus, fence }): Promise<{ applied: boolean; released: boolean }> => {
     const existing = await findTask(ctx, id);
     if (!existing) return { applied: false, released: false };
     if (expectedStatus !== undefined && existing.status !== expectedStatus) return { applied: false, released: false };
+    if (fence?.ownerId !== undefined && (existing.ownerId ?? null) !== fence.ownerId) {
+      return { applied: false, released: false };
+    }
+    if (fence?.leaseExpiresAt !== undefined && (existing.leaseExpiresAt ?? null) !== fence.leaseExpiresAt) {
+      return { applied: false, released: false };
+    }
     const { _id, _creationTime, ...before } = existing;
     const after: TaskRow = { ...before, ...set };
     for (const field of clear) delete after[field];

@@ -40,6 +40,8 @@ export const taskUpdateFields = {
   maxRetries: v.optional(v.number()),
   timeoutMs: v.optional(v.number()),
   suspendPayload: v.optional(v.string()),
+  ownerId: v.optional(v.string()),
+  leaseExpiresAt: v.optional(v.number()),
 };
 /** Validator of the fields an update sets. */
 export const taskSetValidator = v.object(taskUpdateFields);
@@ -54,11 +56,24 @@ export const CLEARABLE_TASK_FIELDS = [
   "suspendedAt",
   "completedAt",
   "suspendPayload",
+  "ownerId",
+  "leaseExpiresAt",
 ] as const;
 /** A field an update may clear. */
 export type ClearableTaskField = (typeof CLEARABLE_TASK_FIELDS)[number];
 /** Validator of a field an update may clear. */
 export const clearableTaskFieldValidator = v.union(...CLEARABLE_TASK_FIELDS.map((field) => v.literal(field)));
+
+/**
+ * Compare-and-set fences of `updateTask` on the task's ownership as stored:
+ * `null` expects the field unset (an unowned task, no lease).
+ */
+export const taskFenceValidator = v.object({
+  ownerId: v.optional(v.union(v.string(), v.null())),
+  leaseExpiresAt: v.optional(v.union(v.number(), v.null())),
+});
+/** The fences of an update. */
+export type TaskFence = Infer<typeof taskFenceValidator>;
 
 /** Fields holding encoded user values (possibly blob references). */
 export const TASK_VALUE_FIELDS = ["args", "result", "error", "suspendPayload"] as const;
@@ -88,6 +103,10 @@ export const taskValidator = v.object({
   error: v.optional(v.string()),
   /** The last `suspend()` payload, encoded (or a blob reference). */
   suspendPayload: v.optional(v.string()),
+  /** Who holds the task's lease (durable execution); absent when unowned. */
+  ownerId: v.optional(v.string()),
+  /** When that lease expires (epoch ms); absent when none. */
+  leaseExpiresAt: v.optional(v.number()),
 });
 /** A task as stored. */
 export type TaskRow = Infer<typeof taskValidator>;

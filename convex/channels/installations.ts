@@ -10,6 +10,7 @@
 import { v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
+import { decodeValue, encodeValue } from "../kit/codec.js";
 import { channelCounters } from "./counterNames.js";
 import { type InstallationPage, statusRank } from "./validators.js";
 
@@ -91,6 +92,17 @@ export const list = internalQuery({
 });
 
 /**
+ * `record` (encoded) with the `createdAt` of the `stored` one: updating an
+ * installation keeps the time it was first created (as the SQL stores do).
+ */
+function keepCreatedAt(stored: string, record: string): string {
+  const before = decodeValue(stored) as Record<string, unknown>;
+  if (before.createdAt === undefined) return record;
+  const after = decodeValue(record) as Record<string, unknown>;
+  return encodeValue({ ...after, createdAt: before.createdAt });
+}
+
+/**
  * Inserts or replaces an installation by id. A replaced installation keeps
  * its place in insertion order (like re-setting a `Map` key).
  */
@@ -105,6 +117,7 @@ export const save = internalMutation({
   },
   handler: async (ctx, { id, platform, agentId, status, webhookId, record }): Promise<null> => {
     const existing = await findInstallation(ctx, id);
+    if (existing) record = keepCreatedAt(existing.record, record);
     const fields = { id, platform, agentId, status, rank: statusRank(status), webhookId, record };
     assertFitsDocument(`installation ${JSON.stringify(id.slice(0, 100))}`, { ...fields, seq: 0 });
     if (existing) await ctx.db.replace(existing._id, { ...fields, seq: existing.seq });

@@ -341,9 +341,14 @@ function encodeRest(rec: Rec): string {
 async function insertRank(ctx: QueryCtx, key: string, generation: number): Promise<number> {
   const first = await firstOf(ctx, key, "asc");
   if (!first || generation >= first.generationCount) return first ? first.rank - 1 : 0;
-  const last = (await firstOf(ctx, key, "desc"))!;
-  if (!(generation >= last.generationCount)) return last.rank + 1;
-  // An unsorted list (a generation inserted out of order earlier): walk it.
+  // No row with a generation at most this one (whatever the list's order): it goes last.
+  const notGreater = await ctx.db.query("observational_memory").withIndex(
+    "by_key_generation",
+    (q) => q.eq("key", key).lte("generationCount", generation),
+  ).first();
+  if (!notGreater) return (await firstOf(ctx, key, "desc"))!.rank + 1;
+  // Walk from the front to the first row whose generation is not greater (the list may be unsorted:
+  // a generation inserted out of order earlier, or a reflection of an older generation put in front).
   let previous = first;
   let docs = 0;
   let bytes = 0;
@@ -359,7 +364,7 @@ async function insertRank(ctx: QueryCtx, key: string, generation: number): Promi
     }
     previous = doc;
   }
-  return last.rank + 1;
+  return previous.rank + 1;
 }
 
 /** Replaces the active observations after a synchronous observation. */
@@ -539,7 +544,12 @@ export const swapBuffered = internalMutation({
   },
 });
 
-/** The new generation core's store creates from `current` with `reflection` as its observations. */
+/**
+ * The new generation created from `current` with `reflection` as its
+ * observations, as core's store creates it, except that `metadata` carries
+ * over like `config` and `observedTimezone` (libsql's behaviour; core's
+ * in-memory store starts it empty).
+ */
 function reflectionRecord(id: string, current: Rec, reflection: unknown, tokenCount: number, now: number): Rec {
   const at = new Date(now);
   return {
@@ -564,9 +574,12 @@ function reflectionRecord(id: string, current: Rec, reflection: unknown, tokenCo
     lastBufferedAtTokens: 0,
     lastBufferedAtTime: null,
     observedTimezone: current.observedTimezone,
-    metadata: {},
+    metadata: current.metadata ?? {},
   };
 }
+
+/** What a new generation carries over from the record it rolls over, as stored. */
+const CARRIED_OVER = ["config", "metadata", "observedTimezone"] as const;
 
 /** Inserts a new generation in front of its key's list (idempotent by the client-chosen `newId`). */
 async function insertGeneration(ctx: MutationCtx, rec: Rec, now: number): Promise<ReturnedRecord> {
@@ -578,7 +591,9 @@ async function insertGeneration(ctx: MutationCtx, rec: Rec, now: number): Promis
 
 /**
  * Creates a reflection generation from the fields of `current` the client
- * holds (core's store uses the record it is given, not the stored one).
+ * holds (core's store uses the record it is given, not the stored one),
+ * except `config`, `metadata` and `observedTimezone`, which carry over from
+ * the record as stored when it exists (the client's copy may be stale).
  */
 export const createReflection = internalMutation({
   args: { newId: v.string(), current: v.string(), reflection: v.string(), tokenCount: v.number(), now: v.number() },
@@ -586,6 +601,11 @@ export const createReflection = internalMutation({
     const existing = await findById(ctx, args.newId);
     if (existing) return { row: withoutSystemFields(existing) };
     const current = decodeValue(args.current) as Rec;
+    const stored = typeof current.id === "string" ? await findById(ctx, current.id) : null;
+    if (stored) {
+      const rest = decodeValue(stored.rest) as Rec;
+      for (const field of CARRIED_OVER) current[field] = rest[field];
+    }
     const rec = reflectionRecord(args.newId, current, decodeValue(args.reflection), args.tokenCount, args.now);
     return await insertGeneration(ctx, rec, args.now);
   },

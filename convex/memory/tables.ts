@@ -32,11 +32,13 @@ export const memoryTables = {
   /**
    * Observational memory records (see `memory/observationalMemory.ts`): the
    * generations of one thread or resource are the rows of one `key`, newest
-   * first by `rank`.
+   * first by `rank`; `by_key_generation` tells an insert whether any row of
+   * the key has a generation at most its own.
    */
   observational_memory: defineTable(observationalMemoryValidator)
     .index("by_mastra_id", ["id"])
-    .index("by_key_rank", ["key", "rank", "id"]),
+    .index("by_key_rank", ["key", "rank", "id"])
+    .index("by_key_generation", ["key", "generationCount"]),
 
   /**
    * Moves of a thread to another resource that have started and not

@@ -10,22 +10,56 @@
  * when events are deleted (core's in-memory store forgets a value once no
  * record has it); `dangerouslyClearAll` clears them.
  */
-import { v } from "convex/values";
+import { compareValues, v } from "convex/values";
 import { internalQuery, type MutationCtx } from "../kit/functions.js";
 import { type DictionaryEntry, distinctEntries } from "./signals.js";
 
 /** Entries read per call of {@link listValues} at most. */
 const VALUES_PER_CALL = 2000;
 
-/** The entries not in the dictionary yet (one index lookup each; reads only). */
+/** Extra dictionary rows one range read of {@link missingEntries} may read, beyond twice the values it checks. */
+const RANGE_SLACK = 32;
+
+/**
+ * The entries not in the dictionary yet (reads only). The values of one
+ * `(kind, scope)` are checked with one bounded range read from the smallest
+ * to the largest (at most twice as many rows as values, plus a few); values
+ * past what that read covered get a point lookup each. So a batch with many
+ * distinct label values costs one index range per label key, not one per value.
+ */
 export async function missingEntries(ctx: MutationCtx, entries: Iterable<DictionaryEntry>): Promise<DictionaryEntry[]> {
-  const missing: DictionaryEntry[] = [];
+  const groups = new Map<string, { kind: string; scope: string; values: string[] }>();
   for (const [kind, scope, value] of distinctEntries(entries)) {
-    const found = await ctx.db.query("obs_dictionary").withIndex(
+    const key = JSON.stringify([kind, scope]);
+    const group = groups.get(key) ?? { kind, scope, values: [] };
+    group.values.push(value);
+    groups.set(key, group);
+  }
+  const missing: DictionaryEntry[] = [];
+  for (const { kind, scope, values } of groups.values()) {
+    values.sort(compareValues);
+    const lookup = async (value: string) =>
+      await ctx.db.query("obs_dictionary").withIndex(
+        "by_entry",
+        (q) => q.eq("kind", kind).eq("scope", scope).eq("value", value),
+      ).first();
+    if (values.length === 1) {
+      if (!(await lookup(values[0]))) missing.push([kind, scope, values[0]]);
+      continue;
+    }
+    const bound = 2 * values.length + RANGE_SLACK;
+    const rows = await ctx.db.query("obs_dictionary").withIndex(
       "by_entry",
-      (q) => q.eq("kind", kind).eq("scope", scope).eq("value", value),
-    ).first();
-    if (!found) missing.push([kind, scope, value]);
+      (q) => q.eq("kind", kind).eq("scope", scope).gte("value", values[0]).lte("value", values[values.length - 1]),
+    ).take(bound);
+    const found = new Set(rows.map((row) => row.value));
+    const covered = rows.length < bound ? undefined : rows[rows.length - 1].value;
+    for (const value of values) {
+      if (found.has(value)) continue;
+      if (covered === undefined || compareValues(value, covered) <= 0 || !(await lookup(value))) {
+        missing.push([kind, scope, value]);
+      }
+    }
   }
   return missing;
 }

@@ -23,7 +23,7 @@ import { cellShard, cellsOf, eventStats } from "./cells.js";
 import { CellCache, type CellKey } from "./cellStore.js";
 import { signalCounters } from "./counterNames.js";
 import { insertEntries, missingEntries } from "./discovery.js";
-import { dictionaryEntries, type DictionaryEntry, timestampOf } from "./signals.js";
+import { dictionaryEntries, type DictionaryEntry, MAX_METRIC_LABELS, timestampOf } from "./signals.js";
 import { keptStreamFields, SignalStreamWriter, writeOrder } from "./signalStream.js";
 
 const TABLE = "obs_metrics";
@@ -53,6 +53,13 @@ function checkMetric(record: Record<string, unknown>): string {
     throw storageError("INVALID", `metric ${id} has no finite value`);
   }
   if (!Number.isFinite(timestampOf(record))) throw storageError("INVALID", `metric ${id} has no valid timestamp`);
+  const labels = record.labels;
+  if (labels !== null && typeof labels === "object" && Object.keys(labels).length > MAX_METRIC_LABELS) {
+    throw storageError(
+      "TOO_LARGE",
+      `metric ${id} has ${Object.keys(labels).length} labels; the limit is ${MAX_METRIC_LABELS} labels per metric`,
+    );
+  }
   return id;
 }
 

@@ -181,6 +181,13 @@ export function labelScope(metricName: string, key: string): string {
 }
 
 /**
+ * Most labels one metric event may carry. Each label is a discovery entry
+ * (its key and its value), checked and written in the event's transaction;
+ * more would approach Convex's 4,096 index reads per transaction.
+ */
+export const MAX_METRIC_LABELS = 1000;
+
+/**
  * The discovery entries a span, log or metric record contributes (what
  * core's in-memory store finds when it scans every record for
  * `getEntityTypes`, `getEntityNames`, `getServiceNames`, `getEnvironments`,

@@ -36,11 +36,13 @@ import { NOT_ENDED, TRACE_FAMILIES, traceIndexName, type TraceRow } from "./vali
 import { DeltaMerge, headPosition, tracingStream } from "./deltaStreams.js";
 import { DELTA_SHARDS } from "./deltaCursor.js";
 import {
+  checkPredicate,
   conjunctEqualities,
   evalTrace,
   type FieldReader,
   type FieldValue,
   relatedCollections,
+  TracePlanError,
   type TracePredicate,
   type TraceSubject,
 } from "./traceQueryEval.js";
@@ -190,13 +192,25 @@ function inScope(record: Record<string, unknown>, scope: { organizationId: strin
   return scope.resourceId === undefined || record.resourceId === scope.resourceId;
 }
 
-function parsePredicates(text: string | undefined): TracePredicate[] {
+/** Parses and checks a JSON list of trace predicates; refuses any element the evaluator does not understand. */
+function parsePredicates(text: string | undefined, name: string): TracePredicate[] {
   if (text === undefined) return [];
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as TracePredicate[];
+    parsed = JSON.parse(text);
   } catch {
     throw storageError("INVALID", "trace-query predicates must be JSON");
   }
+  if (!Array.isArray(parsed)) throw storageError("INVALID", `${name} must be a JSON array of predicates`);
+  try {
+    parsed.forEach((predicate, i) => checkPredicate(predicate, "trace", `${name}[${i}]`));
+  } catch (error) {
+    if (error instanceof TracePlanError) {
+      throw storageError("INVALID", `unsupported trace-query plan: ${error.message}`);
+    }
+    throw error;
+  }
+  return parsed as TracePredicate[];
 }
 
 /**
@@ -230,8 +244,8 @@ export const scan = internalQuery({
     budget: v.optional(v.number()),
   },
   handler: async (ctx, args): Promise<ScanResult> => {
-    const [where] = parsePredicates(args.where);
-    const bits = parsePredicates(args.bits);
+    const [where] = parsePredicates(args.where, "where");
+    const bits = parsePredicates(args.bits, "bits");
     const related = relatedCollections(where);
     for (const predicate of bits) relatedCollections(predicate, related);
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
@@ -444,7 +458,7 @@ export const delta = internalQuery({
     budget: v.optional(v.number()),
   },
   handler: async (ctx, args): Promise<DeltaResult> => {
-    const [where] = parsePredicates(args.where);
+    const [where] = parsePredicates(args.where, "where");
     const related = relatedCollections(where);
     const budget = Math.max(1, Math.min(args.budget ?? SCAN_DOCS, SCAN_DOCS));
     if (args.after.length !== DELTA_SHARDS) throw storageError("INVALID", "invalid delta position");

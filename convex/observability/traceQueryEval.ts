@@ -218,3 +218,108 @@ export function dictionaryServesPath(path: string): boolean {
   if (DICTIONARY_VALUE_FIELDS.includes(path)) return true;
   return path.startsWith("metadata.") && metadataKeyOk(path.slice(9));
 }
+
+// ---------------------------------------------------------------------------
+// Plan checks: a plan element this module does not understand is refused,
+// never evaluated as something else (a newer core must not get wrong answers).
+
+/** Thrown for a plan element the evaluator does not understand; the message names it and where. */
+export class TracePlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TracePlanError";
+  }
+}
+
+/** Deepest nesting of a plan's predicates. */
+export const MAX_PREDICATE_DEPTH = 64;
+
+const SCALAR_OPERATORS: Record<string, readonly string[]> = {
+  comparison: ["eq", "ne", "lt", "lte", "gt", "gte"],
+  membership: ["in", "notIn"],
+  presence: ["exists", "notExists"],
+  collection: ["includes", "notIncludes", "empty", "notEmpty"],
+  boolean: ["and", "or"],
+};
+const RELATION_COLLECTIONS: Record<"trace" | "thread", readonly string[]> = {
+  trace: ["spans", "scores", "feedback"],
+  thread: ["traces"],
+};
+
+function planValue(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+function isLiteral(value: unknown): value is string | number {
+  return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
+}
+
+/**
+ * Checks a plan predicate: a scalar predicate, a trace predicate (scalars
+ * and relations to spans, scores, feedback) or a thread predicate (relations
+ * to traces). Throws {@link TracePlanError} naming the first element it does
+ * not understand (type, operator, collection, quantifier, field or value)
+ * and its path, or a nesting deeper than {@link MAX_PREDICATE_DEPTH}.
+ */
+export function checkPredicate(
+  predicate: unknown,
+  level: "scalar" | "trace" | "thread",
+  path = "where",
+  depth = 0,
+): void {
+  if (depth > MAX_PREDICATE_DEPTH) {
+    throw new TracePlanError(`${path} nests deeper than ${MAX_PREDICATE_DEPTH} levels (the predicate nesting limit)`);
+  }
+  if (typeof predicate !== "object" || predicate === null || Array.isArray(predicate)) {
+    throw new TracePlanError(`${path} must be a predicate object, got ${planValue(predicate)}`);
+  }
+  const node = predicate as Record<string, unknown>;
+  const type = node.type;
+  if (type === "not") return checkPredicate(node.arg, level, `${path}.arg`, depth + 1);
+  if (type === "boolean") {
+    if (!SCALAR_OPERATORS.boolean.includes(node.operator as string)) {
+      throw new TracePlanError(`${path}: unknown boolean operator ${planValue(node.operator)}`);
+    }
+    if (!Array.isArray(node.args)) throw new TracePlanError(`${path}.args must be an array`);
+    node.args.forEach((arg, i) => checkPredicate(arg, level, `${path}.args[${i}]`, depth + 1));
+    return;
+  }
+  if (type === "relation") {
+    if (level === "scalar") throw new TracePlanError(`${path}: a relation is not allowed inside a relation`);
+    if (!RELATION_COLLECTIONS[level].includes(node.collection as string)) {
+      throw new TracePlanError(`${path}: unknown ${level} relation collection ${planValue(node.collection)}`);
+    }
+    if (node.quantifier !== "some" && node.quantifier !== "none") {
+      throw new TracePlanError(`${path}: unknown quantifier ${planValue(node.quantifier)}`);
+    }
+    return checkPredicate(node.predicate, level === "thread" ? "trace" : "scalar", `${path}.predicate`, depth + 1);
+  }
+  if (level === "thread") {
+    throw new TracePlanError(`${path}: unknown thread predicate type ${planValue(type)}`);
+  }
+  const operators = typeof type === "string" && type !== "boolean" ? SCALAR_OPERATORS[type] : undefined;
+  if (operators === undefined) throw new TracePlanError(`${path}: unknown predicate type ${planValue(type)}`);
+  if (!operators.includes(node.operator as string)) {
+    throw new TracePlanError(`${path}: unknown ${type} operator ${planValue(node.operator)}`);
+  }
+  if (typeof node.field !== "string" || node.field === "") {
+    throw new TracePlanError(`${path}.field must be a non-empty string, got ${planValue(node.field)}`);
+  }
+  if (type === "comparison" && !isLiteral(node.value)) {
+    throw new TracePlanError(`${path}.value must be a string or a finite number, got ${planValue(node.value)}`);
+  }
+  if (type === "membership" && !(Array.isArray(node.values) && node.values.every(isLiteral))) {
+    throw new TracePlanError(`${path}.values must be an array of strings or numbers, got ${planValue(node.values)}`);
+  }
+  if (
+    type === "collection" && (node.operator === "includes" || node.operator === "notIncludes") &&
+    typeof node.value !== "string"
+  ) {
+    throw new TracePlanError(`${path}.value must be a string, got ${planValue(node.value)}`);
+  }
+}

@@ -17,8 +17,11 @@
  *   an array field matches when one element does; other types never match.
  * - `$in`/`$nin` take arrays; `$all` matches arrays holding every value; `$size` an array of that length;
  *   `$elemMatch` an array with one element matching the condition (operators, or fields of an object element).
- * - `$exists: true` matches present fields (including `null`); `$regex` (+ `$options`) matches strings.
- * - `$not` negates an operator condition (or, at the top level, a whole filter); `$and $or $nor` combine filters.
+ * - `$exists: true` matches present fields (including `null`); `$regex` (+ `$options` among `imsux`, or
+ *   MongoDB's leading inline flags such as `(?i)`) matches strings.
+ * - `$not` negates an operator condition (or, at the top level, a whole filter); `$and $or $nor` combine filters;
+ *   empty, `$and: []` and `$nor: []` match everything and `$or: []` matches nothing (as Mastra's other stores do).
+ * - A filter nests at most {@link MAX_FILTER_DEPTH} levels; the depth is checked before anything recurses.
  */
 
 /** A parsed filter (plain JSON). */
@@ -50,7 +53,9 @@ const FIELD_OPERATORS = new Set([
   "$size",
   "$not",
 ]);
-const MAX_DEPTH = 32;
+/** Deepest nesting of a filter (objects and arrays, counted from the filter itself). */
+export const MAX_FILTER_DEPTH = 32;
+const MAX_DEPTH = MAX_FILTER_DEPTH;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -91,15 +96,34 @@ export function parseFilter(text: string): Filter {
   return value as Filter;
 }
 
+/**
+ * Throws {@link FilterError} when `value` nests objects or arrays deeper than
+ * {@link MAX_FILTER_DEPTH} levels (or holds a cycle). Walks with an explicit
+ * stack, so it is safe to call on any input before code that recurses.
+ */
+export function checkFilterDepth(value: unknown, path = "filter"): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth > MAX_FILTER_DEPTH) {
+      throw new FilterError(`${path} nests deeper than ${MAX_FILTER_DEPTH} levels (the filter nesting limit)`);
+    }
+    if (current instanceof Date || current instanceof RegExp) continue;
+    for (const item of Array.isArray(current) ? current : Object.values(current)) stack.push([item, depth + 1]);
+  }
+}
+
 /** Checks that `filter` is a well-formed filter; throws {@link FilterError} naming the problem. */
 export function validateFilter(filter: unknown, path = "filter", depth = 0): asserts filter is Filter {
+  if (depth === 0) checkFilterDepth(filter, path);
   if (depth > MAX_DEPTH) throw new FilterError(`${path} nests deeper than ${MAX_DEPTH} levels`);
   if (!isPlainObject(filter)) throw new FilterError(`${path} must be an object, got ${describe(filter)}`);
   for (const [key, value] of Object.entries(filter)) {
     const at = `${path}.${key}`;
     if (key === "$and" || key === "$or" || key === "$nor") {
-      if (!Array.isArray(value) || value.length === 0) {
-        throw new FilterError(`${at} must be a non-empty array of filters, got ${describe(value)}`);
+      if (!Array.isArray(value)) {
+        throw new FilterError(`${at} must be an array of filters, got ${describe(value)}`);
       }
       value.forEach((item, i) => validateFilter(item, `${at}[${i}]`, depth + 1));
     } else if (key === "$not") {
@@ -187,15 +211,7 @@ function validateOperator(
       return;
     case "$regex": {
       if (typeof arg !== "string") throw new FilterError(`${path} takes a pattern string, got ${describe(arg)}`);
-      const options = siblings.$options;
-      if (options !== undefined && (typeof options !== "string" || !/^[imsu]*$/.test(options))) {
-        throw new FilterError(`${path}: $options takes flags among "imsu", got ${describe(options)}`);
-      }
-      try {
-        new RegExp(arg, (options as string | undefined) ?? "");
-      } catch (error) {
-        throw new FilterError(`${path}: invalid pattern: ${(error as Error).message}`);
-      }
+      compileRegex(arg, siblings.$options, path);
       return;
     }
     case "$options":
@@ -217,6 +233,62 @@ function validateOperator(
     default:
       throw new FilterError(`${path}: unsupported operator ${op}`);
   }
+}
+
+/** Flags `$options` takes (MongoDB's, minus none): `x` is applied by rewriting the pattern. */
+const REGEX_OPTIONS = /^[imsux]*$/;
+
+/** MongoDB's leading inline flag groups: `(?i)`, `(?ms)`, `(?x)`, `(?-i)`. */
+const INLINE_FLAGS = /^\(\?([imsx]*)(?:-([imsx]*))?\)/;
+
+/**
+ * Compiles a `$regex` pattern with its `$options` as MongoDB reads them:
+ * flags among `imsux`, and leading inline flag groups (`(?i)`, `(?im)`,
+ * `(?-i)`), which JavaScript lacks and which are turned into flags here.
+ * `x` (extended) drops unescaped whitespace and `#` comments outside
+ * character classes. Throws {@link FilterError} naming the problem.
+ */
+export function compileRegex(pattern: string, options: unknown, path = "$regex"): RegExp {
+  if (options !== undefined && (typeof options !== "string" || !REGEX_OPTIONS.test(options))) {
+    throw new FilterError(`${path}: $options takes flags among "imsux", got ${describe(options)}`);
+  }
+  const flags = new Set((options as string | undefined ?? "").split("").filter(Boolean));
+  let source = pattern;
+  for (let match = INLINE_FLAGS.exec(source); match && match[0] !== "(?)"; match = INLINE_FLAGS.exec(source)) {
+    for (const flag of match[1]) flags.add(flag);
+    for (const flag of match[2] ?? "") flags.delete(flag);
+    source = source.slice(match[0].length);
+  }
+  if (flags.delete("x")) source = extendedPattern(source);
+  try {
+    return new RegExp(source, [...flags].join(""));
+  } catch (error) {
+    throw new FilterError(`${path}: invalid pattern: ${(error as Error).message}`);
+  }
+}
+
+/** A PCRE extended-mode pattern without its insignificant whitespace and `#` comments. */
+function extendedPattern(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") {
+      out += pattern.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      if (char === "]") inClass = false;
+      out += char;
+    } else if (char === "[") {
+      inClass = true;
+      out += char;
+    } else if (char === "#") {
+      while (i < pattern.length && pattern[i] !== "\n") i++;
+    } else if (!/\s/.test(char)) {
+      out += char;
+    }
+  }
+  return out;
 }
 
 /** `$elemMatch` conditions on scalar elements use field operators only; otherwise they filter element objects. */
@@ -342,7 +414,7 @@ function matchesOperator(fieldValue: unknown, op: string, arg: unknown, siblings
     case "$exists":
       return (fieldValue !== undefined) === arg;
     case "$regex": {
-      const pattern = new RegExp(arg as string, (siblings.$options as string | undefined) ?? "");
+      const pattern = compileRegex(arg as string, siblings.$options, op);
       const test = (value: unknown) => typeof value === "string" && pattern.test(value);
       return Array.isArray(fieldValue) ? fieldValue.some(test) : test(fieldValue);
     }

@@ -36,11 +36,19 @@ export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
     return createTask(this.#ctx, task);
   }
 
-  /** Partial update, optionally only while the task has `expectedStatus`; returns whether it applied. */
+  /**
+   * Partial update, optionally only while the task has `expectedStatus` and
+   * the ownership `expectedOwnerId` / `expectedLeaseExpiresAt` (compare-and-set;
+   * `null`: unowned / no lease); returns whether it applied.
+   */
   override updateTask(
     taskId: string,
-    update: UpdateBackgroundTask,
-    options?: { expectedStatus?: BackgroundTaskStatus },
+    update: UpdateBackgroundTask & { ownerId?: string | null; leaseExpiresAt?: Date | null },
+    options?: {
+      expectedStatus?: BackgroundTaskStatus;
+      expectedOwnerId?: string | null;
+      expectedLeaseExpiresAt?: Date | number | string | null;
+    },
   ): Promise<boolean> {
     return updateTask(this.#ctx, taskId, update, options);
   }

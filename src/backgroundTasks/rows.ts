@@ -10,6 +10,7 @@ import {
   TASK_DATE_COLUMNS,
   TASK_STATUSES,
   type TaskDateColumn,
+  type TaskFence,
   type TaskFilterArgs,
   type TaskRow,
   type TaskSet,
@@ -79,8 +80,42 @@ export function taskToRow(input: unknown): TaskRow {
   for (const key of ["result", "error", "suspendPayload"] as const) {
     if (task[key] !== undefined) row[key] = encodeValue(task[key]);
   }
+  if (task.ownerId !== undefined && task.ownerId !== null) row.ownerId = requireKey(task.ownerId, "task.ownerId");
+  const lease = optionalMillis(task.leaseExpiresAt, "task.leaseExpiresAt");
+  if (lease !== undefined) row.leaseExpiresAt = lease;
+  const unknown = Object.keys(task).filter((key) => !TASK_FIELDS.has(key));
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      `task.${unknown[0]} is not a field of a background task; its fields are ${[...TASK_FIELDS].join(", ")}`,
+    );
+  }
   return row;
 }
+
+/** Every field of a task (core's `BackgroundTask`, plus the lease fields of durable execution). */
+const TASK_FIELDS = new Set([
+  "id",
+  "status",
+  "toolName",
+  "toolCallId",
+  "args",
+  "agentId",
+  "threadId",
+  "resourceId",
+  "runId",
+  "result",
+  "error",
+  "suspendPayload",
+  "retryCount",
+  "maxRetries",
+  "timeoutMs",
+  "createdAt",
+  "startedAt",
+  "suspendedAt",
+  "completedAt",
+  "ownerId",
+  "leaseExpiresAt",
+]);
 
 /** Converts a stored row (value fields resolved) back to Mastra's task shape. */
 export function rowToTask(row: TaskRow): BackgroundTask {
@@ -105,6 +140,9 @@ export function rowToTask(row: TaskRow): BackgroundTask {
   if (row.result !== undefined) task.result = decodeValue(row.result);
   if (row.error !== undefined) task.error = decodeValue(row.error) as BackgroundTask["error"];
   if (row.suspendPayload !== undefined) task.suspendPayload = decodeValue(row.suspendPayload);
+  const lease = task as BackgroundTask & { ownerId?: string; leaseExpiresAt?: Date };
+  if (row.ownerId !== undefined) lease.ownerId = row.ownerId;
+  if (row.leaseExpiresAt !== undefined) lease.leaseExpiresAt = toDate(row.leaseExpiresAt);
   return task;
 }
 
@@ -119,6 +157,8 @@ const UPDATABLE = new Set([
   "maxRetries",
   "timeoutMs",
   "suspendPayload",
+  "ownerId",
+  "leaseExpiresAt",
 ]);
 
 /**
@@ -138,7 +178,7 @@ export function updateToArgs(input: unknown): { set: TaskSet; clear: ClearableTa
         `update.${key} cannot be updated; updatable fields are ${[...UPDATABLE].join(", ")}`,
       );
     }
-    if (value === undefined || (value === null && key.endsWith("At"))) {
+    if (value === undefined || (value === null && (key.endsWith("At") || key === "ownerId"))) {
       if ((CLEARABLE_TASK_FIELDS as readonly string[]).includes(key)) clear.push(key as ClearableTaskField);
       continue;
     }
@@ -149,7 +189,11 @@ export function updateToArgs(input: unknown): { set: TaskSet; clear: ClearableTa
       case "startedAt":
       case "suspendedAt":
       case "completedAt":
+      case "leaseExpiresAt":
         set[key] = toMillis(value, `update.${key}`);
+        break;
+      case "ownerId":
+        set.ownerId = requireKey(value, "update.ownerId");
         break;
       case "retryCount":
       case "maxRetries":
@@ -161,6 +205,47 @@ export function updateToArgs(input: unknown): { set: TaskSet; clear: ClearableTa
     }
   }
   return { set, clear };
+}
+
+/** Options of `updateTask`: the status and ownership it expects (compare-and-set). */
+export type UpdateTaskOptions = {
+  expectedStatus?: TaskStatus;
+  /** The owner the task must have as stored; `null`: it must be unowned. */
+  expectedOwnerId?: string | null;
+  /** The lease expiry the task must have as stored; `null`: it must have none. */
+  expectedLeaseExpiresAt?: Date | number | string | null;
+};
+
+const UPDATE_OPTIONS = new Set(["expectedStatus", "expectedOwnerId", "expectedLeaseExpiresAt"]);
+
+/** Checks `updateTask`'s options: the status to expect and the ownership fences. */
+export function updateOptionsToArgs(input: unknown): { expectedStatus?: TaskStatus; fence?: TaskFence } {
+  if (input === undefined || input === null) return {};
+  const options = requireRecord(input, "options");
+  for (const key of Object.keys(options)) {
+    if (!UPDATE_OPTIONS.has(key)) {
+      throw new InvalidInputError(
+        `options.${key} is not an option of updateTask; its options are ${[...UPDATE_OPTIONS].join(", ")}`,
+      );
+    }
+  }
+  const out: { expectedStatus?: TaskStatus; fence?: TaskFence } = {};
+  if (options.expectedStatus !== undefined) {
+    out.expectedStatus = requireStatus(options.expectedStatus, "options.expectedStatus");
+  }
+  const fence: TaskFence = {};
+  if (options.expectedOwnerId !== undefined) {
+    fence.ownerId = options.expectedOwnerId === null
+      ? null
+      : requireKey(options.expectedOwnerId, "options.expectedOwnerId");
+  }
+  if (options.expectedLeaseExpiresAt !== undefined) {
+    fence.leaseExpiresAt = options.expectedLeaseExpiresAt === null
+      ? null
+      : toMillis(options.expectedLeaseExpiresAt, "options.expectedLeaseExpiresAt");
+  }
+  if (fence.ownerId !== undefined || fence.leaseExpiresAt !== undefined) out.fence = fence;
+  return out;
 }
 
 /** A normalised filter and the offset page it asks for. */

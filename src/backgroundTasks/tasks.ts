@@ -2,22 +2,25 @@
  * Operations of the background-tasks domain: create, update, get, list,
  * delete (one or by filter) and the running counts.
  */
-import type {
-  BackgroundTask,
-  BackgroundTaskStatus,
-  TaskFilter,
-  TaskListResult,
-  UpdateBackgroundTask,
-} from "../coreTypes.ts";
+import type { BackgroundTask, TaskFilter, TaskListResult, UpdateBackgroundTask } from "../coreTypes.ts";
 import { TASK_VALUE_FIELDS, type TaskRow } from "../../convex/backgroundTasks/validators.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { WalkState } from "../../convex/kit/walk.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { mapLimited, offloadFields, resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
-import { ALL_ROWS, filterToQuery, requireStatus, rowToTask, taskToRow, updateToArgs } from "./rows.ts";
+import {
+  ALL_ROWS,
+  filterToQuery,
+  rowToTask,
+  taskToRow,
+  updateOptionsToArgs,
+  type UpdateTaskOptions,
+  updateToArgs,
+} from "./rows.ts";
 
 const VALUE_FIELDS = [...TASK_VALUE_FIELDS];
 
@@ -58,21 +61,21 @@ export function createTask(ctx: DomainContext, task: unknown): Promise<void> {
 
 /**
  * Applies a partial update in one mutation, only if the task exists and
- * (with `expectedStatus`) still has that status. Returns whether it applied.
+ * (with `expectedStatus`) still has that status and (with
+ * `expectedOwnerId` / `expectedLeaseExpiresAt`) that ownership as stored,
+ * `null` meaning unowned / no lease. Returns whether it applied.
  */
 export function updateTask(
   ctx: DomainContext,
   taskId: string,
   update: UpdateBackgroundTask,
-  options?: { expectedStatus?: BackgroundTaskStatus },
+  options?: UpdateTaskOptions,
 ): Promise<boolean> {
   const details = { taskId: idDetail(taskId) };
   return withErrorContext({ operation: "updateTask", details }, async () => {
     const id = requireId(taskId, "taskId");
     const { set, clear } = updateToArgs(update);
-    const expectedStatus = options?.expectedStatus === undefined
-      ? undefined
-      : requireStatus(options.expectedStatus, "options.expectedStatus");
+    const { expectedStatus, fence } = updateOptionsToArgs(options);
     const offloaded = await offloadFields(
       ctx,
       set as Record<string, unknown>,
@@ -81,7 +84,14 @@ export function updateTask(
     );
     const { applied, released } = await ctx.transport.mutation<{ applied: boolean; released: boolean }>(
       "backgroundTasks/tasks:update",
-      { id, set: offloaded, clear, ...(expectedStatus !== undefined ? { expectedStatus } : {}), now: ctx.now() },
+      {
+        id,
+        set: offloaded,
+        clear,
+        ...(expectedStatus !== undefined ? { expectedStatus } : {}),
+        ...(fence !== undefined ? { fence } : {}),
+        now: ctx.now(),
+      },
       // Not idempotent: a retry after a lost reply could see its own write and report false.
       { operation: "updateTask", details },
     );
@@ -160,7 +170,12 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
     }
     let state: WalkState | null | undefined = undefined;
     let released = false;
-    do {
+    await repeatUntilDone({ operation: "deleteTasks", details }, () => ({
+      state: "some of the matching tasks may be deleted and the rest not",
+      remedy: query.limit === ALL_ROWS
+        ? "calling deleteTasks again with the same filter finishes"
+        : "list the tasks to see which remain (a paged delete is not repeated, it could delete past its page)",
+    }), async () => {
       const step: { next: WalkState | null; released: boolean } = await ctx.transport.mutation(
         "backgroundTasks/tasks:removeMatching",
         { ...query, ...(state ? { state } : {}), now: ctx.now() },
@@ -169,7 +184,8 @@ export function deleteTasks(ctx: DomainContext, filter: TaskFilter): Promise<voi
       );
       if (step.released) released = true;
       state = step.next;
-    } while (state !== null);
+      return state === null;
+    });
     if (released) await sweepBlobs(ctx, "deleteTasks");
   });
 }

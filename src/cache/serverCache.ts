@@ -41,6 +41,7 @@ import {
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { loadLarge, mapLimited, storeLarge } from "../kit/largeValues.ts";
 import { requireKey } from "../kit/validate.ts";
 import {
@@ -264,13 +265,16 @@ export class ConvexServerCache extends MastraServerCache {
   /** Deletes every entry (bounded calls; list items are reclaimed by the deployment afterwards). */
   override clear(): Promise<void> {
     return withErrorContext({ operation: "clear" }, async () => {
-      for (;;) {
+      await repeatUntilDone({ operation: "clear" }, () => ({
+        state: "some entries of the cache may be deleted and the rest not",
+        remedy: "calling clear again finishes",
+      }), async () => {
         const { done } = await this.#ctx.transport.mutation<{ done: boolean }>("cache/entries:clear", {}, {
           operation: "clear",
           idempotent: true,
         });
-        if (done) return;
-      }
+        return done;
+      });
     });
   }
 

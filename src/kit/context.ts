@@ -4,6 +4,8 @@
  */
 import type { ConvexTransport } from "../transport.ts";
 import { sweepBlobs } from "./largeValues.ts";
+import { isLostAnswer } from "./errors.ts";
+import { multiStepWrite } from "./multiStep.ts";
 
 /** Shared dependencies of the domain implementations. */
 export type DomainContext = {
@@ -19,6 +21,24 @@ export type DomainContext = {
  * (`convex/kit/blobs.ts`) those rows referred to.
  */
 export async function clearTables(ctx: DomainContext, tables: string[], counterPrefixes: string[]): Promise<void> {
+  let sent = false;
+  await multiStepWrite({ operation: "dangerouslyClearAll" }, (error) =>
+    sent || isLostAnswer(error)
+      ? {
+        state: `the tables ${tables.join(", ")} may be partly cleared`,
+        remedy: "calling dangerouslyClearAll again finishes",
+      }
+      : undefined, async () => {
+    await clearSteps(ctx, tables, counterPrefixes, () => void (sent = true));
+  });
+}
+
+async function clearSteps(
+  ctx: DomainContext,
+  tables: string[],
+  counterPrefixes: string[],
+  stepped: () => void,
+): Promise<void> {
   let released = false;
   for (const table of tables) {
     for (;;) {
@@ -30,6 +50,7 @@ export async function clearTables(ctx: DomainContext, tables: string[], counterP
         details: { table },
         idempotent: true,
       });
+      stepped();
       if (result.released) released = true;
       if (result.done) break;
     }
@@ -41,6 +62,7 @@ export async function clearTables(ctx: DomainContext, tables: string[], counterP
         details: { counters: prefix },
         idempotent: true,
       });
+      stepped();
       if (done) break;
     }
   }

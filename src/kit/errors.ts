@@ -54,7 +54,19 @@ function clip(text: string): string {
   return `${text.slice(0, half)} ...(${text.length - MAX_CAUSE_CHARS} characters cut)... ${text.slice(-half)}`;
 }
 
+/** An argument schema's refusal (zod, which core's argument schemas use): a mistake in the caller's input. */
+function schemaIssues(error: unknown): string | undefined {
+  if ((error as { name?: unknown })?.name !== "ZodError") return undefined;
+  const issues = (error as { issues?: { path?: unknown[]; message?: string }[] }).issues;
+  if (!Array.isArray(issues)) return undefined;
+  return `invalid arguments: ${
+    issues.map((issue) => `${(issue.path ?? []).map(String).join(".") || "(root)"}: ${issue.message}`).join("; ")
+  }`;
+}
+
 function causeMessage(error: unknown): string {
+  const issues = schemaIssues(error);
+  if (issues !== undefined) return clip(issues);
   const data = (error as { data?: unknown })?.data;
   if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") {
     return clip((data as { message: string }).message);
@@ -79,7 +91,7 @@ export function storageError(context: CallContext, cause: unknown): MastraError 
   // by Convex's argument validator is still the caller's mistake.
   const rejectedArgument = code === undefined && cause instanceof Error && VALIDATOR_ERROR.test(cause.message);
   const isUserError = (code !== undefined && code !== "RECLAIMED") || cause instanceof CodecError ||
-    cause instanceof InvalidInputError || rejectedArgument;
+    cause instanceof InvalidInputError || rejectedArgument || schemaIssues(cause) !== undefined;
   const reason = code ?? (isUserError ? "INVALID" : "FAILED");
   return new MastraError(
     {
@@ -131,4 +143,46 @@ export async function withErrorContext<T>(context: CallContext, fn: () => Promis
       throw storageError(context, error);
     }
   }
+}
+
+/**
+ * What a multi-step write leaves behind when it stops part-way, for its
+ * error: `state` says what may exist now, `remedy` how to finish or undo it.
+ */
+export type PartialWrite = { state: string; remedy: string };
+
+/**
+ * The error of a multi-step write that stopped after some of its steps may
+ * have committed: the same error (id, category, cause) with a sentence
+ * saying what may exist and how to finish it, and `details.partial = true`.
+ */
+export function partialWriteError(context: CallContext, cause: unknown, partial: PartialWrite): MastraError {
+  return annotatedError(context, cause, `It stopped part-way: ${partial.state}; ${partial.remedy}`, { partial: true });
+}
+
+/**
+ * The storage error of `cause` for `context` (same id, category and cause)
+ * with `note` appended to its message and `details` added.
+ */
+export function annotatedError(context: CallContext, cause: unknown, note: string, details: ErrorDetails): MastraError {
+  const error = storageError(context, cause);
+  return new MastraError(
+    {
+      id: error.id as Uppercase<string>,
+      domain: error.domain as ErrorDomain,
+      category: error.category as ErrorCategory,
+      text: `${error.message}. ${note}`,
+      details: { ...error.details, ...details },
+    },
+    error.cause ?? cause,
+  );
+}
+
+/** True when `error` (or one of its causes) is a lost answer or a dropped connection: the write may have been applied. */
+export function isLostAnswer(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    if ((current as { name?: unknown }).name === "TransientError") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

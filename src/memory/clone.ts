@@ -13,7 +13,10 @@ import type { DateRange as CreatedAtRange } from "../../convex/kit/walk.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import type { ThreadRow } from "../../convex/memory/validators.ts";
 import { defineData, toDate, toMillis } from "../kit/codec.ts";
-import { withErrorContext } from "../kit/errors.ts";
+import { annotatedError, isLostAnswer, type PartialWrite, partialWriteError, withErrorContext } from "../kit/errors.ts";
+import type { MastraError } from "@mastra/core/error";
+import { deleteThread } from "./threads.ts";
+import { multiStepWrite } from "../kit/multiStep.ts";
 import { copyLarge, resolveFields, sweepBlobs } from "../kit/largeValues.ts";
 import { optionalRecord, optionalString, requireId } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
@@ -38,6 +41,7 @@ async function copyIds(
   target: CopyTarget,
   ids: string[],
   details: Record<string, string | null>,
+  progress: { copied: number },
 ): Promise<{ pairs: [string, string][]; released: boolean }> {
   const pairs: [string, string][] = [];
   let released = false;
@@ -50,6 +54,7 @@ async function copyIds(
         idempotent: true,
       });
     pairs.push(...step.pairs);
+    progress.copied = pairs.length;
     if (step.released) released = true;
     start += step.consumed;
     if (step.large) {
@@ -161,77 +166,198 @@ export function copyThread(ctx: DomainContext, args: StorageCloneThreadInput): P
       createdAt: toDate(now),
       updatedAt: toDate(now),
     };
-    // Safe to repeat: a retried start (or a retried copyThread with the same
-    // newThreadId) resumes the unfinished clone; copies have deterministic ids.
-    const { lastMessageId, resumed } = await ctx.transport.mutation<
-      { lastMessageId: string | null; resumed?: ThreadRow }
-    >(
-      "memory/messages:copyStart",
-      {
-        sourceThreadId,
-        thread: threadToRow(thread, now),
-        selection: {
-          ...(hasRange ? { range } : {}),
-          ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
-        },
-        explicitIds: selectedIds !== undefined,
-      },
-      { operation: "copyThread", details: opDetails, idempotent: true },
-    );
-
-    let pairs: [string, string][] = [];
-    let released = false;
-    const target: CopyTarget = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
-    if (selectedIds !== undefined) {
-      ({ pairs, released } = await copyIds(ctx, target, selectedIds, opDetails));
-    } else {
-      let after: SortKey | null | undefined = undefined;
-      let remaining = limit ?? Number.MAX_SAFE_INTEGER;
-      do {
-        const step: {
-          pairs: [string, string][];
-          next: SortKey | null;
-          remaining: number;
-          large?: LargeToCopy;
-          released: boolean;
-        } = await ctx.transport
-          .mutation("memory/messages:copyBatch", {
-            ...target,
-            ...(hasRange ? { range } : {}),
-            ...(after ? { after } : {}),
-            remaining,
-          }, { operation: "copyThread", details: opDetails, idempotent: true });
-        pairs.push(...step.pairs);
-        if (step.released) released = true;
-        after = step.next;
-        remaining = step.remaining;
-        if (step.large) {
-          const copied = await copyLargeMessage(ctx, target, step.large, opDetails);
-          if (copied.pair) {
-            pairs.push(copied.pair);
-            remaining--;
-          }
-          if (copied.released) released = true;
-          after = remaining > 0 ? step.large.key : null;
+    const plan: CopyPlan = {
+      sourceThreadId,
+      newThreadId,
+      resourceId,
+      thread,
+      now,
+      range,
+      hasRange,
+      limit,
+      selectedIds,
+    };
+    const generated = !providedThreadId;
+    const progress: CopyProgress = { started: false, copied: 0 };
+    const context = { operation: "copyThread", details: opDetails };
+    const describe = (): PartialWrite | undefined =>
+      progress.started
+        ? {
+          state: `thread ${newThreadId} may exist as an incomplete clone of ${sourceThreadId}` +
+            ` (${progress.copied} message${progress.copied === 1 ? "" : "s"} copied so far)`,
+          remedy: `calling cloneThread again with newThreadId ${JSON.stringify(newThreadId)} and the same ` +
+            `arguments completes it, and deleteThread removes it`,
         }
-      } while (after);
-      pairs.reverse(); // copied newest first; report oldest first like core
+        : undefined;
+    for (let round = 1;; round++) {
+      try {
+        return await multiStepWrite(context, describe, () => runCopy(ctx, plan, progress, opDetails));
+      } catch (error) {
+        // A lost answer or a dropped connection: resume the same clone (same id) within this call.
+        if (round < CLONE_ROUNDS && progress.started && isLostAnswer(error)) continue;
+        if (generated && progress.started) throw await removeIncompleteClone(ctx, plan, error, opDetails);
+        throw error;
+      }
     }
-    // Every message is copied: the clone is complete (a retry no longer resumes it).
-    await ctx.transport.mutation("memory/messages:copyFinish", { threadId: newThreadId }, {
-      operation: "copyThread",
-      details: opDetails,
-      idempotent: true,
-    });
-    if (released) await sweepBlobs(ctx, "copyThread");
-    const messageIdMap: Record<string, string> = {};
-    for (const [sourceId, copyId] of pairs) defineData(messageIdMap, sourceId, copyId);
-    if (resumed !== undefined) {
-      // The clone that an earlier, interrupted call started: answer with it as stored.
-      return { thread: rowToThread(await resolveFields(ctx, resumed, ["metadata"], "copyThread")), messageIdMap };
-    }
-    const clone = thread.metadata!.clone as Record<string, unknown>;
-    if (lastMessageId !== null) clone.lastMessageId = lastMessageId;
-    return { thread, messageIdMap };
   });
+}
+
+/** Rounds of one `copyThread` call: a round stopped by lost answers is resumed under the same id. */
+const CLONE_ROUNDS = 3;
+
+/** How far the rounds of one call got. */
+type CopyProgress = { started: boolean; copied: number; copiedAll?: CopiedAll };
+
+/** Everything one round of a copy needs, decided once per call. */
+type CopyPlan = {
+  sourceThreadId: string;
+  newThreadId: string;
+  resourceId: string | undefined;
+  thread: StorageThreadType;
+  now: number;
+  range: CreatedAtRange;
+  hasRange: boolean;
+  limit: number | undefined;
+  selectedIds: string[] | undefined;
+};
+
+/**
+ * The clone of a call that chose its own random id (the caller does not
+ * know it, and a retry of theirs would start another clone) stopped
+ * part-way: removes what it wrote, and says so in the error. When even the
+ * removal fails, the error names the incomplete thread.
+ */
+async function removeIncompleteClone(
+  ctx: DomainContext,
+  plan: CopyPlan,
+  error: unknown,
+  details: Record<string, string | null>,
+): Promise<MastraError> {
+  const context = { operation: "copyThread", details };
+  try {
+    await deleteThread(ctx, { threadId: plan.newThreadId });
+  } catch {
+    return partialWriteError(context, error, {
+      state: `thread ${plan.newThreadId} may exist as an incomplete clone of ${plan.sourceThreadId}, and removing ` +
+        "it failed too",
+      remedy: `deleteThread ${JSON.stringify(plan.newThreadId)} removes it, or calling cloneThread with that ` +
+        "newThreadId and the same arguments completes it",
+    });
+  }
+  return annotatedError(
+    context,
+    error,
+    `Nothing of the clone remains: the incomplete thread ${plan.newThreadId} was removed`,
+    { partial: false },
+  );
+}
+
+/** One round of a copy: starts (or resumes) the clone, copies the messages, marks it complete. */
+async function runCopy(
+  ctx: DomainContext,
+  plan: CopyPlan,
+  progress: CopyProgress,
+  opDetails: Record<string, string | null>,
+): Promise<StorageCopyThreadOutput> {
+  const { sourceThreadId, newThreadId, resourceId, thread, now, range, hasRange, limit, selectedIds } = plan;
+  // Every message was copied in an earlier round; only marking it complete failed.
+  if (progress.copiedAll) return await finishCopy(ctx, plan, progress.copiedAll, opDetails);
+  // Safe to repeat: a retried start (or a retried copyThread with the same
+  // newThreadId) resumes the unfinished clone; copies have deterministic ids.
+  const { lastMessageId, resumed } = await ctx.transport.mutation<
+    { lastMessageId: string | null; resumed?: ThreadRow }
+  >(
+    "memory/messages:copyStart",
+    {
+      sourceThreadId,
+      thread: threadToRow(thread, now),
+      selection: {
+        ...(hasRange ? { range } : {}),
+        ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
+      },
+      explicitIds: selectedIds !== undefined,
+    },
+    { operation: "copyThread", details: opDetails, idempotent: true },
+  ).catch((error) => {
+    // The start may have committed before its answer was lost (a refusal, such as an existing thread, did not).
+    if (isLostAnswer(error)) progress.started = true;
+    throw error;
+  });
+  progress.started = true;
+
+  let pairs: [string, string][] = [];
+  let released = false;
+  const target: CopyTarget = { sourceThreadId, threadId: newThreadId, ...(resourceId ? { resourceId } : {}) };
+  if (selectedIds !== undefined) {
+    ({ pairs, released } = await copyIds(ctx, target, selectedIds, opDetails, progress));
+  } else {
+    let after: SortKey | null | undefined = undefined;
+    let remaining = limit ?? Number.MAX_SAFE_INTEGER;
+    do {
+      const step: {
+        pairs: [string, string][];
+        next: SortKey | null;
+        remaining: number;
+        large?: LargeToCopy;
+        released: boolean;
+      } = await ctx.transport
+        .mutation("memory/messages:copyBatch", {
+          ...target,
+          ...(hasRange ? { range } : {}),
+          ...(after ? { after } : {}),
+          remaining,
+        }, { operation: "copyThread", details: opDetails, idempotent: true });
+      pairs.push(...step.pairs);
+      progress.copied = pairs.length;
+      if (step.released) released = true;
+      after = step.next;
+      remaining = step.remaining;
+      if (step.large) {
+        const copied = await copyLargeMessage(ctx, target, step.large, opDetails);
+        if (copied.pair) {
+          pairs.push(copied.pair);
+          remaining--;
+        }
+        if (copied.released) released = true;
+        after = remaining > 0 ? step.large.key : null;
+      }
+    } while (after);
+    pairs.reverse(); // copied newest first; report oldest first like core
+  }
+  progress.copiedAll = { pairs, released, lastMessageId, ...(resumed !== undefined ? { resumed } : {}) };
+  return await finishCopy(ctx, plan, progress.copiedAll, opDetails);
+}
+
+/** What a round that copied every message found; marking the clone complete remains. */
+type CopiedAll = {
+  pairs: [string, string][];
+  released: boolean;
+  lastMessageId: string | null;
+  resumed?: ThreadRow;
+};
+
+/** Marks the clone complete (safe to repeat) and answers with it. */
+async function finishCopy(
+  ctx: DomainContext,
+  plan: CopyPlan,
+  { pairs, released, lastMessageId, resumed }: CopiedAll,
+  opDetails: Record<string, string | null>,
+): Promise<StorageCopyThreadOutput> {
+  // Every message is copied: the clone is complete (a retry no longer resumes it).
+  await ctx.transport.mutation("memory/messages:copyFinish", { threadId: plan.newThreadId }, {
+    operation: "copyThread",
+    details: opDetails,
+    idempotent: true,
+  });
+  if (released) await sweepBlobs(ctx, "copyThread");
+  const messageIdMap: Record<string, string> = {};
+  for (const [sourceId, copyId] of pairs) defineData(messageIdMap, sourceId, copyId);
+  if (resumed !== undefined) {
+    // The clone that an earlier, interrupted call started: answer with it as stored.
+    return { thread: rowToThread(await resolveFields(ctx, resumed, ["metadata"], "copyThread")), messageIdMap };
+  }
+  const { thread } = plan;
+  const answer = { ...thread, metadata: { ...thread.metadata, clone: { ...thread.metadata!.clone as object } } };
+  if (lastMessageId !== null) (answer.metadata.clone as Record<string, unknown>).lastMessageId = lastMessageId;
+  return { thread: answer, messageIdMap };
 }

@@ -35,7 +35,8 @@ import { approximateSize, type WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import type { MessageRow } from "../../convex/memory/validators.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
-import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { InvalidInputError, isLostAnswer, withErrorContext } from "../kit/errors.ts";
+import { multiStepWrite, writeBatches } from "../kit/multiStep.ts";
 import { loadLarge, mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import {
   checkInclude,
@@ -201,22 +202,28 @@ export function saveMessages(
     const batches = splitBatches(rows, approximateSize, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
     const kept = new Map<string, number>();
     let released = false;
-    for (const [index, batch] of batches.entries()) {
-      const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
-        "memory/messages:save",
-        {
-          messages: batch,
-          now,
-        },
-        {
-          operation: "saveMessages",
-          details: { ...details, batch: index, batches: batches.length },
-          idempotent: true,
-        },
-      );
-      for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
-      if (result.released) released = true;
-    }
+    await writeBatches(
+      { operation: "saveMessages", details },
+      batches,
+      (batch) => batch.length,
+      { items: "messages", remedy: "saving the same messages again is safe (they are upserted by id)" },
+      async (batch, index) => {
+        const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
+          "memory/messages:save",
+          {
+            messages: batch,
+            now,
+          },
+          {
+            operation: "saveMessages",
+            details: { ...details, batch: index, batches: batches.length },
+            idempotent: true,
+          },
+        );
+        for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
+        if (result.released) released = true;
+      },
+    );
     if (released) await sweepBlobs(ctx, "saveMessages");
     if (messages.length === 0) return { messages: [] };
     // Report the createdAt actually stored: an existing message keeps its original one.
@@ -333,50 +340,60 @@ export function updateMessages(
       (update.patch === undefined ? 0 : utf8Length(update.patch) <= INLINE_LIMIT ? update.patch.length : 64);
     let start = 0;
     const oversized = (update: PreparedUpdate) => (update.patch?.length ?? 0) > IN_TRANSACTION_LIMIT;
-    while (start < updates.length) {
-      if (oversized(updates[start])) {
-        // A patch no transaction can read is merged here right away.
-        const merged = await mergeOnClient(ctx, updates[start], now, known);
-        rows.push(...merged.rows);
-        if (merged.released) released = true;
-        start++;
-        continue;
+    await multiStepWrite({ operation: "updateMessages", details }, (error) =>
+      start > 0 || isLostAnswer(error)
+        ? {
+          state: `the first ${start} of ${updates.length} updates were applied` +
+            (isLostAnswer(error) ? ", and the next ones may have been (an answer was lost)" : "") +
+            "; the rest were not",
+          remedy: "read the messages back before updating the rest",
+        }
+        : undefined, async () => {
+      while (start < updates.length) {
+        if (oversized(updates[start])) {
+          // A patch no transaction can read is merged here right away.
+          const merged = await mergeOnClient(ctx, updates[start], now, known);
+          rows.push(...merged.rows);
+          if (merged.released) released = true;
+          start++;
+          continue;
+        }
+        // Large patches travel as uploaded values; each batch is sent until Convex has handled all of it.
+        let [batch] = splitBatches(updates.slice(start), size, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
+        const cut = batch.findIndex(oversized);
+        if (cut > 0) batch = batch.slice(0, cut);
+        const wire = await mapLimited(
+          batch,
+          LARGE_PARALLEL,
+          async (update) =>
+            update.patch === undefined
+              ? update.wire
+              : { ...update.wire, content: await storeLarge(ctx, update.patch, "updateMessages") },
+        );
+        const outcome = await ctx.transport.mutation<UpdateOutcome>("memory/messages:update", { updates: wire, now }, {
+          operation: "updateMessages",
+          details,
+          idempotent: true,
+        });
+        rows.push(...outcome.rows);
+        if (outcome.released) released = true;
+        // The uploaded patches of this call have been read: release them (a retried update uploads again).
+        const uploads = wire.map((update) => update.content).filter(isBlobRef);
+        if (uploads.length > 0) {
+          const done = await ctx.transport.mutation<{ released: boolean }>("memory/messages:releaseUploads", {
+            refs: uploads,
+          }, { operation: "updateMessages", details, idempotent: true });
+          if (done.released) released = true;
+        }
+        start += outcome.consumed;
+        if (outcome.stopped !== undefined) {
+          const merged = await mergeOnClient(ctx, updates[start], now, known);
+          rows.push(...merged.rows);
+          if (merged.released) released = true;
+          start++;
+        }
       }
-      // Large patches travel as uploaded values; each batch is sent until Convex has handled all of it.
-      let [batch] = splitBatches(updates.slice(start), size, WRITE_BATCH_MESSAGES, WRITE_BATCH_BYTES);
-      const cut = batch.findIndex(oversized);
-      if (cut > 0) batch = batch.slice(0, cut);
-      const wire = await mapLimited(
-        batch,
-        LARGE_PARALLEL,
-        async (update) =>
-          update.patch === undefined
-            ? update.wire
-            : { ...update.wire, content: await storeLarge(ctx, update.patch, "updateMessages") },
-      );
-      const outcome = await ctx.transport.mutation<UpdateOutcome>("memory/messages:update", { updates: wire, now }, {
-        operation: "updateMessages",
-        details,
-        idempotent: true,
-      });
-      rows.push(...outcome.rows);
-      if (outcome.released) released = true;
-      // The uploaded patches of this call have been read: release them (a retried update uploads again).
-      const uploads = wire.map((update) => update.content).filter(isBlobRef);
-      if (uploads.length > 0) {
-        const done = await ctx.transport.mutation<{ released: boolean }>("memory/messages:releaseUploads", {
-          refs: uploads,
-        }, { operation: "updateMessages", details, idempotent: true });
-        if (done.released) released = true;
-      }
-      start += outcome.consumed;
-      if (outcome.stopped !== undefined) {
-        const merged = await mergeOnClient(ctx, updates[start], now, known);
-        rows.push(...merged.rows);
-        if (merged.released) released = true;
-        start++;
-      }
-    }
+    });
     if (released) await sweepBlobs(ctx, "updateMessages");
     const resolved = await mapLimited(rows, LARGE_PARALLEL, async (row) => {
       const content = known.get(row.content);
@@ -396,13 +413,21 @@ export function deleteMessages(ctx: DomainContext, messageIds: string[]): Promis
     const ids = requireIdList(messageIds, "messageIds");
     const now = ctx.now();
     let released = false;
-    for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) {
-      const result = await ctx.transport.mutation<{ released: boolean }>("memory/messages:remove", {
-        ids: ids.slice(i, i + WRITE_BATCH_MESSAGES),
-        now,
-      }, { operation: "deleteMessages", details, idempotent: true });
-      if (result.released) released = true;
-    }
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += WRITE_BATCH_MESSAGES) batches.push(ids.slice(i, i + WRITE_BATCH_MESSAGES));
+    await writeBatches(
+      { operation: "deleteMessages", details },
+      batches,
+      (batch) => batch.length,
+      { items: "message ids", remedy: "deleting the same ids again is safe (unknown ids are ignored)" },
+      async (batch) => {
+        const result = await ctx.transport.mutation<{ released: boolean }>("memory/messages:remove", {
+          ids: batch,
+          now,
+        }, { operation: "deleteMessages", details, idempotent: true });
+        if (result.released) released = true;
+      },
+    );
     if (released) await sweepBlobs(ctx, "deleteMessages");
   });
 }

@@ -27,6 +27,7 @@ import {
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { resolveFresh, sweepBlobs } from "../kit/largeValues.ts";
 import { requireId, requireKey, requireRecord } from "../kit/validate.ts";
 
@@ -342,6 +343,7 @@ export function createReflectionGeneration(
       {
         newId: crypto.randomUUID(),
         current: encodeValue({
+          ...(typeof current.id === "string" ? { id: current.id } : {}),
           scope: current.scope,
           threadId: current.threadId,
           resourceId: current.resourceId,
@@ -350,6 +352,7 @@ export function createReflectionGeneration(
           config: storableConfig(current.config),
           totalTokensObserved: current.totalTokensObserved,
           observedTimezone: current.observedTimezone,
+          ...(current.metadata !== undefined ? { metadata: current.metadata } : {}),
         }),
         reflection: encodeValue(requireText(input.reflection, "reflection")),
         tokenCount: requireNumber(input.tokenCount, "tokenCount"),
@@ -460,15 +463,18 @@ export function clearObservationalMemory(
   return withErrorContext({ operation, details }, async () => {
     const key = keyOf(threadId, resourceId);
     let released = false;
-    for (;;) {
+    await repeatUntilDone({ operation, details }, () => ({
+      state: "some generations of this observational memory may be deleted and the rest not",
+      remedy: "calling clearObservationalMemory again finishes",
+    }), async () => {
       const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>(
         "memory/observationalMemory:clear",
         { key, now: ctx.now() },
         { operation, details, idempotent: true },
       );
       released ||= step.released;
-      if (step.done) break;
-    }
+      return step.done;
+    });
     if (released) await sweepBlobs(ctx, operation);
   });
 }

@@ -10,6 +10,7 @@ import { encodeValue } from "../kit/codec.ts";
 import { mergeEncodedRecords } from "../../convex/kit/codec.ts";
 import { utf8Length } from "../../convex/kit/blobs.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import {
   optionalNullableRecord,
   optionalNullableString,
@@ -142,13 +143,19 @@ export function deleteThread(ctx: DomainContext, { threadId }: { threadId: strin
   return withErrorContext({ operation: "deleteThread", details }, async () => {
     requireId(threadId, "threadId");
     let released = false;
-    for (;;) {
+    let steps = 0;
+    await repeatUntilDone({ operation: "deleteThread", details }, () => ({
+      state: `thread ${threadId} may be partly deleted (${steps} bounded step${steps === 1 ? "" : "s"} of its ` +
+        "messages and data confirmed; the thread itself goes last)",
+      remedy: "calling deleteThread again finishes the deletion",
+    }), async () => {
       const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("memory/threads:remove", {
         id: threadId,
       }, { operation: "deleteThread", details, idempotent: true });
+      steps++;
       released ||= step.released;
-      if (step.done) break;
-    }
+      return step.done;
+    });
     // Released large values are reclaimed by the deployment itself (scheduled); sweeping now only frees them sooner.
     if (released) await sweepBlobs(ctx, "deleteThread");
   });

@@ -14,7 +14,8 @@ import {
 import type { WalkState } from "../../convex/kit/walk.ts";
 import { BRANCH_SPAN_TYPES, type SpanFilter, type TraceListRow } from "../../convex/observability/validators.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
-import { withErrorContext } from "../kit/errors.ts";
+import { isLostAnswer, type PartialWrite, withErrorContext } from "../kit/errors.ts";
+import { multiStepWrite } from "../kit/multiStep.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
 import { encodePosition, startPosition } from "../../convex/observability/deltaCursor.ts";
@@ -185,23 +186,35 @@ export function batchDeleteTraces(
       ...(organizationId !== undefined ? { organizationId } : {}),
       ...(resourceId !== undefined ? { resourceId } : {}),
     };
-    for (let i = 0; i < traceIds.length; i += DELETE_IDS_PER_CALL) {
-      let remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
-      while (remaining.length > 0) {
-        ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>("observability/traces:deleteTraces", {
-          traceIds: remaining,
-          ...scope,
-        }, { operation: "batchDeleteTraces", details, idempotent: true }));
-      }
-      for (const path of LINKED_DELETES) {
-        remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
+    let sent = false;
+    const describe = (error: unknown): PartialWrite | undefined =>
+      sent || isLostAnswer(error)
+        ? {
+          state: "some of these traces (and their linked scores, feedback, logs and metrics) may be deleted and the " +
+            "rest not",
+          remedy: "calling batchDeleteTraces again with the same ids finishes",
+        }
+        : undefined;
+    await multiStepWrite({ operation: "batchDeleteTraces", details }, describe, async () => {
+      for (let i = 0; i < traceIds.length; i += DELETE_IDS_PER_CALL) {
+        let remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
         while (remaining.length > 0) {
-          ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>(path, {
+          ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>("observability/traces:deleteTraces", {
             traceIds: remaining,
             ...scope,
           }, { operation: "batchDeleteTraces", details, idempotent: true }));
+          sent = true;
+        }
+        for (const path of LINKED_DELETES) {
+          remaining = traceIds.slice(i, i + DELETE_IDS_PER_CALL);
+          while (remaining.length > 0) {
+            ({ remaining } = await ctx.transport.mutation<{ remaining: string[] }>(path, {
+              traceIds: remaining,
+              ...scope,
+            }, { operation: "batchDeleteTraces", details, idempotent: true }));
+          }
         }
       }
-    }
+    });
   });
 }

@@ -8,6 +8,7 @@ import { listLogsArgsSchema, type LogRecord } from "@mastra/core/storage";
 import { toSignalFilter } from "../../convex/observability/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { encodeSignals, signalDelta, signalPage, writeChunks } from "./signals.ts";
 
 /** Logs per write call (each also upserts a few discovery entries). */
@@ -18,13 +19,19 @@ export function batchCreateLogs(ctx: DomainContext, args: BatchCreateLogsArgs): 
   const count = Array.isArray(args?.logs) ? args.logs.length : null;
   return withErrorContext({ operation: "batchCreateLogs", details: { count } }, async () => {
     const encoded = encodeSignals(args?.logs, "logId", "batchCreateLogs");
-    for (const chunk of writeChunks(encoded, LOGS_PER_CALL)) {
-      await ctx.transport.mutation("observability/logs:createLogs", { logs: chunk }, {
-        operation: "batchCreateLogs",
-        details: { count },
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation: "batchCreateLogs", details: { count } },
+      [...writeChunks(encoded, LOGS_PER_CALL)],
+      (chunk) => chunk.length,
+      { items: "logs", remedy: "creating the same logs again is safe (they are upserted by logId)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/logs:createLogs", { logs: chunk }, {
+          operation: "batchCreateLogs",
+          details: { count },
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

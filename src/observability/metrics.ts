@@ -53,6 +53,7 @@ import {
 import type { SignalListRow } from "../../convex/observability/signalLists.ts";
 import {
   dictionaryEntries,
+  MAX_METRIC_LABELS,
   type SignalFilter,
   timestampOf,
   toSignalFilter,
@@ -60,6 +61,7 @@ import {
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { aggregateStats, bucketsOf, firstSeq, type QueryStats, readCellRange, sketchBuckets } from "./cellQuery.ts";
 import { encodeSignals, signalDelta, signalPage } from "./signals.ts";
 
@@ -140,18 +142,31 @@ export function batchCreateMetrics(ctx: DomainContext, args: BatchCreateMetricsA
         if (typeof labels !== "object" || Array.isArray(labels)) {
           throw new InvalidInputError(`records[${i}].labels must be an object of strings`);
         }
+        const labelCount = Object.keys(labels).length;
+        if (labelCount > MAX_METRIC_LABELS) {
+          throw new InvalidInputError(
+            `records[${i}] has ${labelCount} labels; the limit is ${MAX_METRIC_LABELS} labels per metric ` +
+              "(MAX_METRIC_LABELS); nothing was written",
+          );
+        }
         for (const [key, value] of Object.entries(labels)) {
           if (typeof value !== "string") throw new InvalidInputError(`records[${i}].labels.${key} must be a string`);
         }
       }
     });
-    for (const chunk of chunkMetrics(records, encoded)) {
-      await ctx.transport.mutation("observability/metrics:createMetrics", { metrics: chunk }, {
-        operation: "batchCreateMetrics",
-        details: { count },
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation: "batchCreateMetrics", details: { count } },
+      [...chunkMetrics(records, encoded)],
+      (chunk) => chunk.length,
+      { items: "metrics", remedy: "creating the same metrics again is safe (they are upserted by metricId)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/metrics:createMetrics", { metrics: chunk }, {
+          operation: "batchCreateMetrics",
+          details: { count },
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

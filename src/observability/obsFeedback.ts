@@ -36,6 +36,7 @@ import { type SignalFilter, toSignalFilter } from "../../convex/observability/si
 import { decodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, storageErrorCode, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { encodeSignals, signalDelta, signalPage, writeChunks } from "./signals.ts";
 import { signalAggregate, signalBreakdown, signalPercentiles, signalTimeSeries } from "./signalAnalytics.ts";
 
@@ -96,13 +97,19 @@ async function writeFeedback(ctx: DomainContext, operation: string, feedback: un
         throw new InvalidInputError(`records[${i}].feedbackType must be a string`);
       }
     });
-    for (const chunk of writeChunks(encoded, FEEDBACK_PER_CALL)) {
-      await ctx.transport.mutation("observability/obsFeedback:createFeedback", { feedback: chunk }, {
-        operation,
-        details: { count },
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation, details: { count } },
+      [...writeChunks(encoded, FEEDBACK_PER_CALL)],
+      (chunk) => chunk.length,
+      { items: "feedback records", remedy: "creating the same feedback again is safe (it is upserted by id)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/obsFeedback:createFeedback", { feedback: chunk }, {
+          operation,
+          details: { count },
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

@@ -36,6 +36,7 @@ import { type SignalFilter, toSignalFilter } from "../../convex/observability/si
 import { decodeValue, encodeValue } from "../kit/codec.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { requireId } from "../kit/validate.ts";
 import { signalAggregate, signalBreakdown, signalPercentiles, signalTimeSeries } from "./signalAnalytics.ts";
 import { encodeSignals, signalDelta, signalPage, writeChunks } from "./signals.ts";
@@ -87,13 +88,19 @@ async function writeScores(ctx: DomainContext, operation: string, scores: unknow
         throw new InvalidInputError(`records[${i}].score must be a finite number, got ${String(record.score)}`);
       }
     });
-    for (const chunk of writeChunks(encoded, SCORES_PER_CALL)) {
-      await ctx.transport.mutation("observability/obsScores:createScores", { scores: chunk }, {
-        operation,
-        details: { count },
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation, details: { count } },
+      [...writeChunks(encoded, SCORES_PER_CALL)],
+      (chunk) => chunk.length,
+      { items: "scores", remedy: "creating the same scores again is safe (they are upserted by id)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/obsScores:createScores", { scores: chunk }, {
+          operation,
+          details: { count },
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

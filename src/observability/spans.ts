@@ -14,6 +14,7 @@ import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ListResult } from "../../convex/kit/rows.ts";
 import { encodeValue, toMillis } from "../kit/codec.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { writeBatches } from "../kit/multiStep.ts";
 import { requireKey, requireRecord, requireString } from "../kit/validate.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
@@ -53,13 +54,19 @@ export function createSpans(ctx: DomainContext, operation: string, spans: unknow
     const encoded = spans.map((span, i) =>
       encodeValue({ ...checkSpan(span, spans.length === 1 ? "span" : `records[${i}]`), createdAt: now, updatedAt: now })
     );
-    for (const chunk of chunkBySize(encoded, (text) => text.length, SPANS_PER_CALL, BYTES_PER_CALL)) {
-      await ctx.transport.mutation("observability/traces:createSpans", { spans: chunk }, {
-        operation,
-        details,
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation, details },
+      [...chunkBySize(encoded, (text) => text.length, SPANS_PER_CALL, BYTES_PER_CALL)],
+      (chunk) => chunk.length,
+      { items: "spans", remedy: "creating the same spans again is safe (they are replaced by id)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/traces:createSpans", { spans: chunk }, {
+          operation,
+          details,
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 
@@ -92,13 +99,19 @@ export function updateSpans(ctx: DomainContext, operation: string, records: Span
       };
     });
     const size = (update: { patch: string }) => update.patch.length + 256;
-    for (const chunk of chunkBySize(updates, size, SPANS_PER_CALL, BYTES_PER_CALL)) {
-      await ctx.transport.mutation("observability/traces:updateSpans", { updates: chunk, now }, {
-        operation,
-        details,
-        idempotent: true,
-      });
-    }
+    await writeBatches(
+      { operation, details },
+      [...chunkBySize(updates, size, SPANS_PER_CALL, BYTES_PER_CALL)],
+      (chunk) => chunk.length,
+      { items: "span updates", remedy: "applying the same updates again is safe (they are merges)" },
+      async (chunk) => {
+        await ctx.transport.mutation("observability/traces:updateSpans", { updates: chunk, now }, {
+          operation,
+          details,
+          idempotent: true,
+        });
+      },
+    );
   });
 }
 

@@ -31,14 +31,16 @@ import {
 import type { DeltaResult, DiscoverResult, ScanResult, ScanRow } from "../../convex/observability/traceQuery.ts";
 import type { DictionaryCounts, DictionaryPlan } from "../../convex/observability/traceDictionary.ts";
 import {
+  checkPredicate,
   dictionaryServesPath,
   evalThread,
   type ThreadPredicate,
   threadRelations,
+  TracePlanError,
 } from "../../convex/observability/traceQueryEval.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { decodePosition, encodePosition, maxPosition } from "../../convex/observability/deltaCursor.ts";
-import { withErrorContext } from "../kit/errors.ts";
+import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { decodeSpan } from "./rows.ts";
 
 type Position = { value: number; id: string };
@@ -224,6 +226,50 @@ function timeRange(plan: { timeRange: { from: string; to: string } }): { from: n
   return { from: Date.parse(plan.timeRange.from), to: Date.parse(plan.timeRange.to) };
 }
 
+/** One allowed value of a plan element, or a refusal naming it. */
+function expectOneOf(what: string, value: unknown, allowed: readonly unknown[]): void {
+  if (!allowed.includes(value)) {
+    throw new TracePlanError(
+      `${what} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${
+        JSON.stringify(value) ?? String(value)
+      }`,
+    );
+  }
+}
+
+/**
+ * Refuses a trace or thread plan holding an element this store does not
+ * understand (result, pagination mode, ordering, predicate type, operator,
+ * relation), before anything runs: a newer core must get a clear error,
+ * never an answer computed as if it were something else.
+ */
+function checkPlan(plan: TrustedTraceQueryPlan | TrustedThreadQueryPlan): void {
+  try {
+    if (typeof plan !== "object" || plan === null) throw new TracePlanError("the plan must be an object");
+    expectOneOf("result", plan.result, ["traces", "groups", "threads"]);
+    if (plan.result === "threads") {
+      expectOneOf("orderBy.field", plan.orderBy?.field, ["threadId"]);
+      expectOneOf("orderBy.direction", plan.orderBy?.direction, ["asc"]);
+      if (plan.traces?.where !== undefined) checkPredicate(plan.traces.where, "trace", "traces.where");
+      if (plan.where !== undefined) checkPredicate(plan.where, "thread", "where");
+      return;
+    }
+    if (plan.result === "groups") {
+      expectOneOf("orderBy.field", plan.orderBy?.field, ["threadId"]);
+      expectOneOf("orderBy.direction", plan.orderBy?.direction, ["asc"]);
+      expectOneOf("paginationMode", plan.paginationMode, ["keyset"]);
+    } else {
+      expectOneOf("orderBy.field", plan.orderBy?.field, ["startedAt", "endedAt"]);
+      expectOneOf("orderBy.direction", plan.orderBy?.direction, ["asc", "desc"]);
+      expectOneOf("paginationMode", plan.paginationMode, ["keyset", "page", "delta"]);
+    }
+    if (plan.where !== undefined) checkPredicate(plan.where, "trace", "where");
+  } catch (error) {
+    if (error instanceof TracePlanError) throw new InvalidInputError(`unsupported trace-query plan: ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * Executes a trace-query plan (keyset, page or delta pagination).
  * Keyset pages read `limit + 1` matches and their ties; page mode walks every match
@@ -232,6 +278,7 @@ function timeRange(plan: { timeRange: { from: string; to: string } }): { from: n
 export function queryTraces(ctx: DomainContext, plan: TrustedTraceQueryPlan): Promise<TraceQueryResponse> {
   const operation = "queryTraces";
   return withErrorContext({ operation, details: { result: plan.result } }, async () => {
+    checkPlan(plan);
     if (plan.result === "groups") {
       const threads = await queryThreadIds(ctx, operation, {
         ...timeRange(plan),
@@ -347,6 +394,7 @@ async function queryThreadIds(
 export function queryThreads(ctx: DomainContext, plan: TrustedThreadQueryPlan): Promise<QueryThreadsResult> {
   const operation = "queryThreads";
   return withErrorContext({ operation, details: {} }, async () => {
+    checkPlan(plan);
     const { ids, more } = await queryThreadIds(ctx, operation, {
       ...timeRange(plan.traces),
       where: plan.traces.where,

@@ -15,6 +15,7 @@ import type { WalkState } from "../../convex/kit/walk.ts";
 import type { ScheduleRow, TriggerRow } from "../../convex/schedules/validators.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { withErrorContext } from "../kit/errors.ts";
+import { repeatUntilDone } from "../kit/multiStep.ts";
 import { optionalRecord, requireId, requireString } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
 import {
@@ -144,12 +145,16 @@ export function deleteSchedule(ctx: DomainContext, id: string): Promise<void> {
   const details = { scheduleId: idDetail(id) };
   return withErrorContext({ operation: "deleteSchedule", details }, async () => {
     const scheduleId = requireId(id, "id");
-    for (;;) {
+    await repeatUntilDone({ operation: "deleteSchedule", details }, () => ({
+      state:
+        `schedule ${scheduleId} may be partly deleted (some of its trigger history removed; the schedule goes last)`,
+      remedy: "calling deleteSchedule again finishes the deletion",
+    }), async () => {
       const { done } = await ctx.transport.mutation<{ done: boolean }>("schedules/schedules:remove", {
         id: scheduleId,
       }, { operation: "deleteSchedule", details, idempotent: true });
-      if (done) return;
-    }
+      return done;
+    });
   });
 }
 

@@ -19,6 +19,7 @@ import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraVector } from "@mastra/core/vector";
 import type { ErrorDetails } from "../kit/errors.ts";
 import { InvalidInputError, storageError } from "../kit/errors.ts";
+import { repeatUntilDone, writeBatches } from "../kit/multiStep.ts";
 import {
   type ConvexClientLike,
   ConvexTransport,
@@ -31,6 +32,7 @@ import {
 import {
   DEFAULT_FILTER_KEYS,
   MAX_FILTER_KEYS,
+  MAX_SEARCH_RESULTS,
   type Metric,
   type SearchStats,
   type UpsertItem,
@@ -44,6 +46,7 @@ import {
   checkTopK,
   checkUnitLength,
   checkVector,
+  checkVectorId,
   encodeFilter,
   encodeMetadata,
 } from "./input.ts";
@@ -79,8 +82,13 @@ export type ConvexVectorOptions = {
 /** `query` parameters: core's, plus `minScore` (results scoring below it are left out). */
 export type ConvexQueryVectorParams = QueryVectorParams<VectorFilter> & { minScore?: number };
 
-/** What the last `query` cost (see {@link ConvexVector.lastQueryStats}). */
-export type ConvexQueryStats = SearchStats & { roundTrips: number };
+/**
+ * What the last `query` cost (see {@link ConvexVector.lastQueryStats}).
+ * `requestedTopK` is set when the caller asked for more than the
+ * {@link MAX_SEARCH_RESULTS} results a similarity search answers; `truncated`
+ * is then true.
+ */
+export type ConvexQueryStats = SearchStats & { roundTrips: number; requestedTopK?: number };
 /** What a query's search cost (see `convex/vector/validators.ts`). */
 export type { SearchStats };
 
@@ -140,15 +148,19 @@ function configError(id: string, text: string): MastraError {
  *   vectors (others are refused at write time).
  * - Filters: Mastra's full filter language, applied exactly on the server;
  *   equality on the index's push-down keys runs inside Convex's vector search.
- * - `topK` at most 256; a query considers at most the 256 nearest vectors
- *   (within the push-down) and reports `truncated` in
- *   {@link ConvexVector.lastQueryStats} when fewer than `topK` of them pass.
+ * - A similarity search answers at most the 256 nearest vectors (Convex's
+ *   limit): a larger `topK` gets those 256 (or all, when fewer exist), with
+ *   `truncated` and `requestedTopK` in {@link ConvexVector.lastQueryStats}
+ *   and one warning per store. A query considers at most the 256 nearest
+ *   vectors (within the push-down) and reports `truncated` when fewer than
+ *   `topK` of them pass the filter.
  */
 export class ConvexVector extends MastraVector<VectorFilter> {
   /** The transport all calls use. */
   readonly transport: ConvexTransport;
   readonly #filterKeys: string[];
   #lastQueryStats: ConvexQueryStats | undefined;
+  #warnedTopK = false;
 
   /** Creates the store; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexVectorOptions = {}) {
@@ -268,17 +280,18 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   override deleteIndex({ indexName }: DeleteIndexParams): Promise<void> {
     return this.#run("deleteIndex", { indexName }, async () => {
       checkIndexName(indexName);
-      for (;;) {
+      await repeatUntilDone({ operation: "deleteIndex", details: { indexName } }, () => ({
+        state: `index ${indexName} may be partly deleted (hidden already, some of its vectors removed)`,
+        remedy: "calling deleteIndex again finishes the deletion",
+      }), async () => {
         const { done } = await this.#mutation<{ done: boolean }>(
           "vector/indexes:drop",
           { name: indexName },
           "deleteIndex",
-          {
-            indexName,
-          },
+          { indexName },
         );
-        if (done) return;
-      }
+        return done;
+      });
     });
   }
 
@@ -313,9 +326,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         const given = ids?.[i];
         const id = given ?? crypto.randomUUID();
         const what = `vector ${i} (id ${JSON.stringify(id)})`;
-        if (typeof id !== "string" || id.length === 0) {
-          throw new InvalidInputError(`${what}: ids must be non-empty strings`);
-        }
+        checkVectorId(id, what);
         checkVector(vector, what);
         if (vector.length !== vectors[0].length) {
           throw new InvalidInputError(`${what} has ${vector.length} dimensions; vector 0 has ${vectors[0].length}`);
@@ -326,7 +337,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
       });
       const filterText = deleteFilter === undefined ? undefined : encodeFilter(deleteFilter);
       if (deleteFilter !== undefined && filterText === undefined) {
-        throw new InvalidInputError("deleteFilter is empty: it would delete every vector of the index");
+        throw new InvalidInputError("Cannot delete with empty filter (deleteFilter): it would delete every vector");
       }
       const batches = splitBatches(items);
       if (batches.length > 1) {
@@ -342,7 +353,6 @@ export class ConvexVector extends MastraVector<VectorFilter> {
           checkUnitLength(item.vector, info.metric ?? "cosine", what);
         });
       }
-      let first = 0;
       if (filterText !== undefined) {
         if (batches.length === 1) {
           try {
@@ -361,12 +371,22 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         }
         await this.#deleteWhere(indexName, filterText, "upsert", details);
       }
-      for (; first < batches.length; first++) {
-        await this.#mutation("vector/vectors:upsert", { name: indexName, items: batches[first] }, "upsert", {
-          ...details,
-          batch: first,
-        });
-      }
+      await writeBatches(
+        { operation: "upsert", details },
+        batches,
+        (batch) => batch.length,
+        {
+          items: "vectors",
+          remedy: "upserting the same vectors (with their ids) again is safe" +
+            (ids === undefined ? "; these had generated ids, listed in details.ids only by count" : ""),
+        },
+        async (batch, index) => {
+          await this.#mutation("vector/vectors:upsert", { name: indexName, items: batch }, "upsert", {
+            ...details,
+            batch: index,
+          });
+        },
+      );
       return items.map((item) => item.id);
     });
   }
@@ -374,7 +394,10 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   async #deleteWhere(indexName: string, filter: string, operation: string, details: ErrorDetails): Promise<number> {
     let cursor: WalkCursor | undefined;
     let deleted = 0;
-    for (;;) {
+    await repeatUntilDone({ operation, details }, () => ({
+      state: `some of the vectors matching the filter may be deleted (${deleted} confirmed) and the rest not`,
+      remedy: `calling ${operation} again finishes (deleting by the same filter is safe to repeat)`,
+    }), async () => {
       const step = await this.#mutation<{ deleted: number; done: boolean; cursor?: WalkCursor }>(
         "vector/vectors:deleteWhere",
         { name: indexName, filter, ...(cursor ? { cursor } : {}) },
@@ -382,15 +405,18 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         details,
       );
       deleted += step.deleted;
-      if (step.done) return deleted;
       cursor = step.cursor;
-    }
+      return step.done;
+    });
+    return deleted;
   }
 
   /**
-   * The `topK` (1–256) vectors most similar to `queryVector` that match
-   * `filter`, best first; `minScore` leaves out weaker ones. Without
-   * `queryVector`, the first `topK` vectors matching `filter` (score 0).
+   * The `topK` vectors most similar to `queryVector` that match `filter`,
+   * best first; `minScore` leaves out weaker ones. A `topK` above 256 gets
+   * the nearest 256 (Convex's vector search limit), reported in
+   * {@link lastQueryStats}. Without `queryVector`, the first `topK` vectors
+   * matching `filter` (score 0).
    * Scores: cosine similarity; dot product; `1 / (1 + distance)` for euclidean.
    */
   override query(params: ConvexQueryVectorParams): Promise<QueryResult[]> {
@@ -411,19 +437,30 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         return await this.#scan(indexName, filterText, topK, includeVector, details);
       }
       checkVector(queryVector, "queryVector");
+      const capped = topK > MAX_SEARCH_RESULTS;
+      if (capped && !this.#warnedTopK) {
+        this.#warnedTopK = true;
+        this.logger?.warn(
+          `ConvexVector.query on "${indexName}": topK ${topK} is above ${MAX_SEARCH_RESULTS}, the most results ` +
+            `Convex's vector search answers; answering with the nearest ${MAX_SEARCH_RESULTS} ` +
+            "(lastQueryStats.requestedTopK records the request; this is logged once per store)",
+        );
+      }
       const { results, stats } = await this.transport.action<{ results: VectorMatch[]; stats: SearchStats }>(
         "vector/search:search",
         {
           name: indexName,
           vector: queryVector,
-          topK,
+          topK: Math.min(topK, MAX_SEARCH_RESULTS),
           includeVector,
           ...(filterText !== undefined ? { filter: filterText } : {}),
           ...(minScore !== undefined ? { minScore } : {}),
         },
         { operation: "query", details, idempotent: true },
       );
-      this.#lastQueryStats = { ...stats, roundTrips: 1 };
+      this.#lastQueryStats = capped
+        ? { ...stats, truncated: true, roundTrips: 1, requestedTopK: topK }
+        : { ...stats, roundTrips: 1 };
       if (stats.truncated) {
         this.logger?.warn(
           `ConvexVector.query on "${indexName}": only ${results.length} of topK ${topK} results passed the filter ` +
@@ -468,8 +505,11 @@ export class ConvexVector extends MastraVector<VectorFilter> {
     const details: ErrorDetails = { indexName, id: id ?? null };
     return this.#run("updateVector", details, async () => {
       checkIndexName(indexName);
-      if ((id === undefined) === (filter === undefined)) {
-        throw new InvalidInputError("updateVector takes exactly one of `id` and `filter`");
+      if (id !== undefined && filter !== undefined) {
+        throw new InvalidInputError("id and filter are mutually exclusive: updateVector takes exactly one of them");
+      }
+      if (id === undefined && filter === undefined) {
+        throw new InvalidInputError("Either id or filter must be provided");
       }
       if (!update || (update.vector === undefined && update.metadata === undefined)) {
         throw new InvalidInputError("updateVector needs `update.vector` and/or `update.metadata`");
@@ -480,23 +520,28 @@ export class ConvexVector extends MastraVector<VectorFilter> {
         ...(update.metadata !== undefined ? { metadata: encodeMetadata(update.metadata, "update") } : {}),
       };
       if (id !== undefined) {
-        if (typeof id !== "string" || id.length === 0) throw new InvalidInputError("id must be a non-empty string");
+        checkVectorId(id, "id");
         await this.#mutation("vector/vectors:updateById", { name: indexName, id, ...changes }, "updateVector", details);
         return;
       }
       const filterText = encodeFilter(filter);
-      if (filterText === undefined) throw new InvalidInputError("filter is empty: it would update every vector");
+      if (filterText === undefined) {
+        throw new InvalidInputError("Cannot update with empty filter: it would update every vector");
+      }
       let cursor: WalkCursor | undefined;
-      for (;;) {
+      await repeatUntilDone({ operation: "updateVector", details }, () => ({
+        state: "some of the vectors matching the filter may be updated and the rest not",
+        remedy: "calling updateVector again with the same filter and update finishes",
+      }), async () => {
         const step = await this.#mutation<{ done: boolean; cursor?: WalkCursor }>(
           "vector/vectors:updateWhere",
           { name: indexName, filter: filterText, ...changes, ...(cursor ? { cursor } : {}) },
           "updateVector",
           details,
         );
-        if (step.done) return;
         cursor = step.cursor;
-      }
+        return step.done;
+      });
     });
   }
 
@@ -504,7 +549,7 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   override deleteVector({ indexName, id }: DeleteVectorParams): Promise<void> {
     return this.#run("deleteVector", { indexName, id }, async () => {
       checkIndexName(indexName);
-      if (typeof id !== "string" || id.length === 0) throw new InvalidInputError("id must be a non-empty string");
+      checkVectorId(id, "id");
       await this.#mutation("vector/vectors:deleteByIds", { name: indexName, ids: [id] }, "deleteVector", {
         indexName,
         id,
@@ -517,29 +562,39 @@ export class ConvexVector extends MastraVector<VectorFilter> {
     const details: ErrorDetails = { indexName, ids: ids?.length ?? null };
     return this.#run("deleteVectors", details, async () => {
       checkIndexName(indexName);
-      if ((ids === undefined) === (filter === undefined)) {
-        throw new InvalidInputError("deleteVectors takes exactly one of `ids` and `filter`");
+      if (ids !== undefined && filter !== undefined) {
+        throw new InvalidInputError("ids and filter are mutually exclusive: deleteVectors takes exactly one of them");
+      }
+      if (ids === undefined && filter === undefined) {
+        throw new InvalidInputError("Either filter or ids must be provided");
       }
       if (ids !== undefined) {
-        if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && id.length > 0)) {
-          throw new InvalidInputError("ids must be an array of non-empty strings");
-        }
+        if (!Array.isArray(ids)) throw new InvalidInputError("ids must be an array of non-empty strings");
+        ids.forEach((id, i) => checkVectorId(id, `ids[${i}]`));
+        if (ids.length === 0) throw new InvalidInputError("Cannot delete with empty ids array");
+        const batches: string[][] = [];
         for (let start = 0; start < ids.length; start += DELETE_BATCH_IDS) {
-          await this.#mutation(
-            "vector/vectors:deleteByIds",
-            {
-              name: indexName,
-              ids: ids.slice(start, start + DELETE_BATCH_IDS),
-            },
-            "deleteVectors",
-            details,
-          );
+          batches.push(ids.slice(start, start + DELETE_BATCH_IDS));
         }
+        await writeBatches(
+          { operation: "deleteVectors", details },
+          batches,
+          (batch) => batch.length,
+          { items: "ids", remedy: "deleting the same ids again is safe (missing ids are skipped)" },
+          async (batch) => {
+            await this.#mutation(
+              "vector/vectors:deleteByIds",
+              { name: indexName, ids: batch },
+              "deleteVectors",
+              details,
+            );
+          },
+        );
         return;
       }
       const filterText = encodeFilter(filter);
       if (filterText === undefined) {
-        throw new InvalidInputError("filter is empty: use deleteIndex to delete every vector");
+        throw new InvalidInputError("Cannot delete with empty filter: use deleteIndex to delete every vector");
       }
       await this.#deleteWhere(indexName, filterText, "deleteVectors", details);
     });

@@ -4,15 +4,23 @@
  * input fails with a clear error and writes nothing.
  */
 import { InvalidInputError } from "../kit/errors.ts";
-import { FilterError, validateFilter } from "../../convex/vector/filter.ts";
+import { requireId } from "../kit/validate.ts";
+import { checkFilterDepth, FilterError, validateFilter } from "../../convex/vector/filter.ts";
 import { UNIT_TOLERANCE } from "../../convex/vector/store.ts";
-import { MAX_SEARCH_RESULTS, type Metric, widthFor } from "../../convex/vector/validators.ts";
+import { type Metric, widthFor } from "../../convex/vector/validators.ts";
 
-/** Throws unless `name` is a non-empty string. */
+/** Throws unless `name` is a non-empty string of at most 1,024 UTF-8 bytes (it is an index key). */
 export function checkIndexName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0) {
     throw new InvalidInputError(`indexName must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
   }
+  requireId(name, "indexName");
+}
+
+/** Throws unless `id` is a non-empty string of at most 1,024 UTF-8 bytes (it is an index key). */
+export function checkVectorId(id: unknown, what: string): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidInputError(`${what}: ids must be non-empty strings`);
+  requireId(id, `${what} id`);
 }
 
 /** Throws unless `metric` is one of Mastra's metrics. */
@@ -53,13 +61,14 @@ export function checkUnitLength(vector: number[], metric: Metric, what: string):
   }
 }
 
-/** Throws unless `topK` is an integer from 1 to 256. */
+/**
+ * Throws unless `topK` is a positive integer. A similarity search answers at
+ * most {@link MAX_SEARCH_RESULTS} (Convex's vector search limit); a larger
+ * `topK` is valid and gets the nearest ones (see `ConvexVector.query`).
+ */
 export function checkTopK(topK: unknown): asserts topK is number {
-  if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1 || topK > MAX_SEARCH_RESULTS) {
-    throw new InvalidInputError(
-      `topK must be an integer from 1 to ${MAX_SEARCH_RESULTS} (Convex's vector search returns at most ` +
-        `${MAX_SEARCH_RESULTS} results), got ${String(topK)}`,
-    );
+  if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) {
+    throw new InvalidInputError(`topK must be a positive integer, got ${String(topK)}`);
   }
 }
 
@@ -113,12 +122,14 @@ function normalize(value: unknown, key: string | undefined): unknown {
  */
 export function encodeFilter(filter: unknown): string | undefined {
   if (filter === undefined || filter === null) return undefined;
-  const normalized = normalize(filter, undefined);
+  let normalized: unknown;
   try {
+    checkFilterDepth(filter); // before anything recurses into it
+    normalized = normalize(filter, undefined);
     validateFilter(normalized);
   } catch (error) {
     if (error instanceof FilterError) throw new InvalidInputError(`invalid filter: ${error.message}`);
     throw error;
   }
-  return Object.keys(normalized).length === 0 ? undefined : JSON.stringify(normalized);
+  return Object.keys(normalized as object).length === 0 ? undefined : JSON.stringify(normalized);
 }
