@@ -13,8 +13,7 @@ import { ConvexStorage } from "../mod.ts";
 import { APP_MODULE, appConfigSource } from "../tasks/lib/convex_check.ts";
 import { REPO_ROOT } from "../tasks/lib/paths.ts";
 import { join } from "../tasks/lib/std_path.ts";
-import { createBackend } from "./helpers/backend.ts";
-import { reactiveInProcessClient } from "./helpers/reactive.ts";
+import { startConvexHttpServer } from "./helpers/httpServer.ts";
 import { readmeAppConfigs, readmeAppFunctions, readmeBlocks, readmeModules, RUN_SECTIONS } from "./helpers/readme.ts";
 
 Deno.test({
@@ -77,8 +76,9 @@ function exampleBlocks(markdown: string): string[] {
 Deno.test("the README's examples run as written", async () => {
   const blocks = exampleBlocks(await Deno.readTextFile(README));
   assert.ok(blocks.length >= 4, `found ${blocks.length} example blocks`);
-  const client = reactiveInProcessClient(createBackend());
-  const storage = new ConvexStorage({ client });
+  // Over the test server: the watches use Convex's real WebSocket client.
+  await using server = await startConvexHttpServer();
+  const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
   const printed: string[] = [];
   const console = {
     log: (...args: unknown[]) => printed.push(args.map((a) => typeof a === "string" ? a : JSON.stringify(a)).join(" ")),
@@ -88,9 +88,11 @@ Deno.test("the README's examples run as written", async () => {
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
   const run = new AsyncFunction("storage", "console", blocks.join("\n"));
   await run(storage, console);
-  await client.settled();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await client.settled();
+  for (let i = 0; i < 3 && !printed.includes("thread-1 has 3 recent messages"); i++) {
+    await server.sync.idle();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await storage.close();
 
   assert.ok(printed.includes("Trip to Lisbon"), printed.join("\n"));
   assert.ok(
