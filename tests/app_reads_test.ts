@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { componentsGeneric } from "convex/server";
-import { ConvexError } from "convex/values";
+import { ConvexError, type Infer } from "convex/values";
 import { Mastra } from "@mastra/core";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createStep, createWorkflow } from "@mastra/core/workflows";
@@ -26,7 +26,16 @@ import { ConvexStorage } from "../src/storage.ts";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { mastraAppQueries } from "../src/app/appQueries.ts";
 import { decodePayload, toMastraMessage } from "../src/app/shapes.ts";
-import type { AppMessage, AppThread } from "../convex/memory/appReads.ts";
+import {
+  type AppMessage,
+  appMessageValidator,
+  type AppThread,
+  appThreadValidator,
+  appWorkingMemoryValidator,
+} from "../convex/memory/appReads.ts";
+import { appTaskValidator } from "../convex/backgroundTasks/appReads.ts";
+import { appSuspendedRunValidator } from "../convex/workflows/appReads.ts";
+import type * as Types from "../src/app/types.ts";
 import type { ComponentApi } from "../convex/_generated/component.ts";
 
 // In an app: `components.mastra` from "./_generated/api", typed `ComponentApi<"mastra">` by Convex's codegen.
@@ -334,4 +343,17 @@ Deno.test("workingMemory: resource scope and thread scope (only of the resource'
     resource: null,
     thread: null,
   });
+});
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const assertType = <T extends true>(_: T): void => {};
+
+Deno.test("the app entry's written-out shapes are the component validators' types", () => {
+  assertType<Equals<Types.AppThread, Infer<typeof appThreadValidator>>>(true);
+  assertType<Equals<Types.AppMessage, Infer<typeof appMessageValidator>>>(true);
+  assertType<Equals<Types.AppWorkingMemory, Infer<typeof appWorkingMemoryValidator>>>(true);
+  assertType<Equals<Types.AppTask, Infer<typeof appTaskValidator>>>(true);
+  assertType<Equals<Types.AppSuspendedRun, Infer<typeof appSuspendedRunValidator>>>(true);
+  // `components.mastra` of an app's generated API fits what mastraAppQueries takes.
+  assertType<ComponentApi<"mastra"> extends Types.MastraUiComponent ? true : false>(true);
 });

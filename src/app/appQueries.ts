@@ -35,17 +35,16 @@ import {
   queryGeneric,
   type RegisteredQuery,
 } from "convex/server";
-import { ConvexError, type Infer, v } from "convex/values";
-import type { ComponentApi } from "../../convex/_generated/component.ts";
-import {
-  type AppMessagePage,
-  appMessageValidator,
-  type AppThread,
-  type AppThreadPage,
-  appThreadValidator,
-  type AppWorkingMemory,
-  appWorkingMemoryValidator,
-} from "../../convex/memory/appReads.ts";
+import { ConvexError, v } from "convex/values";
+import { appMessageValidator, appThreadValidator, appWorkingMemoryValidator } from "../../convex/memory/appReads.ts";
+import type {
+  AppActivity,
+  AppMessagePage,
+  AppThread,
+  AppThreadPage,
+  AppWorkingMemory,
+  MastraUiComponent,
+} from "./types.ts";
 import { appTaskValidator } from "../../convex/backgroundTasks/appReads.ts";
 import { appSuspendedRunValidator } from "../../convex/workflows/appReads.ts";
 
@@ -78,12 +77,10 @@ export type MastraAppQueriesOptions = {
 export type UnauthorizedData = { code: "UNAUTHORIZED"; message: string };
 
 /** What `activity` returns: the agent's unfinished background tasks and the runs waiting for the user's input. */
-export const appActivityValidator = v.object({
+const appActivityValidator = v.object({
   tasks: v.array(appTaskValidator),
   waiting: v.array(appSuspendedRunValidator),
 });
-/** What `activity` returns. */
-export type AppActivity = Infer<typeof appActivityValidator>;
 
 /** The app's query functions, to export from a module of its `convex/` folder. */
 export type MastraAppQueries = {
@@ -105,7 +102,7 @@ const EMPTY_PAGE = { page: [], isDone: true, continueCursor: "" };
  * Defines the app's Mastra query functions over the mounted component
  * (`components.mastra`), each guarded by `authorize`.
  */
-export function mastraAppQueries(component: ComponentApi, options: MastraAppQueriesOptions): MastraAppQueries {
+export function mastraAppQueries(component: MastraUiComponent, options: MastraAppQueriesOptions): MastraAppQueries {
   const { authorize } = options;
   const activeTasks = options.activeTasks ?? 20;
   const waitingRuns = options.waitingRuns ?? 10;

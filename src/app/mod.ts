@@ -8,8 +8,6 @@
  * @module
  */
 export {
-  type AppActivity,
-  appActivityValidator,
   type AppQueryCtx,
   type Authorize,
   type AuthorizeRequest,
@@ -20,11 +18,14 @@ export {
 } from "./appQueries.ts";
 export { decodePayload, type LiveMessage, type LiveThread, toLiveThread, toMastraMessage } from "./shapes.ts";
 export type {
+  AppActivity,
   AppMessage,
   AppMessagePage,
+  AppSuspendedRun,
+  AppTask,
+  AppTaskStatus,
   AppThread,
   AppThreadPage,
   AppWorkingMemory,
-} from "../../convex/memory/appReads.ts";
-export type { AppTask } from "../../convex/backgroundTasks/appReads.ts";
-export type { AppSuspendedRun } from "../../convex/workflows/appReads.ts";
+  MastraUiComponent,
+} from "./types.ts";

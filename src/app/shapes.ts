@@ -6,7 +6,7 @@
  * Browser-safe: only the codec, no `@mastra/core` at run time.
  */
 import type { MastraDBMessage } from "../coreTypes.ts";
-import type { AppMessage, AppThread } from "../../convex/memory/appReads.ts";
+import type { AppMessage, AppThread } from "./types.ts";
 import { decodeValue } from "../../convex/kit/codec.ts";
 import { rowToMessage } from "../memory/messageShape.ts";
 

@@ -26,6 +26,12 @@
  * only the queries whose read set a commit touched; the client cannot tell
  * the difference. A session handles its messages one at a time, in order.
  *
+ * Paginated queries (an argument `paginationOpts`) keep their page's range
+ * across re-runs, as Convex does with the end cursor it records in the query
+ * journal: the first result's `continueCursor` becomes the page's
+ * `endCursor`, so the pages of `usePaginatedQuery` never overlap nor leave
+ * gaps while rows come and go.
+ *
  * Visibility follows Convex: a query or mutation of a component
  * (`componentPath` set) needs admin auth; without it only public app
  * functions exist. `ctx.auth` of app functions is the identity of the
@@ -96,7 +102,32 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
-type Query = { udfPath: string; componentPath: string | undefined; args: Record<string, Value>; last?: string };
+type Query = {
+  udfPath: string;
+  componentPath: string | undefined;
+  args: Record<string, Value>;
+  last?: string;
+  /** The end of a paginated query's page, pinned by its first result (what Convex keeps in the query journal). */
+  endCursor?: string;
+};
+
+/** `query`'s arguments, with the page end pinned for a paginated query that has a first result. */
+function argsOf(query: Query): Record<string, Value> {
+  const options = query.args.paginationOpts;
+  if (query.endCursor === undefined || !options || typeof options !== "object" || Array.isArray(options)) {
+    return query.args;
+  }
+  if ((options as Record<string, Value>).endCursor != null) return query.args;
+  return { ...query.args, paginationOpts: { ...options as Record<string, Value>, endCursor: query.endCursor } };
+}
+
+/** The continue cursor of a page result, if `value` is one. */
+function continueCursorOf(value: Value): string | undefined {
+  const cursor = value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, Value>).continueCursor
+    : undefined;
+  return typeof cursor === "string" ? cursor : undefined;
+}
 type Version = { querySet: number; identity: number; ts: number };
 
 const encoder = new TextEncoder();
@@ -205,9 +236,12 @@ export function createSyncServer(invoke: Invoke, adminKey: string): SyncServer {
           kind: "query",
           path: query.udfPath,
           componentPath: query.componentPath,
-          args: query.args,
+          args: argsOf(query),
           auth: this.auth,
         });
+        if (outcome.success && query.endCursor === undefined && query.args.paginationOpts !== undefined) {
+          query.endCursor = continueCursorOf(outcome.value);
+        }
         const modification = outcome.success
           ? { type: "QueryUpdated", queryId, value: convexToJson(outcome.value), logLines: [], journal: null }
           : {

@@ -1,0 +1,218 @@
+/// <reference lib="dom" />
+/**
+ * The README's "Live UI" in headless Chromium: the page (`app/src/Chat.tsx`
+ * under a `ConvexReactClient`, bundled with esbuild) talks to the test
+ * server's WebSocket sync endpoint over the in-process backend, through the
+ * app's functions of `app/convex/mastraUi.ts` (`mastraAppQueries`). Checked
+ * without reloading the page: messages saved through `ConvexStorage` and by
+ * an agent run with a scripted model appear; "Older messages" pages back; a
+ * workflow suspended for approval shows its prompt and disappears when
+ * resumed; another user sees an authorization error and no messages.
+ * Screenshots go to `tests/browser/screenshots/` (gitignored).
+ */
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { Agent } from "@mastra/core/agent";
+import { Mastra } from "@mastra/core";
+import { createStep, createWorkflow } from "@mastra/core/workflows";
+import { Memory } from "@mastra/memory";
+import { z } from "zod";
+import { ConvexStorage } from "../../src/storage.ts";
+import { createBackend } from "../helpers/backend.ts";
+import { startConvexHttpServer } from "../helpers/httpServer.ts";
+import * as mastraUi from "./app/convex/mastraUi.ts";
+import { chromiumSkipReason, launchChromium } from "./chromium_launch.ts";
+import { bundlePage, servePage } from "./page_server.ts";
+
+const SKIP = chromiumSkipReason();
+if (SKIP) console.log(`tests/browser/live_ui_test.ts ${SKIP}`);
+
+const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
+const modules = {
+  "/app/_generated/server.ts": () => Promise.resolve({}),
+  "/app/mastraUi.ts": () => Promise.resolve(mastraUi),
+};
+
+/** A scripted LanguageModelV2 that answers every prompt with `reply`. */
+function scriptedModel(reply: string) {
+  const usage = { inputTokens: 5, outputTokens: 5, totalTokens: 10 };
+  return {
+    specificationVersion: "v2",
+    provider: "scripted",
+    modelId: "scripted-model",
+    supportedUrls: {},
+    doGenerate: () =>
+      Promise.resolve({ content: [{ type: "text", text: reply }], finishReason: "stop", usage, warnings: [] }),
+    doStream: () =>
+      Promise.resolve({
+        stream: new ReadableStream({
+          start(controller) {
+            controller.enqueue({ type: "stream-start", warnings: [] });
+            controller.enqueue({ type: "text-start", id: "t" });
+            controller.enqueue({ type: "text-delta", id: "t", delta: reply });
+            controller.enqueue({ type: "text-end", id: "t" });
+            controller.enqueue({ type: "finish", finishReason: "stop", usage });
+            controller.close();
+          },
+        }),
+      }),
+  };
+}
+
+function approvalWorkflow() {
+  const approve = createStep({
+    id: "approve",
+    inputSchema: z.object({ amount: z.number() }),
+    outputSchema: z.object({ approvedBy: z.string() }),
+    resumeSchema: z.object({ approver: z.string() }),
+    suspendSchema: z.object({ prompt: z.string() }),
+    execute: async ({ inputData, resumeData, suspend }) => {
+      if (!resumeData?.approver) return await suspend({ prompt: `Pay ${inputData.amount} EUR to Lisbon Hotels?` });
+      return { approvedBy: resumeData.approver };
+    },
+  });
+  return createWorkflow({
+    id: "payment",
+    inputSchema: z.object({ amount: z.number() }),
+    outputSchema: z.object({ approvedBy: z.string() }),
+  }).then(approve).commit();
+}
+
+const texts = (page: Page, selector: string) =>
+  page.$$eval(selector, (nodes) => nodes.map((node) => (node.textContent ?? "").trim()));
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname as `${string}.png`, fullPage: true });
+}
+
+Deno.test({
+  name: "Live UI in Chromium: live messages, paging back, approval prompt, authorization error",
+  ignore: SKIP !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const backend = createBackend(modules);
+    await using server = await startConvexHttpServer({ backend, modules });
+    const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
+    const T0 = Date.UTC(2026, 4, 1);
+    await storage.saveThread({ thread: { id: "trip", resourceId: "ada", title: "Trip to Lisbon", createdAt: T0 } });
+    for (let i = 1; i <= 14; i++) {
+      await storage.saveMessage({
+        message: {
+          id: `m${i}`,
+          threadId: "trip",
+          resourceId: "ada",
+          type: i % 2 ? "user" : "assistant",
+          content: `message ${i}`,
+          createdAt: T0 + i * 1000,
+        },
+      });
+    }
+    await using pageServer = servePage(await bundlePage());
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 760, height: 900 });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      const open = async (page: Page, user: string) => {
+        const token = await server.sync.userToken({ sub: user });
+        const query = new URLSearchParams({ url: server.url, token, thread: "trip" });
+        await page.goto(`${pageServer.url}?${query}`);
+      };
+      const messages = () => texts(page, ".message");
+
+      // The newest page (10 of 14), oldest first.
+      await open(page, "ada");
+      await page.waitForFunction(() => document.querySelectorAll(".message").length === 10);
+      assert.deepEqual((await messages()).map((m) => m.replace(/^(user|assistant)\s*/, "")), [
+        ...Array.from({ length: 10 }, (_, i) => `message ${i + 5}`),
+      ]);
+      await shoot(page, "1-first-page");
+
+      // Paging back loads the older ones, above.
+      await page.click("button");
+      await page.waitForFunction(() => document.querySelectorAll(".message").length === 14);
+      assert.equal((await messages())[0], "user message 1");
+      assert.equal(await page.$("button"), null, "no older messages left");
+      await shoot(page, "2-paged-back");
+
+      // Saved by the server side through ConvexStorage: appears without a reload.
+      await storage.saveMessage({
+        message: {
+          id: "m15",
+          threadId: "trip",
+          resourceId: "ada",
+          type: "user",
+          content: "Book the hotel by the river, please.",
+          createdAt: T0 + 15_000,
+        },
+      });
+      await page.waitForFunction(() => document.body.innerText.includes("Book the hotel by the river"));
+
+      // An agent run with a scripted model: its user and assistant messages appear.
+      const agent = new Agent({
+        id: "travel",
+        name: "travel",
+        instructions: "You plan trips.",
+        model: scriptedModel("Done: Hotel Rio, 3 nights, 420 EUR. Shall I pay?") as never,
+        memory: new Memory({ storage: storage as never, options: { lastMessages: 5 } }) as never,
+      });
+      await agent.generate("Find a quiet hotel.", { memory: { thread: "trip", resource: "ada" } });
+      await page.waitForFunction(() => document.body.innerText.includes("Hotel Rio, 3 nights"));
+      const afterAgent = await messages();
+      assert.ok(afterAgent.some((m) => m === "user Find a quiet hotel."), afterAgent.join("\n"));
+      assert.equal(afterAgent.at(-1), "assistant Done: Hotel Rio, 3 nights, 420 EUR. Shall I pay?");
+      await shoot(page, "3-live-messages");
+
+      // A background task running for the thread: "working" shows until it completes.
+      const tasks = (await storage.getStore("backgroundTasks"))!;
+      await tasks.createTask({
+        id: "task-1",
+        status: "running",
+        toolName: "searchHotels",
+        toolCallId: "call-1",
+        agentId: "travel",
+        threadId: "trip",
+        resourceId: "ada",
+        runId: "agent-run-1",
+        args: { city: "Lisbon" },
+        retryCount: 0,
+        maxRetries: 0,
+        timeoutMs: 60_000,
+        createdAt: new Date(),
+      });
+      await page.waitForSelector(".working");
+      await shoot(page, "3b-agent-working");
+      await tasks.updateTask("task-1", { status: "completed", completedAt: new Date() });
+      await page.waitForFunction(() => document.querySelector(".working") === null);
+
+      // A workflow suspended for approval: its prompt shows, and goes when resumed.
+      const mastra = new Mastra({ storage, workflows: { payment: approvalWorkflow() }, logger: false });
+      const run = await mastra.getWorkflow("payment").createRun({ resourceId: "ada" });
+      assert.equal((await run.start({ inputData: { amount: 420 } })).status, "suspended");
+      await page.waitForSelector(".approval");
+      assert.deepEqual(await texts(page, ".approval"), ["Waiting for your approval: Pay 420 EUR to Lisbon Hotels?"]);
+      await shoot(page, "4-approval-prompt");
+      assert.equal((await run.resume({ step: "approve", resumeData: { approver: "ada" } })).status, "success");
+      await page.waitForFunction(() => document.querySelector(".approval") === null);
+      await shoot(page, "5-approved");
+
+      // Another user: an authorization error, and none of ada's messages.
+      const intruder = await browser.newPage();
+      await intruder.setViewport({ width: 760, height: 400 });
+      await open(intruder, "bob");
+      await intruder.waitForSelector(".error");
+      assert.match((await texts(intruder, ".error"))[0], /^Not allowed to read thread "trip"$/);
+      assert.deepEqual(await texts(intruder, ".message"), []);
+      assert.ok(!(await intruder.evaluate(() => document.body.innerText)).includes("message 1"));
+      await shoot(intruder, "6-not-the-owner");
+
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await storage.close();
+    }
+  },
+});
