@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import $ from "dax";
 import { ConvexStorage } from "../mod.ts";
-import { APP_MODULE, appConfigSource } from "../tasks/lib/convex_check.ts";
+import { APP_MODULE, APP_UI_MODULE, appConfigSource } from "../tasks/lib/convex_check.ts";
 import { REPO_ROOT } from "../tasks/lib/paths.ts";
 import { join } from "../tasks/lib/std_path.ts";
 import { startConvexHttpServer } from "./helpers/httpServer.ts";
@@ -45,8 +45,9 @@ Deno.test({
 
 Deno.test("the README's Convex setup blocks are the app config the scratch-app tests mount", () => {
   assert.deepEqual(readmeAppConfigs(), [appConfigSource("npm"), appConfigSource("local")]);
-  // The app function of "Using Mastra data from your own Convex functions" is the scratch app's convex/chat.ts.
-  assert.deepEqual(readmeAppFunctions(), [APP_MODULE]);
+  // The app functions of "Live UI" and of "Using Mastra data from your own Convex functions" are the scratch app's
+  // convex/mastraUi.ts and convex/chat.ts.
+  assert.deepEqual(readmeAppFunctions(), [APP_UI_MODULE, APP_MODULE]);
 });
 
 Deno.test("the README's install commands name the tarball npm pack makes and the Node version we declare", async () => {

@@ -1,4 +1,4 @@
-// convex/mastraUi.ts
+// convex/mastraUi.ts in your app
 import { components } from "./_generated/api";
 import { mastraAppQueries } from "@mastra/convex/app";
 

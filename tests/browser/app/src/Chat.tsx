@@ -1,4 +1,4 @@
-// src/Chat.tsx
+// src/Chat.tsx in your app
 import { Component, type ReactNode } from "react";
 import { ConvexError } from "convex/values";
 import { useAgentActivity, useMastraMessages } from "@mastra/convex/react";
