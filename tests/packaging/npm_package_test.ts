@@ -95,8 +95,11 @@ Deno.test({
           "./convex.config.js",
           "./_generated/component.js",
           "./test",
+          "./app",
+          "./react",
           "./package.json",
         ]);
+        assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true } });
         const files = [
           "mod.js",
           "mod.d.ts",
