@@ -357,3 +357,67 @@ Deno.test("the app entry's written-out shapes are the component validators' type
   // `components.mastra` of an app's generated API fits what mastraAppQueries takes.
   assertType<ComponentApi<"mastra"> extends Types.MastraUiComponent ? true : false>(true);
 });
+
+Deno.test("activity: a run suspended on the thread (agent approval) without its internal stream state", async () => {
+  const { storage, as, ref } = setup();
+  await storage.saveThread({ thread: { id: "t1", resourceId: "ada", title: "Chat", createdAt: 1 } });
+  const workflows = (await storage.getStore("workflows"))!;
+  // The shape of an agent run suspended for a tool approval: the thread is in the stream state Mastra keeps.
+  const snapshot = {
+    runId: "agent-run",
+    status: "suspended",
+    value: {},
+    context: {
+      input: {},
+      "tool-approval": {
+        status: "suspended",
+        suspendPayload: {
+          toolName: "pay",
+          args: { amount: 42 },
+          __streamState: { messageList: { memoryInfo: { threadId: "t1", resourceId: "someone" } } },
+        },
+      },
+    },
+    activePaths: [],
+    serializedStepGraph: [],
+    suspendedPaths: { "tool-approval": [0] },
+    waitingPaths: {},
+    resumeLabels: {},
+    timestamp: 5,
+  };
+  await workflows.persistWorkflowSnapshot({
+    workflowName: "agentic-loop",
+    runId: "agent-run",
+    snapshot: snapshot as never,
+  });
+  const activity = await as("ada").query(ref("activity"), { threadId: "t1" });
+  assert.equal(activity.waiting.length, 1);
+  assert.equal(activity.waiting[0].threadId, "t1");
+  assert.deepEqual(
+    activity.waiting[0].steps.map((s: { stepId: string; payload: string }) => decodePayload(s.payload)),
+    [
+      { toolName: "pay", args: { amount: 42 } },
+    ],
+  );
+});
+
+Deno.test("messages: content stored in pieces comes without parts and flagged", async () => {
+  const { storage, as, ref } = setup();
+  await storage.saveThread({ thread: { id: "t1", resourceId: "ada", title: "Big", createdAt: 1 } });
+  const big = "x".repeat(300 * 1024);
+  await storage.saveMessage({
+    message: { id: "m1", threadId: "t1", resourceId: "ada", type: "user", content: big, createdAt: 2 },
+  });
+  const page = await as("ada").query(ref("messages"), {
+    threadId: "t1",
+    paginationOpts: { numItems: 5, cursor: null },
+  });
+  assert.equal(page.page[0].content, null);
+  const message = toMastraMessage(page.page[0]);
+  assert.equal(message.contentStoredInPieces, true);
+  assert.deepEqual(message.content, { format: 2, parts: [] });
+  // ConvexStorage reads it whole.
+  const memory = (await storage.getStore("memory"))!;
+  const [full] = (await memory.listMessagesById({ messageIds: ["m1"] })).messages;
+  assert.equal((full.content as { content?: string }).content, big);
+});
