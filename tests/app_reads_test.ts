@@ -16,15 +16,12 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { componentsGeneric } from "convex/server";
 import { ConvexError, type Infer } from "convex/values";
 import { Mastra } from "@mastra/core";
 import { InMemoryStore } from "@mastra/core/storage";
-import { createStep, createWorkflow } from "@mastra/core/workflows";
-import { z } from "zod";
 import { ConvexStorage } from "../src/storage.ts";
-import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import { mastraAppQueries } from "../src/app/appQueries.ts";
+import { inProcessClient } from "./helpers/backend.ts";
+import { createLiveUiBackend, paymentWorkflow } from "./helpers/liveUi.ts";
 import { decodePayload, toMastraMessage } from "../src/app/shapes.ts";
 import {
   type AppMessage,
@@ -37,12 +34,6 @@ import { appTaskValidator } from "../convex/backgroundTasks/appReads.ts";
 import { appSuspendedRunValidator } from "../convex/workflows/appReads.ts";
 import type * as Types from "../src/app/types.ts";
 import type { ComponentApi } from "../convex/_generated/component.ts";
-
-// In an app: `components.mastra` from "./_generated/api", typed `ComponentApi<"mastra">` by Convex's codegen.
-const components = componentsGeneric() as unknown as { mastra: ComponentApi<"mastra"> };
-const mastraUi = mastraAppQueries(components.mastra, {
-  authorize: async (ctx, { resourceId }) => (await ctx.auth.getUserIdentity())?.subject === resourceId,
-});
 
 const RealDate = Date;
 let clock = 1_767_225_600_000;
@@ -60,10 +51,7 @@ class FakeDate extends RealDate {
 }
 
 function setup() {
-  const backend = createBackend({
-    "/app/_generated/server.ts": () => Promise.resolve({}),
-    "/app/mastraUi.ts": () => Promise.resolve(mastraUi),
-  });
+  const backend = createLiveUiBackend();
   const storage = new ConvexStorage({ client: inProcessClient(backend), now: () => clock });
   const as = (subject: string) => backend.raw.withIdentity({ subject });
   // deno-lint-ignore no-explicit-any
@@ -254,25 +242,6 @@ Deno.test("authorize sees the thread's stored owner; a refusal is UNAUTHORIZED w
   }
 });
 
-function approvalWorkflow() {
-  const approve = createStep({
-    id: "approve",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-    resumeSchema: z.object({ approver: z.string() }),
-    suspendSchema: z.object({ prompt: z.string() }),
-    execute: async ({ inputData, resumeData, suspend }) => {
-      if (!resumeData?.approver) return await suspend({ prompt: `Pay ${inputData.amount} EUR?` });
-      return { approvedBy: resumeData.approver };
-    },
-  });
-  return createWorkflow({
-    id: "payment",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-  }).then(approve).commit();
-}
-
 Deno.test("activity: unfinished tasks and suspended runs with their payload; gone when finished", async () => {
   const { storage, as, ref } = setup();
   await storage.saveThread({ thread: { id: "t1", resourceId: "ada", title: "Pay", createdAt: 1 } });
@@ -292,7 +261,7 @@ Deno.test("activity: unfinished tasks and suspended runs with their payload; gon
   await tasks.createTask({ ...base, id: "task-2", toolCallId: "c2", status: "completed", createdAt: new Date(11) });
   await tasks.createTask({ ...base, id: "task-3", toolCallId: "c3", status: "pending", createdAt: new Date(12) });
 
-  const mastra = new Mastra({ storage, workflows: { payment: approvalWorkflow() }, logger: false });
+  const mastra = new Mastra({ storage, workflows: { payment: paymentWorkflow() }, logger: false });
   const run = await mastra.getWorkflow("payment").createRun({ resourceId: "ada" });
   assert.equal((await run.start({ inputData: { amount: 42 } })).status, "suspended");
 

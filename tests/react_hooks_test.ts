@@ -11,16 +11,12 @@ import assert from "node:assert/strict";
 import { Component, createElement, type ReactNode } from "react";
 import { act, create } from "react-test-renderer";
 import { ConvexProvider, ConvexReactClient } from "convex/react";
-import { anyApi, componentsGeneric } from "convex/server";
 import { ConvexError } from "convex/values";
 import { Mastra } from "@mastra/core";
-import { createStep, createWorkflow } from "@mastra/core/workflows";
-import { z } from "zod";
 import { ConvexStorage } from "../src/storage.ts";
-import { createBackend } from "./helpers/backend.ts";
 import { startConvexHttpServer } from "./helpers/httpServer.ts";
-import { mastraAppQueries } from "../src/app/mod.ts";
-import type { ComponentApi } from "../convex/_generated/component.ts";
+import { liveUiModules, paymentWorkflow } from "./helpers/liveUi.ts";
+import { api } from "./browser/app/convex/_generated/api.ts";
 import {
   type AgentActivity,
   type LiveMessages,
@@ -32,36 +28,6 @@ import {
 
 // deno-lint-ignore no-explicit-any
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = false;
-
-const components = componentsGeneric() as unknown as { mastra: ComponentApi<"mastra"> };
-const mastraUi = mastraAppQueries(components.mastra, {
-  authorize: async (ctx, { resourceId }) => (await ctx.auth.getUserIdentity())?.subject === resourceId,
-});
-const modules = {
-  "/app/_generated/server.ts": () => Promise.resolve({}),
-  "/app/mastraUi.ts": () => Promise.resolve(mastraUi),
-};
-// deno-lint-ignore no-explicit-any
-const api = anyApi as any;
-
-function approvalWorkflow() {
-  const approve = createStep({
-    id: "approve",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-    resumeSchema: z.object({ approver: z.string() }),
-    suspendSchema: z.object({ prompt: z.string() }),
-    execute: async ({ inputData, resumeData, suspend }) => {
-      if (!resumeData?.approver) return await suspend({ prompt: `Pay ${inputData.amount} EUR?` });
-      return { approvedBy: resumeData.approver };
-    },
-  });
-  return createWorkflow({
-    id: "payment",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-  }).then(approve).commit();
-}
 
 /** Everything the probe component saw on its latest render. */
 type Seen = {
@@ -102,8 +68,8 @@ async function until(test: () => boolean, what: string, timeoutMs = 10_000): Pro
 }
 
 Deno.test("hooks over ConvexReactClient: live messages, paging back, activity, working memory, authorization", async () => {
-  const backend = createBackend(modules);
-  await using server = await startConvexHttpServer({ backend, modules });
+  const modules = liveUiModules();
+  await using server = await startConvexHttpServer({ modules });
   const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
   await storage.saveThread({ thread: { id: "t1", resourceId: "ada", title: "Trip", createdAt: 1_000 } });
   for (let i = 0; i < 5; i++) {
@@ -150,7 +116,7 @@ Deno.test("hooks over ConvexReactClient: live messages, paging back, activity, w
 
   // Activity: a suspended workflow's prompt, gone once resumed.
   assert.equal(seen.activity?.isWaitingForInput, false);
-  const mastra = new Mastra({ storage, workflows: { payment: approvalWorkflow() }, logger: false });
+  const mastra = new Mastra({ storage, workflows: { payment: paymentWorkflow() }, logger: false });
   const run = await mastra.getWorkflow("payment").createRun({ resourceId: "ada" });
   await run.start({ inputData: { amount: 42 } });
   await until(() => seen.activity?.isWaitingForInput === true, "the suspended run");

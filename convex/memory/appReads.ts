@@ -25,6 +25,7 @@ import { isBlobRef, readField } from "../kit/blobs.js";
 import { decodeValue } from "../kit/codec.js";
 import { appQuery, type QueryCtx } from "../kit/functions.js";
 import { checkAppLimit, checkPageOptions } from "../kit/appPages.js";
+import type { MessageRow } from "./validators.js";
 
 /** Largest `limit` of an app read. */
 export const MAX_APP_READ = 200;
@@ -104,7 +105,7 @@ export const recentMessages = appQuery({
   },
 });
 
-function toAppMessage(row: MessageFields): AppMessage {
+function toAppMessage(row: MessageRow): AppMessage {
   const message: AppMessage = {
     id: row.id,
     threadId: row.threadId,
@@ -116,16 +117,6 @@ function toAppMessage(row: MessageFields): AppMessage {
   if (row.type !== undefined) message.type = row.type;
   return message;
 }
-
-type MessageFields = {
-  id: string;
-  threadId: string;
-  resourceId?: string;
-  role: string;
-  type?: string;
-  createdAt: number;
-  content: string;
-};
 
 /** A page of a resource's threads as the app sees it. */
 export type AppThreadPage = PaginationResult<AppThread>;

@@ -5,6 +5,7 @@
  * server side.
  */
 import type { MastraDBMessage } from "../coreTypes.ts";
+import type { MessageRow } from "../../convex/memory/validators.ts";
 import { decodeValue } from "../../convex/kit/codec.ts";
 
 /** Decodes stored content as core does: absent -> `{}`; a plain string -> a format-2 text message. */
@@ -17,19 +18,8 @@ export function decodeContent(text: string, wrapString: boolean): unknown {
   return content;
 }
 
-/** The fields of a stored message that {@link rowToMessage} reads. */
-export type StoredMessageFields = {
-  id: string;
-  threadId: string;
-  resourceId?: string;
-  role: string;
-  type?: string;
-  createdAt: number;
-  content: string;
-};
-
 /** Converts a stored row back to Mastra's message shape. */
-export function rowToMessage(row: StoredMessageFields): MastraDBMessage {
+export function rowToMessage(row: MessageRow): MastraDBMessage {
   return {
     id: row.id,
     type: row.type ?? "text",

@@ -15,19 +15,15 @@
  *   deno run -A tasks/bench/liveUi.ts --sizes=1000,10000
  */
 import { parseArgs } from "node:util";
-import { componentsGeneric } from "convex/server";
 import { encodeValue } from "../../convex/kit/codec.ts";
-import { createBackend } from "../../tests/helpers/backend.ts";
+import type { Backend } from "../../tests/helpers/backend.ts";
 import { measure } from "../../tests/helpers/metrics.ts";
-import { mastraAppQueries, type MastraUiComponent } from "../../src/app/mod.ts";
+import { table } from "./observability.ts";
+import { createLiveUiBackend } from "../../tests/helpers/liveUi.ts";
 
 const PAGE = 20;
 const BATCH = 2_000;
 const num = (n: number) => n.toLocaleString("en");
-
-const mastraUi = mastraAppQueries(componentsGeneric().mastra as unknown as MastraUiComponent, {
-  authorize: async (ctx, { resourceId }) => (await ctx.auth.getUserIdentity())?.subject === resourceId,
-});
 
 /** What one call read. */
 export type Row = { read: number; ranges: number };
@@ -35,7 +31,7 @@ type Page = { page: unknown[]; continueCursor: string; isDone: boolean };
 
 /** Inserts `count` rows made by `row(i)` into `table` of the component, in transactions of {@link BATCH}. */
 async function seed(
-  backend: ReturnType<typeof createBackend>,
+  backend: Backend,
   table: string,
   count: number,
   row: (i: number) => Record<string, unknown>,
@@ -50,10 +46,7 @@ async function seed(
 
 /** Documents read and index ranges of each app query at `size` (see the module doc for the data). */
 export async function liveUiRows(size: number): Promise<[string, Row][]> {
-  const backend = createBackend({
-    "/app/_generated/server.ts": () => Promise.resolve({}),
-    "/app/mastraUi.ts": () => Promise.resolve(mastraUi),
-  });
+  const backend = createLiveUiBackend();
   const T0 = 1_767_225_600_000;
   await seed(backend, "threads", size, (i) => ({
     id: i === 0 ? "t0" : `thread-${i}`,
@@ -154,15 +147,6 @@ export async function liveUiRows(size: number): Promise<[string, Row][]> {
   rows.push(["activity (20 tasks, 10 waiting runs)", (await run("activity", { threadId: "t0" })).row]);
   rows.push(["workingMemory", (await run("workingMemory", { resourceId: "ada", threadId: "t0" })).row]);
   return rows;
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) =>
-    "| " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
-  const rule = "|" + widths.map((w, i) => (i === 0 ? ":" + "-".repeat(w + 1) : "-".repeat(w + 1) + ":")).join("|") +
-    "|";
-  return [line(headers), rule, ...rows.map(line)].join("\n");
 }
 
 /** The live-UI table: documents read (and index ranges) per app query at each size. */

@@ -14,13 +14,10 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import { Agent } from "@mastra/core/agent";
 import { Mastra } from "@mastra/core";
-import { createStep, createWorkflow } from "@mastra/core/workflows";
 import { Memory } from "@mastra/memory";
-import { z } from "zod";
 import { ConvexStorage } from "../../src/storage.ts";
-import { createBackend } from "../helpers/backend.ts";
 import { startConvexHttpServer } from "../helpers/httpServer.ts";
-import * as mastraUi from "./app/convex/mastraUi.ts";
+import { liveUiModules, paymentWorkflow, scriptedModel } from "../helpers/liveUi.ts";
 import { chromiumSkipReason, launchChromium } from "./chromium_launch.ts";
 import { bundlePage, servePage } from "./page_server.ts";
 
@@ -28,55 +25,6 @@ const SKIP = chromiumSkipReason();
 if (SKIP) console.log(`tests/browser/live_ui_test.ts ${SKIP}`);
 
 const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
-const modules = {
-  "/app/_generated/server.ts": () => Promise.resolve({}),
-  "/app/mastraUi.ts": () => Promise.resolve(mastraUi),
-};
-
-/** A scripted LanguageModelV2 that answers every prompt with `reply`. */
-function scriptedModel(reply: string) {
-  const usage = { inputTokens: 5, outputTokens: 5, totalTokens: 10 };
-  return {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate: () =>
-      Promise.resolve({ content: [{ type: "text", text: reply }], finishReason: "stop", usage, warnings: [] }),
-    doStream: () =>
-      Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({ type: "text-start", id: "t" });
-            controller.enqueue({ type: "text-delta", id: "t", delta: reply });
-            controller.enqueue({ type: "text-end", id: "t" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      }),
-  };
-}
-
-function approvalWorkflow() {
-  const approve = createStep({
-    id: "approve",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-    resumeSchema: z.object({ approver: z.string() }),
-    suspendSchema: z.object({ prompt: z.string() }),
-    execute: async ({ inputData, resumeData, suspend }) => {
-      if (!resumeData?.approver) return await suspend({ prompt: `Pay ${inputData.amount} EUR to Lisbon Hotels?` });
-      return { approvedBy: resumeData.approver };
-    },
-  });
-  return createWorkflow({
-    id: "payment",
-    inputSchema: z.object({ amount: z.number() }),
-    outputSchema: z.object({ approvedBy: z.string() }),
-  }).then(approve).commit();
-}
 
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (nodes) => nodes.map((node) => (node.textContent ?? "").trim()));
@@ -92,8 +40,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const backend = createBackend(modules);
-    await using server = await startConvexHttpServer({ backend, modules });
+    const modules = liveUiModules();
+    await using server = await startConvexHttpServer({ modules });
     const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
     const T0 = Date.UTC(2026, 4, 1);
     await storage.saveThread({ thread: { id: "trip", resourceId: "ada", title: "Trip to Lisbon", createdAt: T0 } });
@@ -189,7 +137,7 @@ Deno.test({
       await page.waitForFunction(() => document.querySelector(".working") === null);
 
       // A workflow suspended for approval: its prompt shows, and goes when resumed.
-      const mastra = new Mastra({ storage, workflows: { payment: approvalWorkflow() }, logger: false });
+      const mastra = new Mastra({ storage, workflows: { payment: paymentWorkflow("Lisbon Hotels") }, logger: false });
       const run = await mastra.getWorkflow("payment").createRun({ resourceId: "ada" });
       assert.equal((await run.start({ inputData: { amount: 420 } })).status, "suspended");
       await page.waitForSelector(".approval");
