@@ -22,6 +22,7 @@ import { InMemoryStore } from "@mastra/core/storage";
 import { ConvexStorage } from "../src/storage.ts";
 import { inProcessClient } from "./helpers/backend.ts";
 import { createLiveUiBackend, paymentWorkflow } from "./helpers/liveUi.ts";
+import { withFakeDate } from "./helpers/fakeDate.ts";
 import { decodePayload, toMastraMessage } from "../src/app/shapes.ts";
 import {
   type AppMessage,
@@ -35,20 +36,8 @@ import { appSuspendedRunValidator } from "../convex/workflows/appReads.ts";
 import type * as Types from "../src/app/types.ts";
 import type { ComponentApi } from "../convex/_generated/component.ts";
 
-const RealDate = Date;
+/** The fake clock of both stores (ours through `now`, core's through `withFakeDate`). */
 let clock = 1_767_225_600_000;
-/** Core's InMemoryStore reads "now" from `Date`; ours from the `now` option: one fake clock drives both. */
-class FakeDate extends RealDate {
-  constructor(...args: unknown[]) {
-    super(...((args.length === 0 ? [clock] : args) as [number]));
-  }
-  static override now(): number {
-    return clock;
-  }
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof RealDate;
-  }
-}
 
 function setup() {
   const backend = createLiveUiBackend();
@@ -113,12 +102,7 @@ Deno.test("threads and messages pages agree with InMemoryStore at any page size 
       fc.array(opArb, { minLength: 1, maxLength: 25 }),
       fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
       async (ops, sizes) => {
-        globalThis.Date = FakeDate as DateConstructor;
-        try {
-          await check(ops, sizes);
-        } finally {
-          globalThis.Date = RealDate;
-        }
+        await withFakeDate(() => clock, () => check(ops, sizes));
       },
     ),
     { numRuns: 25 },
