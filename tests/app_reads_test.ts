@@ -24,15 +24,15 @@ import { inProcessClient } from "./helpers/backend.ts";
 import { createLiveUiBackend, paymentWorkflow } from "./helpers/liveUi.ts";
 import { withFakeDate } from "./helpers/fakeDate.ts";
 import { decodePayload, toMastraMessage } from "../src/app/shapes.ts";
-import {
-  type AppMessage,
+import type {
+  AppMessage,
   appMessageValidator,
-  type AppThread,
+  AppThread,
   appThreadValidator,
   appWorkingMemoryValidator,
 } from "../convex/memory/appReads.ts";
-import { appTaskValidator } from "../convex/backgroundTasks/appReads.ts";
-import { appSuspendedRunValidator } from "../convex/workflows/appReads.ts";
+import type { appTaskValidator } from "../convex/backgroundTasks/appReads.ts";
+import type { appSuspendedRunValidator } from "../convex/workflows/appReads.ts";
 import type * as Types from "../src/app/types.ts";
 import type { ComponentApi } from "../convex/_generated/component.ts";
 
