@@ -8,7 +8,15 @@
  */
 import assert from "node:assert/strict";
 import { BaseConvexClient, ConvexClient, ConvexHttpClient } from "convex/browser";
-import { anyApi, defineSchema, defineTable, mutationGeneric, queryGeneric } from "convex/server";
+import {
+  actionGeneric,
+  anyApi,
+  defineSchema,
+  defineTable,
+  makeFunctionReference,
+  mutationGeneric,
+  queryGeneric,
+} from "convex/server";
 import { v } from "convex/values";
 import { createBackend } from "./helpers/backend.ts";
 import { startConvexHttpServer } from "./helpers/httpServer.ts";
@@ -35,9 +43,18 @@ const add = mutationGeneric({
     return text.length;
   },
 });
+/** An action that adds a note through the mutation: its commit reaches subscriptions too. */
+const addTwice = actionGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, { text }) => {
+    await ctx.runMutation(makeFunctionReference<"mutation">("notes:add"), { text });
+    await ctx.runMutation(makeFunctionReference<"mutation">("notes:add"), { text: `${text}!` });
+    return "done";
+  },
+});
 const modules = {
   "/app/_generated/server.ts": () => Promise.resolve({}),
-  "/app/notes.ts": () => Promise.resolve({ mine, add }),
+  "/app/notes.ts": () => Promise.resolve({ mine, add, addTwice }),
 };
 // deno-lint-ignore no-explicit-any
 const api = anyApi as any;
@@ -84,6 +101,10 @@ Deno.test("ConvexClient: signed-in subscription, mutations, commits from HTTP an
   await server.backend.raw.run(async (ctx) => void await ctx.db.insert("notes", { owner: "ada", text: "third" }));
   await server.sync.commit();
   assert.deepEqual(await waitFor(seen, (notes) => notes.length === 3), ["first", "second", "third"]);
+  // An action over the socket: its result comes back, and the mutations it ran reach the subscription.
+  assert.equal(await client.action(api.notes.addTwice, { text: "act" }), "done");
+  await waitFor(seen, (notes) => notes.length === 5);
+  assert.deepEqual(seen.at(-1), ["first", "second", "third", "act", "act!"]);
   // Another user's note changes nothing ada sees.
   const before = seen.length;
   await server.backend.raw.run(async (ctx) => void await ctx.db.insert("notes", { owner: "bob", text: "x" }));
