@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The README's "Live UI" in headless Chromium: the page (`app/src/Chat.tsx`
  * under a `ConvexReactClient`, bundled with esbuild) talks to the test
@@ -28,6 +27,14 @@ const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
 
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (nodes) => nodes.map((node) => (node.textContent ?? "").trim()));
+
+// Page-side conditions are strings: this file is type-checked with Deno's libs, without the DOM's.
+const messageCount = (page: Page, n: number) =>
+  page.waitForFunction(`document.querySelectorAll(".message").length === ${n}`);
+const shows = (page: Page, text: string) =>
+  page.waitForFunction(`document.body.innerText.includes(${JSON.stringify(text)})`);
+const gone = (page: Page, selector: string) =>
+  page.waitForFunction(`document.querySelector(${JSON.stringify(selector)}) === null`);
 
 async function shoot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
@@ -73,7 +80,7 @@ Deno.test({
 
       // The newest page (10 of 14), oldest first.
       await open(page, "ada");
-      await page.waitForFunction(() => document.querySelectorAll(".message").length === 10);
+      await messageCount(page, 10);
       assert.deepEqual((await messages()).map((m) => m.replace(/^(user|assistant)\s*/, "")), [
         ...Array.from({ length: 10 }, (_, i) => `message ${i + 5}`),
       ]);
@@ -81,7 +88,7 @@ Deno.test({
 
       // Paging back loads the older ones, above.
       await page.click("button");
-      await page.waitForFunction(() => document.querySelectorAll(".message").length === 14);
+      await messageCount(page, 14);
       assert.equal((await messages())[0], "user message 1");
       assert.equal(await page.$("button"), null, "no older messages left");
       await shoot(page, "2-paged-back");
@@ -97,7 +104,7 @@ Deno.test({
           createdAt: T0 + 15_000,
         },
       });
-      await page.waitForFunction(() => document.body.innerText.includes("Book the hotel by the river"));
+      await shows(page, "Book the hotel by the river");
 
       // An agent run with a scripted model: its user and assistant messages appear.
       const agent = new Agent({
@@ -108,7 +115,7 @@ Deno.test({
         memory: new Memory({ storage: storage as never, options: { lastMessages: 5 } }) as never,
       });
       await agent.generate("Find a quiet hotel.", { memory: { thread: "trip", resource: "ada" } });
-      await page.waitForFunction(() => document.body.innerText.includes("Hotel Rio, 3 nights"));
+      await shows(page, "Hotel Rio, 3 nights");
       const afterAgent = await messages();
       assert.ok(afterAgent.some((m) => m === "user Find a quiet hotel."), afterAgent.join("\n"));
       assert.equal(afterAgent.at(-1), "assistant Done: Hotel Rio, 3 nights, 420 EUR. Shall I pay?");
@@ -134,7 +141,7 @@ Deno.test({
       await page.waitForSelector(".working");
       await shoot(page, "3b-agent-working");
       await tasks.updateTask("task-1", { status: "completed", completedAt: new Date() });
-      await page.waitForFunction(() => document.querySelector(".working") === null);
+      await gone(page, ".working");
 
       // A workflow suspended for approval: its prompt shows, and goes when resumed.
       const mastra = new Mastra({ storage, workflows: { payment: paymentWorkflow("Lisbon Hotels") }, logger: false });
@@ -144,7 +151,7 @@ Deno.test({
       assert.deepEqual(await texts(page, ".approval"), ["Waiting for your approval: Pay 420 EUR to Lisbon Hotels?"]);
       await shoot(page, "4-approval-prompt");
       assert.equal((await run.resume({ step: "approve", resumeData: { approver: "ada" } })).status, "success");
-      await page.waitForFunction(() => document.querySelector(".approval") === null);
+      await gone(page, ".approval");
       await shoot(page, "5-approved");
 
       // Another user: an authorization error, and none of ada's messages.
@@ -154,7 +161,7 @@ Deno.test({
       await intruder.waitForSelector(".error");
       assert.match((await texts(intruder, ".error"))[0], /^Not allowed to read thread "trip"$/);
       assert.deepEqual(await texts(intruder, ".message"), []);
-      assert.ok(!(await intruder.evaluate(() => document.body.innerText)).includes("message 1"));
+      assert.ok(!String(await intruder.evaluate("document.body.innerText")).includes("message 1"));
       await shoot(intruder, "6-not-the-owner");
 
       assert.deepEqual(errors, []);

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The test page's entry: a `ConvexReactClient` on the test server named in
  * the page's URL (`?url=…&token=…&thread=…`), signed in with the given
@@ -12,7 +11,9 @@ const params = new URLSearchParams(location.search);
 const convex = new ConvexReactClient(params.get("url")!);
 const token = params.get("token");
 if (token) convex.setAuth(() => Promise.resolve(token));
-createRoot(document.getElementById("root")!).render(
+// The page's `document` (this file is type-checked with Deno's libs, without the DOM's).
+const { document } = globalThis as unknown as { document: { getElementById(id: string): unknown } };
+createRoot(document.getElementById("root") as Parameters<typeof createRoot>[0]).render(
   <ConvexProvider client={convex}>
     <h1>Thread {params.get("thread")}</h1>
     <ChatErrors>
