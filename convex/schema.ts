@@ -6,6 +6,8 @@
 import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
+import { datasetTables } from "./datasets/tables.js";
+import { experimentTables } from "./experiments/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { memoryTables } from "./memory/tables.js";
@@ -29,6 +31,8 @@ export const mastraTables = {
   ...backgroundTaskTables,
   ...scheduleTables,
   ...vectorTables,
+  ...datasetTables,
+  ...experimentTables,
 };
 
 /** The component's schema. */

@@ -17,6 +17,8 @@ async function setup(redirect: Record<string, `${string}:${string}`> = {}) {
   const server = await startConvexHttpServer();
   const reactive = createReactiveClient(server.url, server.adminKey);
   let watchCount = 0;
+  /** Subscriptions still waiting for their first result (the socket connects, then the query runs). */
+  const waitingFirst = new Set<object>();
   const storage = new ConvexStorage({
     convexUrl: server.url,
     adminKey: server.adminKey,
@@ -24,25 +26,31 @@ async function setup(redirect: Record<string, `${string}:${string}`> = {}) {
     reactiveClient: {
       onUpdate: (path, args, callback, onError) => {
         watchCount++;
-        const stop = reactive.onUpdate(redirect[path] ?? path, args, callback, onError);
+        const token = {};
+        waitingFirst.add(token);
+        const stop = reactive.onUpdate(
+          redirect[path] ?? path,
+          args,
+          (value) => (waitingFirst.delete(token), callback(value)),
+          (error) => (waitingFirst.delete(token), onError?.(error)),
+        );
         return () => {
           watchCount--;
+          waitingFirst.delete(token);
           stop();
         };
       },
     },
   });
-  // Watches map each new result through the domain (more round trips), so
-  // "settled" waits for the sync server, then for the mapping, twice.
+  // Settled: every watch has its first result, and then nothing moves any more (no request in flight: a watch
+  // reads through the domain after each new result; no sync work pending).
   const client = {
     get watchCount() {
       return watchCount;
     },
     settled: async () => {
-      for (let i = 0; i < 2; i++) {
-        await server.sync.idle();
-        await new Promise((resolve) => setTimeout(resolve, 60));
-      }
+      while (waitingFirst.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await server.quiet(80);
     },
   };
   const close = async () => {

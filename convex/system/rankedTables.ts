@@ -9,6 +9,8 @@ export const RANKED_TABLES = [
   "background_tasks",
   "ai_traces",
   "ai_spans",
+  "dataset_items",
+  "experiment_results",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

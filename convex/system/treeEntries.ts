@@ -15,6 +15,10 @@ import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
 import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
 import type { SpanRow, TraceRow } from "../observability/validators.js";
+import { itemTreeEntries } from "../datasets/counterNames.js";
+import type { ItemRow } from "../datasets/validators.js";
+import { resultTreeEntries } from "../experiments/counterNames.js";
+import type { ResultRow } from "../experiments/validators.js";
 
 const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
@@ -26,6 +30,8 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
   ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
+  dataset_items: (row: unknown): TreeEntry[] => itemTreeEntries(row as ItemRow),
+  experiment_results: (row: unknown): TreeEntry[] => resultTreeEntries(row as ResultRow),
 };
 
 /** The tree entries of one row of `table` (none for a span that anchors no branch). */

@@ -7,7 +7,7 @@
  * an agent run with a scripted model appear; "Older messages" pages back; a
  * workflow suspended for approval shows its prompt and disappears when
  * resumed; another user sees an authorization error and no messages.
- * Screenshots go to `tests/browser/screenshots/` (gitignored).
+ * Screenshots go to `.screenshots/live-ui-*.png` (gitignored).
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -17,13 +17,10 @@ import { Memory } from "@mastra/memory";
 import { ConvexStorage } from "../../src/storage.ts";
 import { startConvexHttpServer } from "../helpers/httpServer.ts";
 import { liveUiModules, paymentWorkflow, scriptedModel } from "../helpers/liveUi.ts";
-import { chromiumSkipReason, launchChromium } from "./chromium_launch.ts";
+import { launchChromium, screenshot, skipReason } from "../helpers/chromium.ts";
 import { bundlePage, servePage } from "./page_server.ts";
 
-const SKIP = chromiumSkipReason();
-if (SKIP) console.log(`tests/browser/live_ui_test.ts ${SKIP}`);
-
-const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
+if (skipReason) console.log(`tests/browser/live_ui_test.ts: ${skipReason}`);
 
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (nodes) => nodes.map((node) => (node.textContent ?? "").trim()));
@@ -36,14 +33,12 @@ const shows = (page: Page, text: string) =>
 const gone = (page: Page, selector: string) =>
   page.waitForFunction(`document.querySelector(${JSON.stringify(selector)}) === null`);
 
-async function shoot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname as `${string}.png`, fullPage: true });
-}
+/** A screenshot `.screenshots/live-ui-<name>.png`. */
+const shoot = (page: Page, name: string) => screenshot(page, `live-ui-${name}`);
 
 Deno.test({
   name: "Live UI in Chromium: live messages, paging back, approval prompt, authorization error",
-  ignore: SKIP !== undefined,
+  ignore: skipReason !== null,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

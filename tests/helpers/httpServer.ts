@@ -138,6 +138,15 @@ export interface ConvexHttpServer extends AsyncDisposable {
    * with `sync.userToken()` (see `syncServer.ts`).
    */
   readonly sync: SyncServer;
+  /** HTTP API requests being handled right now. */
+  readonly handling: number;
+  /**
+   * Resolves once nothing has happened for `quietMs` (default 40): no HTTP
+   * request in flight, every sync session idle, no new request or commit
+   * meanwhile. For tests whose clients react to pushes with more calls (e.g.
+   * a watch that reads through the domain after each new result).
+   */
+  quiet(quietMs?: number): Promise<void>;
   /** Cuts every sync socket's TCP connection without a close frame; clients reconnect by themselves. */
   dropSyncConnections(): void;
   /** Replaces the fault policy (`undefined`: no random faults). Restarts its random sequence. */
@@ -583,6 +592,7 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
   );
   const syncPort = syncListener.addr.port;
   const upgraded = new Set<Deno.Conn>();
+  let handling = 0;
 
   /** Pipes an upgrade request and the rest of its connection to the sync endpoint. */
   async function pipeToSync(conn: Deno.Conn, request: Request, rest: Uint8Array): Promise<void> {
@@ -642,7 +652,13 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
           conns.delete(conn);
           return await pipeToSync(conn, request, reader.rest());
         }
-        const answer = await track(route(request));
+        handling++;
+        let answer: Answer | "drop" | "truncate";
+        try {
+          answer = await track(route(request));
+        } finally {
+          handling--;
+        }
         if (answer === "drop") break;
         if (answer === "truncate") {
           const { head, body } = serialize(json(200, { status: "success", value: null, logLines: [] }));
@@ -690,6 +706,19 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
       return stats;
     },
     sync,
+    get handling() {
+      return handling;
+    },
+    async quiet(quietMs = 40) {
+      let last = "";
+      for (;;) {
+        await sync.idle();
+        const now = `${stats.requests}/${handling}/${sync.stats.transitions}/${sync.stats.commits}`;
+        if (now === last && handling === 0) return;
+        last = now;
+        await sleep(quietMs);
+      }
+    },
     dropSyncConnections() {
       for (const conn of upgraded) {
         try {
