@@ -89,4 +89,4 @@ console.log(renderFlatness(rows));
 console.log("");
 console.log(await traceQueryBenchTable(sizes));
 console.log("\n" + await renderObservabilityBench(sizes));
-console.log("\n" + await renderLiveUiBench(sizes.filter((size) => size <= 10_000)));
+console.log("\n" + await renderLiveUiBench(sizes));
