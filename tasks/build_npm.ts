@@ -12,7 +12,9 @@
  * the Convex CLI bundles every module in the folder of the resolved
  * `convex.config.js`, here `convex/`), `./_generated/component.js` (the
  * `ComponentApi` type the CLI's codegen imports for `components.mastra`)
- * and `./test` (`register(t)` for `convex-test`).
+ * `./test` (`register(t)` for `convex-test`), `./app` (the app's live-UI
+ * query functions, `mastraAppQueries`) and `./react` (the hooks; `react` is
+ * an optional peer dependency).
  * @module
  */
 import $ from "dax";
@@ -22,11 +24,15 @@ import { MissingToolError, NODE_MAJOR, requireTools, tscPath, TYPESCRIPT_VERSION
 import { REPO_ROOT } from "./lib/paths.ts";
 import { dirname, join, relative, resolve } from "./lib/std_path.ts";
 
-/** Peer dependencies: the user's own Mastra and Convex. */
+/** Peer dependencies: the user's own Mastra and Convex, and React for `./react` (optional). */
 export const PEER_DEPENDENCIES: Record<string, string> = {
   "@mastra/core": ">=1.71.0 <2",
   convex: "^1.51.0",
+  react: "^18.0.0 || ^19.0.0",
 };
+
+/** Peer dependencies only some entry points need (`react`: only `@mastra/convex/react`). */
+export const OPTIONAL_PEERS: Record<string, { optional: true }> = { react: { optional: true } };
 
 /** Node versions the package supports. */
 export const NODE_ENGINES = `>=${NODE_MAJOR}`;
@@ -120,6 +126,8 @@ export const PACKAGE_EXPORTS: Record<string, unknown> = {
   "./convex.config.js": CONFIG,
   "./_generated/component.js": { types: "./convex/_generated/component.d.ts" },
   "./test": TEST,
+  "./app": { types: "./src/app/mod.d.ts", import: "./src/app/mod.js", default: "./src/app/mod.js" },
+  "./react": { types: "./src/react/mod.d.ts", import: "./src/react/mod.js", default: "./src/react/mod.js" },
   "./package.json": "./package.json",
 };
 
@@ -151,6 +159,7 @@ export function packageJson(
     engines: { node: NODE_ENGINES },
     dependencies,
     peerDependencies: PEER_DEPENDENCIES,
+    peerDependenciesMeta: OPTIONAL_PEERS,
   };
 }
 

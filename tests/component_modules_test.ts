@@ -20,7 +20,7 @@ Deno.test("src/testing/modules.ts is up to date (deno task gen:modules)", () => 
 
 Deno.test("convex/_generated/component.ts is up to date (deno task gen:modules)", () => {
   assert.equal(Deno.readTextFileSync(COMPONENT_API_FILE), componentApiSource(), "run `deno task gen:modules`");
-  assert.deepEqual(appFacingModules(), ["memory/appReads.ts"]);
+  assert.deepEqual(appFacingModules(), ["backgroundTasks/appReads.ts", "memory/appReads.ts", "workflows/appReads.ts"]);
 });
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -38,5 +38,13 @@ Deno.test("ComponentApi: the app-facing queries, as references into the mounted 
   assertType<Equals<FunctionArgs<Recent>, { threadId: string; limit: number }>>(true);
   // Internal functions (writes, and every other read) are not part of it.
   assertType<"threads" extends keyof Api["memory"] ? false : true>(true);
-  assertType<"workflows" extends keyof Api ? false : true>(true);
+  assertType<"runs" extends keyof Api["workflows"] ? false : true>(true);
+  assertType<"tasks" extends keyof Api["backgroundTasks"] ? false : true>(true);
+  assertType<"schedules" extends keyof Api ? false : true>(true);
+  // The live UI's reads (paginated with Convex's paginationOpts).
+  type Messages = Api["memory"]["appReads"]["messagesPage"];
+  assertType<Equals<FunctionArgs<Messages>["threadId"], string>>(true);
+  assertType<FunctionReturnType<Messages> extends { page: { id: string }[]; isDone: boolean } ? true : false>(true);
+  type Waiting = Api["workflows"]["appReads"]["suspendedRuns"];
+  assertType<FunctionReturnType<Waiting> extends { runId: string; steps: unknown }[] ? true : false>(true);
 });

@@ -147,7 +147,7 @@ function withId(o: Op, index: number): Op {
 
 Deno.test("notifications behave exactly like InMemoryStore (property)", async () => {
   const stats: Record<string, number> = {};
-  await withFakeDate(() =>
+  await withFakeDate(() => fakeNow.ms, () =>
     fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(op, fc.integer({ min: 0, max: 2 })), { minLength: 5, maxLength: 40 }),
@@ -168,7 +168,6 @@ Deno.test("notifications behave exactly like InMemoryStore (property)", async ()
         },
       ),
       { numRuns: 60 },
-    )
-  );
+    ));
   console.log(stats);
 });

@@ -10,11 +10,10 @@
 import assert from "node:assert/strict";
 import $ from "dax";
 import { ConvexStorage } from "../mod.ts";
-import { APP_MODULE, appConfigSource } from "../tasks/lib/convex_check.ts";
+import { APP_MODULE, APP_UI_MODULE, appConfigSource } from "../tasks/lib/convex_check.ts";
 import { REPO_ROOT } from "../tasks/lib/paths.ts";
 import { join } from "../tasks/lib/std_path.ts";
-import { createBackend } from "./helpers/backend.ts";
-import { reactiveInProcessClient } from "./helpers/reactive.ts";
+import { startConvexHttpServer } from "./helpers/httpServer.ts";
 import { readmeAppConfigs, readmeAppFunctions, readmeBlocks, readmeModules, RUN_SECTIONS } from "./helpers/readme.ts";
 
 Deno.test({
@@ -46,8 +45,9 @@ Deno.test({
 
 Deno.test("the README's Convex setup blocks are the app config the scratch-app tests mount", () => {
   assert.deepEqual(readmeAppConfigs(), [appConfigSource("npm"), appConfigSource("local")]);
-  // The app function of "Using Mastra data from your own Convex functions" is the scratch app's convex/chat.ts.
-  assert.deepEqual(readmeAppFunctions(), [APP_MODULE]);
+  // The app functions of "Live UI" and of "Using Mastra data from your own Convex functions" are the scratch app's
+  // convex/mastraUi.ts and convex/chat.ts.
+  assert.deepEqual(readmeAppFunctions(), [APP_UI_MODULE, APP_MODULE]);
 });
 
 Deno.test("the README's install commands name the tarball npm pack makes and the Node version we declare", async () => {
@@ -77,8 +77,9 @@ function exampleBlocks(markdown: string): string[] {
 Deno.test("the README's examples run as written", async () => {
   const blocks = exampleBlocks(await Deno.readTextFile(README));
   assert.ok(blocks.length >= 4, `found ${blocks.length} example blocks`);
-  const client = reactiveInProcessClient(createBackend());
-  const storage = new ConvexStorage({ client });
+  // Over the test server: the watches use Convex's real WebSocket client.
+  await using server = await startConvexHttpServer();
+  const storage = new ConvexStorage({ convexUrl: server.url, adminKey: server.adminKey });
   const printed: string[] = [];
   const console = {
     log: (...args: unknown[]) => printed.push(args.map((a) => typeof a === "string" ? a : JSON.stringify(a)).join(" ")),
@@ -88,9 +89,7 @@ Deno.test("the README's examples run as written", async () => {
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
   const run = new AsyncFunction("storage", "console", blocks.join("\n"));
   await run(storage, console);
-  await client.settled();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await client.settled();
+  await storage.close();
 
   assert.ok(printed.includes("Trip to Lisbon"), printed.join("\n"));
   assert.ok(
@@ -102,6 +101,6 @@ Deno.test("the README's examples run as written", async () => {
   assert.ok(printed.includes("2 false 2"), "getMessagesPaginated printed total, hasMore, count");
   assert.ok(printed.includes(`1 1 ${JSON.stringify(["suspended"])}`), "traces, evals and runs filtered");
   assert.ok(printed.includes("thread-1 has 3 recent messages"), "watchMessages saw the new message");
-  assert.ok(printed.includes("run status: suspended"));
+  assert.ok(printed.includes("run status: suspended"), printed.join("\n"));
   assert.ok(!printed.some((line) => line.startsWith("ERROR")), printed.join("\n"));
 });

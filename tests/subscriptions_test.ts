@@ -1,38 +1,64 @@
 /**
- * Real-time watches on the in-process backend, through a reactive test
- * client that re-runs watched queries after every mutation (as Convex's
- * WebSocket client gets new results after every commit).
+ * Real-time watches through Convex's own WebSocket client: `ConvexStorage`
+ * opens `BaseConvexClient` (admin auth, component subscriptions) on the test
+ * server, which speaks Convex's sync protocol over the in-process backend
+ * (`helpers/syncServer.ts`) and pushes new results after every commit.
  */
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import { ConvexStorage } from "../mod.ts";
-import { createBackend } from "./helpers/backend.ts";
-import { reactiveInProcessClient } from "./helpers/reactive.ts";
+import { startConvexHttpServer } from "./helpers/httpServer.ts";
+import { createReactiveClient } from "../src/watches/reactiveClient.ts";
 
 const T0 = 1_767_225_600_000;
 
 /** `redirect` maps a watched path to another (e.g. one that is not deployed). */
-function setup(redirect: Record<string, `${string}:${string}`> = {}) {
-  const inner = reactiveInProcessClient(createBackend());
+async function setup(redirect: Record<string, `${string}:${string}`> = {}) {
+  const server = await startConvexHttpServer();
+  const reactive = createReactiveClient(server.url, server.adminKey);
+  let watchCount = 0;
+  /** Subscriptions still waiting for their first result (the socket connects, then the query runs). */
+  const waitingFirst = new Set<object>();
   const storage = new ConvexStorage({
-    client: inner,
+    convexUrl: server.url,
+    adminKey: server.adminKey,
+    retry: { attempts: 1, baseDelayMs: 10 },
     reactiveClient: {
-      onUpdate: (path, args, callback, onError) => inner.onUpdate(redirect[path] ?? path, args, callback, onError),
+      onUpdate: (path, args, callback, onError) => {
+        watchCount++;
+        const token = {};
+        waitingFirst.add(token);
+        const stop = reactive.onUpdate(
+          redirect[path] ?? path,
+          args,
+          (value) => (waitingFirst.delete(token), callback(value)),
+          (error) => (waitingFirst.delete(token), onError?.(error)),
+        );
+        return () => {
+          watchCount--;
+          waitingFirst.delete(token);
+          stop();
+        };
+      },
     },
   });
-  // Watches map each new result through the domain (more round trips), so
-  // "settled" also waits until the backend has been idle for a moment.
+  // Settled: every watch has its first result, and then nothing moves any more (no request in flight: a watch
+  // reads through the domain after each new result; no sync work pending).
   const client = {
     get watchCount() {
-      return inner.watchCount;
+      return watchCount;
     },
     settled: async () => {
-      await inner.settled();
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      await inner.settled();
+      while (waitingFirst.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await server.quiet(80);
     },
   };
-  return { storage, client };
+  const close = async () => {
+    await reactive.close?.();
+    await storage.close();
+    await server.close();
+  };
+  return { storage, client, server, close };
 }
 
 const message = (id: string, text: string, at: number) => ({
@@ -45,7 +71,7 @@ const message = (id: string, text: string, at: number) => ({
 });
 
 Deno.test("watchThread: current value at once, again after each change, never after unsubscribe", async () => {
-  const { storage, client } = setup();
+  const { storage, client, close } = await setup();
   const seen: (string | null)[] = [];
   const stop = storage.watchThread("thread-1", (thread) => seen.push(thread ? thread.title ?? "" : null));
   await client.settled();
@@ -65,10 +91,11 @@ Deno.test("watchThread: current value at once, again after each change, never af
   await memory.updateThread({ id: "thread-1", title: "Third" });
   await client.settled();
   assert.deepStrictEqual(seen, [null, "First", "Second"]);
+  await close();
 });
 
 Deno.test("watchMessages follows the latest messages of a thread; watchThreads a user's threads", async () => {
-  const { storage, client } = setup();
+  const { storage, client, close } = await setup();
   await storage.saveThread({ thread: { id: "thread-1", resourceId: "user-1", title: "Trip", createdAt: T0 } });
   const latest: string[][] = [];
   const threads: string[][] = [];
@@ -98,10 +125,11 @@ Deno.test("watchMessages follows the latest messages of a thread; watchThreads a
   await client.settled();
   assert.deepStrictEqual(pages, [["m2"], ["m2", "m3"]]);
   stopPage();
+  await close();
 });
 
 Deno.test("watchWorkflowRun sees each persisted state of a run", async () => {
-  const { storage, client } = setup();
+  const { storage, client, close } = await setup();
   const statuses: (string | null)[] = [];
   const stop = storage.watchWorkflowRun({ runId: "run-1", workflowName: "book-trip" }, (run) => {
     statuses.push(run ? String((run.snapshot as { status?: string }).status) : null);
@@ -115,11 +143,12 @@ Deno.test("watchWorkflowRun sees each persisted state of a run", async () => {
   }
   stop();
   assert.deepStrictEqual(statuses, [null, "running", "suspended", "success"]);
+  await close();
 });
 
 Deno.test("watch errors reach onError as MastraErrors; bad watch arguments throw at once", async () => {
   // The thread watch pointed at a function that is not deployed.
-  const { storage, client } = setup({ "memory/threads:get": "missing/module:get" });
+  const { storage, client, close } = await setup({ "memory/threads:get": "missing/module:get" });
   const errors: Error[] = [];
   const values: unknown[] = [];
   const stop = storage.watchThread("thread-1", (v) => values.push(v), { onError: (e) => errors.push(e) });
@@ -145,4 +174,5 @@ Deno.test("watch errors reach onError as MastraErrors; bad watch arguments throw
     () => noReactive.watchThread("t", () => {}),
     (e: unknown) => e instanceof MastraError && /reactive client/.test(e.message),
   );
+  await close();
 });

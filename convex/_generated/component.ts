@@ -14,10 +14,14 @@
  * @module
  */
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
+import type * as backgroundTasks_appReads from "../backgroundTasks/appReads.js";
 import type * as memory_appReads from "../memory/appReads.js";
+import type * as workflows_appReads from "../workflows/appReads.js";
 
 type Modules = {
+  "backgroundTasks/appReads": typeof backgroundTasks_appReads;
   "memory/appReads": typeof memory_appReads;
+  "workflows/appReads": typeof workflows_appReads;
 };
 
 // deno-lint-ignore no-explicit-any

@@ -7,7 +7,7 @@
  * and every sorted index ends with `id` so ordering is total. A list over
  * several statuses merges one range per status (`listPlan.ts`). A date
  * column may be unset: such tasks sort first (the kit's walk handles unset
- * sort values). 28 sorted indexes plus the id lookup: within Convex's 32 per
+ * sort values). 29 sorted indexes (one for the app reads) plus the id lookup: within Convex's 32 per
  * table.
  */
 import { defineTable } from "convex/server";
@@ -37,6 +37,8 @@ export const backgroundTaskTables = {
     .index("by_thread_startedAt", ["threadId", "startedAt", "id"])
     .index("by_thread_suspendedAt", ["threadId", "suspendedAt", "id"])
     .index("by_thread_completedAt", ["threadId", "completedAt", "id"])
+    // The app's live view of a thread's active tasks (`appReads.ts`).
+    .index("by_thread_status_createdAt", ["threadId", "status", "createdAt", "id"])
     .index("by_run_createdAt", ["runId", "createdAt", "id"])
     .index("by_run_startedAt", ["runId", "startedAt", "id"])
     .index("by_run_suspendedAt", ["runId", "suspendedAt", "id"])

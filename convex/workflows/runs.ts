@@ -153,7 +153,10 @@ function runFields(doc: RunFields & { _id?: unknown; _creationTime?: unknown }):
 }
 
 /** The stored form of a run's snapshot: inline in the run row, else in its snapshot row (absent: none). */
-async function storedSnapshot(ctx: QueryCtx, run: { id: string; snapshot?: string }): Promise<string | undefined> {
+export async function storedSnapshot(
+  ctx: QueryCtx,
+  run: { id: string; snapshot?: string },
+): Promise<string | undefined> {
   if (run.snapshot !== undefined) return run.snapshot;
   return (await findSnapshot(ctx, run.id))?.snapshot;
 }

@@ -42,7 +42,9 @@ export const workflowTables = {
     .index("by_resource_status_createdAt", ["resourceId", "status", "createdAt", "id"])
     .index("by_resource_workflow_status_createdAt", ["resourceId", "workflowName", "status", "createdAt", "id"])
     .index("by_status_createdAt", ["status", "createdAt", "id"])
-    .index("by_thread_createdAt", ["threadId", "createdAt", "id"]),
+    .index("by_thread_createdAt", ["threadId", "createdAt", "id"])
+    // The app's live view of the runs waiting for input on a thread (`appReads.ts`).
+    .index("by_thread_status_createdAt", ["threadId", "status", "createdAt", "id"]),
 
   /** Snapshots larger than `RUN_INLINE_LIMIT` (and those of runs written before inline snapshots). */
   workflow_snapshots: defineTable({

@@ -37,6 +37,7 @@ import type { MessageRow } from "../../convex/memory/validators.ts";
 import { decodeValue, encodeValue, toDate, toMillis } from "../kit/codec.ts";
 import { InvalidInputError, isLostAnswer, withErrorContext } from "../kit/errors.ts";
 import { multiStepWrite, writeBatches } from "../kit/multiStep.ts";
+import { decodeContent, rowToMessage } from "./messageShape.ts";
 import { loadLarge, mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import {
   checkInclude,
@@ -120,29 +121,6 @@ async function resolveContents(ctx: DomainContext, rows: MessageRow[], operation
       }),
   );
   return resolved.filter((row): row is MessageRow => row !== null);
-}
-
-/** Decodes stored content as core does: absent -> `{}`; a plain string -> a format-2 text message. */
-function decodeContent(text: string, wrapString: boolean): unknown {
-  const content = decodeValue(text);
-  if (content === undefined) return {};
-  if (wrapString && typeof content === "string") {
-    return { format: 2, content, parts: [{ type: "text", text: content }] };
-  }
-  return content;
-}
-
-/** Converts a stored row back to Mastra's message shape. */
-export function rowToMessage(row: MessageRow): MastraDBMessage {
-  return {
-    id: row.id,
-    type: row.type ?? "text",
-    createdAt: toDate(row.createdAt),
-    threadId: row.threadId,
-    ...(row.resourceId ? { resourceId: row.resourceId } : {}),
-    content: decodeContent(row.content, true),
-    role: row.role,
-  } as MastraDBMessage;
 }
 
 /** Splits items into batches bounded by count and by approximate bytes. */

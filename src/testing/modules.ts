@@ -6,6 +6,7 @@
 /** Every module of the component, keyed by path under a `/mastra/` root. */
 export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/_generated/server.ts": () => Promise.resolve({}),
+  "/mastra/backgroundTasks/appReads.ts": () => import("../../convex/backgroundTasks/appReads.ts"),
   "/mastra/backgroundTasks/counterNames.ts": () => import("../../convex/backgroundTasks/counterNames.ts"),
   "/mastra/backgroundTasks/listPlan.ts": () => import("../../convex/backgroundTasks/listPlan.ts"),
   "/mastra/backgroundTasks/tables.ts": () => import("../../convex/backgroundTasks/tables.ts"),
@@ -37,6 +38,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/harness/sessions.ts": () => import("../../convex/harness/sessions.ts"),
   "/mastra/harness/tables.ts": () => import("../../convex/harness/tables.ts"),
   "/mastra/harness/validators.ts": () => import("../../convex/harness/validators.ts"),
+  "/mastra/kit/appPages.ts": () => import("../../convex/kit/appPages.ts"),
   "/mastra/kit/blobs.ts": () => import("../../convex/kit/blobs.ts"),
   "/mastra/kit/codec.ts": () => import("../../convex/kit/codec.ts"),
   "/mastra/kit/counters.ts": () => import("../../convex/kit/counters.ts"),
@@ -122,6 +124,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/vector/tables.ts": () => import("../../convex/vector/tables.ts"),
   "/mastra/vector/validators.ts": () => import("../../convex/vector/validators.ts"),
   "/mastra/vector/vectors.ts": () => import("../../convex/vector/vectors.ts"),
+  "/mastra/workflows/appReads.ts": () => import("../../convex/workflows/appReads.ts"),
   "/mastra/workflows/counterNames.ts": () => import("../../convex/workflows/counterNames.ts"),
   "/mastra/workflows/ranking.ts": () => import("../../convex/workflows/ranking.ts"),
   "/mastra/workflows/runs.ts": () => import("../../convex/workflows/runs.ts"),

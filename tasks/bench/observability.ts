@@ -43,7 +43,8 @@ function counted(): { storage: ConvexStorage; backend: ReturnType<typeof createB
 
 const num = (n: number) => n.toLocaleString("en");
 
-function table(headers: string[], rows: string[][]): string {
+/** A markdown table, first column left-aligned, the others right-aligned. */
+export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     "| " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";

@@ -216,6 +216,16 @@ export const latestMessages = query({
 });
 `;
 
+/**
+ * The app's live-UI queries of the README's "Live UI" (`mastraAppQueries` from
+ * `@mastra/convex/app`): the browser test's `tests/browser/app/convex/mastraUi.ts`
+ * without its caption line. Mounted in the npm scratch app (a local component
+ * copy has no `@mastra/convex/app`).
+ */
+export const APP_UI_MODULE: string = Deno.readTextFileSync(
+  join(REPO_ROOT, "tests", "browser", "app", "convex", "mastraUi.ts"),
+).replace(/^\/\/ convex\/\S+ in your app\n/, "");
+
 const NO_SCHEMA_DATA_MODEL = `import type { AnyDataModel } from "convex/server";
 import type { GenericId } from "convex/values";
 export type TableNames = string;
@@ -281,6 +291,7 @@ export async function writeScratchApp(appDir: string, source: ComponentSource): 
   await Deno.writeTextFile(join(convexDir, "tsconfig.json"), await cliTsconfig());
   await Deno.writeTextFile(join(convexDir, "convex.config.ts"), appConfigSource(source));
   await Deno.writeTextFile(join(convexDir, "chat.ts"), APP_MODULE);
+  if (source === "npm") await Deno.writeTextFile(join(convexDir, "mastraUi.ts"), APP_UI_MODULE);
   if (source === "local") {
     const from = join(REPO_ROOT, "convex");
     for (const file of componentCopyFiles(from)) {

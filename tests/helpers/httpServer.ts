@@ -18,11 +18,19 @@
  *   `Authorization: Convex <adminKey>`: component functions are never
  *   reachable from the internet. Without `componentPath` it runs an app
  *   function, or Convex's system query `_system/frontend/components:list`.
+ * - `Authorization: Bearer <token>` with a token of `sync.userToken()` runs
+ *   app functions as that user (`ctx.auth`), as `ConvexHttpClient.setAuth`.
  * - A wrong admin key is refused with HTTP 403 `BadAdminKey`.
  * - Fault injection: dropped connections before handling, answers lost after
  *   the call committed (connection dropped, or the body cut short), 5xx
  *   answers and slow answers, chosen per request by a seeded policy or forced
  *   for the next requests, with counters of what was injected.
+ *
+ * - `GET /api/<version>/sync` with `Upgrade: websocket` speaks Convex's
+ *   WebSocket sync protocol (`syncServer.ts`), so the real `ConvexClient`
+ *   and `ConvexReactClient` subscribe, mutate and reconnect against the same
+ *   backend; a mutation or action through the HTTP API is a commit that the
+ *   sockets' subscriptions see.
  *
  * It is written on plain TCP (`Deno.listen`) rather than `Deno.serve`,
  * because only a raw socket can drop a connection without answering. It
@@ -32,6 +40,7 @@ import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { type Backend, COMPONENT, componentHandle, createBackend, emptyAppModules } from "./backend.ts";
 import { componentModules } from "../../src/testing/modules.ts";
+import { type CallOutcome, createSyncServer, type Invoke, type SessionAuth, type SyncServer } from "./syncServer.ts";
 
 export type { Backend };
 
@@ -122,6 +131,24 @@ export interface ConvexHttpServer extends AsyncDisposable {
   readonly backend: Backend;
   /** Live counters. */
   readonly stats: ServerStats;
+  /**
+   * The WebSocket sync endpoint (`ws://…/api/<version>/sync`) that Convex's
+   * reactive clients connect to: wait for it with `sync.idle()`, record
+   * writes made straight on `backend` with `sync.commit()`, mint user tokens
+   * with `sync.userToken()` (see `syncServer.ts`).
+   */
+  readonly sync: SyncServer;
+  /** HTTP API requests being handled right now. */
+  readonly handling: number;
+  /**
+   * Resolves once nothing has happened for `quietMs` (default 40): no HTTP
+   * request in flight, every sync session idle, no new request or commit
+   * meanwhile. For tests whose clients react to pushes with more calls (e.g.
+   * a watch that reads through the domain after each new result).
+   */
+  quiet(quietMs?: number): Promise<void>;
+  /** Cuts every sync socket's TCP connection without a close frame; clients reconnect by themselves. */
+  dropSyncConnections(): void;
   /** Replaces the fault policy (`undefined`: no random faults). Restarts its random sequence. */
   setFaults(policy: FaultPolicy | undefined): void;
   /** Forces the next API requests to get these faults, in order, before the policy applies. */
@@ -209,6 +236,11 @@ class RequestReader {
     if (n === null) return false;
     this.#buffer = concat(this.#buffer, chunk.subarray(0, n));
     return true;
+  }
+
+  /** Bytes read past the last request (none for HTTP/1.1 clients that wait for an answer). */
+  rest(): Uint8Array {
+    return this.#buffer;
   }
 
   async next(): Promise<Request | null> {
@@ -397,6 +429,16 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     const checked = credentials(request);
     if (typeof checked !== "boolean") return checked;
     const admin = checked;
+    let auth: SessionAuth = admin ? { kind: "admin" } : { kind: "none" };
+    const bearer = request.headers.get("authorization");
+    if (!admin && bearer?.startsWith("Bearer ")) {
+      try {
+        auth = { kind: "user", identity: await sync.verifyToken(bearer.slice("Bearer ".length)) };
+      } catch (error) {
+        stats.refused++;
+        return json(401, { code: "InvalidAuthHeader", message: (error as Error).message });
+      }
+    }
 
     if (route === "function" && componentPath === undefined && path === "_system/frontend/components:list") {
       if (!admin) {
@@ -441,10 +483,43 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     }
     if (fault === "delay") await sleep(policy?.delayMs ?? 20);
 
-    const answer = await execute(endpoint, kind, path, componentPath, payload.args);
+    const answer = await execute(endpoint, kind, path, componentPath, payload.args, auth);
     if (fault === "dropAfterCommit") return "drop";
     if (fault === "truncateAfterCommit") return "truncate";
     return answer;
+  }
+
+  /** Runs one call on the backend, as `auth` (a user's identity reaches `ctx.auth` of app functions). */
+  async function call(
+    kind: Endpoint,
+    path: string,
+    componentPath: string | undefined,
+    args: Record<string, Value>,
+    auth: SessionAuth = { kind: "admin" },
+  ): Promise<CallOutcome> {
+    try {
+      // deno-lint-ignore no-explicit-any
+      const ref: any = componentPath !== undefined
+        ? componentHandle(path as `${string}:${string}`, componentPath)
+        : makeFunctionReference(path);
+      // deno-lint-ignore no-explicit-any
+      const raw: any = auth.kind === "user" ? backend.raw.withIdentity(auth.identity) : backend.raw;
+      const value = kind === "query"
+        ? await raw.query(ref, args)
+        : kind === "mutation"
+        ? await raw.mutation(ref, args)
+        : await raw.action(ref, args);
+      stats.executed++;
+      return { success: true, value: (value ?? null) as Value };
+    } catch (error) {
+      stats.executed++;
+      stats.functionErrors++;
+      const data = (error as { data?: Value })?.data;
+      const message = error instanceof Error ? error.message : String(error);
+      if (data !== undefined) return { success: false, errorMessage: message, errorData: data };
+      const name = error instanceof Error ? error.name : "Error";
+      return { success: false, errorMessage: `Uncaught ${name}: ${message}` };
+    }
   }
 
   async function execute(
@@ -453,6 +528,7 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     path: string,
     componentPath: string | undefined,
     rawArgs: unknown,
+    auth: SessionAuth,
   ): Promise<Answer> {
     if (kind !== endpoint) {
       return functionError(
@@ -460,30 +536,92 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
       );
     }
     const encoded = Array.isArray(rawArgs) ? rawArgs[0] : rawArgs;
+    let args: Record<string, Value>;
     try {
-      const args = jsonToConvex((encoded ?? {}) as never) as Record<string, Value>;
-      // deno-lint-ignore no-explicit-any
-      const ref: any = componentPath !== undefined
-        ? componentHandle(path as `${string}:${string}`, componentPath)
-        : makeFunctionReference(path);
-      // deno-lint-ignore no-explicit-any
-      const raw = backend.raw as any;
-      const value = kind === "query"
-        ? await raw.query(ref, args)
-        : kind === "mutation"
-        ? await raw.mutation(ref, args)
-        : await raw.action(ref, args);
-      stats.executed++;
-      return json(200, { status: "success", value: convexToJson((value ?? null) as Value), logLines: [] });
+      args = jsonToConvex((encoded ?? {}) as never) as Record<string, Value>;
     } catch (error) {
-      stats.executed++;
-      stats.functionErrors++;
-      const data = (error as { data?: Value })?.data;
-      const message = error instanceof Error ? error.message : String(error);
-      if (data !== undefined) return functionError(message, data);
-      const name = error instanceof Error ? error.name : "Error";
-      return functionError(`Uncaught ${name}: ${message}`);
+      return functionError(`Uncaught Error: ${(error as Error).message}`);
     }
+    const outcome = await call(kind, path, componentPath, args, auth);
+    if (outcome.success && kind !== "query") void sync.commit();
+    return outcome.success
+      ? json(200, { status: "success", value: convexToJson(outcome.value), logLines: [] })
+      : functionError(outcome.errorMessage, outcome.errorData);
+  }
+
+  /** A call arriving over a sync socket: visibility as for the HTTP API, then {@link call}. */
+  const invoke: Invoke = async ({ kind, path, componentPath, args, auth }) => {
+    const admin = auth.kind === "admin";
+    let fn: RegisteredFunction | undefined;
+    if (componentPath !== undefined) {
+      if (!admin) {
+        return {
+          success: false,
+          errorMessage: `Calling a function of component '${componentPath}' requires an admin or deploy key`,
+        };
+      }
+      const map = components[componentPath];
+      if (!map) return { success: false, errorMessage: `Component '${componentPath}' not found on this deployment` };
+      fn = await resolveFunction(map, path);
+    } else {
+      fn = await resolveFunction(modules, path);
+      if (fn && !admin && fn.isPublic !== true) fn = undefined;
+    }
+    if (!fn) {
+      return {
+        success: false,
+        errorMessage: `Could not find ${admin ? "" : "public "}function for '${path}'. ` +
+          "Did you forget to run `npx convex dev` or `npx convex deploy`?",
+      };
+    }
+    const defined = kindOf(fn)!;
+    if (defined !== kind) {
+      return {
+        success: false,
+        errorMessage: `Trying to execute ${path} as ${KIND_NAMES[kind]}, but it is defined as ${KIND_NAMES[defined]}.`,
+      };
+    }
+    return await call(kind, path, componentPath, args, auth);
+  };
+  const sync = createSyncServer(invoke, adminKey);
+  // The sync endpoint runs on Deno.serve (for `Deno.upgradeWebSocket`) on a
+  // second, internal port; upgrade requests to the public port are piped to it.
+  const syncListener = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => sync.handle(request),
+  );
+  const syncPort = syncListener.addr.port;
+  const upgraded = new Set<Deno.Conn>();
+  let handling = 0;
+
+  /** Pipes an upgrade request and the rest of its connection to the sync endpoint. */
+  async function pipeToSync(conn: Deno.Conn, request: Request, rest: Uint8Array): Promise<void> {
+    const inner = await Deno.connect({ hostname: "127.0.0.1", port: syncPort });
+    let head = `${request.method} ${request.target} HTTP/1.1\r\n`;
+    for (const [name, value] of request.headers) head += `${name}: ${value}\r\n`;
+    await writeAll(inner, concat(encoder.encode(head + "\r\n"), concat(request.body, rest)));
+    upgraded.add(conn);
+    const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+      const chunk = new Uint8Array(64 * 1024);
+      try {
+        for (;;) {
+          const n = await from.read(chunk);
+          if (n === null) break;
+          await writeAll(to, chunk.subarray(0, n));
+        }
+      } catch {
+        // one side went away
+      }
+      for (const side of [from, to]) {
+        try {
+          side.close();
+        } catch {
+          // already closed
+        }
+      }
+    };
+    await Promise.all([pump(conn, inner), pump(inner, conn)]);
+    upgraded.delete(conn);
   }
 
   async function route(request: Request): Promise<Answer | "drop" | "truncate"> {
@@ -509,7 +647,18 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
       while (!closing) {
         const request = await reader.next();
         if (!request) break;
-        const answer = await track(route(request));
+        if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+          stats.requests++;
+          conns.delete(conn);
+          return await pipeToSync(conn, request, reader.rest());
+        }
+        handling++;
+        let answer: Answer | "drop" | "truncate";
+        try {
+          answer = await track(route(request));
+        } finally {
+          handling--;
+        }
         if (answer === "drop") break;
         if (answer === "truncate") {
           const { head, body } = serialize(json(200, { status: "success", value: null, logLines: [] }));
@@ -556,6 +705,29 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
     get stats() {
       return stats;
     },
+    sync,
+    get handling() {
+      return handling;
+    },
+    async quiet(quietMs = 40) {
+      let last = "";
+      for (;;) {
+        await sync.idle();
+        const now = `${stats.requests}/${handling}/${sync.stats.transitions}/${sync.stats.commits}`;
+        if (now === last && handling === 0) return;
+        last = now;
+        await sleep(quietMs);
+      }
+    },
+    dropSyncConnections() {
+      for (const conn of upgraded) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
     setFaults,
     injectNext: (...kinds) => void forced.push(...kinds),
     resetStats: () => void (stats = emptyStats()),
@@ -571,7 +743,16 @@ export function startConvexHttpServer(options: HttpServerOptions = {}): Promise<
           // already closed
         }
       }
+      await sync.close();
+      for (const conn of upgraded) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
       while (running.size > 0) await Promise.allSettled([...running]);
+      await syncListener.shutdown();
     },
     [Symbol.asyncDispose]() {
       return server.close();

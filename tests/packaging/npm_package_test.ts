@@ -95,8 +95,11 @@ Deno.test({
           "./convex.config.js",
           "./_generated/component.js",
           "./test",
+          "./app",
+          "./react",
           "./package.json",
         ]);
+        assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true } });
         const files = [
           "mod.js",
           "mod.d.ts",
@@ -222,7 +225,7 @@ Deno.test({
             "@mastra/convex/convex.config resolves into the installed package",
           );
           assert.ok(check.app.ok, check.app.output);
-          assert.deepEqual(check.app.entryPoints, ["chat.ts"]);
+          assert.deepEqual(check.app.entryPoints, ["chat.ts", "mastraUi.ts"]);
           assert.ok(check.component?.ok, check.component?.output);
           assert.ok(check.component!.entryPoints.includes("memory/threads.js"));
           assert.deepEqual([...check.app.forbidden, ...check.component!.forbidden], []);
