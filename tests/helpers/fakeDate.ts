@@ -8,21 +8,17 @@
 /** A settable clock for tests that move time by hand: `withFakeDate(() => fakeNow.ms, fn)`. */
 export const fakeNow: { ms: number } = { ms: 1_700_000_000_000 };
 
-/** A `Date` class whose `new Date()` and `Date.now()` are `now()`; dates it makes are real `Date`s. */
+/** A `Date` whose `new Date()` and `Date.now()` are `now()`; every date it makes is a plain, real `Date`. */
 export function fakeDateClass(now: () => number): DateConstructor {
   const RealDate = Date;
-  class FakeDate extends RealDate {
-    constructor(...args: unknown[]) {
-      super(...((args.length === 0 ? [now()] : args) as [number]));
-    }
-    static override now(): number {
-      return now();
-    }
-    static override [Symbol.hasInstance](value: unknown): boolean {
-      return value instanceof RealDate;
-    }
-  }
-  return FakeDate as DateConstructor;
+  return new Proxy(RealDate, {
+    construct(target, args: unknown[]) {
+      return args.length === 0 ? new target(now()) : new target(...(args as [number]));
+    },
+    get(target, key, receiver) {
+      return key === "now" ? now : Reflect.get(target, key, receiver);
+    },
+  });
 }
 
 /** Runs `fn` with `globalThis.Date` replaced by {@link fakeDateClass}`(now)`, and puts the real one back. */
