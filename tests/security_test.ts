@@ -35,9 +35,14 @@ import { type Endpoint, startConvexHttpServer } from "./helpers/httpServer.ts";
  * behind its own auth. Everything else is internal.
  */
 const APP_QUERIES = [
+  "backgroundTasks/appReads:activeOnThread",
+  "memory/appReads:messagesPage",
   "memory/appReads:recentMessages",
   "memory/appReads:thread",
   "memory/appReads:threadsOfResource",
+  "memory/appReads:threadsPage",
+  "memory/appReads:workingMemory",
+  "workflows/appReads:suspendedRuns",
 ];
 
 /** One exported Convex function found in a module. */
