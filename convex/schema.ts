@@ -8,6 +8,8 @@ import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
+import { versionedTables } from "./kit/versionedRows.js";
+import { favoriteTables } from "./favorites/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
@@ -29,6 +31,8 @@ export const mastraTables = {
   ...backgroundTaskTables,
   ...scheduleTables,
   ...vectorTables,
+  ...versionedTables,
+  ...favoriteTables,
 };
 
 /** The component's schema. */

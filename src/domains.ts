@@ -12,6 +12,13 @@ import { ConvexObservabilityStorage } from "./observability/observabilityStorage
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
+import { ConvexAgentsStorage } from "./agents/agentsStorage.ts";
+import { ConvexPromptBlocksStorage } from "./promptBlocks/promptBlocksStorage.ts";
+import { ConvexScorerDefinitionsStorage } from "./scorerDefinitions/scorerDefinitionsStorage.ts";
+import { ConvexMCPClientsStorage } from "./mcpClients/mcpClientsStorage.ts";
+import { ConvexMCPServersStorage } from "./mcpServers/mcpServersStorage.ts";
+import { ConvexWorkspacesStorage } from "./workspaces/workspacesStorage.ts";
+import { ConvexSkillsStorage } from "./skills/skillsStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
 export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
@@ -23,5 +30,12 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     channels: new ConvexChannelsStorage(ctx),
     backgroundTasks: new ConvexBackgroundTasksStorage(ctx),
     schedules: new ConvexSchedulesStorage(ctx),
+    agents: new ConvexAgentsStorage(ctx),
+    promptBlocks: new ConvexPromptBlocksStorage(ctx),
+    scorerDefinitions: new ConvexScorerDefinitionsStorage(ctx),
+    mcpClients: new ConvexMCPClientsStorage(ctx),
+    mcpServers: new ConvexMCPServersStorage(ctx),
+    workspaces: new ConvexWorkspacesStorage(ctx),
+    skills: new ConvexSkillsStorage(ctx),
   };
 }

@@ -1,0 +1,625 @@
+/**
+ * The versioned-entity mechanism, written once: the Convex functions of a
+ * domain shaped like core's `VersionedStorageDomain` (a thin record plus
+ * immutable version rows, `kit/versionedRows.ts`), built from a small
+ * {@link VersionedDeclaration}. Each versioned domain's folder holds its
+ * declaration and one module that exports `versionedFunctions(declaration)`.
+ * Internal functions only. Imports no domain.
+ *
+ * Semantics are those of core's in-memory stores:
+ * - `create` writes the record (status `draft`) and version 1 in one
+ *   mutation; an existing id fails with "... already exists".
+ * - `createVersion` fails when the version id exists in the domain, or the
+ *   `(entity, versionNumber)` pair does, with a message containing
+ *   "already exists" (Mastra's editor and server retry on it); callers
+ *   number versions max + 1, so numbers have gaps after deletes.
+ * - `update` sets record fields and shallow-merges metadata; a domain with
+ *   {@link UpdateVersioning} also writes a new version from its config
+ *   fields, and publishes when given an active version without a status.
+ * - `resolve` returns the record and its published version (active, else
+ *   latest), its draft (latest) or a given version: two documents in one
+ *   call.
+ * - `remove` cascades to versions (not to favorites) in bounded batches.
+ * - `list` filters, pins a user's favorites first, orders by `createdAt` or
+ *   `updatedAt`, and pages with an exact total; with `resolve` each entity
+ *   comes with its version in the same call.
+ *
+ * Totals come from counters kept in the same mutation as the rows.
+ * Versions bodies too large for a row are large values (`kit/blobs.ts`).
+ */
+import { v } from "convex/values";
+import { adoptBlobs, blobOwner, readField, releaseBlobs, writeField } from "./blobs.js";
+import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "./codec.js";
+import { adjustCounters, counterShard, readCounter, readShardedCounter } from "./counters.js";
+import { storageError } from "./errors.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./functions.js";
+import { assertFitsDocument } from "./limits.js";
+import { recordAnswer, recordedAnswer } from "./operations.js";
+import { type ListResult, withoutSystemFields } from "./rows.js";
+import { approximateSize, countingState, firstState, type IndexSpec, walk, walkStateValidator } from "./walk.js";
+import {
+  type EntityFilter,
+  entityFilterValidator,
+  entityInputValidator,
+  entityOrderFieldValidator,
+  type EntityRow,
+  entitySetValidator,
+  type Resolution,
+  resolutionValidator,
+  type ResolvedRow,
+  versionInputValidator,
+  versionOrderFieldValidator,
+  type VersionRow,
+} from "./versionedRows.js";
+
+/** Versioning inside `update` (core's workspaces and skills). */
+export type UpdateVersioning = {
+  /** Config fields whose presence in an update writes a new version. */
+  fields: readonly string[];
+  /** Whether two values of a config field are the same (unchanged fields are not listed as changed). */
+  equal: (a: unknown, b: unknown) => boolean;
+};
+
+/** What distinguishes one versioned domain from another. */
+export type VersionedDeclaration = {
+  /** Domain key, stored on every row (`agents`, `promptBlocks`, ...). */
+  domain: string;
+  /** Name in the record errors: "Agent with id a1 already exists". */
+  label: string;
+  /** Name in the version errors: "Version number 2 already exists for agent a1". */
+  versionOf: string;
+  /** Versioning inside `update`, for the domains that do it. */
+  updateVersioning?: UpdateVersioning;
+  /** The ids a user favorited in this domain (domains with favorites only). */
+  favoritesOf?: (ctx: QueryCtx, userId: string) => Promise<string[]>;
+};
+
+/** Versions deleted per call of the cascading deletes (bodies are up to 256 KiB inline). */
+const DELETE_BATCH = 32;
+/** Largest candidate set (entity ids, or a user's favorites) a list reads by id. */
+export const MAX_CANDIDATES = 1000;
+/** Versions returned by one `getVersions` call at most (the client splits larger sets). */
+export const MAX_VERSION_IDS = 500;
+/** Bytes of rows one list call returns at most before it resumes in another call. */
+const LIST_BYTES = 6 * 1024 * 1024;
+
+type EntityDoc = EntityRow & { _id: import("convex/values").GenericId<"versioned_entities">; _creationTime: number };
+type VersionDoc = VersionRow & { _id: import("convex/values").GenericId<"versioned_versions">; _creationTime: number };
+
+/** Names of a domain's counters (the prefix clears them all). */
+export function versionedCounters(domain: string): {
+  prefix: string;
+  entities: string;
+  inStatus: (status: string) => string;
+  versionsOf: (entityId: string) => string;
+} {
+  const prefix = `versioned:${JSON.stringify(domain)}:`;
+  return {
+    prefix,
+    entities: `${prefix}entities`,
+    inStatus: (status) => `${prefix}status:${JSON.stringify(status)}`,
+    versionsOf: (entityId) => `${prefix}versions:${JSON.stringify(entityId)}`,
+  };
+}
+
+/** Owner of a version body's large value (see `blobOwner`). */
+function bodyOwner(domain: string, versionId: string): string {
+  return blobOwner("versioned_versions", JSON.stringify([domain, versionId]));
+}
+
+/** Entity list counters a record counts in. */
+function entityDeltas(domain: string, row: EntityRow, sign: number): [string, number][] {
+  const names = versionedCounters(domain);
+  return [
+    [counterShard(names.entities, row.id), sign],
+    [counterShard(names.inStatus(row.status), row.id), sign],
+  ];
+}
+
+/** The Convex functions of one versioned domain. */
+// deno-lint-ignore explicit-function-return-type
+export function versionedFunctions(decl: VersionedDeclaration) {
+  const { domain } = decl;
+  const names = versionedCounters(domain);
+
+  const findEntity = async (ctx: QueryCtx, id: string): Promise<EntityDoc | null> =>
+    await ctx.db.query("versioned_entities").withIndex("by_domain_id", (q) => q.eq("domain", domain).eq("id", id))
+      .unique();
+  const findVersion = async (ctx: QueryCtx, id: string): Promise<VersionDoc | null> =>
+    await ctx.db.query("versioned_versions").withIndex("by_domain_id", (q) => q.eq("domain", domain).eq("id", id))
+      .unique();
+  const latestVersion = async (ctx: QueryCtx, entityId: string): Promise<VersionDoc | null> =>
+    await ctx.db.query("versioned_versions")
+      .withIndex("by_entity_versionNumber", (q) => q.eq("domain", domain).eq("entityId", entityId))
+      .order("desc").first();
+
+  /** The version an entity resolves to (see {@link Resolution}). */
+  const resolveVersion = async (ctx: QueryCtx, entity: EntityRow, how: Resolution): Promise<VersionDoc | null> => {
+    if ("versionId" in how) return await findVersion(ctx, how.versionId);
+    if (how.status === "published" && entity.activeVersionId !== undefined) {
+      const active = await findVersion(ctx, entity.activeVersionId);
+      if (active) return active;
+    }
+    return await latestVersion(ctx, entity.id);
+  };
+
+  /** Inserts a version after the uniqueness checks; returns the stored row. */
+  const insertVersion = async (
+    ctx: MutationCtx,
+    input: { id: string; entityId: string; versionNumber: number; body: string },
+    now: number,
+  ): Promise<VersionRow> => {
+    if (await findVersion(ctx, input.id)) {
+      throw storageError("ALREADY_EXISTS", `Version with id ${input.id} already exists`);
+    }
+    const clash = await ctx.db.query("versioned_versions")
+      .withIndex(
+        "by_entity_versionNumber",
+        (q) => q.eq("domain", domain).eq("entityId", input.entityId).eq("versionNumber", input.versionNumber),
+      )
+      .first();
+    if (clash) {
+      throw storageError(
+        "ALREADY_EXISTS",
+        `Version number ${input.versionNumber} already exists for ${decl.versionOf} ${input.entityId}`,
+      );
+    }
+    const row: VersionRow = { domain, ...input, createdAt: now };
+    assertFitsDocument(`version ${input.id} of ${decl.versionOf} ${input.entityId}`, row);
+    await adoptBlobs(ctx, bodyOwner(domain, input.id), [input.body]);
+    await ctx.db.insert("versioned_versions", row);
+    await adjustCounters(ctx, [[names.versionsOf(input.entityId), 1]]);
+    return row;
+  };
+
+  /** Deletes one version row, its count and its large value. */
+  const deleteVersionDoc = async (ctx: MutationCtx, doc: VersionDoc): Promise<boolean> => {
+    await ctx.db.delete(doc._id);
+    await adjustCounters(ctx, [[names.versionsOf(doc.entityId), -1]]);
+    return await releaseBlobs(ctx, bodyOwner(domain, doc.id), [doc.body]);
+  };
+
+  /** Runs a write once per operation id: a retried call answers as the first did. */
+  const once = async <T>(ctx: MutationCtx, opId: string | undefined, write: () => Promise<T>): Promise<T> => {
+    if (opId !== undefined) {
+      const recorded = await recordedAnswer(ctx, opId);
+      if (recorded !== undefined && recorded.answer !== null) return JSON.parse(recorded.answer) as T;
+    }
+    const answer = await write();
+    if (opId !== undefined) await recordAnswer(ctx, opId, answer);
+    return answer;
+  };
+
+  /** Writes a record, keeping its counters (`before` null: a new record). */
+  const putEntity = async (ctx: MutationCtx, before: EntityDoc | null, after: EntityRow): Promise<void> => {
+    assertFitsDocument(`${decl.versionOf} ${after.id}`, after);
+    if (before) await ctx.db.replace(before._id, after);
+    else await ctx.db.insert("versioned_entities", after);
+    const deltas = before ? entityDeltas(domain, withoutSystemFields(before) as EntityRow, -1) : [];
+    await adjustCounters(ctx, [...deltas, ...entityDeltas(domain, after, 1)]);
+  };
+
+  /** The new version `update` writes from `config` (versioning domains), or `null` when nothing changed. */
+  const versionFromUpdate = async (
+    ctx: MutationCtx,
+    id: string,
+    config: Record<string, unknown>,
+    versionId: string,
+    now: number,
+  ): Promise<void> => {
+    const versioning = decl.updateVersioning!;
+    if (!versioning.fields.some((field) => field in config)) return;
+    const latest = await latestVersion(ctx, id);
+    if (!latest) throw storageError("NOT_FOUND", `No versions found for ${decl.versionOf} ${id}`);
+    const body = decodeValue(await readField(ctx, latest.body)) as Record<string, unknown>;
+    const { changedFields: _changed, changeMessage: _message, ...latestConfig } = body;
+    const changed = versioning.fields.filter((field) =>
+      field in config && !versioning.equal(config[field], latestConfig[field])
+    );
+    if (changed.length === 0) return;
+    const next = { ...latestConfig, ...config, changedFields: changed, changeMessage: `Updated ${changed.join(", ")}` };
+    const stored = await writeField(ctx, encodeValue(next), bodyOwner(domain, versionId));
+    await insertVersion(
+      ctx,
+      { id: versionId, entityId: id, versionNumber: latest.versionNumber + 1, body: stored },
+      now,
+    );
+  };
+
+  /** Rows matching every filter but the candidate ones (entity ids, favorites). */
+  const matcher = (filter: EntityFilter): (row: EntityRow) => boolean => {
+    const metadata = filter.metadata === undefined ? undefined : decodeValue(filter.metadata) as Record<
+      string,
+      unknown
+    >;
+    const metadataKeys = metadata === undefined ? [] : Object.keys(metadata);
+    return (row) => {
+      if (filter.status !== undefined && row.status !== filter.status) return false;
+      if (filter.authorId !== undefined && row.authorId !== filter.authorId) return false;
+      if (filter.visibility !== undefined && row.visibility !== filter.visibility) return false;
+      if (filter.organizationId !== undefined && row.organizationId !== filter.organizationId) return false;
+      if (filter.projectId !== undefined && row.projectId !== filter.projectId) return false;
+      if (metadataKeys.length > 0) {
+        if (filter.metadataMatchesNothing || row.metadata === undefined) return false;
+        const own = decodeValue(row.metadata) as Record<string, unknown>;
+        if (!metadataKeys.every((key) => jsonEquals(own?.[key], metadata![key]))) return false;
+      }
+      return true;
+    };
+  };
+
+  /** Attaches the resolved version to listed records when asked. */
+  const attach = (ctx: QueryCtx, how: Resolution | undefined) => async (doc: EntityDoc) => {
+    const entity = withoutSystemFields(doc) as EntityRow;
+    if (how === undefined) return { row: { entity, version: null } as ResolvedRow, bytes: 0 };
+    const version = await resolveVersion(ctx, entity, how);
+    return {
+      row: { entity, version: version ? withoutSystemFields(version) as VersionRow : null } as ResolvedRow,
+      bytes: version ? approximateSize(version) : 0,
+    };
+  };
+
+  /** A user's favorites in this domain, bounded. */
+  const favoritesOf = async (ctx: QueryCtx, userId: string | undefined): Promise<Set<string> | undefined> => {
+    if (userId === undefined || decl.favoritesOf === undefined) return userId === undefined ? undefined : new Set();
+    const ids = await decl.favoritesOf(ctx, userId);
+    if (ids.length > MAX_CANDIDATES) {
+      throw storageError("INVALID", `user ${userId} has more than ${MAX_CANDIDATES} favorites to pin in ${domain}`);
+    }
+    return new Set(ids);
+  };
+
+  /** Sorts candidate records as core does: favorites first, then the field, then id. */
+  const sortCandidates = (
+    rows: EntityDoc[],
+    field: "createdAt" | "updatedAt",
+    direction: "asc" | "desc",
+    favorites: Set<string> | undefined,
+  ): EntityDoc[] =>
+    rows.sort((a, b) => {
+      if (favorites) {
+        const fa = favorites.has(a.id) ? 1 : 0;
+        const fb = favorites.has(b.id) ? 1 : 0;
+        if (fa !== fb) return fb - fa;
+      }
+      if (a[field] !== b[field]) return direction === "asc" ? a[field] - b[field] : b[field] - a[field];
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+
+  return {
+    /** One record, or `null`. */
+    get: internalQuery({
+      args: { id: v.string() },
+      handler: async (ctx, { id }): Promise<EntityRow | null> => {
+        const doc = await findEntity(ctx, id);
+        return doc ? withoutSystemFields(doc) as EntityRow : null;
+      },
+    }),
+
+    /** A record and the version it resolves to, in one call (two documents when the active version exists). */
+    resolve: internalQuery({
+      args: { id: v.string(), how: resolutionValidator },
+      handler: async (ctx, { id, how }): Promise<ResolvedRow | null> => {
+        const doc = await findEntity(ctx, id);
+        if (!doc) return null;
+        const entity = withoutSystemFields(doc) as EntityRow;
+        const version = await resolveVersion(ctx, entity, how);
+        return { entity, version: version ? withoutSystemFields(version) as VersionRow : null };
+      },
+    }),
+
+    /** Creates a record (status `draft`) and its version 1 in one mutation; fails if the id exists. */
+    create: internalMutation({
+      args: { entity: entityInputValidator, version: versionInputValidator, opId: v.optional(v.string()) },
+      handler: (ctx, { entity, version, opId }): Promise<EntityRow> =>
+        once(ctx, opId, async () => {
+          if (await findEntity(ctx, entity.id)) {
+            throw storageError("ALREADY_EXISTS", `${decl.label} with id ${entity.id} already exists`);
+          }
+          const now = Date.now();
+          const row: EntityRow = {
+            domain,
+            status: "draft",
+            ...entity,
+            ...(decl.favoritesOf ? { favoriteCount: 0 } : {}),
+            createdAt: now,
+            updatedAt: now,
+          };
+          await putEntity(ctx, null, row);
+          await insertVersion(ctx, { ...version, entityId: entity.id }, now);
+          return row;
+        }),
+    }),
+
+    /**
+     * Sets record fields, shallow-merges `metadata` (codec text) into the
+     * record's, and (versioning domains) writes version `versionId` from
+     * `config` (codec text of the config fields given). Fails when the record
+     * does not exist.
+     */
+    update: internalMutation({
+      args: {
+        id: v.string(),
+        set: entitySetValidator,
+        metadata: v.optional(v.string()),
+        config: v.optional(v.string()),
+        versionId: v.optional(v.string()),
+        opId: v.optional(v.string()),
+      },
+      handler: (ctx, { id, set, metadata, config, versionId, opId }): Promise<EntityRow> =>
+        once(ctx, opId, async () => {
+          const existing = await findEntity(ctx, id);
+          if (!existing) throw storageError("NOT_FOUND", `${decl.label} with id ${id} not found`);
+          const now = Date.now();
+          const before = withoutSystemFields(existing) as EntityRow;
+          const row: EntityRow = { ...before, ...set, updatedAt: now };
+          if (metadata !== undefined) row.metadata = mergeEncodedRecords(before.metadata, metadata);
+          if (decl.updateVersioning) {
+            if (set.activeVersionId !== undefined && set.status === undefined) row.status = "published";
+            if (config !== undefined) {
+              if (versionId === undefined) throw storageError("INVALID", "a versioning update needs a version id");
+              await versionFromUpdate(ctx, id, decodeValue(config) as Record<string, unknown>, versionId, now);
+            }
+          }
+          await putEntity(ctx, existing, row);
+          return row;
+        }),
+    }),
+
+    /**
+     * One bounded step of deleting a record and its versions: deletes a batch
+     * of versions, and the record with the last batch. Call until `done`.
+     */
+    remove: internalMutation({
+      args: { id: v.string() },
+      handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
+        const versions = await ctx.db.query("versioned_versions")
+          .withIndex("by_entity_versionNumber", (q) => q.eq("domain", domain).eq("entityId", id))
+          .take(DELETE_BATCH + 1);
+        let released = false;
+        for (const doc of versions.slice(0, DELETE_BATCH)) released = (await deleteVersionDoc(ctx, doc)) || released;
+        if (versions.length > DELETE_BATCH) return { done: false, released };
+        const existing = await findEntity(ctx, id);
+        if (existing) {
+          await ctx.db.delete(existing._id);
+          await adjustCounters(ctx, entityDeltas(domain, withoutSystemFields(existing) as EntityRow, -1));
+        }
+        return { done: true, released };
+      },
+    }),
+
+    /** One bounded step of deleting every version of an entity (the record stays). Call until `done`. */
+    removeVersionsOf: internalMutation({
+      args: { entityId: v.string() },
+      handler: async (ctx, { entityId }): Promise<{ done: boolean; released: boolean }> => {
+        const versions = await ctx.db.query("versioned_versions")
+          .withIndex("by_entity_versionNumber", (q) => q.eq("domain", domain).eq("entityId", entityId))
+          .take(DELETE_BATCH + 1);
+        let released = false;
+        for (const doc of versions.slice(0, DELETE_BATCH)) released = (await deleteVersionDoc(ctx, doc)) || released;
+        return { done: versions.length <= DELETE_BATCH, released };
+      },
+    }),
+
+    /** One bounded step of deleting every row of the domain (versions first). Call until `done`. */
+    clear: internalMutation({
+      args: {},
+      handler: async (ctx): Promise<{ done: boolean; released: boolean }> => {
+        const versions = await ctx.db.query("versioned_versions")
+          .withIndex("by_domain_id", (q) => q.eq("domain", domain)).take(DELETE_BATCH);
+        let released = false;
+        for (const doc of versions) released = (await deleteVersionDoc(ctx, doc)) || released;
+        if (versions.length === DELETE_BATCH) return { done: false, released };
+        const entities = await ctx.db.query("versioned_entities")
+          .withIndex("by_domain_id", (q) => q.eq("domain", domain)).take(DELETE_BATCH * 8);
+        for (const doc of entities) {
+          await ctx.db.delete(doc._id);
+          await adjustCounters(ctx, entityDeltas(domain, withoutSystemFields(doc) as EntityRow, -1));
+        }
+        return { done: entities.length < DELETE_BATCH * 8, released };
+      },
+    }),
+
+    /** Inserts a version; fails with "already exists" on a taken id or `(entity, versionNumber)`. */
+    createVersion: internalMutation({
+      args: { version: versionInputValidator, opId: v.optional(v.string()) },
+      handler: (ctx, { version, opId }): Promise<VersionRow> =>
+        once(ctx, opId, () => insertVersion(ctx, version, Date.now())),
+    }),
+
+    /** One version by id, or `null`. */
+    getVersion: internalQuery({
+      args: { id: v.string() },
+      handler: async (ctx, { id }): Promise<VersionRow | null> => {
+        const doc = await findVersion(ctx, id);
+        return doc ? withoutSystemFields(doc) as VersionRow : null;
+      },
+    }),
+
+    /** The versions of the given ids that exist (at most {@link MAX_VERSION_IDS} ids per call). */
+    getVersions: internalQuery({
+      args: { ids: v.array(v.string()) },
+      handler: async (ctx, { ids }): Promise<VersionRow[]> => {
+        if (ids.length > MAX_VERSION_IDS) {
+          throw storageError("INVALID", `at most ${MAX_VERSION_IDS} version ids per call, got ${ids.length}`);
+        }
+        const rows: VersionRow[] = [];
+        for (const id of new Set(ids)) {
+          const doc = await findVersion(ctx, id);
+          if (doc) rows.push(withoutSystemFields(doc) as VersionRow);
+        }
+        return rows;
+      },
+    }),
+
+    /** An entity's version by number, or `null`. */
+    getVersionByNumber: internalQuery({
+      args: { entityId: v.string(), versionNumber: v.number() },
+      handler: async (ctx, { entityId, versionNumber }): Promise<VersionRow | null> => {
+        const doc = await ctx.db.query("versioned_versions")
+          .withIndex(
+            "by_entity_versionNumber",
+            (q) => q.eq("domain", domain).eq("entityId", entityId).eq("versionNumber", versionNumber),
+          )
+          .first();
+        return doc ? withoutSystemFields(doc) as VersionRow : null;
+      },
+    }),
+
+    /** An entity's highest-numbered version, or `null`. */
+    getLatestVersion: internalQuery({
+      args: { entityId: v.string() },
+      handler: async (ctx, { entityId }): Promise<VersionRow | null> => {
+        const doc = await latestVersion(ctx, entityId);
+        return doc ? withoutSystemFields(doc) as VersionRow : null;
+      },
+    }),
+
+    /** Deletes one version (nothing when it does not exist). */
+    deleteVersion: internalMutation({
+      args: { id: v.string() },
+      handler: async (ctx, { id }): Promise<{ released: boolean }> => {
+        const doc = await findVersion(ctx, id);
+        return { released: doc ? await deleteVersionDoc(ctx, doc) : false };
+      },
+    }),
+
+    /** Number of versions of an entity (a counter: one document). */
+    countVersions: internalQuery({
+      args: { entityId: v.string() },
+      handler: async (ctx, { entityId }): Promise<number> => await readCounter(ctx, names.versionsOf(entityId)),
+    }),
+
+    /**
+     * One bounded step of an offset page of an entity's versions, ordered by
+     * `field` then id, with its exact total (a counter): a page near either
+     * end reads about one page of rows.
+     */
+    listVersions: internalQuery({
+      args: {
+        entityId: v.string(),
+        field: versionOrderFieldValidator,
+        direction: v.union(v.literal("asc"), v.literal("desc")),
+        offset: v.number(),
+        limit: v.number(),
+        state: v.optional(walkStateValidator),
+      },
+      handler: async (ctx, args): Promise<ListResult<VersionRow>> => {
+        const total = await readCounter(ctx, names.versionsOf(args.entityId));
+        const state = args.state ?? firstState(total, args.offset, args.limit, args.direction);
+        if (state === null) return { rows: [], next: null, total, reversed: false };
+        const spec: IndexSpec = {
+          table: "versioned_versions",
+          index: args.field === "versionNumber" ? "by_entity_versionNumber" : "by_entity_createdAt",
+          eq: [["domain", domain], ["entityId", args.entityId]],
+          sortField: args.field,
+        };
+        const step = await walk<VersionDoc, VersionRow>(ctx.db, spec, state, {
+          budget: { docs: 4000, bytes: LIST_BYTES },
+          onTake: (doc) => Promise.resolve({ row: withoutSystemFields(doc) as VersionRow, bytes: 0 }),
+        });
+        return { rows: step.rows, next: step.next, total, reversed: state.reversed };
+      },
+    }),
+
+    /**
+     * One bounded step of an offset page of records (with their resolved
+     * versions when `resolve` is given), in core's order: the user's
+     * favorites first when pinned, then `field` in `direction`. The total is
+     * exact: a counter when only `status` (or nothing) filters, else counted.
+     * Candidate lists (entity ids, favorites only) read their records by id.
+     * `pinned` is the number of favorites the first call placed first
+     * (continuations pass it back).
+     */
+    list: internalQuery({
+      args: {
+        filter: entityFilterValidator,
+        field: entityOrderFieldValidator,
+        direction: v.union(v.literal("asc"), v.literal("desc")),
+        offset: v.number(),
+        limit: v.number(),
+        resolve: v.optional(resolutionValidator),
+        state: v.optional(walkStateValidator),
+        pinned: v.optional(v.number()),
+      },
+      handler: async (ctx, args): Promise<ListResult<ResolvedRow> & { pinned: number }> => {
+        const { filter, field, direction, offset, limit } = args;
+        const matches = matcher(filter);
+        const take = attach(ctx, args.resolve);
+        const favorites = await favoritesOf(ctx, filter.pinUser);
+        const candidateIds = filter.entityIds !== undefined || filter.favoritedOnly
+          ? candidates(filter, favorites)
+          : undefined;
+        const pinnedSet = candidateIds === undefined ? favorites : undefined;
+        const pinnedRows: ResolvedRow[] = [];
+        let pinned = args.pinned ?? 0;
+        if (args.state === undefined && (candidateIds !== undefined || (pinnedSet && pinnedSet.size > 0))) {
+          const docs: EntityDoc[] = [];
+          for (const id of candidateIds ?? pinnedSet!) {
+            const doc = await findEntity(ctx, id);
+            if (doc && matches(doc)) docs.push(doc);
+          }
+          const sorted = sortCandidates(docs, field, direction, favorites);
+          pinned = sorted.length;
+          for (const doc of sorted.slice(offset, offset + limit)) pinnedRows.push((await take(doc)).row);
+          if (candidateIds !== undefined) {
+            return { rows: pinnedRows, next: null, total: pinned, reversed: false, pinned };
+          }
+        } else if (candidateIds !== undefined) {
+          return { rows: [], next: null, total: pinned, reversed: false, pinned };
+        }
+        const restOffset = Math.max(0, offset - pinned);
+        const restLimit = Math.max(0, limit - pinnedRows.length);
+        const predicateFilters = filter.authorId !== undefined || filter.visibility !== undefined ||
+          filter.organizationId !== undefined || filter.projectId !== undefined || filter.metadata !== undefined ||
+          (pinnedSet !== undefined && pinnedSet.size > 0);
+        const status = filter.status;
+        let total: number | null = null;
+        if (!predicateFilters) {
+          total = status === undefined
+            ? await readShardedCounter(ctx, names.entities)
+            : await readShardedCounter(ctx, names.inStatus(status));
+        }
+        const state = args.state ??
+          (total === null
+            ? countingState(restOffset, restLimit, direction)
+            : firstState(total, restOffset, restLimit, direction));
+        if (state === null) return { rows: pinnedRows, next: null, total, reversed: false, pinned };
+        const spec: IndexSpec = status !== undefined
+          ? {
+            table: "versioned_entities",
+            index: `by_domain_status_${field}`,
+            eq: [["domain", domain], ["status", status]],
+            sortField: field,
+          }
+          : filter.authorId !== undefined
+          ? {
+            table: "versioned_entities",
+            index: `by_domain_author_${field}`,
+            eq: [["domain", domain], ["authorId", filter.authorId]],
+            sortField: field,
+          }
+          : { table: "versioned_entities", index: `by_domain_${field}`, eq: [["domain", domain]], sortField: field };
+        const step = await walk<EntityDoc, ResolvedRow>(ctx.db, spec, state, {
+          predicate: predicateFilters ? (doc) => matches(doc) && !(pinnedSet?.has(doc.id) ?? false) : undefined,
+          onTake: take,
+          budget: { docs: 4000, bytes: LIST_BYTES },
+        });
+        // Pinned rows exist only with a predicate, whose walk counts forward (never reversed).
+        if (total === null && step.next === null) total = pinned + step.matched;
+        return { rows: [...pinnedRows, ...step.rows], next: step.next, total, reversed: state.reversed, pinned };
+      },
+    }),
+  };
+}
+
+/** The ids a candidate list reads (entity ids, narrowed to favorites when only favorites are asked for). */
+function candidates(filter: EntityFilter, favorites: Set<string> | undefined): string[] {
+  if (filter.favoritedOnly && favorites === undefined) return [];
+  let ids = filter.entityIds !== undefined ? [...new Set(filter.entityIds)] : [...(favorites ?? [])];
+  if (filter.favoritedOnly && filter.entityIds !== undefined) ids = ids.filter((id) => favorites!.has(id));
+  if (ids.length > MAX_CANDIDATES) {
+    throw storageError("INVALID", `at most ${MAX_CANDIDATES} entity ids per list, got ${ids.length}`);
+  }
+  return ids;
+}

@@ -1,0 +1,25 @@
+/** Functions of the workspaces domain: the versioned-entity mechanism (`kit/versioned.ts`) over its declaration. Internal only. */
+import { versionedFunctions } from "../kit/versioned.js";
+import { workspacesDeclaration } from "./declaration.js";
+
+const functions = versionedFunctions(workspacesDeclaration);
+
+/** See `versionedFunctions`. */
+export const {
+  get,
+  resolve,
+  create,
+  update,
+  remove,
+  removeVersionsOf,
+  clear,
+  createVersion,
+  getVersion,
+  getVersions,
+  getVersionByNumber,
+  getLatestVersion,
+  deleteVersion,
+  countVersions,
+  listVersions,
+  list,
+} = functions;
