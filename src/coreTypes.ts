@@ -304,3 +304,13 @@ export type TrustedTraceQueryObservedFieldsPlan = storage.TrustedTraceQueryObser
 export type TrustedTraceQueryPlan = storage.TrustedTraceQueryPlan;
 /** `TrustedTraceQueryValuesPlan` of `@mastra/core/storage`. */
 export type TrustedTraceQueryValuesPlan = storage.TrustedTraceQueryValuesPlan;
+/** `StorageFavoriteKey` of `@mastra/core/storage`. */
+export type StorageFavoriteKey = storage.StorageFavoriteKey;
+/** `StorageIsFavoritedBatchInput` of `@mastra/core/storage`. */
+export type StorageIsFavoritedBatchInput = storage.StorageIsFavoritedBatchInput;
+/** `StorageListFavoritesInput` of `@mastra/core/storage`. */
+export type StorageListFavoritesInput = storage.StorageListFavoritesInput;
+/** `StorageDeleteFavoritesForEntityInput` of `@mastra/core/storage`. */
+export type StorageDeleteFavoritesForEntityInput = storage.StorageDeleteFavoritesForEntityInput;
+/** `FavoriteToggleResult` of `@mastra/core/storage`. */
+export type FavoriteToggleResult = storage.FavoriteToggleResult;

@@ -19,6 +19,7 @@ import { ConvexMCPClientsStorage } from "./mcpClients/mcpClientsStorage.ts";
 import { ConvexMCPServersStorage } from "./mcpServers/mcpServersStorage.ts";
 import { ConvexWorkspacesStorage } from "./workspaces/workspacesStorage.ts";
 import { ConvexSkillsStorage } from "./skills/skillsStorage.ts";
+import { ConvexFavoritesStorage } from "./favorites/favoritesStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
 export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
@@ -37,5 +38,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     mcpServers: new ConvexMCPServersStorage(ctx),
     workspaces: new ConvexWorkspacesStorage(ctx),
     skills: new ConvexSkillsStorage(ctx),
+    favorites: new ConvexFavoritesStorage(ctx),
   };
 }
