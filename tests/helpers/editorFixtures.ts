@@ -23,9 +23,8 @@ export class FrozenClock {
     class FrozenDate extends RealDate {
       // deno-lint-ignore no-explicit-any
       constructor(...args: any[]) {
-        if (args.length === 0) super(clock.now);
         // deno-lint-ignore no-explicit-any
-        else super(...(args as [any]));
+        super(...((args.length === 0 ? [clock.now] : args) as [any]));
       }
       static override now(): number {
         return clock.now;
