@@ -10,6 +10,9 @@ import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { versionedTables } from "./kit/versionedRows.js";
 import { favoriteTables } from "./favorites/tables.js";
+import { connectionTables } from "./toolProviderConnections/tables.js";
+import { contentBlobTables } from "./blobs/tables.js";
+import { workflowDefinitionTables } from "./workflowDefinitions/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
@@ -33,6 +36,9 @@ export const mastraTables = {
   ...vectorTables,
   ...versionedTables,
   ...favoriteTables,
+  ...connectionTables,
+  ...contentBlobTables,
+  ...workflowDefinitionTables,
 };
 
 /** The component's schema. */

@@ -20,6 +20,9 @@ import { ConvexMCPServersStorage } from "./mcpServers/mcpServersStorage.ts";
 import { ConvexWorkspacesStorage } from "./workspaces/workspacesStorage.ts";
 import { ConvexSkillsStorage } from "./skills/skillsStorage.ts";
 import { ConvexFavoritesStorage } from "./favorites/favoritesStorage.ts";
+import { ConvexToolProviderConnectionsStorage } from "./toolProviderConnections/toolProviderConnectionsStorage.ts";
+import { ConvexBlobStore } from "./blobs/blobStore.ts";
+import { ConvexWorkflowDefinitionsStorage } from "./workflowDefinitions/workflowDefinitionsStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
 export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
@@ -39,5 +42,8 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     workspaces: new ConvexWorkspacesStorage(ctx),
     skills: new ConvexSkillsStorage(ctx),
     favorites: new ConvexFavoritesStorage(ctx),
+    toolProviderConnections: new ConvexToolProviderConnectionsStorage(ctx),
+    blobs: new ConvexBlobStore(ctx),
+    workflowDefinitions: new ConvexWorkflowDefinitionsStorage(ctx),
   };
 }
