@@ -10,7 +10,9 @@
 import { v } from "convex/values";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
-import { MAX_CANDIDATES } from "../kit/versioned.js";
+import { MAX_CANDIDATES, moveEntityEntries } from "../kit/versioned.js";
+import { withoutSystemFields } from "../kit/rows.js";
+import type { EntityRow } from "../kit/versionedRows.js";
 import { FAVORITE_DOMAINS, type FavoriteEntityType, favoriteEntityTypeValidator } from "./validators.js";
 
 const keyArgs = { userId: v.string(), entityType: favoriteEntityTypeValidator, entityId: v.string() };
@@ -32,6 +34,18 @@ async function requireParent(ctx: MutationCtx, entityType: FavoriteEntityType, e
   return parent;
 }
 
+/** Sets the parent record's count and `updatedAt` (moving it in its `updatedAt` lists). */
+async function touchParent(
+  ctx: MutationCtx,
+  parent: Awaited<ReturnType<typeof requireParent>>,
+  favoriteCount: number,
+  now: number,
+): Promise<void> {
+  const before = withoutSystemFields(parent) as EntityRow;
+  await ctx.db.patch(parent._id, { favoriteCount, updatedAt: now });
+  await moveEntityEntries(ctx, before, { ...before, favoriteCount, updatedAt: now });
+}
+
 /** Favorites a record for a user; returns the new state and the record's count. */
 export const favorite = internalMutation({
   args: keyArgs,
@@ -43,7 +57,7 @@ export const favorite = internalMutation({
     const now = Date.now();
     await ctx.db.insert("favorites", { userId, entityType, entityId, createdAt: now });
     const favoriteCount = (parent.favoriteCount ?? 0) + 1;
-    await ctx.db.patch(parent._id, { favoriteCount, updatedAt: now });
+    await touchParent(ctx, parent, favoriteCount, now);
     return { favorited: true, favoriteCount };
   },
 });
@@ -57,7 +71,7 @@ export const unfavorite = internalMutation({
     if (!row) return { favorited: false, favoriteCount: parent.favoriteCount ?? 0 };
     await ctx.db.delete(row._id);
     const favoriteCount = Math.max(0, (parent.favoriteCount ?? 0) - 1);
-    await ctx.db.patch(parent._id, { favoriteCount, updatedAt: Date.now() });
+    await touchParent(ctx, parent, favoriteCount, Date.now());
     return { favorited: false, favoriteCount };
   },
 });

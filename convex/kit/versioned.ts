@@ -34,9 +34,19 @@ import { adjustCounters, counterShard, readCounter, readShardedCounter } from ".
 import { storageError } from "./errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./functions.js";
 import { assertFitsDocument } from "./limits.js";
+import { noteInsert } from "./coverage.js";
+import { planSeek, RankBatch, type TreeEntry } from "./rankTree.js";
 import { recordAnswer, recordedAnswer } from "./operations.js";
 import { type ListResult, withoutSystemFields } from "./rows.js";
-import { approximateSize, countingState, firstState, type IndexSpec, walk, walkStateValidator } from "./walk.js";
+import {
+  approximateSize,
+  countingState,
+  firstState,
+  type IndexSpec,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "./walk.js";
 import {
   type EntityFilter,
   entityFilterValidator,
@@ -86,12 +96,14 @@ const LIST_BYTES = 6 * 1024 * 1024;
 type EntityDoc = EntityRow & { _id: import("convex/values").GenericId<"versioned_entities">; _creationTime: number };
 type VersionDoc = VersionRow & { _id: import("convex/values").GenericId<"versioned_versions">; _creationTime: number };
 
-/** Names of a domain's counters (the prefix clears them all). */
+/** Names of a domain's counters and rank trees (the prefix clears them all). */
 export function versionedCounters(domain: string): {
   prefix: string;
   entities: string;
   inStatus: (status: string) => string;
   versionsOf: (entityId: string) => string;
+  allTree: (field: EntityOrderField) => string;
+  statusTree: (status: string, field: EntityOrderField) => string;
 } {
   const prefix = `versioned:${JSON.stringify(domain)}:`;
   return {
@@ -99,7 +111,38 @@ export function versionedCounters(domain: string): {
     entities: `${prefix}entities`,
     inStatus: (status) => `${prefix}status:${JSON.stringify(status)}`,
     versionsOf: (entityId) => `${prefix}versions:${JSON.stringify(entityId)}`,
+    allTree: (field) => `${prefix}tree:all:${field}`,
+    statusTree: (status, field) => `${prefix}tree:status:${JSON.stringify([status, field])}`,
   };
+}
+
+/** A field entity lists are ordered by. */
+export type EntityOrderField = "createdAt" | "updatedAt";
+const ORDER_FIELDS: EntityOrderField[] = ["createdAt", "updatedAt"];
+
+/**
+ * The rank-tree entries of a record (`kit/rankTree.ts`): its domain's list
+ * and its status's list, each ordered by `createdAt` and by `updatedAt`, so
+ * an unfiltered or status-filtered page at any depth costs O(log N) reads.
+ */
+export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
+  if (!row) return [];
+  const names = versionedCounters(row.domain);
+  return ORDER_FIELDS.flatMap((field) => [
+    { tree: names.allTree(field), key: { value: row[field], id: row.id } },
+    { tree: names.statusTree(row.status, field), key: { value: row[field], id: row.id } },
+  ]);
+}
+
+/** Moves a record's rank-tree entries from `before` to `after` (either may be `null`). */
+export async function moveEntityEntries(
+  ctx: MutationCtx,
+  before: EntityRow | null,
+  after: EntityRow | null,
+): Promise<void> {
+  const ranks = new RankBatch();
+  ranks.change(entityTreeEntries(before), entityTreeEntries(after));
+  await ranks.apply(ctx);
 }
 
 /** Owner of a version body's large value (see `blobOwner`). */
@@ -190,13 +233,26 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     return answer;
   };
 
-  /** Writes a record, keeping its counters (`before` null: a new record). */
+  /** Deletes a record with its counts and tree entries. */
+  const dropEntity = async (ctx: MutationCtx, doc: EntityDoc): Promise<void> => {
+    const row = withoutSystemFields(doc) as EntityRow;
+    await ctx.db.delete(doc._id);
+    await adjustCounters(ctx, entityDeltas(domain, row, -1));
+    await moveEntityEntries(ctx, row, null);
+  };
+
+  /** Writes a record, keeping its counters and tree entries (`before` null: a new record). */
   const putEntity = async (ctx: MutationCtx, before: EntityDoc | null, after: EntityRow): Promise<void> => {
     assertFitsDocument(`${decl.versionOf} ${after.id}`, after);
+    const old = before ? withoutSystemFields(before) as EntityRow : null;
     if (before) await ctx.db.replace(before._id, after);
-    else await ctx.db.insert("versioned_entities", after);
-    const deltas = before ? entityDeltas(domain, withoutSystemFields(before) as EntityRow, -1) : [];
+    else {
+      await noteInsert(ctx, "versioned_entities");
+      await ctx.db.insert("versioned_entities", after);
+    }
+    const deltas = old ? entityDeltas(domain, old, -1) : [];
     await adjustCounters(ctx, [...deltas, ...entityDeltas(domain, after, 1)]);
+    await moveEntityEntries(ctx, old, after);
   };
 
   /** The new version `update` writes from `config` (versioning domains), or `null` when nothing changed. */
@@ -380,10 +436,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
         for (const doc of versions.slice(0, DELETE_BATCH)) released = (await deleteVersionDoc(ctx, doc)) || released;
         if (versions.length > DELETE_BATCH) return { done: false, released };
         const existing = await findEntity(ctx, id);
-        if (existing) {
-          await ctx.db.delete(existing._id);
-          await adjustCounters(ctx, entityDeltas(domain, withoutSystemFields(existing) as EntityRow, -1));
-        }
+        if (existing) await dropEntity(ctx, existing);
         return { done: true, released };
       },
     }),
@@ -412,10 +465,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
         if (versions.length === DELETE_BATCH) return { done: false, released };
         const entities = await ctx.db.query("versioned_entities")
           .withIndex("by_domain_id", (q) => q.eq("domain", domain)).take(DELETE_BATCH * 8);
-        for (const doc of entities) {
-          await ctx.db.delete(doc._id);
-          await adjustCounters(ctx, entityDeltas(domain, withoutSystemFields(doc) as EntityRow, -1));
-        }
+        for (const doc of entities) await dropEntity(ctx, doc);
         return { done: entities.length < DELETE_BATCH * 8, released };
       },
     }),
@@ -580,10 +630,16 @@ export function versionedFunctions(decl: VersionedDeclaration) {
             ? await readShardedCounter(ctx, names.entities)
             : await readShardedCounter(ctx, names.inStatus(status));
         }
-        const state = args.state ??
-          (total === null
-            ? countingState(restOffset, restLimit, direction)
-            : firstState(total, restOffset, restLimit, direction));
+        let state: WalkState | null | undefined = args.state;
+        if (state === undefined) {
+          if (total === null) state = countingState(restOffset, restLimit, direction);
+          else if (restOffset >= total || restLimit <= 0) state = null;
+          else {
+            // A page at any depth seeks through the list's rank tree (when it holds every record counted).
+            const tree = status === undefined ? names.allTree(field) : names.statusTree(status, field);
+            state = await planSeek(ctx, tree, total, restOffset, restLimit, direction);
+          }
+        }
         if (state === null) return { rows: pinnedRows, next: null, total, reversed: false, pinned };
         const spec: IndexSpec = status !== undefined
           ? {

@@ -9,6 +9,7 @@ export const RANKED_TABLES = [
   "background_tasks",
   "ai_traces",
   "ai_spans",
+  "versioned_entities",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

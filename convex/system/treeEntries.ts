@@ -15,6 +15,8 @@ import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
 import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
 import type { SpanRow, TraceRow } from "../observability/validators.js";
+import { entityTreeEntries } from "../kit/versioned.js";
+import type { EntityRow } from "../kit/versionedRows.js";
 
 const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
@@ -26,6 +28,7 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
   ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
+  versioned_entities: (row: unknown): TreeEntry[] => entityTreeEntries(row as EntityRow),
 };
 
 /** The tree entries of one row of `table` (none for a span that anchors no branch). */
