@@ -204,7 +204,10 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     if (clash) {
       throw storageError(
         "ALREADY_EXISTS",
-        `Version number ${input.versionNumber} already exists for ${decl.versionOf} ${input.entityId}`,
+        // Worded for Mastra's retries: its editor retries on "version number" + "already exists", its
+        // server on "versionNumber" or "unique constraint".
+        `Version number ${input.versionNumber} already exists for ${decl.versionOf} ${input.entityId} ` +
+          "(unique constraint on entity and versionNumber)",
       );
     }
     const row: VersionRow = { domain, ...input, createdAt: now };
