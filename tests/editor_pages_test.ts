@@ -106,6 +106,42 @@ Deno.test("agent lists page at any depth for about a page of reads, in one call,
   }
 });
 
+Deno.test("an agent's versions page at any depth for about a page of reads, exactly", async () => {
+  const { storage, calls } = countedStorage();
+  const agents = (await storage.getStore("agents")) as AgentsStorage;
+  await agents.create({ agent: { id: "many", name: "v1", instructions: "1", model: MODEL } });
+  const N = 200;
+  for (let n = 2; n <= N; n++) {
+    await agents.createVersion({
+      id: `v${n}`,
+      agentId: "many",
+      versionNumber: n,
+      name: `v${n}`,
+      instructions: "x",
+      model: MODEL,
+    });
+  }
+  const perPage = 10;
+  for (const direction of ["DESC", "ASC"] as const) {
+    const numbers = Array.from({ length: N }, (_, i) => direction === "ASC" ? i + 1 : N - i);
+    for (const page of [0, 7, 13, 19]) {
+      const before = calls();
+      const { result, usage } = await measure(() =>
+        agents.listVersions({ agentId: "many", page, perPage, orderBy: { field: "versionNumber", direction } })
+      );
+      const label = `${direction} page ${page}`;
+      assert.equal(result.total, N, label);
+      assert.deepEqual(
+        result.versions.map((v) => v.versionNumber),
+        numbers.slice(page * perPage, (page + 1) * perPage),
+      );
+      assert.equal(calls() - before, 1, `${label}: one round trip`);
+      const bound = perPage + 4 * Math.ceil(Math.log2(N)) + 10;
+      assert.ok(usage.documentsRead <= bound, `${label}: ${usage.documentsRead} documents read (bound ${bound})`);
+    }
+  }
+});
+
 Deno.test("version rows far larger than one Convex document round-trip exactly", async () => {
   const { storage } = countedStorage();
   const agents = (await storage.getStore("agents")) as AgentsStorage;

@@ -38,15 +38,7 @@ import { noteInsert } from "./coverage.js";
 import { planSeek, RankBatch, type TreeEntry } from "./rankTree.js";
 import { recordAnswer, recordedAnswer } from "./operations.js";
 import { type ListResult, withoutSystemFields } from "./rows.js";
-import {
-  approximateSize,
-  countingState,
-  firstState,
-  type IndexSpec,
-  walk,
-  type WalkState,
-  walkStateValidator,
-} from "./walk.js";
+import { approximateSize, countingState, type IndexSpec, walk, type WalkState, walkStateValidator } from "./walk.js";
 import {
   type EntityFilter,
   entityFilterValidator,
@@ -102,6 +94,7 @@ export function versionedCounters(domain: string): {
   entities: string;
   inStatus: (status: string) => string;
   versionsOf: (entityId: string) => string;
+  versionTree: (entityId: string, field: "versionNumber" | "createdAt") => string;
   allTree: (field: EntityOrderField) => string;
   statusTree: (status: string, field: EntityOrderField) => string;
 } {
@@ -111,6 +104,7 @@ export function versionedCounters(domain: string): {
     entities: `${prefix}entities`,
     inStatus: (status) => `${prefix}status:${JSON.stringify(status)}`,
     versionsOf: (entityId) => `${prefix}versions:${JSON.stringify(entityId)}`,
+    versionTree: (entityId, field) => `${prefix}tree:versions:${JSON.stringify([entityId, field])}`,
     allTree: (field) => `${prefix}tree:all:${field}`,
     statusTree: (status, field) => `${prefix}tree:status:${JSON.stringify([status, field])}`,
   };
@@ -132,6 +126,23 @@ export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
     { tree: names.allTree(field), key: { value: row[field], id: row.id } },
     { tree: names.statusTree(row.status, field), key: { value: row[field], id: row.id } },
   ]);
+}
+
+/** The rank-tree entries of a version row: its entity's versions by number and by `createdAt`. */
+export function versionTreeEntries(row: VersionRow | null): TreeEntry[] {
+  if (!row) return [];
+  const names = versionedCounters(row.domain);
+  return [
+    { tree: names.versionTree(row.entityId, "versionNumber"), key: { value: row.versionNumber, id: row.id } },
+    { tree: names.versionTree(row.entityId, "createdAt"), key: { value: row.createdAt, id: row.id } },
+  ];
+}
+
+/** Moves a version's rank-tree entries from `before` to `after` (either may be `null`). */
+async function moveVersionEntries(ctx: MutationCtx, before: VersionRow | null, after: VersionRow | null) {
+  const ranks = new RankBatch();
+  ranks.change(versionTreeEntries(before), versionTreeEntries(after));
+  await ranks.apply(ctx);
 }
 
 /** Moves a record's rank-tree entries from `before` to `after` (either may be `null`). */
@@ -213,8 +224,10 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     const row: VersionRow = { domain, ...input, createdAt: now };
     assertFitsDocument(`version ${input.id} of ${decl.versionOf} ${input.entityId}`, row);
     await adoptBlobs(ctx, bodyOwner(domain, input.id), [input.body]);
+    await noteInsert(ctx, "versioned_versions");
     await ctx.db.insert("versioned_versions", row);
     await adjustCounters(ctx, [[names.versionsOf(input.entityId), 1]]);
+    await moveVersionEntries(ctx, null, row);
     return row;
   };
 
@@ -222,6 +235,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
   const deleteVersionDoc = async (ctx: MutationCtx, doc: VersionDoc): Promise<boolean> => {
     await ctx.db.delete(doc._id);
     await adjustCounters(ctx, [[names.versionsOf(doc.entityId), -1]]);
+    await moveVersionEntries(ctx, withoutSystemFields(doc) as VersionRow, null);
     return await releaseBlobs(ctx, bodyOwner(domain, doc.id), [doc.body]);
   };
 
@@ -559,7 +573,16 @@ export function versionedFunctions(decl: VersionedDeclaration) {
       },
       handler: async (ctx, args): Promise<ListResult<VersionRow>> => {
         const total = await readCounter(ctx, names.versionsOf(args.entityId));
-        const state = args.state ?? firstState(total, args.offset, args.limit, args.direction);
+        // A page at any depth seeks through the entity's version tree (when it holds every version counted).
+        const state = args.state ??
+          (args.offset >= total || args.limit <= 0 ? null : await planSeek(
+            ctx,
+            names.versionTree(args.entityId, args.field),
+            total,
+            args.offset,
+            args.limit,
+            args.direction,
+          ));
         if (state === null) return { rows: [], next: null, total, reversed: false };
         const spec: IndexSpec = {
           table: "versioned_versions",

@@ -10,6 +10,7 @@ export const RANKED_TABLES = [
   "ai_traces",
   "ai_spans",
   "versioned_entities",
+  "versioned_versions",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

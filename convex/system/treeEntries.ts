@@ -15,8 +15,8 @@ import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
 import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
 import type { SpanRow, TraceRow } from "../observability/validators.js";
-import { entityTreeEntries } from "../kit/versioned.js";
-import type { EntityRow } from "../kit/versionedRows.js";
+import { entityTreeEntries, versionTreeEntries } from "../kit/versioned.js";
+import type { EntityRow, VersionRow } from "../kit/versionedRows.js";
 
 const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
@@ -29,6 +29,7 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
   ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
   versioned_entities: (row: unknown): TreeEntry[] => entityTreeEntries(row as EntityRow),
+  versioned_versions: (row: unknown): TreeEntry[] => versionTreeEntries(row as VersionRow),
 };
 
 /** The tree entries of one row of `table` (none for a span that anchors no branch). */
