@@ -17,6 +17,7 @@ import { LEGEND, renderFlatness, renderMisses, renderTables, renderWrites } from
 import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
 import { renderObservabilityBench } from "./bench/observability.ts";
+import { renderEditorBench } from "./bench/editor.ts";
 import type { WriteRow } from "./bench/writes.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
@@ -88,3 +89,4 @@ console.log(renderFlatness(rows));
 console.log("");
 console.log(await traceQueryBenchTable(sizes));
 console.log("\n" + await renderObservabilityBench(sizes));
+console.log("\n" + await renderEditorBench(sizes));

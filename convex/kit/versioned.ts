@@ -34,8 +34,8 @@ import { adjustCounters, counterShard, readCounter, readShardedCounter } from ".
 import { storageError } from "./errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./functions.js";
 import { assertFitsDocument } from "./limits.js";
-import { noteInsert } from "./coverage.js";
-import { planSeek, RankBatch, type TreeEntry } from "./rankTree.js";
+import { noteInsert, treesCover } from "./coverage.js";
+import { planSeek, RankBatch, type TreeEntry, treeTotal } from "./rankTree.js";
 import { recordAnswer, recordedAnswer } from "./operations.js";
 import { type ListResult, withoutSystemFields } from "./rows.js";
 import { approximateSize, countingState, type IndexSpec, walk, type WalkState, walkStateValidator } from "./walk.js";
@@ -651,10 +651,13 @@ export function versionedFunctions(decl: VersionedDeclaration) {
           (pinnedSet !== undefined && pinnedSet.size > 0);
         const status = filter.status;
         let total: number | null = null;
+        const tree = status === undefined ? names.allTree(field) : names.statusTree(status, field);
         if (!predicateFilters) {
-          total = status === undefined
-            ? await readShardedCounter(ctx, names.entities)
-            : await readShardedCounter(ctx, names.inStatus(status));
+          // The tree's root holds the total when the trees hold every record (one document instead of the
+          // counter's shards); else the sharded counter.
+          total = await treesCover(ctx, "versioned_entities")
+            ? await treeTotal(ctx, tree)
+            : await readShardedCounter(ctx, status === undefined ? names.entities : names.inStatus(status));
         }
         let state: WalkState | null | undefined = args.state;
         if (state === undefined) {
@@ -662,7 +665,6 @@ export function versionedFunctions(decl: VersionedDeclaration) {
           else if (restOffset >= total || restLimit <= 0) state = null;
           else {
             // A page at any depth seeks through the list's rank tree (when it holds every record counted).
-            const tree = status === undefined ? names.allTree(field) : names.statusTree(status, field);
             state = await planSeek(ctx, tree, total, restOffset, restLimit, direction);
           }
         }
