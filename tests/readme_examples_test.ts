@@ -30,9 +30,7 @@ Deno.test({
     assert.deepEqual(config.links, ["../mastra-convex"]);
     config.links = [REPO_ROOT];
     const deno = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
-    for (const name of ["@mastra/memory", "convex-test", "@mastra/editor", "@mastra/mcp", "@composio/core"]) {
-      config.imports[name] = deno.imports[name];
-    }
+    for (const name of ["@mastra/memory", "convex-test"]) config.imports[name] = deno.imports[name];
     const dir = await Deno.makeTempDir({ prefix: "readme-deno-project-" });
     try {
       await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify(config, null, 2));
