@@ -6,6 +6,8 @@
 import { defineSchema } from "convex/server";
 import { cacheTables } from "./cache/tables.js";
 import { channelTables } from "./channels/tables.js";
+import { datasetTables } from "./datasets/tables.js";
+import { experimentTables } from "./experiments/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { versionedTables } from "./kit/versionedRows.js";
@@ -39,6 +41,8 @@ export const mastraTables = {
   ...connectionTables,
   ...contentBlobTables,
   ...workflowDefinitionTables,
+  ...datasetTables,
+  ...experimentTables,
 };
 
 /** The component's schema. */

@@ -7,6 +7,8 @@ import type { StorageDomains } from "@mastra/core/storage";
 import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksStorage.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
+import { ConvexDatasetsStorage } from "./datasets/datasetsStorage.ts";
+import { ConvexExperimentsStorage } from "./experiments/experimentsStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
 import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
@@ -45,5 +47,7 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     toolProviderConnections: new ConvexToolProviderConnectionsStorage(ctx),
     blobs: new ConvexBlobStore(ctx),
     workflowDefinitions: new ConvexWorkflowDefinitionsStorage(ctx),
+    datasets: new ConvexDatasetsStorage(ctx),
+    experiments: new ConvexExperimentsStorage(ctx),
   };
 }

@@ -39,6 +39,8 @@ const LARGE_FIELDS: Record<string, { key: string; fields: string[] }> = {
   background_tasks: { key: "id", fields: [...TASK_VALUE_FIELDS] },
   cache_entries: { key: "key", fields: ["value"] },
   cache_items: { key: "gen", fields: ["value"] },
+  dataset_items: { key: "id", fields: ["data"] },
+  experiment_results: { key: "id", fields: ["data"] },
 };
 
 /** The large-value fields of `row` of `table`. */

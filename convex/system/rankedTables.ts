@@ -11,6 +11,8 @@ export const RANKED_TABLES = [
   "ai_spans",
   "versioned_entities",
   "versioned_versions",
+  "dataset_items",
+  "experiment_results",
 ] as const;
 
 /** A table whose rows are kept in rank trees. */

@@ -17,6 +17,10 @@ import { branchTreeEntries, traceTreeEntries } from "../observability/counterNam
 import type { SpanRow, TraceRow } from "../observability/validators.js";
 import { entityTreeEntries, versionTreeEntries } from "../kit/versioned.js";
 import type { EntityRow, VersionRow } from "../kit/versionedRows.js";
+import { itemTreeEntries } from "../datasets/counterNames.js";
+import type { ItemRow } from "../datasets/validators.js";
+import { resultTreeEntries } from "../experiments/counterNames.js";
+import type { ResultRow } from "../experiments/validators.js";
 
 const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   threads: (row: unknown): TreeEntry[] => threadTreeEntries(row as ThreadRow),
@@ -30,6 +34,8 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
   versioned_entities: (row: unknown): TreeEntry[] => entityTreeEntries(row as EntityRow),
   versioned_versions: (row: unknown): TreeEntry[] => versionTreeEntries(row as VersionRow),
+  dataset_items: (row: unknown): TreeEntry[] => itemTreeEntries(row as ItemRow),
+  experiment_results: (row: unknown): TreeEntry[] => resultTreeEntries(row as ResultRow),
 };
 
 /** The tree entries of one row of `table` (none for a span that anchors no branch). */

@@ -1,0 +1,115 @@
+/**
+ * Wire shapes of the experiments domain, shared by our Convex functions and
+ * the client so the two sides cannot drift. An experiment is stored encoded
+ * whole in `data`; a result's user values (input, output, ground truth,
+ * metadata, error, tool-mock report) travel encoded in `data` (a blob
+ * reference when large); dates are epoch milliseconds.
+ */
+import { type Infer, v } from "convex/values";
+
+const nullableString = v.union(v.string(), v.null());
+
+/** Experiment statuses in the order core sorts them (alphabetical). */
+export const EXPERIMENT_STATUSES = ["completed", "failed", "pending", "running"] as const;
+
+/** An experiment as stored (without Convex's system fields). */
+export const experimentValidator = v.object({
+  id: v.string(),
+  datasetId: nullableString,
+  status: v.string(),
+  /** Position of `status` in {@link EXPERIMENT_STATUSES}, and its negation (ties by ascending id either way). */
+  statusRank: v.number(),
+  statusDesc: v.number(),
+  targetType: nullableString,
+  targetId: nullableString,
+  agentVersion: nullableString,
+  experimentSetId: nullableString,
+  comparisonId: nullableString,
+  variantId: nullableString,
+  trialIndex: v.union(v.number(), v.null()),
+  organizationId: nullableString,
+  projectId: nullableString,
+  createdAt: v.number(),
+  createdDesc: v.number(),
+  /** The whole experiment as core's in-memory store keeps it, encoded. */
+  data: v.string(),
+  /** Set while a delete runs in steps: the experiment and its results read as absent. */
+  deleting: v.optional(v.boolean()),
+});
+/** An experiment as stored. */
+export type ExperimentRow = Infer<typeof experimentValidator>;
+
+/** An experiment result as stored. */
+export const resultValidator = v.object({
+  id: v.string(),
+  experimentId: v.string(),
+  itemId: v.string(),
+  attempt: v.number(),
+  itemDatasetVersion: v.union(v.number(), v.null()),
+  status: nullableString,
+  traceId: nullableString,
+  tags: v.union(v.array(v.string()), v.null()),
+  comment: nullableString,
+  retryCount: v.number(),
+  organizationId: nullableString,
+  projectId: nullableString,
+  startedAt: v.number(),
+  completedAt: v.number(),
+  createdAt: v.number(),
+  /** `-startedAt` / `-createdAt`: newest first with ties by ascending id, as core orders. */
+  startedDesc: v.number(),
+  createdDesc: v.number(),
+  /** `{ input, output, groundTruth, metadata, error, toolMockReport }` encoded, or a blob reference. */
+  data: v.string(),
+  /** The purge metadata (encoded) once the result's item was purged. */
+  purged: v.optional(v.string()),
+});
+/** An experiment result as stored. */
+export type ResultRow = Infer<typeof resultValidator>;
+
+/** A result as the client sends it (the server adds `id` when new, `createdAt` and the sort columns). */
+export const resultInputValidator = v.object({
+  experimentId: v.string(),
+  itemId: v.string(),
+  attempt: v.number(),
+  itemDatasetVersion: v.union(v.number(), v.null()),
+  status: nullableString,
+  traceId: nullableString,
+  tags: v.union(v.array(v.string()), v.null()),
+  retryCount: v.number(),
+  organizationId: nullableString,
+  projectId: nullableString,
+  startedAt: v.number(),
+  completedAt: v.number(),
+  data: v.string(),
+});
+/** A result as the client sends it. */
+export type ResultInput = Infer<typeof resultInputValidator>;
+
+/** Mastra's tenancy filters (`undefined` means no filter). */
+export const tenancyValidator = v.object({
+  organizationId: v.optional(v.string()),
+  projectId: v.optional(v.string()),
+});
+/** Mastra's tenancy filters. */
+export type Tenancy = Infer<typeof tenancyValidator>;
+
+/** Whether a row's tenancy matches Mastra's filters. */
+export function matchesTenancy(
+  row: { organizationId: string | null; projectId: string | null },
+  filters: Tenancy | undefined,
+): boolean {
+  if (!filters) return true;
+  if (filters.organizationId !== undefined && row.organizationId !== filters.organizationId) return false;
+  if (filters.projectId !== undefined && row.projectId !== filters.projectId) return false;
+  return true;
+}
+
+/** Per-experiment review counts, as `getReviewSummary` answers. */
+export type ReviewCounts = {
+  experimentId: string;
+  total: number;
+  needsReview: number;
+  reviewed: number;
+  complete: number;
+};
