@@ -27,7 +27,8 @@
  * Totals come from counters kept in the same mutation as the rows.
  * Versions bodies too large for a row are large values (`kit/blobs.ts`).
  */
-import { v } from "convex/values";
+import type { DefaultFunctionArgs, RegisteredMutation, RegisteredQuery } from "convex/server";
+import { type ObjectType, v, type Validator } from "convex/values";
 import { adoptBlobs, blobOwner, readField, releaseBlobs, writeField } from "./blobs.js";
 import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "./codec.js";
 import { adjustCounters, counterShard, readCounter, readShardedCounter } from "./counters.js";
@@ -170,9 +171,32 @@ function entityDeltas(domain: string, row: EntityRow, sign: number): [string, nu
   ];
 }
 
-/** The Convex functions of one versioned domain. */
-// deno-lint-ignore explicit-function-return-type
-export function versionedFunctions(decl: VersionedDeclaration) {
+/** One operation of a domain: its argument validators and its handler (registered by {@link versionedFunctions}). */
+type Operation = {
+  kind: "query" | "mutation";
+  args: Record<string, Validator<unknown, "required" | "optional", string>>;
+  // deno-lint-ignore no-explicit-any
+  handler: (ctx: any, args: any) => Promise<unknown>;
+};
+
+/** A query operation (see {@link Operation}). */
+// deno-lint-ignore no-explicit-any
+function query<A extends Record<string, any>>(
+  spec: { args: A; handler: (ctx: QueryCtx, args: ObjectType<A>) => Promise<unknown> },
+): Operation {
+  return { kind: "query", ...spec } as Operation;
+}
+
+/** A mutation operation (see {@link Operation}). */
+// deno-lint-ignore no-explicit-any
+function mutation<A extends Record<string, any>>(
+  spec: { args: A; handler: (ctx: MutationCtx, args: ObjectType<A>) => Promise<unknown> },
+): Operation {
+  return { kind: "mutation", ...spec } as Operation;
+}
+
+/** The operations of one versioned domain, over its declaration. */
+function domainOperations(decl: VersionedDeclaration): Record<string, Operation> {
   const { domain } = decl;
   const names = versionedCounters(domain);
 
@@ -361,7 +385,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
 
   return {
     /** One record, or `null`. */
-    get: internalQuery({
+    get: query({
       args: { id: v.string() },
       handler: async (ctx, { id }): Promise<EntityRow | null> => {
         const doc = await findEntity(ctx, id);
@@ -370,7 +394,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** A record and the version it resolves to, in one call (two documents when the active version exists). */
-    resolve: internalQuery({
+    resolve: query({
       args: { id: v.string(), how: resolutionValidator },
       handler: async (ctx, { id, how }): Promise<ResolvedRow | null> => {
         const doc = await findEntity(ctx, id);
@@ -382,7 +406,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** Creates a record (status `draft`) and its version 1 in one mutation; fails if the id exists. */
-    create: internalMutation({
+    create: mutation({
       args: { entity: entityInputValidator, version: versionInputValidator, opId: v.optional(v.string()) },
       handler: (ctx, { entity, version, opId }): Promise<EntityRow> =>
         once(ctx, opId, async () => {
@@ -410,7 +434,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
      * `config` (codec text of the config fields given). Fails when the record
      * does not exist.
      */
-    update: internalMutation({
+    update: mutation({
       args: {
         id: v.string(),
         set: entitySetValidator,
@@ -443,7 +467,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
      * One bounded step of deleting a record and its versions: deletes a batch
      * of versions, and the record with the last batch. Call until `done`.
      */
-    remove: internalMutation({
+    remove: mutation({
       args: { id: v.string() },
       handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
         const versions = await ctx.db.query("versioned_versions")
@@ -459,7 +483,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** One bounded step of deleting every version of an entity (the record stays). Call until `done`. */
-    removeVersionsOf: internalMutation({
+    removeVersionsOf: mutation({
       args: { entityId: v.string() },
       handler: async (ctx, { entityId }): Promise<{ done: boolean; released: boolean }> => {
         const versions = await ctx.db.query("versioned_versions")
@@ -472,7 +496,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** One bounded step of deleting every row of the domain (versions first). Call until `done`. */
-    clear: internalMutation({
+    clear: mutation({
       args: {},
       handler: async (ctx): Promise<{ done: boolean; released: boolean }> => {
         const versions = await ctx.db.query("versioned_versions")
@@ -488,14 +512,14 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** Inserts a version; fails with "already exists" on a taken id or `(entity, versionNumber)`. */
-    createVersion: internalMutation({
+    createVersion: mutation({
       args: { version: versionInputValidator, opId: v.optional(v.string()) },
       handler: (ctx, { version, opId }): Promise<VersionRow> =>
         once(ctx, opId, () => insertVersion(ctx, version, Date.now())),
     }),
 
     /** One version by id, or `null`. */
-    getVersion: internalQuery({
+    getVersion: query({
       args: { id: v.string() },
       handler: async (ctx, { id }): Promise<VersionRow | null> => {
         const doc = await findVersion(ctx, id);
@@ -504,7 +528,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** The versions of the given ids that exist (at most {@link MAX_VERSION_IDS} ids per call). */
-    getVersions: internalQuery({
+    getVersions: query({
       args: { ids: v.array(v.string()) },
       handler: async (ctx, { ids }): Promise<VersionRow[]> => {
         if (ids.length > MAX_VERSION_IDS) {
@@ -520,7 +544,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** An entity's version by number, or `null`. */
-    getVersionByNumber: internalQuery({
+    getVersionByNumber: query({
       args: { entityId: v.string(), versionNumber: v.number() },
       handler: async (ctx, { entityId, versionNumber }): Promise<VersionRow | null> => {
         const doc = await ctx.db.query("versioned_versions")
@@ -534,7 +558,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** An entity's highest-numbered version, or `null`. */
-    getLatestVersion: internalQuery({
+    getLatestVersion: query({
       args: { entityId: v.string() },
       handler: async (ctx, { entityId }): Promise<VersionRow | null> => {
         const doc = await latestVersion(ctx, entityId);
@@ -543,7 +567,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** Deletes one version (nothing when it does not exist). */
-    deleteVersion: internalMutation({
+    deleteVersion: mutation({
       args: { id: v.string() },
       handler: async (ctx, { id }): Promise<{ released: boolean }> => {
         const doc = await findVersion(ctx, id);
@@ -552,7 +576,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
     }),
 
     /** Number of versions of an entity (a counter: one document). */
-    countVersions: internalQuery({
+    countVersions: query({
       args: { entityId: v.string() },
       handler: async (ctx, { entityId }): Promise<number> => await readCounter(ctx, names.versionsOf(entityId)),
     }),
@@ -562,7 +586,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
      * `field` then id, with its exact total (a counter): a page near either
      * end reads about one page of rows.
      */
-    listVersions: internalQuery({
+    listVersions: query({
       args: {
         entityId: v.string(),
         field: versionOrderFieldValidator,
@@ -607,7 +631,7 @@ export function versionedFunctions(decl: VersionedDeclaration) {
      * `pinned` is the number of favorites the first call placed first
      * (continuations pass it back).
      */
-    list: internalQuery({
+    list: query({
       args: {
         filter: entityFilterValidator,
         field: entityOrderFieldValidator,
@@ -706,4 +730,50 @@ function candidates(filter: EntityFilter, favorites: Set<string> | undefined): s
     throw storageError("INVALID", `at most ${MAX_CANDIDATES} entity ids per list, got ${ids.length}`);
   }
   return ids;
+}
+
+/** Names of the functions every versioned domain has. */
+export const VERSIONED_FUNCTIONS = [
+  "get",
+  "resolve",
+  "create",
+  "update",
+  "remove",
+  "removeVersionsOf",
+  "clear",
+  "createVersion",
+  "getVersion",
+  "getVersions",
+  "getVersionByNumber",
+  "getLatestVersion",
+  "deleteVersion",
+  "countVersions",
+  "listVersions",
+  "list",
+] as const;
+
+/**
+ * The Convex functions of the versioned domains (internal): each takes the
+ * `domain` it acts on, and runs that domain's operation over its
+ * declaration. One module registers them for every declaration.
+ */
+export function versionedFunctions(
+  declarations: readonly VersionedDeclaration[],
+): Record<
+  (typeof VERSIONED_FUNCTIONS)[number],
+  | RegisteredQuery<"internal", DefaultFunctionArgs, Promise<unknown>>
+  | RegisteredMutation<"internal", DefaultFunctionArgs, Promise<unknown>>
+> {
+  const operations = new Map(declarations.map((decl) => [decl.domain, domainOperations(decl)]));
+  const domainValidator = v.union(...declarations.map((decl) => v.literal(decl.domain)));
+  const registered = {} as Record<string, unknown>;
+  for (const name of VERSIONED_FUNCTIONS) {
+    const kind = operations.get(declarations[0].domain)![name].kind;
+    const args = { domain: domainValidator, ...operations.get(declarations[0].domain)![name].args };
+    // deno-lint-ignore no-explicit-any
+    const handler = (ctx: any, { domain, ...rest }: { domain: string }) =>
+      operations.get(domain)![name].handler(ctx, rest);
+    registered[name] = kind === "query" ? internalQuery({ args, handler }) : internalMutation({ args, handler });
+  }
+  return registered as never;
 }

@@ -9,7 +9,6 @@ import { versionedDomain, type VersionedDomainClass } from "../kit/versioned.ts"
 /** Stored agents and their versions in Convex. */
 export const ConvexAgentsStorage: VersionedDomainClass<AgentsStorage> = versionedDomain(AgentsStorage, {
   server: agentsDeclaration,
-  module: "agents/agents",
   createKey: "agent",
   fkField: "agentId",
   recordFields: ["authorId", "visibility", "metadata"],

@@ -31,7 +31,7 @@ import { InvalidInputError, withErrorContext } from "./errors.ts";
 import { loadLarge, storeLarge, sweepBlobs } from "./largeValues.ts";
 import { runWalk } from "./walk.ts";
 import { requireId, requireIdList, requireKey } from "./validate.ts";
-import type { FunctionPath } from "../transport.ts";
+import type { CallOptions, FunctionPath } from "../transport.ts";
 
 /** Record fields a create input may carry besides its configuration. */
 export type RecordField = "authorId" | "visibility" | "metadata" | "organizationId" | "projectId";
@@ -50,8 +50,6 @@ export type ListFilter =
 export type VersionedDomainDeclaration = {
   /** The Convex side's declaration (domain key, names). */
   server: VersionedDeclaration;
-  /** Module of the domain's Convex functions (`agents/agents`). */
-  module: string;
   /** Key of the create input (`{ agent: {...} }`). */
   createKey: string;
   /** Foreign-key field of version rows (`agentId`). */
@@ -108,14 +106,15 @@ function pageOf(page: unknown, perPageInput: unknown, defaultPerPage: number) {
 
 /**
  * A complete versioned domain: `Base` (one of core's versioned domain
- * classes) implemented over the Convex functions of `decl.module`.
+ * classes) implemented over the versioned functions (`convex/versioned/functions.ts`).
  */
 export function versionedDomain<T extends AnyVersioned>(
   Base: abstract new () => T,
   decl: VersionedDomainDeclaration,
 ): VersionedDomainClass<T> {
   const fk = decl.fkField;
-  const path = (fn: string): FunctionPath => `${decl.module}:${fn}`;
+  const domain = decl.server.domain;
+  const path = (fn: string): FunctionPath => `versioned/functions:${fn}`;
   const BaseClass = Base as unknown as ConcreteBase;
 
   class ConvexVersionedDomain extends BaseClass {
@@ -126,6 +125,16 @@ export function versionedDomain<T extends AnyVersioned>(
       this.#ctx = ctx;
     }
 
+    /** A query of the versioned functions, for this domain. */
+    #query<R>(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<R> {
+      return this.#ctx.transport.query<R>(path(fn), { domain, ...args }, options);
+    }
+
+    /** A mutation of the versioned functions, for this domain. */
+    #mutation<R>(fn: string, args: Record<string, unknown>, options: CallOptions): Promise<R> {
+      return this.#ctx.transport.mutation<R>(path(fn), { domain, ...args }, options);
+    }
+
     /** Nothing to do: the component's tables exist once it is deployed. */
     override async init(): Promise<void> {}
 
@@ -134,7 +143,7 @@ export function versionedDomain<T extends AnyVersioned>(
       await withErrorContext({ operation: "dangerouslyClearAll" }, async () => {
         let released = false;
         for (;;) {
-          const step = await this.#ctx.transport.mutation<{ done: boolean; released: boolean }>(path("clear"), {}, {
+          const step = await this.#mutation<{ done: boolean; released: boolean }>("clear", {}, {
             operation: "dangerouslyClearAll",
             idempotent: true,
           });
@@ -181,7 +190,7 @@ export function versionedDomain<T extends AnyVersioned>(
     async getById(id: string): Promise<unknown> {
       const details = { id: typeof id === "string" ? id : null };
       return await withErrorContext({ operation: "getById", details }, async () => {
-        const row = await this.#ctx.transport.query<EntityRow | null>(path("get"), { id: requireId(id, "id") }, {
+        const row = await this.#query<EntityRow | null>("get", { id: requireId(id, "id") }, {
           operation: "getById",
           details,
         });
@@ -216,7 +225,7 @@ export function versionedDomain<T extends AnyVersioned>(
           changedFields: Object.keys(snapshot),
           changeMessage: "Initial version",
         }, "create");
-        const row = await this.#ctx.transport.mutation<EntityRow>(path("create"), {
+        const row = await this.#mutation<EntityRow>("create", {
           entity,
           version: { id: crypto.randomUUID(), entityId: id, versionNumber: 1, body },
           opId: crypto.randomUUID(),
@@ -254,7 +263,7 @@ export function versionedDomain<T extends AnyVersioned>(
             args.versionId = crypto.randomUUID();
           }
         }
-        const row = await this.#ctx.transport.mutation<EntityRow>(path("update"), args, {
+        const row = await this.#mutation<EntityRow>("update", args, {
           operation: "update",
           details,
           idempotent: true,
@@ -279,7 +288,7 @@ export function versionedDomain<T extends AnyVersioned>(
       await withErrorContext({ operation, details }, async () => {
         let released = false;
         for (;;) {
-          const step = await this.#ctx.transport.mutation<{ done: boolean; released: boolean }>(path(fn), args, {
+          const step = await this.#mutation<{ done: boolean; released: boolean }>(fn, args, {
             operation,
             details,
             idempotent: true,
@@ -323,7 +332,7 @@ export function versionedDomain<T extends AnyVersioned>(
       const filter = this.#filter(args ?? {});
       let pinned: number | undefined;
       const { rows, total } = await runWalk((state: WalkState | undefined) =>
-        this.#ctx.transport.query<ListResult<ResolvedRow> & { pinned: number }>(path("list"), {
+        this.#query<ListResult<ResolvedRow> & { pinned: number }>("list", {
           filter,
           field,
           direction: direction === "ASC" ? "asc" : "desc",
@@ -371,7 +380,7 @@ export function versionedDomain<T extends AnyVersioned>(
         const how: Resolution = options?.versionId
           ? { versionId: requireId(options.versionId, "versionId") }
           : { status: options?.status === "draft" ? "draft" : "published" };
-        const resolved = await this.#ctx.transport.query<ResolvedRow | null>(path("resolve"), {
+        const resolved = await this.#query<ResolvedRow | null>("resolve", {
           id: requireId(id, "id"),
           how,
         }, { operation: "getByIdResolved", details });
@@ -388,7 +397,7 @@ export function versionedDomain<T extends AnyVersioned>(
           throw new InvalidInputError(`versionNumber must be a finite number, got ${String(versionNumber)}`);
         }
         const body = await this.#body(splitVersion(input, fk), "createVersion");
-        const row = await this.#ctx.transport.mutation<VersionRow>(path("createVersion"), {
+        const row = await this.#mutation<VersionRow>("createVersion", {
           version: { id: requireId(input.id, "id"), entityId: requireId(input[fk], fk), versionNumber, body },
           opId: crypto.randomUUID(),
         }, { operation: "createVersion", details, idempotent: true });
@@ -401,7 +410,7 @@ export function versionedDomain<T extends AnyVersioned>(
         Object.entries(args).map(([key, value]) => [key, typeof value === "object" ? null : value as string]),
       );
       return await withErrorContext({ operation, details }, async () => {
-        const row = await this.#ctx.transport.query<VersionRow | null>(path(fn), args, { operation, details });
+        const row = await this.#query<VersionRow | null>(fn, args, { operation, details });
         return row ? await this.#version(row, operation) : null;
       });
     }
@@ -430,7 +439,7 @@ export function versionedDomain<T extends AnyVersioned>(
         const unique = [...new Set(requireIdList(ids, "ids"))];
         const out: Record<string, unknown>[] = [];
         for (let i = 0; i < unique.length; i += MAX_VERSION_IDS) {
-          const rows = await this.#ctx.transport.query<VersionRow[]>(path("getVersions"), {
+          const rows = await this.#query<VersionRow[]>("getVersions", {
             ids: unique.slice(i, i + MAX_VERSION_IDS),
           }, { operation: "getVersions" });
           for (const row of rows) out.push(await this.#version(row, "getVersions"));
@@ -447,7 +456,7 @@ export function versionedDomain<T extends AnyVersioned>(
         const { offset, limit, perPageForResponse } = pageOf(page, perPageInput, 20);
         const entityId = requireId(input?.[fk], fk);
         const { rows, total } = await runWalk((state: WalkState | undefined) =>
-          this.#ctx.transport.query<ListResult<VersionRow>>(path("listVersions"), {
+          this.#query<ListResult<VersionRow>>("listVersions", {
             entityId,
             field,
             direction: direction === "ASC" ? "asc" : "desc",
@@ -467,7 +476,7 @@ export function versionedDomain<T extends AnyVersioned>(
     async deleteVersion(id: string): Promise<void> {
       const details = { versionId: typeof id === "string" ? id : null };
       await withErrorContext({ operation: "deleteVersion", details }, async () => {
-        const { released } = await this.#ctx.transport.mutation<{ released: boolean }>(path("deleteVersion"), {
+        const { released } = await this.#mutation<{ released: boolean }>("deleteVersion", {
           id: requireId(id, "id"),
         }, { operation: "deleteVersion", details, idempotent: true });
         if (released) await sweepBlobs(this.#ctx, "deleteVersion");
@@ -480,7 +489,7 @@ export function versionedDomain<T extends AnyVersioned>(
       return await withErrorContext(
         { operation: "countVersions", details },
         async () =>
-          await this.#ctx.transport.query<number>(path("countVersions"), {
+          await this.#query<number>("countVersions", {
             entityId: requireId(entityId, "entityId"),
           }, { operation: "countVersions", details }),
       );

@@ -9,7 +9,6 @@ import { versionedDomain, type VersionedDomainClass } from "../kit/versioned.ts"
 /** Stored mcpClients and their versions in Convex. */
 export const ConvexMCPClientsStorage: VersionedDomainClass<MCPClientsStorage> = versionedDomain(MCPClientsStorage, {
   server: mcpClientsDeclaration,
-  module: "mcpClients/mcpClients",
   createKey: "mcpClient",
   fkField: "mcpClientId",
   recordFields: ["authorId", "metadata"],

@@ -9,7 +9,6 @@ import { versionedDomain, type VersionedDomainClass } from "../kit/versioned.ts"
 /** Stored mcpServers and their versions in Convex. */
 export const ConvexMCPServersStorage: VersionedDomainClass<MCPServersStorage> = versionedDomain(MCPServersStorage, {
   server: mcpServersDeclaration,
-  module: "mcpServers/mcpServers",
   createKey: "mcpServer",
   fkField: "mcpServerId",
   recordFields: ["authorId", "metadata"],

@@ -11,8 +11,7 @@ export const ConvexPromptBlocksStorage: VersionedDomainClass<PromptBlocksStorage
   PromptBlocksStorage,
   {
     server: promptBlocksDeclaration,
-    module: "promptBlocks/promptBlocks",
-    createKey: "promptBlock",
+      createKey: "promptBlock",
     fkField: "blockId",
     recordFields: ["authorId", "metadata"],
     updateFields: ["authorId"],

@@ -11,8 +11,7 @@ export const ConvexScorerDefinitionsStorage: VersionedDomainClass<ScorerDefiniti
   ScorerDefinitionsStorage,
   {
     server: scorerDefinitionsDeclaration,
-    module: "scorerDefinitions/scorerDefinitions",
-    createKey: "scorerDefinition",
+      createKey: "scorerDefinition",
     fkField: "scorerDefinitionId",
     recordFields: ["authorId", "organizationId", "projectId", "metadata"],
     updateFields: ["authorId"],

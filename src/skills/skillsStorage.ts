@@ -9,7 +9,6 @@ import { versionedDomain, type VersionedDomainClass } from "../kit/versioned.ts"
 /** Stored skills and their versions in Convex. */
 export const ConvexSkillsStorage: VersionedDomainClass<SkillsStorage> = versionedDomain(SkillsStorage, {
   server: skillsDeclaration,
-  module: "skills/skills",
   createKey: "skill",
   fkField: "skillId",
   recordFields: ["authorId", "visibility"],

@@ -9,7 +9,6 @@ import { versionedDomain, type VersionedDomainClass } from "../kit/versioned.ts"
 /** Stored workspaces and their versions in Convex. */
 export const ConvexWorkspacesStorage: VersionedDomainClass<WorkspacesStorage> = versionedDomain(WorkspacesStorage, {
   server: workspacesDeclaration,
-  module: "workspaces/workspaces",
   createKey: "workspace",
   fkField: "workspaceId",
   recordFields: ["authorId", "metadata"],
