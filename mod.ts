@@ -32,6 +32,18 @@ export { ConvexWorkflowsStorage } from "./src/workflows/workflowsStorage.ts";
 export { ConvexScoresStorage } from "./src/scores/scoresStorage.ts";
 export { ConvexBackgroundTasksStorage } from "./src/backgroundTasks/backgroundTasksStorage.ts";
 export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
+export { ConvexAgentsStorage } from "./src/agents/agentsStorage.ts";
+export { ConvexPromptBlocksStorage } from "./src/promptBlocks/promptBlocksStorage.ts";
+export { ConvexScorerDefinitionsStorage } from "./src/scorerDefinitions/scorerDefinitionsStorage.ts";
+export { ConvexMCPClientsStorage } from "./src/mcpClients/mcpClientsStorage.ts";
+export { ConvexMCPServersStorage } from "./src/mcpServers/mcpServersStorage.ts";
+export { ConvexWorkspacesStorage } from "./src/workspaces/workspacesStorage.ts";
+export { ConvexSkillsStorage } from "./src/skills/skillsStorage.ts";
+export { ConvexFavoritesStorage } from "./src/favorites/favoritesStorage.ts";
+export { ConvexToolProviderConnectionsStorage } from "./src/toolProviderConnections/toolProviderConnectionsStorage.ts";
+export { ConvexBlobStore } from "./src/blobs/blobStore.ts";
+export { ConvexWorkflowDefinitionsStorage } from "./src/workflowDefinitions/workflowDefinitionsStorage.ts";
+export type { VersionedDomainClass } from "./src/kit/versioned.ts";
 export {
   type ConvexQueryStats,
   type ConvexQueryVectorParams,
