@@ -12,49 +12,18 @@ import { Mastra } from "@mastra/core/mastra";
 import { MastraModelGateway } from "@mastra/core/llm";
 import { MastraEditor } from "@mastra/editor";
 import { createTestStorage } from "./helpers/backend.ts";
+import { type PromptMessage, scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
-type PromptMessage = { role: string; content: unknown };
-
-/** A scripted LanguageModelV2 that records the system prompt of each request. */
+/** A scripted model that records the system prompt of each agent request. */
 function scriptedModel() {
   const systems: string[] = [];
-  const usage = { inputTokens: 5, outputTokens: 5, totalTokens: 10 };
-  const answer = (prompt: PromptMessage[]) => {
+  const model = scriptedLanguageModel((prompt: PromptMessage[]) => {
     const system = prompt.filter((m) => m.role === "system").map((m) => String(m.content)).join("\n");
     // The stored scorer's judge asks for JSON; the agent gets text.
     if (!/VERSION-/.test(system)) return JSON.stringify({ score: 1, reason: "fine" });
     systems.push(system);
     return `ok ${systems.length}`;
-  };
-  const model = {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "echo",
-    supportedUrls: {},
-    doGenerate(options: { prompt: PromptMessage[] }) {
-      return Promise.resolve({
-        content: [{ type: "text", text: answer(options.prompt) }],
-        finishReason: "stop",
-        usage,
-        warnings: [],
-      });
-    },
-    doStream(options: { prompt: PromptMessage[] }) {
-      const text = answer(options.prompt);
-      return Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({ type: "text-start", id: "t" });
-            controller.enqueue({ type: "text-delta", id: "t", delta: text });
-            controller.enqueue({ type: "text-end", id: "t" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      });
-    },
-  };
+  });
   return { model, systems };
 }
 

@@ -9,20 +9,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { InMemoryStore, type MastraCompositeStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { AnswerNormalizer, FrozenClock } from "./helpers/editorFixtures.ts";
+import { AnswerNormalizer, FrozenClock, optional, smallJson } from "./helpers/editorFixtures.ts";
 
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
-const scalar = fc.oneof(
-  fc.constantFrom("a", "", "ключ"),
-  fc.integer({ min: -3, max: 3 }),
-  fc.boolean(),
-  fc.constant(null),
-);
-const json: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: scalar },
-  fc.array(scalar, { maxLength: 3 }),
-  fc.dictionary(fc.constantFrom("x", "$schema", "_y"), scalar, { maxKeys: 2 }),
-);
+const json = smallJson;
 
 // deno-lint-ignore no-explicit-any
 type Store = any;

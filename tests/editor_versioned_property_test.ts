@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { InMemoryStore, type MastraCompositeStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { AnswerNormalizer, FrozenClock } from "./helpers/editorFixtures.ts";
+import { AnswerNormalizer, FrozenClock, optional, smallJson } from "./helpers/editorFixtures.ts";
 
 /** One versioned domain as the test drives it. */
 type DomainSpec = {
@@ -91,20 +91,8 @@ const IDS = ["e1", "e2", "e3"];
 const VERSION_IDS = ["v1", "v2", "v3", "v4", "v5"];
 const USERS = ["u1", "u2"];
 const STATUSES = ["draft", "published", "archived"] as const;
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
-/** Small JSON values (no -0, no dates: core copies some version fields through JSON text). */
-const scalar = fc.oneof(
-  fc.constantFrom("a", "b", "", "ключ"),
-  fc.integer({ min: -3, max: 3 }),
-  fc.boolean(),
-  fc.constant(null),
-);
-const json: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: scalar },
-  fc.array(scalar, { maxLength: 3 }),
-  fc.dictionary(fc.constantFrom("x", "$schema", "_y"), scalar, { maxKeys: 2 }),
-);
+const json = smallJson;
 const metadata = fc.dictionary(fc.constantFrom("team", "tier", "$k"), json, { maxKeys: 2 });
 const config = fc.record({
   name: fc.constantFrom("A", "B"),

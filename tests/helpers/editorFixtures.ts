@@ -5,6 +5,7 @@
  * time, generated ids by order of first appearance, `undefined` keys
  * dropped).
  */
+import fc from "fast-check";
 import { dropUndefined } from "./normalize.ts";
 
 const RealDate = Date;
@@ -75,3 +76,21 @@ export class AnswerNormalizer {
     return value;
   }
 }
+
+/** An optional value of `arb` (absent as `undefined`). */
+export const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+
+/** Small JSON scalars (no -0, no dates: core copies some version fields through JSON text). */
+export const jsonScalar: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom("a", "", "ключ"),
+  fc.integer({ min: -3, max: 3 }),
+  fc.boolean(),
+  fc.constant(null),
+);
+
+/** Small JSON values: scalars, short arrays, objects with keys Convex refuses (`$schema`, `_y`). */
+export const smallJson: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: jsonScalar },
+  fc.array(jsonScalar, { maxLength: 3 }),
+  fc.dictionary(fc.constantFrom("x", "$schema", "_y"), jsonScalar, { maxKeys: 2 }),
+);
