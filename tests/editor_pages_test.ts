@@ -164,3 +164,43 @@ Deno.test("version rows far larger than one Convex document round-trip exactly",
   await agents.delete("big");
   assert.equal(await agents.getVersion("big-2"), null);
 });
+
+Deno.test("without their rank trees lists stay exact; a rebuild restores them; a delete of many versions is bounded", async () => {
+  const backend = createBackend();
+  const storage = new ConvexStorage({ client: inProcessClient(backend) });
+  const agents = (await storage.getStore("agents")) as AgentsStorage;
+  await agents.create({ agent: { id: "many", name: "v1", instructions: "1", model: MODEL } });
+  const N = 90;
+  for (let n = 2; n <= N; n++) {
+    await agents.createVersion({
+      id: `v${n}`,
+      agentId: "many",
+      versionNumber: n,
+      name: `v${n}`,
+      instructions: "",
+      model: MODEL,
+    });
+  }
+  const page = async () => (await agents.listVersions({ agentId: "many", page: 4, perPage: 10 })).versions;
+  const expected = Array.from({ length: 10 }, (_, i) => N - 40 - i);
+  // As on a deployment whose rows predate the trees: no nodes, no coverage marks.
+  await backend.run(async (ctx) => {
+    for await (const node of ctx.db.query("rank_nodes")) {
+      if (node.tree.startsWith("versioned:")) await ctx.db.delete(node._id);
+    }
+    for await (const counter of ctx.db.query("counters")) {
+      if (counter.name.startsWith("coverage:versioned_")) await ctx.db.delete(counter._id);
+    }
+  });
+  assert.deepEqual((await page()).map((v) => v.versionNumber), expected, "exact without trees (walked)");
+  assert.equal((await agents.list()).total, 1);
+  await storage.rebuildRankTrees();
+  const { result, usage } = await measure(page);
+  assert.deepEqual(result.map((v) => v.versionNumber), expected, "exact after the rebuild");
+  assert.ok(usage.documentsRead <= 10 + 30, `${usage.documentsRead} documents read after the rebuild`);
+  // 90 versions take several bounded calls to delete; nothing is left.
+  await agents.delete("many");
+  assert.equal(await agents.countVersions("many"), 0);
+  assert.equal(await agents.getVersion("v50"), null);
+  assert.equal((await agents.list()).total, 0);
+});
