@@ -106,6 +106,47 @@ Deno.test("agent lists page at any depth for about a page of reads, in one call,
   }
 });
 
+Deno.test("with a user's favorites pinned first, agent lists still page at any depth for about a page of reads", async () => {
+  const { storage } = countedStorage();
+  const agents = (await storage.getStore("agents")) as AgentsStorage;
+  const favorites = (await storage.getStore("favorites"))!;
+  const N = 200;
+  const realNow = Date.now;
+  let clock = 1_750_000_000_000;
+  Date.now = () => clock;
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < N; i++) {
+      clock += 1000;
+      ids.push(`agent-${String(i).padStart(3, "0")}`);
+      await agents.create({ agent: { id: ids[i], name: ids[i], instructions: "x", model: MODEL } });
+    }
+    for (const i of [3, 50, 51, 120, 199]) {
+      clock += 1000;
+      await favorites.favorite({ userId: "u", entityType: "agent", entityId: ids[i] });
+    }
+  } finally {
+    Date.now = realNow;
+  }
+  const favorite = new Set([3, 50, 51, 120, 199].map((i) => ids[i]));
+  const perPage = 10;
+  for (const direction of ["DESC", "ASC"] as const) {
+    // Favorites first, each group by createdAt (favoriting moves updatedAt, not createdAt).
+    const order = (list: string[]) => direction === "ASC" ? list : [...list].reverse();
+    const expected = [...order(ids.filter((id) => favorite.has(id))), ...order(ids.filter((id) => !favorite.has(id)))];
+    for (const page of [0, 1, 9, 19, 20]) {
+      const { result, usage } = await measure(() =>
+        agents.list({ page, perPage, pinFavoritedFor: "u", orderBy: { field: "createdAt", direction } })
+      );
+      const label = `${direction} page ${page}`;
+      assert.equal(result.total, N, label);
+      assert.deepEqual(result.agents.map((a) => a.id), expected.slice(page * perPage, (page + 1) * perPage), label);
+      const bound = perPage + 4 * favorite.size + 20;
+      assert.ok(usage.documentsRead <= bound, `${label}: ${usage.documentsRead} documents read (bound ${bound})`);
+    }
+  }
+});
+
 Deno.test("an agent's versions page at any depth for about a page of reads, exactly", async () => {
   const { storage, calls } = countedStorage();
   const agents = (await storage.getStore("agents")) as AgentsStorage;

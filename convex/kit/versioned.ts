@@ -36,10 +36,18 @@ import { storageError } from "./errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./functions.js";
 import { assertFitsDocument } from "./limits.js";
 import { noteInsert, treesCover } from "./coverage.js";
-import { planSeek, RankBatch, type TreeEntry, treeTotal } from "./rankTree.js";
+import { keyAt, planSeek, RankBatch, rankOf, type TreeEntry, treeTotal } from "./rankTree.js";
 import { recordAnswer, recordedAnswer } from "./operations.js";
 import { type ListResult, withoutSystemFields } from "./rows.js";
-import { approximateSize, countingState, type IndexSpec, walk, type WalkState, walkStateValidator } from "./walk.js";
+import {
+  approximateSize,
+  countingState,
+  type IndexSpec,
+  type SortKey,
+  walk,
+  type WalkState,
+  walkStateValidator,
+} from "./walk.js";
 import {
   type EntityFilter,
   entityFilterValidator,
@@ -652,6 +660,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
           : undefined;
         const pinnedSet = candidateIds === undefined ? favorites : undefined;
         const pinnedRows: ResolvedRow[] = [];
+        let pinnedKeys: SortKey[] = [];
         let pinned = args.pinned ?? 0;
         if (args.state === undefined && (candidateIds !== undefined || (pinnedSet && pinnedSet.size > 0))) {
           const docs: EntityDoc[] = [];
@@ -661,6 +670,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
           }
           const sorted = sortCandidates(docs, field, direction, favorites);
           pinned = sorted.length;
+          pinnedKeys = sorted.map((doc) => ({ value: doc[field], id: doc.id }));
           for (const doc of sorted.slice(offset, offset + limit)) pinnedRows.push((await take(doc)).row);
           if (candidateIds !== undefined) {
             return { rows: pinnedRows, next: null, total: pinned, reversed: false, pinned };
@@ -670,24 +680,29 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
         }
         const restOffset = Math.max(0, offset - pinned);
         const restLimit = Math.max(0, limit - pinnedRows.length);
-        const predicateFilters = filter.authorId !== undefined || filter.visibility !== undefined ||
-          filter.organizationId !== undefined || filter.projectId !== undefined || filter.metadata !== undefined ||
-          (pinnedSet !== undefined && pinnedSet.size > 0);
+        const otherFilters = filter.authorId !== undefined || filter.visibility !== undefined ||
+          filter.organizationId !== undefined || filter.projectId !== undefined || filter.metadata !== undefined;
+        const pinning = pinnedSet !== undefined && pinnedSet.size > 0;
+        const predicateFilters = otherFilters || pinning;
         const status = filter.status;
         let total: number | null = null;
         const tree = status === undefined ? names.allTree(field) : names.statusTree(status, field);
-        if (!predicateFilters) {
+        const covered = !otherFilters && await treesCover(ctx, "versioned_entities");
+        if (!otherFilters && (covered || !pinning)) {
           // The tree's root holds the total when the trees hold every record (one document instead of the
-          // counter's shards); else the sharded counter.
-          total = await treesCover(ctx, "versioned_entities")
+          // counter's shards); else the sharded counter. Pinned favorites are among the records it counts.
+          total = covered
             ? await treeTotal(ctx, tree)
             : await readShardedCounter(ctx, status === undefined ? names.entities : names.inStatus(status));
         }
         let state: WalkState | null | undefined = args.state;
         if (state === undefined) {
           if (total === null) state = countingState(restOffset, restLimit, direction);
-          else if (restOffset >= total || restLimit <= 0) state = null;
-          else {
+          else if (restOffset >= total - pinned || restLimit <= 0) state = null;
+          else if (pinning) {
+            // The rest of the list is the tree without the pinned records: seek past them.
+            state = await seekPastPinned(ctx, tree, total, pinnedKeys, restOffset, restLimit, direction);
+          } else {
             // A page at any depth seeks through the list's rank tree (when it holds every record counted).
             state = await planSeek(ctx, tree, total, restOffset, restLimit, direction);
           }
@@ -719,6 +734,40 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
       },
     }),
   };
+}
+
+/**
+ * The first walk state of the rest of a pinned list: the records of `tree`
+ * (holding `total` keys) without the pinned ones (`pinnedKeys`, all in the
+ * tree), from the `offset`-th in `order`. Each pinned key's position costs
+ * O(log N) reads, then one `keyAt`: the walk starts right after the key
+ * before the page and skips the pinned records as it goes.
+ */
+async function seekPastPinned(
+  ctx: QueryCtx,
+  tree: string,
+  total: number,
+  pinnedKeys: SortKey[],
+  offset: number,
+  limit: number,
+  order: "asc" | "desc",
+): Promise<WalkState> {
+  const positions: number[] = [];
+  for (const key of pinnedKeys) {
+    const rank = await rankOf(ctx, tree, key);
+    positions.push(order === "asc" ? rank : total - 1 - rank);
+  }
+  positions.sort((a, b) => a - b);
+  // The walk position of the offset-th unpinned record: every pinned one at or before it pushes it one further.
+  let position = offset;
+  for (const pinned of positions) {
+    if (pinned <= position) position++;
+    else break;
+  }
+  const base: WalkState = { skip: 0, take: limit, matched: 0, order, countAll: false, reversed: false };
+  if (position === 0) return base;
+  const after = await keyAt(ctx, tree, order === "asc" ? position - 1 : total - position);
+  return after === null ? { ...base, skip: offset } : { ...base, after };
 }
 
 /** The ids a candidate list reads (entity ids, narrowed to favorites when only favorites are asked for). */
