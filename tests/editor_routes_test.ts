@@ -19,6 +19,8 @@ import * as scorerRoutes from "@mastra/server/handlers/stored-scorers";
 import * as mcpRoutes from "@mastra/server/handlers/stored-mcp-clients";
 import * as workspaceRoutes from "@mastra/server/handlers/stored-workspaces";
 import * as skillRoutes from "@mastra/server/handlers/stored-skills";
+import * as agentFavoriteRoutes from "@mastra/server/handlers/stored-agent-favorites";
+import * as skillFavoriteRoutes from "@mastra/server/handlers/stored-skill-favorites";
 import { createTestStorage } from "./helpers/backend.ts";
 import { AnswerNormalizer, FrozenClock } from "./helpers/editorFixtures.ts";
 
@@ -201,31 +203,34 @@ function script(): (Call | ((answers: unknown[]) => Call))[] {
   ];
 }
 
-async function answer(mastra: Mastra, call: Call): Promise<unknown> {
+async function answer(mastra: Mastra, call: Call, requestContext: RequestContext): Promise<unknown> {
   try {
-    return {
-      ok: await call.route.handler({ mastra, requestContext: new RequestContext(), ...structuredClone(call.args) }),
-    };
+    return { ok: await call.route.handler({ mastra, requestContext, ...structuredClone(call.args) }) };
   } catch (error) {
     const status = (error as { status?: number }).status;
     return { status: status ?? "error", message: (error as Error).message };
   }
 }
 
-Deno.test("the editor's server routes answer over ConvexStorage as over InMemoryStore", async () => {
+/** Runs `calls` on a Mastra over InMemoryStore and one over ConvexStorage and compares every answer. */
+async function compareRoutes(
+  calls: (Call | ((answers: unknown[]) => Call))[],
+  editor: () => MastraEditor,
+  requestContext: () => RequestContext,
+): Promise<number> {
   const clock = new FrozenClock();
   clock.install();
   try {
-    const reference = new Mastra({ storage: new InMemoryStore(), editor: new MastraEditor(), logger: false });
+    const reference = new Mastra({ storage: new InMemoryStore(), editor: editor(), logger: false });
     const { storage } = createTestStorage();
-    const ours = new Mastra({ storage, editor: new MastraEditor(), logger: false });
+    const ours = new Mastra({ storage, editor: editor(), logger: false });
     await storage.init();
     const theirs = new AnswerNormalizer();
     const mine = new AnswerNormalizer();
     const expectedAnswers: unknown[] = [];
     const actualAnswers: unknown[] = [];
     let errors = 0;
-    for (const entry of script()) {
+    for (const entry of calls) {
       clock.tick();
       const expectedCall = typeof entry === "function"
         ? entry(expectedAnswers.map((a) => (a as { ok?: unknown }).ok))
@@ -233,17 +238,85 @@ Deno.test("the editor's server routes answer over ConvexStorage as over InMemory
       const actualCall = typeof entry === "function"
         ? entry(actualAnswers.map((a) => (a as { ok?: unknown }).ok))
         : entry;
-      const expected = await answer(reference, expectedCall);
-      const actual = await answer(ours, actualCall);
+      const expected = await answer(reference, expectedCall, requestContext());
+      const actual = await answer(ours, actualCall, requestContext());
       expectedAnswers.push(expected);
       actualAnswers.push(actual);
       if (!("ok" in (expected as object))) errors++;
       if (Deno.env.get("SHOW")) console.log(expectedCall.label, JSON.stringify(expected).slice(0, 160));
       assert.deepStrictEqual(mine.normalize(actual), theirs.normalize(expected), expectedCall.label);
     }
-    // The script exercises both outcomes (the 409 and the 404 at least), not only errors.
-    assert.ok(errors >= 2 && errors < 6, `${errors} calls failed on the reference`);
+    return errors;
   } finally {
     clock.restore();
   }
+}
+
+Deno.test("the editor's server routes answer over ConvexStorage as over InMemoryStore", async () => {
+  const errors = await compareRoutes(script(), () => new MastraEditor(), () => new RequestContext());
+  // The script exercises both outcomes (the 409 and the 404 at least), not only errors.
+  assert.ok(errors >= 2 && errors < 6, `${errors} calls failed on the reference`);
+});
+
+Deno.test("the favorites routes (Agent Builder favorites on) answer over ConvexStorage as over InMemoryStore", async () => {
+  const create = (id: string): Call => ({
+    label: `create ${id}`,
+    route: agentRoutes.CREATE_STORED_AGENT_ROUTE,
+    args: { id, name: id, instructions: "x", model: MODEL },
+  });
+  const list = (label: string, args: Record<string, unknown>): Call => ({
+    label,
+    route: agentRoutes.LIST_STORED_AGENTS_ROUTE,
+    args,
+  });
+  const calls: Call[] = [
+    create("a1"),
+    create("a2"),
+    create("a3"),
+    { label: "favorite a2", route: agentFavoriteRoutes.FAVORITE_STORED_AGENT_ROUTE, args: { storedAgentId: "a2" } },
+    {
+      label: "favorite a2 again",
+      route: agentFavoriteRoutes.FAVORITE_STORED_AGENT_ROUTE,
+      args: { storedAgentId: "a2" },
+    },
+    {
+      label: "favorite missing",
+      route: agentFavoriteRoutes.FAVORITE_STORED_AGENT_ROUTE,
+      args: { storedAgentId: "zz" },
+    },
+    list("pinned", { pinFavoritedFor: "u1" }),
+    list("favorited only", { favoritedOnly: true }),
+    list("pinned, page 1 of 2", { pinFavoritedFor: "u1", perPage: 2, page: 1 }),
+    { label: "get a2", route: agentRoutes.GET_STORED_AGENT_ROUTE, args: { storedAgentId: "a2" } },
+    { label: "unfavorite a2", route: agentFavoriteRoutes.UNFAVORITE_STORED_AGENT_ROUTE, args: { storedAgentId: "a2" } },
+    {
+      label: "unfavorite a2 again",
+      route: agentFavoriteRoutes.UNFAVORITE_STORED_AGENT_ROUTE,
+      args: { storedAgentId: "a2" },
+    },
+    list("pinned after unfavorite", { pinFavoritedFor: "u1" }),
+    {
+      label: "create skill",
+      route: skillRoutes.CREATE_STORED_SKILL_ROUTE,
+      args: { id: "greet", name: "greet", description: "Greets", instructions: "Say hello." },
+    },
+    {
+      label: "favorite skill",
+      route: skillFavoriteRoutes.FAVORITE_STORED_SKILL_ROUTE,
+      args: { storedSkillId: "greet" },
+    },
+    { label: "list skills", route: skillRoutes.LIST_STORED_SKILLS_ROUTE, args: { pinFavoritedFor: "u1" } },
+    { label: "delete a2", route: agentRoutes.DELETE_STORED_AGENT_ROUTE, args: { storedAgentId: "a2" } },
+    list("after delete", { pinFavoritedFor: "u1" }),
+  ];
+  const errors = await compareRoutes(
+    calls,
+    () => new MastraEditor({ builder: { enabled: true, features: { agent: { favorites: true } } } } as never),
+    () => {
+      const context = new RequestContext();
+      context.set("mastra__user", { id: "u1" });
+      return context;
+    },
+  );
+  assert.equal(errors, 1, "only the favorite of a missing agent fails");
 });
