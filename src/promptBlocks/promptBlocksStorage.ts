@@ -11,7 +11,7 @@ export const ConvexPromptBlocksStorage: VersionedDomainClass<PromptBlocksStorage
   PromptBlocksStorage,
   {
     server: promptBlocksDeclaration,
-      createKey: "promptBlock",
+    createKey: "promptBlock",
     fkField: "blockId",
     recordFields: ["authorId", "metadata"],
     updateFields: ["authorId"],

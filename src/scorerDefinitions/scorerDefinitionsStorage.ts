@@ -11,7 +11,7 @@ export const ConvexScorerDefinitionsStorage: VersionedDomainClass<ScorerDefiniti
   ScorerDefinitionsStorage,
   {
     server: scorerDefinitionsDeclaration,
-      createKey: "scorerDefinition",
+    createKey: "scorerDefinition",
     fkField: "scorerDefinitionId",
     recordFields: ["authorId", "organizationId", "projectId", "metadata"],
     updateFields: ["authorId"],
