@@ -101,3 +101,24 @@ Deno.test("the server's 50-versions-per-entity pruning keeps the newest 50 and t
   const next = await createVersionWithRetry(agents as never, "p", "agentId", { name: "v61", model: MODEL }, ["name"]);
   assert.equal(next.versionNumber, 61);
 });
+
+Deno.test("a retried write (same operation id, first answer lost) answers as the first call and writes nothing more", async () => {
+  const backend = createBackend();
+  const client = inProcessClient(backend);
+  const call = (fn: string, args: Record<string, unknown>) =>
+    client.mutation(`versioned/functions:${fn}`, { domain: "agents", ...args }, { idempotent: true });
+  // A body near the inline limit whose answer, once escaped, is too large to record: the retry re-reads the row.
+  const body = JSON.stringify({ instructions: '"'.repeat(120_000), changedFields: [], changeMessage: "m" });
+  for (const [label, versionBody] of [["small", JSON.stringify({ name: "x" })], ["unrecordable", body]] as const) {
+    const version = { id: `v-${label}`, entityId: "a", versionNumber: label === "small" ? 1 : 2, body: versionBody };
+    const first = await call("createVersion", { version, opId: `op-${label}` });
+    const again = await call("createVersion", { version, opId: `op-${label}` });
+    assert.deepEqual(again, first, label);
+  }
+  const count = await client.query("versioned/functions:countVersions", { domain: "agents", entityId: "a" });
+  assert.equal(count, 2);
+  // Without an operation id the same write is refused: it would be a second version.
+  await assert.rejects(() =>
+    call("createVersion", { version: { id: "v-small", entityId: "a", versionNumber: 1, body: "{}" } })
+  );
+});

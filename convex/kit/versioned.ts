@@ -271,11 +271,32 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
     return await releaseBlobs(ctx, bodyOwner(domain, doc.id), [doc.body]);
   };
 
+  /** A record as stored, or `null`. */
+  const storedEntity = async (ctx: QueryCtx, id: string): Promise<EntityRow | null> => {
+    const doc = await findEntity(ctx, id);
+    return doc ? withoutSystemFields(doc) as EntityRow : null;
+  };
+  /** A version as stored, or `null`. */
+  const storedVersion = async (ctx: QueryCtx, id: string): Promise<VersionRow | null> => {
+    const doc = await findVersion(ctx, id);
+    return doc ? withoutSystemFields(doc) as VersionRow : null;
+  };
+
   /** Runs a write once per operation id: a retried call answers as the first did. */
-  const once = async <T>(ctx: MutationCtx, opId: string | undefined, write: () => Promise<T>): Promise<T> => {
+  const once = async <T>(
+    ctx: MutationCtx,
+    opId: string | undefined,
+    write: () => Promise<T>,
+    stored: () => Promise<T | null>,
+  ): Promise<T> => {
     if (opId !== undefined) {
       const recorded = await recordedAnswer(ctx, opId);
-      if (recorded !== undefined && recorded.answer !== null) return JSON.parse(recorded.answer) as T;
+      if (recorded !== undefined) {
+        if (recorded.answer !== null) return JSON.parse(recorded.answer) as T;
+        // Applied, but the answer was too large to keep: answer with what the write stored.
+        const row = await stored();
+        if (row !== null) return row;
+      }
     }
     const answer = await write();
     if (opId !== undefined) await recordAnswer(ctx, opId, answer);
@@ -433,7 +454,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
           await putEntity(ctx, null, row);
           await insertVersion(ctx, { ...version, entityId: entity.id }, now);
           return row;
-        }),
+        }, () => storedEntity(ctx, entity.id)),
     }),
 
     /**
@@ -468,7 +489,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
           }
           await putEntity(ctx, existing, row);
           return row;
-        }),
+        }, () => storedEntity(ctx, id)),
     }),
 
     /**
@@ -523,7 +544,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
     createVersion: mutation({
       args: { version: versionInputValidator, opId: v.optional(v.string()) },
       handler: (ctx, { version, opId }): Promise<VersionRow> =>
-        once(ctx, opId, () => insertVersion(ctx, version, Date.now())),
+        once(ctx, opId, () => insertVersion(ctx, version, Date.now()), () => storedVersion(ctx, version.id)),
     }),
 
     /** One version by id, or `null`. */
