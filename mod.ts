@@ -35,6 +35,18 @@ export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
 export { ConvexThreadStateStorage } from "./src/threadState/threadStateStorage.ts";
 export { ConvexHarnessStorage } from "./src/harness/harnessStorage.ts";
 export { ConvexNotificationsStorage } from "./src/notifications/notificationsStorage.ts";
+export { ConvexAgentsStorage } from "./src/agents/agentsStorage.ts";
+export { ConvexPromptBlocksStorage } from "./src/promptBlocks/promptBlocksStorage.ts";
+export { ConvexScorerDefinitionsStorage } from "./src/scorerDefinitions/scorerDefinitionsStorage.ts";
+export { ConvexMCPClientsStorage } from "./src/mcpClients/mcpClientsStorage.ts";
+export { ConvexMCPServersStorage } from "./src/mcpServers/mcpServersStorage.ts";
+export { ConvexWorkspacesStorage } from "./src/workspaces/workspacesStorage.ts";
+export { ConvexSkillsStorage } from "./src/skills/skillsStorage.ts";
+export { ConvexFavoritesStorage } from "./src/favorites/favoritesStorage.ts";
+export { ConvexToolProviderConnectionsStorage } from "./src/toolProviderConnections/toolProviderConnectionsStorage.ts";
+export { ConvexBlobStore } from "./src/blobs/blobStore.ts";
+export { ConvexWorkflowDefinitionsStorage } from "./src/workflowDefinitions/workflowDefinitionsStorage.ts";
+export type { VersionedDomainClass } from "./src/kit/versioned.ts";
 export {
   type ConvexQueryStats,
   type ConvexQueryVectorParams,

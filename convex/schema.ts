@@ -12,6 +12,11 @@ import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { notificationTables } from "./notifications/tables.js";
+import { versionedTables } from "./kit/versionedRows.js";
+import { favoriteTables } from "./favorites/tables.js";
+import { connectionTables } from "./toolProviderConnections/tables.js";
+import { contentBlobTables } from "./blobs/tables.js";
+import { workflowDefinitionTables } from "./workflowDefinitions/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
 import { scheduleTables } from "./schedules/tables.js";
@@ -37,6 +42,11 @@ export const mastraTables = {
   ...threadStateTables,
   ...harnessTables,
   ...notificationTables,
+  ...versionedTables,
+  ...favoriteTables,
+  ...connectionTables,
+  ...contentBlobTables,
+  ...workflowDefinitionTables,
   ...datasetTables,
   ...experimentTables,
 };

@@ -17,6 +17,17 @@ import { ConvexSchedulesStorage } from "./schedules/schedulesStorage.ts";
 import { ConvexScoresStorage } from "./scores/scoresStorage.ts";
 import { ConvexThreadStateStorage } from "./threadState/threadStateStorage.ts";
 import { ConvexWorkflowsStorage } from "./workflows/workflowsStorage.ts";
+import { ConvexAgentsStorage } from "./agents/agentsStorage.ts";
+import { ConvexPromptBlocksStorage } from "./promptBlocks/promptBlocksStorage.ts";
+import { ConvexScorerDefinitionsStorage } from "./scorerDefinitions/scorerDefinitionsStorage.ts";
+import { ConvexMCPClientsStorage } from "./mcpClients/mcpClientsStorage.ts";
+import { ConvexMCPServersStorage } from "./mcpServers/mcpServersStorage.ts";
+import { ConvexWorkspacesStorage } from "./workspaces/workspacesStorage.ts";
+import { ConvexSkillsStorage } from "./skills/skillsStorage.ts";
+import { ConvexFavoritesStorage } from "./favorites/favoritesStorage.ts";
+import { ConvexToolProviderConnectionsStorage } from "./toolProviderConnections/toolProviderConnectionsStorage.ts";
+import { ConvexBlobStore } from "./blobs/blobStore.ts";
+import { ConvexWorkflowDefinitionsStorage } from "./workflowDefinitions/workflowDefinitionsStorage.ts";
 
 /** Builds every domain over one shared context (transport and clock). */
 export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
@@ -31,6 +42,17 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     threadState: new ConvexThreadStateStorage(ctx),
     harness: new ConvexHarnessStorage(ctx),
     notifications: new ConvexNotificationsStorage(ctx),
+    agents: new ConvexAgentsStorage(ctx),
+    promptBlocks: new ConvexPromptBlocksStorage(ctx),
+    scorerDefinitions: new ConvexScorerDefinitionsStorage(ctx),
+    mcpClients: new ConvexMCPClientsStorage(ctx),
+    mcpServers: new ConvexMCPServersStorage(ctx),
+    workspaces: new ConvexWorkspacesStorage(ctx),
+    skills: new ConvexSkillsStorage(ctx),
+    favorites: new ConvexFavoritesStorage(ctx),
+    toolProviderConnections: new ConvexToolProviderConnectionsStorage(ctx),
+    blobs: new ConvexBlobStore(ctx),
+    workflowDefinitions: new ConvexWorkflowDefinitionsStorage(ctx),
     datasets: new ConvexDatasetsStorage(ctx),
     experiments: new ConvexExperimentsStorage(ctx),
   };

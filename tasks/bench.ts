@@ -18,6 +18,7 @@ import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
 import { renderObservabilityBench } from "./bench/observability.ts";
 import { renderLiveUiBench } from "./bench/liveUi.ts";
+import { renderEditorBench } from "./bench/editor.ts";
 import type { WriteRow } from "./bench/writes.ts";
 import { renderEvaluationTable, runEvaluationBench } from "./bench/evaluation.ts";
 
@@ -93,3 +94,4 @@ console.log("\n" + await renderObservabilityBench(sizes));
 console.log("\nDatasets and experiments (N items in batches of 1,000; N results, a quarter per review status):\n");
 console.log(renderEvaluationTable(await runEvaluationBench(sizes), sizes));
 console.log("\n" + await renderLiveUiBench(sizes));
+console.log("\n" + await renderEditorBench(sizes));

@@ -9,6 +9,8 @@ export const RANKED_TABLES = [
   "background_tasks",
   "ai_traces",
   "ai_spans",
+  "versioned_entities",
+  "versioned_versions",
   "dataset_items",
   "experiment_results",
 ] as const;

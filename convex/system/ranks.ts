@@ -22,6 +22,8 @@ import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
+/** Editor versions read per call: a version row holds up to 256 KiB of configuration inline. */
+const VERSION_REBUILD_BATCH = 32;
 /** Tasks read per call: each has 20 tree entries (5 lists x 4 date columns). */
 const TASK_REBUILD_BATCH = 250;
 
@@ -53,7 +55,11 @@ async function tableBatch(
   table: RankedTable,
   cursor: string | null | undefined,
 ): Promise<{ rows: unknown[]; cursor: string | null }> {
-  const numItems = table === "background_tasks" ? TASK_REBUILD_BATCH : REBUILD_BATCH;
+  const numItems = table === "background_tasks"
+    ? TASK_REBUILD_BATCH
+    : table === "versioned_versions"
+    ? VERSION_REBUILD_BATCH
+    : REBUILD_BATCH;
   const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
   return { rows: page.page, cursor: page.isDone ? null : page.continueCursor };
 }

@@ -15,6 +15,8 @@ import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
 import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
 import type { SpanRow, TraceRow } from "../observability/validators.js";
+import { entityTreeEntries, versionTreeEntries } from "../kit/versioned.js";
+import type { EntityRow, VersionRow } from "../kit/versionedRows.js";
 import { itemTreeEntries } from "../datasets/counterNames.js";
 import type { ItemRow } from "../datasets/validators.js";
 import { resultTreeEntries } from "../experiments/counterNames.js";
@@ -30,6 +32,8 @@ const ENTRIES: Record<RankedTable, (row: unknown) => TreeEntry[]> = {
   background_tasks: (row: unknown): TreeEntry[] => taskTreeEntries(row as TaskRow),
   ai_traces: (row: unknown): TreeEntry[] => traceTreeEntries(row as TraceRow),
   ai_spans: (row: unknown): TreeEntry[] => branchTreeEntries(row as SpanRow),
+  versioned_entities: (row: unknown): TreeEntry[] => entityTreeEntries(row as EntityRow),
+  versioned_versions: (row: unknown): TreeEntry[] => versionTreeEntries(row as VersionRow),
   dataset_items: (row: unknown): TreeEntry[] => itemTreeEntries(row as ItemRow),
   experiment_results: (row: unknown): TreeEntry[] => resultTreeEntries(row as ResultRow),
 };
