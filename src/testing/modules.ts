@@ -30,6 +30,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/datasets/versions.ts": () => import("../../convex/datasets/versions.ts"),
   "/mastra/experiments/counterNames.ts": () => import("../../convex/experiments/counterNames.ts"),
   "/mastra/experiments/experiments.ts": () => import("../../convex/experiments/experiments.ts"),
+  "/mastra/experiments/generations.ts": () => import("../../convex/experiments/generations.ts"),
   "/mastra/experiments/results.ts": () => import("../../convex/experiments/results.ts"),
   "/mastra/experiments/tables.ts": () => import("../../convex/experiments/tables.ts"),
   "/mastra/experiments/validators.ts": () => import("../../convex/experiments/validators.ts"),

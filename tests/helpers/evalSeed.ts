@@ -49,6 +49,7 @@ export async function seedResults(
           createdAt: base,
           startedDesc: -startedAt,
           createdDesc: -base,
+          generation: 0,
           data: encodeValue({
             input: { i },
             output: { o: i },
