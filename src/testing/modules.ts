@@ -25,6 +25,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/datasets/counterNames.ts": () => import("../../convex/datasets/counterNames.ts"),
   "/mastra/datasets/datasets.ts": () => import("../../convex/datasets/datasets.ts"),
   "/mastra/datasets/items.ts": () => import("../../convex/datasets/items.ts"),
+  "/mastra/datasets/searchTokens.ts": () => import("../../convex/datasets/searchTokens.ts"),
   "/mastra/datasets/tables.ts": () => import("../../convex/datasets/tables.ts"),
   "/mastra/datasets/validators.ts": () => import("../../convex/datasets/validators.ts"),
   "/mastra/datasets/versions.ts": () => import("../../convex/datasets/versions.ts"),
