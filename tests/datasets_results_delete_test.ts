@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
-import { seededStatus, seedResults } from "./helpers/evalSeed.ts";
+import { seededExperiment, seededStatus, seedResults } from "./helpers/evalSeed.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import { type ConvexClientLike, TransientError } from "../src/transport.ts";
 import { RECLAIM_BATCH } from "../convex/experiments/generations.ts";
@@ -63,14 +63,7 @@ Deno.test("deleteExperimentResults: a client dying mid-way leaves nothing visibl
     return await commit();
   });
   const experiments = (await storage.getStore("experiments"))!;
-  await experiments.createExperiment({
-    id: "exp",
-    datasetId: null,
-    datasetVersion: null,
-    targetType: "agent",
-    targetId: "a",
-    totalItems: N,
-  });
+  await experiments.createExperiment(seededExperiment("exp", N));
   await seedResults(backend, "exp", 0, N, BASE);
   const before = await experiments.listExperimentResults({ experimentId: "exp", pagination: { page: 0, perPage: 1 } });
   assert.equal(before.pagination.total, N);
