@@ -8,6 +8,9 @@
  * kept in counters (total / needs review / reviewed / complete per
  * experiment) updated in the same mutation as the results, and read as
  * one range of the counters index: O(experiments), never O(results).
+ * Results live in generations (`generations.ts`): only the current one of
+ * an experiment is read, so deleting every result is one mutation and the
+ * old rows are reclaimed afterwards without being seen.
  */
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
