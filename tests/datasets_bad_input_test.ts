@@ -163,7 +163,6 @@ Deno.test("a retried item write (same call after a lost reply) applies once", as
     data: encodeValue({ input }),
     digest: id,
     searchText: `${input}\u0000`,
-    searchTokens: input,
   });
   const insert = { datasetId: "r", items: [item("i1", "a"), item("i2", "b")], versionId: "v-insert" };
   const first = await client.mutation("datasets/items:insertBatch", insert);
@@ -177,7 +176,6 @@ Deno.test("a retried item write (same call after a lost reply) applies once", as
     data: encodeValue({ input: "a2" }),
     digest: "d",
     searchText: "a2\u0000",
-    searchTokens: "a2",
   };
   await client.mutation("datasets/items:update", update);
   await client.mutation("datasets/items:update", update);

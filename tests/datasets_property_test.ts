@@ -40,19 +40,31 @@ const payload = fc.record({
   externalId: optional(fc.constantFrom("e1", "e2", "e3")),
   source: optional(fc.record({ type: fc.constant("csv" as const) })),
 }, { requiredKeys: ["input"] });
-/** Search terms: whole words, word prefixes, mixed case and phrases across a word boundary. */
-const search = fc.constantFrom(
-  "hello",
-  "HEL",
-  "world",
-  "alpha",
-  "ray",
-  "gamma-r",
-  "lo wor",
-  "déj",
-  "zzz",
-  '"q"',
-  'n":1',
+/** A random change of case of `text` (one flag per character). */
+const recased = (text: string, flags: boolean[]) =>
+  Array.from(text, (char, i) => flags[i % Math.max(1, flags.length)] ? char.toUpperCase() : char.toLowerCase()).join(
+    "",
+  );
+/**
+ * Search terms: any infix of a text the items hold (inside a word, across
+ * word boundaries and punctuation, of their JSON too) in a random case, and
+ * short strings of letters and punctuation that may match nothing.
+ */
+const search = fc.oneof(
+  fc.tuple(
+    fc.oneof(TEXT, TEXT.map((q) => JSON.stringify({ q, n: 1 }))),
+    fc.nat(),
+    fc.integer({ min: 1, max: 12 }),
+    fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
+  ).map(([text, start, length, flags]) => {
+    const from = start % text.length;
+    return recased(text.slice(from, from + length), flags);
+  }),
+  fc.string({
+    unit: fc.constantFrom("l", "o", "A", "é", "j", "-", " ", '"', ":", "{", "1", "Z"),
+    minLength: 1,
+    maxLength: 5,
+  }),
 );
 
 type Op = { kind: string; [key: string]: unknown };

@@ -30,6 +30,7 @@ import { scrubResultsOfItem } from "../experiments/results.js";
 import { datasetCounters, itemSortField, itemTree, itemTreeEntries } from "./counterNames.js";
 import { alreadyApplied, bumpVersion, findDataset, liveDataset } from "./datasets.js";
 import { itemOrderValidator, type ItemRow, newItemValidator, tenancyValidator } from "./validators.js";
+import { searchIndexColumns } from "./searchTokens.js";
 
 type ItemDoc = DataModel["dataset_items"]["document"];
 
@@ -181,7 +182,7 @@ export const insertBatch = internalMutation({
         data: item.data,
         digest: item.digest,
         searchText: item.searchText,
-        searchTokens: item.searchTokens,
+        ...searchIndexColumns(item.searchText),
       };
       await insertRow(ctx, row, ranks);
       inserted.set(row.id, row);
@@ -211,7 +212,6 @@ export const update = internalMutation({
     data: v.string(),
     digest: v.string(),
     searchText: v.string(),
-    searchTokens: v.string(),
     versionId: v.string(),
   },
   handler: async (ctx, args): Promise<
@@ -230,8 +230,9 @@ export const update = internalMutation({
     const { version, now } = await bumpVersion(ctx, dataset, args.versionId);
     const ranks = new RankBatch();
     await closeRow(ctx, current, version, ranks);
+    const { searchPartial: _, ...kept } = withoutSystemFields(current);
     const row: ItemRow = {
-      ...withoutSystemFields(current),
+      ...kept,
       datasetVersion: version,
       validTo: null,
       organizationId: dataset.organizationId,
@@ -241,7 +242,7 @@ export const update = internalMutation({
       data: args.data,
       digest: args.digest,
       searchText: args.searchText,
-      searchTokens: args.searchTokens,
+      ...searchIndexColumns(args.searchText),
     };
     await insertRow(ctx, row, ranks);
     await ranks.apply(ctx);
@@ -303,6 +304,9 @@ export const remove = internalMutation({
 /** Rows (history rows, then results) scrubbed per purge step at most. */
 const PURGE_BATCH = 1000;
 
+/** The searchable text of a purged item's rows (their input reads as `null`, as core scrubs it). */
+const PURGED_SEARCH_TEXT = "null\u0000";
+
 /** The payload every row of a purged item holds, as core's in-memory store scrubs it. */
 function scrubbedPayload(metadata: unknown): string {
   return encodeValue({
@@ -340,7 +344,13 @@ export const purge = internalMutation({
       if (row.datasetId !== args.datasetId || row.purged === metadata) continue;
       if (count++ >= PURGE_BATCH) return { done: false, released, metadata };
       if (await releaseBlobs(ctx, blobOwner("dataset_items", row.id), [row.data], [data])) released = true;
-      await ctx.db.patch(row._id, { data, searchText: "null\u0000", searchTokens: "null", purged: metadata });
+      await ctx.db.patch(row._id, {
+        data,
+        searchText: PURGED_SEARCH_TEXT,
+        ...searchIndexColumns(PURGED_SEARCH_TEXT),
+        searchPartial: undefined,
+        purged: metadata,
+      });
     }
     const results = await scrubResultsOfItem(ctx, args.id, args.datasetId, metadata, PURGE_BATCH);
     return { done: results.done, released: released || results.released, metadata };
@@ -514,15 +524,16 @@ export const keysAt = internalQuery({
   },
 });
 
-/** Candidates one search reads from the search index at most; more falls back to the exhaustive walk. */
+/** Candidates one search reads from the search index (and partly indexed rows) at most; more falls back to the exhaustive walk. */
 export const SEARCH_CANDIDATES = 1000;
 
 /**
- * Searches a dataset's current items through the search index: candidates
- * sharing the search's `token` (a whole word of the search, or its word
- * prefix), kept when their text contains `term` exactly as core's
- * `search` matches. `complete` is false when the index returned as many
- * candidates as it may: the client then walks with {@link keysAt}.
+ * Searches a dataset's current items through the search index: the rows
+ * with a word suffix starting with the search's `token` (every row whose
+ * text contains the search, see `searchTokens.ts`) and the rows indexed
+ * only partly, kept when their text contains `term` exactly as core's
+ * `search` matches. `complete` is false when either source returned as
+ * many rows as it may: the client then walks with {@link keysAt}.
  */
 export const search = internalQuery({
   args: { datasetId: v.string(), filters: v.optional(tenancyValidator), term: v.string(), token: v.string() },
@@ -531,16 +542,22 @@ export const search = internalQuery({
   > => {
     const dataset = await liveDataset(ctx, datasetId, filters);
     if (!dataset) return { keys: [], complete: true, version: 0 };
-    const candidates = await ctx.db.query("dataset_items").withSearchIndex(
+    const indexed = await ctx.db.query("dataset_items").withSearchIndex(
       "search_tokens",
       (q) => q.search("searchTokens", token).eq("datasetId", datasetId).eq("current", true),
     ).take(SEARCH_CANDIDATES);
-    const keys = candidates.filter((row) => matchesSearch(row, term)).map((row) => ({
-      id: row.id,
-      datasetVersion: row.datasetVersion,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    }));
-    return { keys, complete: candidates.length < SEARCH_CANDIDATES, version: dataset.version };
+    const partial = await ctx.db.query("dataset_items").withIndex(
+      "by_search_partial",
+      (q) => q.eq("datasetId", datasetId).eq("current", true).eq("searchPartial", true),
+    ).take(SEARCH_CANDIDATES);
+    const seen = new Set<string>();
+    const keys: ItemKey[] = [];
+    for (const row of [...indexed, ...partial]) {
+      if (seen.has(row._id) || !matchesSearch(row, term)) continue;
+      seen.add(row._id);
+      keys.push({ id: row.id, datasetVersion: row.datasetVersion, createdAt: row.createdAt, updatedAt: row.updatedAt });
+    }
+    const complete = indexed.length < SEARCH_CANDIDATES && partial.length < SEARCH_CANDIDATES;
+    return { keys, complete, version: dataset.version };
   },
 });

@@ -24,6 +24,7 @@ export const datasetTables = {
     .index("by_current_createdDesc", ["datasetId", "current", "createdDesc", "id"])
     .index("by_current_updatedAt", ["datasetId", "current", "updatedAt", "id"])
     .index("by_current_updatedDesc", ["datasetId", "current", "updatedDesc", "id"])
+    .index("by_search_partial", ["datasetId", "current", "searchPartial"])
     .searchIndex("search_tokens", { searchField: "searchTokens", filterFields: ["datasetId", "current"] }),
   dataset_versions: defineTable(versionValidator)
     .index("by_mastra_id", ["id"])

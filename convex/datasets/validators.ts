@@ -58,8 +58,10 @@ export const itemRowValidator = v.object({
   digest: v.string(),
   /** Lower-cased searchable text (input, then NUL, then ground truth), as core's `search` reads it. */
   searchText: v.string(),
-  /** The same text with every non-alphanumeric run turned into a space: what the search index tokenizes. */
+  /** Every suffix of every word of `searchText`, space-separated: what the search index holds (see `searchTokens.ts`). */
   searchTokens: v.string(),
+  /** Set when `searchTokens` holds only part of the suffixes (a very long text): searches check the row anyway. */
+  searchPartial: v.optional(v.boolean()),
   /** Set on every row of a purged item: the purge metadata, encoded (results of the item are scrubbed with it). */
   purged: v.optional(v.string()),
 });
@@ -94,7 +96,6 @@ export const newItemValidator = v.object({
   data: v.string(),
   digest: v.string(),
   searchText: v.string(),
-  searchTokens: v.string(),
 });
 /** An item to insert. */
 export type NewItem = Infer<typeof newItemValidator>;

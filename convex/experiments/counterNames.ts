@@ -34,9 +34,9 @@ export const RESULT_SORT_FIELDS = ["startedAt", "startedDesc", "createdAt", "cre
 /** A sort column of results. */
 export type ResultSortField = (typeof RESULT_SORT_FIELDS)[number];
 
-/** Name of the rank tree of an experiment's results on sort column `field`. */
-export function resultTree(experimentId: string, field: ResultSortField): string {
-  return `experiments:tree:${field}:${JSON.stringify(experimentId)}`;
+/** Name of the rank tree of an experiment's results of `generation` on sort column `field`. */
+export function resultTree(experimentId: string, field: ResultSortField, generation: number): string {
+  return `experiments:tree:${field}:${generation}:${JSON.stringify(experimentId)}`;
 }
 
 /** The rank-tree entries of a result: one per sort column. */
@@ -48,11 +48,12 @@ export function resultTreeEntries(
     startedDesc: number;
     createdAt: number;
     createdDesc: number;
+    generation: number;
   } | null,
 ): TreeEntry[] {
   if (!row) return [];
   return RESULT_SORT_FIELDS.map((field) => ({
-    tree: resultTree(row.experimentId, field),
+    tree: resultTree(row.experimentId, field, row.generation),
     key: { value: row[field], id: row.id },
   }));
 }

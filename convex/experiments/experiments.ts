@@ -16,7 +16,8 @@ import { type DataModel, internalMutation, internalQuery, type MutationCtx, type
 import { assertFitsDocument } from "../kit/limits.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { countingState, planPage, walk, walkStateValidator } from "../kit/walk.js";
-import { experimentCounters, REVIEW_KINDS } from "./counterNames.js";
+import { experimentCounters } from "./counterNames.js";
+import { startResultGeneration } from "./generations.js";
 import { EXPERIMENT_STATUSES, type ExperimentRow, matchesTenancy, tenancyValidator } from "./validators.js";
 
 type ExperimentDoc = DataModel["experiments"]["document"];
@@ -227,15 +228,13 @@ export async function detachExperiments(ctx: MutationCtx, datasetId: string, lim
   return rows.length < limit;
 }
 
-/** Results removed per delete step at most. */
-export const DELETE_BATCH = 1000;
-
 /**
  * First step of deleting an experiment: marks it deleted (it reads as
- * absent from then on) and takes its review counts out of the summary.
- * Answers false (a silent no-op) when it is absent or of another tenant.
- * The client then deletes its results (`results:removeAll`) and the row
- * (`finishRemove`).
+ * absent from then on) and deletes its results at once (a new result
+ * generation: they leave the totals and the review summary now). Answers
+ * false (a silent no-op) when it is absent or of another tenant. The
+ * client then reclaims the old results (`results:reclaim`) and removes
+ * the row (`finishRemove`).
  */
 export const beginRemove = internalMutation({
   args: { id: v.string(), filters: v.optional(tenancyValidator) },
@@ -246,11 +245,8 @@ export const beginRemove = internalMutation({
       await ctx.db.patch(row._id, { deleting: true });
       const deltas: [string, number][] = [[experimentCounters.experiments, -1]];
       if (row.datasetId !== null) deltas.push([experimentCounters.ofDataset(row.datasetId), -1]);
-      for (const kind of REVIEW_KINDS) {
-        const name = experimentCounters.review(id, kind);
-        deltas.push([name, -await readCounter(ctx, name)]);
-      }
       await adjustCounters(ctx, deltas);
+      await startResultGeneration(ctx, id);
     }
     return true;
   },

@@ -8,6 +8,9 @@
  * kept in counters (total / needs review / reviewed / complete per
  * experiment) updated in the same mutation as the results, and read as
  * one range of the counters index: O(experiments), never O(results).
+ * Results live in generations (`generations.ts`): only the current one of
+ * an experiment is read, so deleting every result is one mutation and the
+ * old rows are reclaimed afterwards without being seen.
  */
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
@@ -15,21 +18,21 @@ import { adjustCounters, readCounter } from "../kit/counters.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { type DataModel, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { dropTree, planList as planRankedList, RankBatch } from "../kit/rankTree.js";
+import { planList as planRankedList, RankBatch } from "../kit/rankTree.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { walk, walkStateValidator } from "../kit/walk.js";
+import { recordAnswer, recordedAnswer } from "../kit/operations.js";
 import { purgeMetadataOf } from "../datasets/items.js";
 import {
   experimentCounters,
-  RESULT_SORT_FIELDS,
   resultTree,
   resultTreeEntries,
-  REVIEW_KINDS,
   REVIEW_PREFIX,
   type ReviewKind,
   reviewKinds,
 } from "./counterNames.js";
-import { DELETE_BATCH, findExperiment } from "./experiments.js";
+import { findExperiment } from "./experiments.js";
+import { currentGeneration, reclaimResults, startResultGeneration } from "./generations.js";
 import {
   matchesTenancy,
   resultInputValidator,
@@ -44,6 +47,17 @@ async function findResult(ctx: QueryCtx, id: string): Promise<ResultDoc | null> 
   return await ctx.db.query("experiment_results").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique() as
     | ResultDoc
     | null;
+}
+
+/** Whether `row` is a live result: of its experiment's current generation. */
+async function isLive(ctx: QueryCtx, row: ResultDoc): Promise<boolean> {
+  return row.generation === await currentGeneration(ctx, row.experimentId);
+}
+
+/** The live result `id` (`null` when absent or of an older generation). */
+async function findLiveResult(ctx: QueryCtx, id: string): Promise<ResultDoc | null> {
+  const row = await findResult(ctx, id);
+  return row && await isLive(ctx, row) ? row : null;
 }
 
 /** Whether the experiment of a result is being deleted (its results then read as absent). */
@@ -65,6 +79,12 @@ function scrubbedData(metadata: string): string {
 
 /** Writes `after` in place of `before` (either may be null), keeping trees, counters and blobs exact. */
 async function writeResult(ctx: MutationCtx, before: ResultDoc | null, after: ResultRow | null): Promise<boolean> {
+  if (before && !await isLive(ctx, before)) {
+    // A deleted result still waiting to be reclaimed: remove it now, outside the counters and trees.
+    const released = await releaseBlobs(ctx, blobOwner("experiment_results", before.id), [before.data]);
+    await ctx.db.delete(before._id);
+    return await writeResult(ctx, null, after) || released;
+  }
   const deltas: [string, number][] = [];
   if (before) {
     deltas.push([experimentCounters.results(before.experimentId), -1]);
@@ -93,7 +113,7 @@ async function writeResult(ctx: MutationCtx, before: ResultDoc | null, after: Re
 async function rowFrom(
   ctx: QueryCtx,
   id: string,
-  input: Omit<ResultRow, "id" | "comment" | "createdAt" | "createdDesc" | "startedDesc" | "purged">,
+  input: Omit<ResultRow, "id" | "comment" | "createdAt" | "createdDesc" | "startedDesc" | "purged" | "generation">,
   createdAt: number,
   comment: string | null,
 ): Promise<ResultRow> {
@@ -108,6 +128,7 @@ async function rowFrom(
     createdAt,
     createdDesc: -createdAt,
     startedDesc: -input.startedAt,
+    generation: await currentGeneration(ctx, input.experimentId),
     ...(purged ? { purged } : {}),
   };
 }
@@ -135,9 +156,14 @@ export const add = internalMutation({
 export const upsert = internalMutation({
   args: { id: v.string(), result: resultInputValidator },
   handler: async (ctx, { id, result }): Promise<{ row: ResultRow; released: boolean }> => {
+    const generation = await currentGeneration(ctx, result.experimentId);
     const existing = await ctx.db.query("experiment_results").withIndex(
       "by_key",
-      (q) => q.eq("experimentId", result.experimentId).eq("itemId", result.itemId).eq("attempt", result.attempt),
+      (q) =>
+        q.eq("experimentId", result.experimentId).eq("generation", generation).eq("itemId", result.itemId).eq(
+          "attempt",
+          result.attempt,
+        ),
     ).first() as ResultDoc | null;
     const row = existing
       ? await rowFrom(ctx, existing.id, result, existing.createdAt, existing.comment)
@@ -161,7 +187,7 @@ export const update = internalMutation({
     comment: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, args): Promise<{ row: ResultRow } | { missing: "result" | "other" }> => {
-    const existing = await findResult(ctx, args.id);
+    const existing = await findLiveResult(ctx, args.id);
     if (!existing || await experimentDeleting(ctx, existing.experimentId)) return { missing: "result" };
     if (args.experimentId && existing.experimentId !== args.experimentId) return { missing: "other" };
     const experiment = await findExperiment(ctx, existing.experimentId);
@@ -181,7 +207,7 @@ export const update = internalMutation({
 export const get = internalQuery({
   args: { id: v.string(), filters: v.optional(tenancyValidator) },
   handler: async (ctx, { id, filters }): Promise<ResultRow | null> => {
-    const row = await findResult(ctx, id);
+    const row = await findLiveResult(ctx, id);
     if (!row || !matchesTenancy(row, filters) || await experimentDeleting(ctx, row.experimentId)) return null;
     return withoutSystemFields(row);
   },
@@ -225,13 +251,14 @@ export const list = internalQuery({
       matchesTenancy(row, args.filters) && (traceId === undefined || row.traceId === traceId) &&
       (status === undefined || row.status === status) &&
       (tags === undefined || tags.every((tag) => row.tags?.includes(tag)));
+    const generation = await currentGeneration(ctx, args.experimentId);
     let state = args.state;
     let total: number | null = null;
     if (state === undefined) {
       const counted = filtered ? null : await readCounter(ctx, experimentCounters.results(args.experimentId));
       const planned = await planRankedList(
         ctx,
-        resultTree(args.experimentId, sortField),
+        resultTree(args.experimentId, sortField, generation),
         counted,
         {},
         args.offset,
@@ -247,7 +274,7 @@ export const list = internalQuery({
       {
         table: "experiment_results",
         index: `by_experiment_${sortField}`,
-        eq: [["experimentId", args.experimentId]],
+        eq: [["experimentId", args.experimentId], ["generation", generation]],
         sortField,
       },
       state,
@@ -263,54 +290,35 @@ export const list = internalQuery({
 });
 
 /**
- * One bounded step of deleting every result of an experiment (with its
- * trees and counters once none is left). With `filters`, a silent no-op
- * unless the experiment exists and matches them. Call until `done`.
+ * Deletes every result of an experiment at once (a new generation, see
+ * {@link startResultGeneration}); the client then calls `reclaim` until
+ * done. With `filters`, a silent no-op unless the experiment exists and
+ * matches them. `opId` makes a retried call (after a lost answer) apply
+ * once: a second generation would also delete results added meanwhile.
  */
-export const removeAll = internalMutation({
-  args: { experimentId: v.string(), filters: v.optional(tenancyValidator) },
-  handler: async (ctx, { experimentId, filters }): Promise<{ done: boolean; released: boolean }> => {
+export const clear = internalMutation({
+  args: { experimentId: v.string(), filters: v.optional(tenancyValidator), opId: v.string() },
+  handler: async (ctx, { experimentId, filters, opId }): Promise<boolean> => {
+    const recorded = await recordedAnswer(ctx, opId);
+    if (recorded !== undefined) return JSON.parse(recorded.answer ?? "false") as boolean;
+    let applied = true;
     if (filters && (filters.organizationId !== undefined || filters.projectId !== undefined)) {
       const parent = await findExperiment(ctx, experimentId);
-      if (!parent || !matchesTenancy(parent, filters)) return { done: true, released: false };
+      if (!parent || !matchesTenancy(parent, filters)) applied = false;
     }
-    const rows = await ctx.db.query("experiment_results").withIndex(
-      "by_experiment_createdAt",
-      (q) => q.eq("experimentId", experimentId),
-    ).take(DELETE_BATCH) as ResultDoc[];
-    let released = false;
-    const deltas: [string, number][] = [];
-    for (const row of rows) {
-      if (await releaseBlobs(ctx, blobOwner("experiment_results", row.id), [row.data])) released = true;
-      await ctx.db.delete(row._id);
-      deltas.push([experimentCounters.results(experimentId), -1]);
-      for (const kind of reviewKinds(row.status)) deltas.push([experimentCounters.review(experimentId, kind), -1]);
-    }
-    if (rows.length === DELETE_BATCH) {
-      await adjustCounters(ctx, deltas);
-      return { done: false, released };
-    }
-    // The last rows: drop the trees whole rather than key by key.
-    for (const field of RESULT_SORT_FIELDS) {
-      if (!await dropTree(ctx, resultTree(experimentId, field))) {
-        await adjustCounters(ctx, deltas);
-        return { done: false, released };
-      }
-    }
-    await adjustCounters(ctx, deltas);
-    // Counters of an experiment being deleted were taken out of the summary already.
-    const zero: [string, number][] = [];
-    for (const kind of REVIEW_KINDS) {
-      const name = experimentCounters.review(experimentId, kind);
-      zero.push([name, -await readCounter(ctx, name)]);
-    }
-    zero.push([
-      experimentCounters.results(experimentId),
-      -await readCounter(ctx, experimentCounters.results(experimentId)),
-    ]);
-    await adjustCounters(ctx, zero);
-    return { done: true, released };
+    if (applied) await startResultGeneration(ctx, experimentId);
+    await recordAnswer(ctx, opId, applied);
+    return applied;
   },
+});
+
+/**
+ * One bounded step of reclaiming an experiment's deleted results (older
+ * generations: rows, large values, rank trees). Call until `done`.
+ */
+export const reclaim = internalMutation({
+  args: { experimentId: v.string() },
+  handler: (ctx, { experimentId }): Promise<{ done: boolean; released: boolean }> => reclaimResults(ctx, experimentId),
 });
 
 /** Review counters read per summary call at most (four per experiment). */
@@ -370,7 +378,7 @@ export async function scrubResultsOfItem(
   let count = 0;
   let released = false;
   for await (const row of ctx.db.query("experiment_results").withIndex("by_item", (q) => q.eq("itemId", itemId))) {
-    if (row.purged === metadata) continue;
+    if (row.purged === metadata || !await isLive(ctx, row as ResultDoc)) continue;
     if (!datasets.has(row.experimentId)) {
       datasets.set(row.experimentId, (await findExperiment(ctx, row.experimentId))?.datasetId ?? null);
     }

@@ -68,9 +68,28 @@ export const resultValidator = v.object({
   createdDesc: v.number(),
   /** The purge metadata (encoded) once the result's item was purged. */
   purged: v.optional(v.string()),
+  /**
+   * The generation of the experiment's results this row belongs to; rows
+   * of an older generation than the current one were deleted at once by
+   * `deleteExperimentResults` and are reclaimed in bounded steps.
+   */
+  generation: v.number(),
 });
 /** An experiment result as stored. */
 export type ResultRow = Infer<typeof resultValidator>;
+
+/**
+ * The result generations of one experiment: `current` is the generation of
+ * its live results (0 when no record exists); rows and rank trees of
+ * generations `reclaimed` .. `current - 1` are garbage still to reclaim.
+ */
+export const resultGenerationValidator = v.object({
+  experimentId: v.string(),
+  current: v.number(),
+  reclaimed: v.number(),
+});
+/** The result generations of one experiment. */
+export type ResultGeneration = Infer<typeof resultGenerationValidator>;
 
 /** A result as the client sends it. */
 export const resultInputValidator = v.object(resultInputFields);

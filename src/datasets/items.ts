@@ -16,16 +16,8 @@ import { mapLimited, resolveFresh, storeLarge, sweepBlobs } from "../kit/largeVa
 import { requireRecord, requireString } from "../kit/validate.ts";
 import { runWalk } from "../kit/walk.ts";
 import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
-import {
-  type Payload,
-  payloadDigest,
-  payloadOf,
-  pickPayload,
-  rowToHistory,
-  rowToItem,
-  searchColumns,
-  searchToken,
-} from "./rows.ts";
+import { type Payload, payloadDigest, payloadOf, pickPayload, rowToHistory, rowToItem, searchColumns } from "./rows.ts";
+import { searchToken } from "../../convex/datasets/searchTokens.ts";
 
 /** Item payloads downloaded at the same time by one list. */
 const LARGE_PARALLEL = 4;
@@ -51,7 +43,7 @@ async function payloadColumns(
   ctx: DomainContext,
   payload: Payload,
   operation: string,
-): Promise<Pick<NewItem, "data" | "digest" | "searchText" | "searchTokens">> {
+): Promise<Pick<NewItem, "data" | "digest" | "searchText">> {
   const data = await storeLarge(ctx, encodeValue(payload), operation);
   return { data, digest: await payloadDigest(payload), ...searchColumns(payload) };
 }

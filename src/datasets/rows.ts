@@ -117,38 +117,13 @@ function asText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value) ?? "";
 }
 
-/** Splits lower-cased text into the words a Convex search index sees (letters and digits). */
-export function searchWords(text: string): string[] {
-  return text.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0);
-}
-
 /**
  * The searchable text of a payload as core's `search` reads it (input, or
- * its JSON; ground truth when truthy), lower-cased, and its words for the
- * search index.
+ * its JSON; ground truth when truthy), lower-cased; the server derives
+ * the search index's tokens from it.
  */
-export function searchColumns(payload: Payload): { searchText: string; searchTokens: string } {
+export function searchColumns(payload: Payload): { searchText: string } {
   const input = asText(payload.input).toLowerCase().slice(0, MAX_SEARCH_CHARS);
   const truth = payload.groundTruth ? asText(payload.groundTruth).toLowerCase().slice(0, MAX_SEARCH_CHARS) : "";
-  return { searchText: `${input}\u0000${truth}`, searchTokens: searchWords(`${input} ${truth}`).join(" ") };
-}
-
-/** Longest search term sent to the search index. */
-const MAX_TOKEN_CHARS = 32;
-
-/**
- * The word of a search to look up in the search index: one that starts a
- * word wherever the search matches (preceded by a separator in the
- * search, or the search's first word when it starts with one), else the
- * first word; `undefined` when the search has no word (then every item is
- * checked).
- */
-export function searchToken(term: string): string | undefined {
-  const words = searchWords(term);
-  if (words.length === 0) return undefined;
-  const startsWithWord = /^[\p{L}\p{N}]/u.test(term);
-  const bounded = startsWithWord ? words.slice(1) : words;
-  const pool = bounded.length > 0 ? bounded : words;
-  // Convex matches the (only) search term as a prefix; a long one is cut to what its index compares.
-  return pool.reduce((best, word) => word.length > best.length ? word : best).slice(0, MAX_TOKEN_CHARS);
+  return { searchText: `${input}\u0000${truth}` };
 }

@@ -114,23 +114,38 @@ export function listExperiments(ctx: DomainContext, args: ListExperimentsInput):
   });
 }
 
-/** Deletes every result of an experiment in bounded steps (a no-op for another tenant). */
+/** Reclaims an experiment's deleted results (older generations) in bounded steps. */
+async function reclaimResults(ctx: DomainContext, experimentId: string, operation: string): Promise<void> {
+  let released = false;
+  for (;;) {
+    const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>(
+      "experiments/results:reclaim",
+      { experimentId },
+      { operation, details: { experimentId }, idempotent: true },
+    );
+    released ||= step.released;
+    if (step.done) break;
+  }
+  if (released) await sweepBlobs(ctx, operation);
+}
+
+/**
+ * Deletes every result of an experiment (a no-op for another tenant): they
+ * are gone for every reader after one mutation, and their rows are then
+ * reclaimed in bounded steps.
+ */
 export async function removeResults(
   ctx: DomainContext,
   experimentId: string,
   filters: unknown,
   operation: string,
 ): Promise<void> {
-  let released = false;
-  for (;;) {
-    const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("experiments/results:removeAll", {
-      experimentId,
-      ...(tenancyArg(filters) ? { filters: tenancyArg(filters) } : {}),
-    }, { operation, details: { experimentId }, idempotent: true });
-    released ||= step.released;
-    if (step.done) break;
-  }
-  if (released) await sweepBlobs(ctx, operation);
+  const applied = await ctx.transport.mutation<boolean>("experiments/results:clear", {
+    experimentId,
+    ...(tenancyArg(filters) ? { filters: tenancyArg(filters) } : {}),
+    opId: crypto.randomUUID(),
+  }, { operation, details: { experimentId }, idempotent: true });
+  if (applied) await reclaimResults(ctx, experimentId, operation);
 }
 
 /** Deletes an experiment and its results: marked deleted first, then removed in bounded steps. */
@@ -143,7 +158,7 @@ export function deleteExperiment(ctx: DomainContext, id: string, filters: unknow
       ...(tenancyArg(filters) ? { filters: tenancyArg(filters) } : {}),
     }, { operation: "deleteExperiment", details, idempotent: true });
     if (!found) return;
-    await removeResults(ctx, experimentId, undefined, "deleteExperiment");
+    await reclaimResults(ctx, experimentId, "deleteExperiment");
     await ctx.transport.mutation("experiments/experiments:finishRemove", { id: experimentId }, {
       operation: "deleteExperiment",
       details,

@@ -44,7 +44,9 @@ export class ConvexExperimentsStorage extends ExperimentsStorage {
 
   /** Deletes every experiment and result. */
   override async dangerouslyClearAll(): Promise<void> {
-    await clearTables(this.#ctx, ["experiments", "experiment_results"], ["experiments:"]);
+    await clearTables(this.#ctx, ["experiments", "experiment_results", "experiment_result_generations"], [
+      "experiments:",
+    ]);
   }
 
   /** Creates an experiment. */

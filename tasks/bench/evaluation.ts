@@ -1,7 +1,9 @@
 /**
  * Benchmark rows of the datasets and experiments domains (issue 26):
  * documents read and round trips of `listItems` and `listExperimentResults`
- * (first, middle and last page of 50) and of `getReviewSummary`, at growing
+ * (first, middle and last page of 50), of searches (selective inside words,
+ * and matching every item), of a page at a past version and of
+ * `getReviewSummary`, at growing
  * sizes, on the in-process Convex backend (transaction limits on), with the
  * budget k + 4·log2 N each must stay within (k = rows returned).
  *
@@ -89,6 +91,37 @@ export async function runEvaluationBench(
         }
       });
     }
+    // A selective search inside words (its longest word "501" is a suffix-token prefix of few items).
+    const infix = `m ${Math.floor(n / 2) + 1}`;
+    const infixTotal = Array.from({ length: n }, (_, i) =>
+      String(i)).filter((i) => i.startsWith(String(Math.floor(n / 2) + 1))).length;
+    await cost("listItems search, selective infix", Math.min(PER_PAGE, infixTotal), async () => {
+      const out = await datasets.listItems({
+        datasetId: "bench",
+        search: infix,
+        pagination: { page: 0, perPage: PER_PAGE },
+      });
+      if (out.pagination.total !== infixTotal) throw new Error("listItems search (selective) is wrong");
+    });
+    // A search every item matches: more candidates than one index read, so the bounded walk answers.
+    await cost("listItems search, matching all (walk)", PER_PAGE, async () => {
+      const out = await datasets.listItems({
+        datasetId: "bench",
+        search: "TEM",
+        pagination: { page: 0, perPage: PER_PAGE },
+      });
+      if (out.pagination.total !== n) throw new Error("listItems search (all) is wrong");
+    });
+    // The items at a past version (half the batches): a walk of the history up to it.
+    const version = Math.ceil(n / 1000 / 2);
+    await cost("listItems at a past version, middle page (walk)", PER_PAGE, async () => {
+      const out = await datasets.listItems({
+        datasetId: "bench",
+        version,
+        pagination: { page: Math.floor(version * 1000 / PER_PAGE / 2), perPage: PER_PAGE },
+      });
+      if (out.pagination.total !== Math.min(n, version * 1000)) throw new Error("listItems at a version is wrong");
+    });
     await cost("getReviewSummary", 1, async () => {
       const out = await experiments.getReviewSummary();
       if (out.length !== 1 || out[0].total !== n) throw new Error("getReviewSummary is wrong");

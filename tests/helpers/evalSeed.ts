@@ -12,6 +12,23 @@ import { encodeValue } from "../../convex/kit/codec.ts";
 import { experimentCounters, resultTreeEntries, reviewKinds } from "../../convex/experiments/counterNames.ts";
 import type { ResultRow } from "../../convex/experiments/validators.ts";
 
+/** The experiment seeded results belong to: an agent experiment of `totalItems` items without a dataset. */
+export const seededExperiment = (id: string, totalItems: number): {
+  id: string;
+  datasetId: null;
+  datasetVersion: null;
+  targetType: "agent";
+  targetId: string;
+  totalItems: number;
+} => ({
+  id,
+  datasetId: null,
+  datasetVersion: null,
+  targetType: "agent" as const,
+  targetId: "a",
+  totalItems,
+});
+
 /** The review status seeded result `i` has. */
 export const seededStatus = (i: number): "needs-review" | "reviewed" | "complete" | null =>
   (["needs-review", "reviewed", "complete", null] as const)[i % 4];
@@ -49,6 +66,7 @@ export async function seedResults(
           createdAt: base,
           startedDesc: -startedAt,
           createdDesc: -base,
+          generation: 0,
           data: encodeValue({
             input: { i },
             output: { o: i },

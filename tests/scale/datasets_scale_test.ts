@@ -10,7 +10,7 @@
  * work at this size.
  */
 import assert from "node:assert/strict";
-import { seededStatus, seedResults } from "../helpers/evalSeed.ts";
+import { seededExperiment, seededStatus, seedResults } from "../helpers/evalSeed.ts";
 import { createTestStorage } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 
@@ -97,14 +97,7 @@ Deno.test("20,000 items: pages at any depth, history, past versions and delete u
 Deno.test("20,000 results: pages at any depth, review summary from counters, delete in bounded steps", async () => {
   const { storage, backend } = createTestStorage();
   const experiments = (await storage.getStore("experiments"))!;
-  await experiments.createExperiment({
-    id: "exp",
-    datasetId: null,
-    datasetVersion: null,
-    targetType: "agent",
-    targetId: "a",
-    totalItems: N,
-  });
+  await experiments.createExperiment(seededExperiment("exp", N));
   // 100 results through the API; the rest written in bulk (`helpers/evalSeed.ts`).
   const base = Date.UTC(2026, 0, 1);
   for (let i = 0; i < 100; i++) {
