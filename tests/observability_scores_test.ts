@@ -208,7 +208,46 @@ Deno.test("observability scores: random operation sequences agree with InMemoryS
         }
       },
     ),
-    { numRuns: Number(Deno.env.get("OBS_RUNS") ?? 50) },
+    {
+      numRuns: Number(Deno.env.get("OBS_RUNS") ?? 50),
+      // A run found once: a time series grouped by an object-valued column (metadata) keeps one series per value.
+      examples: [[
+        [{
+          scoreId: "s7",
+          timestamp: new Date("2026-01-05T00:00:00.000Z"),
+          scorerId: "toxicity",
+          score: 0,
+          metadata: { v: 1 },
+        }],
+        [
+          {
+            kind: "write",
+            scores: [
+              {
+                scoreId: "s0",
+                timestamp: new Date("2026-01-05T00:00:00.000Z"),
+                scorerId: "toxicity",
+                score: 0,
+                metadata: { v: 2, w: [1] },
+              },
+            ],
+          },
+          {
+            kind: "query",
+            method: "timeseries",
+            scorerId: "toxicity",
+            scoreSource: null,
+            aggregation: "sum",
+            groupBy: ["metadata"],
+            interval: "1h",
+            comparePeriod: null,
+            percentiles: [0.5],
+            filters: {},
+          },
+        ],
+        // deno-lint-ignore no-explicit-any
+      ] as any],
+    },
   );
   console.log(`non-empty analytics answers compared: ${nonEmpty}, served from rollups: ${fromRollups}`);
   assert.ok(nonEmpty > 10);

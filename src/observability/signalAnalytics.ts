@@ -297,16 +297,15 @@ export async function signalTimeSeries(
       value: aggregate(inBucket, q.aggregation) ?? 0,
     }));
   if (groupBy.length === 0) return { series: [{ name: seriesName, points: points(cs) }] };
-  const names = (c: Contribution) =>
+  // As core: a series per distinct raw value (object values apart by content), named by the values as strings.
+  const key = (c: Contribution) => JSON.stringify(groupBy.map((col) => c.value(col) ?? ""));
+  const name = (c: Contribution) =>
     groupBy.map((col) => {
       const raw = c.value(col);
       return raw === null || raw === undefined ? "" : String(raw);
-    });
+    }).join("|");
   return {
-    series: groupsOf(cs, (c) => JSON.stringify(names(c))).map(([key, list]) => ({
-      name: (JSON.parse(key) as string[]).join("|"),
-      points: points(list),
-    })),
+    series: groupsOf(cs, key).map(([, list]) => ({ name: name(list[0]), points: points(list) })),
   };
 }
 
