@@ -9,6 +9,7 @@ import { channelTables } from "./channels/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
+import { knowledgeTables } from "./knowledge/tables.js";
 import { notificationTables } from "./notifications/tables.js";
 import { memoryTables } from "./memory/tables.js";
 import { observabilityTables } from "./observability/tables.js";
@@ -35,6 +36,7 @@ export const mastraTables = {
   ...threadStateTables,
   ...harnessTables,
   ...notificationTables,
+  ...knowledgeTables,
 };
 
 /** The component's schema. */

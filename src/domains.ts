@@ -8,6 +8,7 @@ import { ConvexBackgroundTasksStorage } from "./backgroundTasks/backgroundTasksS
 import type { DomainContext } from "./kit/context.ts";
 import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
 import { ConvexHarnessStorage } from "./harness/harnessStorage.ts";
+import { ConvexKnowledgeStorage } from "./knowledge/knowledgeStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexNotificationsStorage } from "./notifications/notificationsStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
@@ -29,5 +30,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     threadState: new ConvexThreadStateStorage(ctx),
     harness: new ConvexHarnessStorage(ctx),
     notifications: new ConvexNotificationsStorage(ctx),
+    knowledge: new ConvexKnowledgeStorage(ctx),
   };
 }
