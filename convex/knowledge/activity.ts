@@ -46,8 +46,8 @@ export const getCursor = internalQuery({
 
 /** Moves the curation cursor of (thread, agent) to `lastKnowledgeId`, never backwards. */
 export const advanceCursor = internalMutation({
-  args: { sourceThreadId: v.string(), agent: v.string(), lastKnowledgeId: v.string() },
-  handler: async (ctx, { sourceThreadId, agent, lastKnowledgeId }): Promise<CursorRow> => {
+  args: { sourceThreadId: v.string(), agent: v.string(), lastKnowledgeId: v.string(), now: v.number() },
+  handler: async (ctx, { sourceThreadId, agent, lastKnowledgeId, now }): Promise<CursorRow> => {
     const existing = await ctx.db.query("knowledge_cursors").withIndex(
       "by_key",
       (q) => q.eq("sourceThreadId", sourceThreadId).eq("agent", agent),
@@ -55,7 +55,7 @@ export const advanceCursor = internalMutation({
     if (existing && lastKnowledgeId < existing.lastKnowledgeId) {
       throw storageError("INVALID", "Knowledge curation cursor cannot move backwards");
     }
-    const row: CursorRow = { sourceThreadId, agent, lastKnowledgeId, updatedAt: Date.now() };
+    const row: CursorRow = { sourceThreadId, agent, lastKnowledgeId, updatedAt: now };
     if (existing) await ctx.db.replace(existing._id, row);
     else await ctx.db.insert("knowledge_cursors", row);
     return row;

@@ -36,9 +36,9 @@ const createArgs = {
 
 /** Creates a node, or answers the node (merge terminal) already holding its identity. Safe to repeat. */
 export const create = internalMutation({
-  args: { input: v.object(createArgs) },
-  handler: async (ctx, { input }): Promise<NodeRow> => {
-    const node = await new Writer(ctx, Date.now()).createNode(input);
+  args: { input: v.object(createArgs), now: v.number() },
+  handler: async (ctx, { input, now }): Promise<NodeRow> => {
+    const node = await new Writer(ctx, now).createNode(input);
     return withoutSystemFields(node as NodeRow & { _id?: unknown; _creationTime?: unknown });
   },
 });
@@ -167,11 +167,12 @@ export const update = internalMutation({
       scope: v.optional(scopeValidator),
       resolutionScope: v.optional(scopeValidator),
     }),
+    now: v.number(),
     opId: v.string(),
   },
-  handler: (ctx, { input, opId }): Promise<NodeRow> =>
+  handler: (ctx, { input, now, opId }): Promise<NodeRow> =>
     once(ctx, opId, async () => {
-      const writer = new Writer(ctx, Date.now());
+      const writer = new Writer(ctx, now);
       assertDescription(input.description);
       const existing = await findNode(ctx, input.id);
       if (!existing) throw storageError("NOT_FOUND", `Knowledge node not found: ${input.id}`);
@@ -251,10 +252,10 @@ async function assertRewriteWithin(
 
 /** Core's `mergeNodes`: the source's records and mentions move to the target's merge terminal. */
 export const merge = internalMutation({
-  args: { sourceId: v.string(), targetId: v.string(), sourceVersion: v.number(), opId: v.string() },
-  handler: (ctx, { sourceId, targetId, sourceVersion, opId }): Promise<NodeRow> =>
+  args: { sourceId: v.string(), targetId: v.string(), sourceVersion: v.number(), now: v.number(), opId: v.string() },
+  handler: (ctx, { sourceId, targetId, sourceVersion, now, opId }): Promise<NodeRow> =>
     once(ctx, opId, async () => {
-      const writer = new Writer(ctx, Date.now());
+      const writer = new Writer(ctx, now);
       if (sourceId === targetId) throw storageError("INVALID", "Cannot merge a knowledge node into itself");
       const source = await findNode(ctx, sourceId);
       if (!source) throw storageError("NOT_FOUND", `Knowledge node not found: ${sourceId}`);

@@ -111,11 +111,10 @@ export const claim = internalMutation({
     }),
 });
 
-/** Marks each of `ids` claimed by `workerId` completed (others are left as they are). */
+/** Marks each of `ids` claimed by `workerId` completed at `now` (others are left as they are). */
 export const complete = internalMutation({
-  args: { ids: v.array(v.string()), workerId: v.string() },
-  handler: async (ctx, { ids, workerId }): Promise<null> => {
-    const now = Date.now();
+  args: { ids: v.array(v.string()), workerId: v.string(), now: v.number() },
+  handler: async (ctx, { ids, workerId, now }): Promise<null> => {
     for (const id of ids) {
       const entry = await ctx.db.query("knowledge_outbox").withIndex("by_knowledge_id", (q) => q.eq("id", id)).unique();
       if (entry?.status === "processing" && entry.claimedBy === workerId) {
@@ -128,9 +127,8 @@ export const complete = internalMutation({
 
 /** Puts each of `ids` claimed by `workerId` back to pending, available at `retryAt` (default now). */
 export const release = internalMutation({
-  args: { ids: v.array(v.string()), workerId: v.string(), retryAt: v.optional(v.number()) },
-  handler: async (ctx, { ids, workerId, retryAt }): Promise<null> => {
-    const now = Date.now();
+  args: { ids: v.array(v.string()), workerId: v.string(), retryAt: v.optional(v.number()), now: v.number() },
+  handler: async (ctx, { ids, workerId, retryAt, now }): Promise<null> => {
     for (const id of ids) {
       const entry = await ctx.db.query("knowledge_outbox").withIndex("by_knowledge_id", (q) => q.eq("id", id)).unique();
       if (entry?.status === "processing" && entry.claimedBy === workerId) {

@@ -33,11 +33,12 @@ export const append = internalMutation({
       resolutionScope: v.optional(scopeValidator),
       defaultScope: v.optional(scopeValidator),
     }),
+    now: v.number(),
     opId: v.string(),
   },
-  handler: (ctx, { input, opId }): Promise<RecordRow> =>
+  handler: (ctx, { input, now, opId }): Promise<RecordRow> =>
     once(ctx, opId, async () => {
-      const writer = new Writer(ctx, Date.now());
+      const writer = new Writer(ctx, now);
       const parent = await terminalNode(ctx, input.node);
       if (!parent) throw storageError("NOT_FOUND", `Knowledge node not found: ${input.node}`);
       const scope = canonicalScope(input.scope);
@@ -201,11 +202,11 @@ async function requireRecord(ctx: QueryCtx, id: string): Promise<RecordDoc> {
 
 /** Core's `removeKnowledge`: marks the record deleted (a deleted one is answered as it is). */
 export const remove = internalMutation({
-  args: { id: v.string(), deletedBy: v.string() },
-  handler: async (ctx, { id, deletedBy }): Promise<RecordRow> => {
+  args: { id: v.string(), deletedBy: v.string(), now: v.number() },
+  handler: async (ctx, { id, deletedBy, now }): Promise<RecordRow> => {
     const record = await requireRecord(ctx, id);
     if (record.deletedAt !== undefined) return withoutSystemFields(record);
-    const writer = new Writer(ctx, Date.now());
+    const writer = new Writer(ctx, now);
     await ctx.db.patch(record._id, { deletedAt: writer.now, deletedBy });
     await writer.activity("record-deleted", "record", id, record.scope, record.sourceThreadId);
     await writer.enqueue("record", id, "delete", new Date(writer.now).toISOString(), record.scope);
@@ -215,11 +216,11 @@ export const remove = internalMutation({
 
 /** Core's `restoreKnowledge`: clears the deletion (a live one is answered as it is). */
 export const restore = internalMutation({
-  args: { id: v.string() },
-  handler: async (ctx, { id }): Promise<RecordRow> => {
+  args: { id: v.string(), now: v.number() },
+  handler: async (ctx, { id, now }): Promise<RecordRow> => {
     const record = await requireRecord(ctx, id);
     if (record.deletedAt === undefined) return withoutSystemFields(record);
-    const writer = new Writer(ctx, Date.now());
+    const writer = new Writer(ctx, now);
     await ctx.db.patch(record._id, { deletedAt: undefined, deletedBy: undefined });
     await writer.activity("record-restored", "record", id, record.scope, record.sourceThreadId);
     await writer.enqueue("record", id, "upsert", await writer.version(), record.scope);
@@ -229,13 +230,13 @@ export const restore = internalMutation({
 
 /** Core's `rescopeKnowledge`: a new scope within the record's ceiling. */
 export const rescope = internalMutation({
-  args: { id: v.string(), scope: scopeValidator, opId: v.string() },
-  handler: (ctx, { id, scope, opId }): Promise<RecordRow> =>
+  args: { id: v.string(), scope: scopeValidator, now: v.number(), opId: v.string() },
+  handler: (ctx, { id, scope, now, opId }): Promise<RecordRow> =>
     once(ctx, opId, async () => {
       const record = await requireRecord(ctx, id);
       const canonical = canonicalScope(scope);
       assertWithinCeiling(canonical, record.maxScope);
-      const writer = new Writer(ctx, Date.now());
+      const writer = new Writer(ctx, now);
       await ctx.db.patch(record._id, { scope: canonical, scopeKey: scopeKey(canonical) });
       await writer.activity("record-rescoped", "record", id, canonical, record.sourceThreadId);
       if (record.scopeKey !== scopeKey(canonical)) {

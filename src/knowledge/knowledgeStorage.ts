@@ -125,7 +125,9 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
           ? { resolutionScope: checkScope(checked.resolutionScope, "input.resolutionScope") }
           : {}),
       };
-      return toNode(await this.#mutation<NodeRow>("nodes:create", { input: args }, "createNode", details));
+      return toNode(
+        await this.#mutation<NodeRow>("nodes:create", { input: args, now: this.#ctx.now() }, "createNode", details),
+      );
     });
   }
 
@@ -258,7 +260,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       return toNode(
         await this.#mutation<NodeRow>(
           "nodes:update",
-          { input: args, opId: crypto.randomUUID() },
+          { input: args, now: this.#ctx.now(), opId: crypto.randomUUID() },
           "updateNode",
           details,
         ),
@@ -277,6 +279,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       const row = await this.#mutation<NodeRow>(
         "nodes:merge",
         {
+          now: this.#ctx.now(),
           sourceId: requireId(checked.sourceId, "input.sourceId"),
           targetId: requireId(checked.targetId, "input.targetId"),
           sourceVersion: checked.sourceVersion,
@@ -313,7 +316,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       return toRecord(
         await this.#mutation<RecordRow>(
           "records:append",
-          { input: args, opId: crypto.randomUUID() },
+          { input: args, now: this.#ctx.now(), opId: crypto.randomUUID() },
           "appendKnowledge",
           details,
         ),
@@ -443,6 +446,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
         await this.#mutation<RecordRow>(
           "records:remove",
           {
+            now: this.#ctx.now(),
             id: requireId(checked.id, "input.id"),
             deletedBy: requireString(checked.deletedBy, "input.deletedBy"),
           },
@@ -461,7 +465,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       return toRecord(
         await this.#mutation<RecordRow>(
           "records:restore",
-          { id: requireId(checked.id, "input.id") },
+          { now: this.#ctx.now(), id: requireId(checked.id, "input.id") },
           "restoreKnowledge",
           details,
         ),
@@ -478,6 +482,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
         await this.#mutation<RecordRow>(
           "records:rescope",
           {
+            now: this.#ctx.now(),
             id: requireId(checked.id, "input.id"),
             scope: checkScope(checked.scope, "input.scope"),
             opId: crypto.randomUUID(),
@@ -588,6 +593,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
         await this.#mutation<CursorRow>(
           "activity:advanceCursor",
           {
+            now: this.#ctx.now(),
             sourceThreadId: requireString(checked.sourceThreadId, "input.sourceThreadId"),
             agent: requireString(checked.agent, "input.agent"),
             lastKnowledgeId: requireString(checked.lastKnowledgeId, "input.lastKnowledgeId"),
@@ -699,7 +705,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       for (let offset = 0; offset < ids.length; offset += ID_BATCH) {
         await this.#mutation(
           path,
-          { ids: ids.slice(offset, offset + ID_BATCH), workerId: worker, ...extra },
+          { ids: ids.slice(offset, offset + ID_BATCH), workerId: worker, ...extra, now: this.#ctx.now() },
           operation,
           details,
         );
