@@ -14,7 +14,7 @@ import { withoutSystemFields } from "../kit/rows.js";
 import { once } from "./once.js";
 import { assertDescription, canonicalScope, isVisible, nameKey, scopeKey, visibleScopeKeys } from "./scope.js";
 import { type NodeRow, scopeValidator } from "./validators.js";
-import { findByIdentity, findNode, resolveNode, terminalNode, Writer } from "./writer.js";
+import { findByIdentity, findNode, type NodeDoc, resolveNode, terminalNode, Writer } from "./writer.js";
 
 /** Records and mentions a merge or a node's scope change rewrites at most, in its one mutation. */
 export const MAX_REWRITE = 2000;
@@ -105,54 +105,52 @@ function keep(node: NodeRow, filter: typeof nodeFilterValidator.type): boolean {
 
 /**
  * One bounded step of the live nodes visible from `scope` (each of its at
- * most three prefix scopes is one range of `by_scope_updated`), newest
- * `updatedAt` first, from group `from` (inclusive) down. Each group is
- * returned whole and filtered; the client orders it (by name, then id, as
- * core does with `localeCompare`).
+ * most three prefix scopes is one range of `by_scope_updated`, read newest
+ * first and merged), from group `from` (inclusive) down. Each `updatedAt`
+ * group is returned whole and filtered; the client orders it (by name,
+ * then id, as core does with `localeCompare`). The step ends at a group
+ * boundary once `limit` nodes matched or {@link STEP_DOCS} were read.
  */
 export const listStep = internalQuery({
-  args: { scope: scopeValidator, filter: nodeFilterValidator, from: v.optional(v.number()) },
-  handler: async (ctx, { scope, filter, from }): Promise<NodeStep> => {
-    const keys = visibleScopeKeys(canonicalScope(scope));
+  args: { scope: scopeValidator, filter: nodeFilterValidator, from: v.optional(v.number()), limit: v.number() },
+  handler: async (ctx, { scope, filter, from, limit }): Promise<NodeStep> => {
+    const at = from ?? filter.cursor?.updatedAt ?? Infinity;
+    const streams = visibleScopeKeys(canonicalScope(scope)).map((key) =>
+      ctx.db.query("knowledge_nodes").withIndex(
+        "by_scope_updated",
+        (q) => q.eq("live", true).eq("scopeKey", key).lte("updatedAt", at),
+      ).order("desc")[Symbol.asyncIterator]()
+    );
+    const heads = await Promise.all(streams.map((stream) => stream.next()));
     const groups: NodeRow[][] = [];
+    let matched = 0;
     let read = 0;
-    let at = from ?? filter.cursor?.updatedAt ?? Infinity;
+    let group: NodeRow[] = [];
+    let groupAt: number | undefined;
     for (;;) {
-      // The newest group at or below `at` across the visible scopes.
-      let group = -Infinity;
-      for (const key of keys) {
-        const newest = await ctx.db.query("knowledge_nodes").withIndex(
-          "by_scope_updated",
-          (q) => q.eq("live", true).eq("scopeKey", key).lte("updatedAt", at),
-        ).order("desc").first();
-        if (newest && newest.updatedAt > group) group = newest.updatedAt;
+      let best = -1;
+      for (let index = 0; index < heads.length; index++) {
+        const head = heads[index];
+        if (!head.done && (best < 0 || head.value.updatedAt > heads[best].value!.updatedAt)) best = index;
       }
-      if (group === -Infinity) return { groups, next: null };
-      if (read >= STEP_DOCS) return { groups, next: group };
-      const members: NodeRow[] = [];
-      for (const key of keys) {
-        for await (
-          const doc of ctx.db.query("knowledge_nodes").withIndex(
-            "by_scope_updated",
-            (q) => q.eq("live", true).eq("scopeKey", key).eq("updatedAt", group),
-          )
-        ) {
-          if (++read > STEP_DOCS + MAX_GROUP) {
-            throw storageError("INVALID", `more than ${MAX_GROUP} knowledge nodes were updated at ${group}`);
-          }
-          if (keep(doc, filter)) members.push(withoutSystemFields(doc));
-        }
+      const doc: NodeDoc | undefined = best < 0 ? undefined : heads[best].value as NodeDoc;
+      if (doc === undefined || doc.updatedAt !== groupAt) {
+        // A group ends here.
+        if (group.length > 0) groups.push(group);
+        matched += group.length;
+        group = [];
+        if (doc === undefined) return { groups, next: null };
+        if (matched >= limit || read >= STEP_DOCS) return { groups, next: doc.updatedAt };
+        groupAt = doc.updatedAt;
       }
-      if (members.length > 0) groups.push(members);
-      at = nextBelow(group);
+      if (++read > STEP_DOCS + MAX_GROUP) {
+        throw storageError("INVALID", `more than ${MAX_GROUP} knowledge nodes were updated at ${groupAt}`);
+      }
+      if (keep(doc, filter)) group.push(withoutSystemFields(doc));
+      heads[best] = await streams[best].next();
     }
   },
 });
-
-/** The largest representable number below `value` (updatedAt values are integers in practice). */
-function nextBelow(value: number): number {
-  return Number.isInteger(value) ? value - 1 : value - Math.max(Math.abs(value) * Number.EPSILON, Number.MIN_VALUE);
-}
 
 /** Core's `updateNode`: version-checked, identity-checked, with mention and outbox upkeep. */
 export const update = internalMutation({

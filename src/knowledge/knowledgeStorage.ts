@@ -188,6 +188,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
         {
           scope,
           filter,
+          limit: limit - nodes.length,
           ...(from !== undefined ? { from } : {}),
         },
         operation,
