@@ -17,7 +17,7 @@ import { type NodeRow, scopeValidator } from "./validators.js";
 import { findByIdentity, findNode, type NodeDoc, resolveNode, terminalNode, Writer } from "./writer.js";
 
 /** Records and mentions a merge or a node's scope change rewrites at most, in its one mutation. */
-export const MAX_REWRITE = 2000;
+export const MAX_REWRITE = 1000;
 
 /** Nodes one list step reads before it stops at a group boundary. */
 const STEP_DOCS = 1000;

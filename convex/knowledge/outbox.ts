@@ -84,7 +84,7 @@ export const claim = internalMutation({
       const open = ctx.db.query("knowledge_outbox").withIndex("by_open", (q) => q.eq("open", true));
       const chosen = [];
       for await (const entry of open) {
-        if (chosen.length >= args.limit || read++ >= CLAIM_SCAN) break;
+        if (read++ >= CLAIM_SCAN) break;
         const claimable = entry.status === "pending" ||
           (entry.claimedAt !== undefined && now - entry.claimedAt >= args.claimTimeoutMs);
         if (!claimable || entry.availableAt > now) continue;
@@ -95,6 +95,7 @@ export const claim = internalMutation({
         ).first();
         if (head && head._id !== entry._id) continue;
         chosen.push(entry);
+        if (chosen.length >= args.limit) break;
       }
       for (const entry of chosen) {
         const next: OutboxRow = {

@@ -8,7 +8,7 @@
 import type { GenericId } from "convex/values";
 import { storageError } from "../kit/errors.js";
 import type { MutationCtx, QueryCtx } from "../kit/functions.js";
-import { nextUlid } from "./ids.js";
+import { nextUlid, type UlidCache } from "./ids.js";
 import { assertDescription, canonicalScope, isVisible, nameKey, scopeKey, wikilinks } from "./scope.js";
 import type { NodeRow, OutboxRow, RecordRow } from "./validators.js";
 
@@ -79,12 +79,16 @@ export type CreateNode = {
 
 /** The writes of one knowledge mutation, at its server time `now`. */
 export class Writer {
+  readonly #ulids: UlidCache = {};
+  /** Versions this writer made: fresh ULIDs, never enqueued before (no idempotency lookup needed). */
+  readonly #fresh = new Set<string>();
+
   /** Binds the writer to a mutation and its time. */
   constructor(readonly ctx: MutationCtx, readonly now: number) {}
 
-  /** Next id of the monotonic ULID sequence. */
+  /** Next id of the monotonic ULID sequence (the state document is read once per mutation). */
   ulid(): Promise<string> {
-    return nextUlid(this.ctx, this.now);
+    return nextUlid(this.ctx, this.now, this.#ulids);
   }
 
   /** Core's `#createNode`: the existing node of the same identity (its merge terminal), or a new one. */
@@ -184,8 +188,10 @@ export class Writer {
   }
 
   /** A fresh version for an outbox entry (core uses a new ULID where it has no version number). */
-  version(): Promise<string> {
-    return this.ulid();
+  async version(): Promise<string> {
+    const version = await this.ulid();
+    this.#fresh.add(version);
+    return version;
   }
 
   /** Core's `#enqueue`: a pending outbox entry, unless one with the same idempotency key was ever enqueued. */
@@ -198,11 +204,13 @@ export class Writer {
   ): Promise<void> {
     const documentId = `knowledge:${documentType}:${id}`;
     const idempotencyKey = `${documentId}:${operation}:${version}`;
-    const seen = await this.ctx.db.query("knowledge_outbox").withIndex(
-      "by_idempotency",
-      (q) => q.eq("idempotencyKey", idempotencyKey),
-    ).first();
-    if (seen) return;
+    if (typeof version !== "string" || !this.#fresh.has(version)) {
+      const seen = await this.ctx.db.query("knowledge_outbox").withIndex(
+        "by_idempotency",
+        (q) => q.eq("idempotencyKey", idempotencyKey),
+      ).first();
+      if (seen) return;
+    }
     const entry: OutboxRow = {
       id: await this.ulid(),
       idempotencyKey,
