@@ -117,3 +117,35 @@ Deno.test("knowledge: bad input gets a MastraError naming the operation and chan
   assert.deepEqual(await store.listSemanticOutbox(), outbox);
   assert.deepEqual(await store.listActivity({ scope: RES }), activity);
 });
+
+Deno.test("knowledge: a claim or append whose answer is lost is retried and applies once; clearing empties the domain", async () => {
+  const backend = createBackend();
+  const inner = inProcessClient(backend);
+  let drop: string | null = null;
+  const client = {
+    ...inner,
+    mutation: async (path: `${string}:${string}`, args: Record<string, unknown>) => {
+      const answer = await inner.mutation(path, args);
+      if (drop === path) {
+        drop = null;
+        throw new TypeError("fetch failed: connection reset"); // the answer is lost after commit
+      }
+      return answer;
+    },
+  };
+  const store = (await new ConvexStorage({ client, retry: { attempts: 3, baseDelayMs: 1 } }).getStore("knowledge"))!;
+  await store.createNode({ id: "n", name: "N", kind: "k", scope: ORG });
+  drop = "knowledge/records:append";
+  const input = { node: "n", text: "t", scope: ORG, sourceThreadId: "s", resolutionScope: ORG, defaultScope: ORG };
+  const record = await store.appendKnowledge(input);
+  assert.deepEqual((await store.listKnowledgeAbout({ node: "n", scope: ORG })).records.map((r) => r.id), [record.id]);
+  drop = "knowledge/outbox:claim";
+  const claimed = await store.claimSemanticOutbox({ workerId: "w" });
+  assert.equal(claimed.length, 2);
+  assert.ok(claimed.every((entry) => entry.attempts === 1));
+  assert.deepEqual(await store.claimSemanticOutbox({ workerId: "w2" }), []);
+  await store.dangerouslyClearAll();
+  assert.equal(await store.getNode("n"), null);
+  assert.deepEqual(await store.listSemanticOutbox(), []);
+  assert.deepEqual(await store.listActivity({ scope: ORG }), []);
+});
