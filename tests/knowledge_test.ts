@@ -105,6 +105,19 @@ Deno.test("knowledge: bad input gets a MastraError naming the operation and chan
       /ceiling/,
     ],
     ["removeKnowledge", () => store.removeKnowledge({ id: "missing", deletedBy: "u" }), /not found/],
+    [
+      "appendKnowledge",
+      () =>
+        store.appendKnowledge({
+          node: "n",
+          text: "é".repeat(600_000),
+          scope: RES,
+          sourceThreadId: "s",
+          resolutionScope: RES,
+          defaultScope: RES,
+        }),
+      /one Convex document holds at most/,
+    ],
   ];
   for (const [operation, call, cause] of cases) {
     const error = await call().then(() => null, (e) => e);

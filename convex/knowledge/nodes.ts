@@ -10,6 +10,7 @@
 import { v } from "convex/values";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
 import { withoutSystemFields } from "../kit/rows.js";
 import { once } from "./once.js";
 import { assertDescription, canonicalScope, isVisible, nameKey, scopeKey, visibleScopeKeys } from "./scope.js";
@@ -198,6 +199,7 @@ export const update = internalMutation({
       const description = input.description ?? existing.description;
       if (content !== undefined) updated.content = content;
       if (description !== undefined) updated.description = description;
+      assertFitsDocument(`knowledge node ${input.id}`, updated);
       await ctx.db.replace(existing._id, updated);
       if (input.content !== undefined || input.name !== undefined || input.scope !== undefined) {
         await writer.replaceMentions("node", input.id, updated.content ?? "", input.resolutionScope ?? scope, scope);

@@ -9,6 +9,7 @@
 import { v } from "convex/values";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
+import { assertFitsDocument } from "../kit/limits.js";
 import { withoutSystemFields } from "../kit/rows.js";
 import { once } from "./once.js";
 import { assertCeilingRaised, assertWithinCeiling, canonicalScope, isVisible, scopeKey } from "./scope.js";
@@ -57,6 +58,7 @@ export const append = internalMutation({
         ...(input.maxScope !== undefined ? { maxScope: input.maxScope } : {}),
         ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
       };
+      assertFitsDocument(`knowledge record ${id}`, record);
       await ctx.db.insert("knowledge_records", record);
       await writer.replaceMentions("record", id, input.text, input.resolutionScope, input.defaultScope);
       await ctx.db.patch(parent._id, { updatedAt: writer.now });

@@ -7,6 +7,7 @@
  */
 import type { GenericId } from "convex/values";
 import { storageError } from "../kit/errors.js";
+import { assertFitsDocument } from "../kit/limits.js";
 import type { MutationCtx, QueryCtx } from "../kit/functions.js";
 import { nextUlid, type UlidCache } from "./ids.js";
 import { assertDescription, canonicalScope, isVisible, nameKey, scopeKey, wikilinks } from "./scope.js";
@@ -119,6 +120,7 @@ export class Writer {
       createdAt: this.now,
       updatedAt: this.now,
     };
+    assertFitsDocument(`knowledge node ${id}`, node);
     await this.ctx.db.insert("knowledge_nodes", node);
     await this.replaceMentions("node", id, node.content ?? "", input.resolutionScope ?? scope, scope);
     await this.activity("node-created", "node", id, scope);
