@@ -36,7 +36,17 @@ import { clearTables, type DomainContext } from "../kit/context.ts";
 import { encodeValue, toMillis } from "../kit/codec.ts";
 import { type ErrorDetails, InvalidInputError, storageErrorCode, withErrorContext } from "../kit/errors.ts";
 import { requireId, requireRecord, requireString } from "../kit/validate.ts";
-import { byNameThenId, checkLimit, checkScope, toActivity, toCursor, toNode, toOutboxEntry, toRecord } from "./rows.ts";
+import {
+  byNameThenId,
+  checkLimit,
+  checkScope,
+  optionalFields,
+  toActivity,
+  toCursor,
+  toNode,
+  toOutboxEntry,
+  toRecord,
+} from "./rows.ts";
 
 /** Every table of the domain, for `dangerouslyClearAll`. */
 const TABLES = [
@@ -113,17 +123,11 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
     return this.#run("createNode", details, async () => {
       const checked = requireRecord(input, "input");
       const args = {
-        ...(checked.id !== undefined ? { id: requireId(checked.id, "input.id") } : {}),
+        ...optionalFields(checked, { id: requireId, content: requireString, description: requireString }),
         name: requireString(checked.name, "input.name"),
         kind: requireString(checked.kind, "input.kind"),
-        ...(checked.content !== undefined ? { content: requireString(checked.content, "input.content") } : {}),
-        ...(checked.description !== undefined
-          ? { description: requireString(checked.description, "input.description") }
-          : {}),
         scope: checkScope(checked.scope, "input.scope"),
-        ...(checked.resolutionScope !== undefined
-          ? { resolutionScope: checkScope(checked.resolutionScope, "input.resolutionScope") }
-          : {}),
+        ...optionalFields(checked, { resolutionScope: checkScope }),
       };
       return toNode(
         await this.#mutation<NodeRow>("nodes:create", { input: args, now: this.#ctx.now() }, "createNode", details),
@@ -139,38 +143,24 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
     });
   }
 
-  /** The node of exactly this (scope, name), merged or not, or `null`. */
-  override getNodeByName(input: { name: string; scope: KnowledgeScope }): Promise<KnowledgeNode | null> {
-    return this.#run("getNodeByName", {}, async () => {
+  /** A node looked up by (name, scope) through `path`. */
+  #byName(operation: string, path: string, input: unknown): Promise<KnowledgeNode | null> {
+    return this.#run(operation, {}, async () => {
       const checked = requireRecord(input, "input");
-      const row = await this.#query<NodeRow | null>(
-        "nodes:getByName",
-        {
-          name: requireString(checked.name, "input.name"),
-          scope: checkScope(checked.scope, "input.scope"),
-        },
-        "getNodeByName",
-        {},
-      );
+      const args = { name: requireString(checked.name, "input.name"), scope: checkScope(checked.scope, "input.scope") };
+      const row = await this.#query<NodeRow | null>(path, args, operation, {});
       return row ? toNode(row) : null;
     });
   }
 
+  /** The node of exactly this (scope, name), merged or not, or `null`. */
+  override getNodeByName(input: { name: string; scope: KnowledgeScope }): Promise<KnowledgeNode | null> {
+    return this.#byName("getNodeByName", "nodes:getByName", input);
+  }
+
   /** The node a name means from a scope: through enclosing scopes and merges. */
   override resolveNode(input: { name: string; scope: KnowledgeScope }): Promise<KnowledgeNode | null> {
-    return this.#run("resolveNode", {}, async () => {
-      const checked = requireRecord(input, "input");
-      const row = await this.#query<NodeRow | null>(
-        "nodes:resolve",
-        {
-          name: requireString(checked.name, "input.name"),
-          scope: checkScope(checked.scope, "input.scope"),
-        },
-        "resolveNode",
-        {},
-      );
-      return row ? toNode(row) : null;
-    });
+    return this.#byName("resolveNode", "nodes:resolve", input);
   }
 
   /** Runs node listing steps until `limit` nodes are taken (groups ordered as core orders them). */
@@ -247,16 +237,14 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
       const args = {
         id: requireId(checked.id, "input.id"),
         version: checked.version,
-        ...(checked.name !== undefined ? { name: requireString(checked.name, "input.name") } : {}),
-        ...(checked.kind !== undefined ? { kind: requireString(checked.kind, "input.kind") } : {}),
-        ...(checked.content !== undefined ? { content: requireString(checked.content, "input.content") } : {}),
-        ...(checked.description !== undefined
-          ? { description: requireString(checked.description, "input.description") }
-          : {}),
-        ...(checked.scope !== undefined ? { scope: checkScope(checked.scope, "input.scope") } : {}),
-        ...(checked.resolutionScope !== undefined
-          ? { resolutionScope: checkScope(checked.resolutionScope, "input.resolutionScope") }
-          : {}),
+        ...optionalFields(checked, {
+          name: requireString,
+          kind: requireString,
+          content: requireString,
+          description: requireString,
+          scope: checkScope,
+          resolutionScope: checkScope,
+        }),
       };
       return toNode(
         await this.#mutation<NodeRow>(
@@ -299,20 +287,18 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
     return this.#run("appendKnowledge", details, async () => {
       const checked = requireRecord(input, "input");
       const args = {
-        ...(checked.id !== undefined ? { id: requireId(checked.id, "input.id") } : {}),
         node: nodeId(checked.node as KnowledgeNodeReference, "input.node"),
         text: requireString(checked.text, "input.text"),
         scope: checkScope(checked.scope, "input.scope"),
         sourceThreadId: requireString(checked.sourceThreadId, "input.sourceThreadId"),
-        ...(checked.when !== undefined ? { when: toMillis(checked.when, "input.when") } : {}),
-        ...(checked.maxScope !== undefined ? { maxScope: optionalLevel(checked.maxScope, "input.maxScope") } : {}),
-        ...(checked.metadata !== undefined ? { metadata: encodeValue(checked.metadata) } : {}),
-        ...(checked.resolutionScope !== undefined
-          ? { resolutionScope: checkScope(checked.resolutionScope, "input.resolutionScope") }
-          : {}),
-        ...(checked.defaultScope !== undefined
-          ? { defaultScope: checkScope(checked.defaultScope, "input.defaultScope") }
-          : {}),
+        ...optionalFields(checked, {
+          id: requireId,
+          when: toMillis,
+          maxScope: optionalLevel,
+          metadata: (value) => encodeValue(value),
+          resolutionScope: checkScope,
+          defaultScope: checkScope,
+        }),
       };
       return toRecord(
         await this.#mutation<RecordRow>(
@@ -438,80 +424,49 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
     });
   }
 
+  /** One change of a record by id through `path` (`args` checks the rest of the input). */
+  #changeRecord(
+    operation: string,
+    path: string,
+    input: unknown,
+    args: (checked: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<KnowledgeRecord> {
+    const id = (input as { id?: unknown } | null)?.id;
+    const details = { id: typeof id === "string" ? id : null };
+    return this.#run(operation, details, async () => {
+      const checked = requireRecord(input, "input");
+      const call = { id: requireId(checked.id, "input.id"), ...args(checked) };
+      return toRecord(await this.#mutation<RecordRow>(path, call, operation, details));
+    });
+  }
+
   /** Marks a record deleted by `deletedBy`. */
   override removeKnowledge(input: { id: string; deletedBy: string }): Promise<KnowledgeRecord> {
-    const details = { id: typeof input?.id === "string" ? input.id : null };
-    return this.#run("removeKnowledge", details, async () => {
-      const checked = requireRecord(input, "input");
-      return toRecord(
-        await this.#mutation<RecordRow>(
-          "records:remove",
-          {
-            now: this.#ctx.now(),
-            id: requireId(checked.id, "input.id"),
-            deletedBy: requireString(checked.deletedBy, "input.deletedBy"),
-          },
-          "removeKnowledge",
-          details,
-        ),
-      );
-    });
+    return this.#changeRecord("removeKnowledge", "records:remove", input, (checked) => ({
+      deletedBy: requireString(checked.deletedBy, "input.deletedBy"),
+      now: this.#ctx.now(),
+    }));
   }
 
   /** Restores a deleted record. */
   override restoreKnowledge(input: { id: string }): Promise<KnowledgeRecord> {
-    const details = { id: typeof input?.id === "string" ? input.id : null };
-    return this.#run("restoreKnowledge", details, async () => {
-      const checked = requireRecord(input, "input");
-      return toRecord(
-        await this.#mutation<RecordRow>(
-          "records:restore",
-          { now: this.#ctx.now(), id: requireId(checked.id, "input.id") },
-          "restoreKnowledge",
-          details,
-        ),
-      );
-    });
+    return this.#changeRecord("restoreKnowledge", "records:restore", input, () => ({ now: this.#ctx.now() }));
   }
 
   /** Moves a record to another scope within its ceiling. */
   override rescopeKnowledge(input: { id: string; scope: KnowledgeScope }): Promise<KnowledgeRecord> {
-    const details = { id: typeof input?.id === "string" ? input.id : null };
-    return this.#run("rescopeKnowledge", details, async () => {
-      const checked = requireRecord(input, "input");
-      return toRecord(
-        await this.#mutation<RecordRow>(
-          "records:rescope",
-          {
-            now: this.#ctx.now(),
-            id: requireId(checked.id, "input.id"),
-            scope: checkScope(checked.scope, "input.scope"),
-            opId: crypto.randomUUID(),
-          },
-          "rescopeKnowledge",
-          details,
-        ),
-      );
-    });
+    return this.#changeRecord("rescopeKnowledge", "records:rescope", input, (checked) => ({
+      scope: checkScope(checked.scope, "input.scope"),
+      now: this.#ctx.now(),
+      opId: crypto.randomUUID(),
+    }));
   }
 
   /** Raises (or removes) a record's scope ceiling. */
   override raiseKnowledgeCeiling(input: { id: string; maxScope?: KnowledgeScopeLevel }): Promise<KnowledgeRecord> {
-    const details = { id: typeof input?.id === "string" ? input.id : null };
-    return this.#run("raiseKnowledgeCeiling", details, async () => {
-      const checked = requireRecord(input, "input");
+    return this.#changeRecord("raiseKnowledgeCeiling", "records:raiseCeiling", input, (checked) => {
       const maxScope = optionalLevel(checked.maxScope, "input.maxScope");
-      return toRecord(
-        await this.#mutation<RecordRow>(
-          "records:raiseCeiling",
-          {
-            id: requireId(checked.id, "input.id"),
-            ...(maxScope ? { maxScope } : {}),
-          },
-          "raiseKnowledgeCeiling",
-          details,
-        ),
-      );
+      return maxScope ? { maxScope } : {};
     });
   }
 

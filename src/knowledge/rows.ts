@@ -111,3 +111,15 @@ export function toOutboxEntry(row: OutboxRow): KnowledgeSemanticOutboxEntry {
 export function byNameThenId(a: NodeRow, b: NodeRow): number {
   return a.name === b.name ? a.id.localeCompare(b.id) : a.name.localeCompare(b.name);
 }
+
+/** The fields of `checked` named in `checks` that are present, each checked (named `input.<field>` in errors). */
+export function optionalFields(
+  checked: Record<string, unknown>,
+  checks: Record<string, (value: unknown, name: string) => unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, check] of Object.entries(checks)) {
+    if (checked[field] !== undefined) out[field] = check(checked[field], `input.${field}`);
+  }
+  return out;
+}
