@@ -11,11 +11,12 @@
  * at most {@link CLAIM_SCAN} open entries; when more open entries that
  * cannot be claimed come first, it claims fewer than `limit` (documented).
  */
-import { v } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import { internalMutation, internalQuery } from "../kit/functions.js";
 import { withoutSystemFields } from "../kit/rows.js";
 import { once } from "./once.js";
-import { canonicalScope, isVisible } from "./scope.js";
+import { mergeOrdered } from "./merge.js";
+import { canonicalScope, visibleScopeKeys } from "./scope.js";
 import { type OutboxRow, outboxStatusValidator, scopeValidator } from "./validators.js";
 
 /** Open entries one claim reads at most. */
@@ -24,6 +25,13 @@ export const CLAIM_SCAN = 2000;
 const STEP_DOCS = 1000;
 /** Ids one complete / release call takes at most (the client sends longer lists in batches). */
 export const ID_BATCH = 1000;
+
+type OutboxDoc = OutboxRow & { _id: GenericId<"knowledge_outbox">; _creationTime: number };
+
+/** Core's outbox order: oldest first, then by id. */
+function oldestFirst(a: OutboxRow, b: OutboxRow): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
 
 /** One step of an outbox listing, and the (createdAt, id) to resume after. */
 export type OutboxStep = { entries: OutboxRow[]; next: { createdAt: number; id: string } | null };
@@ -37,23 +45,29 @@ export const listStep = internalQuery({
     limit: v.number(),
   },
   handler: async (ctx, { status, scope, after, limit }): Promise<OutboxStep> => {
-    const query = scope ? canonicalScope(scope) : undefined;
     // deno-lint-ignore no-explicit-any
-    const range = (q: any) => {
-      const prefix = status ? q.eq("status", status) : q;
-      return after ? prefix.gte("createdAt", after.createdAt) : prefix;
-    };
-    const stream = status
-      ? ctx.db.query("knowledge_outbox").withIndex("by_status_created", range)
-      : ctx.db.query("knowledge_outbox").withIndex("by_created", range);
+    const from = (q: any) => after ? q.gte("createdAt", after.createdAt) : q;
+    const outbox = () => ctx.db.query("knowledge_outbox");
+    const streams: AsyncIterable<OutboxDoc>[] = scope
+      ? visibleScopeKeys(canonicalScope(scope)).map((key) =>
+        status
+          ? outbox().withIndex("by_scope_status_created", (q) => from(q.eq("scopeKey", key).eq("status", status)))
+          : outbox().withIndex("by_scope_created", (q) => from(q.eq("scopeKey", key)))
+      )
+      : [
+        status
+          ? outbox().withIndex("by_status_created", (q) => from(q.eq("status", status)))
+          : outbox().withIndex("by_created", (q) => from(q)),
+      ];
     const entries: OutboxRow[] = [];
     let read = 0;
-    let last: OutboxStep["next"] = null;
-    for await (const doc of stream) {
+    for await (const doc of mergeOrdered(streams, oldestFirst)) {
       if (after && (doc.createdAt === after.createdAt && doc.id <= after.id)) continue;
-      if (entries.length >= limit || read++ >= STEP_DOCS) return { entries, next: last };
-      last = { createdAt: doc.createdAt, id: doc.id };
-      if (!query || isVisible(doc.scope, query)) entries.push(withoutSystemFields(doc));
+      if (entries.length >= limit || read++ >= STEP_DOCS) {
+        const last = entries.at(-1);
+        return { entries, next: last ? { createdAt: last.createdAt, id: last.id } : after ?? null };
+      }
+      entries.push(withoutSystemFields(doc));
     }
     return { entries, next: null };
   },
@@ -81,14 +95,21 @@ export const claim = internalMutation({
       const claimed: OutboxRow[] = [];
       if (args.limit <= 0) return claimed;
       let read = 0;
-      const open = ctx.db.query("knowledge_outbox").withIndex("by_open", (q) => q.eq("open", true));
+      const outbox = () => ctx.db.query("knowledge_outbox");
+      const open = query
+        ? mergeOrdered(
+          visibleScopeKeys(query).map((key) =>
+            outbox().withIndex("by_scope_open", (q) => q.eq("scopeKey", key).eq("open", true))
+          ),
+          oldestFirst,
+        )
+        : outbox().withIndex("by_open", (q) => q.eq("open", true));
       const chosen = [];
       for await (const entry of open) {
         if (read++ >= CLAIM_SCAN) break;
         const claimable = entry.status === "pending" ||
           (entry.claimedAt !== undefined && now - entry.claimedAt >= args.claimTimeoutMs);
         if (!claimable || entry.availableAt > now) continue;
-        if (query && !isVisible(entry.scope, query)) continue;
         const head = await ctx.db.query("knowledge_outbox").withIndex(
           "by_document_open",
           (q) => q.eq("documentId", entry.documentId).eq("open", true),

@@ -10,6 +10,7 @@
  */
 import { v } from "convex/values";
 import { internalQuery } from "../kit/functions.js";
+import { mergeOrdered } from "./merge.js";
 import { canonicalScope, visibleScopeKeys } from "./scope.js";
 import { scopeValidator } from "./validators.js";
 import { type RecordDoc, terminalNode } from "./writer.js";
@@ -31,29 +32,19 @@ export const recordStep = internalQuery({
       ctx.db.query("knowledge_records").withIndex(
         "by_scope",
         (q) => after === undefined ? q.eq("scopeKey", key) : q.eq("scopeKey", key).gt("_creationTime", after),
-      )[Symbol.asyncIterator]()
+      )
     );
-    const heads = await Promise.all(streams.map((stream) => stream.next()));
     const hits: RecordHit[] = [];
     let read = 0;
     let last: number | null = null;
-    for (;;) {
-      let best = -1;
-      for (let index = 0; index < heads.length; index++) {
-        const head = heads[index];
-        if (head.done) continue;
-        if (best < 0 || head.value._creationTime < (heads[best].value as RecordDoc)._creationTime) best = index;
-      }
-      if (best < 0) return { hits, next: null };
-      if (hits.length >= limit || read >= STEP_DOCS) return { hits, next: last };
-      const doc = heads[best].value as RecordDoc;
-      heads[best] = await streams[best].next();
-      read++;
+    for await (const doc of mergeOrdered<RecordDoc>(streams, (a, b) => a._creationTime - b._creationTime)) {
+      if (hits.length >= limit || read++ >= STEP_DOCS) return { hits, next: last };
       last = doc._creationTime;
       if (doc.deletedAt !== undefined || !doc.text.toLocaleLowerCase().includes(query)) continue;
       const parent = await terminalNode(ctx, doc.node);
       if (!parent) continue;
       hits.push({ id: doc.id, node: parent.id, name: parent.name, text: doc.text, scope: doc.scope });
     }
+    return { hits, next: null };
   },
 });

@@ -49,6 +49,9 @@ export const knowledgeTables = {
     .index("by_created", ["createdAt", "id"])
     .index("by_status_created", ["status", "createdAt", "id"])
     .index("by_open", ["open", "createdAt", "id"])
+    .index("by_scope_created", ["scopeKey", "createdAt", "id"])
+    .index("by_scope_status_created", ["scopeKey", "status", "createdAt", "id"])
+    .index("by_scope_open", ["scopeKey", "open", "createdAt", "id"])
     .index("by_document_open", ["documentId", "open", "createdAt", "id"]),
   knowledge_ulid: defineTable(ulidStateValidator).index("by_key", ["key"]),
 };

@@ -41,6 +41,7 @@ import {
   checkLimit,
   checkScope,
   optionalFields,
+  scopeArray,
   toActivity,
   toCursor,
   toNode,
@@ -127,7 +128,7 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
         name: requireString(checked.name, "input.name"),
         kind: requireString(checked.kind, "input.kind"),
         scope: checkScope(checked.scope, "input.scope"),
-        ...optionalFields(checked, { resolutionScope: checkScope }),
+        ...optionalFields(checked, { resolutionScope: scopeArray }),
       };
       return toNode(
         await this.#mutation<NodeRow>("nodes:create", { input: args, now: this.#ctx.now() }, "createNode", details),
@@ -242,8 +243,9 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
           kind: requireString,
           content: requireString,
           description: requireString,
-          scope: checkScope,
-          resolutionScope: checkScope,
+          // Core checks these after the version: the server canonicalises them in that order.
+          scope: scopeArray,
+          resolutionScope: scopeArray,
         }),
       };
       return toNode(
@@ -296,8 +298,8 @@ export class ConvexKnowledgeStorage extends KnowledgeStorage {
           when: toMillis,
           maxScope: optionalLevel,
           metadata: (value) => encodeValue(value),
-          resolutionScope: checkScope,
-          defaultScope: checkScope,
+          resolutionScope: scopeArray,
+          defaultScope: scopeArray,
         }),
       };
       return toRecord(

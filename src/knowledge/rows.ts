@@ -15,13 +15,19 @@ import type { ActivityRow, CursorRow, NodeRow, OutboxRow, RecordRow } from "../.
 import { decodeValue } from "../kit/codec.ts";
 import { InvalidInputError } from "../kit/errors.ts";
 
-/** Core's canonical form of a scope, or an `InvalidInputError` with core's message. */
-export function checkScope(scope: unknown, name: string): string[] {
+/** A scope's shape (an array of strings), left for the server to canonicalise where core checks it late. */
+export function scopeArray(scope: unknown, name: string): string[] {
   if (!Array.isArray(scope) || scope.some((entry) => typeof entry !== "string")) {
     throw new InvalidInputError(`${name} must be an array of "level:id" strings`);
   }
+  return scope;
+}
+
+/** Core's canonical form of a scope, or an `InvalidInputError` with core's message. */
+export function checkScope(scope: unknown, name: string): string[] {
+  scopeArray(scope, name);
   try {
-    return canonicalizeKnowledgeScope(scope);
+    return canonicalizeKnowledgeScope(scope as string[]);
   } catch (error) {
     throw new InvalidInputError(error instanceof Error ? error.message : String(error));
   }

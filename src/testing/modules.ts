@@ -43,6 +43,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/walk.ts": () => import("../../convex/kit/walk.ts"),
   "/mastra/knowledge/activity.ts": () => import("../../convex/knowledge/activity.ts"),
   "/mastra/knowledge/ids.ts": () => import("../../convex/knowledge/ids.ts"),
+  "/mastra/knowledge/merge.ts": () => import("../../convex/knowledge/merge.ts"),
   "/mastra/knowledge/nodes.ts": () => import("../../convex/knowledge/nodes.ts"),
   "/mastra/knowledge/once.ts": () => import("../../convex/knowledge/once.ts"),
   "/mastra/knowledge/outbox.ts": () => import("../../convex/knowledge/outbox.ts"),
