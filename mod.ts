@@ -35,6 +35,7 @@ export { ConvexSchedulesStorage } from "./src/schedules/schedulesStorage.ts";
 export { ConvexThreadStateStorage } from "./src/threadState/threadStateStorage.ts";
 export { ConvexHarnessStorage } from "./src/harness/harnessStorage.ts";
 export { ConvexNotificationsStorage } from "./src/notifications/notificationsStorage.ts";
+export { ConvexKnowledgeStorage } from "./src/knowledge/knowledgeStorage.ts";
 export {
   type ConvexQueryStats,
   type ConvexQueryVectorParams,

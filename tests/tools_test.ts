@@ -71,6 +71,7 @@ const KNOWN_DOC_LINT = [
     ["ConvexThreadStateStorage", "ThreadStateStorage"],
     ["ConvexHarnessStorage", "HarnessStorage"],
     ["ConvexNotificationsStorage", "NotificationsStorage"],
+    ["ConvexKnowledgeStorage", "KnowledgeStorage"],
     ["ConvexVector", "MastraVector"],
     ["ConvexServerCache", "MastraServerCache"],
   ].map(([ours, core]) => `public type '${ours}' references private type '${core}'`),
