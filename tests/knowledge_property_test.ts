@@ -39,6 +39,8 @@ const scope = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(["thread:t"], [], ["org:o", "org:p"], ["bogus:x"]) },
 );
 const goodScope = fc.constantFrom(ORG, RES, THR, OTHER);
+/** Scopes core refuses, but only where it looks at them (resolution scopes: only when a wikilink is resolved). */
+const badScope = fc.constantFrom(["thread:t"], [], ["bogus:x"]);
 const name = fc.constantFrom("Alpha", " alpha", "Beta", "Gamma", "Tea time");
 const text = fc.constantFrom("plain tea", "see [[Beta]]", "[[Gamma]] and [[alpha]]", "[[Delta]] TEA", "nothing");
 const nodeIds = ["n1", "n2", "n3"];
@@ -71,7 +73,7 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
     content: optional(text),
     description: rarely(fc.constantFrom("short", "x".repeat(401))),
     scope,
-    resolutionScope: rarely(scope),
+    resolutionScope: rarely(fc.oneof(goodScope, badScope)),
   }, 4),
   op("getNode", { node: nodeRef }),
   op("getNodeByName", { name, scope }),
@@ -103,8 +105,8 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
     when: rarely(fc.nat(5).map((n) => new Date(BASE + n * 1000))),
     maxScope: rarely(level),
     metadata: rarely(fc.dictionary(fc.constantFrom("why", "$k"), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 })),
-    resolutionScope: fc.oneof({ weight: 6, arbitrary: goodScope }, { weight: 1, arbitrary: scope }),
-    defaultScope: fc.oneof({ weight: 6, arbitrary: goodScope }, { weight: 1, arbitrary: scope }),
+    resolutionScope: fc.oneof({ weight: 6, arbitrary: goodScope }, { weight: 1, arbitrary: badScope }),
+    defaultScope: fc.oneof({ weight: 6, arbitrary: goodScope }, { weight: 1, arbitrary: badScope }),
   }, 6),
   op("getKnowledge", { record: recordRef, includeDeleted: optional(fc.boolean()) }),
   op("listRecords", {
