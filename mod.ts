@@ -47,6 +47,7 @@ export { ConvexToolProviderConnectionsStorage } from "./src/toolProviderConnecti
 export { ConvexBlobStore } from "./src/blobs/blobStore.ts";
 export { ConvexWorkflowDefinitionsStorage } from "./src/workflowDefinitions/workflowDefinitionsStorage.ts";
 export type { VersionedDomainClass } from "./src/kit/versioned.ts";
+export { ConvexKnowledgeStorage } from "./src/knowledge/knowledgeStorage.ts";
 export {
   type ConvexQueryStats,
   type ConvexQueryVectorParams,

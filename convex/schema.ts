@@ -11,6 +11,7 @@ import { experimentTables } from "./experiments/tables.js";
 import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
+import { knowledgeTables } from "./knowledge/tables.js";
 import { notificationTables } from "./notifications/tables.js";
 import { versionedTables } from "./kit/versionedRows.js";
 import { favoriteTables } from "./favorites/tables.js";
@@ -49,6 +50,7 @@ export const mastraTables = {
   ...workflowDefinitionTables,
   ...datasetTables,
   ...experimentTables,
+  ...knowledgeTables,
 };
 
 /** The component's schema. */

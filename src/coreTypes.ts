@@ -418,3 +418,39 @@ export type ListExperimentsOutput = storage.ListExperimentsOutput;
 export type ListExperimentResultsInput = storage.ListExperimentResultsInput;
 /** `ListExperimentResultsOutput` of `@mastra/core/storage`. */
 export type ListExperimentResultsOutput = storage.ListExperimentResultsOutput;
+/** `KnowledgeNode` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeNode = storage.KnowledgeNode;
+/** `KnowledgeRecord` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeRecord = storage.KnowledgeRecord;
+/** `KnowledgeActivityEvent` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeActivityEvent = storage.KnowledgeActivityEvent;
+/** `KnowledgeCurationCursor` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeCurationCursor = storage.KnowledgeCurationCursor;
+/** `KnowledgeSemanticOutboxEntry` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeSemanticOutboxEntry = storage.KnowledgeSemanticOutboxEntry;
+/** `KnowledgeScope` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeScope = storage.KnowledgeScope;
+/** `KnowledgeScopeLevel` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeScopeLevel = storage.KnowledgeScopeLevel;
+/** `CreateKnowledgeNodeInput` of `@mastra/core/storage` (knowledge). */
+export type CreateKnowledgeNodeInput = storage.CreateKnowledgeNodeInput;
+/** `UpdateKnowledgeNodeInput` of `@mastra/core/storage` (knowledge). */
+export type UpdateKnowledgeNodeInput = storage.UpdateKnowledgeNodeInput;
+/** `AppendKnowledgeInput` of `@mastra/core/storage` (knowledge). */
+export type AppendKnowledgeInput = storage.AppendKnowledgeInput;
+/** `ListKnowledgeNodesInput` of `@mastra/core/storage` (knowledge). */
+export type ListKnowledgeNodesInput = storage.ListKnowledgeNodesInput;
+/** `QueryKnowledgeInput` of `@mastra/core/storage` (knowledge). */
+export type QueryKnowledgeInput = storage.QueryKnowledgeInput;
+/** `QueryKnowledgeOutput` of `@mastra/core/storage` (knowledge). */
+export type QueryKnowledgeOutput = storage.QueryKnowledgeOutput;
+/** `QueryKnowledgeBySourceInput` of `@mastra/core/storage` (knowledge). */
+export type QueryKnowledgeBySourceInput = storage.QueryKnowledgeBySourceInput;
+/** `SearchKnowledgeInput` of `@mastra/core/storage` (knowledge). */
+export type SearchKnowledgeInput = storage.SearchKnowledgeInput;
+/** `SearchKnowledgeResult` of `@mastra/core/storage` (knowledge). */
+export type SearchKnowledgeResult = storage.SearchKnowledgeResult;
+/** `ClaimKnowledgeSemanticOutboxInput` of `@mastra/core/storage` (knowledge). */
+export type ClaimKnowledgeSemanticOutboxInput = storage.ClaimKnowledgeSemanticOutboxInput;
+/** `KnowledgeNodeReference` of `@mastra/core/storage` (knowledge). */
+export type KnowledgeNodeReference = storage.KnowledgeNodeReference;

@@ -10,6 +10,7 @@ import { ConvexChannelsStorage } from "./channels/channelsStorage.ts";
 import { ConvexHarnessStorage } from "./harness/harnessStorage.ts";
 import { ConvexDatasetsStorage } from "./datasets/datasetsStorage.ts";
 import { ConvexExperimentsStorage } from "./experiments/experimentsStorage.ts";
+import { ConvexKnowledgeStorage } from "./knowledge/knowledgeStorage.ts";
 import { ConvexMemoryStorage } from "./memory/memoryStorage.ts";
 import { ConvexNotificationsStorage } from "./notifications/notificationsStorage.ts";
 import { ConvexObservabilityStorage } from "./observability/observabilityStorage.ts";
@@ -55,5 +56,6 @@ export function createDomains(ctx: DomainContext): Partial<StorageDomains> {
     workflowDefinitions: new ConvexWorkflowDefinitionsStorage(ctx),
     datasets: new ConvexDatasetsStorage(ctx),
     experiments: new ConvexExperimentsStorage(ctx),
+    knowledge: new ConvexKnowledgeStorage(ctx),
   };
 }

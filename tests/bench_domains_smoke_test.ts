@@ -17,9 +17,9 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const rows = await runDomainBench({ sizes: [50], official: true, reps: 1 });
-    assert.equal(rows.length, 10);
-    // Thread state and notifications: the official store has neither domain.
-    const oursOnly = /^(getState|setState|listDueNotifications)/;
+    assert.equal(rows.length, 14);
+    // Thread state, notifications and knowledge: the official store has none of these domains.
+    const oursOnly = /^(getState|setState|listDueNotifications|knowledge)/;
     for (const row of rows) {
       assert.ok(row.ours, row.call);
       if (oursOnly.test(row.call)) assert.equal(row.official, "not supported", row.call);

@@ -84,6 +84,7 @@ const KNOWN_DOC_LINT = [
     ["ConvexWorkflowDefinitionsStorage", "WorkflowDefinitionsStorage"],
     // The seven versioned domain classes are built by one factory; their constructor takes the shared context.
     ["VersionedDomainClass", "DomainContext"],
+    ["ConvexKnowledgeStorage", "KnowledgeStorage"],
     ["ConvexVector", "MastraVector"],
     ["ConvexServerCache", "MastraServerCache"],
   ].map(([ours, core]) => `public type '${ours}' references private type '${core}'`),

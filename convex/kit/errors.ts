@@ -10,7 +10,7 @@ import { ConvexError } from "convex/values";
  * uploaded large value was reclaimed before the write that uses it; the
  * client retries the whole call (nothing was written).
  */
-export type StorageErrorCode = "NOT_FOUND" | "ALREADY_EXISTS" | "TOO_LARGE" | "INVALID" | "RECLAIMED";
+export type StorageErrorCode = "NOT_FOUND" | "ALREADY_EXISTS" | "TOO_LARGE" | "INVALID" | "RECLAIMED" | "CONFLICT";
 
 /** Data carried by a deliberate failure. */
 export type StorageErrorData = { code: StorageErrorCode; message: string };

@@ -20,8 +20,10 @@
  *   `listPushIndexed` (with its counter key);
  * - ours only (the official store has no such domains: Mastra keeps thread
  *   state in memory over it, and has no notifications store): the task
- *   lists of N threads (thread state), and N pending notifications of 50
- *   threads, 20 of them due.
+ *   lists of N threads (thread state), N pending notifications of 50
+ *   threads, 20 of them due, and knowledge: N nodes and N records of one
+ *   resource scope (records about 50 nodes, one record containing
+ *   "needle"), with N pending semantic outbox entries.
  *
  * The official store runs unchanged over HTTP to its own Convex functions
  * (`mastra/storage:handle`, `mastra/cache:handle`, mounted as its docs say),
@@ -36,11 +38,15 @@ import type { MastraServerCache } from "@mastra/core/cache";
 import type { BackgroundTask } from "@mastra/core/background-tasks";
 import type {
   BackgroundTasksStorage,
+  KnowledgeRecord,
+  KnowledgeSemanticOutboxEntry,
+  KnowledgeStorage,
   MastraCompositeStore,
   NotificationRecord,
   NotificationsStorage,
   Schedule,
   SchedulesStorage,
+  SearchKnowledgeResult,
   ThreadStateStorage,
 } from "@mastra/core/storage";
 import { ConvexServerCache as OfficialCache, ConvexStore } from "@mastra/convex-official";
@@ -89,6 +95,8 @@ type DomainSubject = AsyncDisposable & {
   readonly threadState?: ThreadStateStorage;
   /** Ours only (see the module comment). */
   readonly notifications?: NotificationsStorage;
+  /** Ours only (see the module comment). */
+  readonly knowledge?: KnowledgeStorage;
   readonly backend: RawBackend;
   readonly tables: readonly string[];
   /** Our counter table (the official store keeps none). */
@@ -117,6 +125,7 @@ async function createOurs(): Promise<DomainSubject> {
     cache: new ConvexServerCache({ client }),
     threadState: (await storage.getStore("threadState"))!,
     notifications: (await storage.getStore("notifications"))!,
+    knowledge: (await storage.getStore("knowledge"))!,
     backend: backend as unknown as RawBackend,
     tables: Object.keys(ourSchema.tables),
     counterTable: "counters",
@@ -456,6 +465,47 @@ async function seedNotifications(subject: DomainSubject, n: number): Promise<voi
   );
 }
 
+const KNOWLEDGE_SCOPE = ["org:o", "resource:r"];
+const KNOWLEDGE_SCOPE_KEY = KNOWLEDGE_SCOPE.join("\u001f");
+
+/** N knowledge nodes and N records of one scope, and N pending outbox entries (ours only; rows as our writes lay them out). */
+async function seedKnowledge(subject: DomainSubject, n: number): Promise<void> {
+  const pad = (i: number) => String(i).padStart(6, "0");
+  const scope = { scope: KNOWLEDGE_SCOPE, scopeKey: KNOWLEDGE_SCOPE_KEY };
+  await insertMany(subject, "knowledge_nodes", n, (i) => ({
+    id: `node-${pad(i)}`,
+    name: `Node ${pad(i)}`,
+    nameKey: `node ${pad(i)}`,
+    kind: "topic",
+    ...scope,
+    version: 1,
+    live: true,
+    createdAt: T0 + i,
+    updatedAt: T0 + i,
+  }));
+  await insertMany(subject, "knowledge_records", n, (i) => ({
+    id: `rec-${pad(i)}`,
+    node: `node-${pad(i % 50)}`,
+    text: i === Math.floor(n / 2) ? "a needle in the haystack" : `ordinary fact ${i}`,
+    ...scope,
+    sourceThreadId: `thread-${pad(i % 50)}`,
+    capturedAt: T0 + i,
+  }));
+  await insertMany(subject, "knowledge_outbox", n, (i) => ({
+    id: `0${pad(i)}`,
+    idempotencyKey: `knowledge:record:rec-${pad(i)}:upsert:rec-${pad(i)}`,
+    documentId: `knowledge:record:rec-${pad(i)}`,
+    documentType: "record",
+    operation: "upsert",
+    ...scope,
+    status: "pending",
+    open: true,
+    attempts: 0,
+    availableAt: T0,
+    createdAt: T0 + i,
+  }));
+}
+
 // ---------------------------------------------------------------- measuring
 
 /** What one call costs; `null` when the store has no such call. */
@@ -525,6 +575,34 @@ function calls(
       check: (r) => expect((r as NotificationRecord[]).length === Math.min(DUE, n), "listDueNotifications"),
     },
     {
+      call: 'knowledge search("needle", limit 20): 1 record matches, N nodes + N records scanned',
+      oursOnly: true,
+      run: (s) => s.knowledge!.search({ query: "needle", scope: KNOWLEDGE_SCOPE }),
+      check: (r) => expect((r as SearchKnowledgeResult[]).length === 1, "knowledge search"),
+    },
+    {
+      call: 'knowledge search("node 00", limit 20): matches among the newest nodes',
+      oursOnly: true,
+      run: (s) => s.knowledge!.search({ query: "node 00", scope: KNOWLEDGE_SCOPE }),
+      check: (r) => expect((r as SearchKnowledgeResult[]).length === Math.min(20, n), "knowledge search prefix"),
+    },
+    {
+      call: "knowledge claimSemanticOutbox(limit 10) among N pending",
+      oursOnly: true,
+      run: (s) => s.knowledge!.claimSemanticOutbox({ workerId: "w", limit: 10, now: new Date(T0) }),
+      check: (r) => expect((r as KnowledgeSemanticOutboxEntry[]).length === 10, "claimSemanticOutbox"),
+    },
+    {
+      call: "knowledge listKnowledgeAbout(node, limit 20): N/50 records about it",
+      oursOnly: true,
+      run: (s) => s.knowledge!.listKnowledgeAbout({ node: "node-000001", scope: KNOWLEDGE_SCOPE, limit: 20 }),
+      check: (r) =>
+        expect(
+          (r as { records: KnowledgeRecord[] }).records.length === Math.min(20, Math.ceil((n - 1) / 50)),
+          "listKnowledgeAbout",
+        ),
+    },
+    {
       call: "getRunningCount()",
       run: (s) => s.tasks.getRunningCount(),
       check: (r) => expect(r === running, "getRunningCount"),
@@ -566,6 +644,7 @@ async function seedAll(subject: DomainSubject, n: number): Promise<void> {
   await seedCacheValues(subject, n);
   if (subject.threadState) await seedThreadState(subject, n);
   if (subject.notifications) await seedNotifications(subject, n);
+  if (subject.knowledge) await seedKnowledge(subject, n);
   // Our deep task pages seek through rank trees; build them for the copied rows as an upgrade would.
   const storage = subject.storage as { rebuildRankTrees?(): Promise<number> };
   if (storage.rebuildRankTrees) await storage.rebuildRankTrees();
