@@ -359,7 +359,7 @@ async function run(fn: () => Promise<unknown>): Promise<Result> {
 
 Deno.test("knowledge behaves exactly like InMemoryStore (property)", async () => {
   const stats: Record<string, number> = {};
-  await withFakeDate(() =>
+  await withFakeDate(() => fakeNow.ms, () =>
     fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(ops, fc.integer({ min: 0, max: 2 })), {
@@ -402,7 +402,6 @@ Deno.test("knowledge behaves exactly like InMemoryStore (property)", async () =>
         },
       ),
       { numRuns: Number(Deno.env.get("KNOWLEDGE_RUNS") ?? 40) },
-    )
-  );
+    ));
   console.log(stats);
 });
