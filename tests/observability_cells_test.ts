@@ -14,7 +14,7 @@ import {
   RELATIVE_ACCURACY,
   removeStats,
   sketchPercentile,
-} from "../convex/observability/cells.ts";
+} from "../convex/observability/signals/cells.ts";
 
 function nearestRank(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { ObservabilityStorage } from "@mastra/core/storage";
 import schema from "../convex/schema.ts";
-import { TRACE_FAMILIES, traceIndexName } from "../convex/observability/validators.ts";
+import { TRACE_FAMILIES, traceIndexName } from "../convex/observability/tracing/validators.ts";
 import { createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 

@@ -12,7 +12,7 @@ import { Mastra } from "@mastra/core/mastra";
 import { InMemoryStore } from "@mastra/core/storage";
 import { Memory } from "@mastra/memory";
 import { MastraStorageExporter, Observability } from "@mastra/observability";
-import { lastMetricQuery } from "../src/observability/metrics.ts";
+import { lastMetricQuery } from "../src/observability/signals/metrics.ts";
 import { createTestStorage } from "./helpers/backend.ts";
 
 // deno-lint-ignore no-explicit-any

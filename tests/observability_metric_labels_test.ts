@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import { createTestStorage } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
-import { MAX_METRIC_LABELS } from "../convex/observability/signals.ts";
+import { MAX_METRIC_LABELS } from "../convex/observability/signals/signals.ts";
 
 function metric(i: number, labels: number, prefix = "v") {
   return {
@@ -56,7 +56,7 @@ Deno.test("metric labels: over the limit is refused with the limit named, and no
   assert.equal((await backend.run((ctx: any) => ctx.db.query("obs_metrics").collect()) as unknown[]).length, 0);
   // The component refuses it too (a client that skips our checks).
   await assert.rejects(
-    storage.transport.mutation("observability/metrics:createMetrics", {
+    storage.transport.mutation("observability/signals/metrics:createMetrics", {
       metrics: [JSON.stringify(metric(3, MAX_METRIC_LABELS + 1))],
     }, { operation: "createMetrics" }),
     (error: unknown) =>

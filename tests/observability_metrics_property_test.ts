@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { lastMetricQuery } from "../src/observability/metrics.ts";
+import { lastMetricQuery } from "../src/observability/signals/metrics.ts";
 
 const BASE = Date.UTC(2026, 0, 5);
 const H = 3_600_000;

@@ -15,7 +15,7 @@
  * and the rows every poll answers must agree. Page answers' cursors feed the
  * next poll when the page is unfiltered (core answers the newest matching
  * row's number for filtered pages; we answer the stream's head, documented
- * in `src/observability/lists.ts`). Filters InMemoryStore ignores (`traceId` and the
+ * in `src/observability/tracing/lists.ts`). Filters InMemoryStore ignores (`traceId` and the
  * parent/root entity fields on `listTraces`) are covered by the example tests.
  */
 import assert from "node:assert/strict";

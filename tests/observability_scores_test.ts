@@ -12,7 +12,7 @@ import { MastraError } from "@mastra/core/error";
 import { compareDelta, type CursorPair, pageCursors } from "./helpers/deltaCursors.ts";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { lastSignalQuery } from "../src/observability/signalAnalytics.ts";
+import { lastSignalQuery } from "../src/observability/signals/signalAnalytics.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

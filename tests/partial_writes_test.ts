@@ -208,14 +208,14 @@ Deno.test("partial writes: observability batches, trace deletes and schedule del
     message: `m${i}`,
     traceId: `t${i % 3}`,
   }));
-  const faulty = await storeOf("observability", loseFrom("observability/logs:createLogs", 2));
+  const faulty = await storeOf("observability", loseFrom("observability/signals/logs:createLogs", 2));
   const error = await failure(faulty.batchCreateLogs({ logs } as never));
   assert.match(error.message, /1 of 2 calls \(100 logs\) were written.*creating the same logs again is safe/);
   const observability = await storeOf("observability");
   await observability.batchCreateLogs({ logs } as never);
   assert.equal((await observability.listLogs({ pagination: { page: 0, perPage: 1 } } as never)).pagination?.total, 150);
 
-  const deleting = await storeOf("observability", loseFrom("observability/traces:deleteTraces", 1));
+  const deleting = await storeOf("observability", loseFrom("observability/tracing/traces:deleteTraces", 1));
   const deleteError = await failure(deleting.batchDeleteTraces({ traceIds: ["t0", "t1"] }));
   assert.match(deleteError.message, /some of these traces .* may be deleted .*calling batchDeleteTraces again/);
 

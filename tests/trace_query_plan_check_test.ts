@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { TrustedThreadQueryPlan, TrustedTraceQueryPlan } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { checkPredicate } from "../convex/observability/traceQueryEval.ts";
+import { checkPredicate } from "../convex/observability/traceQuery/traceQueryEval.ts";
 
 const timeRange = { from: "2026-01-01T00:00:00.000Z", to: "2026-01-02T00:00:00.000Z" };
 
@@ -114,7 +114,7 @@ Deno.test("trace-query plans: the component refuses unknown elements too, for a 
   const { storage } = createTestStorage();
   for (const where of [comparison("like"), { type: "regex", field: "name" }, { type: "relation", collection: "x" }]) {
     await assert.rejects(
-      storage.transport.query("observability/traceQuery:scan", {
+      storage.transport.query("observability/traceQuery/traceQuery:scan", {
         from: 0,
         to: 1,
         where: JSON.stringify([where]),

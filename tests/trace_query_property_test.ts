@@ -33,7 +33,7 @@ import {
   lastDiscoveryRoute,
   setTraceQueryDiscoveryMode,
   setTraceQueryScanBudget,
-} from "../src/observability/traceQuery.ts";
+} from "../src/observability/traceQuery/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

@@ -28,7 +28,7 @@ import {
   planTraceQueryValues,
 } from "@mastra/core/storage";
 import { createTestStorage } from "./helpers/backend.ts";
-import { lastDiscoveryRoute, setTraceQueryDiscoveryMode } from "../src/observability/traceQuery.ts";
+import { lastDiscoveryRoute, setTraceQueryDiscoveryMode } from "../src/observability/traceQuery/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

@@ -1,8 +1,8 @@
 import { decodeOptional } from "../kit/codec.js";
 import { familyTree, familyTrees } from "../kit/rankFamily.js";
 import type { TreeEntry } from "../kit/rankTree.js";
-import { deltaShard } from "./deltaCursor.js";
-import { type SpanRow, TRACE_FAMILIES, type TraceRow } from "./validators.js";
+import { deltaShard } from "./streams/deltaCursor.js";
+import { type SpanRow, TRACE_FAMILIES, type TraceRow } from "./tracing/validators.js";
 
 /** Names of the observability domain's counters. Counters live in the kit's `counters` table. */
 export const observabilityCounters = {

@@ -12,7 +12,7 @@
  */
 import { compareValues, v } from "convex/values";
 import { internalQuery, type MutationCtx } from "../kit/functions.js";
-import { type DictionaryEntry, distinctEntries } from "./signals.js";
+import { type DictionaryEntry, distinctEntries } from "./signals/signals.js";
 
 /** Entries read per call of {@link listValues} at most. */
 const VALUES_PER_CALL = 2000;

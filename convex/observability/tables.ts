@@ -8,16 +8,16 @@
  * error count, status) and a copy of the root span's filterable fields, so
  * trace lists are served from indexes over small rows. Every sorted index
  * ends with `id` so that ordering is total. The trace-list indexes are the
- * families of `TRACE_FAMILIES` in `observability/validators.ts`, each sorted by
+ * families of `TRACE_FAMILIES` in `observability/tracing/validators.ts`, each sorted by
  * `startedAt` and by `endedSort` (end time, "not ended" sorting last).
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { spanRowValidator, traceRowValidator } from "./validators.js";
-import { signalTables } from "./signalTables.js";
-import { traceDictionaryTables } from "./traceDictionaryTables.js";
+import { spanRowValidator, traceRowValidator } from "./tracing/validators.js";
+import { signalTables } from "./signals/signalTables.js";
+import { traceDictionaryTables } from "./tracing/traceDictionaryTables.js";
 
-/** Observability tables, to be spread into a schema (fields: the row validators of `observability/validators.ts`). */
+/** Observability tables, to be spread into a schema (fields: the row validators of `observability/tracing/validators.ts`). */
 export const observabilityTables = {
   ai_spans: defineTable(spanRowValidator)
     .index("by_trace_span", ["traceId", "spanId"])

@@ -17,7 +17,7 @@ import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { treeEntriesOf } from "./treeEntries.js";
 import { foldLegacyRunCount } from "../workflows/ranking.js";
-import type { SpanRow } from "../observability/validators.js";
+import type { SpanRow } from "../observability/tracing/validators.js";
 import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 
 /** Rows read per call. */

@@ -14,7 +14,7 @@ import type { MessageRow, ThreadRow } from "../memory/validators.js";
 import { taskTreeEntries } from "../backgroundTasks/counterNames.js";
 import type { TaskRow } from "../backgroundTasks/validators.js";
 import { branchTreeEntries, traceTreeEntries } from "../observability/counterNames.js";
-import type { SpanRow, TraceRow } from "../observability/validators.js";
+import type { SpanRow, TraceRow } from "../observability/tracing/validators.js";
 import { entityTreeEntries, versionTreeEntries } from "../kit/versioned.js";
 import type { EntityRow, VersionRow } from "../kit/versionedRows.js";
 import { itemTreeEntries } from "../datasets/counterNames.js";

@@ -32,11 +32,11 @@ export function rebuildRankTrees(ctx: DomainContext): Promise<number> {
         cursor = step.cursor;
       }
     }
-    // the trace-query dictionary's trees (convex/observability/traceDictionary.ts), from the trace rows
+    // the trace-query dictionary's trees (convex/observability/tracing/traceDictionary.ts), from the trace rows
     for (let cursor: string | null = null;;) {
       calls++;
       const step: { done: boolean; cursor: string | null } = await ctx.transport.mutation(
-        "observability/traceDictionary:rebuild",
+        "observability/tracing/traceDictionary:rebuild",
         { cursor },
         { operation: "rebuildRankTrees", details: { table: "ai_traces" }, idempotent: true },
       );

@@ -20,7 +20,7 @@ import type {
   GetTagsResponse,
 } from "../coreTypes.ts";
 import { EntityType } from "@mastra/core/observability";
-import { ANY_SCOPE, entityTypeScope, labelScope } from "../../convex/observability/signals.ts";
+import { ANY_SCOPE, entityTypeScope, labelScope } from "../../convex/observability/signals/signals.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 

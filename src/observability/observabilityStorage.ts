@@ -102,11 +102,11 @@ import type {
 import { ObservabilityStorage } from "@mastra/core/storage";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
-import { batchDeleteTraces, listBranches, listTraces } from "./lists.ts";
-import { batchCreateLogs, listLogs } from "./logs.ts";
+import { batchDeleteTraces, listBranches, listTraces } from "./tracing/lists.ts";
+import { batchCreateLogs, listLogs } from "./signals/logs.ts";
 import * as discovery from "./discovery.ts";
-import * as scores from "./obsScores.ts";
-import * as feedback from "./obsFeedback.ts";
+import * as scores from "./signals/obsScores.ts";
+import * as feedback from "./signals/obsFeedback.ts";
 import {
   batchCreateMetrics,
   getMetricAggregate,
@@ -114,14 +114,14 @@ import {
   getMetricPercentiles,
   getMetricTimeSeries,
   listMetrics,
-} from "./metrics.ts";
+} from "./signals/metrics.ts";
 import {
   getTraceQueryObservedFields,
   getTraceQueryValues,
   queryThreads,
   queryTraces,
   TRACE_QUERY_FEATURES,
-} from "./traceQuery.ts";
+} from "./traceQuery/traceQuery.ts";
 import {
   createSpans,
   getRootSpan,
@@ -131,7 +131,7 @@ import {
   getTraceStructure,
   type SpanUpdate,
   updateSpans,
-} from "./spans.ts";
+} from "./tracing/spans.ts";
 
 /** Prefix shared by the observability counters (see `counterNames`). */
 const COUNTER_PREFIX = observabilityCounters.branchSpans().split(":")[0] + ":";

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import { ConvexStorage } from "../../src/storage.ts";
 import type { ConvexClientLike } from "../../src/transport.ts";
-import { lastMetricQuery } from "../../src/observability/metrics.ts";
+import { lastMetricQuery } from "../../src/observability/signals/metrics.ts";
 import { createBackend, inProcessClient } from "../../tests/helpers/backend.ts";
 import { measure } from "../../tests/helpers/metrics.ts";
 import {

@@ -8,7 +8,7 @@
  * 100,000 rows per table it ran for more than 50 minutes. This does the
  * same work with the same code (`treeEntriesOf` gives each row's entries,
  * `RankBatch` and `TraceDictionaryBatch` place them, exactly as
- * `system/ranks:rebuild` and `observability/traceDictionary:rebuild` do),
+ * `system/ranks:rebuild` and `observability/tracing/traceDictionary:rebuild` do),
  * but against an indexed in-memory copy of the tables it touches; the
  * resulting nodes and dictionary rows are then inserted into the backend in
  * large chunks, children before parents, and the tables are marked covered
@@ -21,8 +21,8 @@ import { markCovered, unmarkCovered } from "../../convex/kit/coverage.ts";
 import { RANKED_TABLES } from "../../convex/system/rankedTables.ts";
 import { treeEntriesOf } from "../../convex/system/treeEntries.ts";
 import { foldLegacyRunCount } from "../../convex/workflows/ranking.ts";
-import { TraceDictionaryBatch } from "../../convex/observability/traceDictionary.ts";
-import type { TraceRow } from "../../convex/observability/validators.ts";
+import { TraceDictionaryBatch } from "../../convex/observability/tracing/traceDictionary.ts";
+import type { TraceRow } from "../../convex/observability/tracing/validators.ts";
 import type { RawBackend } from "./subjects.ts";
 
 type Doc = Record<string, unknown>;

@@ -25,13 +25,13 @@ import {
 } from "@mastra/core/storage";
 import { measure } from "../../tests/helpers/metrics.ts";
 import { createOurs, type Subject } from "./subjects.ts";
-import { traceDictionaryEntries } from "../../convex/observability/traceDictionary.ts";
+import { traceDictionaryEntries } from "../../convex/observability/tracing/traceDictionary.ts";
 import { MAX_ENTRIES } from "../../convex/kit/rankTree.ts";
 import type { SortKey } from "../../convex/kit/walk.ts";
 import { observabilityCounters } from "../../convex/observability/counterNames.ts";
-import { TRACE_FAMILIES, type TraceRow } from "../../convex/observability/validators.ts";
+import { TRACE_FAMILIES, type TraceRow } from "../../convex/observability/tracing/validators.ts";
 import { counterShard } from "../../convex/kit/counters.ts";
-import { lastDiscoveryRoute, setTraceQueryDiscoveryMode } from "../../src/observability/traceQuery.ts";
+import { lastDiscoveryRoute, setTraceQueryDiscoveryMode } from "../../src/observability/traceQuery/traceQuery.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

@@ -67,7 +67,7 @@ export type WriteRow = { size: number; op: WriteOp; ours: WriteFigures; official
  * document that is not a shard. Counter shards are `<name>:shard:<k>`
  * (`kit/counters.ts`); rank-family trees are `<family>~<k>`
  * (`kit/rankFamily.ts`); delta-stream sequences are `obsdelta:[<table>:]seq:<k>`
- * (`convex/observability/deltaStreams.ts`); rollup cells carry their write
+ * (`convex/observability/streams/deltaStreams.ts`); rollup cells carry their write
  * shard as the last element of their id (labelled `:shard:<k>`).
  */
 export function shardOf(label: string): { family: string; shard: string } | null {

@@ -4,17 +4,23 @@
  * and workflow durations, model token counts), the queries Mastra Studio's
  * dashboard runs over them, and a fast seeder that writes events and their
  * rollups straight into the in-process backend's tables, exactly as
- * `observability/metrics:createMetrics` would have written them.
+ * `observability/signals/metrics:createMetrics` would have written them.
  */
 import type { ObservabilityStorage } from "@mastra/core/storage";
 import { encodeValue } from "../../convex/kit/codec.ts";
-import { cellShard, cellsOf, type CellStats, eventStats, mergeStats } from "../../convex/observability/cells.ts";
+import {
+  cellShard,
+  cellsOf,
+  type CellStats,
+  eventStats,
+  mergeStats,
+} from "../../convex/observability/signals/cells.ts";
 import { counterShard } from "../../convex/kit/counters.ts";
-import { deltaShard } from "../../convex/observability/deltaCursor.ts";
-import { chunkMetrics } from "../../src/observability/metrics.ts";
+import { deltaShard } from "../../convex/observability/streams/deltaCursor.ts";
+import { chunkMetrics } from "../../src/observability/signals/metrics.ts";
 import { signalCounters } from "../../convex/observability/counterNames.ts";
-import { signalSeqCounter } from "../../convex/observability/deltaStreams.ts";
-import { dictionaryEntries, distinctEntries } from "../../convex/observability/signals.ts";
+import { signalSeqCounter } from "../../convex/observability/streams/deltaStreams.ts";
+import { dictionaryEntries, distinctEntries } from "../../convex/observability/signals/signals.ts";
 
 /** Start of the generated events (a day start plus 17 minutes, so ranges have partial hours). */
 export const START: number = Date.UTC(2026, 2, 1, 0, 17);

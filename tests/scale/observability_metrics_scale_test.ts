@@ -12,9 +12,9 @@ import { MastraError } from "@mastra/core/error";
 import { ConvexStorage } from "../../src/storage.ts";
 import { createBackend, inProcessClient } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
-import { chunkMetrics, lastMetricQuery } from "../../src/observability/metrics.ts";
-import { cellsOf } from "../../convex/observability/cells.ts";
-import { dictionaryEntries } from "../../convex/observability/signals.ts";
+import { chunkMetrics, lastMetricQuery } from "../../src/observability/signals/metrics.ts";
+import { cellsOf } from "../../convex/observability/signals/cells.ts";
+import { dictionaryEntries } from "../../convex/observability/signals/signals.ts";
 import { encodeValue } from "../../convex/kit/codec.ts";
 import { type SeedBackend, seedMetrics, STUDIO_QUERIES, studioEvents } from "../helpers/studio_observability.ts";
 
@@ -121,7 +121,7 @@ Deno.test("metrics: each call of a 10,000-event batch runs inside Convex's trans
     const backend = createBackend();
     const client = inProcessClient(backend);
     const { usage } = await measure(() =>
-      client.mutation("observability/metrics:createMetrics" as never, { metrics: chunk } as never)
+      client.mutation("observability/signals/metrics:createMetrics" as never, { metrics: chunk } as never)
     );
     const cells = new Set(
       records.flatMap((r) => cellsOf(r, (r.timestamp as Date).getTime()).map((c) => JSON.stringify([r.name, c]))),

@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createTestStorage } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
-import { lastSignalQuery } from "../../src/observability/signalAnalytics.ts";
-import { RELATIVE_ACCURACY } from "../../convex/observability/cells.ts";
+import { lastSignalQuery } from "../../src/observability/signals/signalAnalytics.ts";
+import { RELATIVE_ACCURACY } from "../../convex/observability/signals/cells.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import schema from "../../convex/schema.ts";
-import { deltaShard } from "../../convex/observability/deltaCursor.ts";
+import { deltaShard } from "../../convex/observability/streams/deltaCursor.ts";
 import type { createBackend } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 import {

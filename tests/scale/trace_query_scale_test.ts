@@ -32,7 +32,7 @@ Deno.test(`trace-query cost at ${N} traces`, async () => {
     query: async (path: string, args: Any) => {
       const result: Any = await client.query(path as never, args);
       usage.calls++;
-      if (path.startsWith("observability/traceQuery:")) {
+      if (path.startsWith("observability/traceQuery/traceQuery:")) {
         usage.reads += typeof result?.reads === "number" ? result.reads : Array.isArray(result) ? 2 * result.length : 0;
       }
       return result;
