@@ -1,12 +1,12 @@
 /**
  * Mastra's observability domain on Convex: spans and traces (tracing).
- * Each operation lives in `spans.ts` or `lists.ts`; this class wires them
- * to Mastra's `ObservabilityStorage` contract.
+ * Each operation lives in `tracing/spans.ts` or `tracing/lists.ts`; this
+ * class wires them to Mastra's `ObservabilityStorage` contract.
  *
- * Logs (`logs.ts`), metrics with their rollups (`metrics.ts`) and filter
- * discovery (`discovery.ts`), observability scores (`obsScores.ts`) and
- * feedback (`obsFeedback.ts`) are stored too. The advanced trace-query APIs
- * are not: those methods keep the base class's "not supported" behaviour,
+ * Logs (`signals/logs.ts`), metrics with their rollups (`signals/metrics.ts`)
+ * and filter discovery (`discovery.ts`), observability scores
+ * (`signals/obsScores.ts`) and feedback (`signals/obsFeedback.ts`) are
+ * stored too. The advanced trace-query APIs are not: those methods keep the base class's "not supported" behaviour,
  * and `getFeatures()` does not announce them.
  */
 import type {

@@ -112,6 +112,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/observability/streams/deltaCursor.ts": () => import("../../convex/observability/streams/deltaCursor.ts"),
   "/mastra/observability/streams/deltaPolls.ts": () => import("../../convex/observability/streams/deltaPolls.ts"),
   "/mastra/observability/streams/deltaStreams.ts": () => import("../../convex/observability/streams/deltaStreams.ts"),
+  "/mastra/observability/streams/streamTables.ts": () => import("../../convex/observability/streams/streamTables.ts"),
   "/mastra/observability/tables.ts": () => import("../../convex/observability/tables.ts"),
   "/mastra/observability/traceQuery/traceQuery.ts": () => import("../../convex/observability/traceQuery/traceQuery.ts"),
   "/mastra/observability/traceQuery/traceQueryEval.ts": () =>
@@ -121,6 +122,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/observability/tracing/traceDictionaryTables.ts": () =>
     import("../../convex/observability/tracing/traceDictionaryTables.ts"),
   "/mastra/observability/tracing/traces.ts": () => import("../../convex/observability/tracing/traces.ts"),
+  "/mastra/observability/tracing/tracingTables.ts": () => import("../../convex/observability/tracing/tracingTables.ts"),
   "/mastra/observability/tracing/validators.ts": () => import("../../convex/observability/tracing/validators.ts"),
   "/mastra/promptBlocks/declaration.ts": () => import("../../convex/promptBlocks/declaration.ts"),
   "/mastra/schedules/schedules.ts": () => import("../../convex/schedules/schedules.ts"),
