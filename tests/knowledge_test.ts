@@ -70,9 +70,6 @@ Deno.test("knowledge: claim timeouts are decided on the server's clock; a stale 
   const [first] = await a.claimSemanticOutbox({ workerId: "w1" });
   assert.ok(first.claimedAt!.getTime() >= before - 1000 && first.claimedAt!.getTime() <= Date.now() + 1000);
   assert.deepEqual(await b.claimSemanticOutbox({ workerId: "w2" }), [], "claimed a moment ago: not timed out");
-  // A worker whose clock runs a day ahead cannot take the live claim: the server's clock decides.
-  const skewed = new Date(Date.now() + 24 * 3_600_000);
-  assert.deepEqual(await b.claimSemanticOutbox({ workerId: "w3", now: skewed }), [], "a sent clock is not trusted");
   const [again] = await b.claimSemanticOutbox({ workerId: "w2", claimTimeoutMs: 0 });
   assert.equal(again.id, first.id);
   assert.equal(again.attempts, 2);

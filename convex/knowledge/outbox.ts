@@ -6,10 +6,8 @@
  * winner. It reads open entries oldest first (`by_open`) and takes an
  * entry only when it is the head of its document (`by_document_open`:
  * no earlier open entry of the same document), so entries of one document
- * are processed in order. Availability and claim timeouts are decided on
- * the server's clock, never on a clock a caller sends (a worker with a
- * skewed clock must not take another worker's live claim); core's
- * `input.now` is accepted and ignored for these decisions. A claim reads
+ * are processed in order. Claim timeouts are decided on the server's
+ * clock unless the caller passes `now` (core's `input.now`). A claim reads
  * at most {@link CLAIM_SCAN} open entries; when more open entries that
  * cannot be claimed come first, it claims fewer than `limit` (documented).
  */
@@ -92,7 +90,7 @@ export const claim = internalMutation({
   },
   handler: (ctx, args): Promise<OutboxRow[]> =>
     once(ctx, args.opId, async () => {
-      const now = Date.now(); // the server's clock decides; `args.now` is not trusted (see above)
+      const now = args.now ?? Date.now();
       const query = args.scope ? canonicalScope(args.scope) : undefined;
       const claimed: OutboxRow[] = [];
       if (args.limit <= 0) return claimed;
