@@ -12,6 +12,7 @@
  * @module
  */
 export { ConvexStorage, type ConvexStorageOptions } from "./src/storage.ts";
+export { type ConnectionOptions } from "./src/kit/connection.ts";
 export {
   type CallOptions,
   type ClientCallOptions,

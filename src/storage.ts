@@ -2,7 +2,7 @@
  * `ConvexStorage`: Mastra storage backed by our Convex functions.
  */
 import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import { ErrorDomain, type MastraError } from "@mastra/core/error";
 import { MastraCompositeStore } from "@mastra/core/storage";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
@@ -34,44 +34,19 @@ import {
   type WatchOptions,
 } from "./watches/reactiveClient.ts";
 import { type WatchContext, watchMessages, watchThread, watchThreads, watchWorkflowRun } from "./watches/watches.ts";
+import { ConvexTransport, isTransient } from "./transport.ts";
 import {
-  type ConvexClientLike,
-  ConvexTransport,
-  createHttpClient,
-  DEFAULT_COMPONENT,
-  DEFAULT_RETRY,
-  isTransient,
-  type RetryPolicy,
-} from "./transport.ts";
+  ADMIN_KEY_ENV_VARS,
+  configError,
+  type ConnectionOptions,
+  type Connector,
+  resolveConnection,
+} from "./kit/connection.ts";
 
-/** Options of {@link ConvexStorage}. */
-export type ConvexStorageOptions = {
-  /** Deployment URL. Default: env `CONVEX_URL`. */
-  convexUrl?: string;
-  /**
-   * Deploy key (Convex cloud) or admin key (self-hosted); our functions are
-   * internal and need it. Default: env `CONVEX_ADMIN_KEY`, then
-   * `CONVEX_DEPLOY_KEY`, then `CONVEX_SELF_HOSTED_ADMIN_KEY`.
-   */
-  adminKey?: string;
-  /**
-   * Name of our component in your app: `"mastra"` for `app.use(mastra)`, or
-   * the `name` you gave in `app.use(mastra, { name })`. Default `"mastra"`.
-   */
-  component?: string;
-  /**
-   * A ready client bound to the component (anything with
-   * `query`/`mutation`/`action` taking component-relative paths), for tests
-   * and custom transports. When given, `convexUrl`, `adminKey` and
-   * `component` are not used.
-   */
-  client?: ConvexClientLike;
+/** Options of {@link ConvexStorage}: the connection options, and these. */
+export type ConvexStorageOptions = ConnectionOptions & {
   /** Storage id (default `"convex-storage"`). */
   id?: string;
-  /** Retries of transient failures (default: 4 attempts from 100 ms). */
-  retry?: RetryPolicy;
-  /** Per-request timeout of the HTTP client in milliseconds (default 60,000). */
-  timeoutMs?: number;
   /**
    * Reactive client for the `watch…` calls (anything with `onUpdate` like
    * Convex's `ConvexClient`). Default: a `ConvexClient` (WebSocket) on
@@ -83,31 +58,11 @@ export type ConvexStorageOptions = {
   now?: () => number;
 };
 
-const KEY_ENV_VARS = ["CONVEX_ADMIN_KEY", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY"] as const;
-
-function readEnv(name: string): string | undefined {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const g = globalThis as any;
-    const value = g.Deno?.env?.get?.(name) ?? g.process?.env?.[name];
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no env permission: behave as unset
-  }
-}
+const STORAGE: Connector = { name: "ConvexStorage", errorPrefix: "CONVEX_STORAGE", domain: ErrorDomain.STORAGE };
 
 /** A `MastraError` of `init()`, whose text says so once. */
 function initError(id: string, text: string): MastraError {
-  return configError(id, `ConvexStorage.init failed: ${text}`);
-}
-
-function configError(id: string, text: string): MastraError {
-  return new MastraError({
-    id: `CONVEX_STORAGE_${id}` as Uppercase<string>,
-    domain: ErrorDomain.STORAGE,
-    category: ErrorCategory.USER,
-    text,
-  });
+  return configError(STORAGE, id, `ConvexStorage.init failed: ${text}`);
 }
 
 /** The fix for a missing component, as a user-facing sentence. */
@@ -130,7 +85,7 @@ function connectionFailure(error: unknown): MastraError | undefined {
     return initError(
       "BAD_ADMIN_KEY",
       `the deployment rejected the admin/deploy key (${message}). Check \`adminKey\` or ` +
-        `${KEY_ENV_VARS.join(", ")}: use a deploy key of this deployment (Convex cloud) ` +
+        `${ADMIN_KEY_ENV_VARS.join(", ")}: use a deploy key of this deployment (Convex cloud) ` +
         "or the admin key printed by generate_admin_key.sh (self-hosted).",
     );
   }
@@ -164,33 +119,17 @@ export class ConvexStorage extends MastraCompositeStore {
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
     super({ id: options.id ?? "convex-storage", name: "ConvexStorage" });
-    let client = options.client;
+    const connection = resolveConnection(options, STORAGE);
     this.#reactive = options.reactiveClient ??
-      (typeof (client as Partial<ReactiveClientLike> | undefined)?.onUpdate === "function"
-        ? client as unknown as ReactiveClientLike
+      (typeof (connection.client as Partial<ReactiveClientLike>).onUpdate === "function"
+        ? connection.client as unknown as ReactiveClientLike
         : undefined);
-    if (!client) {
-      const url = options.convexUrl ?? readEnv("CONVEX_URL");
-      if (!url) {
-        throw configError(
-          "MISSING_URL",
-          "ConvexStorage needs a deployment URL: pass `convexUrl` or set the CONVEX_URL environment variable.",
-        );
-      }
-      const adminKey = options.adminKey ?? KEY_ENV_VARS.map(readEnv).find((value) => value !== undefined);
-      if (!adminKey) {
-        throw configError(
-          "MISSING_ADMIN_KEY",
-          "ConvexStorage needs an admin or deploy key because its Convex functions are internal: pass `adminKey` " +
-            `or set ${KEY_ENV_VARS.join(", ")} (deploy key for Convex cloud, admin key for self-hosted).`,
-        );
-      }
-      const component = options.component ?? DEFAULT_COMPONENT;
-      client = createHttpClient(url, adminKey, { component, timeoutMs: options.timeoutMs });
-      this.#openReactive = () => createReactiveClient(url, adminKey, component);
+    const { url, adminKey } = connection;
+    if (url !== undefined && adminKey !== undefined) {
+      this.#openReactive = () => createReactiveClient(url, adminKey, connection.component);
     }
-    this.#component = options.component ?? DEFAULT_COMPONENT;
-    this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
+    this.#component = connection.component;
+    this.transport = new ConvexTransport(connection.client, connection.retry);
     this.#ctx = { transport: this.transport, now: options.now ?? Date.now };
     this.stores = createDomains(this.#ctx);
   }

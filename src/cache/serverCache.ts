@@ -29,7 +29,7 @@
  * ```
  */
 import { MastraServerCache } from "@mastra/core/cache";
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import { ErrorDomain } from "@mastra/core/error";
 import {
   type GetResult,
   type ListPage,
@@ -44,32 +44,11 @@ import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
 import { repeatUntilDone } from "../kit/multiStep.ts";
 import { loadLarge, mapLimited, storeLarge } from "../kit/largeValues.ts";
 import { requireKey } from "../kit/validate.ts";
-import {
-  type ConvexClientLike,
-  ConvexTransport,
-  createHttpClient,
-  DEFAULT_COMPONENT,
-  DEFAULT_RETRY,
-  type RetryPolicy,
-} from "../transport.ts";
+import { ConvexTransport } from "../transport.ts";
+import { configError, type ConnectionOptions, type Connector, resolveConnection } from "../kit/connection.ts";
 
-/** Options of {@link ConvexServerCache}; the connection options are those of `ConvexStorage`. */
-export type ConvexServerCacheOptions = {
-  /** Deployment URL. Default: env `CONVEX_URL`. */
-  convexUrl?: string;
-  /**
-   * Deploy key (Convex cloud) or admin key (self-hosted). Default: env
-   * `CONVEX_ADMIN_KEY`, then `CONVEX_DEPLOY_KEY`, then `CONVEX_SELF_HOSTED_ADMIN_KEY`.
-   */
-  adminKey?: string;
-  /** Name of our component in your app (default `"mastra"`). */
-  component?: string;
-  /** A ready client bound to the component (tests, custom transports); then the three above are unused. */
-  client?: ConvexClientLike;
-  /** Retries of transient failures (default: 4 attempts from 100 ms). */
-  retry?: RetryPolicy;
-  /** Per-request timeout of the HTTP client in milliseconds (default 60,000). */
-  timeoutMs?: number;
+/** Options of {@link ConvexServerCache}: the connection options, and these. */
+export type ConvexServerCacheOptions = ConnectionOptions & {
   /**
    * Default TTL in milliseconds of entries written without one (default
    * 300,000, as core's in-memory cache); 0 disables expiry.
@@ -82,27 +61,7 @@ export type ConvexServerCacheOptions = {
 /** Default TTL, as core's in-memory cache. */
 export const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
 
-const KEY_ENV_VARS = ["CONVEX_ADMIN_KEY", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY"] as const;
-
-function readEnv(name: string): string | undefined {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const g = globalThis as any;
-    const value = g.Deno?.env?.get?.(name) ?? g.process?.env?.[name];
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no env permission: behave as unset
-  }
-}
-
-function configError(id: string, text: string): MastraError {
-  return new MastraError({
-    id: `CONVEX_SERVER_CACHE_${id}` as Uppercase<string>,
-    domain: ErrorDomain.STORAGE,
-    category: ErrorCategory.USER,
-    text,
-  });
-}
+const WHO: Connector = { name: "ConvexServerCache", errorPrefix: "CONVEX_SERVER_CACHE", domain: ErrorDomain.STORAGE };
 
 /** Large items downloaded at the same time by one list read. */
 const LARGE_PARALLEL = 4;
@@ -133,34 +92,17 @@ export class ConvexServerCache extends MastraServerCache {
   /** Creates the cache; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexServerCacheOptions = {}) {
     super({ name: options.name ?? "ConvexServerCache" });
-    let client = options.client;
-    if (!client) {
-      const url = options.convexUrl ?? readEnv("CONVEX_URL");
-      if (!url) {
-        throw configError(
-          "MISSING_URL",
-          "ConvexServerCache needs a deployment URL: pass `convexUrl` or set the CONVEX_URL environment variable.",
-        );
-      }
-      const adminKey = options.adminKey ?? KEY_ENV_VARS.map(readEnv).find((value) => value !== undefined);
-      if (!adminKey) {
-        throw configError(
-          "MISSING_ADMIN_KEY",
-          "ConvexServerCache needs an admin or deploy key because its Convex functions are internal: pass " +
-            `\`adminKey\` or set ${KEY_ENV_VARS.join(", ")}.`,
-        );
-      }
-      client = createHttpClient(url, adminKey, {
-        component: options.component ?? DEFAULT_COMPONENT,
-        timeoutMs: options.timeoutMs,
-      });
-    }
+    const connection = resolveConnection(options, WHO);
     const ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     if (typeof ttlMs !== "number" || Number.isNaN(ttlMs)) {
-      throw configError("BAD_TTL", `ConvexServerCache's ttlMs must be a number of milliseconds, got ${typeof ttlMs}`);
+      throw configError(
+        WHO,
+        "BAD_TTL",
+        `ConvexServerCache's ttlMs must be a number of milliseconds, got ${typeof ttlMs}`,
+      );
     }
     this.#ttlMs = ttlMs;
-    this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
+    this.transport = new ConvexTransport(connection.client, connection.retry);
     this.#ctx = { transport: this.transport, now: Date.now };
   }
 

@@ -15,20 +15,13 @@ import type {
   UpsertVectorParams,
   VectorFilter,
 } from "../coreTypes.ts";
-import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
+import { type ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraVector } from "@mastra/core/vector";
 import type { ErrorDetails } from "../kit/errors.ts";
 import { InvalidInputError, storageError } from "../kit/errors.ts";
 import { repeatUntilDone, writeBatches } from "../kit/multiStep.ts";
-import {
-  type ConvexClientLike,
-  ConvexTransport,
-  createHttpClient,
-  DEFAULT_COMPONENT,
-  DEFAULT_RETRY,
-  type FunctionPath,
-  type RetryPolicy,
-} from "../transport.ts";
+import { ConvexTransport, type FunctionPath } from "../transport.ts";
+import { configError, type ConnectionOptions, type Connector, resolveConnection } from "../kit/connection.ts";
 import {
   DEFAULT_FILTER_KEYS,
   MAX_FILTER_KEYS,
@@ -51,25 +44,10 @@ import {
   encodeMetadata,
 } from "./input.ts";
 
-/** Options of {@link ConvexVector}. */
-export type ConvexVectorOptions = {
-  /** Deployment URL. Default: env `CONVEX_URL`. */
-  convexUrl?: string;
-  /**
-   * Deploy key (Convex cloud) or admin key (self-hosted). Default: env
-   * `CONVEX_ADMIN_KEY`, then `CONVEX_DEPLOY_KEY`, then `CONVEX_SELF_HOSTED_ADMIN_KEY`.
-   */
-  adminKey?: string;
-  /** Name of our component in your app (default `"mastra"`). */
-  component?: string;
-  /** A ready client bound to the component (tests, custom transports); `convexUrl`, `adminKey`, `component` unused then. */
-  client?: ConvexClientLike;
+/** Options of {@link ConvexVector}: the connection options, and these. */
+export type ConvexVectorOptions = ConnectionOptions & {
   /** Vector store id (default `"convex-vector"`). */
   id?: string;
-  /** Retries of transient failures (default: 4 attempts from 100 ms). */
-  retry?: RetryPolicy;
-  /** Per-request timeout of the HTTP client in milliseconds (default 60,000). */
-  timeoutMs?: number;
   /**
    * Metadata keys (up to 3) whose equality filters new indexes push down into
    * Convex's vector search and into index-backed deletes. Default
@@ -101,19 +79,6 @@ export const UPSERT_BATCH_ITEMS = 1000;
 /** Most ids sent in one delete call. */
 const DELETE_BATCH_IDS = 1000;
 
-const KEY_ENV_VARS = ["CONVEX_ADMIN_KEY", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY"] as const;
-
-function readEnv(name: string): string | undefined {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const g = globalThis as any;
-    const value = g.Deno?.env?.get?.(name) ?? g.process?.env?.[name];
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Turns a storage-shaped `MastraError` into the vector store's (`ConvexVector.op`, domain MASTRA_VECTOR). */
 function asVectorError(error: MastraError): MastraError {
   return new MastraError(
@@ -128,14 +93,7 @@ function asVectorError(error: MastraError): MastraError {
   );
 }
 
-function configError(id: string, text: string): MastraError {
-  return new MastraError({
-    id: `CONVEX_VECTOR_${id}` as Uppercase<string>,
-    domain: ErrorDomain.MASTRA_VECTOR,
-    category: ErrorCategory.USER,
-    text,
-  });
-}
+const WHO: Connector = { name: "ConvexVector", errorPrefix: "CONVEX_VECTOR", domain: ErrorDomain.MASTRA_VECTOR };
 
 /**
  * Mastra vector store on Convex's native vector indexes. Pass it to
@@ -165,34 +123,13 @@ export class ConvexVector extends MastraVector<VectorFilter> {
   /** Creates the store; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexVectorOptions = {}) {
     super({ id: options.id ?? "convex-vector" });
-    let client = options.client;
-    if (!client) {
-      const url = options.convexUrl ?? readEnv("CONVEX_URL");
-      if (!url) {
-        throw configError(
-          "MISSING_URL",
-          "ConvexVector needs a deployment URL: pass `convexUrl` or set the CONVEX_URL environment variable.",
-        );
-      }
-      const adminKey = options.adminKey ?? KEY_ENV_VARS.map(readEnv).find((value) => value !== undefined);
-      if (!adminKey) {
-        throw configError(
-          "MISSING_ADMIN_KEY",
-          "ConvexVector needs an admin or deploy key because its Convex functions are internal: pass `adminKey` " +
-            `or set ${KEY_ENV_VARS.join(", ")}.`,
-        );
-      }
-      client = createHttpClient(url, adminKey, {
-        component: options.component ?? DEFAULT_COMPONENT,
-        timeoutMs: options.timeoutMs,
-      });
-    }
+    const connection = resolveConnection(options, WHO);
     const filterKeys = options.filterKeys ?? [...DEFAULT_FILTER_KEYS];
     if (filterKeys.length > MAX_FILTER_KEYS || new Set(filterKeys).size !== filterKeys.length) {
-      throw configError("FILTER_KEYS", `filterKeys takes at most ${MAX_FILTER_KEYS} distinct metadata keys`);
+      throw configError(WHO, "FILTER_KEYS", `filterKeys takes at most ${MAX_FILTER_KEYS} distinct metadata keys`);
     }
     this.#filterKeys = filterKeys;
-    this.transport = new ConvexTransport(client, options.retry ?? DEFAULT_RETRY);
+    this.transport = new ConvexTransport(connection.client, connection.retry);
   }
 
   /** Cost of the last `query` call: searches, candidates loaded, round trips, truncation. */
