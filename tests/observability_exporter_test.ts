@@ -14,6 +14,7 @@ import { Memory } from "@mastra/memory";
 import { MastraStorageExporter, Observability } from "@mastra/observability";
 import { lastMetricQuery } from "../src/observability/signals/metrics.ts";
 import { createTestStorage } from "./helpers/backend.ts";
+import { scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -22,27 +23,12 @@ const INPUT = "mastra_model_total_input_tokens";
 const OUTPUT = "mastra_model_total_output_tokens";
 const AGENT = "mastra_agent_duration_ms";
 
-/** A scripted LanguageModelV2: call n uses 10n input and n output tokens. */
+/** A scripted LanguageModelV2: call n answers "answer n" and uses 10n input and n output tokens. */
 function scriptedModel() {
-  let calls = 0;
-  return {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate() {
-      calls++;
-      return Promise.resolve({
-        content: [{ type: "text", text: `answer ${calls}` }],
-        finishReason: "stop",
-        usage: { inputTokens: 10 * calls, outputTokens: calls, totalTokens: 11 * calls },
-        warnings: [],
-      });
-    },
-    doStream() {
-      return Promise.reject(new Error("the scripted model only generates"));
-    },
-  };
+  return scriptedLanguageModel(
+    (_prompt, call) => `answer ${call}`,
+    (call) => ({ inputTokens: 10 * call, outputTokens: call, totalTokens: 11 * call }),
+  );
 }
 
 /** Nearest-rank percentile, as core computes metric percentiles. */

@@ -14,68 +14,17 @@ import { TaskSignalProvider } from "@mastra/core/signals";
 import { Memory } from "@mastra/memory";
 import { ConvexStorage } from "../src/storage.ts";
 import { type Backend, createBackend, inProcessClient } from "./helpers/backend.ts";
+import { scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
 type Step = { toolCall?: { name: string; input: unknown }; text?: string };
 
 /** A local language model (AI SDK v2 spec) answering each call with the next scripted step. */
 function scriptedModel(steps: Step[], prompts: unknown[][]) {
-  let call = 0;
-  const usage = { inputTokens: 3, outputTokens: 3, totalTokens: 6 };
-  const parts = (step: Step) =>
-    step.toolCall
-      ? [
-        {
-          type: "tool-call",
-          toolCallId: `call-${call}`,
-          toolName: step.toolCall.name,
-          input: JSON.stringify(step.toolCall.input),
-        },
-        { type: "finish", finishReason: "tool-calls", usage },
-      ]
-      : [
-        { type: "text-start", id: "t" },
-        { type: "text-delta", id: "t", delta: step.text ?? "" },
-        { type: "text-end", id: "t" },
-        { type: "finish", finishReason: "stop", usage },
-      ];
-  const next = (options: { prompt: unknown[] }) => {
-    prompts.push(options.prompt);
-    return steps[Math.min(call++, steps.length - 1)];
-  };
-  return {
-    specificationVersion: "v2" as const,
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate: (options: { prompt: unknown[] }) => {
-      const step = next(options);
-      return Promise.resolve({
-        content: step.toolCall
-          ? [{
-            type: "tool-call",
-            toolCallId: `call-${call}`,
-            toolName: step.toolCall.name,
-            input: JSON.stringify(step.toolCall.input),
-          }]
-          : [{ type: "text", text: step.text ?? "" }],
-        finishReason: step.toolCall ? "tool-calls" : "stop",
-        usage,
-        warnings: [],
-      });
-    },
-    doStream: (options: { prompt: unknown[] }) => {
-      const step = next(options);
-      return Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            for (const part of parts(step)) controller.enqueue(part);
-            controller.close();
-          },
-        }),
-      });
-    },
-  };
+  return scriptedLanguageModel((prompt, call) => {
+    prompts.push(prompt);
+    const step = steps[Math.min(call - 1, steps.length - 1)];
+    return step.toolCall ? { toolCall: step.toolCall } : step.text ?? "";
+  }, { inputTokens: 3, outputTokens: 3, totalTokens: 6 });
 }
 
 /** A Mastra server over the shared backend: its own ConvexStorage, Memory and task-tracking agent. */

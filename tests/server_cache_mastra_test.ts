@@ -16,6 +16,7 @@ import { CachingPubSub, type Event, EventEmitterPubSub } from "@mastra/core/even
 import { ConvexServerCache } from "../src/cache/serverCache.ts";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { installRootTimers } from "./helpers/scheduler.ts";
+import { scriptedLanguageModel } from "./helpers/scriptedModel.ts";
 
 Deno.test("CachingPubSub on ConvexServerCache: a late subscriber on another server replays from any offset", async () => {
   const restore = installRootTimers();
@@ -50,41 +51,10 @@ Deno.test("CachingPubSub on ConvexServerCache: a late subscriber on another serv
   restore();
 });
 
-/** A local language model (AI SDK v2 spec) that streams a fixed reply. */
+/** A local language model (AI SDK v2 spec) that streams a fixed reply, word by word. */
 function scriptedModel(words: string[]) {
   const usage = { inputTokens: 3, outputTokens: words.length, totalTokens: 3 + words.length };
-  return {
-    specificationVersion: "v2" as const,
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate: () =>
-      Promise.resolve({
-        content: [{ type: "text" as const, text: words.join("") }],
-        finishReason: "stop" as const,
-        usage,
-        warnings: [],
-      }),
-    doStream: () =>
-      Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({
-              type: "response-metadata",
-              id: "resp-1",
-              modelId: "scripted-model",
-              timestamp: new Date(0),
-            });
-            controller.enqueue({ type: "text-start", id: "t1" });
-            for (const word of words) controller.enqueue({ type: "text-delta", id: "t1", delta: word });
-            controller.enqueue({ type: "text-end", id: "t1" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      }),
-  };
+  return scriptedLanguageModel(() => ({ text: words }), usage);
 }
 
 Deno.test({

@@ -7,6 +7,7 @@ import { createStep, createWorkflow } from "@mastra/core/workflows";
 import { z } from "zod";
 import * as mastraUi from "../browser/app/convex/mastraUi.ts";
 import { type Backend, createBackend } from "./backend.ts";
+import { scriptedLanguageModel } from "./scriptedModel.ts";
 
 /** The app's module map: its `mastraUi` functions (`mastraAppQueries`, as in the README). */
 export function liveUiModules(): Record<string, () => Promise<unknown>> {
@@ -44,27 +45,6 @@ export function paymentWorkflow(payee?: string) {
 }
 
 /** A scripted LanguageModelV2 that answers every prompt with `reply` (generate and stream). */
-export function scriptedModel(reply: string) {
-  const usage = { inputTokens: 5, outputTokens: 5, totalTokens: 10 };
-  return {
-    specificationVersion: "v2",
-    provider: "scripted",
-    modelId: "scripted-model",
-    supportedUrls: {},
-    doGenerate: () =>
-      Promise.resolve({ content: [{ type: "text", text: reply }], finishReason: "stop", usage, warnings: [] }),
-    doStream: () =>
-      Promise.resolve({
-        stream: new ReadableStream({
-          start(controller) {
-            controller.enqueue({ type: "stream-start", warnings: [] });
-            controller.enqueue({ type: "text-start", id: "t" });
-            controller.enqueue({ type: "text-delta", id: "t", delta: reply });
-            controller.enqueue({ type: "text-end", id: "t" });
-            controller.enqueue({ type: "finish", finishReason: "stop", usage });
-            controller.close();
-          },
-        }),
-      }),
-  };
+export function scriptedModel(reply: string): Record<string, unknown> {
+  return scriptedLanguageModel(() => reply, { inputTokens: 5, outputTokens: 5, totalTokens: 10 });
 }
