@@ -51,7 +51,7 @@ import { noteRunInsert, runsRanked } from "./ranking.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { recordAnswer, recordedAnswer } from "../kit/operations.js";
+import { recordAnswer, recordApplied, recordedAnswer } from "../kit/operations.js";
 import {
   countingState,
   type IndexSpec,
@@ -417,7 +417,9 @@ async function applyState(
  * (encoded), `null` when the run does not exist or the guard failed, or
  * `tooLarge` (nothing changed) when the snapshot does not fit one
  * transaction. With an `opId`, a repeated call (a retry after a lost
- * answer) returns the first call's answer and changes nothing.
+ * answer) changes nothing and answers as the first did: `null` for a
+ * refusal, else the run's stored snapshot (the first call's answer, unless
+ * a later write changed the run meanwhile).
  */
 export const updateState = internalMutation({
   args: {
@@ -434,7 +436,7 @@ export const updateState = internalMutation({
       const recorded = await recordedAnswer(ctx, args.opId);
       if (recorded !== undefined) {
         if (recorded.answer !== null) return JSON.parse(recorded.answer);
-        // Applied, but the answer was too large to keep: answer with the stored snapshot.
+        // Applied (the record keeps no copy of the snapshot): answer with the stored snapshot.
         const run = await findRun(ctx, runKey(args.workflowName, args.runId));
         const stored = run ? await storedSnapshot(ctx, run) : undefined;
         if (stored === undefined || ((await storedLength(ctx, stored)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
@@ -443,7 +445,10 @@ export const updateState = internalMutation({
     }
     const answer = await applyState(ctx, args);
     if (args.opId !== undefined && !(answer && answer.tooLarge)) {
-      await recordAnswer(ctx, args.opId, answer === null ? null : { snapshot: answer.snapshot });
+      // An applied change's answer is the snapshot it stored: the record keeps
+      // no copy of it (a retry reads the stored snapshot), only a refusal's `null`.
+      if (answer === null) await recordAnswer(ctx, args.opId, null);
+      else await recordApplied(ctx, args.opId);
     }
     return answer;
   },

@@ -27,6 +27,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/channels/tables.ts": () => import("../../convex/channels/tables.ts"),
   "/mastra/channels/validators.ts": () => import("../../convex/channels/validators.ts"),
   "/mastra/convex.config.ts": () => import("../../convex/convex.config.ts"),
+  "/mastra/crons.ts": () => import("../../convex/crons.ts"),
   "/mastra/datasets/counterNames.ts": () => import("../../convex/datasets/counterNames.ts"),
   "/mastra/datasets/datasets.ts": () => import("../../convex/datasets/datasets.ts"),
   "/mastra/datasets/items.ts": () => import("../../convex/datasets/items.ts"),
