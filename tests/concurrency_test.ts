@@ -108,7 +108,7 @@ Deno.test(`one thread: ${WRITERS} parallel saveMessages and ${WRITERS} parallel 
   );
   assert.equal(await counter(backend, memoryCounters.messagesOfThread("t")), WRITERS);
   assert.equal(await counter(backend, memoryCounters.messagesOfResource("r")), WRITERS);
-  assert.equal(await counter(backend, memoryCounters.threads()), 1);
+  assert.equal((await memory.listThreads({})).total, 1);
   assert.equal(await counter(backend, memoryCounters.threadsOfResource("r")), 1);
   assert.equal((await memory.listThreads({ filter: { resourceId: "r" } })).total, 1);
 

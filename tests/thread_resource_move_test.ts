@@ -10,8 +10,10 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { MemoryStorage } from "@mastra/core/storage";
-import { readCounter, readShardedCounter } from "../convex/kit/counters.ts";
-import { memoryCounters } from "../convex/memory/counterNames.ts";
+import { readCounter } from "../convex/kit/counters.ts";
+import { familyTrees, totalAcross } from "../convex/kit/rankFamily.ts";
+import { memoryCounters, memoryTrees } from "../convex/memory/counterNames.ts";
+import { threadListTotal } from "../convex/memory/threadCount.ts";
 import { CounterBatch, messagesOfThreadResource, putMessage } from "../convex/memory/messageStore.ts";
 import { encodeValue } from "../convex/kit/codec.ts";
 import type { MutationCtx } from "../convex/kit/functions.ts";
@@ -59,7 +61,10 @@ async function counters(backend: Backend): Promise<Record<string, number>> {
     bigBob: await readCounter(ctx, messagesOfThreadResource("big", "bob")),
     threadsAlice: await readCounter(ctx, memoryCounters.threadsOfResource("alice")),
     threadsBob: await readCounter(ctx, memoryCounters.threadsOfResource("bob")),
-    threads: await readShardedCounter(ctx, memoryCounters.threads()),
+    // The all-threads total: the trees' (the table is covered from its first thread on).
+    threads: await threadListTotal(ctx) === "trees"
+      ? await totalAcross(ctx, familyTrees(memoryTrees.allThreads("createdAt")))
+      : -1,
   }));
 }
 

@@ -1,8 +1,7 @@
 /**
- * Names of the background-tasks domain's counters and rank trees. Counters
- * live in the kit's `counters` table, trees in `rank_nodes` (`kit/rankTree.ts`);
- * both are named under {@link TASK_COUNTER_PREFIX} so clearing the domain
- * clears them.
+ * Names of the background-tasks domain's rank trees (in `rank_nodes`,
+ * `kit/rankTree.ts`) and of its former counters; both are named under
+ * {@link TASK_COUNTER_PREFIX} so clearing the domain clears them.
  */
 import { familyTree } from "../kit/rankFamily.js";
 import type { TreeEntry } from "../kit/rankTree.js";
@@ -12,7 +11,11 @@ import { TASK_DATE_COLUMNS, type TaskDateColumn, type TaskRow } from "./validato
 /** Prefix shared by every counter and tree of this domain (used by `dangerouslyClearAll`). */
 export const TASK_COUNTER_PREFIX = "backgroundTasks:";
 
-/** Counter names, one per status (sharded: every writer of any agent touches it) and one per (agent, status). */
+/**
+ * Names of the counters versions before this one kept, one per status
+ * (sharded) and one per (agent, status). This version writes and reads
+ * none (the trees give every total); clearing the domain still removes them.
+ */
 export const taskCounters = {
   /** Tasks in one status, across agents: a sharded counter (`kit/counters.ts` `counterShard`, by task id). */
   tasksInStatus: (status: string): string => `${TASK_COUNTER_PREFIX}status:${JSON.stringify(status)}`,

@@ -2,8 +2,10 @@
  * How a task list is read with the kit's walk (`kit/walk.ts`): which index
  * ranges (one per status of a status list, merged in `(value, id)` order),
  * which range on the sort column, which filters are left for a predicate,
- * and which rank trees (`kit/rankTree.ts`) or counters give the total and
- * the first position of a page at any depth.
+ * and which rank trees (`kit/rankTree.ts`) give the total and the first
+ * position of a page at any depth (tasks keep no counters: the trees hold
+ * every task under the table's coverage mark; a deployment not yet
+ * rebuilt counts as it walks).
  *
  * A filter of agent, thread or run alone, agent with statuses, statuses
  * alone or nothing, optionally with a date range on the ordering column, is
@@ -13,7 +15,6 @@
  * call, a date range on another column, or several owners at once) walk the
  * narrowest index and count the matches: O(matches of the index range).
  */
-import { readCounter, readShardedCounter } from "../kit/counters.js";
 import { treesCover } from "../kit/coverage.js";
 import type { QueryCtx } from "../kit/functions.js";
 import { planList as planRankedList, treeTotal } from "../kit/rankTree.js";
@@ -21,17 +22,13 @@ import { familyTrees, planListAcross } from "../kit/rankFamily.js";
 import {
   countingState,
   effectiveRange,
-  firstState,
   type IndexSpec,
   type Order,
   type SortRange,
   type WalkState,
 } from "../kit/walk.js";
-import { taskCounters, taskFamilies, taskTrees } from "./counterNames.js";
+import { taskFamilies, taskTrees } from "./counterNames.js";
 import { TASK_STATUSES, type TaskFilterArgs, type TaskRow, type TaskStatus } from "./validators.js";
-
-/** A counter whose value is part of a list's total. */
-type CounterRef = { name: string; sharded: boolean };
 
 /** How a task list is read. */
 export type TaskListPlan = {
@@ -43,8 +40,6 @@ export type TaskListPlan = {
   predicate?: (row: TaskRow) => boolean;
   /** Trees whose union holds exactly the tasks of `sources` (before `range`), or `null`. */
   trees: string[] | null;
-  /** Counters whose sum is the total when there is neither range nor predicate, or `null`. */
-  counters: CounterRef[] | null;
 };
 
 /** Plans the read of a normalised filter. */
@@ -60,7 +55,6 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
   });
   let sources: IndexSpec[];
   let trees: string[] | null = null;
-  let counters: CounterRef[] | null = null;
   if (filter.toolCallId !== undefined) {
     covered.add("toolCallId");
     sources = [spec(`by_toolCall_${col}`, [["toolCallId", filter.toolCallId]])];
@@ -79,27 +73,17 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
       covered.add("status");
       sources = statuses.map((status) => spec(`by_agent_status_${col}`, [["agentId", agentId], ["status", status]]));
       trees = statuses.map((status) => taskTrees.ofAgentStatus(agentId, status, col));
-      counters = statuses.map((status) => ({
-        name: taskCounters.tasksOfAgentInStatus(agentId, status),
-        sharded: false,
-      }));
     } else {
       sources = [spec(`by_agent_${col}`, [["agentId", agentId]])];
       trees = TASK_STATUSES.map((status) => taskTrees.ofAgentStatus(agentId, status, col));
-      counters = TASK_STATUSES.map((status) => ({
-        name: taskCounters.tasksOfAgentInStatus(agentId, status),
-        sharded: false,
-      }));
     }
   } else if (statuses !== undefined) {
     covered.add("status");
     sources = statuses.map((status) => spec(`by_status_${col}`, [["status", status]]));
     trees = statuses.flatMap((status) => familyTrees(taskFamilies.inStatus(status, col)));
-    counters = statuses.map((status) => ({ name: taskCounters.tasksInStatus(status), sharded: true }));
   } else {
     sources = [spec(`by_${col}`, [])];
     trees = familyTrees(taskFamilies.all(col));
-    counters = TASK_STATUSES.map((status) => ({ name: taskCounters.tasksInStatus(status), sharded: true }));
   }
 
   const checks: ((row: TaskRow) => boolean)[] = [];
@@ -125,10 +109,8 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
       });
     }
   }
-  const ranged = range.lower !== undefined || range.upper !== undefined;
   if (checks.length > 0) trees = null;
-  if (checks.length > 0 || ranged) counters = null;
-  const plan: TaskListPlan = { sources, range, trees, counters };
+  const plan: TaskListPlan = { sources, range, trees };
   if (checks.length > 0) plan.predicate = (row) => checks.every((check) => check(row));
   return plan;
 }
@@ -136,8 +118,7 @@ export function planTasks(filter: TaskFilterArgs): TaskListPlan {
 /**
  * The first walk state of an offset page of a plan and its total: from the
  * plan's trees when they hold every task (the table's coverage mark,
- * `kit/coverage.ts`; a page at any depth in O(log N)
- * reads), else from its counters (pages near either end cheap), else a walk
+ * `kit/coverage.ts`; a page at any depth in O(log N) reads), else a walk
  * that counts every match. `state` is `null` for an empty page.
  */
 export async function planFirst(
@@ -155,13 +136,6 @@ export async function planFirst(
       return await planRankedList(ctx, tree, await treeTotal(ctx, tree), range, offset, limit, order);
     }
     return await planListAcross(ctx, plan.trees, "trees", range, offset, limit, order);
-  }
-  if (plan.counters !== null) {
-    let total = 0;
-    for (const { name, sharded } of plan.counters) {
-      total += sharded ? await readShardedCounter(ctx, name) : await readCounter(ctx, name);
-    }
-    return { state: firstState(total, offset, limit, order), total };
   }
   return { state: countingState(offset, limit, order), total: null };
 }

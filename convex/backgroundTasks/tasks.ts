@@ -17,14 +17,15 @@
  */
 import { type GenericId, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
-import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
-import { noteInsert } from "../kit/coverage.js";
+import { noteInsert, treesCover } from "../kit/coverage.js";
+import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { RankBatch } from "../kit/rankTree.js";
+import { RankBatch, treeTotal } from "../kit/rankTree.js";
+import { familyTrees, totalAcross } from "../kit/rankFamily.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { walk, type WalkState, walkStateValidator } from "../kit/walk.js";
-import { taskCounters, taskTreeEntries } from "./counterNames.js";
+import { taskFamilies, taskTreeEntries, taskTrees } from "./counterNames.js";
 import { planFirst, planTasks } from "./listPlan.js";
 import {
   clearableTaskFieldValidator,
@@ -44,20 +45,14 @@ async function findTask(ctx: QueryCtx, id: string) {
   return await ctx.db.query("background_tasks").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
 }
 
-/** The counter changes of a task entering (`sign` 1) or leaving (-1) its counts. */
-function counterDeltas(task: TaskRow, sign: number): [string, number][] {
-  return [
-    [counterShard(taskCounters.tasksInStatus(task.status), task.id), sign],
-    [taskCounters.tasksOfAgentInStatus(task.agentId, task.status), sign],
-  ];
-}
-
-/** Moves a task's counts and tree entries from `before` to `after` (either may be `null`). */
+/**
+ * Moves a task's tree entries from `before` to `after` (either may be
+ * `null`). Tasks keep no counters: lists and running counts take their
+ * totals from the trees (`listPlan.ts`, `runningCount`), so a write touches
+ * no document that writes of other agents' or threads' tasks also touch,
+ * besides tree nodes.
+ */
 async function recount(ctx: MutationCtx, before: TaskRow | null, after: TaskRow | null): Promise<void> {
-  const deltas: [string, number][] = [];
-  if (before) deltas.push(...counterDeltas(before, -1));
-  if (after) deltas.push(...counterDeltas(after, 1));
-  await adjustCounters(ctx, deltas);
   const ranks = new RankBatch();
   ranks.change(taskTreeEntries(before), taskTreeEntries(after));
   await ranks.apply(ctx);
@@ -219,26 +214,50 @@ export const removeMatching = internalMutation({
       maxTake: DELETE_BATCH,
     });
     let released = false;
-    const deltas: [string, number][] = [];
     const ranks = new RankBatch();
     for (const doc of step.rows) {
       await ctx.db.delete(doc._id);
       const row = withoutSystemFields(doc) as TaskRow;
       if (await releaseBlobs(ctx, ownerOf(row.id), valueFields(row))) released = true;
-      deltas.push(...counterDeltas(row, -1));
       ranks.change(taskTreeEntries(row), []);
     }
-    await adjustCounters(ctx, deltas);
     await ranks.apply(ctx);
     return { deleted: step.rows.length, next: step.next, released };
   },
 });
 
-/** Tasks in status `running`, across agents (a sharded counter: one index range) or of one agent (one lookup). */
+/** Running tasks counted by walking an index (a deployment whose trees are not rebuilt yet): at most this many. */
+export const RUNNING_WALK_LIMIT = 8000;
+
+/**
+ * Tasks in status `running`, across agents or of one agent: from the
+ * roots of the `running` trees (the family's shards, or the agent's tree)
+ * when the trees hold every task; else counted on the status index (a
+ * deployment not yet rebuilt; running tasks are few), failing clearly past
+ * {@link RUNNING_WALK_LIMIT}.
+ */
 export const runningCount = internalQuery({
   args: { agentId: v.optional(v.string()) },
-  handler: (ctx, { agentId }): Promise<number> =>
-    agentId === undefined
-      ? readShardedCounter(ctx, taskCounters.tasksInStatus("running"))
-      : readCounter(ctx, taskCounters.tasksOfAgentInStatus(agentId, "running")),
+  handler: async (ctx, { agentId }): Promise<number> => {
+    if (await treesCover(ctx, "background_tasks")) {
+      return agentId === undefined
+        ? await totalAcross(ctx, familyTrees(taskFamilies.inStatus("running", "createdAt")))
+        : await treeTotal(ctx, taskTrees.ofAgentStatus(agentId, "running", "createdAt"));
+    }
+    const running = agentId === undefined
+      ? ctx.db.query("background_tasks").withIndex("by_status_createdAt", (q) => q.eq("status", "running"))
+      : ctx.db.query("background_tasks").withIndex(
+        "by_agent_status_createdAt",
+        (q) => q.eq("agentId", agentId).eq("status", "running"),
+      );
+    const taken = await running.take(RUNNING_WALK_LIMIT + 1);
+    if (taken.length > RUNNING_WALK_LIMIT) {
+      throw storageError(
+        "TOO_LARGE",
+        `runningCount${agentId === undefined ? "" : ` of agent ${agentId}`}: more than ${RUNNING_WALK_LIMIT} ` +
+          "running tasks to count on a deployment whose rank trees are incomplete; run rebuildRankTrees()",
+      );
+    }
+    return taken.length;
+  },
 });

@@ -40,9 +40,9 @@ export const kitTables = {
     opId: v.string(),
     /** The answer as JSON text; absent when it was too large to keep. */
     answer: v.optional(v.string()),
-    /** Server time after which the record is deleted. */
+    /** Server time after which the record is deleted (by the sweep of `system/operations.ts`). */
     expiresAt: v.number(),
-  }).index("by_opId", ["opId"]),
+  }).index("by_opId", ["opId"]).index("by_expiresAt", ["expiresAt"]),
   /** Nodes of rank trees (see `kit/rankTree.ts`): counted B+trees over the keys of each list. */
   rank_nodes: defineTable({
     /** Name of the tree (one per list owner and ordering). */

@@ -27,7 +27,8 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, counterShard, readCounter } from "../kit/counters.js";
+import { adjustCounter, readCounter } from "../kit/counters.js";
+import { noteThreadCount } from "./threadCount.js";
 import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { type DataModel, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -642,10 +643,8 @@ export const copyStart = internalMutation({
     const ranks = new RankBatch();
     ranks.change([], threadTreeEntries(row));
     await ranks.apply(ctx);
-    await adjustCounters(ctx, [
-      [counterShard(memoryCounters.threads(), row.id), 1],
-      [memoryCounters.threadsOfResource(row.resourceId), 1],
-    ]);
+    await adjustCounter(ctx, memoryCounters.threadsOfResource(row.resourceId), 1);
+    await noteThreadCount(ctx, row.id, 1);
     return { lastMessageId: lastMessageId ?? null };
   },
 });

@@ -14,14 +14,15 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue, jsonEquals, mergeEncodedRecords } from "../kit/codec.js";
-import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
+import { adjustCounter, adjustCounters, readCounter } from "../kit/counters.js";
 import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
 import { dropTree, RankBatch } from "../kit/rankTree.js";
-import { familyTrees, planListAcross } from "../kit/rankFamily.js";
+import { familyTrees, planListAcross, totalAcross } from "../kit/rankFamily.js";
+import { noteThreadCount, threadListTotal } from "./threadCount.js";
 import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
@@ -66,11 +67,9 @@ async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean
     }
     return await releaseBlobs(ctx, owner, [existing.metadata], [thread.metadata]);
   }
+  await noteThreadCount(ctx, thread.id, 1);
   await ctx.db.insert("threads", thread);
-  await adjustCounters(ctx, [
-    [counterShard(memoryCounters.threads(), thread.id), 1],
-    [memoryCounters.threadsOfResource(thread.resourceId), 1],
-  ]);
+  await adjustCounter(ctx, memoryCounters.threadsOfResource(thread.resourceId), 1);
   return false;
 }
 
@@ -226,16 +225,20 @@ export const list = internalQuery({
     let total: number | null = null;
     let state = args.state;
     if (predicate === undefined) {
-      total = args.resourceId === undefined
-        ? await readShardedCounter(ctx, memoryCounters.threads())
+      const trees = args.resourceId === undefined
+        ? familyTrees(memoryTrees.allThreads(args.field))
+        : [memoryTrees.threadsOfResource(args.resourceId, args.field)];
+      // All threads: from the trees when they hold every thread, else the legacy count or a counting walk.
+      const counted = args.resourceId === undefined
+        ? await threadListTotal(ctx)
         : await readCounter(ctx, memoryCounters.threadsOfResource(args.resourceId));
       if (state === undefined) {
-        const trees = args.resourceId === undefined
-          ? familyTrees(memoryTrees.allThreads(args.field))
-          : [memoryTrees.threadsOfResource(args.resourceId, args.field)];
-        const plan = await planListAcross(ctx, trees, total, {}, args.offset, args.limit, args.order);
+        const plan = await planListAcross(ctx, trees, counted, {}, args.offset, args.limit, args.order);
+        total = plan.total;
         if (plan.state === null) return { rows: [], next: null, total, reversed: false };
         state = plan.state;
+      } else {
+        total = counted === "trees" ? await totalAcross(ctx, trees) : counted;
       }
     } else {
       state ??= {
@@ -248,7 +251,7 @@ export const list = internalQuery({
       };
     }
     const step = await walk<ThreadRow & { _id: unknown }>(ctx.db, spec, state, { predicate });
-    if (predicate !== undefined && step.next === null) total = step.matched;
+    if (state.countAll && step.next === null) total = step.matched;
     return {
       rows: step.rows.map(withoutSystemFields) as ThreadRow[],
       next: step.next,
@@ -307,10 +310,8 @@ export const remove = internalMutation({
       const ranks = new RankBatch();
       ranks.change(threadTreeEntries(thread), []);
       await ranks.apply(ctx);
-      await adjustCounters(ctx, [[counterShard(memoryCounters.threads(), thread.id), -1], [
-        memoryCounters.threadsOfResource(thread.resourceId),
-        -1,
-      ]]);
+      await adjustCounter(ctx, memoryCounters.threadsOfResource(thread.resourceId), -1);
+      await noteThreadCount(ctx, thread.id, -1);
     }
     return { done: true, released };
   },

@@ -51,9 +51,10 @@ const SHARDED_FAMILIES = new Set([
 ]);
 
 /**
- * Families added after deployments already held traces: their counters may
+ * Families added after deployments already held traces: counters would
  * miss older traces, so their totals come from their rank trees, and only
- * while the trees cover the table (`kit/coverage.ts`).
+ * while the trees cover the table (`kit/coverage.ts`); they keep no counter
+ * (older versions wrote one, now unused).
  */
 export const LATE_FAMILIES: ReadonlySet<string> = new Set(["entityName"]);
 

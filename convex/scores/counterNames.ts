@@ -1,4 +1,8 @@
-/** Names of the scores domain's counters. Counters live in the kit's `counters` table. */
+/**
+ * Names of the scores domain's lists (the counters versions before the rank
+ * trees kept under these names; this version keeps none: each name also
+ * names its list's tree through {@link scoreTree}).
+ */
 export const scoreCounters = {
   /** Scores of one scorer. */
   scoresOfScorer: (scorerId: string): string => `scores:scorer:${JSON.stringify(scorerId)}`,
@@ -14,7 +18,7 @@ export const scoreCounters = {
   scoresOfSpan: (traceId: string, spanId: string): string => `scores:span:${JSON.stringify([traceId, spanId])}`,
 };
 
-/** Name of the rank tree (`kit/rankTree.ts`) of the list that counter `counter` counts. */
+/** Name of the rank tree (`kit/rankTree.ts`) of the list named `counter` (a {@link scoreCounters} name). */
 export function scoreTree(counter: string): string {
   return `scores:tree:${counter.slice("scores:".length)}`;
 }
@@ -24,8 +28,8 @@ export type ScorerFilter = { entityId?: string; entityType?: string; source?: st
 
 /**
  * Name of the rank tree of a scorer's list narrowed by `filter` when the
- * filter has an entity type or a source (the lists without either have
- * counters: {@link scoreCounters}). Its total is trusted under the scores
+ * filter has an entity type or a source (the lists without either are
+ * named by {@link scoreCounters}). Its total is trusted under the scores
  * table's coverage mark (`kit/coverage.ts`).
  */
 export function scorerFilterTree(scorerId: string, filter: ScorerFilter): string {

@@ -1,8 +1,8 @@
 /**
  * Scores of Mastra's scores domain. Internal functions only.
  *
- * Each list Mastra offers has its own index, and a counter or a rank tree
- * holds its total, so a page at any depth costs about one page of reads
+ * Each list Mastra offers has its own index, and a rank tree holds its
+ * total, so a page at any depth costs about one page of reads
  * plus the tree's depth. A scorer's list has an index for every combination
  * of its optional filters (entity id, entity type, source). Tenancy filters
  * (organization, project), which no index covers, are applied while walking
@@ -17,7 +17,6 @@
  */
 import { v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
-import { adjustCounters, readCounter } from "../kit/counters.js";
 import { scoreCounters, type ScorerFilter, scorerFilterTree, scoreTree, scoreTreeEntries } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -31,25 +30,14 @@ async function findScore(ctx: QueryCtx, id: string) {
   return await ctx.db.query("scores").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
 }
 
-/** The counters a score is counted in. */
-function countersOf(score: ScoreRow): string[] {
-  const names = [
-    scoreCounters.scoresOfScorer(score.scorerId),
-    scoreCounters.scoresOfScorerEntity(score.scorerId, score.entityId),
-    scoreCounters.scoresOfRun(score.runId),
-    scoreCounters.scoresOfEntity(score.entityId, score.entityType),
-  ];
-  if (score.traceId !== undefined && score.spanId !== undefined) {
-    names.push(scoreCounters.scoresOfSpan(score.traceId, score.spanId));
-  }
-  return names;
-}
-
+/**
+ * Adjusts a score's rank-tree entries. Scores keep no counters: every list
+ * has a tree whose root gives its total under the table's coverage mark
+ * (`kit/coverage.ts`), and a deployment whose trees are incomplete counts
+ * as it walks until `rebuildRankTrees`; a save pays its row and its tree
+ * entries only.
+ */
 async function recount(ctx: MutationCtx, before: ScoreRow | null, after: ScoreRow): Promise<void> {
-  const deltas: [string, number][] = [];
-  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
-  for (const name of countersOf(after)) deltas.push([name, 1]);
-  await adjustCounters(ctx, deltas);
   const ranks = new RankBatch();
   ranks.change(scoreTreeEntries(before), scoreTreeEntries(after));
   await ranks.apply(ctx);
@@ -123,15 +111,13 @@ type ListArgs = {
 };
 
 /**
- * How a list is served: its index, its order, the counter holding its total
- * (or, for the scorer lists narrowed by entity type or source, a rank tree
- * whose root holds the total under the table's coverage mark) and the
- * filters no index covers (tenancy), applied while walking.
+ * How a list is served: its index, its order, the rank tree whose root
+ * holds its total under the table's coverage mark, and the filters no
+ * index covers (tenancy), applied while walking.
  */
 type ListPlan = {
   spec: IndexSpec;
   order: Order;
-  counter: string | null;
   tree?: string;
   rest: [keyof ScoreRow, unknown][];
 };
@@ -159,12 +145,14 @@ function planList(args: ListArgs): ListPlan {
         ? {
           spec,
           order: "desc",
-          counter: filter.entityId === undefined
-            ? scoreCounters.scoresOfScorer(scorerId)
-            : scoreCounters.scoresOfScorerEntity(scorerId, filter.entityId),
+          tree: scoreTree(
+            filter.entityId === undefined
+              ? scoreCounters.scoresOfScorer(scorerId)
+              : scoreCounters.scoresOfScorerEntity(scorerId, filter.entityId),
+          ),
           rest: [],
         }
-        : { spec, order: "desc", counter: null, tree: scorerFilterTree(scorerId, filter), rest: [] };
+        : { spec, order: "desc", tree: scorerFilterTree(scorerId, filter), rest: [] };
       break;
     }
     case "run": {
@@ -172,7 +160,7 @@ function planList(args: ListArgs): ListPlan {
       plan = {
         spec: { table, index: "by_run_insertedAt", eq: [["runId", runId]], sortField: "insertedAt" },
         order: "asc",
-        counter: scoreCounters.scoresOfRun(runId),
+        tree: scoreTree(scoreCounters.scoresOfRun(runId)),
         rest: [],
       };
       break;
@@ -187,7 +175,7 @@ function planList(args: ListArgs): ListPlan {
           sortField: "insertedAt",
         },
         order: "asc",
-        counter: scoreCounters.scoresOfEntity(entityId, args.entityType),
+        tree: scoreTree(scoreCounters.scoresOfEntity(entityId, args.entityType)),
         rest: [],
       };
       break;
@@ -203,7 +191,7 @@ function planList(args: ListArgs): ListPlan {
           sortField: "createdAt",
         },
         order: "desc",
-        counter: scoreCounters.scoresOfSpan(traceId, spanId),
+        tree: scoreTree(scoreCounters.scoresOfSpan(traceId, spanId)),
         rest: [],
       };
       break;
@@ -211,10 +199,7 @@ function planList(args: ListArgs): ListPlan {
   }
   if (args.filters.organizationId !== undefined) plan.rest.push(["organizationId", args.filters.organizationId]);
   if (args.filters.projectId !== undefined) plan.rest.push(["projectId", args.filters.projectId]);
-  if (plan.rest.length > 0) {
-    plan.counter = null;
-    plan.tree = undefined;
-  }
+  if (plan.rest.length > 0) plan.tree = undefined;
   return plan;
 }
 
@@ -252,10 +237,7 @@ export const list = internalQuery({
       // The total and the starting point are worked out once, on the first call.
       let counted: number | null = null;
       let tree: string | null = null;
-      if (plan.counter !== null) {
-        counted = await readCounter(ctx, plan.counter);
-        tree = scoreTree(plan.counter);
-      } else if (plan.tree !== undefined && await treesCover(ctx, "scores")) {
+      if (plan.tree !== undefined && await treesCover(ctx, "scores")) {
         tree = plan.tree;
         counted = await treeTotal(ctx, tree);
       }

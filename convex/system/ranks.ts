@@ -17,6 +17,7 @@ import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { treeEntriesOf } from "./treeEntries.js";
 import { foldLegacyRunCount } from "../workflows/ranking.js";
+import { dropLegacyThreadCount } from "../memory/threadCount.js";
 import type { SpanRow } from "../observability/tracing/validators.js";
 import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 
@@ -88,6 +89,7 @@ export const rebuild = internalMutation({
     await ranks.apply(ctx);
     const done = batch.cursor === null;
     if (done && table === "workflow_runs") await foldLegacyRunCount(ctx);
+    if (done && table === "threads") await dropLegacyThreadCount(ctx);
     if (done) await markCovered(ctx, table);
     return { done, cursor: batch.cursor };
   },

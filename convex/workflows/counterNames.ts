@@ -5,11 +5,11 @@
 import { familyTree, familyTrees } from "../kit/rankFamily.js";
 
 /**
- * Counters of runs. The deployment-wide ones (all runs, runs of a workflow,
- * of a workflow in a status) are sharded (`counterShard`, read with
- * `readShardedCounter`) under these names, so writers of unrelated runs do
- * not share a document; a deployment written before sharding also holds
- * the unsharded document of each, which the sharded read adds in.
+ * Names of the counters of runs that versions before the rank trees kept
+ * (this version writes none: the trees give every list's total). Only the
+ * unsharded all-runs document is still read, to detect runs written by
+ * such a version (`ranking.ts`); a version between kept sharded copies
+ * (`<name>:shard:<k>`), now unused.
  */
 export const workflowCounters = {
   /** All workflow runs (sharded). */

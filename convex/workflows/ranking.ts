@@ -8,12 +8,11 @@
  * completed rebuild; removed when a rebuild clears the trees), and only as
  * long as no version from before the trees wrote runs: those counted every
  * run in the one unsharded all-runs counter document, which this version
- * never writes (it counts in the shards), so a run inserted or deleted by
- * such a version shows there. A completed rebuild folds that document into
- * a shard. Both checks are index lookups of documents no writer of this
+ * never writes (runs keep no counters), so a run inserted or deleted by
+ * such a version shows there. A completed rebuild drops that document. Both checks are index lookups of documents no writer of this
  * version writes, so lists that read them never conflict with writers.
  */
-import { adjustCounters, counterShard, readCounter } from "../kit/counters.js";
+import { adjustCounter, readCounter } from "../kit/counters.js";
 import { noteInsert, treesCover } from "../kit/coverage.js";
 import type { MutationCtx, QueryCtx } from "../kit/functions.js";
 import { workflowCounters } from "./counterNames.js";
@@ -30,11 +29,11 @@ export async function noteRunInsert(ctx: MutationCtx): Promise<void> {
 
 /**
  * Called once a rebuild has added every run to its trees: the old
- * unsharded all-runs count moves into a shard (the sharded total is
- * unchanged), so the trees count as complete again.
+ * unsharded all-runs count (written only by versions before the trees) is
+ * dropped, so the trees count as complete again. Runs keep no counters
+ * now: their lists' totals come from the trees.
  */
 export async function foldLegacyRunCount(ctx: MutationCtx): Promise<void> {
   const name = workflowCounters.workflowRuns();
-  const legacy = await readCounter(ctx, name);
-  await adjustCounters(ctx, [[name, -legacy], [counterShard(name, "legacy"), legacy]]);
+  await adjustCounter(ctx, name, -(await readCounter(ctx, name)));
 }

@@ -39,19 +39,12 @@ import {
   writeField,
 } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
-import { adjustCounters, counterShard, readCounter, readShardedCounter } from "../kit/counters.js";
-import {
-  familyTrees,
-  runTreeEntries as treeEntries,
-  workflowCounters,
-  workflowFamilies,
-  workflowTrees,
-} from "./counterNames.js";
+import { familyTrees, runTreeEntries as treeEntries, workflowFamilies, workflowTrees } from "./counterNames.js";
 import { noteRunInsert, runsRanked } from "./ranking.js";
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { recordAnswer, recordedAnswer } from "../kit/operations.js";
+import { recordAnswer, recordApplied, recordedAnswer } from "../kit/operations.js";
 import {
   countingState,
   type IndexSpec,
@@ -108,30 +101,13 @@ async function findSnapshot(ctx: QueryCtx, key: string) {
 }
 
 /**
- * The counters a run is counted in (used by lists while the trees are
- * incomplete, see `ranking.ts`). The deployment-wide ones are sharded by run.
+ * Adjusts the rank trees for a run going from `before` to `after` (either
+ * may be absent). Runs keep no counters: every list of runs has trees that
+ * give its total (`planFirst`), and a deployment whose trees are incomplete
+ * counts as it walks until `rebuildRankTrees`, so a write pays only its
+ * row and its tree entries (no deployment-wide count document).
  */
-function countersOf(run: RunFields): string[] {
-  const names = [
-    counterShard(workflowCounters.workflowRuns(), run.id),
-    counterShard(workflowCounters.workflowRunsOfWorkflow(run.workflowName), run.id),
-  ];
-  if (run.status !== undefined) {
-    names.push(counterShard(workflowCounters.workflowRunsOfWorkflowStatus(run.workflowName, run.status), run.id));
-  }
-  if (run.resourceId !== undefined) {
-    names.push(workflowCounters.workflowRunsOfResource(run.resourceId));
-    names.push(workflowCounters.workflowRunsOfResourceWorkflow(run.resourceId, run.workflowName));
-  }
-  return names;
-}
-
-/** Adjusts counters for a run going from `before` to `after` (either may be absent). */
 async function recount(ctx: MutationCtx, before: RunFields | null, after: RunFields | null): Promise<void> {
-  const deltas: [string, number][] = [];
-  if (before) { for (const name of countersOf(before)) deltas.push([name, -1]); }
-  if (after) { for (const name of countersOf(after)) deltas.push([name, 1]); }
-  await adjustCounters(ctx, deltas);
   const ranks = new RankBatch();
   ranks.change(treeEntries(before), treeEntries(after));
   await ranks.apply(ctx);
@@ -221,7 +197,7 @@ function snapshotOwner(key: string): string {
 /** A stored run row: its document id and fields. */
 type StoredRun = { _id: GenericId<"workflow_runs">; fields: RunFields };
 
-/** Stores `fields` as a run row (replacing `existing`), adjusts counters, and returns the stored run. */
+/** Stores `fields` as a run row (replacing `existing`), adjusts its tree entries, and returns the stored run. */
 async function writeRun(ctx: MutationCtx, existing: StoredRun | null, fields: RunFields): Promise<StoredRun> {
   assertFitsDocument(describeRun(fields.workflowName, fields.runId), fields);
   if (existing) {
@@ -417,7 +393,9 @@ async function applyState(
  * (encoded), `null` when the run does not exist or the guard failed, or
  * `tooLarge` (nothing changed) when the snapshot does not fit one
  * transaction. With an `opId`, a repeated call (a retry after a lost
- * answer) returns the first call's answer and changes nothing.
+ * answer) changes nothing and answers as the first did: `null` for a
+ * refusal, else the run's stored snapshot (the first call's answer, unless
+ * a later write changed the run meanwhile).
  */
 export const updateState = internalMutation({
   args: {
@@ -434,7 +412,7 @@ export const updateState = internalMutation({
       const recorded = await recordedAnswer(ctx, args.opId);
       if (recorded !== undefined) {
         if (recorded.answer !== null) return JSON.parse(recorded.answer);
-        // Applied, but the answer was too large to keep: answer with the stored snapshot.
+        // Applied (the record keeps no copy of the snapshot): answer with the stored snapshot.
         const run = await findRun(ctx, runKey(args.workflowName, args.runId));
         const stored = run ? await storedSnapshot(ctx, run) : undefined;
         if (stored === undefined || ((await storedLength(ctx, stored)) ?? 0) > IN_TRANSACTION_LIMIT) return null;
@@ -443,7 +421,10 @@ export const updateState = internalMutation({
     }
     const answer = await applyState(ctx, args);
     if (args.opId !== undefined && !(answer && answer.tooLarge)) {
-      await recordAnswer(ctx, args.opId, answer === null ? null : { snapshot: answer.snapshot });
+      // An applied change's answer is the snapshot it stored: the record keeps
+      // no copy of it (a retry reads the stored snapshot), only a refusal's `null`.
+      if (answer === null) await recordAnswer(ctx, args.opId, null);
+      else await recordApplied(ctx, args.opId);
     }
     return answer;
   },
@@ -502,14 +483,12 @@ export const remove = internalMutation({
  * How a list is served: the index it walks (an exact index for every
  * combination of workflow name, resource and status), the predicate of the
  * filters that index does not cover (only with a thread id), the trees that
- * hold exactly the list's keys, and the counter that holds its total while
- * the trees are incomplete.
+ * hold exactly the list's keys.
  */
 type ListPlan = {
   spec: IndexSpec;
   rest: [keyof RunFields, string][];
   trees: string[] | null;
-  counter: { name: string; sharded: boolean } | null;
 };
 
 /**
@@ -526,14 +505,12 @@ function planList(
   const table = "workflow_runs" as const;
   const sortField = "createdAt";
   const spec = (index: string, eq: [string, unknown][]): IndexSpec => ({ table, index, eq, sortField });
-  const shared = (name: string) => ({ name, sharded: true });
-  const own = (name: string) => ({ name, sharded: false });
   if (threadId !== undefined) {
     const rest: [keyof RunFields, string][] = [];
     if (w !== undefined) rest.push(["workflowName", w]);
     if (r !== undefined) rest.push(["resourceId", r]);
     if (s !== undefined) rest.push(["status", s]);
-    return { spec: spec("by_thread_createdAt", [["threadId", threadId]]), rest, trees: null, counter: null };
+    return { spec: spec("by_thread_createdAt", [["threadId", threadId]]), rest, trees: null };
   }
   if (r !== undefined) {
     if (w !== undefined && s !== undefined) {
@@ -541,7 +518,6 @@ function planList(
         spec: spec("by_resource_workflow_status_createdAt", [["resourceId", r], ["workflowName", w], ["status", s]]),
         rest: [],
         trees: [workflowTrees.ofResourceWorkflowStatus(r, w, s)],
-        counter: null,
       };
     }
     if (w !== undefined) {
@@ -549,7 +525,6 @@ function planList(
         spec: spec("by_resource_workflow_createdAt", [["resourceId", r], ["workflowName", w]]),
         rest: [],
         trees: [workflowTrees.ofResourceWorkflow(r, w)],
-        counter: own(workflowCounters.workflowRunsOfResourceWorkflow(r, w)),
       };
     }
     if (s !== undefined) {
@@ -557,14 +532,12 @@ function planList(
         spec: spec("by_resource_status_createdAt", [["resourceId", r], ["status", s]]),
         rest: [],
         trees: [workflowTrees.ofResourceStatus(r, s)],
-        counter: null,
       };
     }
     return {
       spec: spec("by_resource_createdAt", [["resourceId", r]]),
       rest: [],
       trees: [workflowTrees.ofResource(r)],
-      counter: own(workflowCounters.workflowRunsOfResource(r)),
     };
   }
   if (w !== undefined && s !== undefined) {
@@ -572,7 +545,6 @@ function planList(
       spec: spec("by_workflow_status_createdAt", [["workflowName", w], ["status", s]]),
       rest: [],
       trees: familyTrees(workflowFamilies.ofWorkflowStatus(w, s)),
-      counter: shared(workflowCounters.workflowRunsOfWorkflowStatus(w, s)),
     };
   }
   if (w !== undefined) {
@@ -580,7 +552,6 @@ function planList(
       spec: spec("by_workflow_createdAt", [["workflowName", w]]),
       rest: [],
       trees: familyTrees(workflowFamilies.ofWorkflow(w)),
-      counter: shared(workflowCounters.workflowRunsOfWorkflow(w)),
     };
   }
   if (s !== undefined) {
@@ -588,24 +559,21 @@ function planList(
       spec: spec("by_status_createdAt", [["status", s]]),
       rest: [],
       trees: familyTrees(workflowFamilies.ofStatus(s)),
-      counter: null,
     };
   }
   return {
     spec: spec("by_createdAt", []),
     rest: [],
     trees: familyTrees(workflowFamilies.all()),
-    counter: shared(workflowCounters.workflowRuns()),
   };
 }
 
 /**
  * The first walk state and the total of a list. With complete trees
  * (`runsRanked`), the trees give the total (with or without a date range)
- * and the key just before the page, in O(log N) reads. Otherwise the list's
- * counter gives the total without a range (and a tree that agrees with it
- * still seeks); a list without a counter, a thread's list, or a range
- * without complete trees counts its matches as it walks.
+ * and the key just before the page, in O(log N) reads. Otherwise (a
+ * deployment whose trees are not yet rebuilt), and for a thread's list, the
+ * list counts its matches as it walks.
  */
 async function planFirst(
   ctx: QueryCtx,
@@ -621,15 +589,8 @@ async function planFirst(
       ? await planRankedList(ctx, trees[0], await treeTotal(ctx, trees[0]), range, offset, limit, "desc")
       : await planListAcross(ctx, trees, "trees", range, offset, limit, "desc");
   }
-  let counted: number | null = null;
-  if (plan.counter !== null) {
-    counted = plan.counter.sharded
-      ? await readShardedCounter(ctx, plan.counter.name)
-      : await readCounter(ctx, plan.counter.name);
-  }
-  return trees.length === 1
-    ? await planRankedList(ctx, trees[0], counted, range, offset, limit, "desc")
-    : await planListAcross(ctx, trees, counted, range, offset, limit, "desc");
+  // Incomplete trees (a deployment not yet rebuilt): the list counts its matches as it walks.
+  return { state: countingState(offset, limit, "desc"), total: null };
 }
 
 /**

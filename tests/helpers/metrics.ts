@@ -25,10 +25,26 @@ export type DocumentWrite = {
   op: "insert" | "patch" | "replace" | "delete";
   table: string;
   id: string;
+  /** Size of the document as written, as the backend's tracker counts it (0 for a delete). */
+  bytes?: number;
 };
+
+/** One document read seen by the backend (a patch, replace or delete reads its document too). */
+export type DocumentRead = { table: string; id: string; bytes: number };
+
+/** One function scheduled by a measured call: its path and argument bytes. */
+export type ScheduledCall = { name: string; bytes: number };
+
+/** Every document a measured call read and wrote, and the functions it scheduled. */
+export type Detail = { reads: DocumentRead[]; writes: DocumentWrite[]; scheduled: ScheduledCall[] };
 
 let active: Usage | null = null;
 let activeWrites: DocumentWrite[] | null = null;
+let activeDetail: Detail | null = null;
+/** Sizes the tracker counted during the syscall being served (reads, then the write's size). */
+let syscallReads: number[] | null = null;
+let syscallWrite: number | null = null;
+let syscallScheduled: number | null = null;
 
 /** convex-test ids are a zero-padded counter followed by the table name. */
 const tableOfId = (id: string): string => id.replace(/^\d+/, "");
@@ -64,32 +80,80 @@ function wrapSyscalls(): void {
     get asyncSyscall() {
       const inner = original.asyncSyscall;
       return async (op: string, json: string): Promise<string> => {
-        const result = await inner(op, json);
-        const kind = WRITE_OPS[op];
-        if (kind && activeWrites) {
-          const args = JSON.parse(json) as { table?: string; id?: string };
-          const id = kind === "insert" ? (JSON.parse(result) as { _id: string })._id : String(args.id);
-          activeWrites.push({ op: kind, table: tableOfId(id), id });
+        if (!activeDetail && !activeWrites) return await inner(op, json);
+        // convex-test serves these syscalls synchronously up to their answer: the
+        // sizes its tracker counts meanwhile belong to this call, even when several run at once.
+        const reads: number[] = [];
+        syscallReads = reads;
+        syscallWrite = null;
+        syscallScheduled = null;
+        let pending: Promise<string>;
+        try {
+          pending = inner(op, json);
+        } finally {
+          syscallReads = null;
         }
+        const written = syscallWrite;
+        const scheduled = syscallScheduled;
+        const detail = activeDetail;
+        const result = await pending;
+        const kind = WRITE_OPS[op];
+        const args = JSON.parse(json) as { table?: string; id?: string; name?: string };
+        if (kind && activeWrites) {
+          const id = kind === "insert" ? (JSON.parse(result) as { _id: string })._id : String(args.id);
+          activeWrites.push({ op: kind, table: tableOfId(id), id, bytes: written ?? 0 });
+        }
+        if (detail) recordDetail(detail, op, args, result, reads, scheduled);
         return result;
       };
     },
   };
 }
 
+/** Attributes the sizes the tracker counted during one syscall to the documents it returned or touched. */
+function recordDetail(
+  detail: Detail,
+  op: string,
+  args: { table?: string; id?: string; name?: string },
+  result: string,
+  sizes: number[],
+  scheduledBytes: number | null,
+): void {
+  let ids: string[] = [];
+  if (op === "1.0/get" || WRITE_OPS[op] !== undefined) {
+    ids = args.id !== undefined ? [String(args.id)] : [];
+  } else if (op === "1.0/queryStreamNext") {
+    const { value } = JSON.parse(result) as { value: { _id?: string } | null };
+    ids = value?._id ? [value._id] : [];
+  } else if (op === "1.0/queryPage") {
+    ids = (JSON.parse(result) as { page: { _id: string }[] }).page.map((d) => d._id);
+  }
+  sizes.forEach((bytes, i) => {
+    // A page charges rows a filter dropped: those have no id in the answer.
+    const id = ids[i] ?? `?${op}`;
+    detail.reads.push({ table: ids[i] ? tableOfId(id) : "(filtered)", id, bytes });
+  });
+  if (op === "1.0/schedule" && scheduledBytes !== null) {
+    detail.scheduled.push({ name: String(args.name ?? "?"), bytes: scheduledBytes });
+  }
+}
+
 const proto = TransactionMetricsTracker.prototype as unknown as {
   trackRead(size: number): void;
   trackWrite(size: number): void;
   trackIndexRange(): void;
+  trackScheduledFunction(size: number): void;
 };
 const originalRead = proto.trackRead;
 const originalWrite = proto.trackWrite;
 const originalRange = proto.trackIndexRange;
+const originalScheduled = proto.trackScheduledFunction;
 proto.trackRead = function (size: number) {
   if (active) {
     active.documentsRead++;
     active.bytesRead += size;
   }
+  syscallReads?.push(size);
   return originalRead.call(this, size);
 };
 proto.trackWrite = function (size: number) {
@@ -97,7 +161,12 @@ proto.trackWrite = function (size: number) {
     active.documentsWritten++;
     active.bytesWritten += size;
   }
+  syscallWrite = size;
   return originalWrite.call(this, size);
+};
+proto.trackScheduledFunction = function (size: number) {
+  syscallScheduled = size;
+  return originalScheduled.call(this, size);
 };
 proto.trackIndexRange = function () {
   if (active) active.indexRanges++;
@@ -122,5 +191,24 @@ export async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; usa
   } finally {
     active = null;
     activeWrites = null;
+  }
+}
+
+/**
+ * Runs `fn` and lists every document the backend read and wrote meanwhile
+ * (table, id, bytes) and every function it scheduled (not reentrant, not
+ * combinable with {@link measure}).
+ */
+export async function measureDetail<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; usage: Usage; detail: Detail }> {
+  const detail: Detail = { reads: [], writes: [], scheduled: [] };
+  activeDetail = detail;
+  try {
+    const { result, usage, writes } = await measure(fn);
+    detail.writes = writes;
+    return { result, usage, detail };
+  } finally {
+    activeDetail = null;
   }
 }

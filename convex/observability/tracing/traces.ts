@@ -100,10 +100,15 @@ function familyCounter(row: TraceRow | null, family: readonly string[]): string 
   return row?.listed ? traceCounterOf(row, family) : null;
 }
 
-/** Counter changes that take a trace from `before` to `after`. */
+/**
+ * Counter changes that take a trace from `before` to `after`. The late
+ * families keep no counter: their lists take totals from their trees only
+ * (`LATE_FAMILIES`), so a write would pay a document nothing reads.
+ */
 function traceCounterDeltas(before: TraceRow | null, after: TraceRow | null): [string, number][] {
   const deltas: [string, number][] = [];
   for (const family of TRACE_FAMILIES) {
+    if (LATE_FAMILIES.has(family.join(","))) continue;
     const was = familyCounter(before, family);
     const is = familyCounter(after, family);
     if (was === is) continue;
