@@ -247,12 +247,18 @@ async function assertBookkeepingExact(backend: Backend): Promise<void> {
     add("threads");
     add(`threads:resource:${thread.resourceId}`);
   }
-  // Messages of a thread being deleted count in their resource's hidden counter instead of its total.
-  const deleting = new Set((await all(backend, "thread_deletions")).map((d) => d.threadId));
+  // Messages of a thread being deleted count in their resource's hidden counter instead of its total, once the
+  // deletion took them out of that resource (all resources, or those up to `hiddenThrough`).
+  const deletions = new Map((await all(backend, "thread_deletions")).map((d) => [d.threadId, d]));
+  const hidden = (m: { threadId: string; resourceId: string }) => {
+    const deletion = deletions.get(m.threadId);
+    return deletion !== undefined &&
+      (deletion.hidden === "all" || (deletion.hiddenThrough !== undefined && m.resourceId <= deletion.hiddenThrough));
+  };
   for (const m of messages) {
     add(`messages:thread:${m.threadId}`);
     if (m.resourceId !== undefined) {
-      add(`messages:${deleting.has(m.threadId) ? "hidden:" : ""}resource:${m.resourceId}`);
+      add(`messages:${hidden(m) ? "hidden:" : ""}resource:${m.resourceId}`);
       add(`messages:threadResource:${JSON.stringify([m.threadId, m.resourceId])}`);
     }
   }
@@ -443,5 +449,45 @@ Deno.test("saveThread with the id of a thread being deleted finishes the deletio
     await ours.deleteThread({ threadId: "plain" });
     const clone = await ours.cloneThread({ sourceThreadId: "keep", newThreadId: "big2" });
     assert.equal(clone.clonedMessages.length, 6);
+  });
+});
+
+Deno.test("deleteThread of a thread whose messages span many resources: totals stay exact at every step", async () => {
+  await withClock(async (clock) => {
+    const backend = createBackend();
+    const memory = (await new ConvexStorage({ client: inProcessClient(backend), now: () => clock.now })
+      .getStore("memory"))!;
+    const resources = Array.from({ length: 230 }, (_, i) => `w${String(i).padStart(3, "0")}`);
+    await memory.saveThread({ thread: { id: "wide", resourceId: "w000", createdAt: at(0), updatedAt: at(0) } });
+    await memory.saveThread({ thread: { id: "kept", resourceId: "w150", createdAt: at(1), updatedAt: at(1) } });
+    await memory.saveMessages({
+      messages: [
+        ...resources.map((r, i) => message(`wide-${i}`, "wide", r, 100 + i, r)),
+        message("kept-0", "kept", "w150", 50, "kept"),
+      ],
+    });
+    // deno-lint-ignore no-explicit-any
+    const raw = backend.raw as any;
+    const first = await raw.mutation(componentHandle("memory/threads:remove"), { id: "wide" });
+    assert.equal(first.done, false, "more resources than one step takes out of their totals");
+    assert.equal(await memory.getThreadById({ threadId: "wide" }), null);
+    assert.equal((await memory.listMessages({ threadId: "wide" })).total, 0);
+    assert.deepEqual((await memory.listMessagesById({ messageIds: ["wide-3", "wide-200"] })).messages, []);
+    for (const r of ["w000", "w099"]) {
+      assert.equal((await memory.listMessagesByResourceId({ resourceId: r })).total, 0, r);
+    }
+    await assertBookkeepingExact(backend);
+    let steps = 0;
+    while (!(await raw.mutation(componentHandle("memory/threadDeletion:step"), { threadId: "wide" })).done) {
+      await assertBookkeepingExact(backend);
+      assert.ok(++steps < 10);
+    }
+    for (const r of ["w000", "w150", "w229"]) {
+      const { messages, total } = await memory.listMessagesByResourceId({ resourceId: r, perPage: false });
+      assert.deepEqual([messages.map((m) => m.id), total], r === "w150" ? [["kept-0"], 1] : [[], 0], r);
+    }
+    await backend.finishAllScheduledFunctions(() => clock.runAll());
+    assert.equal((await all(backend, "messages")).length, 1);
+    await assertBookkeepingExact(backend);
   });
 });
