@@ -445,10 +445,55 @@ Deno.test("saveThread with the id of a thread being deleted finishes the deletio
     await assertSameReads(stores, "after saveThread");
     assert.equal((await ours.listMessages({ threadId: "big" })).total, 0);
     await assertBookkeepingExact(backend);
-    // Cloning into the id of a thread being deleted works the same way.
-    await ours.deleteThread({ threadId: "plain" });
-    const clone = await ours.cloneThread({ sourceThreadId: "keep", newThreadId: "big2" });
-    assert.equal(clone.clonedMessages.length, 6);
+  });
+});
+
+/** Both stores after a delete of "big" whose caller died after the first step; ours through a fresh client. */
+async function interruptedDelete(clock: FakeClock): Promise<Stores> {
+  const stores = await setup(clock, dyingAfterFirstRemove);
+  await assert.rejects(() => stores.ours.deleteThread({ threadId: "big" }));
+  await stores.core.deleteThread({ threadId: "big" });
+  stores.ours = (await new ConvexStorage({ client: inProcessClient(stores.backend), now: () => clock.now })
+    .getStore("memory"))!;
+  assert.equal((await all(stores.backend, "thread_deletions")).length, 1, "the deletion is pending");
+  return stores;
+}
+
+Deno.test("moving a message into a thread being deleted finishes the deletion first, as after a completed delete", async () => {
+  await withClock(async (clock) => {
+    const stores = await interruptedDelete(clock);
+    const { ours, core, backend } = stores;
+    for (const store of [ours, core]) {
+      clock.now += 1000;
+      const moved = await store.updateMessages({ messages: [{ id: "keep-1", threadId: "big" }] });
+      assert.deepEqual(moved.map((m) => m.threadId), ["big"]);
+    }
+    assert.deepEqual(await all(backend, "thread_deletions"), []);
+    await assertSameReads(stores, "after moving a message into the deleted thread");
+    for (const store of [ours, core]) {
+      clock.now += 1000;
+      await store.saveThread({ thread: { ...THREADS[0], title: "Back" } });
+    }
+    await assertSameReads(stores, "after saving the thread again");
+    await assertBookkeepingExact(backend);
+  });
+});
+
+Deno.test("cloning into the id of a thread being deleted finishes the deletion first", async () => {
+  await withClock(async (clock) => {
+    const { ours, core, backend } = await interruptedDelete(clock);
+    for (const store of [ours, core]) {
+      clock.now += 1000;
+      const clone = await store.cloneThread({ sourceThreadId: "keep", newThreadId: "big" });
+      assert.equal(clone.clonedMessages.length, 6);
+      const { messages, total } = await store.listMessages({ threadId: "big", perPage: false });
+      assert.deepEqual([messages.map((m) => m.content.parts), total], [
+        clone.clonedMessages.map((m) => m.content.parts),
+        6,
+      ]);
+    }
+    assert.deepEqual(await all(backend, "thread_deletions"), []);
+    await assertBookkeepingExact(backend);
   });
 });
 

@@ -19,10 +19,10 @@
  * Steps are idempotent and may run concurrently (Convex serializes them).
  */
 import { makeFunctionReference } from "convex/server";
-import { v } from "convex/values";
+import { type ConvexError, v } from "convex/values";
 import { blobOwner, isBlobRef, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounters, counterShard, readCounter } from "../kit/counters.js";
-import { storageError } from "../kit/errors.js";
+import { storageError, type StorageErrorData } from "../kit/errors.js";
 import { type DataModel, internalMutation, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { dropTree, RankBatch } from "../kit/rankTree.js";
 import { approximateSize } from "../kit/walk.js";
@@ -56,7 +56,7 @@ export async function isDeleting(ctx: QueryCtx, threadId: string): Promise<boole
 }
 
 /** The refusal of a write onto a thread being deleted (the client finishes the deletion and retries). */
-export function deletingError(threadId: string, operation: string) {
+export function deletingError(threadId: string, operation: string): ConvexError<StorageErrorData> {
   return storageError(
     "DELETING",
     `thread ${threadId} is being deleted (the deployment is removing its remaining messages); ` +
