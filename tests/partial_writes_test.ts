@@ -107,7 +107,7 @@ Deno.test("partial writes: updateMessages split over calls says how many updates
   assert.ok(updated.every((m) => m.role === "assistant"));
 });
 
-Deno.test("partial writes: deleteThread of a large thread says it may be partly deleted; calling again finishes", async () => {
+Deno.test("partial writes: deleteThread of a large thread says it is gone for readers and finished by the deployment", async () => {
   const backend = createBackend();
   const memory = await memoryOf(backend);
   await memory.saveThread({ thread: { id: "t", resourceId: "r1", createdAt: at(0), updatedAt: at(0) } });
@@ -115,7 +115,13 @@ Deno.test("partial writes: deleteThread of a large thread says it may be partly 
   const faulty = await memoryOf(backend, loseFrom("memory/threads:remove", 2));
   const error = await failure(faulty.deleteThread({ threadId: "t" }));
   assert.match(error.message, /may have been applied/);
-  assert.match(error.message, /thread t may be partly deleted .*; calling deleteThread again finishes the deletion/);
+  assert.match(
+    error.message,
+    /thread t may already be deleted for every reader .*the deployment removes what is left by itself; nothing is needed; calling deleteThread again waits until nothing is left/,
+  );
+  // Already invisible, before any further call (memory_delete_thread_test.ts covers every read).
+  assert.equal(await memory.getThreadById({ threadId: "t" }), null);
+  assert.equal((await memory.listMessages({ threadId: "t" })).total, 0);
   await memory.deleteThread({ threadId: "t" });
   assert.equal(await memory.getThreadById({ threadId: "t" }), null);
   assert.equal(await count(backend, "messages"), 0);

@@ -26,6 +26,7 @@ import { decodeValue } from "../kit/codec.js";
 import { appQuery, type QueryCtx } from "../kit/functions.js";
 import { checkAppLimit, checkPageOptions } from "../kit/appPages.js";
 import type { MessageRow } from "./validators.js";
+import { isDeleting } from "./threadDeletion.js";
 
 /** Largest `limit` of an app read. */
 export const MAX_APP_READ = 200;
@@ -97,6 +98,8 @@ export const recentMessages = appQuery({
   args: { threadId: v.string(), limit: v.number() },
   returns: v.array(appMessageValidator),
   handler: async (ctx, { threadId, limit }): Promise<AppMessage[]> => {
+    // A thread being deleted has no messages left for any reader (memory/threadDeletion.ts).
+    if (await isDeleting(ctx, threadId)) return [];
     const rows = await ctx.db.query("messages")
       .withIndex("by_thread_createdAt", (q) => q.eq("threadId", threadId))
       .order("desc")
@@ -155,6 +158,9 @@ export const messagesPage = appQuery({
       .withIndex("by_thread_createdAt", (q) => q.eq("threadId", threadId))
       .order("desc")
       .paginate(checkPageOptions(paginationOpts, MAX_APP_READ));
+    // A thread being deleted has no messages left for any reader (memory/threadDeletion.ts); the page's
+    // cursor stays Convex's own, so a paginated reader carries on normally.
+    if (await isDeleting(ctx, threadId)) return { ...result, page: [] };
     return { ...result, page: result.page.map(toAppMessage) };
   },
 });

@@ -10,6 +10,12 @@ export const memoryCounters = {
   messagesOfThread: (threadId: string): string => `messages:thread:${threadId}`,
   /** Messages of one resource. */
   messagesOfResource: (resourceId: string): string => `messages:resource:${resourceId}`,
+  /**
+   * Messages of one resource that belong to threads being deleted: already
+   * left out of `messagesOfResource`, still in the resource's rank tree and
+   * index until the deletion's steps remove them (`memory/threadDeletion.ts`).
+   */
+  hiddenMessagesOfResource: (resourceId: string): string => `messages:hidden:resource:${resourceId}`,
 };
 
 /** Names of the memory domain's rank trees (`kit/rankTree.ts`), one per list owner and ordering. */

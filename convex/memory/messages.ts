@@ -62,6 +62,7 @@ import {
 } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type MessageRow, messageValidator, type ThreadRow, threadValidator } from "./validators.js";
+import { deletingError, dropIfHidden, HiddenMessages, isDeleting, refuseIfDeleting } from "./threadDeletion.js";
 
 /** A stored message document. */
 type MessageDoc = MessageRow & { _id: unknown; _creationTime: number };
@@ -102,6 +103,7 @@ export const save = internalMutation({
   args: { messages: v.array(messageValidator), now: v.number() },
   handler: async (ctx, { messages, now }): Promise<{ kept: [string, number][]; released: boolean }> => {
     const threadIds = new Set(messages.map((message) => message.threadId).filter((id) => id !== ""));
+    for (const threadId of threadIds) await refuseIfDeleting(ctx, threadId, "saveMessages");
     for (const threadId of threadIds) {
       const thread = await findThreadDoc(ctx, threadId);
       if (thread) await stampThread(ctx, thread, now);
@@ -110,7 +112,13 @@ export const save = internalMutation({
     const kept: [string, number][] = [];
     let released = false;
     for (const message of messages) {
-      const existing = await findMessage(ctx, message.id);
+      let existing = await findMessage(ctx, message.id);
+      if (existing) {
+        // The id of a message whose thread is being deleted is free again, as once the deletion completes.
+        const dropped = await dropIfHidden(ctx, existing);
+        if (dropped.released) released = true;
+        if (dropped.dropped) existing = null;
+      }
       const row: MessageRow = existing ? { ...message, createdAt: existing.createdAt } : message;
       if (existing && existing.createdAt !== message.createdAt) kept.push([message.id, existing.createdAt]);
       const owner = blobOwner("messages", row.id);
@@ -206,8 +214,14 @@ export const update = internalMutation({
       await counters.apply(ctx);
       return { rows, consumed, ...(stopped ? { stopped } : {}), released };
     };
+    const hidden = new HiddenMessages(ctx);
     for (const [index, patch] of updates.entries()) {
-      const existing = await findMessage(ctx, patch.id);
+      if (patch.threadId !== undefined && patch.threadId !== "" && await hidden.threadHidden(patch.threadId)) {
+        throw deletingError(patch.threadId, "updateMessages");
+      }
+      const found = await findMessage(ctx, patch.id);
+      // A message of a thread being deleted is gone for every caller: skipped like an unknown id.
+      const existing = found && !(await hidden.hidden(found)) ? found : null;
       if (!existing) {
         // Merged content for an unknown message is never adopted.
         if (await releaseBlobs(ctx, blobOwner("messages", patch.id), [patch.setContent])) released = true;
@@ -282,6 +296,10 @@ export const remove = internalMutation({
     for (const id of ids) {
       const existing = await findMessage(ctx, id);
       if (!existing) continue;
+      // A message of a thread being deleted: deleted now with that deletion's bookkeeping, no thread touched.
+      const dropped = await dropIfHidden(ctx, existing);
+      if (dropped.released) released = true;
+      if (dropped.dropped) continue;
       if (existing.threadId) threadIds.add(existing.threadId);
       await ctx.db.delete(existing._id);
       if (await releaseBlobs(ctx, blobOwner("messages", existing.id), [existing.content])) released = true;
@@ -306,13 +324,14 @@ export const getMany = internalQuery({
   args: { ids: v.array(v.string()), keysOnly: v.optional(v.boolean()) },
   handler: async (ctx, { ids, keysOnly }): Promise<{ rows: (MessageRow | MessageKey)[]; consumed: number }> => {
     const rows: (MessageRow | MessageKey)[] = [];
+    const hidden = new HiddenMessages(ctx);
     let bytes = 0;
     let consumed = 0;
     for (const id of ids) {
       if (consumed > 0 && bytes >= MESSAGE_BATCH_BYTES) break;
       consumed++;
       const doc = await findMessage(ctx, id);
-      if (!doc) continue;
+      if (!doc || await hidden.hidden(doc)) continue;
       bytes += approximateSize(doc);
       rows.push(keysOnly ? { id: doc.id, threadId: doc.threadId, createdAt: doc.createdAt } : toRow(doc));
     }
@@ -365,6 +384,7 @@ export async function resolveInclude(
 ): Promise<IncludeResult> {
   const rows: MessageRow[] = [];
   const seen = new Set<string>();
+  const hidden = new HiddenMessages(ctx);
   let docs = 0;
   let bytes = 0;
   let consumed = 0;
@@ -372,7 +392,7 @@ export async function resolveInclude(
     if (consumed >= INCLUDE_ITEMS_PER_CALL || docs >= INCLUDE_BUDGET.docs || bytes >= INCLUDE_BUDGET.bytes) break;
     const target = await findMessage(ctx, item.id);
     docs++;
-    if (!target || (resourceId !== undefined && target.resourceId !== resourceId)) {
+    if (!target || (resourceId !== undefined && target.resourceId !== resourceId) || await hidden.hidden(target)) {
       consumed++;
       continue;
     }
@@ -460,8 +480,16 @@ export const list = internalQuery({
   handler: async (ctx, args): Promise<MessageListResult> => {
     let sources: IndexSpec[];
     let counters: string[];
+    // Messages of threads being deleted are invisible (memory/threadDeletion.ts): such threads list nothing,
+    // and a resource's list skips them while its hidden counter says the resource's index still holds some.
+    const hidden = new HiddenMessages(ctx);
+    let threadIds: string[] | undefined;
+    let skipHidden = false;
     if (args.threadIds !== undefined) {
-      const threadIds = [...new Set(args.threadIds)];
+      threadIds = [];
+      for (const threadId of new Set(args.threadIds)) {
+        if (!(await hidden.threadHidden(threadId))) threadIds.push(threadId);
+      }
       const resourceId = args.resourceId;
       sources = threadIds.map((threadId) => threadSource(threadId, resourceId));
       counters = resourceId === undefined
@@ -475,33 +503,43 @@ export const list = internalQuery({
         sortField: "createdAt",
       }];
       counters = [memoryCounters.messagesOfResource(args.resourceId)];
+      skipHidden = await readCounter(ctx, memoryCounters.hiddenMessagesOfResource(args.resourceId)) > 0;
     } else {
       throw storageError("INVALID", "listing messages needs threadIds or a resourceId");
     }
     const filter = args.metadata === undefined ? undefined : decodeValue(args.metadata) as Record<string, unknown>;
-    const predicate = filter === undefined
+    const matches = filter === undefined
       ? undefined
       : async (doc: MessageDoc) => contentMetadataMatches(await readContent(ctx, doc), filter);
+    const visible = skipHidden ? async (doc: MessageDoc) => !(await hidden.hiddenFromResource(doc)) : undefined;
+    const predicate = matches !== undefined && visible !== undefined
+      ? async (doc: MessageDoc) => (await visible(doc)) && await matches(doc)
+      : matches ?? visible;
     // Large content is read only for the metadata filter, and counts against the walk's byte budget.
     const cost = filter === undefined
       ? undefined
       : async (doc: MessageDoc) => isBlobRef(doc.content) ? await storedLength(ctx, doc.content) ?? 0 : 0;
     let total: number | null = null;
     let state: WalkState | null | undefined = args.state;
-    if (predicate !== undefined) {
+    if (sources.length === 0) {
+      // Every thread asked for is being deleted: nothing to list.
+      total = 0;
+      state = null;
+    } else if (matches !== undefined) {
       state ??= countingState(args.offset, args.limit, args.order);
     } else if (state === undefined) {
       // Planned once, on the first call (later calls only resume the walk): the total from counters, and the
       // rank trees that hold exactly the list's keys when there are (each thread's, or the resource's). With a
       // resourceId (as Mastra's recall asks) a thread's tree applies when every message of the thread has that
-      // resource. A `createdAt` range is then counted and sought in the trees too.
+      // resource. A `createdAt` range is then counted and sought in the trees too. A resource whose tree still
+      // holds messages of threads being deleted (not in its counter) is walked instead, skipping them.
       const counts = new Map<string, number>();
       for (const name of new Set(counters)) counts.set(name, await readCounter(ctx, name));
       const counted = [...counts.values()].reduce((sum, count) => sum + count, 0);
       let trees: string[] | null = [];
-      if (args.threadIds === undefined) trees = [memoryTrees.messagesOfResource(args.resourceId!)];
+      if (threadIds === undefined) trees = skipHidden ? null : [memoryTrees.messagesOfResource(args.resourceId!)];
       else {
-        for (const threadId of new Set(args.threadIds)) {
+        for (const threadId of threadIds) {
           const whole = args.resourceId === undefined ||
             await readCounter(ctx, memoryCounters.messagesOfThread(threadId)) ===
               counts.get(messagesOfThreadResource(threadId, args.resourceId));
@@ -519,9 +557,15 @@ export const list = internalQuery({
       total = plan.total;
       state = plan.state;
     }
-    const step = state === null
+    const step = state === null || sources.length === 0
       ? { rows: [], next: null, matched: 0 }
-      : await walk<MessageDoc>(ctx.db, sources, state, { range: sortRange(args.range), predicate, cost });
+      : await walk<MessageDoc>(ctx.db, sources, state, {
+        range: sortRange(args.range),
+        predicate,
+        cost,
+        // Skipping hidden messages may cost a tombstone lookup per row: half the rows per call keeps it in limits.
+        ...(skipHidden ? { budget: HIDDEN_WALK_BUDGET } : {}),
+      });
     if (state?.countAll && step.next === null) total = step.matched;
     const result: MessageListResult = {
       rows: step.rows.map(toRow),
@@ -536,6 +580,9 @@ export const list = internalQuery({
     return result;
   },
 });
+
+/** What one step of a resource's list reads while it skips messages of threads being deleted. */
+const HIDDEN_WALK_BUDGET: WalkBudget = { docs: 2000, bytes: 8 * 1024 * 1024 };
 
 /** One step of a message list; the first step also carries the `include` windows it was asked for. */
 export type MessageListResult = ListResult<MessageRow> & { included?: IncludeResult };
@@ -572,6 +619,7 @@ function contentMetadataMatches(encoded: string | null, filter: Record<string, u
 export const neighbors = internalQuery({
   args: { threadId: v.string(), resourceId: v.optional(v.string()), state: walkStateValidator },
   handler: async (ctx, { threadId, resourceId, state }): Promise<ListResult<MessageRow>> => {
+    if (await isDeleting(ctx, threadId)) return { rows: [], next: null, total: null, reversed: state.reversed };
     const step = await walk<MessageDoc>(ctx.db, threadSource(threadId, resourceId), state);
     return { rows: step.rows.map(toRow), next: step.next, total: null, reversed: state.reversed };
   },
@@ -605,6 +653,7 @@ export const copyStart = internalMutation({
   ): Promise<{ lastMessageId: string | null; resumed?: ThreadRow }> => {
     const source = await findThreadDoc(ctx, sourceThreadId);
     if (!source) throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
+    await refuseIfDeleting(ctx, thread.id, "cloneThread");
     const progress = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", thread.id))
       .unique();
     const target = await findThreadDoc(ctx, thread.id);
@@ -724,6 +773,7 @@ export const copyBatch = internalMutation({
   ): Promise<
     { pairs: [string, string][]; next: SortKey | null; remaining: number; large?: LargeToCopy; released: boolean }
   > => {
+    await refuseCopyOfDeleting(ctx, args.sourceThreadId, args.threadId);
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
     let remaining = args.remaining;
@@ -762,6 +812,18 @@ export const copyBatch = internalMutation({
   },
 });
 
+/**
+ * A clone step whose source thread was deleted since the clone started
+ * fails like a clone of a missing thread; one whose target is being deleted
+ * is refused (`DELETING`).
+ */
+async function refuseCopyOfDeleting(ctx: QueryCtx, sourceThreadId: string, threadId: string): Promise<void> {
+  if (await isDeleting(ctx, sourceThreadId)) {
+    throw storageError("NOT_FOUND", `Source thread with id ${sourceThreadId} not found`);
+  }
+  await refuseIfDeleting(ctx, threadId, "cloneThread");
+}
+
 /** Messages copied per `copyBatch`/`copyIds` call at most. */
 const COPY_BATCH = 1000;
 
@@ -782,6 +844,7 @@ export const copyIds = internalMutation({
     ctx,
     args,
   ): Promise<{ pairs: [string, string][]; consumed: number; large?: LargeToCopy; released: boolean }> => {
+    await refuseCopyOfDeleting(ctx, args.sourceThreadId, args.threadId);
     const counters = new CounterBatch();
     const pairs: [string, string][] = [];
     let released = false;
@@ -840,6 +903,7 @@ export const copyLarge = internalMutation({
     ctx,
     args,
   ): Promise<{ pair: [string, string] | null; retry?: string; released: boolean }> => {
+    await refuseCopyOfDeleting(ctx, args.sourceThreadId, args.threadId);
     const doc = await findMessage(ctx, args.sourceId);
     if (!doc || doc.threadId !== args.sourceThreadId || doc.content !== args.sourceRef) {
       // The unused copy was never adopted, so no row owns it.

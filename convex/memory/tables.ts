@@ -49,6 +49,22 @@ export const memoryTables = {
   thread_moves: defineTable({ threadId: v.string(), resourceId: v.string() }).index("by_thread", ["threadId"]),
 
   /**
+   * Threads being deleted (see `memory/threadDeletion.ts`): the thread row
+   * is already gone and every read skips the messages left under
+   * `threadId`, which the deployment deletes in bounded scheduled steps.
+   * `hidden` says how far the thread's message counts have been taken out
+   * of their resources' totals: resources up to and including
+   * `hiddenThrough` (all of them once `hidden` is `"all"`).
+   */
+  thread_deletions: defineTable({
+    threadId: v.string(),
+    /** The deleted thread's resource (absent when only messages named the thread, without a thread row). */
+    resourceId: v.optional(v.string()),
+    hidden: v.union(v.literal("all"), v.literal("some")),
+    hiddenThrough: v.optional(v.string()),
+  }).index("by_threadId", ["threadId"]),
+
+  /**
    * Clones in progress (see `messages:copyStart`): while a row names a
    * thread, that thread is an unfinished copy of `sourceThreadId`, and
    * retrying the same clone resumes it instead of failing "already exists".

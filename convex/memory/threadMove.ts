@@ -23,6 +23,7 @@ import { withoutSystemFields } from "../kit/rows.js";
 import { approximateSize, type SortKey, sortKeyValidator, streamAfter } from "../kit/walk.js";
 import { RankBatch } from "../kit/rankTree.js";
 import { memoryCounters, threadTreeEntries } from "./counterNames.js";
+import { isDeleting } from "./threadDeletion.js";
 import { CounterBatch, findThreadDoc, MESSAGE_BATCH_BYTES, messagesOfThreadResource } from "./messageStore.js";
 import { omKey } from "./observationalMemoryRows.js";
 import type { ThreadRow } from "./validators.js";
@@ -77,6 +78,8 @@ export const begin = internalMutation({
 export const moveMessages = internalMutation({
   args: { threadId: v.string(), resourceId: v.string(), after: v.optional(sortKeyValidator) },
   handler: async (ctx, { threadId, resourceId, after }): Promise<{ next: SortKey | null; moved: number }> => {
+    // A thread deleted since the move began: its messages belong to the deletion now (memory/threadDeletion.ts).
+    if (await isDeleting(ctx, threadId)) throw storageError("NOT_FOUND", `Thread "${threadId}" not found`);
     const batch = [];
     let bytes = 0;
     let more = false;

@@ -6,7 +6,6 @@ import {
   adoptBlobs,
   blobOwner,
   IN_TRANSACTION_LIMIT,
-  isBlobRef,
   readField,
   releaseBlobs,
   storedLength,
@@ -19,22 +18,16 @@ import { memoryCounters, memoryTrees, threadTreeEntries } from "./counterNames.j
 import { storageError } from "../kit/errors.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
-import { CounterBatch, MESSAGE_BATCH_BYTES } from "./messageStore.js";
-import { dropTree, RankBatch } from "../kit/rankTree.js";
+import { RankBatch } from "../kit/rankTree.js";
 import { familyTrees, planListAcross, totalAcross } from "../kit/rankFamily.js";
 import { noteThreadCount, threadListTotal } from "./threadCount.js";
-import { approximateSize, type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
+import { type IndexSpec, orderValidator, walk, walkStateValidator } from "../kit/walk.js";
 import { type ListResult, withoutSystemFields } from "../kit/rows.js";
 import { type ThreadRow, threadValidator } from "./validators.js";
-import { removeOfThread } from "../threadState/state.js";
+import { deleteStep, findDeletion, hideThread, refuseIfDeleting, scheduleStep } from "./threadDeletion.js";
 
 /** Merged metadata up to this size is returned by `update` as well (Convex returns up to 16 MiB). */
 const RETURN_INLINE_BYTES = 8 * 1024 * 1024;
-
-/** Messages deleted per `remove` call at most; well inside one transaction's limits. */
-const DELETE_BATCH = 4000;
-/** Large message contents released per `remove` call (one lookup each). */
-const LARGE_VALUES_PER_BATCH = 1000;
 
 async function findThread(ctx: QueryCtx, id: string) {
   return await ctx.db.query("threads").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
@@ -51,6 +44,7 @@ export const get = internalQuery({
 
 async function writeThread(ctx: MutationCtx, thread: ThreadRow): Promise<boolean> {
   assertFitsDocument(`thread ${thread.id}`, thread);
+  await refuseIfDeleting(ctx, thread.id, "saveThread");
   const existing = await findThread(ctx, thread.id);
   const owner = blobOwner("threads", thread.id);
   await adoptBlobs(ctx, owner, [thread.metadata]);
@@ -262,57 +256,25 @@ export const list = internalQuery({
 });
 
 /**
- * Deletes a thread and everything under it, one bounded batch per call.
- * Messages go first, the thread last, so an interrupted delete leaves a
- * thread that a retry finishes. Returns `done: true` once nothing is left.
+ * Deletes a thread and everything under it. The first call hides the
+ * thread at once (`memory/threadDeletion.ts`: from its commit on, no read
+ * sees the thread or its messages) and deletes a first bounded batch; when
+ * more is left it schedules the deployment's own steps, which finish the
+ * deletion even if the caller goes away. Each call (the caller may drive the
+ * deletion too) runs one bounded step; `done: true` once nothing is left.
+ * Safe to repeat, and alongside the scheduled steps.
  */
 export const remove = internalMutation({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
-    // Read a batch bounded by count, bytes and large values first, then delete it.
-    const batch = [];
-    let bytes = 0;
-    let large = 0;
-    let more = false;
-    for await (
-      const message of ctx.db.query("messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
-    ) {
-      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES || large >= LARGE_VALUES_PER_BATCH) {
-        more = true;
-        break;
-      }
-      bytes += approximateSize(message);
-      if (isBlobRef(message.content)) large++;
-      batch.push(message);
-    }
-    const counters = new CounterBatch();
-    let released = false;
-    for (const message of batch) {
-      await ctx.db.delete(message._id);
-      counters.change(message, null);
-      if (isBlobRef(message.content)) {
-        released = (await releaseBlobs(ctx, blobOwner("messages", message.id), [message.content])) || released;
-      }
-    }
-    await counters.apply(ctx);
-    if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
-    // The thread's state (threadState domain) goes with it.
-    const state = await removeOfThread(ctx, id);
-    released = state.released || released;
-    if (!state.done) return { done: false, released };
-    // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
-    const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
-    if (move) await ctx.db.delete(move._id);
     const thread = await findThread(ctx, id);
-    if (thread) {
-      released = (await releaseBlobs(ctx, blobOwner("threads", id), [thread.metadata])) || released;
-      await ctx.db.delete(thread._id);
-      const ranks = new RankBatch();
-      ranks.change(threadTreeEntries(thread), []);
-      await ranks.apply(ctx);
-      await adjustCounter(ctx, memoryCounters.threadsOfResource(thread.resourceId), -1);
-      await noteThreadCount(ctx, thread.id, -1);
-    }
-    return { done: true, released };
+    let deletion = await findDeletion(ctx, id);
+    let released = false;
+    // The first call: hide the thread (and any messages or state under its id, even without a thread row).
+    const first = deletion === null;
+    if (first) ({ deletion, released } = await hideThread(ctx, id, thread));
+    const step = await deleteStep(ctx, deletion!);
+    if (!step.done && first) await scheduleStep(ctx, id);
+    return { done: step.done, released: step.released || released };
   },
 });

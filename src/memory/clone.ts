@@ -6,6 +6,7 @@
  * copy of its blob (copied chunk batch by chunk batch inside Convex), so
  * the copy stays valid whatever happens to the source.
  */
+import { afterPendingDeletions } from "./threadDeletion.ts";
 import type { StorageCloneThreadInput, StorageCopyThreadOutput, StorageThreadType } from "../coreTypes.ts";
 import { compareValues } from "convex/values";
 import type { LargeToCopy, MessageKey } from "../../convex/memory/messages.ts";
@@ -264,25 +265,27 @@ async function runCopy(
   if (progress.copiedAll) return await finishCopy(ctx, plan, progress.copiedAll, opDetails);
   // Safe to repeat: a retried start (or a retried copyThread with the same
   // newThreadId) resumes the unfinished clone; copies have deterministic ids.
-  const { lastMessageId, resumed } = await ctx.transport.mutation<
-    { lastMessageId: string | null; resumed?: ThreadRow }
-  >(
-    "memory/messages:copyStart",
-    {
-      sourceThreadId,
-      thread: threadToRow(thread, now),
-      selection: {
-        ...(hasRange ? { range } : {}),
-        ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
+  // Into the id of a thread whose deletion is unfinished: once that deletion is complete, as core would.
+  const { lastMessageId, resumed } = await afterPendingDeletions(ctx, "cloneThread", () =>
+    ctx.transport.mutation<
+      { lastMessageId: string | null; resumed?: ThreadRow }
+    >(
+      "memory/messages:copyStart",
+      {
+        sourceThreadId,
+        thread: threadToRow(thread, now),
+        selection: {
+          ...(hasRange ? { range } : {}),
+          ...(selectedIds !== undefined && selectedIds.length > 0 ? { lastMessageId: selectedIds.at(-1) } : {}),
+        },
+        explicitIds: selectedIds !== undefined,
       },
-      explicitIds: selectedIds !== undefined,
-    },
-    { operation: "copyThread", details: opDetails, idempotent: true },
-  ).catch((error) => {
-    // The start may have committed before its answer was lost (a refusal, such as an existing thread, did not).
-    if (isLostAnswer(error)) progress.started = true;
-    throw error;
-  });
+      { operation: "copyThread", details: opDetails, idempotent: true },
+    )).catch((error) => {
+      // The start may have committed before its answer was lost (a refusal, such as an existing thread, did not).
+      if (isLostAnswer(error)) progress.started = true;
+      throw error;
+    });
   progress.started = true;
 
   let pairs: [string, string][] = [];

@@ -11,6 +11,7 @@
  * in chunks first (`largeValues.ts`) and the row holds a reference. Reads
  * resolve the references of the rows they return, and only those.
  */
+import { afterPendingDeletions } from "./threadDeletion.ts";
 import { MessageList } from "@mastra/core/agent";
 import type {
   MastraDBMessage,
@@ -186,17 +187,23 @@ export function saveMessages(
       (batch) => batch.length,
       { items: "messages", remedy: "saving the same messages again is safe (they are upserted by id)" },
       async (batch, index) => {
-        const result = await ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
-          "memory/messages:save",
-          {
-            messages: batch,
-            now,
-          },
-          {
-            operation: "saveMessages",
-            details: { ...details, batch: index, batches: batches.length },
-            idempotent: true,
-          },
+        // Into a thread whose deletion is unfinished: once that deletion is complete, as core would store them.
+        const result = await afterPendingDeletions(
+          ctx,
+          "saveMessages",
+          () =>
+            ctx.transport.mutation<{ kept: [string, number][]; released: boolean }>(
+              "memory/messages:save",
+              {
+                messages: batch,
+                now,
+              },
+              {
+                operation: "saveMessages",
+                details: { ...details, batch: index, batches: batches.length },
+                idempotent: true,
+              },
+            ),
         );
         for (const [id, createdAt] of result.kept) if (!kept.has(id)) kept.set(id, createdAt);
         if (result.released) released = true;
@@ -264,10 +271,15 @@ async function mergeOnClient(
     }
     const merged = encodeValue(mergeContent(decodeValue(current), decodeValue(update.patch!)));
     const stored = await storeLarge(ctx, merged, "updateMessages");
-    const outcome = await ctx.transport.mutation<UpdateOutcome>("memory/messages:update", {
-      updates: [{ ...rest, setContent: stored, expectedContent: row.content }],
-      now,
-    }, { operation: "updateMessages", details: { messageId: id, attempt }, idempotent: true });
+    const outcome = await afterPendingDeletions(
+      ctx,
+      "updateMessages",
+      () =>
+        ctx.transport.mutation<UpdateOutcome>("memory/messages:update", {
+          updates: [{ ...rest, setContent: stored, expectedContent: row.content }],
+          now,
+        }, { operation: "updateMessages", details: { messageId: id, attempt }, idempotent: true }),
+    );
     if (outcome.released) released = true;
     if (outcome.stopped === "conflict") {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
@@ -348,11 +360,16 @@ export function updateMessages(
               ? update.wire
               : { ...update.wire, content: await storeLarge(ctx, update.patch, "updateMessages") },
         );
-        const outcome = await ctx.transport.mutation<UpdateOutcome>("memory/messages:update", { updates: wire, now }, {
-          operation: "updateMessages",
-          details,
-          idempotent: true,
-        });
+        const outcome = await afterPendingDeletions(
+          ctx,
+          "updateMessages",
+          () =>
+            ctx.transport.mutation<UpdateOutcome>("memory/messages:update", { updates: wire, now }, {
+              operation: "updateMessages",
+              details,
+              idempotent: true,
+            }),
+        );
         rows.push(...outcome.rows);
         if (outcome.released) released = true;
         // The uploaded patches of this call have been read: release them (a retried update uploads again).

@@ -23,6 +23,7 @@ import type { DomainContext } from "../kit/context.ts";
 import { runWalk } from "../kit/walk.ts";
 import { loadLarge, offloadFields, resolveFields, storeLarge, sweepBlobs } from "../kit/largeValues.ts";
 import { rowToThread, threadToRow } from "./rows.ts";
+import { afterPendingDeletions } from "./threadDeletion.ts";
 
 /** Reads one thread, optionally only if it belongs to `resourceId`. */
 export function getThreadById(
@@ -48,11 +49,18 @@ export function saveThread(ctx: DomainContext, { thread }: { thread: StorageThre
   const details = { threadId: typeof thread?.id === "string" ? thread.id : null };
   return withErrorContext({ operation: "saveThread", details }, async () => {
     const row = await offloadFields(ctx, threadToRow(thread, ctx.now()), ["metadata"], "saveThread");
-    const { released } = await ctx.transport.mutation<{ released: boolean }>("memory/threads:save", { thread: row }, {
-      operation: "saveThread",
-      details,
-      idempotent: true,
-    });
+    // A thread with this id whose deletion is unfinished is finished first: saving it then makes a new, empty
+    // thread, as in core once a thread is deleted.
+    const { released } = await afterPendingDeletions(
+      ctx,
+      "saveThread",
+      () =>
+        ctx.transport.mutation<{ released: boolean }>("memory/threads:save", { thread: row }, {
+          operation: "saveThread",
+          details,
+          idempotent: true,
+        }),
+    );
     if (released) await sweepBlobs(ctx, "saveThread");
     return thread;
   });
@@ -137,17 +145,27 @@ async function mergeThreadOnClient(
   }
 }
 
-/** Deletes a thread with all its messages, in as many bounded calls as needed (one when it fits a transaction). */
+/**
+ * Deletes a thread with all its messages. The first call makes the thread
+ * and its messages invisible to every read at once; what is left goes in
+ * further bounded calls, which this call drives to the end (so it resolves
+ * once everything is gone) while the deployment runs the same steps by
+ * itself: a caller that stops half-way leaves nothing visible, and the
+ * deletion still completes.
+ */
 export function deleteThread(ctx: DomainContext, { threadId }: { threadId: string }): Promise<void> {
   const details = { threadId: typeof threadId === "string" ? threadId : null };
   return withErrorContext({ operation: "deleteThread", details }, async () => {
     requireId(threadId, "threadId");
-    let released = false;
     let steps = 0;
+    let released = false;
     await repeatUntilDone({ operation: "deleteThread", details }, () => ({
-      state: `thread ${threadId} may be partly deleted (${steps} bounded step${steps === 1 ? "" : "s"} of its ` +
-        "messages and data confirmed; the thread itself goes last)",
-      remedy: "calling deleteThread again finishes the deletion",
+      state:
+        `thread ${threadId} may already be deleted for every reader (${steps} bounded step${
+          steps === 1 ? "" : "s"
+        } confirmed): once the first step commits, no read sees the thread or its messages, and the deployment ` +
+        "removes what is left by itself",
+      remedy: "nothing is needed; calling deleteThread again waits until nothing is left",
     }), async () => {
       const step = await ctx.transport.mutation<{ done: boolean; released: boolean }>("memory/threads:remove", {
         id: threadId,

@@ -90,6 +90,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/memory/resources.ts": () => import("../../convex/memory/resources.ts"),
   "/mastra/memory/tables.ts": () => import("../../convex/memory/tables.ts"),
   "/mastra/memory/threadCount.ts": () => import("../../convex/memory/threadCount.ts"),
+  "/mastra/memory/threadDeletion.ts": () => import("../../convex/memory/threadDeletion.ts"),
   "/mastra/memory/threadMove.ts": () => import("../../convex/memory/threadMove.ts"),
   "/mastra/memory/threads.ts": () => import("../../convex/memory/threads.ts"),
   "/mastra/memory/validators.ts": () => import("../../convex/memory/validators.ts"),

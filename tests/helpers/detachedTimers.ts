@@ -23,6 +23,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 const detached = new AsyncLocalStorage<true>();
+/** The empty async context (captured at load), in which scheduled functions start. */
+const root = AsyncLocalStorage.snapshot();
 const WRAPPED = Symbol.for("@mastra/convex/detachedTimers");
 
 type SetTimeout = typeof globalThis.setTimeout & { [WRAPPED]?: true };
@@ -48,8 +50,14 @@ export function installDetachedTimers(): void {
   const current = globalThis.setTimeout as SetTimeout;
   if (current[WRAPPED]) return;
   const wrapper = function (this: unknown, ...args: Parameters<typeof setTimeout>) {
+    if (!(detached.getStore() && startsScheduledFunction(args[0]))) return Reflect.apply(current, this, args);
+    // Deno's timers keep the scheduling transaction's async context, which convex-test meant to leave
+    // (`AsyncLocalStorage.exit`): the scheduled function would see a finished transaction ("Transaction not
+    // started"). Run it from the empty context instead, as on Node, still detached.
+    const callback = args[0] as (...rest: unknown[]) => void;
+    args[0] = ((...rest: unknown[]) => root(() => detached.run(true, () => callback(...rest)))) as typeof args[0];
     const timer = Reflect.apply(current, this, args);
-    if (detached.getStore() && startsScheduledFunction(args[0])) unref(timer);
+    unref(timer);
     return timer;
   } as SetTimeout;
   wrapper[WRAPPED] = true;
