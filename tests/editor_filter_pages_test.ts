@@ -210,3 +210,38 @@ Deno.test("filtered agent lists page at any depth for a page plus O(log N) reads
     assert.equal(found.total, 1, key);
   }
 });
+
+Deno.test("a filtered page larger than one call's byte budget continues from the tree in another call", async () => {
+  const inner = inProcessClient(createBackend());
+  let calls = 0;
+  const client: ConvexClientLike = {
+    ...inner,
+    query: (path, args) => (calls++, inner.query(path, args)),
+    mutation: (path, args, options) => (calls++, inner.mutation(path, args, options)),
+    action: (path, args, options) => (calls++, inner.action(path, args, options)),
+  };
+  const agents = (await new ConvexStorage({ client }).getStore("agents")) as AgentsStorage;
+  const ids: string[] = [];
+  for (let i = 0; i < 48; i++) {
+    const id = `big-${String(i).padStart(2, "0")}`;
+    ids.push(id);
+    // Every third agent is someone else's: the page is the author's tree, not the table.
+    const authorId = i % 3 === 0 ? "other" : "me";
+    await agents.create({ agent: { id, name: id, instructions: "x".repeat(240_000), model: MODEL, authorId } });
+  }
+  const mine = ids.filter((_, i) => i % 3 !== 0);
+  for (const direction of ["ASC", "DESC"] as const) {
+    const expected = direction === "ASC" ? mine : [...mine].reverse();
+    const before = calls;
+    const result = await agents.listResolved({
+      authorId: "me",
+      perPage: 30,
+      page: 0,
+      orderBy: { field: "createdAt", direction },
+    });
+    assert.deepEqual(result.agents.map((agent) => agent.id), expected.slice(0, 30), direction);
+    assert.ok(result.agents.every((agent) => agent.instructions?.length === 240_000), direction);
+    assert.equal(result.total, mine.length, direction);
+    assert.ok(calls - before >= 2, `${direction}: ${calls - before} calls (30 versions of 240 KB exceed one call)`);
+  }
+});

@@ -135,24 +135,34 @@ export type EntityOrderField = "createdAt" | "updatedAt";
 const ORDER_FIELDS: EntityOrderField[] = ["createdAt", "updatedAt"];
 
 /**
- * The rank-tree entries of a record (`kit/rankTree.ts`): its domain's list,
- * its status's list and the list of each filter combination it is in
- * (`kit/versionedFacets.ts`), each ordered by `createdAt` and by
- * `updatedAt`, so a page of any of these lists at any depth costs O(log N)
- * reads; plus one entry per metadata key beyond the indexed ones (the key's
- * unindexed tree, which turns that key's trees off for lists).
+ * The order of the filter-combination trees: `createdAt`, core's default and
+ * the order Studio and Mastra's server list filtered records in. Kept in one
+ * order only, an update that changes no filtered field (most: a new active
+ * version, a favorite) moves no filter-tree entry; filtered lists by
+ * `updatedAt` (other than by status alone) walk.
+ */
+export const FILTER_TREE_ORDER: EntityOrderField = "createdAt";
+
+/**
+ * The rank-tree entries of a record (`kit/rankTree.ts`): its domain's list
+ * and its status's list, each ordered by `createdAt` and by `updatedAt`, and
+ * the list of each filter combination it is in (`kit/versionedFacets.ts`)
+ * by {@link FILTER_TREE_ORDER}, so a page of any of these lists at any depth
+ * costs O(log N) reads; plus one entry per metadata key beyond the indexed
+ * ones (the key's unindexed tree, which turns that key's trees off).
  */
 export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
   if (!row) return [];
   const names = versionedCounters(row.domain);
   const { combos, unindexedKeys } = recordCombos(row);
+  const created = { value: row.createdAt, id: row.id };
   return [
     ...ORDER_FIELDS.flatMap((field) => [
       { tree: names.allTree(field), key: { value: row[field], id: row.id } },
       { tree: names.statusTree(row.status, field), key: { value: row[field], id: row.id } },
-      ...combos.map((combo) => ({ tree: names.comboTree(combo, field), key: { value: row[field], id: row.id } })),
     ]),
-    ...unindexedKeys.map((key) => ({ tree: names.unindexedTree(key), key: { value: row.createdAt, id: row.id } })),
+    ...combos.map((combo) => ({ tree: names.comboTree(combo, FILTER_TREE_ORDER), key: created })),
+    ...unindexedKeys.map((key) => ({ tree: names.unindexedTree(key), key: created })),
   ];
 }
 
@@ -400,7 +410,7 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
    * whose pairs beyond the cap were not indexed.
    */
   const exactTree = async (ctx: QueryCtx, filter: EntityFilter, field: EntityOrderField): Promise<string | null> => {
-    const plan = filterCombo(filter);
+    const plan = field === FILTER_TREE_ORDER ? filterCombo(filter) : null;
     if (plan === null || !await treesCover(ctx, "versioned_entities")) return null;
     if (plan.metadataKey !== null && await treeTotal(ctx, names.unindexedTree(plan.metadataKey)) > 0) return null;
     return names.comboTree(plan.combo, field);

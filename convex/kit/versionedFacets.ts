@@ -13,11 +13,14 @@
  * - one metadata pair, alone, with the status, with the author, or with
  *   both (Mastra's server sends status + author + its scope's metadata pair).
  *
- * A list whose filters form exactly one of these combinations is paged from
- * that tree: its total is the tree's size, a page at any depth reads the
- * tree's path and the page's records. Other combinations (three dimensions,
- * two metadata pairs, a metadata pair with visibility or a tenant id, an
- * object or long value) walk the matching index range in bounded calls.
+ * The trees are ordered by `createdAt` (`FILTER_TREE_ORDER` of
+ * `versioned.ts`). A list ordered by `createdAt` whose filters form exactly
+ * one of these combinations is paged from that tree: its total is the
+ * tree's size, a page at any depth reads the tree's path and the page's
+ * records. Other lists (three dimensions, two metadata pairs, a metadata
+ * pair with visibility or a tenant id, an object or long value, any filter
+ * but status alone ordered by `updatedAt`) walk the matching index range in
+ * bounded calls, counting the total.
  *
  * Limits, so that a record joins a bounded number of trees: at most
  * {@link MAX_INDEXED_METADATA_PAIRS} metadata pairs of a record are indexed
