@@ -245,3 +245,54 @@ Deno.test("a filtered page larger than one call's byte budget continues from the
     assert.ok(calls - before >= 2, `${direction}: ${calls - before} calls (30 versions of 240 KB exceed one call)`);
   }
 });
+
+Deno.test("records written before the filter trees: filtered lists walk, exactly, until a rebuild builds the trees", async () => {
+  const backend = createBackend();
+  const storage = new ConvexStorage({ client: inProcessClient(backend) });
+  const agents = (await storage.getStore("agents")) as AgentsStorage;
+  const realNow = Date.now;
+  let clock = T0;
+  Date.now = () => (clock += 1000);
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < 120; i++) {
+      ids.push(`old-${String(i).padStart(3, "0")}`);
+      await agents.create({
+        agent: {
+          id: ids[i],
+          name: ids[i],
+          instructions: "x",
+          model: MODEL,
+          authorId: `a${i % 3}`,
+          metadata: { k: i % 2 },
+        },
+      });
+    }
+  } finally {
+    Date.now = realNow;
+  }
+  // As on a deployment upgraded from a release without filter trees: no filter-tree nodes, the table's
+  // mark of that release (no generation) but not this one's.
+  await backend.run(async (ctx) => {
+    for await (const node of ctx.db.query("rank_nodes")) {
+      if (node.tree.includes(":tree:combo:")) await ctx.db.delete(node._id);
+    }
+    for await (const counter of ctx.db.query("counters")) {
+      if (counter.name.startsWith("coverage:versioned_entities")) await ctx.db.delete(counter._id);
+    }
+    await ctx.db.insert("counters", { name: "coverage:versioned_entities", value: 1 });
+  });
+  const expected = ids.filter((_, i) => i % 3 === 1 && i % 2 === 0).reverse();
+  const args = { authorId: "a1", metadata: { k: 0 }, page: 2, perPage: 5 };
+  const walked = await measure(() => agents.list(args));
+  assert.deepEqual(walked.result.agents.map((agent) => agent.id), expected.slice(10, 15), "exact without trees");
+  assert.equal(walked.result.total, expected.length);
+  await storage.rebuildRankTrees();
+  const seeked = await measure(() => agents.list(args));
+  assert.deepEqual(seeked.result.agents.map((agent) => agent.id), expected.slice(10, 15), "exact after the rebuild");
+  assert.equal(seeked.result.total, expected.length);
+  assert.ok(
+    seeked.usage.documentsRead < walked.usage.documentsRead && seeked.usage.documentsRead <= 5 + 12,
+    `${walked.usage.documentsRead} documents read walking, ${seeked.usage.documentsRead} from the tree`,
+  );
+});
