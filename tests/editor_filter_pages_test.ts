@@ -185,6 +185,12 @@ Deno.test("filtered agent lists page at any depth for a page plus O(log N) reads
     }
   }
 
+  // A whole list (perPage false) of more records than one call takes continues from the tree, in order.
+  const everyPublic = await agents.list({ visibility: "public", perPage: false });
+  const publicIds = model.filter((row) => row.visibility === "public").reverse().map((row) => row.id);
+  assert.equal(everyPublic.total, publicIds.length);
+  assert.deepEqual(everyPublic.agents.map((agent) => agent.id), publicIds);
+
   // Writes move records between trees in the same mutation: an update of the author, a delete, a create.
   await agents.update({ id: model[10].id, authorId: "author-2" });
   await agents.delete(model[12].id);

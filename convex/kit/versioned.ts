@@ -44,6 +44,7 @@ import { keysInAcross } from "./rankFamily.js";
 import {
   approximateSize,
   countingState,
+  DEFAULT_MAX_TAKE,
   type IndexSpec,
   type SortKey,
   walk,
@@ -446,33 +447,30 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
     } else {
       start = await walkPosition(ctx, tree, total, page.from.pinnedKeys, page.from.offset, order);
     }
-    const width = Math.min(take + (exclude?.size ?? 0), total - start);
+    // At most a batch of records per call (each is a lookup, plus its version's when resolving).
+    const batch = Math.min(take, DEFAULT_MAX_TAKE);
+    const width = Math.min(batch + (exclude?.size ?? 0), total - start);
     if (width <= 0) return { rows: [], next: null };
     const keys = order === "asc"
       ? await keysInAcross(ctx, [tree], start, start + width)
       : (await keysInAcross(ctx, [tree], total - start - width, total - start)).reverse();
-    const wanted = keys.filter((key) => !(exclude?.has(key.id) ?? false)).slice(0, take);
+    const wanted = keys.filter((key) => !(exclude?.has(key.id) ?? false)).slice(0, batch);
     const rows: ResolvedRow[] = [];
+    const resume = (after: SortKey): { rows: ResolvedRow[]; next: WalkState } => ({
+      rows,
+      next: { after, skip: 0, take: take - rows.length, matched: 0, order, countAll: false, reversed: false },
+    });
     let bytes = 0;
     for (let i = 0; i < wanted.length; i++) {
-      if (i > 0 && bytes >= LIST_BYTES) {
-        const next: WalkState = {
-          after: wanted[i - 1],
-          skip: 0,
-          take: take - i,
-          matched: 0,
-          order,
-          countAll: false,
-          reversed: false,
-        };
-        return { rows, next };
-      }
+      if (i > 0 && bytes >= LIST_BYTES) return resume(wanted[i - 1]);
       const doc = await findEntity(ctx, wanted[i].id);
       if (!doc) throw new Error(`rank tree ${tree} lists ${wanted[i].id}, which does not exist`);
       const taken = await page.onTake(doc);
       rows.push(taken.row);
       bytes += approximateSize(doc) + taken.bytes;
     }
+    // A full batch short of the page: the rest in the next call (fewer than a batch means the tree ended).
+    if (rows.length < take && wanted.length === batch) return resume(wanted[wanted.length - 1]);
     return { rows, next: null };
   };
 
@@ -757,7 +755,9 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
      * One bounded step of an offset page of records (with their resolved
      * versions when `resolve` is given), in core's order: the user's
      * favorites first when pinned, then `field` in `direction`. The total is
-     * exact: a counter when only `status` (or nothing) filters, else counted.
+     * exact: a tree's size or a counter when only `status` (or nothing)
+     * filters or the filters have their own tree (`kit/versionedFacets.ts`:
+     * the page is then read from that tree), else counted by the walk.
      * Candidate lists (entity ids, favorites only) read their records by id.
      * `pinned` is the number of favorites the first call placed first
      * (continuations pass it back).
