@@ -215,6 +215,17 @@ Deno.test("filtered agent lists page at any depth for a page plus O(log N) reads
     assert.deepEqual(found.agents.map((agent) => agent.id), ["wide"], key);
     assert.equal(found.total, 1, key);
   }
+  // A record with very many keys joins a bounded number of trees (one create call), and lists stay exact.
+  const huge = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`h${i}`, i]));
+  const { usage } = await measure(() =>
+    agents.create({ agent: { id: "huge", name: "huge", instructions: "x", model: MODEL, metadata: huge } })
+  );
+  assert.ok(usage.documentsWritten < 100, `${usage.documentsWritten} documents written`);
+  for (const filter of [{ h2999: 2999 }, { team: "t1" }]) {
+    const found = await agents.list({ metadata: filter, perPage: 3 });
+    const expected = "team" in filter ? model.filter((row) => row.metadata.team === "t1").length : 1;
+    assert.equal(found.total, expected, JSON.stringify(filter));
+  }
 });
 
 Deno.test("a filtered page larger than one call's byte budget continues from the tree in another call", async () => {

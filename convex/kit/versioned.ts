@@ -91,7 +91,7 @@ export type VersionedDeclaration = {
 /** Versions deleted per call of the cascading deletes (bodies are up to 256 KiB inline). */
 const DELETE_BATCH = 32;
 /**
- * Records deleted per `clear` call: each leaves up to about 80 rank trees
+ * Records deleted per `clear` call: each is in at most 74 rank trees
  * (`kit/versionedFacets.ts`), each a node to read and write.
  */
 const ENTITY_DELETE_BATCH = 16;
@@ -116,6 +116,7 @@ export function versionedCounters(domain: string): {
   statusTree: (status: string, field: EntityOrderField) => string;
   comboTree: (combo: string, field: EntityOrderField) => string;
   unindexedTree: (metadataKey: string) => string;
+  wideTree: string;
 } {
   const prefix = `versioned:${JSON.stringify(domain)}:`;
   return {
@@ -128,6 +129,7 @@ export function versionedCounters(domain: string): {
     statusTree: (status, field) => `${prefix}tree:status:${JSON.stringify([status, field])}`,
     comboTree: (combo, field) => `${prefix}tree:combo:${field}:${combo}`,
     unindexedTree: (metadataKey) => `${prefix}tree:unindexed:${JSON.stringify(metadataKey)}`,
+    wideTree: `${prefix}tree:wide`,
   };
 }
 
@@ -150,12 +152,13 @@ export const FILTER_TREE_ORDER: EntityOrderField = "createdAt";
  * the list of each filter combination it is in (`kit/versionedFacets.ts`)
  * by {@link FILTER_TREE_ORDER}, so a page of any of these lists at any depth
  * costs O(log N) reads; plus one entry per metadata key beyond the indexed
- * ones (the key's unindexed tree, which turns that key's trees off).
+ * ones (the key's unindexed tree, which turns that key's trees off), or
+ * one entry in the domain's wide tree for a record with too many of them.
  */
 export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
   if (!row) return [];
   const names = versionedCounters(row.domain);
-  const { combos, unindexedKeys } = recordCombos(row);
+  const { combos, unindexedKeys, wide } = recordCombos(row);
   const created = { value: row.createdAt, id: row.id };
   return [
     ...ORDER_FIELDS.flatMap((field) => [
@@ -164,6 +167,7 @@ export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
     ]),
     ...combos.map((combo) => ({ tree: names.comboTree(combo, FILTER_TREE_ORDER), key: created })),
     ...unindexedKeys.map((key) => ({ tree: names.unindexedTree(key), key: created })),
+    ...(wide ? [{ tree: names.wideTree, key: created }] : []),
   ];
 }
 
@@ -408,12 +412,15 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
    * The tree of the filter combination that answers `filter` exactly
    * (`kit/versionedFacets.ts`), or `null` when there is none, the trees do
    * not hold every record yet, or the filter's metadata key has records
-   * whose pairs beyond the cap were not indexed.
+   * whose pairs beyond the cap were not indexed (or a record is wide).
    */
   const exactTree = async (ctx: QueryCtx, filter: EntityFilter, field: EntityOrderField): Promise<string | null> => {
     const plan = field === FILTER_TREE_ORDER ? filterCombo(filter) : null;
     if (plan === null || !await treesCover(ctx, "versioned_entities")) return null;
-    if (plan.metadataKey !== null && await treeTotal(ctx, names.unindexedTree(plan.metadataKey)) > 0) return null;
+    if (plan.metadataKey !== null) {
+      if (await treeTotal(ctx, names.unindexedTree(plan.metadataKey)) > 0) return null;
+      if (await treeTotal(ctx, names.wideTree) > 0) return null;
+    }
     return names.comboTree(plan.combo, field);
   };
 

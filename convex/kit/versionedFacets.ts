@@ -26,7 +26,9 @@
  * {@link MAX_INDEXED_METADATA_PAIRS} metadata pairs of a record are indexed
  * (its scalar pairs in key order); each further key is noted in that key's
  * *unindexed* tree, and a list filtering on a key whose unindexed tree is not
- * empty walks. A facet whose token is longer than {@link MAX_FACET_LENGTH}
+ * empty walks. A record with more than {@link MAX_NOTED_METADATA_KEYS}
+ * further keys is noted once in its domain's *wide* tree instead, and while
+ * that tree is not empty every metadata filter of the domain walks. A facet whose token is longer than {@link MAX_FACET_LENGTH}
  * (a long id, key or value) is not indexed, and a list filtering on it walks.
  * Imports no domain.
  */
@@ -35,6 +37,13 @@ import type { EntityFilter, EntityRow } from "./versionedRows.js";
 
 /** Metadata pairs of one record that get trees at most (further keys: see {@link unindexedKeys}). */
 export const MAX_INDEXED_METADATA_PAIRS = 8;
+/**
+ * Metadata keys beyond the indexed ones that a record notes one by one (each
+ * in its key's unindexed tree) at most; a record with more is *wide*: it is
+ * noted once, in its domain's wide tree, and while any record is wide every
+ * metadata filter of the domain walks. Bounds the trees one record joins.
+ */
+export const MAX_NOTED_METADATA_KEYS = 24;
 /** Longest facet token (characters of its JSON) that gets trees. */
 export const MAX_FACET_LENGTH = 200;
 
@@ -111,7 +120,7 @@ export function comboName(tokens: string[]): string {
  * the metadata keys it has beyond the cap (each goes into that key's
  * unindexed tree).
  */
-export function recordCombos(row: EntityRow): { combos: string[]; unindexedKeys: string[] } {
+export function recordCombos(row: EntityRow): { combos: string[]; unindexedKeys: string[]; wide: boolean } {
   const facets = recordFacets(row);
   const combos: string[] = [];
   const dims = facets.dimensions;
@@ -127,7 +136,8 @@ export function recordCombos(row: EntityRow): { combos: string[]; unindexedKeys:
       combos.push(comboName([facets.status, facets.authorId, pair]));
     }
   }
-  return { combos, unindexedKeys: facets.unindexed };
+  const wide = facets.unindexed.length > MAX_NOTED_METADATA_KEYS;
+  return { combos, unindexedKeys: wide ? [] : facets.unindexed, wide };
 }
 
 /**

@@ -24,7 +24,7 @@ import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 const REBUILD_BATCH = 2000;
 /** Editor versions read per call: a version row holds up to 256 KiB of configuration inline. */
 const VERSION_REBUILD_BATCH = 32;
-/** Editor records read per call: each is in up to about 80 trees (`kit/versionedFacets.ts`). */
+/** Editor records read per call: each is in at most 74 trees (`kit/versionedFacets.ts`). */
 const ENTITY_REBUILD_BATCH = 25;
 /** Tasks read per call: each has 20 tree entries (5 lists x 4 date columns). */
 const TASK_REBUILD_BATCH = 250;
