@@ -4,6 +4,7 @@ import { renderEditorBench } from "../tasks/bench/editor.ts";
 
 Deno.test("editor bench renders its rows at a tiny size", async () => {
   const table = await renderEditorBench([60]);
-  assert.match(table, /getByIdResolved \(published: active version\) \|\s+2 \|\s+1 \|/);
+  assert.match(table, /getByIdResolved \(published: active version\)\s+\|\s+2 \|\s+1 \|/);
+  assert.match(table, /list by status \+ authorId, middle page\s+\|\s+\d+ \|\s+1 \|/);
   assert.match(table, /listVersions of one agent, middle page/);
 });

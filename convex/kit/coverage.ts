@@ -24,6 +24,8 @@ import type { DataModel } from "./functions.js";
 const TREE_GENERATIONS: Readonly<Record<string, number>> = {
   // 2: tag trees of listed traces (listTraces with one tag); 3: metadata-pair trees.
   ai_traces: 3,
+  // 2: filter-combination trees of editor records (`kit/versionedFacets.ts`).
+  versioned_entities: 2,
 };
 
 function markName(table: string): string {

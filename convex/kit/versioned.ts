@@ -39,9 +39,12 @@ import { noteInsert, treesCover } from "./coverage.js";
 import { keyAt, planSeek, RankBatch, rankOf, type TreeEntry, treeTotal } from "./rankTree.js";
 import { recordAnswer, recordedAnswer } from "./operations.js";
 import { type ListResult, withoutSystemFields } from "./rows.js";
+import { filterCombo, recordCombos } from "./versionedFacets.js";
+import { keysInAcross } from "./rankFamily.js";
 import {
   approximateSize,
   countingState,
+  DEFAULT_MAX_TAKE,
   type IndexSpec,
   type SortKey,
   walk,
@@ -87,6 +90,11 @@ export type VersionedDeclaration = {
 
 /** Versions deleted per call of the cascading deletes (bodies are up to 256 KiB inline). */
 const DELETE_BATCH = 32;
+/**
+ * Records deleted per `clear` call: each is in at most 74 rank trees
+ * (`kit/versionedFacets.ts`), each a node to read and write.
+ */
+const ENTITY_DELETE_BATCH = 16;
 /** Largest candidate set (entity ids, or a user's favorites) a list reads by id. */
 export const MAX_CANDIDATES = 1000;
 /** Versions returned by one `getVersions` call at most (the client splits larger sets). */
@@ -106,6 +114,9 @@ export function versionedCounters(domain: string): {
   versionTree: (entityId: string, field: "versionNumber" | "createdAt") => string;
   allTree: (field: EntityOrderField) => string;
   statusTree: (status: string, field: EntityOrderField) => string;
+  comboTree: (combo: string, field: EntityOrderField) => string;
+  unindexedTree: (metadataKey: string) => string;
+  wideTree: string;
 } {
   const prefix = `versioned:${JSON.stringify(domain)}:`;
   return {
@@ -116,6 +127,9 @@ export function versionedCounters(domain: string): {
     versionTree: (entityId, field) => `${prefix}tree:versions:${JSON.stringify([entityId, field])}`,
     allTree: (field) => `${prefix}tree:all:${field}`,
     statusTree: (status, field) => `${prefix}tree:status:${JSON.stringify([status, field])}`,
+    comboTree: (combo, field) => `${prefix}tree:combo:${field}:${combo}`,
+    unindexedTree: (metadataKey) => `${prefix}tree:unindexed:${JSON.stringify(metadataKey)}`,
+    wideTree: `${prefix}tree:wide`,
   };
 }
 
@@ -124,17 +138,37 @@ export type EntityOrderField = "createdAt" | "updatedAt";
 const ORDER_FIELDS: EntityOrderField[] = ["createdAt", "updatedAt"];
 
 /**
+ * The order of the filter-combination trees: `createdAt`, core's default and
+ * the order Studio and Mastra's server list filtered records in. Kept in one
+ * order only, an update that changes no filtered field (most: a new active
+ * version, a favorite) moves no filter-tree entry; filtered lists by
+ * `updatedAt` (other than by status alone) walk.
+ */
+export const FILTER_TREE_ORDER: EntityOrderField = "createdAt";
+
+/**
  * The rank-tree entries of a record (`kit/rankTree.ts`): its domain's list
- * and its status's list, each ordered by `createdAt` and by `updatedAt`, so
- * an unfiltered or status-filtered page at any depth costs O(log N) reads.
+ * and its status's list, each ordered by `createdAt` and by `updatedAt`, and
+ * the list of each filter combination it is in (`kit/versionedFacets.ts`)
+ * by {@link FILTER_TREE_ORDER}, so a page of any of these lists at any depth
+ * costs O(log N) reads; plus one entry per metadata key beyond the indexed
+ * ones (the key's unindexed tree, which turns that key's trees off), or
+ * one entry in the domain's wide tree for a record with too many of them.
  */
 export function entityTreeEntries(row: EntityRow | null): TreeEntry[] {
   if (!row) return [];
   const names = versionedCounters(row.domain);
-  return ORDER_FIELDS.flatMap((field) => [
-    { tree: names.allTree(field), key: { value: row[field], id: row.id } },
-    { tree: names.statusTree(row.status, field), key: { value: row[field], id: row.id } },
-  ]);
+  const { combos, unindexedKeys, wide } = recordCombos(row);
+  const created = { value: row.createdAt, id: row.id };
+  return [
+    ...ORDER_FIELDS.flatMap((field) => [
+      { tree: names.allTree(field), key: { value: row[field], id: row.id } },
+      { tree: names.statusTree(row.status, field), key: { value: row[field], id: row.id } },
+    ]),
+    ...combos.map((combo) => ({ tree: names.comboTree(combo, FILTER_TREE_ORDER), key: created })),
+    ...unindexedKeys.map((key) => ({ tree: names.unindexedTree(key), key: created })),
+    ...(wide ? [{ tree: names.wideTree, key: created }] : []),
+  ];
 }
 
 /** The rank-tree entries of a version row: its entity's versions by number and by `createdAt`. */
@@ -374,6 +408,79 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
     };
   };
 
+  /**
+   * The tree of the filter combination that answers `filter` exactly
+   * (`kit/versionedFacets.ts`), or `null` when there is none, the trees do
+   * not hold every record yet, or the filter's metadata key has records
+   * whose pairs beyond the cap were not indexed (or a record is wide).
+   */
+  const exactTree = async (ctx: QueryCtx, filter: EntityFilter, field: EntityOrderField): Promise<string | null> => {
+    const plan = field === FILTER_TREE_ORDER ? filterCombo(filter) : null;
+    if (plan === null || !await treesCover(ctx, "versioned_entities")) return null;
+    if (plan.metadataKey !== null) {
+      if (await treeTotal(ctx, names.unindexedTree(plan.metadataKey)) > 0) return null;
+      if (await treeTotal(ctx, names.wideTree) > 0) return null;
+    }
+    return names.comboTree(plan.combo, field);
+  };
+
+  /**
+   * A page of the records of `tree` (holding `total` keys), read from the
+   * tree and then by id: from the `offset`-th record not in `exclude` (the
+   * pinned favorites, at `pinnedKeys`) or strictly after the key `after`
+   * (a continuation), `take` of them in `order`. Reads the tree's path and
+   * leaves for the page's keys and the page's records; stops early with a
+   * continuation when the rows (with their versions) exceed the byte budget.
+   */
+  const treePage = async (
+    ctx: QueryCtx,
+    page: {
+      tree: string;
+      total: number;
+      from: SortKey | { offset: number; pinnedKeys: SortKey[] };
+      take: number;
+      order: "asc" | "desc";
+      exclude: Set<string> | undefined;
+      onTake: (doc: EntityDoc) => Promise<{ row: ResolvedRow; bytes: number }>;
+    },
+  ): Promise<{ rows: ResolvedRow[]; next: WalkState | null }> => {
+    const { tree, total, take, order, exclude } = page;
+    if (take <= 0) return { rows: [], next: null };
+    // Start position in walk order (0 = first key in `order`).
+    let start: number;
+    if ("id" in page.from) {
+      const after = page.from;
+      start = order === "asc" ? await rankOf(ctx, tree, after, true) : total - await rankOf(ctx, tree, after);
+    } else {
+      start = await walkPosition(ctx, tree, total, page.from.pinnedKeys, page.from.offset, order);
+    }
+    // At most a batch of records per call (each is a lookup, plus its version's when resolving).
+    const batch = Math.min(take, DEFAULT_MAX_TAKE);
+    const width = Math.min(batch + (exclude?.size ?? 0), total - start);
+    if (width <= 0) return { rows: [], next: null };
+    const keys = order === "asc"
+      ? await keysInAcross(ctx, [tree], start, start + width)
+      : (await keysInAcross(ctx, [tree], total - start - width, total - start)).reverse();
+    const wanted = keys.filter((key) => !(exclude?.has(key.id) ?? false)).slice(0, batch);
+    const rows: ResolvedRow[] = [];
+    const resume = (after: SortKey): { rows: ResolvedRow[]; next: WalkState } => ({
+      rows,
+      next: { after, skip: 0, take: take - rows.length, matched: 0, order, countAll: false, reversed: false },
+    });
+    let bytes = 0;
+    for (let i = 0; i < wanted.length; i++) {
+      if (i > 0 && bytes >= LIST_BYTES) return resume(wanted[i - 1]);
+      const doc = await findEntity(ctx, wanted[i].id);
+      if (!doc) throw new Error(`rank tree ${tree} lists ${wanted[i].id}, which does not exist`);
+      const taken = await page.onTake(doc);
+      rows.push(taken.row);
+      bytes += approximateSize(doc) + taken.bytes;
+    }
+    // A full batch short of the page: the rest in the next call (fewer than a batch means the tree ended).
+    if (rows.length < take && wanted.length === batch) return resume(wanted[wanted.length - 1]);
+    return { rows, next: null };
+  };
+
   /** Attaches the resolved version to listed records when asked. */
   const attach = (ctx: QueryCtx, how: Resolution | undefined) => async (doc: EntityDoc) => {
     const entity = withoutSystemFields(doc) as EntityRow;
@@ -534,9 +641,9 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
         for (const doc of versions) released = (await deleteVersionDoc(ctx, doc)) || released;
         if (versions.length === DELETE_BATCH) return { done: false, released };
         const entities = await ctx.db.query("versioned_entities")
-          .withIndex("by_domain_id", (q) => q.eq("domain", domain)).take(DELETE_BATCH * 8);
+          .withIndex("by_domain_id", (q) => q.eq("domain", domain)).take(ENTITY_DELETE_BATCH);
         for (const doc of entities) await dropEntity(ctx, doc);
-        return { done: entities.length < DELETE_BATCH * 8, released };
+        return { done: entities.length < ENTITY_DELETE_BATCH, released };
       },
     }),
 
@@ -655,7 +762,9 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
      * One bounded step of an offset page of records (with their resolved
      * versions when `resolve` is given), in core's order: the user's
      * favorites first when pinned, then `field` in `direction`. The total is
-     * exact: a counter when only `status` (or nothing) filters, else counted.
+     * exact: a tree's size or a counter when only `status` (or nothing)
+     * filters or the filters have their own tree (`kit/versionedFacets.ts`:
+     * the page is then read from that tree), else counted by the walk.
      * Candidate lists (entity ids, favorites only) read their records by id.
      * `pinned` is the number of favorites the first call placed first
      * (continuations pass it back).
@@ -673,6 +782,9 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
       },
       handler: async (ctx, args): Promise<ListResult<ResolvedRow> & { pinned: number }> => {
         const { filter, field, direction, offset, limit } = args;
+        if (filter.metadata !== undefined && filter.metadataMatchesNothing) {
+          return { rows: [], next: null, total: 0, reversed: false, pinned: 0 };
+        }
         const matches = matcher(filter);
         const take = attach(ctx, args.resolve);
         const favorites = await favoritesOf(ctx, filter.pinUser);
@@ -704,6 +816,21 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
         const otherFilters = filter.authorId !== undefined || filter.visibility !== undefined ||
           filter.organizationId !== undefined || filter.projectId !== undefined || filter.metadata !== undefined;
         const pinning = pinnedSet !== undefined && pinnedSet.size > 0;
+        const exact = otherFilters ? await exactTree(ctx, filter, field) : null;
+        if (exact !== null) {
+          // The filters' own tree: the total is its size, the page its keys (read by id).
+          const total = await treeTotal(ctx, exact);
+          const page = await treePage(ctx, {
+            tree: exact,
+            total,
+            from: args.state?.after ?? { offset: restOffset, pinnedKeys },
+            take: args.state?.take ?? restLimit,
+            order: direction,
+            exclude: pinning ? pinnedSet : undefined,
+            onTake: take,
+          });
+          return { rows: [...pinnedRows, ...page.rows], next: page.next, total, reversed: false, pinned };
+        }
         const predicateFilters = otherFilters || pinning;
         const status = filter.status;
         let total: number | null = null;
@@ -758,6 +885,34 @@ function domainOperations(decl: VersionedDeclaration): Record<string, Operation>
 }
 
 /**
+ * Walk-order position (0 = first key in `order`) of the `offset`-th record
+ * of `tree` (holding `total` keys) that is not pinned (`pinnedKeys`, all in
+ * the tree): each pinned key's position costs O(log N) reads.
+ */
+async function walkPosition(
+  ctx: QueryCtx,
+  tree: string,
+  total: number,
+  pinnedKeys: SortKey[],
+  offset: number,
+  order: "asc" | "desc",
+): Promise<number> {
+  const positions: number[] = [];
+  for (const key of pinnedKeys) {
+    const rank = await rankOf(ctx, tree, key);
+    positions.push(order === "asc" ? rank : total - 1 - rank);
+  }
+  positions.sort((a, b) => a - b);
+  // Every pinned record at or before the position pushes it one further.
+  let position = offset;
+  for (const pinned of positions) {
+    if (pinned <= position) position++;
+    else break;
+  }
+  return position;
+}
+
+/**
  * The first walk state of the rest of a pinned list: the records of `tree`
  * (holding `total` keys) without the pinned ones (`pinnedKeys`, all in the
  * tree), from the `offset`-th in `order`. Each pinned key's position costs
@@ -773,18 +928,7 @@ async function seekPastPinned(
   limit: number,
   order: "asc" | "desc",
 ): Promise<WalkState> {
-  const positions: number[] = [];
-  for (const key of pinnedKeys) {
-    const rank = await rankOf(ctx, tree, key);
-    positions.push(order === "asc" ? rank : total - 1 - rank);
-  }
-  positions.sort((a, b) => a - b);
-  // The walk position of the offset-th unpinned record: every pinned one at or before it pushes it one further.
-  let position = offset;
-  for (const pinned of positions) {
-    if (pinned <= position) position++;
-    else break;
-  }
+  const position = await walkPosition(ctx, tree, total, pinnedKeys, offset, order);
   const base: WalkState = { skip: 0, take: limit, matched: 0, order, countAll: false, reversed: false };
   if (position === 0) return base;
   const after = await keyAt(ctx, tree, order === "asc" ? position - 1 : total - position);

@@ -25,6 +25,8 @@ import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
 const REBUILD_BATCH = 2000;
 /** Editor versions read per call: a version row holds up to 256 KiB of configuration inline. */
 const VERSION_REBUILD_BATCH = 32;
+/** Editor records read per call: each is in at most 74 trees (`kit/versionedFacets.ts`). */
+const ENTITY_REBUILD_BATCH = 25;
 /** Tasks read per call: each has 20 tree entries (5 lists x 4 date columns). */
 const TASK_REBUILD_BATCH = 250;
 
@@ -60,6 +62,8 @@ async function tableBatch(
     ? TASK_REBUILD_BATCH
     : table === "versioned_versions"
     ? VERSION_REBUILD_BATCH
+    : table === "versioned_entities"
+    ? ENTITY_REBUILD_BATCH
     : REBUILD_BATCH;
   const page = await ctx.db.query(table).paginate({ cursor: cursor ?? null, numItems });
   return { rows: page.page, cursor: page.isDone ? null : page.continueCursor };

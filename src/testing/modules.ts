@@ -65,6 +65,7 @@ export const componentModules: Record<string, () => Promise<unknown>> = {
   "/mastra/kit/tables.ts": () => import("../../convex/kit/tables.ts"),
   "/mastra/kit/version.ts": () => import("../../convex/kit/version.ts"),
   "/mastra/kit/versioned.ts": () => import("../../convex/kit/versioned.ts"),
+  "/mastra/kit/versionedFacets.ts": () => import("../../convex/kit/versionedFacets.ts"),
   "/mastra/kit/versionedRows.ts": () => import("../../convex/kit/versionedRows.ts"),
   "/mastra/kit/walk.ts": () => import("../../convex/kit/walk.ts"),
   "/mastra/knowledge/activity.ts": () => import("../../convex/knowledge/activity.ts"),

@@ -42,6 +42,22 @@ function counted(): { agents: AgentsStorage; trips: () => number; backend: Retur
 
 const num = (n: number) => n.toLocaleString("en");
 
+/** The filterable fields of the i-th seeded agent: ten authors, two visibilities, four teams. */
+function filterFields(i: number): { authorId: string; visibility: string; metadata: string } {
+  return {
+    authorId: `author-${i % 10}`,
+    visibility: i % 2 === 0 ? "public" : "private",
+    metadata: encodeValue({ team: `t${i % 4}`, "mastra.resourceId": "res-1" }),
+  };
+}
+
+/** Number of seeded agents (of `size`) whose index passes `test`. */
+function countSeeded(size: number, test: (i: number) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < size; i++) if (test(i)) n++;
+  return n;
+}
+
 /** Rows inserted per backend call. */
 const CHUNK = 2000;
 
@@ -68,6 +84,7 @@ async function seed(backend: ReturnType<typeof createBackend>, size: number): Pr
       domain: "agents",
       id,
       status,
+      ...filterFields(i),
       favoriteCount: 0,
       createdAt: T0 + i * 1000,
       updatedAt: T0 + i * 1000,
@@ -122,7 +139,18 @@ async function seed(backend: ReturnType<typeof createBackend>, size: number): Pr
 /** The editor table: one row per call, one column pair per size. */
 export async function renderEditorBench(sizes: readonly number[]): Promise<string> {
   const used = sizes.filter((size) => size <= MAX_SIZE);
-  const calls: { name: string; run: (agents: AgentsStorage, size: number) => Promise<unknown> }[] = [
+  const middle = (matching: number) => Math.floor(matching / PER_PAGE / 2);
+  const byAuthor = (size: number) => countSeeded(size, (i) => i % 10 === 3);
+  const byVisibility = (size: number) => countSeeded(size, (i) => i % 2 === 1);
+  const byTeam = (size: number) => countSeeded(size, (i) => i % 4 === 1);
+  const byStatusAuthor = (size: number) => countSeeded(size, (i) => i % 3 === 0 && i % 10 === 3);
+  const byServerScope = (size: number) => countSeeded(size, (i) => i % 3 === 0 && i % 10 === 3);
+  const calls: {
+    name: string;
+    run: (agents: AgentsStorage, size: number) => Promise<unknown>;
+    /** The total the call must answer (else one of the unfiltered or status totals). */
+    expect?: (size: number) => number;
+  }[] = [
     { name: "getByIdResolved (published: active version)", run: (a) => a.getByIdResolved("versioned") },
     {
       name: "getByIdResolved (draft: latest version)",
@@ -141,6 +169,39 @@ export async function renderEditorBench(sizes: readonly number[]): Promise<strin
     {
       name: "listResolved, middle page",
       run: (a, size) => a.listResolved({ perPage: PER_PAGE, page: Math.floor(size / PER_PAGE / 2) }),
+    },
+    {
+      name: "list by authorId, middle page",
+      run: (a, size) => a.list({ authorId: "author-3", perPage: PER_PAGE, page: middle(byAuthor(size)) }),
+      expect: byAuthor,
+    },
+    {
+      name: "list by visibility, middle page",
+      run: (a, size) => a.list({ visibility: "private", perPage: PER_PAGE, page: middle(byVisibility(size)) }),
+      expect: byVisibility,
+    },
+    {
+      name: "list by a metadata pair, middle page",
+      run: (a, size) => a.list({ metadata: { team: "t1" }, perPage: PER_PAGE, page: middle(byTeam(size)) }),
+      expect: byTeam,
+    },
+    {
+      name: "list by status + authorId, middle page",
+      run: (a, size) =>
+        a.list({ status: "published", authorId: "author-3", perPage: PER_PAGE, page: middle(byStatusAuthor(size)) }),
+      expect: byStatusAuthor,
+    },
+    {
+      name: "listResolved by status + authorId + scope pair, middle",
+      run: (a, size) =>
+        a.listResolved({
+          status: "published",
+          authorId: "author-3",
+          metadata: { "mastra.resourceId": "res-1" },
+          perPage: PER_PAGE,
+          page: middle(byServerScope(size)),
+        }),
+      expect: byServerScope,
     },
     {
       name: "listVersions of one agent, page 0",
@@ -166,7 +227,10 @@ export async function renderEditorBench(sizes: readonly number[]): Promise<strin
       const before = trips();
       const { result, usage } = await measure(() => call.run(agents, size));
       const total = (result as { total?: number }).total;
-      if (total !== undefined && total !== size + 1 && total !== size && total !== Math.ceil(size / 3) + 1) {
+      const wrong = call.expect
+        ? total !== call.expect(size)
+        : total !== undefined && total !== size + 1 && total !== size && total !== Math.ceil(size / 3) + 1;
+      if (wrong) {
         throw new Error(`${call.name}: total ${total} does not match the seeded data (${size})`);
       }
       const row = cells.get(call.name) ?? [];
