@@ -31,6 +31,7 @@ import { datasetCounters, itemSortField, itemTree, itemTreeEntries } from "./cou
 import { alreadyApplied, bumpVersion, findDataset, liveDataset } from "./datasets.js";
 import { itemOrderValidator, type ItemRow, newItemValidator, tenancyValidator } from "./validators.js";
 import { searchIndexColumns } from "./searchTokens.js";
+import { recordVersionTrees } from "./versionTrees.js";
 
 type ItemDoc = DataModel["dataset_items"]["document"];
 
@@ -161,7 +162,7 @@ export const insertBatch = internalMutation({
     }
     if (conflicts.length > 0) return { rows: [], conflicts };
     if (planned.size === 0) return { rows: resolved.map((r) => withoutSystemFields(r.existing!)), conflicts };
-    const { version, now } = await bumpVersion(ctx, dataset, versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, versionId);
     const ranks = new RankBatch();
     const inserted = new Map<string, ItemRow>();
     for (const item of planned.values()) {
@@ -188,6 +189,7 @@ export const insertBatch = internalMutation({
       inserted.set(row.id, row);
     }
     await ranks.apply(ctx);
+    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, [], [...inserted.values()]);
     await adjustCounter(ctx, datasetCounters.items(datasetId), planned.size);
     return {
       rows: resolved.map((r) => inserted.get(r.id) ?? withoutSystemFields(r.existing!)),
@@ -227,7 +229,7 @@ export const update = internalMutation({
     if (!dataset) return { missing: "dataset" };
     if (await alreadyApplied(ctx, args.versionId)) return { row: withoutSystemFields(current) };
     if (current.datasetVersion !== args.expectedVersion) return { stale: true };
-    const { version, now } = await bumpVersion(ctx, dataset, args.versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, args.versionId);
     const ranks = new RankBatch();
     await closeRow(ctx, current, version, ranks);
     const { searchPartial: _, ...kept } = withoutSystemFields(current);
@@ -246,6 +248,7 @@ export const update = internalMutation({
     };
     await insertRow(ctx, row, ranks);
     await ranks.apply(ctx);
+    if (pastTrees) await recordVersionTrees(ctx, args.datasetId, version, [current], [row]);
     return { row };
   },
 });
@@ -289,13 +292,14 @@ export const remove = internalMutation({
     if (single && currents.length === 0) return { deleted: 0 };
     const dataset = await liveDataset(ctx, datasetId, filters);
     if (!dataset) return { missing: "dataset" };
-    const { version, now } = await bumpVersion(ctx, dataset, versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, versionId);
     const ranks = new RankBatch();
     for (const current of currents) {
       await closeRow(ctx, current, version, ranks);
       await ctx.db.insert("dataset_items", tombstone(current, version, now));
     }
     await ranks.apply(ctx);
+    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, currents, []);
     await adjustCounter(ctx, datasetCounters.items(datasetId), -currents.length);
     return { deleted: currents.length };
   },

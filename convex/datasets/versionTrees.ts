@@ -1,0 +1,135 @@
+/**
+ * The items of a dataset at every version, as persistent rank trees
+ * (`kit/persistentRankTree.ts`). Internal functions only.
+ *
+ * Each item write bumps the dataset's version by one; in the same mutation
+ * it derives that version's four trees (one per list order: `createdAt`,
+ * `createdDesc`, `updatedAt`, `updatedDesc`, ties by ascending id) from the
+ * previous version's by copying only the paths of the keys it changes, and
+ * stores their roots in `dataset_version_trees` under the new version. A
+ * tree's entry is an item alive at that version, keyed by its sort value
+ * and id, with the `datasetVersion` of the item's row valid then, so a page
+ * at version V is: the root row of the newest version <= V (one index
+ * read), the tree's depth plus the page's leaves, and one index read per
+ * row: k + O(log N) documents in one call, with the exact total (the
+ * root's count).
+ *
+ * `purgeItem` scrubs rows in place without changing their sort values,
+ * ids or versions, so the trees of every version stay correct as they are.
+ * Deleting the dataset drops its trees' nodes and root rows in bounded
+ * steps (`datasets.ts`). Datasets that had items written before these
+ * trees existed have no `pastTrees` flag and keep the walk of their
+ * history (`items.ts`, `keysAt`); `pageAt` answers `fallback` for them.
+ */
+import { v } from "convex/values";
+import {
+  applyChanges,
+  dropForest,
+  type PersistentChange,
+  type PersistentRoot,
+  readPage,
+} from "../kit/persistentRankTree.js";
+import { internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { withoutSystemFields } from "../kit/rows.js";
+import { ITEM_SORT_FIELDS } from "./counterNames.js";
+import { liveDataset } from "./datasets.js";
+import { type ItemRow, tenancyValidator } from "./validators.js";
+
+/** Rows one {@link pageAt} call returns at most. */
+export const PAGE_AT_MAX = 1000;
+
+/** A sort column of the item lists (one tree per column and version). */
+export type ItemSortField = (typeof ITEM_SORT_FIELDS)[number];
+
+/** Name of the forest holding every version's item trees of a dataset. */
+export function itemForest(datasetId: string): string {
+  return `datasets:versions:${JSON.stringify(datasetId)}`;
+}
+
+/** The fields of an item row the trees key on. */
+type Keyed = Pick<ItemRow, "id" | "datasetVersion" | ItemSortField>;
+
+/** The root row of the newest version <= `version` of a dataset, or `null` (no item write up to it). */
+async function rootsAt(ctx: QueryCtx, datasetId: string, version: number) {
+  return await ctx.db.query("dataset_version_trees").withIndex(
+    "by_dataset_version",
+    (q) => q.eq("datasetId", datasetId).lte("version", version),
+  ).order("desc").first();
+}
+
+/**
+ * Derives version `version`'s item trees from the previous version's:
+ * the rows in `closed` stop being alive (their keys leave), the rows in
+ * `opened` become alive (their keys enter, pointing at their version).
+ * Called once by each item write, after `bumpVersion`.
+ */
+export async function recordVersionTrees(
+  ctx: MutationCtx,
+  datasetId: string,
+  version: number,
+  closed: Keyed[],
+  opened: Keyed[],
+): Promise<void> {
+  const previous = await rootsAt(ctx, datasetId, version - 1);
+  const forest = itemForest(datasetId);
+  const roots = {} as Record<ItemSortField, PersistentRoot>;
+  for (const field of ITEM_SORT_FIELDS) {
+    const changes: PersistentChange[] = [
+      ...closed.map((row) => ({ key: { value: row[field], id: row.id }, ref: null })),
+      ...opened.map((row) => ({ key: { value: row[field], id: row.id }, ref: row.datasetVersion })),
+    ];
+    roots[field] = await applyChanges(ctx, forest, previous ? previous[field] : null, changes);
+  }
+  await ctx.db.insert("dataset_version_trees", { datasetId, version, ...roots });
+}
+
+/** Removes up to a bounded number of a dataset's tree nodes and root rows; answers whether none is left. */
+export async function dropVersionTrees(ctx: MutationCtx, datasetId: string): Promise<boolean> {
+  if (!await dropForest(ctx, itemForest(datasetId))) return false;
+  const rows = await ctx.db.query("dataset_version_trees").withIndex(
+    "by_dataset_version",
+    (q) => q.eq("datasetId", datasetId),
+  ).take(1000);
+  for (const row of rows) await ctx.db.delete(row._id);
+  return rows.length < 1000;
+}
+
+/**
+ * A page of the items visible at `version` of a dataset, in the order of
+ * sort column `field` (ties by ascending id), or its exact reverse when
+ * `reverse`, with the exact total. An absent dataset (or one of another
+ * tenant) lists nothing; a dataset without per-version trees answers
+ * `fallback` (the client walks its history instead).
+ */
+export const pageAt = internalQuery({
+  args: {
+    datasetId: v.string(),
+    filters: v.optional(tenancyValidator),
+    version: v.number(),
+    field: v.union(v.literal("createdAt"), v.literal("createdDesc"), v.literal("updatedAt"), v.literal("updatedDesc")),
+    reverse: v.optional(v.boolean()),
+    offset: v.number(),
+    limit: v.number(),
+  },
+  handler: async (ctx, args): Promise<{ rows: ItemRow[]; total: number } | { fallback: true }> => {
+    const dataset = await liveDataset(ctx, args.datasetId, args.filters);
+    if (!dataset) return { rows: [], total: 0 };
+    if (dataset.pastTrees !== true) return dataset.version === 0 ? { rows: [], total: 0 } : { fallback: true };
+    const roots = await rootsAt(ctx, args.datasetId, args.version);
+    const root = roots ? roots[args.field] : null;
+    const limit = Math.max(0, Math.min(args.limit, PAGE_AT_MAX));
+    const entries = await readPage(ctx, root, Math.max(0, args.offset), limit, args.reverse === true);
+    const rows: ItemRow[] = [];
+    for (const entry of entries) {
+      const row = await ctx.db.query("dataset_items").withIndex(
+        "by_item_version",
+        (q) => q.eq("id", entry.key.id).eq("datasetVersion", entry.ref),
+      ).unique();
+      if (!row) {
+        throw new Error(`dataset ${args.datasetId}: item ${entry.key.id}@${entry.ref} of a version tree is missing`);
+      }
+      rows.push(withoutSystemFields(row));
+    }
+    return { rows, total: root?.count ?? 0 };
+  },
+});
