@@ -85,9 +85,11 @@ Deno.test("persistent rank tree: every version keeps its pages and total under r
         const changes: PersistentChange[] = [];
         const version = versions.length;
         if (o.kind === "append") {
-          for (let i = 0; i < o.size; i++) changes.push({ key: keyOf(1000 + version, `k${serial++}`), ref: version });
+          for (let i = 0; i < o.size; i++) {
+            changes.push({ key: keyOf(1000 + version, `k${serial++}`), ref: `r${version}` });
+          }
         } else if (o.kind === "insert") {
-          for (const value of o.values) changes.push({ key: keyOf(value, `k${serial++}`), ref: version });
+          for (const value of o.values) changes.push({ key: keyOf(value, `k${serial++}`), ref: `r${version}` });
         } else if (o.kind === "thin") {
           for (const [i, entry] of present.entries()) {
             if (i % o.stride !== 0) changes.push({ key: entry.key, ref: null });
@@ -95,7 +97,7 @@ Deno.test("persistent rank tree: every version keeps its pages and total under r
         } else if (present.length > 0) {
           for (const pick of o.picks) {
             const entry = present[pick % present.length];
-            changes.push({ key: entry.key, ref: o.kind === "remove" ? null : version });
+            changes.push({ key: entry.key, ref: o.kind === "remove" ? null : `r${version}` });
           }
         }
         for (const change of changes) {
@@ -132,7 +134,7 @@ Deno.test("persistent rank tree: a page reads the depth plus its leaves; a chang
   for (let batch = 0; batch < 20; batch++) {
     const changes = Array.from({ length: 1000 }, (_, i) => ({
       key: { value: batch, id: `k${String(batch * 1000 + i).padStart(6, "0")}` },
-      ref: batch + 1,
+      ref: `r${batch + 1}`,
     }));
     const previous: PersistentRoot = root;
     root = await backend.run((ctx): Promise<PersistentRoot> => applyChanges(ctx, "f", previous, changes));
@@ -144,14 +146,14 @@ Deno.test("persistent rank tree: a page reads the depth plus its leaves; a chang
   // 20,000 keys: depth 3 or 4, and a page of 50 spans at most 3 leaves (at least 8 keys each... with full ones 2).
   assert.ok(usage.documentsRead <= 4 + 8, `a middle page read ${usage.documentsRead} nodes`);
   const one = await measure(() =>
-    backend.run((ctx) => applyChanges(ctx, "f", at, [{ key: { value: 7, id: "k007500" }, ref: 99 }]))
+    backend.run((ctx) => applyChanges(ctx, "f", at, [{ key: { value: 7, id: "k007500" }, ref: "r99" }]))
   );
   assert.ok(one.usage.documentsWritten <= 4, `one change wrote ${one.usage.documentsWritten} nodes`);
   const after = one.result;
   const page = await backend.run((ctx) => readPage(ctx, after, 7500, 1));
-  assert.deepEqual(page, [{ key: { value: 7, id: "k007500" }, ref: 99 }]);
+  assert.deepEqual(page, [{ key: { value: 7, id: "k007500" }, ref: "r99" }]);
   assert.deepEqual(await backend.run((ctx) => readPage(ctx, at, 7500, 1)), [{
     key: { value: 7, id: "k007500" },
-    ref: 8,
+    ref: "r8",
   }]);
 });

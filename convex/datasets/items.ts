@@ -16,7 +16,7 @@
  * bounded steps returning only keys; the client sorts them and fetches
  * the page.
  */
-import { v } from "convex/values";
+import { type GenericId as Id, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounter, readCounter } from "../kit/counters.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -59,11 +59,13 @@ async function rowAt(ctx: QueryCtx, id: string, version: number): Promise<ItemDo
   return row && !row.isDeleted && (row.validTo === null || row.validTo > version) ? row : null;
 }
 
-async function insertRow(ctx: MutationCtx, row: ItemRow, ranks: RankBatch): Promise<void> {
+/** Inserts an item row (adopting its large values, adding its rank-tree entries); answers its document id. */
+async function insertRow(ctx: MutationCtx, row: ItemRow, ranks: RankBatch): Promise<Id<"dataset_items">> {
   assertFitsDocument(`dataset item ${row.id}`, row);
   await adoptBlobs(ctx, blobOwner("dataset_items", row.id), [row.data]);
-  await ctx.db.insert("dataset_items", row);
+  const id = await ctx.db.insert("dataset_items", row);
   ranks.change([], itemTreeEntries(row));
+  return id;
 }
 
 /** Closes `row` at `version` (it stops being current). */
@@ -165,6 +167,7 @@ export const insertBatch = internalMutation({
     const { version, now, pastTrees } = await bumpVersion(ctx, dataset, versionId);
     const ranks = new RankBatch();
     const inserted = new Map<string, ItemRow>();
+    const opened: (ItemRow & { _id: Id<"dataset_items"> })[] = [];
     for (const item of planned.values()) {
       const row: ItemRow = {
         id: item.id,
@@ -185,11 +188,11 @@ export const insertBatch = internalMutation({
         searchText: item.searchText,
         ...searchIndexColumns(item.searchText),
       };
-      await insertRow(ctx, row, ranks);
+      opened.push({ ...row, _id: await insertRow(ctx, row, ranks) });
       inserted.set(row.id, row);
     }
     await ranks.apply(ctx);
-    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, [], [...inserted.values()]);
+    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, [], opened);
     await adjustCounter(ctx, datasetCounters.items(datasetId), planned.size);
     return {
       rows: resolved.map((r) => inserted.get(r.id) ?? withoutSystemFields(r.existing!)),
@@ -246,9 +249,9 @@ export const update = internalMutation({
       searchText: args.searchText,
       ...searchIndexColumns(args.searchText),
     };
-    await insertRow(ctx, row, ranks);
+    const rowId = await insertRow(ctx, row, ranks);
     await ranks.apply(ctx);
-    if (pastTrees) await recordVersionTrees(ctx, args.datasetId, version, [current], [row]);
+    if (pastTrees) await recordVersionTrees(ctx, args.datasetId, version, [current], [{ ...row, _id: rowId }]);
     return { row };
   },
 });

@@ -8,10 +8,9 @@
  * previous version's by copying only the paths of the keys it changes, and
  * stores their roots in `dataset_version_trees` under the new version. A
  * tree's entry is an item alive at that version, keyed by its sort value
- * and id, with the `datasetVersion` of the item's row valid then, so a page
+ * and id, with the document id of the item's row valid then, so a page
  * at version V is: the root row of the newest version <= V (one index
- * read), the tree's depth plus the page's leaves, and one index read per
- * row: k + O(log N) documents in one call, with the exact total (the
+ * read), the tree's depth plus the page's leaves, and one `get` per row: k + O(log N) documents in one call, with the exact total (the
  * root's count).
  *
  * `purgeItem` scrubs rows in place without changing their sort values,
@@ -21,7 +20,7 @@
  * trees existed have no `pastTrees` flag and keep the walk of their
  * history (`items.ts`, `keysAt`); `pageAt` answers `fallback` for them.
  */
-import { v } from "convex/values";
+import { type GenericId as Id, v } from "convex/values";
 import {
   applyChanges,
   dropForest,
@@ -46,8 +45,8 @@ export function itemForest(datasetId: string): string {
   return `datasets:versions:${JSON.stringify(datasetId)}`;
 }
 
-/** The fields of an item row the trees key on. */
-type Keyed = Pick<ItemRow, "id" | "datasetVersion" | ItemSortField>;
+/** The fields of an item row the trees key on, and its document (what a tree entry points at). */
+type Keyed = Pick<ItemRow, "id" | ItemSortField> & { _id: Id<"dataset_items"> };
 
 /** The root row of the newest version <= `version` of a dataset, or `null` (no item write up to it). */
 async function rootsAt(ctx: QueryCtx, datasetId: string, version: number) {
@@ -76,7 +75,7 @@ export async function recordVersionTrees(
   for (const field of ITEM_SORT_FIELDS) {
     const changes: PersistentChange[] = [
       ...closed.map((row) => ({ key: { value: row[field], id: row.id }, ref: null })),
-      ...opened.map((row) => ({ key: { value: row[field], id: row.id }, ref: row.datasetVersion })),
+      ...opened.map((row) => ({ key: { value: row[field], id: row.id }, ref: row._id as string })),
     ];
     roots[field] = await applyChanges(ctx, forest, previous ? previous[field] : null, changes);
   }
@@ -121,10 +120,7 @@ export const pageAt = internalQuery({
     const entries = await readPage(ctx, root, Math.max(0, args.offset), limit, args.reverse === true);
     const rows: ItemRow[] = [];
     for (const entry of entries) {
-      const row = await ctx.db.query("dataset_items").withIndex(
-        "by_item_version",
-        (q) => q.eq("id", entry.key.id).eq("datasetVersion", entry.ref),
-      ).unique();
+      const row = await ctx.db.get(entry.ref as Id<"dataset_items">);
       if (!row) {
         throw new Error(`dataset ${args.datasetId}: item ${entry.key.id}@${entry.ref} of a version tree is missing`);
       }

@@ -3,8 +3,8 @@
  * B+tree per version of a list, each version sharing every node its change
  * did not touch with the version before it.
  *
- * A tree maps keys `(value, id)` to a number `ref` (what the owner needs to
- * fetch the row, e.g. the version of the history row a key stands for).
+ * A tree maps keys `(value, id)` to a string `ref` (what the owner needs to
+ * fetch the row, e.g. the document id of the history row a key stands for).
  * Nodes live in `persistent_rank_nodes` (`kit/tables.ts`), grouped by a
  * `forest` name (every tree and version of one owner) so the owner can drop
  * them all in bounded steps. Nodes are never changed once written: a batch
@@ -36,13 +36,13 @@ const DROP_BATCH = 1000;
 /** Id of a persistent tree node. */
 export type PersistentNodeId = GenericId<"persistent_rank_nodes">;
 /** A key of a tree and the number its owner keeps with it. */
-export type PersistentEntry = { key: SortKey; ref: number };
+export type PersistentEntry = { key: SortKey; ref: string };
 /** An internal node's entry: a child, the number of keys under it and its largest key. */
 export type PersistentChild = { node: PersistentNodeId; count: number; last: SortKey };
 /** The root of one version of a tree (`null`: the empty tree). */
 export type PersistentRoot = { node: PersistentNodeId; count: number } | null;
 /** A change of a batch: set `key`'s `ref` (inserting it when absent), or remove `key` when `ref` is `null`. */
-export type PersistentChange = { key: SortKey; ref: number | null };
+export type PersistentChange = { key: SortKey; ref: string | null };
 
 /** Validator of a {@link PersistentRoot}, for the owner's tables. */
 export const persistentRootValidator = v.union(
@@ -56,7 +56,7 @@ export const persistentNodeColumns = {
   forest: v.string(),
   leaf: v.boolean(),
   /** Leaf: its entries, sorted by key. */
-  entries: v.array(v.object({ key: sortKeyValidator, ref: v.number() })),
+  entries: v.array(v.object({ key: sortKeyValidator, ref: v.string() })),
   /** Internal node: its children, sorted; `last` is the largest key under a child. */
   children: v.array(v.object({ node: v.id("persistent_rank_nodes"), count: v.number(), last: sortKeyValidator })),
 };
