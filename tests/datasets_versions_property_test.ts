@@ -207,3 +207,21 @@ Deno.test("a dataset whose items predate the version trees keeps walking its his
   assert.deepEqual(atTwo.map((item) => item.input).sort(), ["a", "c"]);
   assert.ok(walks >= 2, "both reads walked the history");
 });
+
+Deno.test("dangerouslyClearAll removes every version tree: a dataset created again under the same id starts empty", async () => {
+  const backend = createBackend();
+  const datasets = (await new ConvexStorage({ client: inProcessClient(backend) }).getStore("datasets"))!;
+  await datasets.createDataset({ id: "ds", name: "ds" });
+  await datasets.batchInsertItems({ datasetId: "ds", items: [{ input: "a" }, { input: "b" }] });
+  await datasets.batchInsertItems({ datasetId: "ds", items: [{ input: "c" }] });
+  await datasets.dangerouslyClearAll();
+  // deno-lint-ignore no-explicit-any
+  const count = (table: string) => backend.run(async (ctx: any) => (await ctx.db.query(table).take(10)).length);
+  assert.equal(await count("persistent_rank_nodes"), 0);
+  assert.equal(await count("dataset_version_trees"), 0);
+  await datasets.createDataset({ id: "ds", name: "ds" });
+  await datasets.batchInsertItems({ datasetId: "ds", items: [{ input: "z" }] });
+  const atTwo = await datasets.listItems({ datasetId: "ds", version: 2, pagination: { page: 0, perPage: 10 } });
+  assert.deepEqual(atTwo.items.map((item) => item.input), ["z"]);
+  assert.equal(atTwo.pagination.total, 1);
+});
