@@ -225,3 +225,40 @@ Deno.test("dangerouslyClearAll removes every version tree: a dataset created aga
   assert.deepEqual(atTwo.items.map((item) => item.input), ["z"]);
   assert.equal(atTwo.pagination.total, 1);
 });
+
+Deno.test("a past-version page of large rows comes in calls of about 8 MiB, whole and in order", async () => {
+  const backend = createBackend();
+  let calls = 0;
+  const inner = inProcessClient(backend);
+  const client: ConvexClientLike = {
+    ...inner,
+    query: (path, args) => {
+      if (String(path).includes("pageAt")) calls++;
+      return inner.query(path, args);
+    },
+  };
+  const datasets = (await new ConvexStorage({ client }).getStore("datasets"))!;
+  await datasets.createDataset({ id: "ds", name: "ds" });
+  // 50 items of about 200 KB each (stored inline, under the large-value threshold) and their search text: about 15 MB.
+  const big = (i: number) => `${i} `.padEnd(200_000, "x");
+  const items = [];
+  for (let batch = 0; batch < 5; batch++) {
+    items.push(
+      ...await datasets.batchInsertItems({
+        datasetId: "ds",
+        items: Array.from({ length: 10 }, (_, i) => ({ input: big(batch * 10 + i) })),
+      }),
+    );
+  }
+  await datasets.deleteItem({ datasetId: "ds", id: items[0].id });
+  const all = await datasets.listItems({ datasetId: "ds", version: 5, pagination: { page: 0, perPage: false } });
+  assert.equal(all.pagination.total, 50);
+  assert.deepEqual(
+    all.items.map((item) => item.id),
+    [...items].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map((item) =>
+      item.id
+    ),
+  );
+  assert.ok(all.items.every((item) => typeof item.input === "string" && item.input.length === 200_000));
+  assert.ok(calls >= 2, `${calls} calls`);
+});

@@ -30,12 +30,15 @@ import {
 } from "../kit/persistentRankTree.js";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { withoutSystemFields } from "../kit/rows.js";
+import { approximateSize } from "../kit/walk.js";
 import { ITEM_SORT_FIELDS } from "./counterNames.js";
 import { liveDataset } from "./datasets.js";
 import { type ItemRow, tenancyValidator } from "./validators.js";
 
 /** Rows one {@link pageAt} call returns at most. */
 export const PAGE_AT_MAX = 1000;
+/** Bytes of rows (approximate) after which one {@link pageAt} call stops adding rows. */
+const PAGE_AT_BYTES = 8 * 1024 * 1024;
 
 /** A sort column of the item lists (one tree per column and version). */
 export type ItemSortField = (typeof ITEM_SORT_FIELDS)[number];
@@ -98,7 +101,8 @@ export async function dropVersionTrees(ctx: MutationCtx, datasetId: string): Pro
  * sort column `field` (ties by ascending id), or its exact reverse when
  * `reverse`, with the exact total. An absent dataset (or one of another
  * tenant) lists nothing; a dataset without per-version trees answers
- * `fallback` (the client walks its history instead).
+ * `fallback` (the client walks its history instead). A page holding more
+ * than about 8 MiB of rows ends early: the client asks for the rest.
  */
 export const pageAt = internalQuery({
   args: {
@@ -119,11 +123,15 @@ export const pageAt = internalQuery({
     const limit = Math.max(0, Math.min(args.limit, PAGE_AT_MAX));
     const entries = await readPage(ctx, root, Math.max(0, args.offset), limit, args.reverse === true);
     const rows: ItemRow[] = [];
+    let bytes = 0;
     for (const entry of entries) {
+      // Large pages stop at about 8 MiB of rows (the client asks again from there).
+      if (bytes >= PAGE_AT_BYTES) break;
       const row = await ctx.db.get(entry.ref as Id<"dataset_items">);
       if (!row) {
         throw new Error(`dataset ${args.datasetId}: item ${entry.key.id}@${entry.ref} of a version tree is missing`);
       }
+      bytes += approximateSize(row);
       rows.push(withoutSystemFields(row));
     }
     return { rows, total: root?.count ?? 0 };
