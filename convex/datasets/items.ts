@@ -11,10 +11,12 @@
  *
  * Current rows are listed through one index per order, with rank trees
  * (`kit/rankTree.ts`) and a counter, so a page at any depth costs its
- * rows plus the trees' depth. Lists at a past version, and searches the
- * search index cannot answer exactly, walk the dataset's history in
- * bounded steps returning only keys; the client sorts them and fetches
- * the page.
+ * rows plus the trees' depth. Each write also derives its version's
+ * persistent trees (`versionTrees.ts`), which serve pages at any version.
+ * Searches the search index cannot answer exactly (and lists at a past
+ * version of a dataset whose items predate those trees) walk the dataset's
+ * history in bounded steps returning only keys; the client sorts them and
+ * fetches the page.
  */
 import { type GenericId as Id, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
