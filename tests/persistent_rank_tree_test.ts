@@ -16,6 +16,7 @@ import {
   type PersistentChange,
   type PersistentEntry,
   type PersistentRoot,
+  ReadBudgetExceeded,
   readPage,
 } from "../convex/kit/persistentRankTree.ts";
 import { compareKeys } from "../convex/kit/walk.ts";
@@ -156,4 +157,24 @@ Deno.test("persistent rank tree: a page reads the depth plus its leaves; a chang
     key: { value: 7, id: "k007500" },
     ref: "r8",
   }]);
+});
+
+Deno.test("persistent rank tree: a batch that would read more nodes than its budget throws and changes no version", async () => {
+  const backend = createBackend();
+  const keys = Array.from({ length: 3000 }, (_, i) => ({ value: 1, id: `k${String(i).padStart(5, "0")}` }));
+  const root = await backend.run((ctx): Promise<PersistentRoot> =>
+    applyChanges(ctx, "f", null, keys.map((key) => ({ key, ref: "r1" })))
+  );
+  // Removing every 10th key touches every leaf (about 100): more than 50 reads.
+  const spread = keys.filter((_, i) => i % 10 === 0).map((key) => ({ key, ref: null }));
+  await assert.rejects(
+    backend.run((ctx) => applyChanges(ctx, "f", root, spread, { reads: 50 })),
+    ReadBudgetExceeded,
+  );
+  const fits = await backend.run((ctx): Promise<PersistentRoot> =>
+    applyChanges(ctx, "f", root, spread, { reads: 1000 })
+  );
+  assert.equal(fits!.count, 2700);
+  assert.equal(root!.count, 3000);
+  assert.deepEqual(await backend.run((ctx) => readPage(ctx, root, 0, 1)), [{ key: keys[0], ref: "r1" }]);
 });

@@ -33,7 +33,7 @@ import { datasetCounters, itemSortField, itemTree, itemTreeEntries } from "./cou
 import { alreadyApplied, bumpVersion, findDataset, liveDataset } from "./datasets.js";
 import { itemOrderValidator, type ItemRow, newItemValidator, tenancyValidator } from "./validators.js";
 import { searchIndexColumns } from "./searchTokens.js";
-import { recordVersionTrees } from "./versionTrees.js";
+import { recordVersionTrees, stopVersionTrees, treeReadBudget } from "./versionTrees.js";
 
 type ItemDoc = DataModel["dataset_items"]["document"];
 
@@ -304,7 +304,13 @@ export const remove = internalMutation({
       await ctx.db.insert("dataset_items", tombstone(current, version, now));
     }
     await ranks.apply(ctx);
-    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, currents, []);
+    if (pastTrees) {
+      // A large delete spread over a large dataset may not update the trees within one transaction's reads.
+      const budget = treeReadBudget(currents.length, await readCounter(ctx, datasetCounters.items(datasetId)));
+      if (!await recordVersionTrees(ctx, datasetId, version, currents, [], budget)) {
+        await stopVersionTrees(ctx, dataset);
+      }
+    }
     await adjustCounter(ctx, datasetCounters.items(datasetId), -currents.length);
     return { deleted: currents.length };
   },

@@ -19,6 +19,9 @@
  * steps (`datasets.ts`). Datasets that had items written before these
  * trees existed have no `pastTrees` flag and keep the walk of their
  * history (`items.ts`, `keysAt`); `pageAt` answers `fallback` for them.
+ * So does a dataset once a batch delete was too large to update its trees
+ * within Convex's reads per transaction ({@link treeReadBudget}): the
+ * delete succeeds and the dataset stops keeping trees.
  */
 import { type GenericId as Id, v } from "convex/values";
 import {
@@ -26,6 +29,8 @@ import {
   dropForest,
   type PersistentChange,
   type PersistentRoot,
+  type ReadBudget,
+  ReadBudgetExceeded,
   readPage,
 } from "../kit/persistentRankTree.js";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -59,11 +64,37 @@ async function rootsAt(ctx: QueryCtx, datasetId: string, version: number) {
   ).order("desc").first();
 }
 
+/** Index ranges and `get`s a mutation may spend (Convex allows 4,096), with some left for the rest of the write. */
+const READS_BUDGET = 3900;
+
+/**
+ * The node reads the version trees may spend in an item write that changes
+ * `changed` items of a dataset of `items` current items: what is left of
+ * Convex's reads per transaction after, at worst, one index read per item
+ * and the current-items rank trees (256 keys a leaf, four trees).
+ */
+export function treeReadBudget(changed: number, items: number): number {
+  return READS_BUDGET - changed - 4 * Math.min(changed, Math.ceil(items / 128)) - 16;
+}
+
+/**
+ * Stops keeping version trees for a dataset (a write too large to update
+ * them within one transaction): from then on every version of it is read
+ * by walking its history, as for datasets whose items predate the trees.
+ * Its existing tree nodes are reclaimed when it is deleted.
+ */
+export async function stopVersionTrees(ctx: MutationCtx, dataset: { _id: Id<"datasets"> }): Promise<void> {
+  await ctx.db.patch(dataset._id, { pastTrees: false });
+}
+
 /**
  * Derives version `version`'s item trees from the previous version's:
  * the rows in `closed` stop being alive (their keys leave), the rows in
  * `opened` become alive (their keys enter, pointing at their version).
- * Called once by each item write, after `bumpVersion`.
+ * Called once by each item write, after `bumpVersion`. With `reads`, the
+ * trees may read at most that many nodes: when they would need more
+ * nothing is recorded and the answer is `false` (the caller then stops
+ * keeping trees for the dataset).
  */
 export async function recordVersionTrees(
   ctx: MutationCtx,
@@ -71,8 +102,10 @@ export async function recordVersionTrees(
   version: number,
   closed: Keyed[],
   opened: Keyed[],
-): Promise<void> {
+  reads?: number,
+): Promise<boolean> {
   const previous = await rootsAt(ctx, datasetId, version - 1);
+  const budget: ReadBudget | undefined = reads === undefined ? undefined : { reads };
   const forest = itemForest(datasetId);
   const roots = {} as Record<ItemSortField, PersistentRoot>;
   for (const field of ITEM_SORT_FIELDS) {
@@ -80,9 +113,15 @@ export async function recordVersionTrees(
       ...closed.map((row) => ({ key: { value: row[field], id: row.id }, ref: null })),
       ...opened.map((row) => ({ key: { value: row[field], id: row.id }, ref: row._id as string })),
     ];
-    roots[field] = await applyChanges(ctx, forest, previous ? previous[field] : null, changes);
+    try {
+      roots[field] = await applyChanges(ctx, forest, previous ? previous[field] : null, changes, budget);
+    } catch (error) {
+      if (error instanceof ReadBudgetExceeded) return false;
+      throw error;
+    }
   }
   await ctx.db.insert("dataset_version_trees", { datasetId, version, ...roots });
+  return true;
 }
 
 /** Removes up to a bounded number of a dataset's tree nodes and root rows; answers whether none is left. */

@@ -72,7 +72,18 @@ type NodeData = {
 // deno-lint-ignore no-explicit-any
 type Db = any;
 
-async function readNode(ctx: QueryCtx, id: PersistentNodeId): Promise<NodeData> {
+/** Node reads a batch may still spend (see {@link applyChanges}). */
+export type ReadBudget = { reads: number };
+
+/** Thrown by {@link applyChanges} when a batch would read more nodes than its budget. */
+export class ReadBudgetExceeded extends Error {
+  constructor() {
+    super("persistent rank tree: the batch needs more node reads than its budget");
+  }
+}
+
+async function readNode(ctx: QueryCtx, id: PersistentNodeId, budget?: ReadBudget): Promise<NodeData> {
+  if (budget !== undefined && --budget.reads < 0) throw new ReadBudgetExceeded();
   const doc = await (ctx.db as Db).get(id) as (NodeData & { _id: PersistentNodeId }) | null;
   if (!doc) throw new Error(`persistent rank tree node ${id} is missing`);
   return { id: doc._id, leaf: doc.leaf, entries: doc.entries, children: doc.children };
@@ -135,6 +146,7 @@ async function rewrite(
   forest: string,
   node: NodeData,
   changes: PersistentChange[],
+  budget: ReadBudget | undefined,
 ): Promise<NodeData[]> {
   if (node.leaf) return chunk(mergeEntries(node.entries, changes), true);
   // Route each change to the child whose range holds its key (past the last child: the last one).
@@ -150,7 +162,7 @@ async function rewrite(
       slots.push({ child });
       continue;
     }
-    const replaced = await rewrite(ctx, forest, await readNode(ctx, child.node), mine);
+    const replaced = await rewrite(ctx, forest, await readNode(ctx, child.node, budget), mine, budget);
     for (const data of replaced) slots.push({ data });
   }
   // Merge every new node that is under-full with a neighbour (read when untouched), then re-split.
@@ -161,7 +173,7 @@ async function rewrite(
       continue;
     }
     const j = i + 1 < slots.length ? i + 1 : i - 1;
-    const other = slots[j].data ?? await readNode(ctx, slots[j].child!.node);
+    const other = slots[j].data ?? await readNode(ctx, slots[j].child!.node, budget);
     const [first, second] = i < j ? [data, other] : [other, data];
     const merged = first.leaf
       ? chunk([...first.entries, ...second.entries], true)
@@ -179,26 +191,32 @@ async function rewrite(
  * Applies a batch of changes to the tree version `root` and answers the
  * new version's root; `root` stays valid (nothing it reaches is changed).
  * Writes O(changed paths) nodes into `forest`. Changes to the same key:
- * the last one wins; removing an absent key is a no-op.
+ * the last one wins; removing an absent key is a no-op. With a `budget`,
+ * every node read spends one and {@link ReadBudgetExceeded} is thrown
+ * before it would go below zero (nodes already written are then garbage
+ * of the forest, reclaimed with it).
  */
 export async function applyChanges(
   ctx: MutationCtx,
   forest: string,
   root: PersistentRoot,
   changes: PersistentChange[],
+  budget?: ReadBudget,
 ): Promise<PersistentRoot> {
   if (changes.length === 0) return root;
   const byKey = new Map<string, PersistentChange>();
   for (const change of changes) byKey.set(JSON.stringify([change.key.value ?? null, change.key.id]), change);
   const sorted = [...byKey.values()].sort((a, b) => compareKeys(a.key, b.key));
-  const top: NodeData = root === null ? { leaf: true, entries: [], children: [] } : await readNode(ctx, root.node);
-  let level = await rewrite(ctx, forest, top, sorted);
+  const top: NodeData = root === null
+    ? { leaf: true, entries: [], children: [] }
+    : await readNode(ctx, root.node, budget);
+  let level = await rewrite(ctx, forest, top, sorted, budget);
   for (;;) {
     if (level.length === 0) return null;
     if (level.length === 1) {
       let only = level[0];
       // A root with one child is replaced by that child.
-      while (!only.leaf && only.children.length === 1) only = await readNode(ctx, only.children[0].node);
+      while (!only.leaf && only.children.length === 1) only = await readNode(ctx, only.children[0].node, budget);
       if (sizeOf(only) === 0) return null;
       const stored = await store(ctx, forest, only);
       return { node: stored.node, count: stored.count };

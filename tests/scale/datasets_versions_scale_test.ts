@@ -6,7 +6,10 @@
  * middle, last, in both directions) returns exactly the items of that
  * version, with the exact total, reading at most k + 4·log2 N documents in
  * one call; `getItemsByVersion` of a past version returns all of them.
- * Deleting the dataset reclaims every tree node and root row.
+ * A batch delete of 2,000 items spread over the dataset still succeeds
+ * (its trees would need more reads than a transaction allows: the dataset
+ * falls back to walking its history, with the same answers). Deleting the
+ * dataset reclaims every tree node and root row.
  */
 import assert from "node:assert/strict";
 import { ConvexStorage } from "../../src/storage.ts";
@@ -114,6 +117,25 @@ Deno.test("20,000 items, 120 versions: a page at any past version reads k + O(lo
   assert.deepEqual(all.map((item) => item.id), expectedAll.map((e) => e.id));
 
   phase("getItemsByVersion");
+  // 2,000 deletes spread over the whole dataset: more node reads than one transaction allows besides its own
+  // reads, so the delete succeeds without trees and the dataset's versions are read by walking its history.
+  const spread = ids.filter((_, i) => i % 10 === 3);
+  await datasets.batchDeleteItems({ datasetId: "big", itemIds: spread });
+  for (const gone of spread) alive.delete(gone);
+  const afterSpread = [...alive.values()].sort(orderOf("createdAt", "DESC"));
+  const now = await datasets.listItems({
+    datasetId: "big",
+    version: current + 1,
+    pagination: { page: 100, perPage: PER_PAGE },
+  });
+  assert.equal(now.pagination.total, afterSpread.length);
+  assert.deepEqual(now.items.map((item) => item.id), afterSpread.slice(5000, 5050).map((e) => e.id));
+  const before = await datasets.listItems({ datasetId: "big", version: 70, pagination: { page: 7, perPage: 20 } });
+  assert.deepEqual(
+    before.items.map((item) => item.id),
+    [...states[70].values()].sort(orderOf("createdAt", "DESC")).slice(140, 160).map((e) => e.id),
+  );
+  phase("spread delete");
   await datasets.deleteDataset({ id: "big" });
   // deno-lint-ignore no-explicit-any
   const left = await backend.run(async (ctx: any) => ({
