@@ -20,6 +20,7 @@ import { blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { countingState, planPage, walk, walkStateValidator } from "../kit/walk.js";
 import { detachExperiments } from "../experiments/experiments.js";
 import { datasetCounters, ITEM_SORT_FIELDS, itemTree } from "./counterNames.js";
+import { dropVersionTrees } from "./versionTrees.js";
 import { type DatasetRow, matchesTenancy, tenancyValidator } from "./validators.js";
 
 type DatasetDoc = DataModel["datasets"]["document"];
@@ -48,19 +49,24 @@ export async function alreadyApplied(ctx: QueryCtx, versionId: string): Promise<
     null;
 }
 
-/** Bumps a dataset's version by one and writes its version row; returns the new version. */
+/**
+ * Bumps a dataset's version by one and writes its version row; returns the
+ * new version and whether the dataset keeps persistent item trees per
+ * version (every dataset whose first item write is this one or came later).
+ */
 export async function bumpVersion(
   ctx: MutationCtx,
   dataset: DatasetDoc,
   versionId: string,
-): Promise<{ version: number; now: number }> {
+): Promise<{ version: number; now: number; pastTrees: boolean }> {
   const version = dataset.version + 1;
   const now = Date.now();
-  await ctx.db.patch(dataset._id, { version });
+  const pastTrees = dataset.pastTrees === true || dataset.version === 0;
+  await ctx.db.patch(dataset._id, pastTrees ? { version, pastTrees } : { version });
   const seq = await readCounter(ctx, datasetCounters.versions(dataset.id));
   await ctx.db.insert("dataset_versions", { id: versionId, datasetId: dataset.id, version, createdAt: now, seq });
   await adjustCounter(ctx, datasetCounters.versions(dataset.id), 1);
-  return { version, now };
+  return { version, now, pastTrees };
 }
 
 /** Returns one dataset by id (`null` when absent, being deleted or of another tenant). */
@@ -267,6 +273,7 @@ export const remove = internalMutation({
     for (const field of ITEM_SORT_FIELDS) {
       if (!await dropTree(ctx, itemTree(id, field))) return { done: false, released };
     }
+    if (!await dropVersionTrees(ctx, id)) return { done: false, released };
     await adjustCounters(ctx, [
       [datasetCounters.items(id), -await readCounter(ctx, datasetCounters.items(id))],
       [datasetCounters.versions(id), -await readCounter(ctx, datasetCounters.versions(id))],

@@ -11,12 +11,14 @@
  *
  * Current rows are listed through one index per order, with rank trees
  * (`kit/rankTree.ts`) and a counter, so a page at any depth costs its
- * rows plus the trees' depth. Lists at a past version, and searches the
- * search index cannot answer exactly, walk the dataset's history in
- * bounded steps returning only keys; the client sorts them and fetches
- * the page.
+ * rows plus the trees' depth. Each write also derives its version's
+ * persistent trees (`versionTrees.ts`), which serve pages at any version.
+ * Searches the search index cannot answer exactly (and lists at a past
+ * version of a dataset whose items predate those trees) walk the dataset's
+ * history in bounded steps returning only keys; the client sorts them and
+ * fetches the page.
  */
-import { v } from "convex/values";
+import { type GenericId as Id, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { adjustCounter, readCounter } from "../kit/counters.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
@@ -31,6 +33,7 @@ import { datasetCounters, itemSortField, itemTree, itemTreeEntries } from "./cou
 import { alreadyApplied, bumpVersion, findDataset, liveDataset } from "./datasets.js";
 import { itemOrderValidator, type ItemRow, newItemValidator, tenancyValidator } from "./validators.js";
 import { searchIndexColumns } from "./searchTokens.js";
+import { recordVersionTrees, stopVersionTrees, treeReadBudget } from "./versionTrees.js";
 
 type ItemDoc = DataModel["dataset_items"]["document"];
 
@@ -58,11 +61,13 @@ async function rowAt(ctx: QueryCtx, id: string, version: number): Promise<ItemDo
   return row && !row.isDeleted && (row.validTo === null || row.validTo > version) ? row : null;
 }
 
-async function insertRow(ctx: MutationCtx, row: ItemRow, ranks: RankBatch): Promise<void> {
+/** Inserts an item row (adopting its large values, adding its rank-tree entries); answers its document id. */
+async function insertRow(ctx: MutationCtx, row: ItemRow, ranks: RankBatch): Promise<Id<"dataset_items">> {
   assertFitsDocument(`dataset item ${row.id}`, row);
   await adoptBlobs(ctx, blobOwner("dataset_items", row.id), [row.data]);
-  await ctx.db.insert("dataset_items", row);
+  const id = await ctx.db.insert("dataset_items", row);
   ranks.change([], itemTreeEntries(row));
+  return id;
 }
 
 /** Closes `row` at `version` (it stops being current). */
@@ -161,9 +166,10 @@ export const insertBatch = internalMutation({
     }
     if (conflicts.length > 0) return { rows: [], conflicts };
     if (planned.size === 0) return { rows: resolved.map((r) => withoutSystemFields(r.existing!)), conflicts };
-    const { version, now } = await bumpVersion(ctx, dataset, versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, versionId);
     const ranks = new RankBatch();
     const inserted = new Map<string, ItemRow>();
+    const opened: (ItemRow & { _id: Id<"dataset_items"> })[] = [];
     for (const item of planned.values()) {
       const row: ItemRow = {
         id: item.id,
@@ -184,10 +190,11 @@ export const insertBatch = internalMutation({
         searchText: item.searchText,
         ...searchIndexColumns(item.searchText),
       };
-      await insertRow(ctx, row, ranks);
+      opened.push({ ...row, _id: await insertRow(ctx, row, ranks) });
       inserted.set(row.id, row);
     }
     await ranks.apply(ctx);
+    if (pastTrees) await recordVersionTrees(ctx, datasetId, version, [], opened);
     await adjustCounter(ctx, datasetCounters.items(datasetId), planned.size);
     return {
       rows: resolved.map((r) => inserted.get(r.id) ?? withoutSystemFields(r.existing!)),
@@ -227,7 +234,7 @@ export const update = internalMutation({
     if (!dataset) return { missing: "dataset" };
     if (await alreadyApplied(ctx, args.versionId)) return { row: withoutSystemFields(current) };
     if (current.datasetVersion !== args.expectedVersion) return { stale: true };
-    const { version, now } = await bumpVersion(ctx, dataset, args.versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, args.versionId);
     const ranks = new RankBatch();
     await closeRow(ctx, current, version, ranks);
     const { searchPartial: _, ...kept } = withoutSystemFields(current);
@@ -244,8 +251,9 @@ export const update = internalMutation({
       searchText: args.searchText,
       ...searchIndexColumns(args.searchText),
     };
-    await insertRow(ctx, row, ranks);
+    const rowId = await insertRow(ctx, row, ranks);
     await ranks.apply(ctx);
+    if (pastTrees) await recordVersionTrees(ctx, args.datasetId, version, [current], [{ ...row, _id: rowId }]);
     return { row };
   },
 });
@@ -289,13 +297,20 @@ export const remove = internalMutation({
     if (single && currents.length === 0) return { deleted: 0 };
     const dataset = await liveDataset(ctx, datasetId, filters);
     if (!dataset) return { missing: "dataset" };
-    const { version, now } = await bumpVersion(ctx, dataset, versionId);
+    const { version, now, pastTrees } = await bumpVersion(ctx, dataset, versionId);
     const ranks = new RankBatch();
     for (const current of currents) {
       await closeRow(ctx, current, version, ranks);
       await ctx.db.insert("dataset_items", tombstone(current, version, now));
     }
     await ranks.apply(ctx);
+    if (pastTrees) {
+      // A large delete spread over a large dataset may not update the trees within one transaction's reads.
+      const budget = treeReadBudget(currents.length, await readCounter(ctx, datasetCounters.items(datasetId)));
+      if (!await recordVersionTrees(ctx, datasetId, version, currents, [], budget)) {
+        await stopVersionTrees(ctx, dataset);
+      }
+    }
     await adjustCounter(ctx, datasetCounters.items(datasetId), -currents.length);
     return { deleted: currents.length };
   },

@@ -5,6 +5,8 @@
  * use the negated columns so ties stay by ascending id, as core orders them.
  */
 import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { persistentRootValidator } from "../kit/persistentRankTree.js";
 import { datasetValidator, itemRowValidator, versionValidator } from "./validators.js";
 
 /** Datasets-domain tables, to be spread into a schema. */
@@ -29,4 +31,13 @@ export const datasetTables = {
   dataset_versions: defineTable(versionValidator)
     .index("by_mastra_id", ["id"])
     .index("by_dataset_version", ["datasetId", "version", "id"]),
+  /** The roots of each version's persistent item trees, one per list order (see `versionTrees.ts`). */
+  dataset_version_trees: defineTable({
+    datasetId: v.string(),
+    version: v.number(),
+    createdAt: persistentRootValidator,
+    createdDesc: persistentRootValidator,
+    updatedAt: persistentRootValidator,
+    updatedDesc: persistentRootValidator,
+  }).index("by_dataset_version", ["datasetId", "version"]),
 };

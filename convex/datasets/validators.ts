@@ -30,6 +30,11 @@ export const datasetValidator = v.object({
   data: v.string(),
   /** Set while a delete runs in steps: the dataset and its items read as absent. */
   deleting: v.optional(v.boolean()),
+  /**
+   * Set by the first item write of a dataset: from then on every version has its persistent item trees
+   * (`versionTrees.ts`). Datasets with items written before those trees existed lack it.
+   */
+  pastTrees: v.optional(v.boolean()),
 });
 /** A dataset as stored. */
 export type DatasetRow = Infer<typeof datasetValidator>;

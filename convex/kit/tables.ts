@@ -11,6 +11,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { sortKeyValidator } from "./walk.js";
+import { persistentNodeColumns } from "./persistentRankTree.js";
 
 /** The generic machinery's tables (counters, large values), spread into the schema. */
 export const kitTables = {
@@ -56,6 +57,9 @@ export const kitTables = {
     /** Internal node: its children, sorted; `min` separates a child from the one before it. */
     children: v.array(v.object({ node: v.id("rank_nodes"), min: sortKeyValidator, count: v.number() })),
   }).index("by_tree_root", ["tree", "root"]),
+
+  /** Nodes of persistent rank trees (see `kit/persistentRankTree.ts`): immutable, shared between versions. */
+  persistent_rank_nodes: defineTable(persistentNodeColumns).index("by_forest", ["forest"]),
 
   blob_chunks: defineTable({
     blobId: v.string(),

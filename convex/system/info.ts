@@ -97,8 +97,9 @@ export const clearTable = internalMutation({
 });
 
 /**
- * Deletes up to one batch of counters, then of rank-tree nodes, whose name
- * starts with `prefix` (trees are named like counters); call until `done`.
+ * Deletes up to one batch of counters, then of rank-tree nodes, then of
+ * persistent rank-tree nodes, whose name (or forest) starts with `prefix`
+ * (trees are named like counters); call until `done`.
  * Used when one domain is cleared.
  */
 export const clearCounters = internalMutation({
@@ -115,7 +116,13 @@ export const clearCounters = internalMutation({
       .withIndex("by_tree_root", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
       .take(CLEAR_BATCH - rows.length);
     for (const node of nodes) await ctx.db.delete(node._id);
-    const deleted = rows.length + nodes.length;
+    if (rows.length + nodes.length >= CLEAR_BATCH) return { done: false, deleted: rows.length + nodes.length };
+    const versionNodes = await ctx.db
+      .query("persistent_rank_nodes")
+      .withIndex("by_forest", (q) => q.gte("forest", prefix).lt("forest", `${prefix}\uffff`))
+      .take(CLEAR_BATCH - rows.length - nodes.length);
+    for (const node of versionNodes) await ctx.db.delete(node._id);
+    const deleted = rows.length + nodes.length + versionNodes.length;
     return { done: deleted < CLEAR_BATCH, deleted };
   },
 });

@@ -52,7 +52,11 @@ export class ConvexDatasetsStorage extends DatasetsStorage {
 
   /** Deletes every dataset, item and version. */
   override async dangerouslyClearAll(): Promise<void> {
-    await clearTables(this.#ctx, ["datasets", "dataset_items", "dataset_versions"], ["datasets:"]);
+    await clearTables(
+      this.#ctx,
+      ["datasets", "dataset_items", "dataset_versions", "dataset_version_trees"],
+      ["datasets:"],
+    );
   }
 
   /** Creates a dataset, or returns the compatible one that already owns the caller-chosen id. */

@@ -18,6 +18,7 @@ import { runWalk } from "../kit/walk.ts";
 import { listOrder, pageOf, paginationInfo, tenancyArg, walkPage } from "../kit/pages.ts";
 import { type Payload, payloadDigest, payloadOf, pickPayload, rowToHistory, rowToItem, searchColumns } from "./rows.ts";
 import { searchToken } from "../../convex/datasets/searchTokens.ts";
+import { PAGE_AT_MAX } from "../../convex/datasets/versionTrees.ts";
 
 /** Item payloads downloaded at the same time by one list. */
 const LARGE_PARALLEL = 4;
@@ -291,13 +292,55 @@ async function rowsOfKeys(ctx: DomainContext, keys: ItemKey[], operation: string
   return await resolveRows(ctx, rows, operation);
 }
 
-/** The dataset's current version, or `null` when it is absent (or of another tenant). */
-async function currentVersion(ctx: DomainContext, datasetId: string, filters: unknown, operation: string) {
-  const row = await ctx.transport.query<{ version: number } | null>("datasets/datasets:get", {
-    id: datasetId,
-    ...(tenancyArg(filters) ? { filters: tenancyArg(filters) } : {}),
-  }, { operation, details: { datasetId } });
-  return row?.version ?? null;
+/** A sort column of the item lists. */
+type SortField = "createdAt" | "createdDesc" | "updatedAt" | "updatedDesc";
+
+/**
+ * Rows `offset` .. `offset + limit - 1` of the items visible at `version`,
+ * in the order of sort column `field` (or its reverse), with the exact
+ * total, read from that version's persistent tree (one call per
+ * {@link PAGE_AT_MAX} rows); `null` when the dataset has no per-version
+ * trees (its history is walked instead).
+ */
+async function pageAtVersion(
+  ctx: DomainContext,
+  datasetId: string,
+  filters: unknown,
+  version: number,
+  order: { field: SortField; reverse: boolean },
+  offset: number,
+  limit: number,
+  operation: string,
+): Promise<{ rows: ItemRow[]; total: number } | null> {
+  const rows: ItemRow[] = [];
+  let total = 0;
+  for (let at = offset;;) {
+    const step = await ctx.transport.query<{ rows: ItemRow[]; total: number } | { fallback: true }>(
+      "datasets/versionTrees:pageAt",
+      {
+        datasetId,
+        version,
+        field: order.field,
+        ...(order.reverse ? { reverse: true } : {}),
+        offset: at,
+        limit: Math.min(PAGE_AT_MAX, offset + limit - at),
+        ...(tenancyArg(filters) ? { filters: tenancyArg(filters) } : {}),
+      },
+      { operation, details: { datasetId, version } },
+    );
+    if ("fallback" in step) return null;
+    rows.push(...step.rows);
+    total = step.total;
+    at += step.rows.length;
+    if (step.rows.length === 0 || at >= Math.min(total, offset + limit)) break;
+  }
+  return { rows: await resolveRows(ctx, rows, operation), total };
+}
+
+/** The sort column serving `order` at a past version (ties by ascending id). */
+function sortFieldOf(order: { field: "createdAt" | "updatedAt"; direction: "ASC" | "DESC" }): SortField {
+  if (order.direction === "ASC") return order.field;
+  return order.field === "createdAt" ? "createdDesc" : "updatedDesc";
 }
 
 /**
@@ -334,10 +377,18 @@ export function listItems(ctx: DomainContext, args: ListDatasetItemsInput): Prom
         ? found.keys
         : await keysAt(ctx, datasetId, args.filters, args.version ?? Number.MAX_SAFE_INTEGER, term, "listItems");
     } else if (args.version !== undefined) {
-      const version = await currentVersion(ctx, datasetId, args.filters, "listItems");
-      if (version !== null && args.version < version) {
-        keys = await keysAt(ctx, datasetId, args.filters, args.version, undefined, "listItems");
-      }
+      const page = await pageAtVersion(
+        ctx,
+        datasetId,
+        args.filters,
+        args.version,
+        { field: sortFieldOf(order), reverse: false },
+        paged.offset,
+        paged.limit,
+        "listItems",
+      );
+      if (page !== null) return { items: page.rows.map(rowToItem), pagination: paginationInfo(page.total, paged) };
+      keys = await keysAt(ctx, datasetId, args.filters, args.version, undefined, "listItems");
     }
     if (keys !== undefined) {
       const page = sortKeys(keys, order).slice(paged.offset, paged.offset + paged.limit);
@@ -366,6 +417,18 @@ export function getItemsByVersion(ctx: DomainContext, datasetId: string, version
   return withErrorContext({ operation: "getItemsByVersion", details }, async () => {
     const id = requireString(datasetId, "datasetId");
     if (typeof version !== "number") throw new InvalidInputError("version must be a number");
+    // Newest first, ties by descending id: the exact reverse of the `createdAt` tree.
+    const page = await pageAtVersion(
+      ctx,
+      id,
+      undefined,
+      version,
+      { field: "createdAt", reverse: true },
+      0,
+      Number.MAX_SAFE_INTEGER,
+      "getItemsByVersion",
+    );
+    if (page !== null) return page.rows.map(rowToItem);
     const keys = await keysAt(ctx, id, undefined, version, undefined, "getItemsByVersion");
     const sorted = [...keys].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return (await rowsOfKeys(ctx, sorted, "getItemsByVersion")).map(rowToItem);
