@@ -3,7 +3,7 @@
  */
 import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
-import { MastraCompositeStore } from "@mastra/core/storage";
+import { MastraCompositeStore, type RetentionConfig } from "@mastra/core/storage";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { rebuildRankTrees } from "./kit/ranks.ts";
@@ -81,6 +81,14 @@ export type ConvexStorageOptions = {
   reactiveClient?: ReactiveClientLike;
   /** Clock in epoch milliseconds (default `Date.now`); injectable for tests. */
   now?: () => number;
+  /**
+   * Age-based retention (core's `RetentionConfig`): `prune()` applies it,
+   * and `init()` stores it in the deployment, whose own cron then prunes by
+   * it every hour on the server's clock (see `retentionStatus()`). Without
+   * it nothing is pruned and a policy stored earlier stays as it is
+   * (`setRetentionPolicy(null)` removes it).
+   */
+  retention?: RetentionConfig;
 };
 
 const KEY_ENV_VARS = ["CONVEX_ADMIN_KEY", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY"] as const;
@@ -163,7 +171,7 @@ export class ConvexStorage extends MastraCompositeStore {
 
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
-    super({ id: options.id ?? "convex-storage", name: "ConvexStorage" });
+    super({ id: options.id ?? "convex-storage", name: "ConvexStorage", retention: options.retention });
     let client = options.client;
     this.#reactive = options.reactiveClient ??
       (typeof (client as Partial<ReactiveClientLike> | undefined)?.onUpdate === "function"

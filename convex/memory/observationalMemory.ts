@@ -738,6 +738,20 @@ export const updateConfig = internalMutation({
 export const clear = internalMutation({
   args: { key: v.string(), now: v.number() },
   handler: async (ctx, { key }): Promise<{ done: boolean; released: boolean }> => {
+    const { done, released } = await clearKeyStep(ctx, key);
+    return { done, released };
+  },
+});
+
+/**
+ * Deletes one bounded batch of a key's records (what `clear` runs; erasure
+ * reuses it). `deleted`: records this step deleted.
+ */
+export async function clearKeyStep(
+  ctx: MutationCtx,
+  key: string,
+): Promise<{ done: boolean; released: boolean; deleted: number }> {
+  {
     const batch: OmDoc[] = [];
     let bytes = 0;
     let more = false;
@@ -758,6 +772,6 @@ export const clear = internalMutation({
       }
       await ctx.db.delete(doc._id);
     }
-    return { done: !more, released };
-  },
-});
+    return { done: !more, released, deleted: batch.length };
+  }
+}

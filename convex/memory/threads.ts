@@ -266,52 +266,67 @@ export const list = internalQuery({
 export const remove = internalMutation({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
-    // Read a batch bounded by count, bytes and large values first, then delete it.
-    const batch = [];
-    let bytes = 0;
-    let large = 0;
-    let more = false;
-    for await (
-      const message of ctx.db.query("messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
-    ) {
-      if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES || large >= LARGE_VALUES_PER_BATCH) {
-        more = true;
-        break;
-      }
-      bytes += approximateSize(message);
-      if (isBlobRef(message.content)) large++;
-      batch.push(message);
-    }
-    const counters = new CounterBatch();
-    let released = false;
-    for (const message of batch) {
-      await ctx.db.delete(message._id);
-      counters.change(message, null);
-      if (isBlobRef(message.content)) {
-        released = (await releaseBlobs(ctx, blobOwner("messages", message.id), [message.content])) || released;
-      }
-    }
-    await counters.apply(ctx);
-    if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
-    // The thread's state (threadState domain) goes with it.
-    const state = await removeOfThread(ctx, id);
-    released = state.released || released;
-    if (!state.done) return { done: false, released };
-    // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
-    const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
-    if (move) await ctx.db.delete(move._id);
-    const thread = await findThread(ctx, id);
-    if (thread) {
-      released = (await releaseBlobs(ctx, blobOwner("threads", id), [thread.metadata])) || released;
-      await ctx.db.delete(thread._id);
-      const ranks = new RankBatch();
-      ranks.change(threadTreeEntries(thread), []);
-      await ranks.apply(ctx);
-      await adjustCounters(ctx, [[counterShard(memoryCounters.threads(), thread.id), -1], [
-        memoryCounters.threadsOfResource(thread.resourceId),
-        -1,
-      ]]);
-    }
-    return { done: true, released };
+    const { done, released } = await removeThreadStep(ctx, id);
+    return { done, released };
   },
 });
+
+/**
+ * One bounded step of deleting a thread with its messages, state and
+ * bookkeeping (what `remove` runs; retention and erasure reuse it).
+ * `messages`: how many messages this step deleted.
+ */
+export async function removeThreadStep(
+  ctx: MutationCtx,
+  id: string,
+): Promise<{ done: boolean; released: boolean; messages: number }> {
+  // Read a batch bounded by count, bytes and large values first, then delete it.
+  const batch = [];
+  let bytes = 0;
+  let large = 0;
+  let more = false;
+  for await (
+    const message of ctx.db.query("messages").withIndex("by_thread_createdAt", (q) => q.eq("threadId", id))
+  ) {
+    if (batch.length >= DELETE_BATCH || bytes >= MESSAGE_BATCH_BYTES || large >= LARGE_VALUES_PER_BATCH) {
+      more = true;
+      break;
+    }
+    bytes += approximateSize(message);
+    if (isBlobRef(message.content)) large++;
+    batch.push(message);
+  }
+  const counters = new CounterBatch();
+  let released = false;
+  for (const message of batch) {
+    await ctx.db.delete(message._id);
+    counters.change(message, null);
+    if (isBlobRef(message.content)) {
+      released = (await releaseBlobs(ctx, blobOwner("messages", message.id), [message.content])) || released;
+    }
+  }
+  await counters.apply(ctx);
+  if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) {
+    return { done: false, released, messages: batch.length };
+  }
+  // The thread's state (threadState domain) goes with it.
+  const state = await removeOfThread(ctx, id);
+  released = state.released || released;
+  if (!state.done) return { done: false, released, messages: batch.length };
+  // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it.
+  const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
+  if (move) await ctx.db.delete(move._id);
+  const thread = await findThread(ctx, id);
+  if (thread) {
+    released = (await releaseBlobs(ctx, blobOwner("threads", id), [thread.metadata])) || released;
+    await ctx.db.delete(thread._id);
+    const ranks = new RankBatch();
+    ranks.change(threadTreeEntries(thread), []);
+    await ranks.apply(ctx);
+    await adjustCounters(ctx, [[counterShard(memoryCounters.threads(), thread.id), -1], [
+      memoryCounters.threadsOfResource(thread.resourceId),
+      -1,
+    ]]);
+  }
+  return { done: true, released, messages: batch.length };
+}
