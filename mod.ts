@@ -12,6 +12,8 @@
  * @module
  */
 export { ConvexStorage, type ConvexStorageOptions } from "./src/storage.ts";
+export type { EraseCount, EraseOptions, EraseStatus } from "./src/lifecycle/erase.ts";
+export type { RetentionStatus, RetentionTableStatus } from "./src/lifecycle/retention.ts";
 export {
   type CallOptions,
   type ClientCallOptions,

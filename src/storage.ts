@@ -4,6 +4,8 @@
 import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
 import { MastraCompositeStore, type RetentionConfig } from "@mastra/core/storage";
+import { type EraseOptions, eraseResource, type EraseStatus, eraseStatus } from "./lifecycle/erase.ts";
+import { type RetentionStatus, retentionStatus, setRetentionPolicy } from "./lifecycle/retention.ts";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { rebuildRankTrees } from "./kit/ranks.ts";
@@ -168,10 +170,12 @@ export class ConvexStorage extends MastraCompositeStore {
   #reactive: ReactiveClientLike | undefined;
   readonly #openReactive: (() => ReactiveClientLike) | undefined;
   readonly #component: string;
+  readonly #retention: RetentionConfig | undefined;
 
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
     super({ id: options.id ?? "convex-storage", name: "ConvexStorage", retention: options.retention });
+    this.#retention = options.retention;
     let client = options.client;
     this.#reactive = options.reactiveClient ??
       (typeof (client as Partial<ReactiveClientLike> | undefined)?.onUpdate === "function"
@@ -224,6 +228,42 @@ export class ConvexStorage extends MastraCompositeStore {
     });
     await this.#deploymentChecked;
     await super.init();
+    if (this.#retention) await setRetentionPolicy(this.#ctx, this.#retention);
+  }
+
+  // -------------------------------------------------------------------------
+  // Data lifecycle: retention run by the deployment, erasure of a resource
+  // -------------------------------------------------------------------------
+
+  /**
+   * Stores a retention policy that the deployment runs by itself (hourly,
+   * bounded batches, its own clock), replacing the standing one; `null`
+   * removes it (nothing runs then). `retention` in the options does this at
+   * `init()`.
+   */
+  setRetentionPolicy(config: RetentionConfig | null): Promise<void> {
+    return setRetentionPolicy(this.#ctx, config);
+  }
+
+  /** The standing retention policy and what the deployment's newest retention run deleted, per table. */
+  retentionStatus(): Promise<RetentionStatus> {
+    return retentionStatus(this.#ctx);
+  }
+
+  /**
+   * Deletes everything of one resource (threads, messages, observational
+   * and working memory, thread state, workflow runs, traces with their
+   * spans) as a job the deployment runs by itself, and returns its receipt
+   * (rows deleted per table) once done. A caller that stops waiting does
+   * not stop the job; `eraseStatus(jobId)` reads it.
+   */
+  eraseResource(resourceId: string, options?: EraseOptions): Promise<EraseStatus> {
+    return eraseResource(this.#ctx, resourceId, options);
+  }
+
+  /** Progress of an erasure started by `eraseResource`, or `null` for an unknown job. */
+  eraseStatus(jobId: string): Promise<EraseStatus | null> {
+    return eraseStatus(this.#ctx, jobId);
   }
 
   async #checkDeployment(): Promise<void> {
