@@ -148,3 +148,49 @@ Deno.test("prune refuses a bad policy with a MastraError naming the table, delet
   }
   assert.deepEqual(await storedIds(backend, "messages"), before);
 });
+
+Deno.test("prune of background tasks deletes finished tasks by completedAt; unfinished ones stay whatever their age", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const now = Date.now();
+  const base = {
+    toolName: "search",
+    args: { q: "x" },
+    agentId: "agent-1",
+    runId: "run-1",
+    retryCount: 0,
+    maxRetries: 0,
+    timeoutMs: 60_000,
+  };
+  const specs: [string, "pending" | "running" | "completed" | "failed", number, number | undefined][] = [
+    ["old-pending", "pending", 90, undefined],
+    ["old-running", "running", 90, undefined],
+    ["old-done", "completed", 90, 60],
+    ["old-failed", "failed", 90, 40],
+    ["recent-done", "completed", 90, 5],
+    ["new-done", "completed", 2, 1],
+  ];
+  for (const [id, status, created, completed] of specs) {
+    await tasks.createTask({
+      ...base,
+      id,
+      toolCallId: `call-${id}`,
+      status,
+      createdAt: new Date(now - created * DAY),
+      ...(completed === undefined ? {} : { completedAt: new Date(now - completed * DAY) }),
+    });
+  }
+  const results = await storage.prune({ retention: { backgroundTasks: { backgroundTasks: { maxAge: "30d" } } } });
+  assert.deepEqual(results, [{ domain: "backgroundTasks", table: "mastra_background_tasks", deleted: 2, done: true }]);
+  assert.deepEqual(await storedIds(backend, "background_tasks"), [
+    "new-done",
+    "old-pending",
+    "old-running",
+    "recent-done",
+  ]);
+  const listed = await tasks.listTasks({});
+  assert.equal(listed.total, 4);
+  assert.equal((await tasks.listTasks({ status: ["completed"] })).total, 2);
+  assert.equal((await tasks.listTasks({ agentId: "agent-1" })).total, 4);
+});

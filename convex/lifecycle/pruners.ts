@@ -22,6 +22,7 @@ import { CounterBatch, MESSAGE_BATCH_BYTES, type MessageDocument } from "../memo
 import { removeThreadStep } from "../memory/threads.js";
 import { removeRun } from "../workflows/runs.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
+import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -36,6 +37,7 @@ export const RETENTION_ANCHORS = {
   "memory.resources": "updatedAt",
   "workflows.workflowSnapshot": "updatedAt",
   "observability.spans": "startedAt of the trace",
+  "backgroundTasks.backgroundTasks": "completedAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -48,6 +50,7 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "memory.resources": 500,
   "workflows.workflowSnapshot": 100,
   "observability.spans": 2000,
+  "backgroundTasks.backgroundTasks": 100,
 };
 
 /**
@@ -144,6 +147,20 @@ const pruneSpans: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: step.spans, done: !more };
 };
 
+/**
+ * Background tasks go by `completedAt`: a task that has not finished (no
+ * `completedAt`) is never pruned, whatever its age.
+ */
+const pruneBackgroundTasks: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("background_tasks").withIndex(
+    "by_completedAt",
+    (q) => q.gte("completedAt", -Number.MAX_VALUE).lt("completedAt", cutoff),
+  ).take(limit + 1) as TaskDoc[];
+  const doomed = batch.slice(0, limit);
+  for (const task of doomed) await removeTask(ctx, task);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -151,6 +168,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.resources": pruneResources,
   "workflows.workflowSnapshot": pruneWorkflowRuns,
   "observability.spans": pruneSpans,
+  "backgroundTasks.backgroundTasks": pruneBackgroundTasks,
 };
 
 /** True when `key` names a table we prune. */

@@ -7,6 +7,7 @@
 import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
 import {
   parseDuration,
+  TABLE_BACKGROUND_TASKS,
   TABLE_MESSAGES,
   TABLE_RESOURCES,
   TABLE_SPANS,
@@ -27,6 +28,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "memory.resources": TABLE_RESOURCES,
   "workflows.workflowSnapshot": TABLE_WORKFLOW_SNAPSHOT,
   "observability.spans": TABLE_SPANS,
+  "backgroundTasks.backgroundTasks": TABLE_BACKGROUND_TASKS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -34,6 +36,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   memory: ["messages", "threads", "resources"],
   workflows: ["workflowSnapshot"],
   observability: ["spans"],
+  backgroundTasks: ["backgroundTasks"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
