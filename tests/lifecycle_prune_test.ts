@@ -194,3 +194,30 @@ Deno.test("prune of background tasks deletes finished tasks by completedAt; unfi
   assert.equal((await tasks.listTasks({ status: ["completed"] })).total, 2);
   assert.equal((await tasks.listTasks({ agentId: "agent-1" })).total, 4);
 });
+
+Deno.test("prune of schedule triggers deletes the fires older than maxAge, in batches, and keeps the schedules' history pages", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const schedules = (await storage.getStore("schedules"))!;
+  const now = Date.now();
+  for (let i = 0; i < 30; i++) {
+    await schedules.recordTrigger({
+      id: `tr${i}`,
+      scheduleId: i % 2 === 0 ? "a" : "b",
+      runId: null,
+      scheduledFireAt: now - i * 4 * DAY,
+      actualFireAt: now - i * 4 * DAY,
+      outcome: "published",
+    });
+  }
+  // Ages 0, 4, ..., 116 days: the 8 fires younger than 30 days stay.
+  const results = await storage.prune({
+    retention: { schedules: { triggers: { maxAge: "30d", batchSize: 5 } } },
+    maxBatches: 2,
+  });
+  assert.deepEqual(results, [{ domain: "schedules", table: "mastra_schedule_triggers", deleted: 10, done: false }]);
+  const rest = await storage.prune({ retention: { schedules: { triggers: { maxAge: "30d", batchSize: 5 } } } });
+  assert.deepEqual(rest, [{ domain: "schedules", table: "mastra_schedule_triggers", deleted: 12, done: true }]);
+  assert.deepEqual(await storedIds(backend, "schedule_triggers"), Array.from({ length: 8 }, (_, i) => `tr${i}`).sort());
+  assert.deepEqual((await schedules.listTriggers("a")).map((t) => t.id), ["tr0", "tr2", "tr4", "tr6"]);
+});

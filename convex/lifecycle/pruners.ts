@@ -38,6 +38,7 @@ export const RETENTION_ANCHORS = {
   "workflows.workflowSnapshot": "updatedAt",
   "observability.spans": "startedAt of the trace",
   "backgroundTasks.backgroundTasks": "completedAt",
+  "schedules.triggers": "actualFireAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -51,6 +52,7 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "workflows.workflowSnapshot": 100,
   "observability.spans": 2000,
   "backgroundTasks.backgroundTasks": 100,
+  "schedules.triggers": 1000,
 };
 
 /**
@@ -161,6 +163,17 @@ const pruneBackgroundTasks: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/** Schedule fire history by `actualFireAt` (plain rows: no counters or trees). */
+const pruneTriggers: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("schedule_triggers").withIndex(
+    "by_actualFireAt",
+    (q) => q.lt("actualFireAt", cutoff),
+  ).take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const trigger of doomed) await ctx.db.delete(trigger._id);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -169,6 +182,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "workflows.workflowSnapshot": pruneWorkflowRuns,
   "observability.spans": pruneSpans,
   "backgroundTasks.backgroundTasks": pruneBackgroundTasks,
+  "schedules.triggers": pruneTriggers,
 };
 
 /** True when `key` names a table we prune. */

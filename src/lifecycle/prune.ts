@@ -10,6 +10,7 @@ import {
   TABLE_BACKGROUND_TASKS,
   TABLE_MESSAGES,
   TABLE_RESOURCES,
+  TABLE_SCHEDULE_TRIGGERS,
   TABLE_SPANS,
   TABLE_THREADS,
   TABLE_WORKFLOW_SNAPSHOT,
@@ -29,6 +30,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "workflows.workflowSnapshot": TABLE_WORKFLOW_SNAPSHOT,
   "observability.spans": TABLE_SPANS,
   "backgroundTasks.backgroundTasks": TABLE_BACKGROUND_TASKS,
+  "schedules.triggers": TABLE_SCHEDULE_TRIGGERS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -37,6 +39,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   workflows: ["workflowSnapshot"],
   observability: ["spans"],
   backgroundTasks: ["backgroundTasks"],
+  schedules: ["triggers"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
