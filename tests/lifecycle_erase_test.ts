@@ -26,6 +26,7 @@ async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
     "workflow_runs",
     "ai_traces",
     "ai_spans",
+    "notifications",
   ];
   // deno-lint-ignore no-explicit-any
   return await backend.run(async (ctx: any) => {
@@ -65,6 +66,11 @@ async function world(storage: ConvexStorage): Promise<World> {
     content: { format: 2, parts: [{ type: "text", text: "r1 wrote in r2's thread" }] },
   } as MastraDBMessage;
   await memory.saveMessages({ messages: [stray] });
+  const notifications = (await storage.getStore("notifications"))!;
+  const note = { source: "ci", kind: "build", summary: "Build failed" };
+  await notifications.createNotification({ ...note, threadId: r1Thread.id });
+  await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r1", coalesceKey: "x" });
+  await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r2" });
   seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
   return seeded;
 }
@@ -80,6 +86,7 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_resources: 1,
     mastra_workflow_snapshot: w.runs.filter((r) => r.resourceId === "r1").length,
     mastra_ai_spans: w.traces.filter((t) => t.resourceId === "r1").reduce((sum, t) => sum + t.spans, 0),
+    mastra_notifications: 2,
   };
 }
 
@@ -113,6 +120,11 @@ async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void
   assert.equal((await memory.listThreads({ filter: { resourceId: "r1" } })).total, 0);
   assert.equal((await memory.listMessagesByResourceId({ resourceId: "r1" })).total, 0);
   assert.equal(await memory.getResourceById({ resourceId: "r1" }), null);
+  const notifications = (await storage.getStore("notifications"))!;
+  for (const thread of w.threads) {
+    const notes = await notifications.listNotifications({ threadId: thread.id });
+    assert.ok(notes.every((n) => n.resourceId !== "r1" && thread.resourceId !== "r1"), `notifications of ${thread.id}`);
+  }
   assert.equal(await memory.getObservationalMemory(null, "r1"), null);
   assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
   const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });

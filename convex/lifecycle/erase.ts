@@ -8,10 +8,11 @@
  * its progress. Internal functions.
  *
  * Phases, in order: the resource's threads (each with its messages, thread
- * state and thread-scoped observational memory), its messages left in
- * other resources' threads, its resource-scoped observational memory, its
- * resource row (working memory), its workflow runs, and its traces (with
- * all their spans; a trace belongs to the resource of its root span).
+ * state, notifications and thread-scoped observational memory), its
+ * messages left in other resources' threads, its resource-scoped
+ * observational memory, its resource row (working memory), its workflow
+ * runs, its traces (with all their spans; a trace belongs to the resource
+ * of its root span), and the notifications that name it.
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -36,6 +37,7 @@ export const ERASE_TABLES = [
   "memory.resources",
   "workflows.workflowSnapshot",
   "observability.spans",
+  "notifications.notifications",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
@@ -51,19 +53,33 @@ const MESSAGES_PER_STEP = 2000;
 const RUNS_PER_STEP = 100;
 const TRACES_PER_STEP = 50;
 const SPANS_PER_STEP = 1000;
+const NOTIFICATIONS_PER_STEP = 1000;
 
 async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
   let threads = 0;
   let messages = 0;
   let om = 0;
+  let notifications = 0;
   for (;;) {
     const thread = await ctx.db.query("threads").withIndex(
       "by_resource_createdAt",
       (q) => q.eq("resourceId", resourceId),
     ).first();
-    const deleted = { "memory.threads": threads, "memory.messages": messages, "memory.observationalMemory": om };
+    const deleted = {
+      "memory.threads": threads,
+      "memory.messages": messages,
+      "memory.observationalMemory": om,
+      "notifications.notifications": notifications,
+    };
     if (!thread) return { deleted, done: true };
     if (threads >= THREADS_PER_STEP || messages >= MESSAGES_PER_STEP) return { deleted, done: false };
+    const notes = await ctx.db.query("notifications").withIndex("by_thread_id", (q) => q.eq("threadId", thread.id))
+      .take(NOTIFICATIONS_PER_STEP + 1);
+    for (const note of notes.slice(0, NOTIFICATIONS_PER_STEP)) await ctx.db.delete(note._id);
+    notifications += Math.min(notes.length, NOTIFICATIONS_PER_STEP);
+    if (notes.length > NOTIFICATIONS_PER_STEP) {
+      return { deleted: { ...deleted, "notifications.notifications": notifications }, done: false };
+    }
     const records = await clearKeyStep(ctx, omKey(thread.id, resourceId));
     om += records.deleted;
     if (!records.done) return { deleted: { ...deleted, "memory.observationalMemory": om }, done: false };
@@ -131,6 +147,15 @@ async function eraseTraces(ctx: MutationCtx, resourceId: string, job: JobDoc): P
   return { deleted: { "observability.spans": step.spans }, done: false, pendingTraces: step.remaining };
 }
 
+/** Notifications that name the resource (those of its threads went with the threads). Plain rows: no counters. */
+async function eraseNotifications(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const notes = await ctx.db.query("notifications").withIndex("by_resource_due", (q) => q.eq("resourceId", resourceId))
+    .take(NOTIFICATIONS_PER_STEP + 1);
+  const doomed = notes.slice(0, NOTIFICATIONS_PER_STEP);
+  for (const note of doomed) await ctx.db.delete(note._id);
+  return { deleted: { "notifications.notifications": doomed.length }, done: notes.length <= NOTIFICATIONS_PER_STEP };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -139,6 +164,7 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseResourceRow,
   eraseRuns,
   eraseTraces,
+  eraseNotifications,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {

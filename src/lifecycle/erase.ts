@@ -3,7 +3,7 @@
  * deployment runs by itself (`convex/lifecycle/erase.ts`); this call starts
  * it and waits for it, polling its progress.
  */
-import { TABLE_OBSERVATIONAL_MEMORY } from "@mastra/core/storage";
+import { TABLE_NOTIFICATIONS, TABLE_OBSERVATIONAL_MEMORY } from "@mastra/core/storage";
 import type { EraseStatus as StoredStatus } from "../../convex/lifecycle/erase.ts";
 import type { RetentionKey } from "../../convex/lifecycle/pruners.ts";
 import type { DomainContext } from "../kit/context.ts";
@@ -45,6 +45,7 @@ export type EraseStatus = {
 function tableName(key: string): { domain: string; table: string } {
   const [domain] = key.split(".");
   if (key === "memory.observationalMemory") return { domain, table: TABLE_OBSERVATIONAL_MEMORY };
+  if (key === "notifications.notifications") return { domain, table: TABLE_NOTIFICATIONS };
   return { domain, table: RETENTION_TABLE_NAMES[key as RetentionKey] ?? key };
 }
 

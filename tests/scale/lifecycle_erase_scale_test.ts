@@ -137,6 +137,7 @@ Deno.test("erase scale: 20,000 rows of one resource, a caller failing half-way, 
       mastra_resources: 1,
       mastra_workflow_snapshot: RUNS,
       mastra_ai_spans: TRACES * 2,
+      mastra_notifications: 0,
     });
     console.log("erase of 20,000 rows:", { steps: receipt.steps, counts });
 
