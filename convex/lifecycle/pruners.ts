@@ -127,13 +127,18 @@ const TRACES_PER_STEP = 50;
 /**
  * Spans go a trace at a time (a trace and all its spans, as `deleteTraces`
  * does), oldest trace first by its `startedAt`; traces still being deleted
- * (unlisted) are finished first. `deleted` counts spans.
+ * (unlisted) are finished first; a trace whose root span has not arrived
+ * (no start) is never pruned. `deleted` counts spans.
  */
 const pruneSpans: Pruner = async (ctx, cutoff, limit) => {
   const ids: string[] = [];
   for (const listed of [false, true]) {
     const rows = await ctx.db.query("ai_traces")
-      .withIndex("by_listed_startedAt", (q) => q.eq("listed", listed).lt("startedAt", cutoff))
+      // A trace without its root span yet has no start: its age is unknown and it is never pruned.
+      .withIndex(
+        "by_listed_startedAt",
+        (q) => q.eq("listed", listed).gte("startedAt", -Number.MAX_VALUE).lt("startedAt", cutoff),
+      )
       .take(TRACES_PER_STEP - ids.length);
     ids.push(...rows.map((row) => row.id));
     if (ids.length >= TRACES_PER_STEP) break;
