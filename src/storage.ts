@@ -1,9 +1,9 @@
 /**
  * `ConvexStorage`: Mastra storage backed by our Convex functions.
  */
-import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
+import type { MastraDBMessage, RetentionConfig, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
 import { ErrorCategory, ErrorDomain, MastraError } from "@mastra/core/error";
-import { MastraCompositeStore, type RetentionConfig } from "@mastra/core/storage";
+import { MastraCompositeStore } from "@mastra/core/storage";
 import { type EraseOptions, eraseResource, type EraseStatus, eraseStatus } from "./lifecycle/erase.ts";
 import { type RetentionStatus, retentionStatus, setRetentionPolicy } from "./lifecycle/retention.ts";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";

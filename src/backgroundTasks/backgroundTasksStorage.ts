@@ -16,7 +16,8 @@ import { TASK_COUNTER_PREFIX } from "../../convex/backgroundTasks/counterNames.t
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { createTask, deleteTask, deleteTasks, getTask, listTasks, runningCount, updateTask } from "./tasks.ts";
 import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
-import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Background tasks stored in Convex. */
 export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {

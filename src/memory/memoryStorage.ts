@@ -44,7 +44,8 @@ import {
 } from "./messages.ts";
 import { getResourceById, saveResource, updateResource } from "./resources.ts";
 import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
-import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 import { deleteThread, getThreadById, listThreads, saveThread, updateThread } from "./threads.ts";
 
 /** Threads, messages, resources and observational memory stored in Convex. */

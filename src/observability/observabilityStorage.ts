@@ -134,7 +134,8 @@ import {
 } from "./tracing/spans.ts";
 
 import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
-import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Prefix shared by the observability counters (see `counterNames`). */
 const COUNTER_PREFIX = observabilityCounters.branchSpans().split(":")[0] + ":";

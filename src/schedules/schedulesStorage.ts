@@ -26,7 +26,8 @@ import {
 } from "./schedules.ts";
 
 import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
-import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 /** Schedules and their trigger history stored in Convex. */
 export class ConvexSchedulesStorage extends SchedulesStorage {
   readonly #ctx: DomainContext;

@@ -21,7 +21,8 @@ import {
 } from "./runs.ts";
 import { type AnyStepResult, updateWorkflowResults, updateWorkflowState } from "./updates.ts";
 import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
-import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetentionPolicy } from "@mastra/core/storage";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Workflow runs and their snapshots stored in Convex. */
 export class ConvexWorkflowsStorage extends WorkflowsStorage {
