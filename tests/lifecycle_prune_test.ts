@@ -236,3 +236,21 @@ Deno.test("prune of schedule triggers deletes the fires older than maxAge, in ba
   assert.deepEqual(await storedIds(backend, "schedule_triggers"), Array.from({ length: 8 }, (_, i) => `tr${i}`).sort());
   assert.deepEqual((await schedules.listTriggers("a")).map((t) => t.id), ["tr0", "tr2", "tr4", "tr6"]);
 });
+
+Deno.test("prune of notifications deletes those last changed before maxAge by the deployment's clock", async () => {
+  const { backend, storage, setNow } = setup();
+  await storage.init();
+  const notifications = (await storage.getStore("notifications"))!;
+  const signal = { source: "ci", kind: "build", summary: "Build failed" };
+  setNow(Date.now() - 40 * DAY);
+  const old = await notifications.createNotification({ ...signal, threadId: "t1", dedupeKey: "old" });
+  const touched = await notifications.createNotification({ ...signal, threadId: "t1", dedupeKey: "touched" });
+  setNow(Date.now());
+  // A status change stamps `updatedAt`: this one is recent again.
+  await notifications.updateNotificationsStatus({ threadId: "t1", ids: [touched.id], status: "seen" });
+  const recent = await notifications.createNotification({ ...signal, threadId: "t2", dedupeKey: "new" });
+  const results = await storage.prune({ retention: { notifications: { notifications: { maxAge: "30d" } } } });
+  assert.deepEqual(results, [{ domain: "notifications", table: "mastra_notifications", deleted: 1, done: true }]);
+  assert.deepEqual(await storedIds(backend, "notifications"), [recent.id, touched.id].sort());
+  assert.equal(await notifications.getNotification({ threadId: "t1", id: old.id }), null);
+});

@@ -39,6 +39,7 @@ export const RETENTION_ANCHORS = {
   "observability.spans": "startedAt of the trace",
   "backgroundTasks.backgroundTasks": "completedAt",
   "schedules.triggers": "actualFireAt",
+  "notifications.notifications": "updatedAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -53,6 +54,7 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "observability.spans": 2000,
   "backgroundTasks.backgroundTasks": 100,
   "schedules.triggers": 1000,
+  "notifications.notifications": 1000,
 };
 
 /**
@@ -179,6 +181,15 @@ const pruneTriggers: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/** Notifications by `updatedAt` (every status change stamps it); plain rows: no counters, trees or large values. */
+const pruneNotifications: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("notifications").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff))
+    .take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const note of doomed) await ctx.db.delete(note._id);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -188,6 +199,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "observability.spans": pruneSpans,
   "backgroundTasks.backgroundTasks": pruneBackgroundTasks,
   "schedules.triggers": pruneTriggers,
+  "notifications.notifications": pruneNotifications,
 };
 
 /** True when `key` names a table we prune. */

@@ -9,6 +9,7 @@ import {
   parseDuration,
   TABLE_BACKGROUND_TASKS,
   TABLE_MESSAGES,
+  TABLE_NOTIFICATIONS,
   TABLE_RESOURCES,
   TABLE_SCHEDULE_TRIGGERS,
   TABLE_SPANS,
@@ -31,6 +32,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "observability.spans": TABLE_SPANS,
   "backgroundTasks.backgroundTasks": TABLE_BACKGROUND_TASKS,
   "schedules.triggers": TABLE_SCHEDULE_TRIGGERS,
+  "notifications.notifications": TABLE_NOTIFICATIONS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -40,6 +42,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   observability: ["spans"],
   backgroundTasks: ["backgroundTasks"],
   schedules: ["triggers"],
+  notifications: ["notifications"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
