@@ -13,6 +13,8 @@
  */
 export { ConvexStorage, type ConvexStorageOptions } from "./src/storage.ts";
 export { type ConnectionOptions } from "./src/kit/connection.ts";
+export type { EraseCount, EraseOptions, EraseStatus } from "./src/lifecycle/erase.ts";
+export type { RetentionStatus, RetentionTableStatus } from "./src/lifecycle/retention.ts";
 export {
   type CallOptions,
   type ClientCallOptions,

@@ -1,6 +1,8 @@
 /**
  * The component's cron jobs: maintenance the deployment runs by itself,
- * on its own clock, with no client connected. Each entry is self-contained.
+ * on its own clock, with no client connected. Each entry is self-contained
+ * (its schedule and the internal function it runs); a job does nothing
+ * unless it has work (expired records, a stored retention policy).
  */
 import { cronJobs, makeFunctionReference } from "convex/server";
 
@@ -12,6 +14,14 @@ crons.interval(
   "expire operation records",
   { hours: 1 },
   makeFunctionReference<"mutation", Record<string, never>>("system/operations:sweep"),
+  {},
+);
+
+// Retention (`lifecycle/retention.ts`): hourly, runs the standing policy when one is set.
+crons.interval(
+  "mastra retention",
+  { hours: 1 },
+  makeFunctionReference<"mutation", Record<string, never>>("lifecycle/retention:tick"),
   {},
 );
 

@@ -12,6 +12,7 @@ import { backgroundTaskTables } from "./backgroundTasks/tables.js";
 import { harnessTables } from "./harness/tables.js";
 import { kitTables } from "./kit/tables.js";
 import { knowledgeTables } from "./knowledge/tables.js";
+import { lifecycleTables } from "./lifecycle/tables.js";
 import { notificationTables } from "./notifications/tables.js";
 import { versionedTables } from "./kit/versionedRows.js";
 import { favoriteTables } from "./favorites/tables.js";
@@ -51,6 +52,7 @@ export const mastraTables = {
   ...datasetTables,
   ...experimentTables,
   ...knowledgeTables,
+  ...lifecycleTables,
 };
 
 /** The component's schema. */

@@ -13,6 +13,14 @@ import type * as evals from "@mastra/core/evals";
 import type * as vector from "@mastra/core/vector";
 import type * as backgroundTasks from "@mastra/core/background-tasks";
 
+/** `PruneOptions` of `@mastra/core/storage`. */
+export type PruneOptions = storage.PruneOptions;
+/** `PruneResult` of `@mastra/core/storage`. */
+export type PruneResult = storage.PruneResult;
+/** `RetentionConfig` of `@mastra/core/storage`. */
+export type RetentionConfig = storage.RetentionConfig;
+/** `TableRetentionPolicy` of `@mastra/core/storage`. */
+export type TableRetentionPolicy = storage.TableRetentionPolicy;
 /** `BatchCreateSpansArgs` of `@mastra/core/storage`. */
 export type BatchCreateSpansArgs = storage.BatchCreateSpansArgs;
 /** `BatchDeleteTracesArgs` of `@mastra/core/storage`. */

@@ -1,9 +1,11 @@
 /**
  * `ConvexStorage`: Mastra storage backed by our Convex functions.
  */
-import type { MastraDBMessage, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
+import type { MastraDBMessage, RetentionConfig, StorageThreadType, WorkflowRun } from "./coreTypes.ts";
 import { ErrorDomain, type MastraError } from "@mastra/core/error";
 import { MastraCompositeStore } from "@mastra/core/storage";
+import { type EraseOptions, eraseResource, type EraseStatus, eraseStatus } from "./lifecycle/erase.ts";
+import { type RetentionStatus, retentionStatus, setRetentionPolicy } from "./lifecycle/retention.ts";
 import { FUNCTIONS_VERSION, PACKAGE_NAME } from "../convex/kit/version.ts";
 import type { DomainContext } from "./kit/context.ts";
 import { rebuildRankTrees } from "./kit/ranks.ts";
@@ -56,6 +58,14 @@ export type ConvexStorageOptions = ConnectionOptions & {
   reactiveClient?: ReactiveClientLike;
   /** Clock in epoch milliseconds (default `Date.now`); injectable for tests. */
   now?: () => number;
+  /**
+   * Age-based retention (core's `RetentionConfig`): `prune()` applies it,
+   * and `init()` stores it in the deployment, whose own cron then prunes by
+   * it every hour on the server's clock (see `retentionStatus()`). Without
+   * it nothing is pruned and a policy stored earlier stays as it is
+   * (`setRetentionPolicy(null)` removes it).
+   */
+  retention?: RetentionConfig;
 };
 
 const STORAGE: Connector = { name: "ConvexStorage", errorPrefix: "CONVEX_STORAGE", domain: ErrorDomain.STORAGE };
@@ -115,10 +125,12 @@ export class ConvexStorage extends MastraCompositeStore {
   #reactive: ReactiveClientLike | undefined;
   readonly #openReactive: (() => ReactiveClientLike) | undefined;
   readonly #component: string;
+  readonly #retention: RetentionConfig | undefined;
 
   /** Creates the storage; fails with a `MastraError` naming what to set when the URL or key is missing. */
   constructor(options: ConvexStorageOptions = {}) {
-    super({ id: options.id ?? "convex-storage", name: "ConvexStorage" });
+    super({ id: options.id ?? "convex-storage", name: "ConvexStorage", retention: options.retention });
+    this.#retention = options.retention;
     const connection = resolveConnection(options, STORAGE);
     this.#reactive = options.reactiveClient ??
       (typeof (connection.client as Partial<ReactiveClientLike>).onUpdate === "function"
@@ -155,6 +167,42 @@ export class ConvexStorage extends MastraCompositeStore {
     });
     await this.#deploymentChecked;
     await super.init();
+    if (this.#retention) await setRetentionPolicy(this.#ctx, this.#retention);
+  }
+
+  // -------------------------------------------------------------------------
+  // Data lifecycle: retention run by the deployment, erasure of a resource
+  // -------------------------------------------------------------------------
+
+  /**
+   * Stores a retention policy that the deployment runs by itself (hourly,
+   * bounded batches, its own clock), replacing the standing one; `null`
+   * removes it (nothing runs then). `retention` in the options does this at
+   * `init()`.
+   */
+  setRetentionPolicy(config: RetentionConfig | null): Promise<void> {
+    return setRetentionPolicy(this.#ctx, config);
+  }
+
+  /** The standing retention policy and what the deployment's newest retention run deleted, per table. */
+  retentionStatus(): Promise<RetentionStatus> {
+    return retentionStatus(this.#ctx);
+  }
+
+  /**
+   * Deletes everything of one resource (threads, messages, observational
+   * and working memory, thread state, workflow runs, traces with their
+   * spans) as a job the deployment runs by itself, and returns its receipt
+   * (rows deleted per table) once done. A caller that stops waiting does
+   * not stop the job; `eraseStatus(jobId)` reads it.
+   */
+  eraseResource(resourceId: string, options?: EraseOptions): Promise<EraseStatus> {
+    return eraseResource(this.#ctx, resourceId, options);
+  }
+
+  /** Progress of an erasure started by `eraseResource`, or `null` for an unknown job. */
+  eraseStatus(jobId: string): Promise<EraseStatus | null> {
+    return eraseStatus(this.#ctx, jobId);
   }
 
   async #checkDeployment(): Promise<void> {

@@ -39,7 +39,8 @@ import {
 } from "./validators.js";
 
 /** A task document. */
-type TaskDoc = TaskRow & { _id: GenericId<"background_tasks">; _creationTime: number };
+/** A stored task document. */
+export type TaskDoc = TaskRow & { _id: GenericId<"background_tasks">; _creationTime: number };
 
 async function findTask(ctx: QueryCtx, id: string) {
   return await ctx.db.query("background_tasks").withIndex("by_mastra_id", (q) => q.eq("id", id)).unique();
@@ -147,11 +148,20 @@ export const remove = internalMutation({
   handler: async (ctx, { id }): Promise<{ released: boolean }> => {
     const existing = await findTask(ctx, id);
     if (!existing) return { released: false };
-    await ctx.db.delete(existing._id);
-    await recount(ctx, withoutSystemFields(existing) as TaskRow, null);
-    return { released: await releaseBlobs(ctx, ownerOf(id), valueFields(existing)) };
+    return { released: await removeTask(ctx, existing) };
   },
 });
+
+/**
+ * Deletes a stored task with its counters, rank-tree entries and large
+ * values (what `remove` runs; retention reuses it). True when a large value
+ * was released.
+ */
+export async function removeTask(ctx: MutationCtx, existing: TaskDoc): Promise<boolean> {
+  await ctx.db.delete(existing._id);
+  await recount(ctx, withoutSystemFields(existing) as TaskRow, null);
+  return await releaseBlobs(ctx, ownerOf(existing.id), valueFields(existing));
+}
 
 /**
  * One bounded step of `listTasks`: the tasks matching `filter` in its

@@ -738,26 +738,38 @@ export const updateConfig = internalMutation({
 export const clear = internalMutation({
   args: { key: v.string(), now: v.number() },
   handler: async (ctx, { key }): Promise<{ done: boolean; released: boolean }> => {
-    const batch: OmDoc[] = [];
-    let bytes = 0;
-    let more = false;
-    for await (
-      const doc of ctx.db.query("observational_memory").withIndex("by_key_rank", (q) => q.eq("key", key))
-    ) {
-      if (batch.length >= CLEAR_BATCH || bytes >= READ_BYTES) {
-        more = true;
-        break;
-      }
-      batch.push(doc);
-      bytes += approximateSize(doc);
-    }
-    let released = false;
-    for (const doc of batch) {
-      if (OM_LARGE_FIELDS.some((field) => isBlobRef(doc[field]))) {
-        released = (await releaseBlobs(ctx, ownerOf(doc.id), OM_LARGE_FIELDS.map((field) => doc[field]))) || released;
-      }
-      await ctx.db.delete(doc._id);
-    }
-    return { done: !more, released };
+    const { done, released } = await clearKeyStep(ctx, key);
+    return { done, released };
   },
 });
+
+/**
+ * Deletes one bounded batch of a key's records (what `clear` runs; erasure
+ * reuses it). `deleted`: records this step deleted.
+ */
+export async function clearKeyStep(
+  ctx: MutationCtx,
+  key: string,
+): Promise<{ done: boolean; released: boolean; deleted: number }> {
+  const batch: OmDoc[] = [];
+  let bytes = 0;
+  let more = false;
+  for await (
+    const doc of ctx.db.query("observational_memory").withIndex("by_key_rank", (q) => q.eq("key", key))
+  ) {
+    if (batch.length >= CLEAR_BATCH || bytes >= READ_BYTES) {
+      more = true;
+      break;
+    }
+    batch.push(doc);
+    bytes += approximateSize(doc);
+  }
+  let released = false;
+  for (const doc of batch) {
+    if (OM_LARGE_FIELDS.some((field) => isBlobRef(doc[field]))) {
+      released = (await releaseBlobs(ctx, ownerOf(doc.id), OM_LARGE_FIELDS.map((field) => doc[field]))) || released;
+    }
+    await ctx.db.delete(doc._id);
+  }
+  return { done: !more, released, deleted: batch.length };
+}

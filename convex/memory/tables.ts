@@ -25,9 +25,13 @@ export const memoryTables = {
     .index("by_mastra_id", ["id"])
     .index("by_thread_createdAt", ["threadId", "createdAt", "id"])
     .index("by_thread_resource_createdAt", ["threadId", "resourceId", "createdAt", "id"])
-    .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
+    .index("by_resource_createdAt", ["resourceId", "createdAt", "id"])
+    // Retention (`lifecycle/pruners.ts`): the oldest messages of the deployment.
+    .index("by_createdAt", ["createdAt", "id"]),
 
-  resources: defineTable(resourceValidator).index("by_mastra_id", ["id"]),
+  resources: defineTable(resourceValidator).index("by_mastra_id", ["id"])
+    // Retention (`lifecycle/pruners.ts`): the resources untouched the longest.
+    .index("by_updatedAt", ["updatedAt", "id"]),
 
   /**
    * Observational memory records (see `memory/observationalMemory.ts`): the

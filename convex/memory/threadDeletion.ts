@@ -230,18 +230,19 @@ export async function dropIfHidden(
  * One bounded step of finishing a deletion: takes the thread's messages out
  * of the remaining resources' totals, deletes its thread state and a batch
  * of its messages, then (once none is left) its rank tree, an interrupted
- * move or clone of it, and finally the tombstone. `done` once nothing is left.
+ * move or clone of it, and finally the tombstone. `done` once nothing is left;
+ * `deleted`: messages this step deleted.
  */
 export async function deleteStep(
   ctx: MutationCtx,
   tombstone: DeletionDoc,
-): Promise<{ done: boolean; released: boolean }> {
+): Promise<{ done: boolean; released: boolean; deleted: number }> {
   const deletion = await hideFromResources(ctx, tombstone);
-  if (deletion.hidden !== "all") return { done: false, released: false };
+  if (deletion.hidden !== "all") return { done: false, released: false, deleted: 0 };
   const id = deletion.threadId;
   // The thread's state (threadState domain) goes first: its few slots usually leave with the first step.
   const state = await removeOfThread(ctx, id);
-  if (!state.done) return { done: false, released: state.released };
+  if (!state.done) return { done: false, released: state.released, deleted: 0 };
   let released = state.released;
   // Read a batch bounded by count, bytes and large values first, then delete it.
   const batch: MessageDoc[] = [];
@@ -266,7 +267,9 @@ export async function deleteStep(
   }
   await ranks.apply(ctx);
   await adjustCounters(ctx, deltas);
-  if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) return { done: false, released };
+  if (more || !(await dropTree(ctx, memoryTrees.messagesOfThread(id)))) {
+    return { done: false, released, deleted: batch.length };
+  }
   // An interrupted move of the thread to another resource (memory/threadMove.ts) ends with it, and so does
   // the record of an interrupted clone into it.
   const move = await ctx.db.query("thread_moves").withIndex("by_thread", (q) => q.eq("threadId", id)).unique();
@@ -274,7 +277,7 @@ export async function deleteStep(
   const clone = await ctx.db.query("clone_progress").withIndex("by_threadId", (q) => q.eq("threadId", id)).unique();
   if (clone) await ctx.db.delete(clone._id);
   await ctx.db.delete(deletion._id);
-  return { done: true, released };
+  return { done: true, released, deleted: batch.length };
 }
 
 /** Schedules the deployment's next step of deleting `threadId` (no client involved). */

@@ -267,14 +267,32 @@ export const list = internalQuery({
 export const remove = internalMutation({
   args: { id: v.string() },
   handler: async (ctx, { id }): Promise<{ done: boolean; released: boolean }> => {
-    const thread = await findThread(ctx, id);
-    let deletion = await findDeletion(ctx, id);
-    let released = false;
-    // The first call: hide the thread (and any messages or state under its id, even without a thread row).
-    const first = deletion === null;
-    if (first) ({ deletion, released } = await hideThread(ctx, id, thread));
-    const step = await deleteStep(ctx, deletion!);
-    if (!step.done && first) await scheduleStep(ctx, id);
-    return { done: step.done, released: step.released || released };
+    const { done, released } = await removeThreadStep(ctx, id);
+    return { done, released };
   },
 });
+
+/**
+ * One bounded step of deleting a thread with its messages, state and
+ * bookkeeping (what `remove` runs; retention and erasure reuse it). The
+ * first step hides the thread at once (`memory/threadDeletion.ts`) and, when
+ * more is left, schedules the deployment's own steps, which finish it with
+ * no caller. `messages`: how many messages the deletion removes, counted
+ * once, by the step that hides the thread (0 for later steps); `deleted`:
+ * how many this step deleted (its share of a transaction's work).
+ */
+export async function removeThreadStep(
+  ctx: MutationCtx,
+  id: string,
+): Promise<{ done: boolean; released: boolean; messages: number; deleted: number }> {
+  const thread = await findThread(ctx, id);
+  let deletion = await findDeletion(ctx, id);
+  let released = false;
+  const first = deletion === null;
+  const messages = first ? await readCounter(ctx, memoryCounters.messagesOfThread(id)) : 0;
+  // The first call: hide the thread (and any messages or state under its id, even without a thread row).
+  if (first) ({ deletion, released } = await hideThread(ctx, id, thread));
+  const step = await deleteStep(ctx, deletion!);
+  if (!step.done && first) await scheduleStep(ctx, id);
+  return { done: step.done, released: step.released || released, messages, deleted: step.deleted };
+}

@@ -20,5 +20,7 @@ export const notificationTables = {
     .index("by_agent_due", ["agentId", "dueAt", "updatedAt"])
     .index("by_resource_due", ["resourceId", "dueAt", "updatedAt"])
     .index("by_dedupe", ["threadId", "status", "source", "kind", "agentId", "resourceId", "dedupeKey"])
-    .index("by_coalesce", ["threadId", "status", "source", "kind", "agentId", "resourceId", "coalesceKey"]),
+    .index("by_coalesce", ["threadId", "status", "source", "kind", "agentId", "resourceId", "coalesceKey"])
+    // Retention (`lifecycle/pruners.ts`): the notifications untouched the longest.
+    .index("by_updatedAt", ["updatedAt"]),
 };

@@ -21,5 +21,7 @@ export const scheduleTables = {
 
   schedule_triggers: defineTable(triggerValidator)
     .index("by_schedule_id", ["scheduleId", "id"])
-    .index("by_schedule_actualFireAt", ["scheduleId", "actualFireAt", "id"]),
+    .index("by_schedule_actualFireAt", ["scheduleId", "actualFireAt", "id"])
+    // Retention (`lifecycle/pruners.ts`): the oldest fires of the deployment.
+    .index("by_actualFireAt", ["actualFireAt", "id"]),
 };

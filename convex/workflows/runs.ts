@@ -468,16 +468,29 @@ export const commitSnapshot = internalMutation({
 export const remove = internalMutation({
   args: { workflowName: v.string(), runId: v.string(), now: v.optional(v.number()) },
   handler: async (ctx, { workflowName, runId }): Promise<{ released: boolean }> => {
-    const key = runKey(workflowName, runId);
-    const run = await findRun(ctx, key);
-    const { released } = await placeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
-    if (run) {
-      await ctx.db.delete(run._id);
-      await recount(ctx, runFields(run), null);
-    }
+    const { released } = await removeRun(ctx, workflowName, runId);
     return { released };
   },
 });
+
+/**
+ * Deletes a run and its snapshot with their counters and rank trees (what
+ * `remove` runs; retention and erasure reuse it). `deleted`: a run was there.
+ */
+export async function removeRun(
+  ctx: MutationCtx,
+  workflowName: string,
+  runId: string,
+): Promise<{ released: boolean; deleted: boolean }> {
+  const key = runKey(workflowName, runId);
+  const run = await findRun(ctx, key);
+  const { released } = await placeSnapshot(ctx, key, undefined, describeRun(workflowName, runId));
+  if (run) {
+    await ctx.db.delete(run._id);
+    await recount(ctx, runFields(run), null);
+  }
+  return { released, deleted: run !== null };
+}
 
 /**
  * How a list is served: the index it walks (an exact index for every

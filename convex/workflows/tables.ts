@@ -34,6 +34,8 @@ export const workflowTables = {
   })
     .index("by_mastra_id", ["id"])
     .index("by_createdAt", ["createdAt", "id"])
+    // Retention (`lifecycle/pruners.ts`): the runs untouched the longest.
+    .index("by_updatedAt", ["updatedAt", "id"])
     .index("by_run_createdAt", ["runId", "createdAt", "id"])
     .index("by_workflow_createdAt", ["workflowName", "createdAt", "id"])
     .index("by_workflow_status_createdAt", ["workflowName", "status", "createdAt", "id"])

@@ -15,6 +15,9 @@ import { BackgroundTasksStorage } from "@mastra/core/storage";
 import { TASK_COUNTER_PREFIX } from "../../convex/backgroundTasks/counterNames.ts";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { createTask, deleteTask, deleteTasks, getTask, listTasks, runningCount, updateTask } from "./tasks.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Background tasks stored in Convex. */
 export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
@@ -24,6 +27,16 @@ export class ConvexBackgroundTasksStorage extends BackgroundTasksStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age: finished tasks, by `completedAt` (unfinished ones are never pruned). */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("backgroundTasks", {
+    backgroundTasks: "completedAt",
+  });
+
+  /** Deletes finished tasks that completed before each policy's `maxAge` (the deployment's clock), in batches. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "backgroundTasks", policies, options);
   }
 
   /** Deletes every task and its counters. */

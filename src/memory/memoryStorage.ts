@@ -43,6 +43,9 @@ import {
   updateMessages,
 } from "./messages.ts";
 import { getResourceById, saveResource, updateResource } from "./resources.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 import { deleteThread, getThreadById, listThreads, saveThread, updateThread } from "./threads.ts";
 
 /** Threads, messages, resources and observational memory stored in Convex. */
@@ -57,6 +60,21 @@ export class ConvexMemoryStorage extends MemoryStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age, with their anchor columns (epoch ms, indexed). */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("memory", {
+    messages: "createdAt",
+    threads: "updatedAt",
+    resources: "updatedAt",
+  });
+
+  /**
+   * Deletes rows older than each policy's `maxAge` (the deployment's clock),
+   * in bounded batches; see the README's "Retention and erasure".
+   */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "memory", policies, options);
   }
 
   /** Deletes every thread, message, resource and observational memory record. */

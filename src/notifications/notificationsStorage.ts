@@ -23,6 +23,9 @@ import {
   updateNotificationsStatus,
 } from "./notifications.ts";
 
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 /** Notifications stored in Convex. */
 export class ConvexNotificationsStorage extends NotificationsStorage {
   readonly #ctx: DomainContext;
@@ -31,6 +34,16 @@ export class ConvexNotificationsStorage extends NotificationsStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age: notifications, by `updatedAt` (whatever their status). */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("notifications", {
+    notifications: "updatedAt",
+  });
+
+  /** Deletes notifications last changed before each policy's `maxAge` (the deployment's clock), in batches. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "notifications", policies, options);
   }
 
   /** Deletes every notification. */

@@ -133,6 +133,10 @@ import {
   updateSpans,
 } from "./tracing/spans.ts";
 
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
+
 /** Prefix shared by the observability counters (see `counterNames`). */
 const COUNTER_PREFIX = observabilityCounters.branchSpans().split(":")[0] + ":";
 
@@ -144,6 +148,20 @@ export class ConvexObservabilityStorage extends ObservabilityStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age: spans, a whole trace at a time, by the trace's start. */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("observability", {
+    spans: "startedAt",
+  });
+
+  /**
+   * Deletes traces (with all their spans) that started before each policy's
+   * `maxAge` (the deployment's clock), in bounded batches. Only `spans` is
+   * pruned; `metrics`, `logs`, `scores` and `feedback` are skipped.
+   */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "observability", policies, options);
   }
 
   /**

@@ -25,6 +25,9 @@ import {
   updateScheduleNextFire,
 } from "./schedules.ts";
 
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 /** Schedules and their trigger history stored in Convex. */
 export class ConvexSchedulesStorage extends SchedulesStorage {
   readonly #ctx: DomainContext;
@@ -33,6 +36,16 @@ export class ConvexSchedulesStorage extends SchedulesStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age: the fire history (`triggers`), by `actualFireAt`. */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("schedules", {
+    triggers: "actualFireAt",
+  });
+
+  /** Deletes triggers fired before each policy's `maxAge` (the deployment's clock), in batches; schedules stay. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "schedules", policies, options);
   }
 
   /** Deletes every schedule and trigger. */

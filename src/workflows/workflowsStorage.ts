@@ -20,6 +20,9 @@ import {
   persistWorkflowSnapshot,
 } from "./runs.ts";
 import { type AnyStepResult, updateWorkflowResults, updateWorkflowState } from "./updates.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Workflow runs and their snapshots stored in Convex. */
 export class ConvexWorkflowsStorage extends WorkflowsStorage {
@@ -29,6 +32,19 @@ export class ConvexWorkflowsStorage extends WorkflowsStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age, with their anchor columns (epoch ms, indexed). */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("workflows", {
+    workflowSnapshot: "updatedAt",
+  });
+
+  /**
+   * Deletes rows older than each policy's `maxAge` (the deployment's clock),
+   * in bounded batches; see the README's "Retention and erasure".
+   */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "workflows", policies, options);
   }
 
   /**

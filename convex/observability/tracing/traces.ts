@@ -690,61 +690,81 @@ function inScope(record: Record<string, unknown> | undefined, scope: { organizat
 export const deleteTraces = internalMutation({
   args: { traceIds: v.array(v.string()), organizationId: v.optional(v.string()), resourceId: v.optional(v.string()) },
   handler: async (ctx, { traceIds, ...scope }): Promise<{ remaining: string[] }> => {
-    const streams = new DeltaWriter(ctx);
-    // Tree changes of every trace and span this call deletes, applied once (each node written once).
-    const ranks = new RankBatch();
-    let docs = 0;
-    let bytes = 0;
-    for (let i = 0; i < traceIds.length; i++) {
-      const traceId = traceIds[i];
-      const traceDoc = await findTrace(ctx, traceId);
-      if (!traceDoc) continue;
-      const before = withoutSystemFields(traceDoc) as TraceRow;
-      if (!before.deleting) {
-        if (scope.organizationId !== undefined || scope.resourceId !== undefined) {
-          const reference = await findSpan(ctx, traceId, before.rootSpanId ?? before.firstSpanId);
-          const record = reference ? decodeValue(reference.data) as Record<string, unknown> : undefined;
-          if (!inScope(record, scope)) continue;
-        }
-        const after: TraceRow = { ...before, listed: false, deleting: true };
-        await ctx.db.replace(traceDoc._id, after);
-        await adjustCounters(ctx, traceCounterDeltas(before, after));
-        ranks.change(traceTreeEntries(before), []);
-        await streams.remove("trace", traceId);
-        await streams.remove("root", traceId);
-        await changeTraceDictionary(ctx, before, after);
-      }
-      const batch = [];
-      let full = false;
-      for await (
-        const span of ctx.db.query("ai_spans").withIndex("by_trace_span", (q) => q.eq("traceId", traceId))
-      ) {
-        batch.push(span);
-        docs++;
-        bytes += span.data.length;
-        if (docs >= DELETE_DOCS || bytes >= DELETE_BYTES) {
-          full = true;
-          break;
-        }
-      }
-      const branches: [string, number][] = [];
-      for (const span of batch) {
-        await ctx.db.delete(span._id);
-        ranks.change(branchTreeEntries(span), []);
-        if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
-        if (span.seq !== undefined) await streams.remove("branch", traceId, span.spanId);
-      }
-      await adjustCounters(ctx, branches);
-      if (full) {
-        await ranks.apply(ctx);
-        return { remaining: traceIds.slice(i) };
-      }
-      await ctx.db.delete(traceDoc._id);
-    }
-    await ranks.apply(ctx);
-    return { remaining: [] };
+    const { remaining } = await deleteTracesStep(ctx, traceIds, scope);
+    return { remaining };
   },
 });
+
+/**
+ * One bounded step of deleting traces with all their spans (what
+ * `deleteTraces` runs; retention and erasure reuse it). `spans`: how many
+ * spans this step deleted (at most `maxSpans`); `traces`: how many trace
+ * rows it finished.
+ */
+export async function deleteTracesStep(
+  ctx: MutationCtx,
+  traceIds: string[],
+  scope: { organizationId?: string; resourceId?: string },
+  maxSpans: number = DELETE_DOCS,
+): Promise<{ remaining: string[]; spans: number; traces: number }> {
+  let spans = 0;
+  let traces = 0;
+  const streams = new DeltaWriter(ctx);
+  // Tree changes of every trace and span this call deletes, applied once (each node written once).
+  const ranks = new RankBatch();
+  let docs = 0;
+  let bytes = 0;
+  for (let i = 0; i < traceIds.length; i++) {
+    const traceId = traceIds[i];
+    const traceDoc = await findTrace(ctx, traceId);
+    if (!traceDoc) continue;
+    const before = withoutSystemFields(traceDoc) as TraceRow;
+    if (!before.deleting) {
+      if (scope.organizationId !== undefined || scope.resourceId !== undefined) {
+        const reference = await findSpan(ctx, traceId, before.rootSpanId ?? before.firstSpanId);
+        const record = reference ? decodeValue(reference.data) as Record<string, unknown> : undefined;
+        if (!inScope(record, scope)) continue;
+      }
+      const after: TraceRow = { ...before, listed: false, deleting: true };
+      await ctx.db.replace(traceDoc._id, after);
+      await adjustCounters(ctx, traceCounterDeltas(before, after));
+      ranks.change(traceTreeEntries(before), []);
+      await streams.remove("trace", traceId);
+      await streams.remove("root", traceId);
+      await changeTraceDictionary(ctx, before, after);
+    }
+    const batch = [];
+    let full = false;
+    for await (
+      const span of ctx.db.query("ai_spans").withIndex("by_trace_span", (q) => q.eq("traceId", traceId))
+    ) {
+      batch.push(span);
+      docs++;
+      bytes += span.data.length;
+      if (docs >= Math.min(DELETE_DOCS, maxSpans) || bytes >= DELETE_BYTES) {
+        full = true;
+        break;
+      }
+    }
+    const branches: [string, number][] = [];
+    for (const span of batch) {
+      await ctx.db.delete(span._id);
+      ranks.change(branchTreeEntries(span), []);
+      if (span.branch) branches.push([counterShard(observabilityCounters.branchSpans(), span.traceId), -1]);
+      if (span.seq !== undefined) await streams.remove("branch", traceId, span.spanId);
+    }
+    await adjustCounters(ctx, branches);
+    spans += batch.length;
+    if (full) {
+      await ranks.apply(ctx);
+      return { remaining: traceIds.slice(i), spans, traces };
+    }
+    await ctx.db.delete(traceDoc._id);
+    traces++;
+  }
+  await ranks.apply(ctx);
+  return { remaining: [], spans, traces };
+}
 
 /** Validator of a position in the delta streams (`deltaCursor.ts`). */
 const positionValidator = v.array(v.number());

@@ -1,0 +1,261 @@
+/**
+ * Erasing everything of one resource, as a job the deployment runs by
+ * itself: `start` records the job and schedules its first step; each step
+ * deletes one bounded batch of the current phase (through the same code the
+ * domains' own deletes use, so counters, rank trees and large values stay
+ * exact), records what it deleted, and schedules the next step until every
+ * phase is done. A caller that goes away does not stop it; `status` reads
+ * its progress. Internal functions.
+ *
+ * Phases, in order: the resource's threads (each with its messages, thread
+ * state, notifications and thread-scoped observational memory), its
+ * messages left in other resources' threads, its resource-scoped
+ * observational memory, its resource row (working memory), its workflow
+ * runs, its traces (with all their spans; a trace belongs to the resource
+ * of its root span), and the notifications that name it.
+ */
+import { makeFunctionReference } from "convex/server";
+import { type Infer, v } from "convex/values";
+import { storageError } from "../kit/errors.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { blobOwner, releaseBlobs } from "../kit/blobs.js";
+import { approximateSize } from "../kit/walk.js";
+import { MESSAGE_BATCH_BYTES, type MessageDocument } from "../memory/messageStore.js";
+import { clearKeyStep } from "../memory/observationalMemory.js";
+import { omKey } from "../memory/observationalMemoryRows.js";
+import { removeThreadStep } from "../memory/threads.js";
+import { deleteTracesStep } from "../observability/tracing/traces.js";
+import { removeRun } from "../workflows/runs.js";
+import { deleteMessages } from "./pruners.js";
+import type { tableTallyValidator } from "./tables.js";
+
+/** Tables an erasure reports, in receipt order. */
+export const ERASE_TABLES = [
+  "memory.threads",
+  "memory.messages",
+  "memory.observationalMemory",
+  "memory.resources",
+  "workflows.workflowSnapshot",
+  "observability.spans",
+  "notifications.notifications",
+] as const;
+
+type EraseTable = typeof ERASE_TABLES[number];
+type Tally = Infer<typeof tableTallyValidator>;
+type JobDoc = NonNullable<Awaited<ReturnType<typeof findJob>>>;
+
+/** What one step of a phase did. */
+type PhaseStep = { deleted: Partial<Record<EraseTable, number>>; done: boolean; pendingTraces?: string[] };
+
+/** Threads one step deletes at most; messages one step deletes at most (across threads). */
+const THREADS_PER_STEP = 20;
+const MESSAGES_PER_STEP = 2000;
+const RUNS_PER_STEP = 100;
+const TRACES_PER_STEP = 50;
+const SPANS_PER_STEP = 1000;
+const NOTIFICATIONS_PER_STEP = 1000;
+
+async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  let threads = 0;
+  let messages = 0;
+  let work = 0;
+  let om = 0;
+  let notifications = 0;
+  for (;;) {
+    const thread = await ctx.db.query("threads").withIndex(
+      "by_resource_createdAt",
+      (q) => q.eq("resourceId", resourceId),
+    ).first();
+    const deleted = {
+      "memory.threads": threads,
+      "memory.messages": messages,
+      "memory.observationalMemory": om,
+      "notifications.notifications": notifications,
+    };
+    if (!thread) return { deleted, done: true };
+    if (threads >= THREADS_PER_STEP || work >= MESSAGES_PER_STEP) return { deleted, done: false };
+    const notes = await ctx.db.query("notifications").withIndex("by_thread_id", (q) => q.eq("threadId", thread.id))
+      .take(NOTIFICATIONS_PER_STEP + 1);
+    for (const note of notes.slice(0, NOTIFICATIONS_PER_STEP)) await ctx.db.delete(note._id);
+    notifications += Math.min(notes.length, NOTIFICATIONS_PER_STEP);
+    if (notes.length > NOTIFICATIONS_PER_STEP) {
+      return { deleted: { ...deleted, "notifications.notifications": notifications }, done: false };
+    }
+    const records = await clearKeyStep(ctx, omKey(thread.id, resourceId));
+    om += records.deleted;
+    if (!records.done) return { deleted: { ...deleted, "memory.observationalMemory": om }, done: false };
+    // From this step on the thread and its messages are gone for readers; the deployment's own steps (and the
+    // stray-messages phase, for this resource's) finish the rows. Its messages are counted here, once.
+    const step = await removeThreadStep(ctx, thread.id);
+    messages += step.messages;
+    work += step.deleted;
+    threads++;
+  }
+}
+
+async function eraseStrayMessages(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const batch: MessageDocument[] = [];
+  let bytes = 0;
+  let more = false;
+  for await (
+    const message of ctx.db.query("messages").withIndex("by_resource_createdAt", (q) => q.eq("resourceId", resourceId))
+  ) {
+    if (batch.length >= 200 || bytes >= MESSAGE_BATCH_BYTES) {
+      more = true;
+      break;
+    }
+    bytes += approximateSize(message);
+    batch.push(message);
+  }
+  const own = await deleteMessages(ctx, batch);
+  return { deleted: { "memory.messages": own }, done: !more };
+}
+
+async function eraseResourceMemory(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const step = await clearKeyStep(ctx, omKey(null, resourceId));
+  return { deleted: { "memory.observationalMemory": step.deleted }, done: step.done };
+}
+
+async function eraseResourceRow(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const row = await ctx.db.query("resources").withIndex("by_mastra_id", (q) => q.eq("id", resourceId)).unique();
+  if (!row) return { deleted: {}, done: true };
+  await releaseBlobs(ctx, blobOwner("resources", row.id), [row.workingMemory, row.metadata]);
+  await ctx.db.delete(row._id);
+  return { deleted: { "memory.resources": 1 }, done: true };
+}
+
+async function eraseRuns(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const runs = await ctx.db.query("workflow_runs").withIndex(
+    "by_resource_createdAt",
+    (q) => q.eq("resourceId", resourceId),
+  ).take(RUNS_PER_STEP + 1);
+  const doomed = runs.slice(0, RUNS_PER_STEP);
+  for (const run of doomed) await removeRun(ctx, run.workflowName, run.runId);
+  return { deleted: { "workflows.workflowSnapshot": doomed.length }, done: runs.length <= RUNS_PER_STEP };
+}
+
+async function eraseTraces(ctx: MutationCtx, resourceId: string, job: JobDoc): Promise<PhaseStep> {
+  let ids = job.pendingTraces;
+  if (ids.length === 0) {
+    const rows = await ctx.db.query("ai_traces").withIndex(
+      "by_resourceId_startedAt",
+      (q) => q.eq("listed", true).eq("resourceId", resourceId),
+    ).take(TRACES_PER_STEP);
+    ids = rows.map((row) => row.id);
+  }
+  if (ids.length === 0) return { deleted: {}, done: true, pendingTraces: [] };
+  const step = await deleteTracesStep(ctx, ids, {}, SPANS_PER_STEP);
+  return { deleted: { "observability.spans": step.spans }, done: false, pendingTraces: step.remaining };
+}
+
+/** Notifications that name the resource (those of its threads went with the threads). Plain rows: no counters. */
+async function eraseNotifications(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const notes = await ctx.db.query("notifications").withIndex("by_resource_due", (q) => q.eq("resourceId", resourceId))
+    .take(NOTIFICATIONS_PER_STEP + 1);
+  const doomed = notes.slice(0, NOTIFICATIONS_PER_STEP);
+  for (const note of doomed) await ctx.db.delete(note._id);
+  return { deleted: { "notifications.notifications": doomed.length }, done: notes.length <= NOTIFICATIONS_PER_STEP };
+}
+
+/** The phases of an erasure, in order. */
+const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
+  eraseThreads,
+  eraseStrayMessages,
+  eraseResourceMemory,
+  eraseResourceRow,
+  eraseRuns,
+  eraseTraces,
+  eraseNotifications,
+];
+
+async function findJob(ctx: QueryCtx, jobId: string) {
+  return await ctx.db.query("erase_jobs").withIndex("by_jobId", (q) => q.eq("jobId", jobId)).unique();
+}
+
+const stepRef = makeFunctionReference<"mutation", { jobId: string }>("lifecycle/erase:step");
+
+/**
+ * Records an erasure of `resourceId` and schedules its first step; returns
+ * the job id. While an erasure of the same resource runs, returns that one
+ * (so a retried call never starts a second).
+ */
+export const start = internalMutation({
+  args: { resourceId: v.string(), jobId: v.string() },
+  handler: async (ctx, { resourceId, jobId }): Promise<{ jobId: string }> => {
+    if (resourceId.length === 0) throw storageError("INVALID", "eraseResource: resourceId must not be empty");
+    const running = await ctx.db.query("erase_jobs").withIndex(
+      "by_resource_startedAt",
+      (q) => q.eq("resourceId", resourceId),
+    ).order("desc").first();
+    if (running && running.finishedAt === undefined) return { jobId: running.jobId };
+    const existing = await findJob(ctx, jobId);
+    if (existing) return { jobId };
+    const now = Date.now();
+    await ctx.db.insert("erase_jobs", {
+      jobId,
+      resourceId,
+      startedAt: now,
+      updatedAt: now,
+      phase: 0,
+      pendingTraces: [],
+      steps: 0,
+      tables: ERASE_TABLES.map((key) => ({ key, deleted: 0, done: false })),
+    });
+    await ctx.scheduler.runAfter(0, stepRef, { jobId });
+    return { jobId };
+  },
+});
+
+/** One bounded step of a job; schedules the next until every phase is done. */
+export const step = internalMutation({
+  args: { jobId: v.string() },
+  handler: async (ctx, { jobId }): Promise<null> => {
+    const job = await findJob(ctx, jobId);
+    if (!job || job.finishedAt !== undefined) return null;
+    const now = Date.now();
+    const result = await ERASE_PHASES[job.phase](ctx, job.resourceId, job);
+    const tables: Tally[] = job.tables.map((tally) => ({
+      ...tally,
+      deleted: tally.deleted + (result.deleted[tally.key as EraseTable] ?? 0),
+    }));
+    const phase = result.done ? job.phase + 1 : job.phase;
+    const finished = phase >= ERASE_PHASES.length;
+    await ctx.db.patch(job._id, {
+      phase,
+      steps: job.steps + 1,
+      updatedAt: now,
+      pendingTraces: result.pendingTraces ?? job.pendingTraces,
+      tables: finished ? tables.map((tally) => ({ ...tally, done: true })) : tables,
+      ...(finished ? { finishedAt: now } : {}),
+    });
+    if (!finished) await ctx.scheduler.runAfter(0, stepRef, { jobId });
+    return null;
+  },
+});
+
+/** Progress of an erasure (see {@link EraseStatus}), or `null` for an unknown job. */
+export type EraseStatus = {
+  jobId: string;
+  resourceId: string;
+  startedAt: number;
+  finishedAt: number | null;
+  steps: number;
+  tables: Tally[];
+};
+
+/** Progress of an erasure: rows deleted so far per table, and whether it finished. */
+export const status = internalQuery({
+  args: { jobId: v.string() },
+  handler: async (ctx, { jobId }): Promise<EraseStatus | null> => {
+    const job = await findJob(ctx, jobId);
+    if (!job) return null;
+    return {
+      jobId: job.jobId,
+      resourceId: job.resourceId,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt ?? null,
+      steps: job.steps,
+      tables: job.tables,
+    };
+  },
+});

@@ -1,0 +1,254 @@
+/**
+ * `eraseResource`: everything of one resource goes, in bounded steps the
+ * deployment schedules itself; the call returns a receipt; nothing of the
+ * resource is readable through Mastra's API afterwards; nothing of other
+ * resources changes (rows compared, counters and trees recounted). A caller
+ * that fails half-way does not stop the job: the deployment finishes it.
+ */
+import assert from "node:assert/strict";
+import { MastraError } from "@mastra/core/error";
+import type { MastraDBMessage } from "@mastra/core/memory";
+import { ConvexStorage } from "../src/storage.ts";
+import type { EraseStatus } from "../src/lifecycle/erase.ts";
+import { type Backend, createBackend, inProcessClient } from "./helpers/backend.ts";
+import { FakeClock } from "./helpers/fakeClock.ts";
+import { assertMemoryRecount, seedWorld, type World } from "./helpers/lifecycle.ts";
+import type { ConvexClientLike } from "../src/transport.ts";
+
+/** Every stored row of the tables an erasure touches, keyed by table, as JSON (small worlds only). */
+async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
+  const tables = [
+    "threads",
+    "messages",
+    "resources",
+    "observational_memory",
+    "thread_state",
+    "workflow_runs",
+    "ai_traces",
+    "ai_spans",
+    "notifications",
+  ];
+  // deno-lint-ignore no-explicit-any
+  return await backend.run(async (ctx: any) => {
+    const out: Record<string, string[]> = {};
+    for (const table of tables) {
+      const rows = await ctx.db.query(table).collect();
+      out[table] = rows.map(({ _id, _creationTime, ...row }: Record<string, unknown>) => JSON.stringify(row)).sort();
+    }
+    return out;
+  });
+}
+
+/** A world of three resources, plus r1's thread state, observational memory and a message in r2's thread. */
+async function world(storage: ConvexStorage): Promise<World> {
+  let now = Date.now();
+  const seeded = await seedWorld(storage, (ms) => void (now = ms), {
+    seed: 17,
+    reference: Date.now(),
+    threads: 12,
+    traces: 9,
+  });
+  void now;
+  const memory = (await storage.getStore("memory"))!;
+  const r1Thread = seeded.threads.find((t) => t.resourceId === "r1")!;
+  const r2Thread = seeded.threads.find((t) => t.resourceId === "r2")!;
+  await (await storage.getStore("threadState"))!.setState({ threadId: r1Thread.id, type: "tasks", value: [1, 2] });
+  await (await storage.getStore("threadState"))!.setState({ threadId: r2Thread.id, type: "tasks", value: [3] });
+  await memory.initializeObservationalMemory({ threadId: null, resourceId: "r1", scope: "resource", config: {} });
+  await memory.initializeObservationalMemory({ threadId: r1Thread.id, resourceId: "r1", scope: "thread", config: {} });
+  await memory.initializeObservationalMemory({ threadId: null, resourceId: "r2", scope: "resource", config: {} });
+  const stray = {
+    id: "stray",
+    threadId: r2Thread.id,
+    resourceId: "r1",
+    role: "user",
+    createdAt: new Date(1_000),
+    content: { format: 2, parts: [{ type: "text", text: "r1 wrote in r2's thread" }] },
+  } as MastraDBMessage;
+  await memory.saveMessages({ messages: [stray] });
+  const notifications = (await storage.getStore("notifications"))!;
+  const note = { source: "ci", kind: "build", summary: "Build failed" };
+  await notifications.createNotification({ ...note, threadId: r1Thread.id });
+  await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r1", coalesceKey: "x" });
+  await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r2" });
+  seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
+  return seeded;
+}
+
+/** What must be deleted for r1, per table of the receipt. */
+function expectedReceipt(w: World): Record<string, number> {
+  const threads = w.threads.filter((t) => t.resourceId === "r1");
+  const ids = new Set(threads.map((t) => t.id));
+  return {
+    mastra_threads: threads.length,
+    mastra_messages: w.messages.filter((m) => m.resourceId === "r1" || ids.has(m.threadId)).length,
+    mastra_observational_memory: 2,
+    mastra_resources: 1,
+    mastra_workflow_snapshot: w.runs.filter((r) => r.resourceId === "r1").length,
+    mastra_ai_spans: w.traces.filter((t) => t.resourceId === "r1").reduce((sum, t) => sum + t.spans, 0),
+    mastra_notifications: 2,
+  };
+}
+
+function receiptOf(status: EraseStatus): Record<string, number> {
+  return Object.fromEntries(status.counts.map((c) => [c.table, c.deleted]));
+}
+
+/** Rows of other resources must be untouched: every row not of r1 (or of r1's threads) is still there, unchanged. */
+function othersOf(rows: Record<string, string[]>, w: World): Record<string, string[]> {
+  const r1Threads = new Set(w.threads.filter((t) => t.resourceId === "r1").map((t) => t.id));
+  const ofR1 = (json: string) => {
+    const row = JSON.parse(json);
+    return row.resourceId === "r1" || row.id === "r1" || r1Threads.has(row.threadId) ||
+      (typeof row.data === "string" && row.data.includes('"resourceId":"r1"')) ||
+      (row.rootResourceId ?? undefined) === "r1";
+  };
+  return Object.fromEntries(Object.entries(rows).map(([table, list]) => [table, list.filter((json) => !ofR1(json))]));
+}
+
+async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void> {
+  const memory = (await storage.getStore("memory"))!;
+  for (const thread of w.threads.filter((t) => t.resourceId === "r1")) {
+    assert.equal(await memory.getThreadById({ threadId: thread.id }), null);
+    assert.equal((await memory.listMessages({ threadId: thread.id })).total, 0);
+    assert.equal(
+      await (await storage.getStore("threadState"))!.getState({ threadId: thread.id, type: "tasks" }),
+      undefined,
+    );
+    assert.equal(await memory.getObservationalMemory(thread.id, "r1"), null);
+  }
+  assert.equal((await memory.listThreads({ filter: { resourceId: "r1" } })).total, 0);
+  assert.equal((await memory.listMessagesByResourceId({ resourceId: "r1" })).total, 0);
+  assert.equal(await memory.getResourceById({ resourceId: "r1" }), null);
+  const notifications = (await storage.getStore("notifications"))!;
+  for (const thread of w.threads) {
+    const notes = await notifications.listNotifications({ threadId: thread.id });
+    assert.ok(notes.every((n) => n.resourceId !== "r1" && thread.resourceId !== "r1"), `notifications of ${thread.id}`);
+  }
+  assert.equal(await memory.getObservationalMemory(null, "r1"), null);
+  assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
+  const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });
+  assert.equal(traces.pagination?.total, 0);
+  for (const trace of w.traces.filter((t) => t.resourceId === "r1")) {
+    assert.equal(await (await storage.getStore("observability"))!.getTrace({ traceId: trace.traceId }), null);
+  }
+}
+
+/**
+ * Waits for `promise` while the deployment's scheduler runs on fake timers
+ * (convex-test runs a scheduled function correctly only when its timer fires
+ * outside the scheduling mutation's async context, as `runAll` does); the
+ * caller's poll sleeps are fake timers too and fire in the same sweep.
+ */
+async function driveUntil<T>(backend: Backend, clock: FakeClock, realTimeout: typeof setTimeout, promise: Promise<T>) {
+  let settled = false;
+  const watched = promise.finally(() => void (settled = true));
+  while (!settled) {
+    clock.runAll();
+    await backend.finishInProgressScheduledFunctions();
+    await new Promise((resolve) => realTimeout(resolve, 1));
+  }
+  return await watched;
+}
+
+Deno.test("eraseResource deletes everything of the resource and returns a receipt; other resources are untouched", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    await eraseHappyPath(clock, realTimeout);
+  } finally {
+    clock.restore();
+  }
+});
+
+async function eraseHappyPath(clock: FakeClock, realTimeout: typeof setTimeout): Promise<void> {
+  const backend = createBackend();
+  const storage = new ConvexStorage({ client: inProcessClient(backend) });
+  await storage.init();
+  const w = await world(storage);
+  const before = othersOf(await snapshot(backend), w);
+  const progress: EraseStatus[] = [];
+  const receipt = await driveUntil(
+    backend,
+    clock,
+    realTimeout,
+    storage.eraseResource("r1", { onProgress: (status) => progress.push(status) }),
+  );
+  assert.ok(progress.length > 1 && !progress[0].done, "progress was readable while the job ran");
+  assert.ok(receipt.done && receipt.finishedAt);
+  assert.deepEqual(receiptOf(receipt), expectedReceipt(w));
+  assert.ok(receipt.steps > ERASE_PHASE_COUNT, `the job ran in several steps (${receipt.steps})`);
+  await assertNothingOfR1(storage, w);
+  assert.deepEqual(othersOf(await snapshot(backend), w), before);
+  const after = await snapshot(backend);
+  assert.ok(after.messages.every((json) => JSON.parse(json).resourceId !== "r1"));
+  await assertMemoryRecount(backend, w);
+  // r2 keeps its observational memory and thread state.
+  const memory = (await storage.getStore("memory"))!;
+  assert.ok(await memory.getObservationalMemory(null, "r2"));
+  // Erasing again finds nothing.
+  const again = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+  assert.ok(again.counts.every((c) => c.deleted === 0));
+  assert.notEqual(again.jobId, receipt.jobId);
+}
+
+const ERASE_PHASE_COUNT = 6;
+
+Deno.test("eraseResource: a caller that fails half-way does not stop the job; the deployment finishes it", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const inner = inProcessClient(backend);
+    // The caller's connection breaks on its first look at the job.
+    const client: ConvexClientLike = {
+      ...inner,
+      query: (path, args) =>
+        path === "lifecycle/erase:status" ? Promise.reject(new Error("the caller crashed")) : inner.query(path, args),
+    };
+    const storage = new ConvexStorage({ client });
+    await storage.init();
+    const w = await world(storage);
+    const before = othersOf(await snapshot(backend), w);
+    await assert.rejects(() => storage.eraseResource("r1"), (error: unknown) => {
+      assert.ok(error instanceof MastraError);
+      assert.match(error.message, /eraseResource.*r1.*the caller crashed/s);
+      return true;
+    });
+    const reader = new ConvexStorage({ client: inner });
+    // deno-lint-ignore no-explicit-any
+    const [{ jobId }] = await backend.run((ctx: any) => ctx.db.query("erase_jobs").collect()) as { jobId: string }[];
+    // Progress is readable while the job runs: two steps by the deployment's scheduler.
+    for (let i = 0; i < 2; i++) {
+      clock.advance(1000);
+      clock.runDue();
+      await new Promise((resolve) => realTimeout(resolve, 1));
+      await backend.finishInProgressScheduledFunctions();
+    }
+    const halfway = (await reader.eraseStatus(jobId))!;
+    assert.equal(halfway.done, false);
+    assert.equal(halfway.steps, 2);
+    assert.ok(halfway.counts.some((c) => c.deleted > 0));
+    // Nobody calls again: the deployment's own steps finish it.
+    await backend.finishAllScheduledFunctions(() => clock.runAll(), 1000);
+    const receipt = (await reader.eraseStatus(jobId))!;
+    assert.ok(receipt.done);
+    assert.deepEqual(receiptOf(receipt), expectedReceipt(w));
+    await assertNothingOfR1(reader, w);
+    assert.deepEqual(othersOf(await snapshot(backend), w), before);
+    await assertMemoryRecount(backend, w);
+  } finally {
+    clock.restore();
+  }
+});
+
+Deno.test("eraseResource refuses an empty resource id with a MastraError, starting nothing", async () => {
+  const backend = createBackend();
+  const storage = new ConvexStorage({ client: inProcessClient(backend) });
+  await storage.init();
+  await assert.rejects(() => storage.eraseResource(""), /eraseResource.*resourceId/s);
+  // deno-lint-ignore no-explicit-any
+  assert.deepEqual(await backend.run((ctx: any) => ctx.db.query("erase_jobs").collect()), []);
+});
