@@ -203,14 +203,14 @@ export async function buildRankTrees(backend: RawBackend): Promise<number> {
     const rows = await readAll(backend, table);
     const ranks = new RankBatch();
     for (const row of rows) ranks.change([], treeEntriesOf(table, row));
-    await ranks.apply(ctx);
+    await ranks.applyNow(ctx);
   }
   const dictionary = await readAll(backend, "obs_trace_dictionary");
   for (const row of dictionary) memory.load("obs_trace_dictionary", row);
   const traces = await readAll(backend, "ai_traces");
   const entries = new TraceDictionaryBatch();
   for (const { _id: _, _creationTime: __, ...row } of traces) entries.change(null, row as TraceRow);
-  await entries.apply(ctx);
+  await entries.apply(ctx, true);
 
   // 3. Into the backend: dictionary rows as they are, nodes children first (their ids change).
   const known = new Set(dictionary.map((row) => String(row._id)));

@@ -11,6 +11,7 @@ import type { ConvexClientLike, FunctionPath } from "../../src/transport.ts";
 import { ConvexStorage, type ConvexStorageOptions } from "../../src/storage.ts";
 import { register } from "../../src/testing/register.ts";
 import { componentModules } from "../../src/testing/modules.ts";
+import { installRootTimers } from "./scheduler.ts";
 
 /** The folder holding our Convex component. */
 export const CONVEX_DIR: string = fromFileUrl(new URL("../../convex/", import.meta.url));
@@ -48,6 +49,8 @@ export type RawTest = TestConvex<any> & { runInComponent: (path: string, fn: (ct
  */
 export type Backend = TestConvex<typeof schema> & { raw: RawTest };
 
+let rootTimers: (() => void) | undefined;
+
 /** A fresh in-process app mounting our component, with Convex's transaction limits on. */
 export function createBackend(
   appModules: Record<string, () => Promise<unknown>> = emptyAppModules(),
@@ -55,6 +58,8 @@ export function createBackend(
   appSchema?: any,
   componentNames: readonly string[] = [COMPONENT],
 ): Backend {
+  // Writes schedule folds of rank trees (convex/kit/rankPending.ts): let them run as on Convex.
+  if (!rootTimers) rootTimers = installRootTimers();
   const t = convexTest({ schema: appSchema, modules: appModules, transactionLimits: true }) as unknown as RawTest;
   for (const name of componentNames) register(t as never, name);
   return {
@@ -95,4 +100,22 @@ export function createTestStorage(options: ConvexStorageOptions = {}): { storage
  */
 export function convexModules(): Record<string, () => Promise<unknown>> {
   return { ...emptyAppModules(), ...(componentModules as Record<string, () => Promise<unknown>>) };
+}
+
+/**
+ * Waits for the rank-tree folds writes scheduled, then folds every pending
+ * rank-tree change (`convex/kit/rankPending.ts`), so that what a test then
+ * measures is the stored trees alone and no fold runs during it.
+ */
+export async function settleRankTrees(backend: Backend): Promise<void> {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await raw.finishInProgressScheduledFunctions();
+  }
+  for (;;) {
+    const step: { done: boolean } = await raw.mutation(componentHandle("system/rankFold:foldAll"), {});
+    if (step.done) break;
+  }
 }
