@@ -11,6 +11,9 @@
  *   deno task bench --all                 # also the calls capped by size (slow on convex-test, see workloads.ts)
  *   deno task bench --only=listThreads    # only the calls whose name or key matches (a regular expression)
  *   deno task bench --no-writes           # without the writes table (shared documents per write)
+ *   deno task bench --stream=200 --stream-messages=1000   # calls per write stream (bytes per write, direct + deferred)
+ *   deno task bench --no-streams          # without the write streams
+ *   deno task bench --no-extras           # without the trace-query and observability tables
  */
 import { parseArgs } from "node:util";
 import { LEGEND, renderFlatness, renderMisses, renderTables, renderWrites } from "./bench/report.ts";
@@ -18,6 +21,7 @@ import { runBench } from "./bench/run.ts";
 import { traceQueryBenchTable } from "./bench/traceQuery.ts";
 import { renderObservabilityBench } from "./bench/observability.ts";
 import type { WriteRow } from "./bench/writes.ts";
+import { renderWriteStreams, type StreamRow } from "./bench/writeStreams.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -31,13 +35,18 @@ const { values } = parseArgs({
     all: { type: "boolean", default: false },
     only: { type: "string" },
     "no-writes": { type: "boolean", default: false },
+    "no-streams": { type: "boolean", default: false },
+    "no-extras": { type: "boolean", default: false },
+    stream: { type: "string", default: "200" },
+    "stream-messages": { type: "string", default: "1000" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]",
+    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]" +
+      " [--stream=200] [--stream-messages=1000] [--no-streams] [--no-extras]",
   );
   Deno.exit(0);
 }
@@ -55,6 +64,7 @@ const withOfficial = !values["no-official"];
 
 const started = performance.now();
 const writes: WriteRow[] = [];
+const streams: StreamRow[] = [];
 const rows = await runBench({
   sizes,
   quick: values.quick,
@@ -62,6 +72,9 @@ const rows = await runBench({
   noCaps: values.all,
   ...(values.only ? { only: new RegExp(values.only) } : {}),
   ...(values["no-writes"] ? {} : { writes }),
+  ...(values["no-streams"]
+    ? {}
+    : { streams: { rows: streams, count: Number(values.stream), messages: Number(values["stream-messages"]) } }),
 });
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 
@@ -82,9 +95,12 @@ console.log(LEGEND);
 console.log("");
 console.log(renderTables(rows, withOfficial));
 console.log(renderWrites(writes, withOfficial));
+console.log(renderWriteStreams(streams, withOfficial));
 console.log(renderMisses(rows, writes));
 console.log("");
 console.log(renderFlatness(rows));
 console.log("");
-console.log(await traceQueryBenchTable(sizes));
-console.log("\n" + await renderObservabilityBench(sizes));
+if (!values["no-extras"]) {
+  console.log(await traceQueryBenchTable(sizes));
+  console.log("\n" + await renderObservabilityBench(sizes));
+}

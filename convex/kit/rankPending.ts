@@ -3,7 +3,7 @@
  *
  * A write does not touch rank-tree nodes (`kit/rankTree.ts`). It records
  * each key entering or leaving a tree as one small `rank_pending` document
- * (tree, row id, sort value, insert or remove), looked up by `(tree, id)` so
+ * (tree, row id, sort value, insert or remove), looked up by its key so
  * that a change cancels the opposite pending change of the same key (a
  * thread whose `updatedAt` moves ten times between folds keeps one pending
  * insert, patched in place). Writes of unrelated owners therefore share no
@@ -85,7 +85,7 @@ export function forgetOverlays(ctx: QueryCtx): void {
 }
 
 async function readPending(ctx: QueryCtx, tree: string): Promise<Overlay> {
-  const rows = await (ctx.db as Db).query("rank_pending").withIndex("by_tree_id", (q: Db) => q.eq("tree", tree))
+  const rows = await (ctx.db as Db).query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree))
     .take(MAX_PENDING_READ + 1) as PendingRow[];
   if (rows.length > MAX_PENDING_READ) {
     throw new Error(`rank tree ${tree} has more than ${MAX_PENDING_READ} pending changes: its folds are not running`);
@@ -141,8 +141,17 @@ export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<vo
   const folds = new Set<string>();
   for (const group of groups.values()) {
     const { tree, key: { id } } = group[0];
-    const existing = await db.query("rank_pending").withIndex("by_tree_id", (q: Db) => q.eq("tree", tree).eq("id", id))
-      .collect() as PendingRow[];
+    // Only the pending rows of the keys these ops touch (one index point each): a row's other pending keys stay unread.
+    const existing: PendingRow[] = [];
+    const values = new Map(group.map((op) => [keyText(op.key), op.key.value]));
+    for (const value of values.values()) {
+      existing.push(
+        ...await db.query("rank_pending").withIndex(
+          "by_tree_key",
+          (q: Db) => q.eq("tree", tree).eq("id", id).eq("value", value),
+        ).take(2) as PendingRow[],
+      );
+    }
     // The net pending state of this row's keys in this tree, after the ops.
     const state = new Map<string, { key: SortKey; insert: boolean }>();
     for (const row of existing) state.set(keyText(keyOf(row)), { key: keyOf(row), insert: row.insert });
@@ -187,7 +196,7 @@ export async function takePending(
   const db = ctx.db as Db;
   const query = tree === null
     ? db.query("rank_pending")
-    : db.query("rank_pending").withIndex("by_tree_id", (q: Db) => q.eq("tree", tree));
+    : db.query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree));
   const rows = await query.take(limit + 1) as PendingRow[];
   const taken = rows.slice(0, limit);
   for (const row of taken) await db.delete(row._id);

@@ -612,7 +612,7 @@ export async function dropTree(ctx: MutationCtx, tree: string): Promise<boolean>
   let deleted = 0;
   forgetOverlays(ctx);
   nodeOverlays.delete(ctx.db);
-  for await (const row of db.query("rank_pending").withIndex("by_tree_id", (q: Db) => q.eq("tree", tree))) {
+  for await (const row of db.query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree))) {
     if (deleted >= DROP_BATCH) return false;
     await db.delete(row._id);
     deleted++;

@@ -70,7 +70,7 @@ export const kitTables = {
     value: v.optional(v.union(v.number(), v.string())),
     /** `true`: the key enters the tree; `false`: it leaves it. */
     insert: v.boolean(),
-  }).index("by_tree_id", ["tree", "id"]),
+  }).index("by_tree_key", ["tree", "id", "value"]),
 
   blob_chunks: defineTable({
     blobId: v.string(),

@@ -226,7 +226,7 @@ async function cloneRows(
   if (added.length !== 1) throw new Error(`seed: the template wrote ${added.length} ${table} rows, expected 1`);
   for (const [name, docs] of after) {
     // Rank trees are rebuilt for the copies once seeded (`seedAll`).
-    if (name === table || name === subject.counterTable || name === "rank_nodes") continue;
+    if (name === table || name === subject.counterTable || name === "rank_nodes" || name === "rank_pending") continue;
     const was = new Set((before.get(name) ?? []).map((doc) => doc._id));
     if (docs.some((doc) => !was.has(doc._id))) throw new Error(`seed: the template also wrote to ${name}`);
   }
