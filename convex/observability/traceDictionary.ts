@@ -304,7 +304,8 @@ export const rebuild = internalMutation({
       const { _id: _, _creationTime: __, ...row } = doc;
       batch.change(null, row as TraceRow);
     }
-    await batch.apply(ctx);
+    // Into the nodes directly (a pending insert of a key the tree holds would count it twice until folded).
+    await batch.apply(ctx, true);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });
