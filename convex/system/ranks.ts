@@ -9,16 +9,26 @@
  * whose total comes from a tree alone trust it only under the table's
  * coverage mark (`kit/coverage.ts`): `clear` removes the marks, a completed
  * rebuild of a table sets its mark.
+ *
+ * A rebuild writes the nodes directly (`RankBatch.applyNow`). Changes that
+ * writes left pending (`kit/rankPending.ts`) may then repeat a key the
+ * rebuild inserted, or remove one it never saw (a row deleted after `clear`
+ * and before the rebuild reached it): harmless once folded, but a tree's
+ * total read before the fold would be off. So a table's rebuild ends by
+ * folding every pending change (`settle` steps) before it sets the mark.
  */
 import { v } from "convex/values";
 import { internalMutation, type QueryCtx } from "../kit/functions.js";
-import { RankBatch } from "../kit/rankTree.js";
+import { foldTree, RankBatch } from "../kit/rankTree.js";
 import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { treeEntriesOf } from "./treeEntries.js";
 import { foldLegacyRunCount } from "../workflows/ranking.js";
 import type { SpanRow } from "../observability/tracing/validators.js";
 import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
+
+/** Cursor of a rebuild's last steps: folding pending changes (see the module's note). */
+const SETTLE = "settle:pending";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
@@ -82,13 +92,22 @@ export const rebuild = internalMutation({
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
+    if (cursor === SETTLE) {
+      // Every row is in the nodes; fold what writes left pending, then mark the table covered.
+      const { done } = await foldTree(ctx, null, REBUILD_BATCH);
+      if (!done) return { done: false, cursor: SETTLE };
+      await markCovered(ctx, table);
+      return { done: true, cursor: null };
+    }
     const batch = table === "ai_spans" ? await branchBatch(ctx, cursor) : await tableBatch(ctx, table, cursor);
     const ranks = new RankBatch();
     for (const row of batch.rows) ranks.change([], treeEntriesOf(table, row));
-    await ranks.apply(ctx);
-    const done = batch.cursor === null;
-    if (done && table === "workflow_runs") await foldLegacyRunCount(ctx);
-    if (done) await markCovered(ctx, table);
-    return { done, cursor: batch.cursor };
+    await ranks.applyNow(ctx);
+    if (batch.cursor !== null) return { done: false, cursor: batch.cursor };
+    if (table === "workflow_runs") await foldLegacyRunCount(ctx);
+    const { done } = await foldTree(ctx, null, REBUILD_BATCH);
+    if (!done) return { done: false, cursor: SETTLE };
+    await markCovered(ctx, table);
+    return { done: true, cursor: null };
   },
 });

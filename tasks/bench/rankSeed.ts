@@ -182,15 +182,17 @@ async function readAll(backend: RawBackend, table: string): Promise<Doc[]> {
  * backend calls. Returns the number of tree nodes written.
  */
 export async function buildRankTrees(backend: RawBackend): Promise<number> {
-  // 1. What a rebuild's `clear` does: no node, no mark.
-  for (;;) {
-    const left = await backend.run(async (ctx) => {
-      // deno-lint-ignore no-explicit-any
-      const nodes: Doc[] = await (ctx.db as any).query("rank_nodes").take(CHUNK);
-      for (const node of nodes) await ctx.db.delete(String(node._id));
-      return nodes.length;
-    });
-    if (left < CHUNK) break;
+  // 1. What a rebuild's `clear` does: no node, no mark; and no pending change (the seeder's templates left some).
+  for (const table of ["rank_nodes", "rank_pending"]) {
+    for (;;) {
+      const left = await backend.run(async (ctx) => {
+        // deno-lint-ignore no-explicit-any
+        const nodes: Doc[] = await (ctx.db as any).query(table).take(CHUNK);
+        for (const node of nodes) await ctx.db.delete(String(node._id));
+        return nodes.length;
+      });
+      if (left < CHUNK) break;
+    }
   }
   await backend.run(async (ctx) => {
     for (const table of RANKED_TABLES) await unmarkCovered(ctx as unknown as MutationCtx, table);
@@ -203,14 +205,14 @@ export async function buildRankTrees(backend: RawBackend): Promise<number> {
     const rows = await readAll(backend, table);
     const ranks = new RankBatch();
     for (const row of rows) ranks.change([], treeEntriesOf(table, row));
-    await ranks.apply(ctx);
+    await ranks.applyNow(ctx);
   }
   const dictionary = await readAll(backend, "obs_trace_dictionary");
   for (const row of dictionary) memory.load("obs_trace_dictionary", row);
   const traces = await readAll(backend, "ai_traces");
   const entries = new TraceDictionaryBatch();
   for (const { _id: _, _creationTime: __, ...row } of traces) entries.change(null, row as TraceRow);
-  await entries.apply(ctx);
+  await entries.apply(ctx, true);
 
   // 3. Into the backend: dictionary rows as they are, nodes children first (their ids change).
   const known = new Set(dictionary.map((row) => String(row._id)));

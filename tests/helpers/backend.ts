@@ -122,3 +122,21 @@ export function createTestStorage(options: ConvexStorageOptions = {}): { storage
 export function convexModules(): Record<string, () => Promise<unknown>> {
   return { ...emptyAppModules(), ...(componentModules as Record<string, () => Promise<unknown>>) };
 }
+
+/**
+ * Waits for the rank-tree folds writes scheduled, then folds every pending
+ * rank-tree change (`convex/kit/rankPending.ts`), so that what a test then
+ * measures is the stored trees alone and no fold runs during it.
+ */
+export async function settleRankTrees(backend: Backend): Promise<void> {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await raw.finishInProgressScheduledFunctions();
+  }
+  for (;;) {
+    const step: { done: boolean } = await raw.mutation(componentHandle("system/rankFold:foldAll"), {});
+    if (step.done) break;
+  }
+}
