@@ -1,44 +1,63 @@
 /**
- * Rank-tree maintenance behind the write: the pending log of every tree.
+ * Rank-tree maintenance behind the write: the pending changes of every tree.
  *
- * A write does not touch rank-tree nodes (`kit/rankTree.ts`). It records
- * each key entering or leaving a tree as one small `rank_pending` document
- * (tree, row id, sort value, insert or remove), looked up by its key so
- * that a change cancels the opposite pending change of the same key (a
- * thread whose `updatedAt` moves ten times between folds keeps one pending
- * insert, patched in place). Writes of unrelated owners therefore share no
- * document: they insert their own pending rows and touch no node.
+ * A write does not rewrite rank-tree nodes (`kit/rankTree.ts`) on every
+ * change. It records each key entering or leaving a tree as one small
+ * `rank_pending` document (tree, row id, sort value, insert or remove),
+ * merged with the pending changes of the same key: a change cancels the
+ * opposite pending change of that key, and a repeated one is a no-op (a
+ * thread whose `updatedAt` moves ten times keeps one pending insert and one
+ * pending remove).
  *
- * A *fold* applies a tree's pending rows to its nodes in one batch (each
- * node read and written once per batch) and deletes them. Folds are
- * scheduled by the writes themselves: a new pending row whose hash falls in
- * one of {@link FOLD_EVERY} buckets schedules a fold of its tree, so a tree
- * is folded about once per {@link FOLD_EVERY} changes, deployment-wide trees
- * included, with no shared "fold scheduled" flag for writers to contend on.
- * A fold of a tree is idempotent and each pending row is independent of the
- * others (inserting an absent key or removing a present one; pending rows of
- * one tree never hold the same key twice), so a fold that runs late, twice,
- * concurrently with another or stops after part of its batch changes no
- * answer.
+ * A tree never holds more than {@link PENDING_CAP} pending changes (a shard
+ * of a deployment-wide ordering {@link SHARD_PENDING_CAP}). The write reads
+ * its tree's pending changes (at most that many small rows, one index
+ * range) and, when its own changes would pass the cap, *folds* the
+ * tree: it applies every pending change and its own to the nodes in one
+ * batch (each node read and written once) and deletes the pending rows. So
+ * a leaf and its path are rewritten about once per {@link PENDING_CAP}
+ * changes instead of on every write, a burst (a clone, a bulk save) is
+ * applied to the nodes in the write that makes it, and a read never pays
+ * more than {@link PENDING_CAP} pending rows per tree (or per family of shards). No scheduled function
+ * is involved: the bound holds at every moment, whether or not a
+ * deployment's scheduler keeps up.
  *
- * Reads see the nodes plus the pending rows ({@link pendingOverlay}): a
- * read right after a write includes it. A tree's pending rows are read once
- * per call (at most {@link MAX_PENDING_READ}; folds keep them near
- * {@link FOLD_EVERY}).
+ * Folding is idempotent (inserting a present key or removing an absent one
+ * is a no-op) and each pending row is independent of the others (a tree's
+ * pending rows never hold the same key twice), so a fold that runs twice,
+ * late, or fails halfway (its transaction then changes nothing) changes no
+ * answer. Reads see the nodes plus the pending rows ({@link pendingOverlay}):
+ * a read right after a write includes it.
  */
-import { type FunctionReference, makeFunctionReference } from "convex/server";
 import type { GenericId } from "convex/values";
 import type { MutationCtx, QueryCtx } from "./functions.js";
-import { fnv1a } from "./hash.js";
 import { compareKeys, type SortKey } from "./walk.js";
 
-/** A tree is folded about once per this many pending changes. */
-export const FOLD_EVERY = 32;
+/**
+ * Pending changes a tree holds at most; the write that would pass it folds
+ * the tree. A read pays up to this many small rows per tree it reads; a
+ * fold rewrites a leaf and its path about once per this many changes.
+ */
+export const PENDING_CAP = 16;
 
-/** Pending rows of one tree a read accepts; more means folds are not running (an error, never a wrong answer). */
-export const MAX_PENDING_READ = 8000;
+/**
+ * Pending changes a *shard* tree holds at most: one of the trees a
+ * deployment-wide ordering is spread over (`kit/rankFamily.ts`, named
+ * `family~shard`; the trace dictionary's `entry#shard`). A read of the
+ * ordering reads every shard, so their caps add up to about
+ * {@link PENDING_CAP}.
+ */
+export const SHARD_PENDING_CAP = 2;
 
-/** Pending rows applied per fold call. */
+/** The cap of `tree`'s pending changes: {@link SHARD_PENDING_CAP} for a shard tree, else {@link PENDING_CAP}. */
+export function pendingCapOf(tree: string): number {
+  return /[~#]\d+$/.test(tree) ? SHARD_PENDING_CAP : PENDING_CAP;
+}
+
+/** Pending rows a read accepts per tree: {@link PENDING_CAP} holds, so more means a broken invariant. */
+const MAX_PENDING_READ = 1000;
+
+/** Pending rows applied per explicit fold call ({@link takePending}). */
 export const FOLD_BATCH = 1000;
 
 /** One change of a tree: `key` enters (`insert`) or leaves it. */
@@ -59,11 +78,6 @@ export type Overlay = { adds: SortKey[]; removes: SortKey[] };
 /** The overlay of a tree with no pending change. */
 export const EMPTY_OVERLAY: Overlay = { adds: [], removes: [] };
 
-const foldRef: FunctionReference<"mutation", "internal", { tree: string }> = makeFunctionReference<
-  "mutation",
-  { tree: string }
->("system/rankFold:fold") as never;
-
 // deno-lint-ignore no-explicit-any
 type Db = any;
 
@@ -76,7 +90,7 @@ function keyOf(row: PendingRow): SortKey {
   return row.value === undefined ? { id: row.id } : { value: row.value, id: row.id };
 }
 
-/** Overlays read in one function call, per tree (keyed by the call's `db`, dropped when the call writes pending rows). */
+/** Overlays read in one function call, per tree (keyed by the call's `db`, dropped when the call changes pending rows). */
 const overlays = new WeakMap<object, Map<string, Promise<Overlay>>>();
 
 /** Forgets the overlays cached for the call of `ctx` (after it changed pending rows or nodes). */
@@ -84,11 +98,15 @@ export function forgetOverlays(ctx: QueryCtx): void {
   overlays.delete(ctx.db);
 }
 
+function pendingRows(ctx: QueryCtx, tree: string, limit: number): Promise<PendingRow[]> {
+  return (ctx.db as Db).query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree))
+    .take(limit) as Promise<PendingRow[]>;
+}
+
 async function readPending(ctx: QueryCtx, tree: string): Promise<Overlay> {
-  const rows = await (ctx.db as Db).query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree))
-    .take(MAX_PENDING_READ + 1) as PendingRow[];
+  const rows = await pendingRows(ctx, tree, MAX_PENDING_READ + 1);
   if (rows.length > MAX_PENDING_READ) {
-    throw new Error(`rank tree ${tree} has more than ${MAX_PENDING_READ} pending changes: its folds are not running`);
+    throw new Error(`rank tree ${tree} has more than ${MAX_PENDING_READ} pending changes (at most ${PENDING_CAP})`);
   }
   const adds: SortKey[] = [];
   const removes: SortKey[] = [];
@@ -113,57 +131,51 @@ export function pendingOverlay(ctx: QueryCtx, tree: string): Promise<Overlay> {
   return overlay;
 }
 
-/** Whether the pending row `row` (just written) is the one of about {@link FOLD_EVERY} that schedules a fold. */
-function triggersFold(tree: string, key: SortKey, insert: boolean): boolean {
-  // FNV-1a's low bits depend only on the inputs' low bits: mix (murmur3's finalizer) before taking them.
-  let h = fnv1a(`${tree}\u0000${keyText(key)}\u0000${insert ? 1 : 0}`);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) % FOLD_EVERY === 0;
+/** `ops` grouped by tree, in first-seen order. */
+function byTree(ops: TreeOp[]): Map<string, TreeOp[]> {
+  const groups = new Map<string, TreeOp[]>();
+  for (const op of ops) {
+    const list = groups.get(op.tree);
+    if (list) list.push(op);
+    else groups.set(op.tree, [op]);
+  }
+  return groups;
 }
 
 /**
- * Records tree changes as pending rows, merging them with the pending rows
- * of the same keys: a change that undoes a pending one deletes it (or, when
- * the same row's key moves, patches it into the new key), a repeated one is
- * a no-op. Schedules a fold of a tree when a new pending row triggers one.
+ * Records tree changes as pending rows, merged with each tree's pending rows
+ * (see the module's note). Returns the changes to apply to the nodes now:
+ * those of every tree whose pending changes would pass {@link PENDING_CAP}
+ * (its pending rows are then deleted, and the caller applies the returned
+ * changes in the same mutation).
  */
-export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<void> {
-  if (ops.length === 0) return;
+export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<TreeOp[]> {
+  if (ops.length === 0) return [];
   const db = ctx.db as Db;
-  const groups = new Map<string, TreeOp[]>();
-  for (const op of ops) {
-    const group = `${op.tree}\u0000${op.key.id}`;
-    const list = groups.get(group);
-    if (list) list.push(op);
-    else groups.set(group, [op]);
-  }
-  const folds = new Set<string>();
-  for (const group of groups.values()) {
-    const { tree, key: { id } } = group[0];
-    // Only the pending rows of the keys these ops touch (one index point each): a row's other pending keys stay unread.
-    const existing: PendingRow[] = [];
-    const values = new Map(group.map((op) => [keyText(op.key), op.key.value]));
-    for (const value of values.values()) {
-      existing.push(
-        ...await db.query("rank_pending").withIndex(
-          "by_tree_key",
-          (q: Db) => q.eq("tree", tree).eq("id", id).eq("value", value),
-        ).take(2) as PendingRow[],
-      );
-    }
-    // The net pending state of this row's keys in this tree, after the ops.
-    const state = new Map<string, { key: SortKey; insert: boolean }>();
-    for (const row of existing) state.set(keyText(keyOf(row)), { key: keyOf(row), insert: row.insert });
+  const fold: TreeOp[] = [];
+  for (const [tree, group] of byTree(ops)) {
+    const cap = pendingCapOf(tree);
+    let rows = await pendingRows(ctx, tree, cap + 1);
+    // More than the cap only if the invariant was broken (or the cap shrank): fold what one batch can.
+    if (rows.length > cap) rows = await pendingRows(ctx, tree, FOLD_BATCH);
+    // The net pending state of the tree after the ops: key -> insert or remove.
+    const state = new Map<string, TreeOp>();
+    for (const row of rows) state.set(keyText(keyOf(row)), toOp(row));
     for (const op of group) {
       const text = keyText(op.key);
       const current = state.get(text);
-      if (current === undefined) state.set(text, { key: op.key, insert: op.insert });
+      if (current === undefined) state.set(text, op);
       else if (current.insert !== op.insert) state.delete(text);
+    }
+    if (state.size > cap || rows.length > cap) {
+      // Fold the tree: every pending change and the new ones go into the nodes now.
+      for (const row of rows) await db.delete(row._id);
+      fold.push(...state.values());
+      continue;
     }
     const kept = new Set<string>();
     const stale: PendingRow[] = [];
-    for (const row of existing) {
+    for (const row of rows) {
       const text = keyText(keyOf(row));
       const wanted = state.get(text);
       if (wanted !== undefined && wanted.insert === row.insert) kept.add(text);
@@ -171,16 +183,26 @@ export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<vo
     }
     for (const [text, change] of state) {
       if (kept.has(text)) continue;
-      const fields = { tree, id, value: change.key.value, insert: change.insert };
+      const fields = { tree, id: change.key.id, value: change.key.value, insert: change.insert };
       const reuse = stale.pop();
       if (reuse) await db.replace(reuse._id, fields);
       else await db.insert("rank_pending", fields);
-      if (triggersFold(tree, change.key, change.insert)) folds.add(tree);
     }
     for (const row of stale) await db.delete(row._id);
   }
   forgetOverlays(ctx);
-  for (const tree of folds) await ctx.scheduler.runAfter(0, foldRef, { tree });
+  return fold;
+}
+
+function toOp(row: PendingRow): TreeOp {
+  return { tree: row.tree, key: keyOf(row), insert: row.insert };
+}
+
+/** Up to `limit` pending rows of `tree` (every tree when `null`). */
+function takeRows(ctx: QueryCtx, tree: string | null, limit: number): Promise<PendingRow[]> {
+  return tree === null
+    ? (ctx.db as Db).query("rank_pending").take(limit) as Promise<PendingRow[]>
+    : pendingRows(ctx, tree, limit);
 }
 
 /**
@@ -194,15 +216,9 @@ export async function takePending(
   limit: number = FOLD_BATCH,
 ): Promise<{ ops: TreeOp[]; done: boolean }> {
   const db = ctx.db as Db;
-  const query = tree === null
-    ? db.query("rank_pending")
-    : db.query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree));
-  const rows = await query.take(limit + 1) as PendingRow[];
+  const rows = await takeRows(ctx, tree, limit + 1);
   const taken = rows.slice(0, limit);
   for (const row of taken) await db.delete(row._id);
   forgetOverlays(ctx);
-  return {
-    ops: taken.map((row) => ({ tree: row.tree, key: keyOf(row), insert: row.insert })),
-    done: rows.length <= limit,
-  };
+  return { ops: taken.map(toOp), done: rows.length <= limit };
 }

@@ -15,8 +15,9 @@
  * Trees change with the rows they index, through a {@link RankBatch}:
  * changes are recorded as rows change and, at the end of the mutation,
  * written as *pending* changes (`kit/rankPending.ts`: one small row per key,
- * no node touched); a scheduled fold applies them to the nodes in batches,
- * touching each node at most once per batch. Every read here sees the
+ * no node touched); the write that would pass a tree's cap of pending changes
+ * folds them into the nodes in one batch, touching each node at most once.
+ * Every read here sees the
  * nodes plus the pending changes ({@link findRoot}, {@link getNode} return
  * nodes with the pending keys of their range merged in), so answers are
  * exact at every moment. Inserting a present key or removing an absent one
@@ -376,8 +377,9 @@ export type TreeEntry = { tree: string; key: SortKey };
 
 /**
  * Changes to rank trees collected during one mutation and recorded once, as
- * pending changes (`kit/rankPending.ts`) that a scheduled fold applies to
- * the nodes; reads include them at once.
+ * pending changes (`kit/rankPending.ts`); a tree whose pending changes would
+ * pass their cap is folded into its nodes in the same mutation. Reads
+ * include pending changes at once.
  */
 export class RankBatch {
   #ops: TreeOp[] = [];
@@ -399,11 +401,11 @@ export class RankBatch {
     for (const entry of after) if (!before.some((other) => same(entry, other))) this.add(entry.tree, entry.key);
   }
 
-  /** Records the changes as pending (no node is touched; reads see them at once). */
+  /** Records the changes as pending (reads see them at once); folds the trees whose pending changes pass the cap. */
   async apply(ctx: MutationCtx): Promise<void> {
     const ops = this.#ops;
     this.#ops = [];
-    await recordPending(ctx, ops);
+    await writeTrees(ctx, await recordPending(ctx, ops));
   }
 
   /**
@@ -413,7 +415,17 @@ export class RankBatch {
   async applyNow(ctx: MutationCtx): Promise<void> {
     const ops = this.#ops;
     this.#ops = [];
-    await writeTrees(ctx, ops);
+    // The trees' pending changes go first (at most the cap each), so pending rows never
+    // contradict the nodes (a pending insert of a key the nodes hold could later cancel wrongly).
+    const pending: TreeOp[] = [];
+    for (const tree of new Set(ops.map((op) => op.tree))) {
+      for (;;) {
+        const step = await takePending(ctx, tree);
+        pending.push(...step.ops);
+        if (step.done) break;
+      }
+    }
+    await writeTrees(ctx, [...pending, ...ops]);
   }
 }
 

@@ -97,7 +97,8 @@ export const clearTable = internalMutation({
 });
 
 /**
- * Deletes up to one batch of counters, then of rank-tree nodes, whose name
+ * Deletes up to one batch of counters, then of rank-tree nodes and pending
+ * rank changes, whose name
  * starts with `prefix` (trees are named like counters); call until `done`.
  * Used when one domain is cleared.
  */
@@ -115,7 +116,14 @@ export const clearCounters = internalMutation({
       .withIndex("by_tree_root", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
       .take(CLEAR_BATCH - rows.length);
     for (const node of nodes) await ctx.db.delete(node._id);
-    const deleted = rows.length + nodes.length;
+    if (rows.length + nodes.length >= CLEAR_BATCH) return { done: false, deleted: rows.length + nodes.length };
+    // Pending rank changes (`kit/rankPending.ts`) of those trees go with them.
+    const pending = await ctx.db
+      .query("rank_pending")
+      .withIndex("by_tree_key", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
+      .take(CLEAR_BATCH - rows.length - nodes.length);
+    for (const row of pending) await ctx.db.delete(row._id);
+    const deleted = rows.length + nodes.length + pending.length;
     return { done: deleted < CLEAR_BATCH, deleted };
   },
 });

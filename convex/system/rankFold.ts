@@ -1,7 +1,7 @@
 /**
  * Folds of pending rank-tree changes into the nodes (`kit/rankPending.ts`).
- * Internal functions only: `fold` is scheduled by writes, `foldAll` is for
- * rebuilds, tools and tests.
+ * Internal functions only, for tools, rebuilds and tests: writes fold their
+ * trees themselves when a tree's pending changes pass their cap.
  */
 import { type FunctionReference, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";

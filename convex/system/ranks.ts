@@ -74,14 +74,18 @@ async function tableBatch(
   return { rows: page.page, cursor: page.isDone ? null : page.continueCursor };
 }
 
-/** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
+/** Deletes one batch of rank-tree nodes and pending changes (every tree); call until `done`, then rebuild. */
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
     for (const table of RANKED_TABLES) await unmarkCovered(ctx, table);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
-    return { done: nodes.length < REBUILD_BATCH };
+    if (nodes.length >= REBUILD_BATCH) return { done: false };
+    // Pending changes refer to the trees just dropped: the rebuild inserts every row's keys again.
+    const pending = await ctx.db.query("rank_pending").take(REBUILD_BATCH - nodes.length);
+    for (const row of pending) await ctx.db.delete(row._id);
+    return { done: nodes.length + pending.length < REBUILD_BATCH };
   },
 });
 

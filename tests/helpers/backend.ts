@@ -124,17 +124,12 @@ export function convexModules(): Record<string, () => Promise<unknown>> {
 }
 
 /**
- * Waits for the rank-tree folds writes scheduled, then folds every pending
- * rank-tree change (`convex/kit/rankPending.ts`), so that what a test then
- * measures is the stored trees alone and no fold runs during it.
+ * Folds every pending rank-tree change (`convex/kit/rankPending.ts`) into
+ * the nodes, so that what a test then measures is the stored trees alone.
  */
 export async function settleRankTrees(backend: Backend): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const raw = backend.raw as any;
-  for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    await raw.finishInProgressScheduledFunctions();
-  }
   for (;;) {
     const step: { done: boolean } = await raw.mutation(componentHandle("system/rankFold:foldAll"), {});
     if (step.done) break;
