@@ -158,14 +158,25 @@ export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<Tr
     let rows = await pendingRows(ctx, tree, cap + 1);
     // More than the cap only if the invariant was broken (or the cap shrank): fold what one batch can.
     if (rows.length > cap) rows = await pendingRows(ctx, tree, FOLD_BATCH);
-    // The net pending state of the tree after the ops: key -> insert or remove.
-    const state = new Map<string, TreeOp>();
-    for (const row of rows) state.set(keyText(keyOf(row)), toOp(row));
+    // Per key: whether the nodes hold it and whether it is in the tree after the ops. A pending
+    // insert means the nodes lack the key, a pending remove that they hold it; a key without a
+    // pending row is assumed to change with its first op (adding a present key or removing an
+    // absent one is left to the fold, which ignores it), and later ops of the same key are
+    // judged against what is then known (so removing a key twice is one remove).
+    const known = new Map<string, { key: SortKey; inNodes: boolean; present: boolean }>();
+    for (const row of rows) {
+      known.set(keyText(keyOf(row)), { key: keyOf(row), inNodes: !row.insert, present: row.insert });
+    }
     for (const op of group) {
       const text = keyText(op.key);
-      const current = state.get(text);
-      if (current === undefined) state.set(text, op);
-      else if (current.insert !== op.insert) state.delete(text);
+      const current = known.get(text);
+      if (current === undefined) known.set(text, { key: op.key, inNodes: !op.insert, present: op.insert });
+      else current.present = op.insert;
+    }
+    // The net pending state of the tree after the ops: key -> insert or remove.
+    const state = new Map<string, TreeOp>();
+    for (const [text, { key, inNodes, present }] of known) {
+      if (inNodes !== present) state.set(text, { tree, key, insert: present });
     }
     if (state.size > cap || rows.length > cap) {
       // Fold the tree: every pending change and the new ones go into the nodes now.
