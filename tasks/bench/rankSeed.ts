@@ -34,7 +34,8 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
  * The slice of a Convex `db` that tree writers use (`get`, `insert`,
- * `replace`, `delete`, and equality lookups `withIndex(...).first()`), kept
+ * `replace`, `delete`, and equality lookups `withIndex(...).first()` or
+ * `.take(n)`), kept
  * in memory with a hash index per set of looked-up fields.
  */
 class MemoryDb {
@@ -82,19 +83,26 @@ class MemoryDb {
   }
 
   query(table: string): {
-    withIndex(name: string, range: (q: unknown) => unknown): { first(): Promise<Doc | null> };
+    withIndex(
+      name: string,
+      range: (q: unknown) => unknown,
+    ): { first(): Promise<Doc | null>; take(n: number): Promise<Doc[]> };
   } {
     return {
       withIndex: (_name, range) => {
         const eqs: [string, unknown][] = [];
         const q = { eq: (field: string, value: unknown) => (eqs.push([field, value]), q) };
         range(q);
-        return { first: () => Promise.resolve(this.#lookup(table, eqs)) };
+        return {
+          first: () => Promise.resolve(this.#lookup(table, eqs)[0] ?? null),
+          take: (n: number) => Promise.resolve(this.#lookup(table, eqs).slice(0, n)),
+        };
       },
     };
   }
 
-  #lookup(table: string, eqs: [string, unknown][]): Doc | null {
+  /** The documents of `table` whose fields equal `eqs`, by id. */
+  #lookup(table: string, eqs: [string, unknown][]): Doc[] {
     const fields = eqs.map(([field]) => field).join("\u0000");
     const byTable = this.#indexes.get(table) ?? new Map<string, Map<string, Set<string>>>();
     this.#indexes.set(table, byTable);
@@ -105,13 +113,8 @@ class MemoryDb {
       for (const id of this.ids(table)) this.#addTo(index, fields, id);
     }
     const ids = index.get(JSON.stringify(eqs.map(([, value]) => value)));
-    if (!ids || ids.size === 0) return null;
-    let first: Doc | null = null;
-    for (const id of ids) {
-      const doc = this.#docs.get(id)!;
-      if (first === null || String(doc._id) < String(first._id)) first = doc;
-    }
-    return first;
+    if (!ids || ids.size === 0) return [];
+    return [...ids].map((id) => this.#docs.get(id)!).sort((a, b) => String(a._id) < String(b._id) ? -1 : 1);
   }
 
   #addTo(index: Map<string, Set<string>>, fields: string, id: string): void {
