@@ -173,7 +173,9 @@ Deno.test("hot paths read what they return: running counts and pages over 3,000 
   );
   assert.ok(
     // convex-test counts a delete as a read too; plus the shards of the status counter (16) and the coverage mark.
-    cleanup.usage.documentsRead <= 2 * 100 + 40,
+    // These tasks were seeded without tree entries, so their removes stay pending rank changes (at most
+    // PENDING_CAP per tree, see convex/kit/rankPending.ts) that the next write of each tree reads: 160 more.
+    cleanup.usage.documentsRead <= 2 * 100 + 40 + 160,
     `cleanup read ${cleanup.usage.documentsRead}`,
   );
   await tasks.deleteTasks({ toDate: new Date(1_700_000_000_000 + 1500 * 1000) });
