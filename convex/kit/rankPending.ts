@@ -11,8 +11,8 @@
  *
  * A tree never holds more than {@link PENDING_CAP} pending changes (a shard
  * of a deployment-wide ordering {@link SHARD_PENDING_CAP}). The write reads
- * its tree's pending changes (at most that many small rows, one index
- * range) and, when its own changes would pass the cap, *folds* the
+ * the pending rows of the keys it changes and its tree's newest pending row
+ * (pending rows are numbered, so the newest bounds their count) and, when its own changes would pass the cap, *folds* the
  * tree: it applies every pending change and its own to the nodes in one
  * batch (each node read and written once) and deletes the pending rows. So
  * a leaf and its path are rewritten about once per {@link PENDING_CAP}
@@ -54,6 +54,9 @@ export function pendingCapOf(tree: string): number {
   return /[~#]\d+$/.test(tree) ? SHARD_PENDING_CAP : PENDING_CAP;
 }
 
+/** Keys of one tree a write looks up one by one; with more, it reads the tree's pending range at once. */
+const POINT_LOOKUPS = 2;
+
 /** Pending rows a read accepts per tree: {@link PENDING_CAP} holds, so more means a broken invariant. */
 const MAX_PENDING_READ = 1000;
 
@@ -70,6 +73,7 @@ type PendingRow = {
   id: string;
   value?: number | string;
   insert: boolean;
+  seq: number;
 };
 
 /** The pending changes of one tree, sorted: keys to add to and to remove from its nodes. */
@@ -142,12 +146,42 @@ function byTree(ops: TreeOp[]): Map<string, TreeOp[]> {
   return groups;
 }
 
+/** Net pending state of a tree's keys after `group`, from the pending `rows` of those keys. */
+function netState(tree: string, rows: PendingRow[], group: TreeOp[]): Map<string, TreeOp> {
+  // Per key: whether the nodes hold it and whether it is in the tree after the ops. A pending
+  // insert means the nodes lack the key, a pending remove that they hold it; a key without a
+  // pending row is assumed to change with its first op (adding a present key or removing an
+  // absent one is left to the fold, which ignores it), and later ops of the same key are
+  // judged against what is then known (so removing a key twice is one remove).
+  const known = new Map<string, { key: SortKey; inNodes: boolean; present: boolean }>();
+  for (const row of rows) {
+    known.set(keyText(keyOf(row)), { key: keyOf(row), inNodes: !row.insert, present: row.insert });
+  }
+  for (const op of group) {
+    const text = keyText(op.key);
+    const current = known.get(text);
+    if (current === undefined) known.set(text, { key: op.key, inNodes: !op.insert, present: op.insert });
+    else current.present = op.insert;
+  }
+  const state = new Map<string, TreeOp>();
+  for (const [text, { key, inNodes, present }] of known) {
+    if (inNodes !== present) state.set(text, { tree, key, insert: present });
+  }
+  return state;
+}
+
 /**
- * Records tree changes as pending rows, merged with each tree's pending rows
- * (see the module's note). Returns the changes to apply to the nodes now:
- * those of every tree whose pending changes would pass {@link PENDING_CAP}
+ * Records tree changes as pending rows, merged with the pending rows of the
+ * same keys (see the module's note). Returns the changes to apply to the
+ * nodes now: those of every tree whose pending changes would pass its cap
  * (its pending rows are then deleted, and the caller applies the returned
  * changes in the same mutation).
+ *
+ * A write reads, per tree, the pending rows of the keys it changes (one
+ * index point each, or the tree's whole pending range for a bulk write) and
+ * the tree's newest pending row: pending rows are
+ * numbered (`seq`) from 1 after each fold, new ones above the newest, so the
+ * newest number bounds how many a tree holds without reading them all.
  */
 export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<TreeOp[]> {
   if (ops.length === 0) return [];
@@ -155,35 +189,28 @@ export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<Tr
   const fold: TreeOp[] = [];
   for (const [tree, group] of byTree(ops)) {
     const cap = pendingCapOf(tree);
-    let rows = await pendingRows(ctx, tree, cap + 1);
-    // More than the cap only if the invariant was broken (or the cap shrank): fold what one batch can.
-    if (rows.length > cap) rows = await pendingRows(ctx, tree, FOLD_BATCH);
-    // Per key: whether the nodes hold it and whether it is in the tree after the ops. A pending
-    // insert means the nodes lack the key, a pending remove that they hold it; a key without a
-    // pending row is assumed to change with its first op (adding a present key or removing an
-    // absent one is left to the fold, which ignores it), and later ops of the same key are
-    // judged against what is then known (so removing a key twice is one remove).
-    const known = new Map<string, { key: SortKey; inNodes: boolean; present: boolean }>();
-    for (const row of rows) {
-      known.set(keyText(keyOf(row)), { key: keyOf(row), inNodes: !row.insert, present: row.insert });
+    const keys = new Map(group.map((op) => [keyText(op.key), op.key]));
+    let rows: PendingRow[] = [];
+    let top = 0;
+    if (keys.size > POINT_LOOKUPS) {
+      // Many keys (a bulk write): the tree's whole pending range, one index range (at most the cap).
+      rows = await pendingRows(ctx, tree, cap + 1);
+      if (rows.length > cap) rows = await pendingRows(ctx, tree, FOLD_BATCH);
+      for (const row of rows) top = Math.max(top, row.seq);
+    } else {
+      const newest = await db.query("rank_pending").withIndex("by_tree_seq", (q: Db) => q.eq("tree", tree))
+        .order("desc").first() as PendingRow | null;
+      top = newest?.seq ?? 0;
+      for (const key of keys.values()) {
+        rows.push(
+          ...await db.query("rank_pending").withIndex(
+            "by_tree_key",
+            (q: Db) => q.eq("tree", tree).eq("id", key.id).eq("value", key.value),
+          ).take(2) as PendingRow[],
+        );
+      }
     }
-    for (const op of group) {
-      const text = keyText(op.key);
-      const current = known.get(text);
-      if (current === undefined) known.set(text, { key: op.key, inNodes: !op.insert, present: op.insert });
-      else current.present = op.insert;
-    }
-    // The net pending state of the tree after the ops: key -> insert or remove.
-    const state = new Map<string, TreeOp>();
-    for (const [text, { key, inNodes, present }] of known) {
-      if (inNodes !== present) state.set(text, { tree, key, insert: present });
-    }
-    if (state.size > cap || rows.length > cap) {
-      // Fold the tree: every pending change and the new ones go into the nodes now.
-      for (const row of rows) await db.delete(row._id);
-      fold.push(...state.values());
-      continue;
-    }
+    let state = netState(tree, rows, group);
     const kept = new Set<string>();
     const stale: PendingRow[] = [];
     for (const row of rows) {
@@ -192,10 +219,26 @@ export async function recordPending(ctx: MutationCtx, ops: TreeOp[]): Promise<Tr
       if (wanted !== undefined && wanted.insert === row.insert) kept.add(text);
       else stale.push(row);
     }
-    for (const [text, change] of state) {
-      if (kept.has(text)) continue;
-      const fields = { tree, id: change.key.id, value: change.key.value, insert: change.insert };
+    const fresh = [...state].filter(([text]) => !kept.has(text));
+    const added = Math.max(0, fresh.length - stale.length);
+    if (top + added > cap) {
+      // Fold the tree: every pending change and the new ones go into the nodes now.
+      const all = await pendingRows(ctx, tree, FOLD_BATCH);
+      state = netState(tree, all, group);
+      for (const row of all) await db.delete(row._id);
+      fold.push(...state.values());
+      continue;
+    }
+    let seq = top;
+    for (const [, change] of fresh) {
       const reuse = stale.pop();
+      const fields = {
+        tree,
+        id: change.key.id,
+        value: change.key.value,
+        insert: change.insert,
+        seq: reuse ? reuse.seq : ++seq,
+      };
       if (reuse) await db.replace(reuse._id, fields);
       else await db.insert("rank_pending", fields);
     }

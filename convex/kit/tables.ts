@@ -70,7 +70,9 @@ export const kitTables = {
     value: v.optional(v.union(v.number(), v.string())),
     /** `true`: the key enters the tree; `false`: it leaves it. */
     insert: v.boolean(),
-  }).index("by_tree_key", ["tree", "id", "value"]),
+    /** Number of the change in its tree since the tree's last fold (from 1; the newest bounds the count). */
+    seq: v.number(),
+  }).index("by_tree_key", ["tree", "id", "value"]).index("by_tree_seq", ["tree", "seq"]),
 
   blob_chunks: defineTable({
     blobId: v.string(),
