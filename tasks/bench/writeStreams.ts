@@ -1,15 +1,17 @@
 /**
  * Write cost over a stream: bytes written and read per call, for our store
- * split into the call itself (direct) and the rank-tree folds it scheduled
- * (deferred, `convex/kit/rankPending.ts`), beside the official adapter's.
+ * split into the call itself (direct, including the rank-tree folds a write
+ * makes when a tree's pending changes pass their cap) and the deferred rest
+ * (`convex/kit/rankPending.ts`), beside the official adapter's.
  *
  * Each write operation of `writes.ts` runs `count` times for fresh owners
  * (its `prepare` unmeasured); `saveMessages (1 message)` instead saves
- * `count` single messages round-robin into 50 threads. On our store, timers
- * are faked during the stream so that scheduled folds run only when the
- * benchmark lets them: right after each call, measured apart as that
- * call's deferred cost. What is still pending after the stream is folded at
- * the end and counted as deferred too, so every change is paid for.
+ * `count` single messages round-robin into 50 threads. Scheduled functions
+ * that are due run right after each call (timers faked), measured apart as
+ * deferred cost; what is still pending after the stream is folded at the
+ * end and counted as deferred too, so every change is paid for (for streams
+ * of fresh owners this final fold, of trees holding one or two keys each,
+ * is the bulk of the deferred column).
  */
 import { mock } from "node:test";
 import type { MastraDBMessage } from "@mastra/core/agent";
@@ -169,8 +171,9 @@ const kb = (bytes: number) => bytes.toLocaleString("en", { maximumFractionDigits
 export function renderWriteStreams(rows: StreamRow[], withOfficial: boolean): string {
   if (rows.length === 0) return "";
   const out = [
-    "Write cost over a stream (bytes per call, averaged): direct = the call itself; deferred = the rank-tree folds " +
-    "it scheduled, run right after it, plus the final fold of what was still pending, amortized over the stream. " +
+    "Write cost over a stream (bytes per call, averaged): direct = the call itself (with the rank-tree folds it makes " +
+    "when a tree passes its cap of pending changes); deferred = the final fold of what was still pending, amortized " +
+    "over the stream. " +
     "Ratio = (direct + deferred) / official, for bytes written and bytes read (target <= 2).",
     "",
   ];
