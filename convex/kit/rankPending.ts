@@ -44,8 +44,14 @@ export const PENDING_CAP = 16;
  * Pending changes a *shard* tree holds at most: one of the trees a
  * deployment-wide ordering is spread over (`kit/rankFamily.ts`, named
  * `family~shard`; the trace dictionary's `entry#shard`). A read of the
- * ordering reads every shard, so their caps add up to about
- * {@link PENDING_CAP}.
+ * ordering reads every shard (8), so their caps add up to about
+ * {@link PENDING_CAP}. A thread's `updatedAt` moves on every message,
+ * leaving a pending pair in its shard, so the shard folds on most saves:
+ * measured on 1,000 saves into 50 threads (`deno task bench
+ * --stream-messages=1000`), a cap of 4 would write 4,277 / read 7,643 bytes
+ * per save instead of 5,152 / 9,365, but family pages then pass the read
+ * bounds of `tests/workflows_deep_pages_test.ts` and
+ * `tests/background_tasks_test.ts`.
  */
 export const SHARD_PENDING_CAP = 2;
 
