@@ -11,6 +11,9 @@
  *   deno task bench --all                 # also the calls capped by size (slow on convex-test, see workloads.ts)
  *   deno task bench --only=listThreads    # only the calls whose name or key matches (a regular expression)
  *   deno task bench --no-writes           # without the writes table (shared documents per write)
+ *   deno task bench --stream=200 --stream-messages=1000   # calls per write stream (bytes per write, direct + deferred)
+ *   deno task bench --no-streams          # without the write streams
+ *   deno task bench --no-extras           # without the trace-query and observability tables
  */
 import { parseArgs } from "node:util";
 import { LEGEND, renderFlatness, renderMisses, renderTables, renderWrites } from "./bench/report.ts";
@@ -21,6 +24,7 @@ import { renderLiveUiBench } from "./bench/liveUi.ts";
 import { renderEditorBench } from "./bench/editor.ts";
 import type { WriteRow } from "./bench/writes.ts";
 import { renderEvaluationTable, runEvaluationBench } from "./bench/evaluation.ts";
+import { renderWriteStreams, type StreamRow } from "./bench/writeStreams.ts";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
@@ -34,13 +38,18 @@ const { values } = parseArgs({
     all: { type: "boolean", default: false },
     only: { type: "string" },
     "no-writes": { type: "boolean", default: false },
+    "no-streams": { type: "boolean", default: false },
+    "no-extras": { type: "boolean", default: false },
+    stream: { type: "string", default: "200" },
+    "stream-messages": { type: "string", default: "1000" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]",
+    "usage: deno task bench [--sizes=1000,10000,100000] [--quick] [--no-official] [--all] [--only=REGEX] [--no-writes]" +
+      " [--stream=200] [--stream-messages=1000] [--no-streams] [--no-extras]",
   );
   Deno.exit(0);
 }
@@ -58,6 +67,7 @@ const withOfficial = !values["no-official"];
 
 const started = performance.now();
 const writes: WriteRow[] = [];
+const streams: StreamRow[] = [];
 const rows = await runBench({
   sizes,
   quick: values.quick,
@@ -65,6 +75,9 @@ const rows = await runBench({
   noCaps: values.all,
   ...(values.only ? { only: new RegExp(values.only) } : {}),
   ...(values["no-writes"] ? {} : { writes }),
+  ...(values["no-streams"]
+    ? {}
+    : { streams: { rows: streams, count: Number(values.stream), messages: Number(values["stream-messages"]) } }),
 });
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 
@@ -85,13 +98,16 @@ console.log(LEGEND);
 console.log("");
 console.log(renderTables(rows, withOfficial));
 console.log(renderWrites(writes, withOfficial));
+console.log(renderWriteStreams(streams, withOfficial));
 console.log(renderMisses(rows, writes));
 console.log("");
 console.log(renderFlatness(rows));
 console.log("");
-console.log(await traceQueryBenchTable(sizes));
-console.log("\n" + await renderObservabilityBench(sizes));
-console.log("\nDatasets and experiments (N items in batches of 1,000; N results, a quarter per review status):\n");
-console.log(renderEvaluationTable(await runEvaluationBench(sizes), sizes));
-console.log("\n" + await renderLiveUiBench(sizes));
-console.log("\n" + await renderEditorBench(sizes));
+if (!values["no-extras"]) {
+  console.log(await traceQueryBenchTable(sizes));
+  console.log("\n" + await renderObservabilityBench(sizes));
+  console.log("\nDatasets and experiments (N items in batches of 1,000; N results, a quarter per review status):\n");
+  console.log(renderEvaluationTable(await runEvaluationBench(sizes), sizes));
+  console.log("\n" + await renderLiveUiBench(sizes));
+  console.log("\n" + await renderEditorBench(sizes));
+}

@@ -184,8 +184,9 @@ Deno.test("hot paths read what they return: running counts and pages over 3,000 
   );
   assert.ok(
     // convex-test counts a delete as a read too; plus the rank-tree nodes the 100 tasks leave (full trees
-    // here: 5 trees × 4 date columns per task, whose leaves batch many of them), bounded per deleted task.
-    cleanup.usage.documentsRead <= 8 * 100,
+    // here: 5 trees × 4 date columns per task, whose leaves batch many of them), bounded per deleted task, and
+    // the pending rank changes (at most PENDING_CAP per tree, see convex/kit/rankPending.ts) a write reads: 160 more.
+    cleanup.usage.documentsRead <= 8 * 100 + 160,
     `cleanup read ${cleanup.usage.documentsRead}`,
   );
   await tasks.deleteTasks({ toDate: new Date(1_700_000_000_000 + 1500 * 1000) });

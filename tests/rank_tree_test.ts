@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { keyAt, RankBatch, rankOf, treeTotal } from "../convex/kit/rankTree.ts";
 import { compareKeys, type SortKey } from "../convex/kit/walk.ts";
-import { createBackend, createTestStorage } from "./helpers/backend.ts";
+import { createBackend, createTestStorage, settleRankTrees } from "./helpers/backend.ts";
 import { measure } from "./helpers/metrics.ts";
 
 const T0 = 1_767_225_600_000;
@@ -76,7 +76,7 @@ Deno.test("rank tree: keyAt, rankOf and the total match a sorted model under ran
 });
 
 Deno.test("threads of a resource: a middle page seeks (reads about one page) and matches the walk", async () => {
-  const { storage } = createTestStorage({ now: () => T0 });
+  const { storage, backend } = createTestStorage({ now: () => T0 });
   const memory = (await storage.getStore("memory"))!;
   const N = 1500;
   for (let i = 0; i < N; i += 250) {
@@ -92,6 +92,8 @@ Deno.test("threads of a resource: a middle page seeks (reads about one page) and
         },
       })));
   }
+  // Measure the trees alone (pending changes, read in addition, are tested in rank_pending_test.ts).
+  await settleRankTrees(backend);
   for (const field of ["createdAt", "updatedAt"] as const) {
     for (const direction of ["ASC", "DESC"] as const) {
       const all = await memory.listThreads({
@@ -137,7 +139,7 @@ Deno.test("threads of a resource: a middle page seeks (reads about one page) and
 });
 
 Deno.test("workflow runs: deep pages and date-range totals come from rank trees", async () => {
-  const { storage } = createTestStorage();
+  const { storage, backend } = createTestStorage();
   const workflows = (await storage.getStore("workflows"))!;
   const statuses = ["success", "failed", "running", "suspended"];
   const RUNS = 1200;
@@ -159,6 +161,7 @@ Deno.test("workflow runs: deep pages and date-range totals come from rank trees"
     snapshot: { runId: "run-0", status: "running", context: {} } as never,
     createdAt: new Date(1_000_000),
   });
+  await settleRankTrees(backend);
   const cases: Parameters<typeof workflows.listWorkflowRuns>[0][] = [
     { workflowName: "even" },
     { workflowName: "even", status: "running" },

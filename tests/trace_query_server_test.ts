@@ -387,6 +387,7 @@ Deno.test("discovery walks while the dictionary misses traces, and uses it again
   // as on a deployment whose traces were written before the dictionary existed
   await backend.run(async (ctx: Any) => {
     for (const node of await ctx.db.query("rank_nodes").collect()) await ctx.db.delete(node._id);
+    for (const row of await ctx.db.query("rank_pending").collect()) await ctx.db.delete(row._id);
     for (const row of await ctx.db.query("obs_trace_dictionary").collect()) await ctx.db.delete(row._id);
   });
   setTraceQueryDiscoveryMode("dictionary"); // even when asked for, an incomplete dictionary is not used

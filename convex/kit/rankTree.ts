@@ -12,21 +12,35 @@
  * depth costs its rows plus the tree's depth (2 nodes up to 65,536 keys, 3
  * up to 16.7 million).
  *
- * Trees are updated in the same mutation as the rows they index, through a
- * {@link RankBatch}: changes are recorded as rows change and applied once,
- * touching each node at most once per mutation (an append touches the
- * rightmost leaf and its ancestors: the tree's depth in documents). Inserting
- * a present key or removing an absent one is a no-op, so a tree holds exactly
- * the keys it was given. A list uses its tree only when the tree's total
- * equals the list's counter (both kept in the same mutations), so rows
- * written before the tree existed are served by the plain walk until a
- * rebuild; a seek is never wrong.
+ * Trees change with the rows they index, through a {@link RankBatch}:
+ * changes are recorded as rows change and, at the end of the mutation,
+ * written as *pending* changes (`kit/rankPending.ts`: one small row per key,
+ * no node touched); the write that would pass a tree's cap of pending changes
+ * folds them into the nodes in one batch, touching each node at most once.
+ * Every read here sees the
+ * nodes plus the pending changes ({@link findRoot}, {@link getNode} return
+ * nodes with the pending keys of their range merged in), so answers are
+ * exact at every moment. Inserting a present key or removing an absent one
+ * is a no-op when folded, so a tree holds exactly the keys it was given. A
+ * list uses its tree only when the tree's total equals the list's counter
+ * (both kept in the same mutations), so rows written before the tree existed
+ * are served by the plain walk until a rebuild; a seek is never wrong.
  *
  * Each tree is per thread, resource, workflow or other list owner: writes of
  * unrelated owners never touch the same node.
  */
 import type { MutationCtx, QueryCtx } from "./functions.js";
 import { compareValues, type GenericId } from "convex/values";
+import {
+  EMPTY_OVERLAY,
+  FOLD_BATCH,
+  forgetOverlays,
+  type Overlay,
+  pendingOverlay,
+  recordPending,
+  takePending,
+  type TreeOp,
+} from "./rankPending.js";
 import {
   compareKeys,
   countingState,
@@ -38,8 +52,13 @@ import {
   type WalkState,
 } from "./walk.js";
 
-/** Entries (keys of a leaf, children of an internal node) per node before it splits. */
-export const MAX_ENTRIES = 256;
+/**
+ * Entries (keys of a leaf, children of an internal node) per node before it
+ * splits. A fold rewrites the leaves and the path it changes, so node size is
+ * the bytes a fold writes per tree: 64 keys of ~70 bytes keep a leaf near
+ * 4 KB while a tree of 16.7 million keys is 4 levels deep.
+ */
+export const MAX_ENTRIES = 64;
 
 /** Nodes deleted per {@link dropTree} call at most. */
 const DROP_BATCH = 4000;
@@ -62,18 +81,109 @@ export type Node = {
 // deno-lint-ignore no-explicit-any
 type Db = any;
 
-/** The root node of `tree`, or `null` when the tree holds no key. */
-export async function findRoot(ctx: QueryCtx, tree: string): Promise<Node | null> {
+/** The stored root node of `tree` (pending changes not applied), or `null`. */
+async function storedRoot(ctx: QueryCtx, tree: string): Promise<Node | null> {
   const db = ctx.db as Db;
   return await db.query("rank_nodes").withIndex("by_tree_root", (q: Db) => q.eq("tree", tree).eq("root", true))
     .first() as Node | null;
 }
 
-/** The node `id` (throws when it is missing: a tree is never left dangling). */
-export async function getNode(ctx: QueryCtx, id: NodeId): Promise<Node> {
+/** The stored node `id` (throws when it is missing: a tree is never left dangling). */
+async function storedNode(ctx: QueryCtx, id: NodeId): Promise<Node> {
   const node = await (ctx.db as Db).get(id) as Node | null;
   if (!node) throw new Error(`rank tree node ${id} is missing`);
   return node;
+}
+
+/** The pending changes that fall under each node read by a call, registered when its parent was read. */
+const nodeOverlays = new WeakMap<object, Map<NodeId, Overlay>>();
+
+function overlaysOf(ctx: QueryCtx): Map<NodeId, Overlay> {
+  let map = nodeOverlays.get(ctx.db);
+  if (!map) {
+    map = new Map();
+    nodeOverlays.set(ctx.db, map);
+  }
+  return map;
+}
+
+/** Keys of sorted `keys` in `[lo, hi)` (`null`: unbounded). */
+function slice(keys: SortKey[], lo: SortKey | null, hi: SortKey | null): SortKey[] {
+  const from = lo === null ? 0 : lowerBound(keys, lo);
+  const to = hi === null ? keys.length : lowerBound(keys, hi);
+  return keys.slice(from, to);
+}
+
+/**
+ * `node` as it reads with `overlay` (the pending changes under it) applied:
+ * a leaf with the added keys merged in and the removed ones out; an
+ * internal node with each child's count adjusted by the changes in its
+ * range (registered for when the child is read).
+ */
+function withOverlay(ctx: QueryCtx, node: Node, overlay: Overlay): Node {
+  const empty = overlay.adds.length === 0 && overlay.removes.length === 0;
+  if (empty) {
+    // Drop what an earlier read of this call registered under the node's children.
+    const registry = nodeOverlays.get(ctx.db);
+    if (registry && !node.leaf) { for (const child of node.children) registry.delete(child.node); }
+    return node;
+  }
+  if (node.leaf) {
+    const removed = new Set(overlay.removes.map((key) => JSON.stringify([key.value ?? null, key.id])));
+    const kept = removed.size === 0
+      ? node.keys
+      : node.keys.filter((key) => !removed.has(JSON.stringify([key.value ?? null, key.id])));
+    const keys: SortKey[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < kept.length || j < overlay.adds.length) {
+      if (j >= overlay.adds.length || (i < kept.length && compareKeys(kept[i], overlay.adds[j]) <= 0)) {
+        keys.push(kept[i++]);
+      } else keys.push(overlay.adds[j++]);
+    }
+    return { ...node, keys, count: keys.length };
+  }
+  const registry = overlaysOf(ctx);
+  let count = 0;
+  const children = node.children.map((child, i) => {
+    const lo = i === 0 ? null : child.min;
+    const hi = i + 1 < node.children.length ? node.children[i + 1].min : null;
+    const sub = { adds: slice(overlay.adds, lo, hi), removes: slice(overlay.removes, lo, hi) };
+    registry.set(child.node, sub);
+    const adjusted = Math.max(0, child.count + sub.adds.length - sub.removes.length);
+    count += adjusted;
+    return { ...child, count: adjusted };
+  });
+  return { ...node, children, count };
+}
+
+/**
+ * The root node of `tree` with its pending changes applied (see
+ * {@link withOverlay}), or `null` when the tree holds no key. A tree with
+ * pending keys and no stored node reads as one leaf of those keys.
+ */
+export async function findRoot(ctx: QueryCtx, tree: string): Promise<Node | null> {
+  const [root, overlay] = await Promise.all([storedRoot(ctx, tree), pendingOverlay(ctx, tree)]);
+  if (root) return withOverlay(ctx, root, overlay);
+  if (overlay.adds.length === 0) return null;
+  return {
+    _id: `pending:${tree}` as NodeId,
+    tree,
+    root: true,
+    leaf: true,
+    count: overlay.adds.length,
+    keys: overlay.adds,
+    children: [],
+  };
+}
+
+/**
+ * The node `id`, below a root read with {@link findRoot} in the same call,
+ * with the pending changes of its range applied (throws when it is missing).
+ */
+export async function getNode(ctx: QueryCtx, id: NodeId): Promise<Node> {
+  const node = await storedNode(ctx, id);
+  return withOverlay(ctx, node, nodeOverlays.get(ctx.db)?.get(id) ?? EMPTY_OVERLAY);
 }
 
 /** Index of the child of `node` whose range holds `key`. */
@@ -265,14 +375,14 @@ export async function planSeek(
 /** A row's place in one rank tree. */
 export type TreeEntry = { tree: string; key: SortKey };
 
-type Op = { tree: string; key: SortKey; insert: boolean };
-
 /**
- * Changes to rank trees collected during one mutation and applied once:
- * each node touched is read and written at most once.
+ * Changes to rank trees collected during one mutation and recorded once, as
+ * pending changes (`kit/rankPending.ts`); a tree whose pending changes would
+ * pass their cap is folded into its nodes in the same mutation. Reads
+ * include pending changes at once.
  */
 export class RankBatch {
-  #ops: Op[] = [];
+  #ops: TreeOp[] = [];
 
   /** Records that `key` enters `tree`. */
   add(tree: string, key: SortKey): void {
@@ -291,17 +401,59 @@ export class RankBatch {
     for (const entry of after) if (!before.some((other) => same(entry, other))) this.add(entry.tree, entry.key);
   }
 
-  /** Applies the recorded changes. */
+  /** Records the changes as pending (reads see them at once); folds the trees whose pending changes pass the cap. */
   async apply(ctx: MutationCtx): Promise<void> {
-    if (this.#ops.length === 0) return;
-    const writer = new TreeWriter(ctx);
-    for (const op of this.#ops) {
-      if (op.insert) await writer.insert(op.tree, op.key);
-      else await writer.remove(op.tree, op.key);
-    }
+    const ops = this.#ops;
     this.#ops = [];
-    await writer.flush();
+    await writeTrees(ctx, await recordPending(ctx, ops));
   }
+
+  /**
+   * Writes the changes into the nodes now (rebuilds, bulk loads): inserting a
+   * present key or removing an absent one is a no-op, as in a fold.
+   */
+  async applyNow(ctx: MutationCtx): Promise<void> {
+    const ops = this.#ops;
+    this.#ops = [];
+    // The trees' pending changes go first (at most the cap each), so pending rows never
+    // contradict the nodes (a pending insert of a key the nodes hold could later cancel wrongly).
+    const pending: TreeOp[] = [];
+    for (const tree of new Set(ops.map((op) => op.tree))) {
+      for (;;) {
+        const step = await takePending(ctx, tree);
+        pending.push(...step.ops);
+        if (step.done) break;
+      }
+    }
+    await writeTrees(ctx, [...pending, ...ops]);
+  }
+}
+
+/** Applies `ops` to the stored nodes, each node read and written at most once. */
+export async function writeTrees(ctx: MutationCtx, ops: TreeOp[]): Promise<void> {
+  if (ops.length === 0) return;
+  const writer = new TreeWriter(ctx);
+  for (const op of ops) {
+    if (op.insert) await writer.insert(op.tree, op.key);
+    else await writer.remove(op.tree, op.key);
+  }
+  await writer.flush();
+  forgetOverlays(ctx);
+  nodeOverlays.delete(ctx.db);
+}
+
+/**
+ * Folds up to a batch of the pending changes of `tree` (of every tree when
+ * `null`) into the nodes; `done` when none is left.
+ */
+export async function foldTree(
+  ctx: MutationCtx,
+  tree: string | null,
+  limit: number = FOLD_BATCH,
+): Promise<{ done: boolean; folded: number }> {
+  const { ops, done } = await takePending(ctx, tree, limit);
+  await writeTrees(ctx, ops);
+  return { done, folded: ops.length };
 }
 
 /** Applies tree changes against a per-mutation cache of nodes. */
@@ -318,7 +470,7 @@ class TreeWriter {
 
   async #root(tree: string): Promise<Node | null> {
     if (!this.#roots.has(tree)) {
-      const root = await findRoot(this.#ctx, tree);
+      const root = await storedRoot(this.#ctx, tree);
       if (root) this.#nodes.set(root._id, root);
       this.#roots.set(tree, root?._id ?? null);
     }
@@ -329,7 +481,7 @@ class TreeWriter {
   async #get(id: NodeId): Promise<Node> {
     let node = this.#nodes.get(id);
     if (!node) {
-      node = await getNode(this.#ctx, id);
+      node = await storedNode(this.#ctx, id);
       this.#nodes.set(id, node);
     }
     return node;
@@ -466,10 +618,17 @@ class TreeWriter {
   }
 }
 
-/** Deletes up to a batch of `tree`'s nodes; returns `true` once none is left. */
+/** Deletes up to a batch of `tree`'s nodes and pending changes; returns `true` once none is left. */
 export async function dropTree(ctx: MutationCtx, tree: string): Promise<boolean> {
   const db = ctx.db as Db;
   let deleted = 0;
+  forgetOverlays(ctx);
+  nodeOverlays.delete(ctx.db);
+  for await (const row of db.query("rank_pending").withIndex("by_tree_key", (q: Db) => q.eq("tree", tree))) {
+    if (deleted >= DROP_BATCH) return false;
+    await db.delete(row._id);
+    deleted++;
+  }
   for await (const node of db.query("rank_nodes").withIndex("by_tree_root", (q: Db) => q.eq("tree", tree))) {
     if (deleted >= DROP_BATCH) return false;
     await db.delete(node._id);

@@ -57,6 +57,23 @@ export const kitTables = {
     /** Internal node: its children, sorted; `min` separates a child from the one before it. */
     children: v.array(v.object({ node: v.id("rank_nodes"), min: sortKeyValidator, count: v.number() })),
   }).index("by_tree_root", ["tree", "root"]),
+  /**
+   * Rank-tree changes not yet applied to the nodes (see `kit/rankPending.ts`):
+   * a write records its keys here, a scheduled fold applies them in batches,
+   * and reads add them to the nodes they read.
+   */
+  rank_pending: defineTable({
+    /** Name of the tree. */
+    tree: v.string(),
+    /** The key's row id. */
+    id: v.string(),
+    /** The key's sort value (absent when unset). */
+    value: v.optional(v.union(v.number(), v.string())),
+    /** `true`: the key enters the tree; `false`: it leaves it. */
+    insert: v.boolean(),
+    /** Number of the change in its tree since the tree's last fold (from 1; the newest bounds the count). */
+    seq: v.number(),
+  }).index("by_tree_key", ["tree", "id", "value"]).index("by_tree_seq", ["tree", "seq"]),
 
   /** Nodes of persistent rank trees (see `kit/persistentRankTree.ts`): immutable, shared between versions. */
   persistent_rank_nodes: defineTable(persistentNodeColumns).index("by_forest", ["forest"]),

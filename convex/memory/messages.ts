@@ -962,7 +962,7 @@ export const rebuildRanks = internalMutation({
       const doc of streamAfter(ctx.db, threadSource(threadId), after, "asc")
     ) {
       if (count >= REBUILD_BATCH || bytes >= 8 * 1024 * 1024) {
-        await ranks.apply(ctx);
+        await ranks.applyNow(ctx);
         return { done: false, after: last };
       }
       ranks.add(tree, { value: doc.createdAt as number, id: doc.id as string });
@@ -970,7 +970,7 @@ export const rebuildRanks = internalMutation({
       count++;
       bytes += approximateSize(doc);
     }
-    await ranks.apply(ctx);
+    await ranks.applyNow(ctx);
     return { done: true };
   },
 });

@@ -97,9 +97,9 @@ export const clearTable = internalMutation({
 });
 
 /**
- * Deletes up to one batch of counters, then of rank-tree nodes, then of
- * persistent rank-tree nodes, whose name (or forest) starts with `prefix`
- * (trees are named like counters); call until `done`.
+ * Deletes up to one batch of counters, then of rank-tree nodes, pending
+ * rank changes and persistent rank-tree nodes, whose name (or forest)
+ * starts with `prefix` (trees are named like counters); call until `done`.
  * Used when one domain is cleared.
  */
 export const clearCounters = internalMutation({
@@ -117,12 +117,21 @@ export const clearCounters = internalMutation({
       .take(CLEAR_BATCH - rows.length);
     for (const node of nodes) await ctx.db.delete(node._id);
     if (rows.length + nodes.length >= CLEAR_BATCH) return { done: false, deleted: rows.length + nodes.length };
+    // Pending rank changes (`kit/rankPending.ts`) of those trees go with them.
+    const pending = await ctx.db
+      .query("rank_pending")
+      .withIndex("by_tree_key", (q) => q.gte("tree", prefix).lt("tree", `${prefix}\uffff`))
+      .take(CLEAR_BATCH - rows.length - nodes.length);
+    for (const row of pending) await ctx.db.delete(row._id);
+    if (rows.length + nodes.length + pending.length >= CLEAR_BATCH) {
+      return { done: false, deleted: rows.length + nodes.length + pending.length };
+    }
     const versionNodes = await ctx.db
       .query("persistent_rank_nodes")
       .withIndex("by_forest", (q) => q.gte("forest", prefix).lt("forest", `${prefix}\uffff`))
-      .take(CLEAR_BATCH - rows.length - nodes.length);
+      .take(CLEAR_BATCH - rows.length - nodes.length - pending.length);
     for (const node of versionNodes) await ctx.db.delete(node._id);
-    const deleted = rows.length + nodes.length + versionNodes.length;
+    const deleted = rows.length + nodes.length + pending.length + versionNodes.length;
     return { done: deleted < CLEAR_BATCH, deleted };
   },
 });

@@ -9,10 +9,17 @@
  * whose total comes from a tree alone trust it only under the table's
  * coverage mark (`kit/coverage.ts`): `clear` removes the marks, a completed
  * rebuild of a table sets its mark.
+ *
+ * A rebuild writes the nodes directly (`RankBatch.applyNow`). Changes that
+ * writes left pending (`kit/rankPending.ts`) may then repeat a key the
+ * rebuild inserted, or remove one it never saw (a row deleted after `clear`
+ * and before the rebuild reached it): harmless once folded, but a tree's
+ * total read before the fold would be off. So a table's rebuild ends by
+ * folding every pending change (`settle` steps) before it sets the mark.
  */
 import { v } from "convex/values";
 import { internalMutation, type QueryCtx } from "../kit/functions.js";
-import { RankBatch } from "../kit/rankTree.js";
+import { foldTree, RankBatch } from "../kit/rankTree.js";
 import { markCovered, unmarkCovered } from "../kit/coverage.js";
 import { RANKED_TABLES, type RankedTable } from "./rankedTables.js";
 import { treeEntriesOf } from "./treeEntries.js";
@@ -20,6 +27,9 @@ import { foldLegacyRunCount } from "../workflows/ranking.js";
 import { dropLegacyThreadCount } from "../memory/threadCount.js";
 import type { SpanRow } from "../observability/tracing/validators.js";
 import { DEFAULT_BUDGET, walk, type WalkState } from "../kit/walk.js";
+
+/** Cursor of a rebuild's last steps: folding pending changes (see the module's note). */
+const SETTLE = "settle:pending";
 
 /** Rows read per call. */
 const REBUILD_BATCH = 2000;
@@ -69,14 +79,18 @@ async function tableBatch(
   return { rows: page.page, cursor: page.isDone ? null : page.continueCursor };
 }
 
-/** Deletes one batch of rank-tree nodes (every tree); call until `done`, then rebuild. */
+/** Deletes one batch of rank-tree nodes and pending changes (every tree); call until `done`, then rebuild. */
 export const clear = internalMutation({
   args: {},
   handler: async (ctx): Promise<{ done: boolean }> => {
     for (const table of RANKED_TABLES) await unmarkCovered(ctx, table);
     const nodes = await ctx.db.query("rank_nodes").take(REBUILD_BATCH);
     for (const node of nodes) await ctx.db.delete(node._id);
-    return { done: nodes.length < REBUILD_BATCH };
+    if (nodes.length >= REBUILD_BATCH) return { done: false };
+    // Pending changes refer to the trees just dropped: the rebuild inserts every row's keys again.
+    const pending = await ctx.db.query("rank_pending").take(REBUILD_BATCH - nodes.length);
+    for (const row of pending) await ctx.db.delete(row._id);
+    return { done: nodes.length + pending.length < REBUILD_BATCH };
   },
 });
 
@@ -87,14 +101,24 @@ export const rebuild = internalMutation({
     cursor: v.optional(v.union(v.string(), v.null())),
   },
   handler: async (ctx, { table, cursor }): Promise<{ done: boolean; cursor: string | null }> => {
+    if (cursor === SETTLE) {
+      // Every row is in the nodes; fold what writes left pending, then mark the table covered.
+      const { done } = await foldTree(ctx, null, REBUILD_BATCH);
+      if (!done) return { done: false, cursor: SETTLE };
+      if (table === "threads") await dropLegacyThreadCount(ctx);
+      await markCovered(ctx, table);
+      return { done: true, cursor: null };
+    }
     const batch = table === "ai_spans" ? await branchBatch(ctx, cursor) : await tableBatch(ctx, table, cursor);
     const ranks = new RankBatch();
     for (const row of batch.rows) ranks.change([], treeEntriesOf(table, row));
-    await ranks.apply(ctx);
-    const done = batch.cursor === null;
-    if (done && table === "workflow_runs") await foldLegacyRunCount(ctx);
-    if (done && table === "threads") await dropLegacyThreadCount(ctx);
-    if (done) await markCovered(ctx, table);
-    return { done, cursor: batch.cursor };
+    await ranks.applyNow(ctx);
+    if (batch.cursor !== null) return { done: false, cursor: batch.cursor };
+    if (table === "workflow_runs") await foldLegacyRunCount(ctx);
+    const { done } = await foldTree(ctx, null, REBUILD_BATCH);
+    if (!done) return { done: false, cursor: SETTLE };
+    if (table === "threads") await dropLegacyThreadCount(ctx);
+    await markCovered(ctx, table);
+    return { done: true, cursor: null };
   },
 });

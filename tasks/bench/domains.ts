@@ -254,7 +254,10 @@ async function cloneRows(
   for (const [name, docs] of after) {
     // Rank trees are rebuilt for the copies once seeded (`seedAll`).
     // Operation records (a retry-safe create's answer) are not data.
-    if (name === table || name === subject.counterTable || name === "rank_nodes" || name === "operations") continue;
+    if (
+      name === table || name === subject.counterTable || name === "rank_nodes" || name === "rank_pending" ||
+      name === "operations"
+    ) continue;
     const was = new Set((before.get(name) ?? []).map((doc) => doc._id));
     if (docs.some((doc) => !was.has(doc._id))) throw new Error(`seed: the template also wrote to ${name}`);
   }

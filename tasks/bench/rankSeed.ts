@@ -34,7 +34,8 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
  * The slice of a Convex `db` that tree writers use (`get`, `insert`,
- * `replace`, `delete`, and equality lookups `withIndex(...).first()`), kept
+ * `replace`, `delete`, and equality lookups `withIndex(...).first()` or
+ * `.take(n)`), kept
  * in memory with a hash index per set of looked-up fields.
  */
 class MemoryDb {
@@ -82,19 +83,26 @@ class MemoryDb {
   }
 
   query(table: string): {
-    withIndex(name: string, range: (q: unknown) => unknown): { first(): Promise<Doc | null> };
+    withIndex(
+      name: string,
+      range: (q: unknown) => unknown,
+    ): { first(): Promise<Doc | null>; take(n: number): Promise<Doc[]> };
   } {
     return {
       withIndex: (_name, range) => {
         const eqs: [string, unknown][] = [];
         const q = { eq: (field: string, value: unknown) => (eqs.push([field, value]), q) };
         range(q);
-        return { first: () => Promise.resolve(this.#lookup(table, eqs)) };
+        return {
+          first: () => Promise.resolve(this.#lookup(table, eqs)[0] ?? null),
+          take: (n: number) => Promise.resolve(this.#lookup(table, eqs).slice(0, n)),
+        };
       },
     };
   }
 
-  #lookup(table: string, eqs: [string, unknown][]): Doc | null {
+  /** The documents of `table` whose fields equal `eqs`, by id. */
+  #lookup(table: string, eqs: [string, unknown][]): Doc[] {
     const fields = eqs.map(([field]) => field).join("\u0000");
     const byTable = this.#indexes.get(table) ?? new Map<string, Map<string, Set<string>>>();
     this.#indexes.set(table, byTable);
@@ -105,13 +113,8 @@ class MemoryDb {
       for (const id of this.ids(table)) this.#addTo(index, fields, id);
     }
     const ids = index.get(JSON.stringify(eqs.map(([, value]) => value)));
-    if (!ids || ids.size === 0) return null;
-    let first: Doc | null = null;
-    for (const id of ids) {
-      const doc = this.#docs.get(id)!;
-      if (first === null || String(doc._id) < String(first._id)) first = doc;
-    }
-    return first;
+    if (!ids || ids.size === 0) return [];
+    return [...ids].map((id) => this.#docs.get(id)!).sort((a, b) => String(a._id) < String(b._id) ? -1 : 1);
   }
 
   #addTo(index: Map<string, Set<string>>, fields: string, id: string): void {
@@ -182,15 +185,17 @@ async function readAll(backend: RawBackend, table: string): Promise<Doc[]> {
  * backend calls. Returns the number of tree nodes written.
  */
 export async function buildRankTrees(backend: RawBackend): Promise<number> {
-  // 1. What a rebuild's `clear` does: no node, no mark.
-  for (;;) {
-    const left = await backend.run(async (ctx) => {
-      // deno-lint-ignore no-explicit-any
-      const nodes: Doc[] = await (ctx.db as any).query("rank_nodes").take(CHUNK);
-      for (const node of nodes) await ctx.db.delete(String(node._id));
-      return nodes.length;
-    });
-    if (left < CHUNK) break;
+  // 1. What a rebuild's `clear` does: no node, no mark; and no pending change (the seeder's templates left some).
+  for (const table of ["rank_nodes", "rank_pending"]) {
+    for (;;) {
+      const left = await backend.run(async (ctx) => {
+        // deno-lint-ignore no-explicit-any
+        const nodes: Doc[] = await (ctx.db as any).query(table).take(CHUNK);
+        for (const node of nodes) await ctx.db.delete(String(node._id));
+        return nodes.length;
+      });
+      if (left < CHUNK) break;
+    }
   }
   await backend.run(async (ctx) => {
     for (const table of RANKED_TABLES) await unmarkCovered(ctx as unknown as MutationCtx, table);
@@ -203,14 +208,14 @@ export async function buildRankTrees(backend: RawBackend): Promise<number> {
     const rows = await readAll(backend, table);
     const ranks = new RankBatch();
     for (const row of rows) ranks.change([], treeEntriesOf(table, row));
-    await ranks.apply(ctx);
+    await ranks.applyNow(ctx);
   }
   const dictionary = await readAll(backend, "obs_trace_dictionary");
   for (const row of dictionary) memory.load("obs_trace_dictionary", row);
   const traces = await readAll(backend, "ai_traces");
   const entries = new TraceDictionaryBatch();
   for (const { _id: _, _creationTime: __, ...row } of traces) entries.change(null, row as TraceRow);
-  await entries.apply(ctx);
+  await entries.apply(ctx, true);
 
   // 3. Into the backend: dictionary rows as they are, nodes children first (their ids change).
   const known = new Set(dictionary.map((row) => String(row._id)));

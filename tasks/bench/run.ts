@@ -7,6 +7,7 @@ import { buildRankTrees } from "./rankSeed.ts";
 import { createOfficial, createOurs, type Subject } from "./subjects.ts";
 import { groupsFor, PER_PAGE, type Workload, workloadsFor } from "./workloads.ts";
 import { runWrites, type WriteRow } from "./writes.ts";
+import { runWriteStreams, type StreamRow } from "./writeStreams.ts";
 
 /** Figures of one call on one store. */
 export type Figures =
@@ -52,6 +53,8 @@ export type BenchOptions = {
   only?: RegExp;
   /** When given, the write operations (see `writes.ts`) run after the lists at each size, their rows go here. */
   writes?: WriteRow[];
+  /** When given, the write streams (see `writeStreams.ts`) run after the writes at each size, their rows go here. */
+  streams?: { rows: StreamRow[]; count: number; messages: number };
 };
 
 /** Convex's per-transaction limits (DESIGN §4), to tell whether a call fits one transaction. */
@@ -160,6 +163,12 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
         rows.push({ size: n, workload, ours: ourFigures, official: theirFigures });
       }
       if (options.writes) options.writes.push(...await runWrites(n, ours, official, log, only));
+      if (options.streams) {
+        const { rows: streamRows, count, messages } = options.streams;
+        streamRows.push(
+          ...await runWriteStreams(n, ours, official, log, { count, messages, ...(only ? { only } : {}) }),
+        );
+      }
     } finally {
       await official?.[Symbol.asyncDispose]();
       await ours[Symbol.asyncDispose]();

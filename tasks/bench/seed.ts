@@ -90,7 +90,7 @@ export async function seedGroups(subject: Subject, groups: readonly Group[]): Pr
     for (const [table, docs] of after) {
       const old = new Map((before.get(table) ?? []).map((doc) => [doc._id as string, doc]));
       // Rank trees are per list, not per row: they are rebuilt after seeding (see run.ts).
-      if (table === "rank_nodes") continue;
+      if (table === "rank_nodes" || table === "rank_pending") continue;
       if (table === counterTable) {
         for (const doc of docs) {
           if (String(doc.name).startsWith("messages:ranked:")) continue;

@@ -122,3 +122,16 @@ export function createTestStorage(options: ConvexStorageOptions = {}): { storage
 export function convexModules(): Record<string, () => Promise<unknown>> {
   return { ...emptyAppModules(), ...(componentModules as Record<string, () => Promise<unknown>>) };
 }
+
+/**
+ * Folds every pending rank-tree change (`convex/kit/rankPending.ts`) into
+ * the nodes, so that what a test then measures is the stored trees alone.
+ */
+export async function settleRankTrees(backend: Backend): Promise<void> {
+  // deno-lint-ignore no-explicit-any
+  const raw = backend.raw as any;
+  for (;;) {
+    const step: { done: boolean } = await raw.mutation(componentHandle("system/rankFold:foldAll"), {});
+    if (step.done) break;
+  }
+}

@@ -325,7 +325,10 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
       // Other domains' rows and counters are untouched.
       for (const table of tableNames) {
         if ((domainTables[domain] as string[]).includes(table)) continue;
-        if (table === "blobs" || table === "blob_chunks" || table === "counters" || table === "rank_nodes") continue;
+        if (
+          table === "blobs" || table === "blob_chunks" || table === "counters" || table === "rank_nodes" ||
+          table === "rank_pending"
+        ) continue;
         assert.equal(afterTables[table], beforeTables[table], `${table} untouched`);
       }
       // Rank trees are named like counters: the domain's are gone, the others' untouched.
@@ -333,6 +336,11 @@ Deno.test("dangerouslyClearAll of each domain past one transaction: within limit
         (await ctx.db.query("rank_nodes").collect()).map((node: { tree: string }) => node.tree)
       );
       for (const tree of trees) assert.ok(!ownedBy(domain, tree), `rank tree ${tree} left behind`);
+      // Their pending changes (convex/kit/rankPending.ts) go with them.
+      const pendingTrees = await backend.run(async (ctx) =>
+        (await ctx.db.query("rank_pending").collect()).map((row: { tree: string }) => row.tree)
+      );
+      for (const tree of pendingTrees) assert.ok(!ownedBy(domain, tree), `pending changes of ${tree} left behind`);
       for (const [name, value] of beforeCounters) {
         if (!ownedBy(domain, name)) assert.equal(afterCounters.get(name), value, `counter ${name} untouched`);
       }

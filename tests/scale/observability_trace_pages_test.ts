@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { InMemoryStore, type ObservabilityStorage } from "@mastra/core/storage";
 import schema from "../../convex/schema.ts";
 import { deltaShard } from "../../convex/observability/streams/deltaCursor.ts";
-import type { createBackend } from "../helpers/backend.ts";
+import { type createBackend, settleRankTrees } from "../helpers/backend.ts";
 import { measure } from "../helpers/metrics.ts";
 import {
   children,
@@ -220,12 +220,16 @@ Deno.test("observability: trace pages stay exact without their rank trees, and s
     assert.equal(result.pagination!.total, sorted.length);
     return usage.documentsRead;
   };
+  // Measured on folded trees, as after the rebuild below (which folds every pending change).
+  await settleRankTrees(backend);
   const seeking = await read();
-  // A deployment whose traces predate the trees: drop them.
+  // A deployment whose traces predate the trees: drop them (nodes and pending changes).
   // deno-lint-ignore no-explicit-any
   await backend.run(async (ctx: any) => {
-    const nodes = await ctx.db.query("rank_nodes").collect();
-    for (const node of nodes) if (node.tree.startsWith("observability:traceTree:")) await ctx.db.delete(node._id);
+    for (const table of ["rank_nodes", "rank_pending"]) {
+      const docs = await ctx.db.query(table).collect();
+      for (const doc of docs) if (doc.tree.startsWith("observability:traceTree:")) await ctx.db.delete(doc._id);
+    }
   });
   const walking = await read();
   await storage.rebuildRankTrees();

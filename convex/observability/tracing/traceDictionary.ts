@@ -160,8 +160,8 @@ export class TraceDictionaryBatch {
     }
   }
 
-  /** Applies the recorded changes. */
-  async apply(ctx: MutationCtx): Promise<void> {
+  /** Applies the recorded changes (tree changes pending, as `RankBatch.apply`; `now`: into the nodes, for bulk loads). */
+  async apply(ctx: MutationCtx, now = false): Promise<void> {
     for (const { level, slot, value } of this.#fresh.values()) {
       const found = await ctx.db.query("obs_trace_dictionary").withIndex(
         "by_entry",
@@ -170,7 +170,8 @@ export class TraceDictionaryBatch {
       if (!found) await ctx.db.insert("obs_trace_dictionary", { level, slot, value });
     }
     this.#fresh.clear();
-    await this.#ranks.apply(ctx);
+    if (now) await this.#ranks.applyNow(ctx);
+    else await this.#ranks.apply(ctx);
   }
 }
 
@@ -303,7 +304,8 @@ export const rebuild = internalMutation({
       const { _id: _, _creationTime: __, ...row } = doc;
       batch.change(null, row as TraceRow);
     }
-    await batch.apply(ctx);
+    // Into the nodes directly (a pending insert of a key the tree holds would count it twice until folded).
+    await batch.apply(ctx, true);
     return { done: page.isDone, cursor: page.isDone ? null : page.continueCursor };
   },
 });
