@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { PruneResult, RetentionConfig } from "@mastra/core/storage";
+import type { SaveScorePayload } from "../src/coreTypes.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { assertMemoryRecount, DAY, seedWorld, storedIds, type World } from "./helpers/lifecycle.ts";
@@ -253,4 +254,69 @@ Deno.test("prune of notifications deletes those last changed before maxAge by th
   assert.deepEqual(results, [{ domain: "notifications", table: "mastra_notifications", deleted: 1, done: true }]);
   assert.deepEqual(await storedIds(backend, "notifications"), [recent.id, touched.id].sort());
   assert.equal(await notifications.getNotification({ threadId: "t1", id: old.id }), null);
+});
+
+Deno.test("prune of scores (core's `scorers` key) deletes scores created before maxAge; every list total equals a recount", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const scores = (await storage.getStore("scores"))!;
+  const now = Date.now();
+  // Ages in days; none near 30. Two scorers, three runs, two entities, mixed ages in each list.
+  const ages = [90, 1, 45, 5, 60, 10, 40, 2, 31.5, 20, 75, 3];
+  for (const [i, age] of ages.entries()) {
+    await scores.saveScore({
+      id: `s${i}`,
+      scorerId: i % 2 === 0 ? "judge" : "critic",
+      entityId: i % 3 === 0 ? "agent-a" : "agent-b",
+      entityType: "AGENT",
+      source: "LIVE",
+      runId: `run-${i % 3}`,
+      traceId: "trace-1",
+      spanId: i % 2 === 0 ? "span-1" : "span-2",
+      score: i,
+      scorer: { id: "judge" },
+      entity: { id: "agent" },
+      output: "ok",
+      createdAt: new Date(now - age * DAY),
+    } as unknown as SaveScorePayload);
+  }
+  const young = ages.map((age, i) => ({ id: `s${i}`, i, age })).filter((s) => s.age < 30);
+  const results = await storage.prune({ retention: { scores: { scorers: { maxAge: "30d", batchSize: 2 } } } });
+  assert.deepEqual(results, [{
+    domain: "scores",
+    table: "mastra_scorers",
+    deleted: ages.length - young.length,
+    done: true,
+  }]);
+  assert.deepEqual(await storedIds(backend, "scores"), young.map((s) => s.id).sort());
+  const ids = (page: { scores: { id: string }[] }) => page.scores.map((s) => s.id).sort();
+  const expect = (keep: (i: number) => boolean) => young.filter((s) => keep(s.i)).map((s) => s.id).sort();
+  const all = { page: 0, perPage: false as const };
+  for (const scorerId of ["judge", "critic"]) {
+    const page = await scores.listScoresByScorerId({ scorerId, pagination: all });
+    const want = expect((i) => (i % 2 === 0 ? "judge" : "critic") === scorerId);
+    assert.deepEqual(ids(page), want);
+    assert.equal(page.pagination.total, want.length);
+    const small = await scores.listScoresByScorerId({ scorerId, pagination: { page: 0, perPage: 1 } });
+    assert.equal(small.pagination.total, want.length, `tree total of ${scorerId}`);
+  }
+  for (const run of [0, 1, 2]) {
+    const page = await scores.listScoresByRunId({ runId: `run-${run}`, pagination: { page: 0, perPage: 1 } });
+    assert.equal(page.pagination.total, expect((i) => i % 3 === run).length, `run-${run}`);
+  }
+  for (const entityId of ["agent-a", "agent-b"]) {
+    const page = await scores.listScoresByEntityId({
+      entityId,
+      entityType: "AGENT",
+      pagination: { page: 0, perPage: 1 },
+    });
+    assert.equal(page.pagination.total, expect((i) => (i % 3 === 0 ? "agent-a" : "agent-b") === entityId).length);
+  }
+  const span = await scores.listScoresBySpan({
+    traceId: "trace-1",
+    spanId: "span-1",
+    pagination: { page: 0, perPage: 1 },
+  });
+  assert.equal(span.pagination.total, expect((i) => i % 2 === 0).length);
+  assert.equal(await scores.getScoreById({ id: "s0" }), null);
 });

@@ -24,6 +24,7 @@ import { dropIfHidden } from "../memory/threadDeletion.js";
 import { removeRun } from "../workflows/runs.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
+import { removeScore } from "../scores/scores.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -41,6 +42,7 @@ export const RETENTION_ANCHORS = {
   "backgroundTasks.backgroundTasks": "completedAt",
   "schedules.triggers": "actualFireAt",
   "notifications.notifications": "updatedAt",
+  "scores.scorers": "createdAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -56,6 +58,7 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "backgroundTasks.backgroundTasks": 100,
   "schedules.triggers": 1000,
   "notifications.notifications": 1000,
+  "scores.scorers": 200,
 };
 
 /**
@@ -197,6 +200,19 @@ const pruneNotifications: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/**
+ * Scores (core's `scorers` key) by `createdAt`, oldest first, each removed
+ * with its rank-tree entries and its blob (`scores/scores.ts`).
+ */
+const pruneScores: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("scores").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff)).take(
+    limit + 1,
+  );
+  const doomed = batch.slice(0, limit);
+  for (const score of doomed) await removeScore(ctx, score);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -207,6 +223,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "backgroundTasks.backgroundTasks": pruneBackgroundTasks,
   "schedules.triggers": pruneTriggers,
   "notifications.notifications": pruneNotifications,
+  "scores.scorers": pruneScores,
 };
 
 /** True when `key` names a table we prune. */

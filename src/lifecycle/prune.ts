@@ -12,6 +12,7 @@ import {
   TABLE_NOTIFICATIONS,
   TABLE_RESOURCES,
   TABLE_SCHEDULE_TRIGGERS,
+  TABLE_SCORERS,
   TABLE_SPANS,
   TABLE_THREADS,
   TABLE_WORKFLOW_SNAPSHOT,
@@ -33,6 +34,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "backgroundTasks.backgroundTasks": TABLE_BACKGROUND_TASKS,
   "schedules.triggers": TABLE_SCHEDULE_TRIGGERS,
   "notifications.notifications": TABLE_NOTIFICATIONS,
+  "scores.scorers": TABLE_SCORERS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -43,6 +45,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   backgroundTasks: ["backgroundTasks"],
   schedules: ["triggers"],
   notifications: ["notifications"],
+  scores: ["scorers"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
