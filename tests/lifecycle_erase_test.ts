@@ -27,6 +27,7 @@ async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
     "ai_traces",
     "ai_spans",
     "notifications",
+    "background_tasks",
   ];
   // deno-lint-ignore no-explicit-any
   return await backend.run(async (ctx: any) => {
@@ -71,6 +72,26 @@ async function world(storage: ConvexStorage): Promise<World> {
   await notifications.createNotification({ ...note, threadId: r1Thread.id });
   await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r1", coalesceKey: "x" });
   await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r2" });
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const task = { toolName: "search", args: {}, agentId: "a", runId: "run", retryCount: 0, maxRetries: 0 };
+  const taskSpecs: [string, string | undefined, string | undefined][] = [
+    ["task-of-r1-thread", r1Thread.id, undefined],
+    ["task-naming-r1", undefined, "r1"],
+    ["task-of-r2", r2Thread.id, "r2"],
+    ["task-of-nobody", undefined, undefined],
+  ];
+  for (const [id, threadId, resourceId] of taskSpecs) {
+    await tasks.createTask({
+      ...task,
+      id,
+      toolCallId: `call-${id}`,
+      status: "running",
+      timeoutMs: 60_000,
+      createdAt: new Date(),
+      ...(threadId ? { threadId } : {}),
+      ...(resourceId ? { resourceId } : {}),
+    });
+  }
   seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
   return seeded;
 }
@@ -87,6 +108,7 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_workflow_snapshot: w.runs.filter((r) => r.resourceId === "r1").length,
     mastra_ai_spans: w.traces.filter((t) => t.resourceId === "r1").reduce((sum, t) => sum + t.spans, 0),
     mastra_notifications: 2,
+    mastra_background_tasks: 2,
   };
 }
 
@@ -126,6 +148,11 @@ async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void
     assert.ok(notes.every((n) => n.resourceId !== "r1" && thread.resourceId !== "r1"), `notifications of ${thread.id}`);
   }
   assert.equal(await memory.getObservationalMemory(null, "r1"), null);
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const left = await tasks.listTasks({});
+  assert.deepEqual(left.tasks.map((t) => t.id).sort(), ["task-of-nobody", "task-of-r2"]);
+  assert.equal(left.total, 2);
+  assert.equal(await tasks.getRunningCount(), 2, "running counter equals a recount");
   assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
   const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });
   assert.equal(traces.pagination?.total, 0);
