@@ -320,3 +320,71 @@ Deno.test("prune of scores (core's `scorers` key) deletes scores created before 
   assert.equal(span.pagination.total, expect((i) => i % 2 === 0).length);
   assert.equal(await scores.getScoreById({ id: "s0" }), null);
 });
+
+Deno.test("prune of experiments deletes each completed before maxAge with all its results; in-flight ones stay whatever their age", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const experiments = (await storage.getStore("experiments"))!;
+  const now = Date.now();
+  // [id, days since completion (undefined: in flight), results]
+  const specs: [string, number | undefined, number][] = [
+    ["old-done", 60, 3],
+    ["old-failed", 45, 1],
+    ["old-empty", 90, 0],
+    ["recent-done", 5, 2],
+    ["running", undefined, 2],
+    ["pending", undefined, 0],
+  ];
+  for (const [id, age, results] of specs) {
+    await experiments.createExperiment({
+      id,
+      datasetId: "ds",
+      datasetVersion: null,
+      targetType: "agent",
+      targetId: "a",
+      totalItems: results,
+    });
+    for (let r = 0; r < results; r++) {
+      await experiments.addExperimentResult({
+        experimentId: id,
+        itemId: `item-${r}`,
+        itemDatasetVersion: null,
+        input: { r },
+        output: { ok: true },
+        groundTruth: null,
+        error: null,
+        startedAt: new Date(now - 100 * DAY),
+        completedAt: new Date(now - 100 * DAY + 1),
+        retryCount: 0,
+      });
+    }
+    if (age !== undefined) {
+      await experiments.updateExperiment({
+        id,
+        status: id === "old-failed" ? "failed" : "completed",
+        completedAt: new Date(now - age * DAY),
+      });
+    } else if (id === "running") {
+      await experiments.updateExperiment({ id, status: "running" });
+    }
+  }
+  const results = await storage.prune({
+    retention: { experiments: { experiments: { maxAge: "30d", batchSize: 1 } } },
+  });
+  assert.deepEqual(results, [{ domain: "experiments", table: "mastra_experiments", deleted: 3, done: true }]);
+  assert.deepEqual(await storedIds(backend, "experiments"), ["pending", "recent-done", "running"]);
+  assert.deepEqual(
+    await storedIds(backend, "experiment_results", "experimentId"),
+    ["recent-done", "recent-done", "running", "running"],
+  );
+  const listed = await experiments.listExperiments({ pagination: { page: 0, perPage: 1 } });
+  assert.equal(listed.pagination.total, 3, "the experiments counter equals a recount");
+  const ofDataset = await experiments.listExperiments({ datasetId: "ds", pagination: { page: 0, perPage: 1 } });
+  assert.equal(ofDataset.pagination.total, 3, "the dataset's counter equals a recount");
+  assert.equal(await experiments.getExperimentById({ id: "old-done" }), null);
+  const kept = await experiments.listExperimentResults({
+    experimentId: "recent-done",
+    pagination: { page: 0, perPage: 1 },
+  });
+  assert.equal(kept.pagination.total, 2);
+});

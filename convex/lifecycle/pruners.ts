@@ -25,6 +25,10 @@ import { removeRun } from "../workflows/runs.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
 import { removeScore } from "../scores/scores.js";
+import { type ExperimentDoc, markExperimentDeleted } from "../experiments/experiments.js";
+import { RECLAIM_BATCH, reclaimResults } from "../experiments/generations.js";
+import { experimentCounters } from "../experiments/counterNames.js";
+import { readCounter } from "../kit/counters.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -43,6 +47,7 @@ export const RETENTION_ANCHORS = {
   "schedules.triggers": "actualFireAt",
   "notifications.notifications": "updatedAt",
   "scores.scorers": "createdAt",
+  "experiments.experiments": "completedAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -59,6 +64,7 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "schedules.triggers": 1000,
   "notifications.notifications": 1000,
   "scores.scorers": 200,
+  "experiments.experiments": 50,
 };
 
 /**
@@ -213,6 +219,33 @@ const pruneScores: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/**
+ * Experiments go as a unit with their results (as `deleteExperiment` does:
+ * marked deleted, so they and their results leave every list and counter
+ * at once, then the results are reclaimed in bounded steps and the row
+ * removed), oldest `completedAt` first; an experiment in flight (no
+ * `completedAt`) is never pruned. One that a step leaves half-reclaimed
+ * stays first in the index, so the next step finishes it. A step stops
+ * once it has reclaimed about {@link RECLAIM_BATCH} results.
+ */
+const pruneExperiments: Pruner = async (ctx, cutoff, limit) => {
+  let deleted = 0;
+  let results = 0;
+  for (;;) {
+    const row = await ctx.db.query("experiments").withIndex(
+      "by_completedAt",
+      (q) => q.gte("completedAt", -Number.MAX_VALUE).lt("completedAt", cutoff),
+    ).first() as ExperimentDoc | null;
+    if (!row) return { deleted, done: true };
+    if (deleted >= limit || results >= RECLAIM_BATCH) return { deleted, done: false };
+    results += row.deleting ? RECLAIM_BATCH : await readCounter(ctx, experimentCounters.results(row.id));
+    await markExperimentDeleted(ctx, row);
+    if (!(await reclaimResults(ctx, row.id)).done) return { deleted, done: false };
+    await ctx.db.delete(row._id);
+    deleted++;
+  }
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -224,6 +257,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "schedules.triggers": pruneTriggers,
   "notifications.notifications": pruneNotifications,
   "scores.scorers": pruneScores,
+  "experiments.experiments": pruneExperiments,
 };
 
 /** True when `key` names a table we prune. */

@@ -8,6 +8,7 @@ import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetenti
 import {
   parseDuration,
   TABLE_BACKGROUND_TASKS,
+  TABLE_EXPERIMENTS,
   TABLE_MESSAGES,
   TABLE_NOTIFICATIONS,
   TABLE_RESOURCES,
@@ -35,6 +36,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "schedules.triggers": TABLE_SCHEDULE_TRIGGERS,
   "notifications.notifications": TABLE_NOTIFICATIONS,
   "scores.scorers": TABLE_SCORERS,
+  "experiments.experiments": TABLE_EXPERIMENTS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -46,6 +48,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   schedules: ["triggers"],
   notifications: ["notifications"],
   scores: ["scorers"],
+  experiments: ["experiments"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
