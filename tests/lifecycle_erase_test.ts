@@ -28,6 +28,7 @@ async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
     "ai_spans",
     "notifications",
     "background_tasks",
+    "harness_sessions",
   ];
   // deno-lint-ignore no-explicit-any
   return await backend.run(async (ctx: any) => {
@@ -92,6 +93,20 @@ async function world(storage: ConvexStorage): Promise<World> {
       ...(resourceId ? { resourceId } : {}),
     });
   }
+  const harness = (await storage.getStore("harness"))!;
+  for (const [id, resourceId] of [["session-r1", "r1"], ["session-r1-b", "r1"], ["session-r2", "r2"]]) {
+    await harness.saveSession({
+      id,
+      ownerId: "o",
+      resourceId,
+      threadId: "t",
+      origin: "top-level",
+      modeId: "build",
+      modelId: "m",
+      createdAt: new Date(),
+      lastActivityAt: new Date(),
+    });
+  }
   seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
   return seeded;
 }
@@ -109,6 +124,7 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_ai_spans: w.traces.filter((t) => t.resourceId === "r1").reduce((sum, t) => sum + t.spans, 0),
     mastra_notifications: 2,
     mastra_background_tasks: 2,
+    mastra_harness_sessions: 2,
   };
 }
 
@@ -153,6 +169,8 @@ async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void
   assert.deepEqual(left.tasks.map((t) => t.id).sort(), ["task-of-nobody", "task-of-r2"]);
   assert.equal(left.total, 2);
   assert.equal(await tasks.getRunningCount(), 2, "running counter equals a recount");
+  const harness = (await storage.getStore("harness"))!;
+  assert.deepEqual((await harness.listSessions()).map((session) => session.id), ["session-r2"]);
   assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
   const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });
   assert.equal(traces.pagination?.total, 0);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { PruneResult, RetentionConfig } from "@mastra/core/storage";
-import type { SaveScorePayload } from "../src/coreTypes.ts";
+import type { HarnessPendingItemRecord, SaveScorePayload, SessionRecord } from "../src/coreTypes.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { assertMemoryRecount, DAY, seedWorld, storedIds, type World } from "./helpers/lifecycle.ts";
@@ -387,4 +387,50 @@ Deno.test("prune of experiments deletes each completed before maxAge with all it
     pagination: { page: 0, perPage: 1 },
   });
   assert.equal(kept.pagination.total, 2);
+});
+
+Deno.test("prune of harness sessions deletes those idle longer than maxAge (a change stamps activity); large records are released", async () => {
+  const { backend, storage, setNow } = setup();
+  await storage.init();
+  const harness = (await storage.getStore("harness"))!;
+  const now = Date.now();
+  const session = (id: string, idleDays: number, metadata?: Record<string, unknown>): SessionRecord => ({
+    id,
+    ownerId: "o1",
+    resourceId: "r1",
+    threadId: `t-${id}`,
+    origin: "top-level",
+    modeId: "build",
+    modelId: "m1",
+    createdAt: new Date(now - 100 * DAY),
+    lastActivityAt: new Date(now - idleDays * DAY),
+    ...(metadata ? { metadata } : {}),
+  });
+  await harness.saveSession(session("old", 60));
+  await harness.saveSession(session("old-large", 45, { blob: "x".repeat(2 * 1024 * 1024) }));
+  await harness.saveSession(session("recent", 5));
+  await harness.saveSession(session("revived", 90));
+  setNow(now);
+  // A change stamps its activity with now: the session is no longer idle.
+  await harness.appendPendingItem("revived", {
+    id: "q1",
+    kind: "question",
+    status: "pending",
+    sessionId: "revived",
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+    payload: { question: "?" },
+  } as HarnessPendingItemRecord);
+  const committedBlobs = async () =>
+    // deno-lint-ignore no-explicit-any
+    await backend.run(async (ctx: any) =>
+      (await ctx.db.query("blobs").collect()).filter((blob: { state: string }) => blob.state === "committed").length
+    );
+  assert.ok(await committedBlobs() > 0, "the large record is stored as a blob");
+  const results = await storage.prune({ retention: { harness: { sessions: { maxAge: "30d", batchSize: 1 } } } });
+  assert.deepEqual(results, [{ domain: "harness", table: "mastra_harness_sessions", deleted: 2, done: true }]);
+  assert.deepEqual(await storedIds(backend, "harness_sessions"), ["recent", "revived"]);
+  assert.equal(await harness.loadSession("old"), null);
+  assert.equal((await harness.loadSession("revived"))?.pending?.length, 1);
+  assert.equal(await committedBlobs(), 0, "the large record's blob was released");
 });

@@ -13,7 +13,8 @@
  * observational memory, its resource row (working memory), its workflow
  * runs, its traces (with all their spans; a trace belongs to the resource
  * of its root span), the notifications that name it, and the background
- * tasks that name it (those of its threads went with the threads).
+ * tasks that name it (those of its threads went with the threads), and its
+ * harness sessions (with their pending items).
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -28,6 +29,7 @@ import { removeThreadStep } from "../memory/threads.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeRun } from "../workflows/runs.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
+import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessions.js";
 import { deleteMessages } from "./pruners.js";
 import type { tableTallyValidator } from "./tables.js";
 
@@ -41,6 +43,7 @@ export const ERASE_TABLES = [
   "observability.spans",
   "notifications.notifications",
   "backgroundTasks.backgroundTasks",
+  "harness.sessions",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
@@ -184,6 +187,18 @@ async function eraseTasks(ctx: MutationCtx, resourceId: string): Promise<PhaseSt
   return { deleted: { "backgroundTasks.backgroundTasks": doomed.length }, done: tasks.length <= TASKS_PER_STEP };
 }
 
+/** Harness sessions of the resource (with their pending items, which live in their records). */
+async function eraseSessions(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const sessions = await ctx.db.query("harness_sessions").withIndex(
+    "by_resource",
+    (q) => q.eq("resourceId", resourceId),
+  )
+    .take(SESSIONS_PER_STEP + 1);
+  const doomed = sessions.slice(0, SESSIONS_PER_STEP);
+  for (const session of doomed) await removeSession(ctx, session);
+  return { deleted: { "harness.sessions": doomed.length }, done: sessions.length <= SESSIONS_PER_STEP };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -194,6 +209,7 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseTraces,
   eraseNotifications,
   eraseTasks,
+  eraseSessions,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {

@@ -29,6 +29,7 @@ import { type ExperimentDoc, markExperimentDeleted } from "../experiments/experi
 import { RECLAIM_BATCH, reclaimResults } from "../experiments/generations.js";
 import { experimentCounters } from "../experiments/counterNames.js";
 import { readCounter } from "../kit/counters.js";
+import { LIST_BATCH as SESSIONS_PER_READ, removeSession } from "../harness/sessions.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -48,6 +49,7 @@ export const RETENTION_ANCHORS = {
   "notifications.notifications": "updatedAt",
   "scores.scorers": "createdAt",
   "experiments.experiments": "completedAt",
+  "harness.sessions": "lastActivityAt",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -65,6 +67,8 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "notifications.notifications": 1000,
   "scores.scorers": 200,
   "experiments.experiments": 50,
+  // Inline records are at most 256 KiB: as many as one list call reads (8 MiB).
+  "harness.sessions": SESSIONS_PER_READ,
 };
 
 /**
@@ -246,6 +250,21 @@ const pruneExperiments: Pruner = async (ctx, cutoff, limit) => {
   }
 };
 
+/**
+ * Harness sessions by `lastActivityAt` (every change stamps it), each with
+ * its pending items (they live in its record). Rows saved before the
+ * column was kept carry none and are never pruned until written again.
+ */
+const pruneSessions: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("harness_sessions").withIndex(
+    "by_lastActivityAt",
+    (q) => q.gte("lastActivityAt", -Number.MAX_VALUE).lt("lastActivityAt", cutoff),
+  ).take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const session of doomed) await removeSession(ctx, session);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -258,6 +277,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "notifications.notifications": pruneNotifications,
   "scores.scorers": pruneScores,
   "experiments.experiments": pruneExperiments,
+  "harness.sessions": pruneSessions,
 };
 
 /** True when `key` names a table we prune. */

@@ -9,6 +9,7 @@ import {
   parseDuration,
   TABLE_BACKGROUND_TASKS,
   TABLE_EXPERIMENTS,
+  TABLE_HARNESS_SESSIONS,
   TABLE_MESSAGES,
   TABLE_NOTIFICATIONS,
   TABLE_RESOURCES,
@@ -37,6 +38,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "notifications.notifications": TABLE_NOTIFICATIONS,
   "scores.scorers": TABLE_SCORERS,
   "experiments.experiments": TABLE_EXPERIMENTS,
+  "harness.sessions": TABLE_HARNESS_SESSIONS,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -49,6 +51,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   notifications: ["notifications"],
   scores: ["scorers"],
   experiments: ["experiments"],
+  harness: ["sessions"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
