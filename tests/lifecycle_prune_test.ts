@@ -434,3 +434,38 @@ Deno.test("prune of harness sessions deletes those idle longer than maxAge (a ch
   assert.equal((await harness.loadSession("revived"))?.pending?.length, 1);
   assert.equal(await committedBlobs(), 0, "the large record's blob was released");
 });
+
+Deno.test("prune of thread state deletes the slots last set before maxAge by the deployment's clock; slots set since stay", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const state = (await storage.getStore("threadState"))!;
+  const realNow = Date.now;
+  const at = realNow();
+  try {
+    // The deployment's clock, 60 days ago (the in-process deployment reads `Date.now`).
+    Date.now = () => at - 60 * DAY;
+    await state.setState({ threadId: "t1", type: "tasks", value: [1] });
+    await state.setState({ threadId: "t1", type: "goal", value: { objective: "x".repeat(2 * 1024 * 1024) } });
+    await state.setState({ threadId: "t2", type: "tasks", value: [2] });
+  } finally {
+    Date.now = realNow;
+  }
+  // Set again now: recent.
+  await state.setState({ threadId: "t2", type: "tasks", value: [3] });
+  await state.setState({ threadId: "t3", type: "tasks", value: [4] });
+  const committedBlobs = async () =>
+    // deno-lint-ignore no-explicit-any
+    await backend.run(async (ctx: any) =>
+      (await ctx.db.query("blobs").collect()).filter((blob: { state: string }) => blob.state === "committed").length
+    );
+  assert.ok(await committedBlobs() > 0, "the large value is stored as a blob");
+  const results = await storage.prune({ retention: { threadState: { threadState: { maxAge: "30d", batchSize: 1 } } } });
+  assert.deepEqual(results, [{ domain: "threadState", table: "mastra_thread_state", deleted: 2, done: true }]);
+  assert.deepEqual(await storedIds(backend, "thread_state", "key"), [
+    JSON.stringify(["t2", "tasks"]),
+    JSON.stringify(["t3", "tasks"]),
+  ]);
+  assert.equal(await state.getState({ threadId: "t1", type: "goal" }), undefined);
+  assert.deepEqual(await state.getState({ threadId: "t2", type: "tasks" }), [3]);
+  assert.equal(await committedBlobs(), 0, "the large value's blob was released");
+});

@@ -30,6 +30,7 @@ import { RECLAIM_BATCH, reclaimResults } from "../experiments/generations.js";
 import { experimentCounters } from "../experiments/counterNames.js";
 import { readCounter } from "../kit/counters.js";
 import { LIST_BATCH as SESSIONS_PER_READ, removeSession } from "../harness/sessions.js";
+import { removeSlot } from "../threadState/state.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -50,6 +51,7 @@ export const RETENTION_ANCHORS = {
   "scores.scorers": "createdAt",
   "experiments.experiments": "completedAt",
   "harness.sessions": "lastActivityAt",
+  "threadState.threadState": "updatedAt (server time of the last setState)",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -69,6 +71,8 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "experiments.experiments": 50,
   // Inline records are at most 256 KiB: as many as one list call reads (8 MiB).
   "harness.sessions": SESSIONS_PER_READ,
+  // Inline values are at most 256 KiB: 32 slots read at most 8 MiB.
+  "threadState.threadState": 32,
 };
 
 /**
@@ -265,6 +269,21 @@ const pruneSessions: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/**
+ * Thread-state slots by the server time of their last `set`. Slots set
+ * before that time was kept carry none and are never pruned until set
+ * again (a thread's slots always go with the thread).
+ */
+const pruneThreadState: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("thread_state").withIndex(
+    "by_updatedAt",
+    (q) => q.gte("updatedAt", -Number.MAX_VALUE).lt("updatedAt", cutoff),
+  ).take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const slot of doomed) await removeSlot(ctx, slot);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -278,6 +297,7 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "scores.scorers": pruneScores,
   "experiments.experiments": pruneExperiments,
   "harness.sessions": pruneSessions,
+  "threadState.threadState": pruneThreadState,
 };
 
 /** True when `key` names a table we prune. */

@@ -16,6 +16,7 @@ import {
   TABLE_SCHEDULE_TRIGGERS,
   TABLE_SCORERS,
   TABLE_SPANS,
+  TABLE_THREAD_STATE,
   TABLE_THREADS,
   TABLE_WORKFLOW_SNAPSHOT,
 } from "@mastra/core/storage";
@@ -39,6 +40,7 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "scores.scorers": TABLE_SCORERS,
   "experiments.experiments": TABLE_EXPERIMENTS,
   "harness.sessions": TABLE_HARNESS_SESSIONS,
+  "threadState.threadState": TABLE_THREAD_STATE,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -52,6 +54,7 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   scores: ["scorers"],
   experiments: ["experiments"],
   harness: ["sessions"],
+  threadState: ["threadState"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */
