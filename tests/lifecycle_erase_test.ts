@@ -14,6 +14,7 @@ import { type Backend, createBackend, inProcessClient } from "./helpers/backend.
 import { FakeClock } from "./helpers/fakeClock.ts";
 import { assertMemoryRecount, seedWorld, type World } from "./helpers/lifecycle.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
+import type { SaveScorePayload } from "../src/coreTypes.ts";
 
 /** Every stored row of the tables an erasure touches, keyed by table, as JSON (small worlds only). */
 async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
@@ -29,6 +30,7 @@ async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
     "notifications",
     "background_tasks",
     "harness_sessions",
+    "scores",
   ];
   // deno-lint-ignore no-explicit-any
   return await backend.run(async (ctx: any) => {
@@ -107,6 +109,29 @@ async function world(storage: ConvexStorage): Promise<World> {
       lastActivityAt: new Date(),
     });
   }
+  const scores = (await storage.getStore("scores"))!;
+  const scoreSpecs: [string, string | undefined, string | undefined][] = [
+    ["score-of-r1", "r1", r1Thread.id],
+    ["score-naming-r1", "r1", undefined],
+    ["score-of-r1-thread", undefined, r1Thread.id],
+    ["score-of-r2", "r2", r2Thread.id],
+    ["score-of-nobody", undefined, undefined],
+  ];
+  for (const [id, resourceId, threadId] of scoreSpecs) {
+    await scores.saveScore({
+      id,
+      scorerId: "judge",
+      entityId: "agent",
+      entityType: "AGENT",
+      runId: "run",
+      score: 1,
+      scorer: { id: "judge" },
+      entity: { id: "agent" },
+      output: "ok",
+      ...(resourceId ? { resourceId } : {}),
+      ...(threadId ? { threadId } : {}),
+    } as unknown as SaveScorePayload);
+  }
   seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
   return seeded;
 }
@@ -125,6 +150,7 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_notifications: 2,
     mastra_background_tasks: 2,
     mastra_harness_sessions: 2,
+    mastra_scorers: 3,
   };
 }
 
@@ -171,6 +197,11 @@ async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void
   assert.equal(await tasks.getRunningCount(), 2, "running counter equals a recount");
   const harness = (await storage.getStore("harness"))!;
   assert.deepEqual((await harness.listSessions()).map((session) => session.id), ["session-r2"]);
+  const scores = (await storage.getStore("scores"))!;
+  const judged = await scores.listScoresByScorerId({ scorerId: "judge", pagination: { page: 0, perPage: 1 } });
+  assert.equal(judged.pagination.total, 2, "the scorer's tree total equals a recount");
+  const ofRun = await scores.listScoresByRunId({ runId: "run", pagination: { page: 0, perPage: false } });
+  assert.deepEqual(ofRun.scores.map((score) => score.id).sort(), ["score-of-nobody", "score-of-r2"]);
   assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
   const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });
   assert.equal(traces.pagination?.total, 0);

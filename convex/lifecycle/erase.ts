@@ -14,7 +14,8 @@
  * runs, its traces (with all their spans; a trace belongs to the resource
  * of its root span), the notifications that name it, and the background
  * tasks that name it (those of its threads went with the threads), and its
- * harness sessions (with their pending items).
+ * harness sessions (with their pending items), and the scores that name
+ * it (those of its threads went with the threads).
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -30,6 +31,7 @@ import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeRun } from "../workflows/runs.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
 import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessions.js";
+import { removeScore } from "../scores/scores.js";
 import { deleteMessages } from "./pruners.js";
 import type { tableTallyValidator } from "./tables.js";
 
@@ -44,6 +46,7 @@ export const ERASE_TABLES = [
   "notifications.notifications",
   "backgroundTasks.backgroundTasks",
   "harness.sessions",
+  "scores.scorers",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
@@ -61,6 +64,14 @@ const TRACES_PER_STEP = 50;
 const SPANS_PER_STEP = 1000;
 const NOTIFICATIONS_PER_STEP = 1000;
 const TASKS_PER_STEP = 100;
+const SCORES_PER_STEP = 200;
+/**
+ * Weight of a task and of a score in a threads step's work budget
+ * (`MESSAGES_PER_STEP`, in messages): each writes its row and several
+ * counter or rank-tree entries.
+ */
+const TASK_WORK = 5;
+const SCORE_WORK = 10;
 
 async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
   let threads = 0;
@@ -69,6 +80,7 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
   let om = 0;
   let notifications = 0;
   let tasks = 0;
+  let scores = 0;
   for (;;) {
     const thread = await ctx.db.query("threads").withIndex(
       "by_resource_createdAt",
@@ -80,6 +92,7 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
       "memory.observationalMemory": om,
       "notifications.notifications": notifications,
       "backgroundTasks.backgroundTasks": tasks,
+      "scores.scorers": scores,
     };
     if (!thread) return { deleted, done: true };
     if (threads >= THREADS_PER_STEP || work >= MESSAGES_PER_STEP) return { deleted, done: false };
@@ -97,8 +110,18 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
     ).take(TASKS_PER_STEP + 1) as TaskDoc[];
     for (const task of threadTasks.slice(0, TASKS_PER_STEP)) await removeTask(ctx, task);
     tasks += Math.min(threadTasks.length, TASKS_PER_STEP);
+    work += Math.min(threadTasks.length, TASKS_PER_STEP) * TASK_WORK;
     if (threadTasks.length > TASKS_PER_STEP) {
       return { deleted: { ...deleted, "backgroundTasks.backgroundTasks": tasks }, done: false };
+    }
+    // Scores of the thread, whatever resource they name, with their rank-tree entries and blobs.
+    const threadScores = await ctx.db.query("scores").withIndex("by_thread", (q) => q.eq("threadId", thread.id))
+      .take(SCORES_PER_STEP + 1);
+    for (const score of threadScores.slice(0, SCORES_PER_STEP)) await removeScore(ctx, score);
+    scores += Math.min(threadScores.length, SCORES_PER_STEP);
+    work += Math.min(threadScores.length, SCORES_PER_STEP) * SCORE_WORK;
+    if (threadScores.length > SCORES_PER_STEP) {
+      return { deleted: { ...deleted, "scores.scorers": scores }, done: false };
     }
     const records = await clearKeyStep(ctx, omKey(thread.id, resourceId));
     om += records.deleted;
@@ -199,6 +222,15 @@ async function eraseSessions(ctx: MutationCtx, resourceId: string): Promise<Phas
   return { deleted: { "harness.sessions": doomed.length }, done: sessions.length <= SESSIONS_PER_STEP };
 }
 
+/** Scores that name the resource (those of its threads went with the threads), through the domain's removal. */
+async function eraseScores(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const scores = await ctx.db.query("scores").withIndex("by_resource", (q) => q.eq("resourceId", resourceId))
+    .take(SCORES_PER_STEP + 1);
+  const doomed = scores.slice(0, SCORES_PER_STEP);
+  for (const score of doomed) await removeScore(ctx, score);
+  return { deleted: { "scores.scorers": doomed.length }, done: scores.length <= SCORES_PER_STEP };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -210,6 +242,7 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseNotifications,
   eraseTasks,
   eraseSessions,
+  eraseScores,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {

@@ -82,6 +82,8 @@ export const save = internalMutation({
     source: v.optional(v.string()),
     traceId: v.optional(v.string()),
     spanId: v.optional(v.string()),
+    resourceId: v.optional(v.string()),
+    threadId: v.optional(v.string()),
     organizationId: v.optional(v.union(v.string(), v.null())),
     projectId: v.optional(v.union(v.string(), v.null())),
     createdAt: v.optional(v.number()),
