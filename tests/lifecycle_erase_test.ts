@@ -151,6 +151,9 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_background_tasks: 2,
     mastra_harness_sessions: 2,
     mastra_scorers: 3,
+    // Observability scores and feedback: their own test below.
+    scores: 0,
+    feedback: 0,
   };
 }
 
@@ -327,4 +330,83 @@ Deno.test("eraseResource refuses an empty resource id with a MastraError, starti
   await assert.rejects(() => storage.eraseResource(""), /eraseResource.*resourceId/s);
   // deno-lint-ignore no-explicit-any
   assert.deepEqual(await backend.run((ctx: any) => ctx.db.query("erase_jobs").collect()), []);
+});
+
+/** Observability scores and feedback of r1 and r2, written into `storage`. */
+async function seedSignals(storage: ConvexStorage): Promise<{ scoreIds: string[]; feedbackIds: string[] }> {
+  const observability = (await storage.getStore("observability"))!;
+  const at = new Date("2026-01-01T00:00:00.000Z");
+  const r1 = { scoreIds: [] as string[], feedbackIds: [] as string[] };
+  for (let i = 0; i < 12; i++) {
+    const resourceId = ["r1", "r2", "r1", undefined][i % 4];
+    const common = {
+      timestamp: new Date(at.getTime() + i * 60_000),
+      entityType: "agent",
+      entityName: i % 2 === 0 ? "a" : "b",
+      ...(resourceId ? { resourceId } : {}),
+    };
+    await observability.createScore(
+      { score: { ...common, scoreId: `os${i}`, scorerId: "relevance", score: i } } as never,
+    );
+    await observability.createFeedback({
+      feedback: { ...common, feedbackId: `of${i}`, feedbackType: "thumbs", value: i % 3 },
+    } as never);
+    if (resourceId === "r1") {
+      r1.scoreIds.push(`os${i}`);
+      r1.feedbackIds.push(`of${i}`);
+    }
+  }
+  return r1;
+}
+
+/** Aggregates and breakdowns of the scores and feedback, as the rollups answer them. */
+async function signalReads(storage: ConvexStorage): Promise<unknown> {
+  const observability = (await storage.getStore("observability"))!;
+  const out: Record<string, unknown> = {};
+  for (const aggregation of ["sum", "count", "max"] as const) {
+    out[`score ${aggregation}`] = await observability.getScoreAggregate(
+      { scorerId: "relevance", aggregation } as never,
+    );
+    out[`feedback ${aggregation}`] = await observability.getFeedbackAggregate(
+      { feedbackType: "thumbs", aggregation } as never,
+    );
+    out[`score ${aggregation} by resource`] = await observability.getScoreBreakdown(
+      { scorerId: "relevance", aggregation, groupBy: ["resourceId"] } as never,
+    );
+  }
+  out.scores = (await observability.listScores({ pagination: { page: 0, perPage: 100 } } as never)).pagination;
+  out.feedback = (await observability.listFeedback({ pagination: { page: 0, perPage: 100 } } as never)).pagination;
+  return out;
+}
+
+Deno.test("eraseResource deletes the resource's observability scores and feedback; every rollup equals the domain's own delete", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const storage = new ConvexStorage({ client: inProcessClient(backend) });
+    await storage.init();
+    const twin = new ConvexStorage({ client: inProcessClient(createBackend()) });
+    await twin.init();
+    const r1 = await seedSignals(storage);
+    await seedSignals(twin);
+    const receipt = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    const counts = receiptOf(receipt);
+    assert.equal(counts.scores, r1.scoreIds.length);
+    assert.equal(counts.feedback, r1.feedbackIds.length);
+    // The twin deletes the same rows through the domain's own deletes.
+    const observability = (await twin.getStore("observability"))!;
+    await observability.deleteScores({ scoreIds: r1.scoreIds } as never);
+    await observability.deleteFeedback({ feedbackIds: r1.feedbackIds } as never);
+    const ours = await signalReads(storage);
+    assert.deepEqual(ours, await signalReads(twin));
+    const sum = ours as Record<string, { value: number }>;
+    // r1 wrote the scores i with i % 4 in {0, 2}: the others remain, recounted here.
+    const kept = Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 4 !== 2);
+    assert.equal(sum["score sum"].value, kept.reduce((a, b) => a + b, 0));
+    assert.equal(sum["score count"].value, kept.length);
+  } finally {
+    clock.restore();
+  }
 });

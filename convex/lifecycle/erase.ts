@@ -15,7 +15,8 @@
  * of its root span), the notifications that name it, and the background
  * tasks that name it (those of its threads went with the threads), and its
  * harness sessions (with their pending items), and the scores that name
- * it (those of its threads went with the threads).
+ * it (those of its threads went with the threads), and the observability
+ * scores and feedback that name it.
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -32,6 +33,7 @@ import { removeRun } from "../workflows/runs.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
 import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessions.js";
 import { removeScore } from "../scores/scores.js";
+import { deleteSignalsOfResource } from "../observability/signals/signalEvents.js";
 import { deleteMessages } from "./pruners.js";
 import type { tableTallyValidator } from "./tables.js";
 
@@ -47,6 +49,8 @@ export const ERASE_TABLES = [
   "backgroundTasks.backgroundTasks",
   "harness.sessions",
   "scores.scorers",
+  "observability.scores",
+  "observability.feedback",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
@@ -231,6 +235,18 @@ async function eraseScores(ctx: MutationCtx, resourceId: string): Promise<PhaseS
   return { deleted: { "scores.scorers": doomed.length }, done: scores.length <= SCORES_PER_STEP };
 }
 
+/** Observability scores that name the resource, out of their rollup cells and counters. */
+async function eraseObservabilityScores(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const step = await deleteSignalsOfResource(ctx, "score", resourceId);
+  return { deleted: { "observability.scores": step.deleted }, done: step.done };
+}
+
+/** Observability feedback that names the resource, out of its rollup cells and counters. */
+async function eraseFeedback(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const step = await deleteSignalsOfResource(ctx, "feedback", resourceId);
+  return { deleted: { "observability.feedback": step.deleted }, done: step.done };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -243,6 +259,8 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseTasks,
   eraseSessions,
   eraseScores,
+  eraseObservabilityScores,
+  eraseFeedback,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {
