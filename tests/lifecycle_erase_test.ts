@@ -14,6 +14,7 @@ import { type Backend, createBackend, inProcessClient } from "./helpers/backend.
 import { FakeClock } from "./helpers/fakeClock.ts";
 import { assertMemoryRecount, seedWorld, type World } from "./helpers/lifecycle.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
+import type { SaveScorePayload } from "../src/coreTypes.ts";
 
 /** Every stored row of the tables an erasure touches, keyed by table, as JSON (small worlds only). */
 async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
@@ -27,6 +28,9 @@ async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
     "ai_traces",
     "ai_spans",
     "notifications",
+    "background_tasks",
+    "harness_sessions",
+    "scores",
   ];
   // deno-lint-ignore no-explicit-any
   return await backend.run(async (ctx: any) => {
@@ -71,6 +75,63 @@ async function world(storage: ConvexStorage): Promise<World> {
   await notifications.createNotification({ ...note, threadId: r1Thread.id });
   await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r1", coalesceKey: "x" });
   await notifications.createNotification({ ...note, threadId: r2Thread.id, resourceId: "r2" });
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const task = { toolName: "search", args: {}, agentId: "a", runId: "run", retryCount: 0, maxRetries: 0 };
+  const taskSpecs: [string, string | undefined, string | undefined][] = [
+    ["task-of-r1-thread", r1Thread.id, undefined],
+    ["task-naming-r1", undefined, "r1"],
+    ["task-of-r2", r2Thread.id, "r2"],
+    ["task-of-nobody", undefined, undefined],
+  ];
+  for (const [id, threadId, resourceId] of taskSpecs) {
+    await tasks.createTask({
+      ...task,
+      id,
+      toolCallId: `call-${id}`,
+      status: "running",
+      timeoutMs: 60_000,
+      createdAt: new Date(),
+      ...(threadId ? { threadId } : {}),
+      ...(resourceId ? { resourceId } : {}),
+    });
+  }
+  const harness = (await storage.getStore("harness"))!;
+  for (const [id, resourceId] of [["session-r1", "r1"], ["session-r1-b", "r1"], ["session-r2", "r2"]]) {
+    await harness.saveSession({
+      id,
+      ownerId: "o",
+      resourceId,
+      threadId: "t",
+      origin: "top-level",
+      modeId: "build",
+      modelId: "m",
+      createdAt: new Date(),
+      lastActivityAt: new Date(),
+    });
+  }
+  const scores = (await storage.getStore("scores"))!;
+  const scoreSpecs: [string, string | undefined, string | undefined][] = [
+    ["score-of-r1", "r1", r1Thread.id],
+    ["score-naming-r1", "r1", undefined],
+    ["score-of-r1-thread", undefined, r1Thread.id],
+    ["score-of-r2", "r2", r2Thread.id],
+    ["score-of-nobody", undefined, undefined],
+  ];
+  for (const [id, resourceId, threadId] of scoreSpecs) {
+    await scores.saveScore({
+      id,
+      scorerId: "judge",
+      entityId: "agent",
+      entityType: "AGENT",
+      runId: "run",
+      score: 1,
+      scorer: { id: "judge" },
+      entity: { id: "agent" },
+      output: "ok",
+      ...(resourceId ? { resourceId } : {}),
+      ...(threadId ? { threadId } : {}),
+    } as unknown as SaveScorePayload);
+  }
   seeded.messages.push({ id: "stray", threadId: r2Thread.id, resourceId: "r1", createdAt: 1_000 });
   return seeded;
 }
@@ -87,6 +148,12 @@ function expectedReceipt(w: World): Record<string, number> {
     mastra_workflow_snapshot: w.runs.filter((r) => r.resourceId === "r1").length,
     mastra_ai_spans: w.traces.filter((t) => t.resourceId === "r1").reduce((sum, t) => sum + t.spans, 0),
     mastra_notifications: 2,
+    mastra_background_tasks: 2,
+    mastra_harness_sessions: 2,
+    mastra_scorers: 3,
+    // Observability scores and feedback: their own test below.
+    scores: 0,
+    feedback: 0,
   };
 }
 
@@ -126,6 +193,18 @@ async function assertNothingOfR1(storage: ConvexStorage, w: World): Promise<void
     assert.ok(notes.every((n) => n.resourceId !== "r1" && thread.resourceId !== "r1"), `notifications of ${thread.id}`);
   }
   assert.equal(await memory.getObservationalMemory(null, "r1"), null);
+  const tasks = (await storage.getStore("backgroundTasks"))!;
+  const left = await tasks.listTasks({});
+  assert.deepEqual(left.tasks.map((t) => t.id).sort(), ["task-of-nobody", "task-of-r2"]);
+  assert.equal(left.total, 2);
+  assert.equal(await tasks.getRunningCount(), 2, "running counter equals a recount");
+  const harness = (await storage.getStore("harness"))!;
+  assert.deepEqual((await harness.listSessions()).map((session) => session.id), ["session-r2"]);
+  const scores = (await storage.getStore("scores"))!;
+  const judged = await scores.listScoresByScorerId({ scorerId: "judge", pagination: { page: 0, perPage: 1 } });
+  assert.equal(judged.pagination.total, 2, "the scorer's tree total equals a recount");
+  const ofRun = await scores.listScoresByRunId({ runId: "run", pagination: { page: 0, perPage: false } });
+  assert.deepEqual(ofRun.scores.map((score) => score.id).sort(), ["score-of-nobody", "score-of-r2"]);
   assert.equal((await (await storage.getStore("workflows"))!.listWorkflowRuns({ resourceId: "r1" })).total, 0);
   const traces = await (await storage.getStore("observability"))!.listTraces({ filters: { resourceId: "r1" } });
   assert.equal(traces.pagination?.total, 0);
@@ -251,4 +330,83 @@ Deno.test("eraseResource refuses an empty resource id with a MastraError, starti
   await assert.rejects(() => storage.eraseResource(""), /eraseResource.*resourceId/s);
   // deno-lint-ignore no-explicit-any
   assert.deepEqual(await backend.run((ctx: any) => ctx.db.query("erase_jobs").collect()), []);
+});
+
+/** Observability scores and feedback of r1 and r2, written into `storage`. */
+async function seedSignals(storage: ConvexStorage): Promise<{ scoreIds: string[]; feedbackIds: string[] }> {
+  const observability = (await storage.getStore("observability"))!;
+  const at = new Date("2026-01-01T00:00:00.000Z");
+  const r1 = { scoreIds: [] as string[], feedbackIds: [] as string[] };
+  for (let i = 0; i < 12; i++) {
+    const resourceId = ["r1", "r2", "r1", undefined][i % 4];
+    const common = {
+      timestamp: new Date(at.getTime() + i * 60_000),
+      entityType: "agent",
+      entityName: i % 2 === 0 ? "a" : "b",
+      ...(resourceId ? { resourceId } : {}),
+    };
+    await observability.createScore(
+      { score: { ...common, scoreId: `os${i}`, scorerId: "relevance", score: i } } as never,
+    );
+    await observability.createFeedback({
+      feedback: { ...common, feedbackId: `of${i}`, feedbackType: "thumbs", value: i % 3 },
+    } as never);
+    if (resourceId === "r1") {
+      r1.scoreIds.push(`os${i}`);
+      r1.feedbackIds.push(`of${i}`);
+    }
+  }
+  return r1;
+}
+
+/** Aggregates and breakdowns of the scores and feedback, as the rollups answer them. */
+async function signalReads(storage: ConvexStorage): Promise<unknown> {
+  const observability = (await storage.getStore("observability"))!;
+  const out: Record<string, unknown> = {};
+  for (const aggregation of ["sum", "count", "max"] as const) {
+    out[`score ${aggregation}`] = await observability.getScoreAggregate(
+      { scorerId: "relevance", aggregation } as never,
+    );
+    out[`feedback ${aggregation}`] = await observability.getFeedbackAggregate(
+      { feedbackType: "thumbs", aggregation } as never,
+    );
+    out[`score ${aggregation} by resource`] = await observability.getScoreBreakdown(
+      { scorerId: "relevance", aggregation, groupBy: ["resourceId"] } as never,
+    );
+  }
+  out.scores = (await observability.listScores({ pagination: { page: 0, perPage: 100 } } as never)).pagination;
+  out.feedback = (await observability.listFeedback({ pagination: { page: 0, perPage: 100 } } as never)).pagination;
+  return out;
+}
+
+Deno.test("eraseResource deletes the resource's observability scores and feedback; every rollup equals the domain's own delete", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const storage = new ConvexStorage({ client: inProcessClient(backend) });
+    await storage.init();
+    const twin = new ConvexStorage({ client: inProcessClient(createBackend()) });
+    await twin.init();
+    const r1 = await seedSignals(storage);
+    await seedSignals(twin);
+    const receipt = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    const counts = receiptOf(receipt);
+    assert.equal(counts.scores, r1.scoreIds.length);
+    assert.equal(counts.feedback, r1.feedbackIds.length);
+    // The twin deletes the same rows through the domain's own deletes.
+    const observability = (await twin.getStore("observability"))!;
+    await observability.deleteScores({ scoreIds: r1.scoreIds } as never);
+    await observability.deleteFeedback({ feedbackIds: r1.feedbackIds } as never);
+    const ours = await signalReads(storage);
+    assert.deepEqual(ours, await signalReads(twin));
+    const sum = ours as Record<string, { value: number }>;
+    // r1 wrote the scores i with i % 4 in {0, 2}: the others remain, recounted here.
+    const kept = Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 4 !== 2);
+    assert.equal(sum["score sum"].value, kept.reduce((a, b) => a + b, 0));
+    assert.equal(sum["score count"].value, kept.length);
+  } finally {
+    clock.restore();
+  }
 });

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { MastraError } from "@mastra/core/error";
 import type { PruneResult, RetentionConfig } from "@mastra/core/storage";
+import type { HarnessPendingItemRecord, SaveScorePayload, SessionRecord } from "../src/coreTypes.ts";
 import { ConvexStorage } from "../src/storage.ts";
 import { createBackend, inProcessClient } from "./helpers/backend.ts";
 import { assertMemoryRecount, DAY, seedWorld, storedIds, type World } from "./helpers/lifecycle.ts";
@@ -253,4 +254,218 @@ Deno.test("prune of notifications deletes those last changed before maxAge by th
   assert.deepEqual(results, [{ domain: "notifications", table: "mastra_notifications", deleted: 1, done: true }]);
   assert.deepEqual(await storedIds(backend, "notifications"), [recent.id, touched.id].sort());
   assert.equal(await notifications.getNotification({ threadId: "t1", id: old.id }), null);
+});
+
+Deno.test("prune of scores (core's `scorers` key) deletes scores created before maxAge; every list total equals a recount", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const scores = (await storage.getStore("scores"))!;
+  const now = Date.now();
+  // Ages in days; none near 30. Two scorers, three runs, two entities, mixed ages in each list.
+  const ages = [90, 1, 45, 5, 60, 10, 40, 2, 31.5, 20, 75, 3];
+  for (const [i, age] of ages.entries()) {
+    await scores.saveScore({
+      id: `s${i}`,
+      scorerId: i % 2 === 0 ? "judge" : "critic",
+      entityId: i % 3 === 0 ? "agent-a" : "agent-b",
+      entityType: "AGENT",
+      source: "LIVE",
+      runId: `run-${i % 3}`,
+      traceId: "trace-1",
+      spanId: i % 2 === 0 ? "span-1" : "span-2",
+      score: i,
+      scorer: { id: "judge" },
+      entity: { id: "agent" },
+      output: "ok",
+      createdAt: new Date(now - age * DAY),
+    } as unknown as SaveScorePayload);
+  }
+  const young = ages.map((age, i) => ({ id: `s${i}`, i, age })).filter((s) => s.age < 30);
+  const results = await storage.prune({ retention: { scores: { scorers: { maxAge: "30d", batchSize: 2 } } } });
+  assert.deepEqual(results, [{
+    domain: "scores",
+    table: "mastra_scorers",
+    deleted: ages.length - young.length,
+    done: true,
+  }]);
+  assert.deepEqual(await storedIds(backend, "scores"), young.map((s) => s.id).sort());
+  const ids = (page: { scores: { id: string }[] }) => page.scores.map((s) => s.id).sort();
+  const expect = (keep: (i: number) => boolean) => young.filter((s) => keep(s.i)).map((s) => s.id).sort();
+  const all = { page: 0, perPage: false as const };
+  for (const scorerId of ["judge", "critic"]) {
+    const page = await scores.listScoresByScorerId({ scorerId, pagination: all });
+    const want = expect((i) => (i % 2 === 0 ? "judge" : "critic") === scorerId);
+    assert.deepEqual(ids(page), want);
+    assert.equal(page.pagination.total, want.length);
+    const small = await scores.listScoresByScorerId({ scorerId, pagination: { page: 0, perPage: 1 } });
+    assert.equal(small.pagination.total, want.length, `tree total of ${scorerId}`);
+  }
+  for (const run of [0, 1, 2]) {
+    const page = await scores.listScoresByRunId({ runId: `run-${run}`, pagination: { page: 0, perPage: 1 } });
+    assert.equal(page.pagination.total, expect((i) => i % 3 === run).length, `run-${run}`);
+  }
+  for (const entityId of ["agent-a", "agent-b"]) {
+    const page = await scores.listScoresByEntityId({
+      entityId,
+      entityType: "AGENT",
+      pagination: { page: 0, perPage: 1 },
+    });
+    assert.equal(page.pagination.total, expect((i) => (i % 3 === 0 ? "agent-a" : "agent-b") === entityId).length);
+  }
+  const span = await scores.listScoresBySpan({
+    traceId: "trace-1",
+    spanId: "span-1",
+    pagination: { page: 0, perPage: 1 },
+  });
+  assert.equal(span.pagination.total, expect((i) => i % 2 === 0).length);
+  assert.equal(await scores.getScoreById({ id: "s0" }), null);
+});
+
+Deno.test("prune of experiments deletes each completed before maxAge with all its results; in-flight ones stay whatever their age", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const experiments = (await storage.getStore("experiments"))!;
+  const now = Date.now();
+  // [id, days since completion (undefined: in flight), results]
+  const specs: [string, number | undefined, number][] = [
+    ["old-done", 60, 3],
+    ["old-failed", 45, 1],
+    ["old-empty", 90, 0],
+    ["recent-done", 5, 2],
+    ["running", undefined, 2],
+    ["pending", undefined, 0],
+  ];
+  for (const [id, age, results] of specs) {
+    await experiments.createExperiment({
+      id,
+      datasetId: "ds",
+      datasetVersion: null,
+      targetType: "agent",
+      targetId: "a",
+      totalItems: results,
+    });
+    for (let r = 0; r < results; r++) {
+      await experiments.addExperimentResult({
+        experimentId: id,
+        itemId: `item-${r}`,
+        itemDatasetVersion: null,
+        input: { r },
+        output: { ok: true },
+        groundTruth: null,
+        error: null,
+        startedAt: new Date(now - 100 * DAY),
+        completedAt: new Date(now - 100 * DAY + 1),
+        retryCount: 0,
+      });
+    }
+    if (age !== undefined) {
+      await experiments.updateExperiment({
+        id,
+        status: id === "old-failed" ? "failed" : "completed",
+        completedAt: new Date(now - age * DAY),
+      });
+    } else if (id === "running") {
+      await experiments.updateExperiment({ id, status: "running" });
+    }
+  }
+  const results = await storage.prune({
+    retention: { experiments: { experiments: { maxAge: "30d", batchSize: 1 } } },
+  });
+  assert.deepEqual(results, [{ domain: "experiments", table: "mastra_experiments", deleted: 3, done: true }]);
+  assert.deepEqual(await storedIds(backend, "experiments"), ["pending", "recent-done", "running"]);
+  assert.deepEqual(
+    await storedIds(backend, "experiment_results", "experimentId"),
+    ["recent-done", "recent-done", "running", "running"],
+  );
+  const listed = await experiments.listExperiments({ pagination: { page: 0, perPage: 1 } });
+  assert.equal(listed.pagination.total, 3, "the experiments counter equals a recount");
+  const ofDataset = await experiments.listExperiments({ datasetId: "ds", pagination: { page: 0, perPage: 1 } });
+  assert.equal(ofDataset.pagination.total, 3, "the dataset's counter equals a recount");
+  assert.equal(await experiments.getExperimentById({ id: "old-done" }), null);
+  const kept = await experiments.listExperimentResults({
+    experimentId: "recent-done",
+    pagination: { page: 0, perPage: 1 },
+  });
+  assert.equal(kept.pagination.total, 2);
+});
+
+Deno.test("prune of harness sessions deletes those idle longer than maxAge (a change stamps activity); large records are released", async () => {
+  const { backend, storage, setNow } = setup();
+  await storage.init();
+  const harness = (await storage.getStore("harness"))!;
+  const now = Date.now();
+  const session = (id: string, idleDays: number, metadata?: Record<string, unknown>): SessionRecord => ({
+    id,
+    ownerId: "o1",
+    resourceId: "r1",
+    threadId: `t-${id}`,
+    origin: "top-level",
+    modeId: "build",
+    modelId: "m1",
+    createdAt: new Date(now - 100 * DAY),
+    lastActivityAt: new Date(now - idleDays * DAY),
+    ...(metadata ? { metadata } : {}),
+  });
+  await harness.saveSession(session("old", 60));
+  await harness.saveSession(session("old-large", 45, { blob: "x".repeat(2 * 1024 * 1024) }));
+  await harness.saveSession(session("recent", 5));
+  await harness.saveSession(session("revived", 90));
+  setNow(now);
+  // A change stamps its activity with now: the session is no longer idle.
+  await harness.appendPendingItem("revived", {
+    id: "q1",
+    kind: "question",
+    status: "pending",
+    sessionId: "revived",
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+    payload: { question: "?" },
+  } as HarnessPendingItemRecord);
+  const committedBlobs = async () =>
+    // deno-lint-ignore no-explicit-any
+    await backend.run(async (ctx: any) =>
+      (await ctx.db.query("blobs").collect()).filter((blob: { state: string }) => blob.state === "committed").length
+    );
+  assert.ok(await committedBlobs() > 0, "the large record is stored as a blob");
+  const results = await storage.prune({ retention: { harness: { sessions: { maxAge: "30d", batchSize: 1 } } } });
+  assert.deepEqual(results, [{ domain: "harness", table: "mastra_harness_sessions", deleted: 2, done: true }]);
+  assert.deepEqual(await storedIds(backend, "harness_sessions"), ["recent", "revived"]);
+  assert.equal(await harness.loadSession("old"), null);
+  assert.equal((await harness.loadSession("revived"))?.pending?.length, 1);
+  assert.equal(await committedBlobs(), 0, "the large record's blob was released");
+});
+
+Deno.test("prune of thread state deletes the slots last set before maxAge by the deployment's clock; slots set since stay", async () => {
+  const { backend, storage } = setup();
+  await storage.init();
+  const state = (await storage.getStore("threadState"))!;
+  const realNow = Date.now;
+  const at = realNow();
+  try {
+    // The deployment's clock, 60 days ago (the in-process deployment reads `Date.now`).
+    Date.now = () => at - 60 * DAY;
+    await state.setState({ threadId: "t1", type: "tasks", value: [1] });
+    await state.setState({ threadId: "t1", type: "goal", value: { objective: "x".repeat(2 * 1024 * 1024) } });
+    await state.setState({ threadId: "t2", type: "tasks", value: [2] });
+  } finally {
+    Date.now = realNow;
+  }
+  // Set again now: recent.
+  await state.setState({ threadId: "t2", type: "tasks", value: [3] });
+  await state.setState({ threadId: "t3", type: "tasks", value: [4] });
+  const committedBlobs = async () =>
+    // deno-lint-ignore no-explicit-any
+    await backend.run(async (ctx: any) =>
+      (await ctx.db.query("blobs").collect()).filter((blob: { state: string }) => blob.state === "committed").length
+    );
+  assert.ok(await committedBlobs() > 0, "the large value is stored as a blob");
+  const results = await storage.prune({ retention: { threadState: { threadState: { maxAge: "30d", batchSize: 1 } } } });
+  assert.deepEqual(results, [{ domain: "threadState", table: "mastra_thread_state", deleted: 2, done: true }]);
+  assert.deepEqual(await storedIds(backend, "thread_state", "key"), [
+    JSON.stringify(["t2", "tasks"]),
+    JSON.stringify(["t3", "tasks"]),
+  ]);
+  assert.equal(await state.getState({ threadId: "t1", type: "goal" }), undefined);
+  assert.deepEqual(await state.getState({ threadId: "t2", type: "tasks" }), [3]);
+  assert.equal(await committedBlobs(), 0, "the large value's blob was released");
 });

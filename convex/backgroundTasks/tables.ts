@@ -46,5 +46,7 @@ export const backgroundTaskTables = {
     .index("by_toolCall_createdAt", ["toolCallId", "createdAt", "id"])
     .index("by_toolCall_startedAt", ["toolCallId", "startedAt", "id"])
     .index("by_toolCall_suspendedAt", ["toolCallId", "suspendedAt", "id"])
-    .index("by_toolCall_completedAt", ["toolCallId", "completedAt", "id"]),
+    .index("by_toolCall_completedAt", ["toolCallId", "completedAt", "id"])
+    // Erasure of a resource (`lifecycle/erase.ts`).
+    .index("by_resource_createdAt", ["resourceId", "createdAt", "id"]),
 };

@@ -20,7 +20,8 @@ import { experimentCounters } from "./counterNames.js";
 import { startResultGeneration } from "./generations.js";
 import { EXPERIMENT_STATUSES, type ExperimentRow, matchesTenancy, tenancyValidator } from "./validators.js";
 
-type ExperimentDoc = DataModel["experiments"]["document"];
+/** An experiment document as stored. */
+export type ExperimentDoc = DataModel["experiments"]["document"];
 
 /** The experiment row `id` (deleting or not), or `null`. */
 export async function findExperiment(ctx: QueryCtx, id: string): Promise<ExperimentDoc | null> {
@@ -45,7 +46,9 @@ function columnsOf(record: Record<string, unknown>): Omit<ExperimentRow, "id" | 
   const text = (value: unknown) => typeof value === "string" ? value : null;
   const status = String(record.status);
   const createdAt = (record.createdAt as Date).getTime();
+  const completedAt = record.completedAt instanceof Date ? record.completedAt.getTime() : undefined;
   return {
+    ...(completedAt === undefined || Number.isNaN(completedAt) ? {} : { completedAt }),
     datasetId: text(record.datasetId),
     status,
     statusRank: statusRank(status),
@@ -229,6 +232,21 @@ export async function detachExperiments(ctx: MutationCtx, datasetId: string, lim
 }
 
 /**
+ * Marks an experiment deleted (unless it is already): it and its results
+ * read as absent from now on and leave every counter; its results are
+ * then reclaimed in bounded steps (`reclaimResults` of `generations.ts`)
+ * before its row is removed.
+ */
+export async function markExperimentDeleted(ctx: MutationCtx, row: ExperimentDoc): Promise<void> {
+  if (row.deleting) return;
+  await ctx.db.patch(row._id, { deleting: true });
+  const deltas: [string, number][] = [[experimentCounters.experiments, -1]];
+  if (row.datasetId !== null) deltas.push([experimentCounters.ofDataset(row.datasetId), -1]);
+  await adjustCounters(ctx, deltas);
+  await startResultGeneration(ctx, row.id);
+}
+
+/**
  * First step of deleting an experiment: marks it deleted (it reads as
  * absent from then on) and deletes its results at once (a new result
  * generation: they leave the totals and the review summary now). Answers
@@ -241,13 +259,7 @@ export const beginRemove = internalMutation({
   handler: async (ctx, { id, filters }): Promise<boolean> => {
     const row = await findExperiment(ctx, id);
     if (!row || !matchesTenancy(row, filters)) return false;
-    if (!row.deleting) {
-      await ctx.db.patch(row._id, { deleting: true });
-      const deltas: [string, number][] = [[experimentCounters.experiments, -1]];
-      if (row.datasetId !== null) deltas.push([experimentCounters.ofDataset(row.datasetId), -1]);
-      await adjustCounters(ctx, deltas);
-      await startResultGeneration(ctx, id);
-    }
+    await markExperimentDeleted(ctx, row);
     return true;
   },
 });

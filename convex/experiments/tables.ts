@@ -17,7 +17,9 @@ export const experimentTables = {
     .index("by_statusRank", ["statusRank", "id"])
     .index("by_statusDesc", ["statusDesc", "id"])
     .index("by_dataset_createdAt", ["datasetId", "createdAt", "id"])
-    .index("by_dataset_createdDesc", ["datasetId", "createdDesc", "id"]),
+    .index("by_dataset_createdDesc", ["datasetId", "createdDesc", "id"])
+    // Retention (`lifecycle/pruners.ts`): completed experiments, oldest first.
+    .index("by_completedAt", ["completedAt", "id"]),
   experiment_results: defineTable(resultValidator)
     .index("by_mastra_id", ["id"])
     .index("by_key", ["experimentId", "generation", "itemId", "attempt"])

@@ -31,6 +31,8 @@ export const experimentValidator = v.object({
   projectId: nullableString,
   createdAt: v.number(),
   createdDesc: v.number(),
+  /** When the experiment completed (epoch ms); absent while in flight (retention anchor, never pruned then). */
+  completedAt: v.optional(v.number()),
   /** The whole experiment as core's in-memory store keeps it, encoded. */
   data: v.string(),
   /** Set while a delete runs in steps: the experiment and its results read as absent. */

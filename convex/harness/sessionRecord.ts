@@ -32,6 +32,18 @@ export function normalizePendingItem(item: PendingItemValue): PendingItemValue {
   };
 }
 
+/** The columns a session row copies from its record (for retention and erasure). */
+export type SessionColumns = { resourceId?: string; lastActivityAt?: number };
+
+/** The {@link SessionColumns} of a record (a field of the wrong type is left out). */
+export function sessionColumns(record: Record<string, unknown>): SessionColumns {
+  const at = record.lastActivityAt instanceof Date ? record.lastActivityAt.getTime() : Number.NaN;
+  return {
+    ...(typeof record.resourceId === "string" ? { resourceId: record.resourceId } : {}),
+    ...(Number.isFinite(at) ? { lastActivityAt: at } : {}),
+  };
+}
+
 /** The copy of a session record a store keeps (core's `cloneSessionRecord`). */
 export function normalizeSession(record: SessionRecordValue): SessionRecordValue {
   return {

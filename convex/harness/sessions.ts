@@ -8,17 +8,18 @@
  * transactions), unlike core's default read-modify-write over two calls.
  */
 import { paginationOptsValidator, type PaginationResult } from "convex/server";
-import { v } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import { blobOwner, readField, releaseBlobs, writeField, writeOwnedRow } from "../kit/blobs.js";
 import { decodeValue, encodeValue } from "../kit/codec.js";
 import { storageError } from "../kit/errors.js";
-import { internalMutation, internalQuery, type QueryCtx } from "../kit/functions.js";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
 import { recordAnswer, recordedAnswer } from "../kit/operations.js";
 import {
   appendPendingItem,
   type PendingItemValue,
   removePendingItem,
+  sessionColumns,
   type SessionRecordValue,
   updatePendingItem,
   updateSession,
@@ -40,11 +41,37 @@ export const get = internalQuery({
   handler: async (ctx, { id }): Promise<string | null> => (await findSession(ctx, id))?.record ?? null,
 });
 
-/** Stores a session's record (codec text or a reference to uploaded chunks), replacing the one with its id. */
+/**
+ * Deletes one session row and releases its large record (the deployment's
+ * sweep deletes released chunks). Used by retention and erasure.
+ */
+export async function removeSession(
+  ctx: MutationCtx,
+  doc: { _id: GenericId<"harness_sessions">; id: string; record: string },
+): Promise<void> {
+  await releaseBlobs(ctx, blobOwner(TABLE, doc.id), [doc.record]);
+  await ctx.db.delete(doc._id);
+}
+
+/**
+ * Stores a session's record (codec text or a reference to uploaded chunks),
+ * replacing the one with its id; `resourceId` and `lastActivityAt` are the
+ * record's, copied into columns.
+ */
 export const save = internalMutation({
-  args: { id: v.string(), record: v.string() },
-  handler: async (ctx, { id, record }): Promise<{ released: boolean }> => {
-    const row = { id, record };
+  args: {
+    id: v.string(),
+    record: v.string(),
+    resourceId: v.optional(v.string()),
+    lastActivityAt: v.optional(v.number()),
+  },
+  handler: async (ctx, { id, record, resourceId, lastActivityAt }): Promise<{ released: boolean }> => {
+    const row = {
+      id,
+      record,
+      ...(resourceId === undefined ? {} : { resourceId }),
+      ...(lastActivityAt === undefined ? {} : { lastActivityAt }),
+    };
     assertFitsDocument(`harness session ${id}`, row);
     const existing = await findSession(ctx, id);
     const released = await writeOwnedRow(
@@ -114,7 +141,7 @@ export const change = internalMutation({
     const encoded = encodeValue(next);
     const owner = blobOwner(TABLE, id);
     const stored = await writeField(ctx, encoded, owner);
-    const row = { id, record: stored };
+    const row = { id, record: stored, ...sessionColumns(next) };
     assertFitsDocument(`harness session ${id}`, row);
     const released = await releaseBlobs(ctx, owner, [existing.record], [stored]);
     await ctx.db.replace(existing._id, row);

@@ -9,5 +9,9 @@ import { sessionValidator } from "./validators.js";
 
 /** Harness tables, to be spread into a schema (fields: `harness/validators.ts`). */
 export const harnessTables = {
-  harness_sessions: defineTable(sessionValidator).index("by_mastra_id", ["id"]),
+  harness_sessions: defineTable(sessionValidator)
+    .index("by_mastra_id", ["id"])
+    // Retention and erasure (`lifecycle/`): sessions by last activity, and a resource's sessions.
+    .index("by_lastActivityAt", ["lastActivityAt"])
+    .index("by_resource", ["resourceId"]),
 };

@@ -9,6 +9,10 @@ export const sessionValidator = v.object({
   id: v.string(),
   /** The whole `SessionRecord`, as codec text or a blob reference when large. */
   record: v.string(),
+  /** The record's `resourceId`, copied for erasure (absent on rows written before it was kept). */
+  resourceId: v.optional(v.string()),
+  /** The record's `lastActivityAt` (epoch ms), copied for retention (absent on rows written before it was kept). */
+  lastActivityAt: v.optional(v.number()),
 });
 /** A harness session as stored. */
 export type SessionRow = Infer<typeof sessionValidator>;

@@ -12,7 +12,11 @@
  * messages left in other resources' threads, its resource-scoped
  * observational memory, its resource row (working memory), its workflow
  * runs, its traces (with all their spans; a trace belongs to the resource
- * of its root span), and the notifications that name it.
+ * of its root span), the notifications that name it, and the background
+ * tasks that name it (those of its threads went with the threads), and its
+ * harness sessions (with their pending items), and the scores that name
+ * it (those of its threads went with the threads), and the observability
+ * scores and feedback that name it.
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -26,6 +30,10 @@ import { omKey } from "../memory/observationalMemoryRows.js";
 import { removeThreadStep } from "../memory/threads.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeRun } from "../workflows/runs.js";
+import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
+import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessions.js";
+import { removeScore } from "../scores/scores.js";
+import { deleteSignalsOfResource } from "../observability/signals/signalEvents.js";
 import { deleteMessages } from "./pruners.js";
 import type { tableTallyValidator } from "./tables.js";
 
@@ -38,6 +46,11 @@ export const ERASE_TABLES = [
   "workflows.workflowSnapshot",
   "observability.spans",
   "notifications.notifications",
+  "backgroundTasks.backgroundTasks",
+  "harness.sessions",
+  "scores.scorers",
+  "observability.scores",
+  "observability.feedback",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
@@ -54,6 +67,15 @@ const RUNS_PER_STEP = 100;
 const TRACES_PER_STEP = 50;
 const SPANS_PER_STEP = 1000;
 const NOTIFICATIONS_PER_STEP = 1000;
+const TASKS_PER_STEP = 100;
+const SCORES_PER_STEP = 200;
+/**
+ * Weight of a task and of a score in a threads step's work budget
+ * (`MESSAGES_PER_STEP`, in messages): each writes its row and several
+ * counter or rank-tree entries.
+ */
+const TASK_WORK = 5;
+const SCORE_WORK = 10;
 
 async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
   let threads = 0;
@@ -61,6 +83,8 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
   let work = 0;
   let om = 0;
   let notifications = 0;
+  let tasks = 0;
+  let scores = 0;
   for (;;) {
     const thread = await ctx.db.query("threads").withIndex(
       "by_resource_createdAt",
@@ -71,6 +95,8 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
       "memory.messages": messages,
       "memory.observationalMemory": om,
       "notifications.notifications": notifications,
+      "backgroundTasks.backgroundTasks": tasks,
+      "scores.scorers": scores,
     };
     if (!thread) return { deleted, done: true };
     if (threads >= THREADS_PER_STEP || work >= MESSAGES_PER_STEP) return { deleted, done: false };
@@ -80,6 +106,26 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
     notifications += Math.min(notes.length, NOTIFICATIONS_PER_STEP);
     if (notes.length > NOTIFICATIONS_PER_STEP) {
       return { deleted: { ...deleted, "notifications.notifications": notifications }, done: false };
+    }
+    // Background tasks of the thread, whatever resource they name, through the domain's own removal.
+    const threadTasks = await ctx.db.query("background_tasks").withIndex(
+      "by_thread_createdAt",
+      (q) => q.eq("threadId", thread.id),
+    ).take(TASKS_PER_STEP + 1) as TaskDoc[];
+    for (const task of threadTasks.slice(0, TASKS_PER_STEP)) await removeTask(ctx, task);
+    tasks += Math.min(threadTasks.length, TASKS_PER_STEP);
+    work += Math.min(threadTasks.length, TASKS_PER_STEP) * TASK_WORK;
+    if (threadTasks.length > TASKS_PER_STEP) {
+      return { deleted: { ...deleted, "backgroundTasks.backgroundTasks": tasks }, done: false };
+    }
+    // Scores of the thread, whatever resource they name, with their rank-tree entries and blobs.
+    const threadScores = await ctx.db.query("scores").withIndex("by_thread", (q) => q.eq("threadId", thread.id))
+      .take(SCORES_PER_STEP + 1);
+    for (const score of threadScores.slice(0, SCORES_PER_STEP)) await removeScore(ctx, score);
+    scores += Math.min(threadScores.length, SCORES_PER_STEP);
+    work += Math.min(threadScores.length, SCORES_PER_STEP) * SCORE_WORK;
+    if (threadScores.length > SCORES_PER_STEP) {
+      return { deleted: { ...deleted, "scores.scorers": scores }, done: false };
     }
     const records = await clearKeyStep(ctx, omKey(thread.id, resourceId));
     om += records.deleted;
@@ -157,6 +203,50 @@ async function eraseNotifications(ctx: MutationCtx, resourceId: string): Promise
   return { deleted: { "notifications.notifications": doomed.length }, done: notes.length <= NOTIFICATIONS_PER_STEP };
 }
 
+/** Background tasks that name the resource, through the domain's own removal (counters, trees, blobs). */
+async function eraseTasks(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const tasks = await ctx.db.query("background_tasks").withIndex(
+    "by_resource_createdAt",
+    (q) => q.eq("resourceId", resourceId),
+  ).take(TASKS_PER_STEP + 1) as TaskDoc[];
+  const doomed = tasks.slice(0, TASKS_PER_STEP);
+  for (const task of doomed) await removeTask(ctx, task);
+  return { deleted: { "backgroundTasks.backgroundTasks": doomed.length }, done: tasks.length <= TASKS_PER_STEP };
+}
+
+/** Harness sessions of the resource (with their pending items, which live in their records). */
+async function eraseSessions(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const sessions = await ctx.db.query("harness_sessions").withIndex(
+    "by_resource",
+    (q) => q.eq("resourceId", resourceId),
+  )
+    .take(SESSIONS_PER_STEP + 1);
+  const doomed = sessions.slice(0, SESSIONS_PER_STEP);
+  for (const session of doomed) await removeSession(ctx, session);
+  return { deleted: { "harness.sessions": doomed.length }, done: sessions.length <= SESSIONS_PER_STEP };
+}
+
+/** Scores that name the resource (those of its threads went with the threads), through the domain's removal. */
+async function eraseScores(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const scores = await ctx.db.query("scores").withIndex("by_resource", (q) => q.eq("resourceId", resourceId))
+    .take(SCORES_PER_STEP + 1);
+  const doomed = scores.slice(0, SCORES_PER_STEP);
+  for (const score of doomed) await removeScore(ctx, score);
+  return { deleted: { "scores.scorers": doomed.length }, done: scores.length <= SCORES_PER_STEP };
+}
+
+/** Observability scores that name the resource, out of their rollup cells and counters. */
+async function eraseObservabilityScores(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const step = await deleteSignalsOfResource(ctx, "score", resourceId);
+  return { deleted: { "observability.scores": step.deleted }, done: step.done };
+}
+
+/** Observability feedback that names the resource, out of its rollup cells and counters. */
+async function eraseFeedback(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
+  const step = await deleteSignalsOfResource(ctx, "feedback", resourceId);
+  return { deleted: { "observability.feedback": step.deleted }, done: step.done };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -166,6 +256,11 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseRuns,
   eraseTraces,
   eraseNotifications,
+  eraseTasks,
+  eraseSessions,
+  eraseScores,
+  eraseObservabilityScores,
+  eraseFeedback,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {
@@ -214,7 +309,13 @@ export const step = internalMutation({
     if (!job || job.finishedAt !== undefined) return null;
     const now = Date.now();
     const result = await ERASE_PHASES[job.phase](ctx, job.resourceId, job);
-    const tables: Tally[] = job.tables.map((tally) => ({
+    // A job recorded by an older release lacks the tables added since: they start at 0.
+    const known = new Set(job.tables.map((tally) => tally.key));
+    const current = [
+      ...job.tables,
+      ...ERASE_TABLES.filter((key) => !known.has(key)).map((key) => ({ key, deleted: 0, done: false })),
+    ];
+    const tables: Tally[] = current.map((tally) => ({
       ...tally,
       deleted: tally.deleted + (result.deleted[tally.key as EraseTable] ?? 0),
     }));

@@ -24,6 +24,13 @@ import { dropIfHidden } from "../memory/threadDeletion.js";
 import { removeRun } from "../workflows/runs.js";
 import { deleteTracesStep } from "../observability/tracing/traces.js";
 import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
+import { removeScore } from "../scores/scores.js";
+import { type ExperimentDoc, markExperimentDeleted } from "../experiments/experiments.js";
+import { RECLAIM_BATCH, reclaimResults } from "../experiments/generations.js";
+import { experimentCounters } from "../experiments/counterNames.js";
+import { readCounter } from "../kit/counters.js";
+import { LIST_BATCH as SESSIONS_PER_READ, removeSession } from "../harness/sessions.js";
+import { removeSlot } from "../threadState/state.js";
 
 /** What one step did: rows deleted, and whether no eligible row is left. */
 export type PruneStep = { deleted: number; done: boolean };
@@ -41,6 +48,10 @@ export const RETENTION_ANCHORS = {
   "backgroundTasks.backgroundTasks": "completedAt",
   "schedules.triggers": "actualFireAt",
   "notifications.notifications": "updatedAt",
+  "scores.scorers": "createdAt",
+  "experiments.experiments": "completedAt",
+  "harness.sessions": "lastActivityAt",
+  "threadState.threadState": "updatedAt (server time of the last setState)",
 } as const;
 
 /** A retention table we prune: `<domain>.<table key>` of core's `DomainRetentionTables`. */
@@ -56,6 +67,12 @@ export const STEP_CAPS: Record<RetentionKey, number> = {
   "backgroundTasks.backgroundTasks": 100,
   "schedules.triggers": 1000,
   "notifications.notifications": 1000,
+  "scores.scorers": 200,
+  "experiments.experiments": 50,
+  // Inline records are at most 256 KiB: as many as one list call reads (8 MiB).
+  "harness.sessions": SESSIONS_PER_READ,
+  // Inline values are at most 256 KiB: 32 slots read at most 8 MiB.
+  "threadState.threadState": 32,
 };
 
 /**
@@ -197,6 +214,76 @@ const pruneNotifications: Pruner = async (ctx, cutoff, limit) => {
   return { deleted: doomed.length, done: batch.length <= limit };
 };
 
+/**
+ * Scores (core's `scorers` key) by `createdAt`, oldest first, each removed
+ * with its rank-tree entries and its blob (`scores/scores.ts`).
+ */
+const pruneScores: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("scores").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff)).take(
+    limit + 1,
+  );
+  const doomed = batch.slice(0, limit);
+  for (const score of doomed) await removeScore(ctx, score);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
+/**
+ * Experiments go as a unit with their results (as `deleteExperiment` does:
+ * marked deleted, so they and their results leave every list and counter
+ * at once, then the results are reclaimed in bounded steps and the row
+ * removed), oldest `completedAt` first; an experiment in flight (no
+ * `completedAt`) is never pruned. One that a step leaves half-reclaimed
+ * stays first in the index, so the next step finishes it. A step stops
+ * once it has reclaimed about {@link RECLAIM_BATCH} results.
+ */
+const pruneExperiments: Pruner = async (ctx, cutoff, limit) => {
+  let deleted = 0;
+  let results = 0;
+  for (;;) {
+    const row = await ctx.db.query("experiments").withIndex(
+      "by_completedAt",
+      (q) => q.gte("completedAt", -Number.MAX_VALUE).lt("completedAt", cutoff),
+    ).first() as ExperimentDoc | null;
+    if (!row) return { deleted, done: true };
+    if (deleted >= limit || results >= RECLAIM_BATCH) return { deleted, done: false };
+    results += row.deleting ? RECLAIM_BATCH : await readCounter(ctx, experimentCounters.results(row.id));
+    await markExperimentDeleted(ctx, row);
+    if (!(await reclaimResults(ctx, row.id)).done) return { deleted, done: false };
+    await ctx.db.delete(row._id);
+    deleted++;
+  }
+};
+
+/**
+ * Harness sessions by `lastActivityAt` (every change stamps it), each with
+ * its pending items (they live in its record). Rows saved before the
+ * column was kept carry none and are never pruned until written again.
+ */
+const pruneSessions: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("harness_sessions").withIndex(
+    "by_lastActivityAt",
+    (q) => q.gte("lastActivityAt", -Number.MAX_VALUE).lt("lastActivityAt", cutoff),
+  ).take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const session of doomed) await removeSession(ctx, session);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
+/**
+ * Thread-state slots by the server time of their last `set`. Slots set
+ * before that time was kept carry none and are never pruned until set
+ * again (a thread's slots always go with the thread).
+ */
+const pruneThreadState: Pruner = async (ctx, cutoff, limit) => {
+  const batch = await ctx.db.query("thread_state").withIndex(
+    "by_updatedAt",
+    (q) => q.gte("updatedAt", -Number.MAX_VALUE).lt("updatedAt", cutoff),
+  ).take(limit + 1);
+  const doomed = batch.slice(0, limit);
+  for (const slot of doomed) await removeSlot(ctx, slot);
+  return { deleted: doomed.length, done: batch.length <= limit };
+};
+
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
   "memory.threads": pruneThreads,
@@ -207,6 +294,10 @@ export const PRUNERS: Record<RetentionKey, Pruner> = {
   "backgroundTasks.backgroundTasks": pruneBackgroundTasks,
   "schedules.triggers": pruneTriggers,
   "notifications.notifications": pruneNotifications,
+  "scores.scorers": pruneScores,
+  "experiments.experiments": pruneExperiments,
+  "harness.sessions": pruneSessions,
+  "threadState.threadState": pruneThreadState,
 };
 
 /** True when `key` names a table we prune. */

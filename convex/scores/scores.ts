@@ -15,7 +15,7 @@
  * client to resolve. Lists never read `data`, so skipped rows cost no
  * chunks.
  */
-import { v } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import { adoptBlobs, blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { scoreCounters, type ScorerFilter, scorerFilterTree, scoreTree, scoreTreeEntries } from "./counterNames.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
@@ -43,6 +43,20 @@ async function recount(ctx: MutationCtx, before: ScoreRow | null, after: ScoreRo
   await ranks.apply(ctx);
 }
 
+/**
+ * Deletes one stored score with its rank-tree entries and its blob (the
+ * bookkeeping `save` keeps, undone). Used by retention; the coverage mark
+ * stays valid since the trees lose exactly the row's entries.
+ */
+export async function removeScore(ctx: MutationCtx, doc: ScoreRow & { _id: GenericId<"scores"> }): Promise<void> {
+  const row = withoutSystemFields(doc) as ScoreRow;
+  await ctx.db.delete(doc._id);
+  const ranks = new RankBatch();
+  ranks.change(scoreTreeEntries(row), []);
+  await ranks.apply(ctx);
+  await releaseBlobs(ctx, blobOwner("scores", row.id), [row.data]);
+}
+
 /** Returns one score by id, or `null`. */
 export const get = internalQuery({
   args: { id: v.string() },
@@ -68,6 +82,8 @@ export const save = internalMutation({
     source: v.optional(v.string()),
     traceId: v.optional(v.string()),
     spanId: v.optional(v.string()),
+    resourceId: v.optional(v.string()),
+    threadId: v.optional(v.string()),
     organizationId: v.optional(v.union(v.string(), v.null())),
     projectId: v.optional(v.union(v.string(), v.null())),
     createdAt: v.optional(v.number()),

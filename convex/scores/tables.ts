@@ -11,6 +11,11 @@ import { scoreValidator } from "./validators.js";
 export const scoreTables = {
   scores: defineTable(scoreValidator)
     .index("by_mastra_id", ["id"])
+    // Retention (`lifecycle/pruners.ts`): oldest scores first, whatever their scorer.
+    .index("by_createdAt", ["createdAt", "id"])
+    // Erasure of a resource (`lifecycle/erase.ts`): its scores, and those of its threads.
+    .index("by_resource", ["resourceId", "id"])
+    .index("by_thread", ["threadId", "id"])
     .index("by_scorer_createdAt", ["scorerId", "createdAt", "id"])
     .index("by_scorer_entity_createdAt", ["scorerId", "entityId", "createdAt", "id"])
     .index("by_scorer_type_createdAt", ["scorerId", "entityType", "createdAt", "id"])

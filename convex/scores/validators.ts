@@ -15,6 +15,9 @@ export const scoreValidator = v.object({
   source: v.optional(v.string()),
   traceId: v.optional(v.string()),
   spanId: v.optional(v.string()),
+  /** The score's resource and thread, copied for erasure (absent on scores saved before they were kept). */
+  resourceId: v.optional(v.string()),
+  threadId: v.optional(v.string()),
   organizationId: v.optional(v.union(v.string(), v.null())),
   projectId: v.optional(v.union(v.string(), v.null())),
   createdAt: v.number(),

@@ -7,7 +7,7 @@
  * released in the same mutation. `removeOfThread` is what deleting a thread
  * runs (memory's `threads:remove`), a bounded batch per call.
  */
-import { v } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import { blobOwner, releaseBlobs, writeOwnedRow } from "../kit/blobs.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { assertFitsDocument } from "../kit/limits.js";
@@ -45,7 +45,7 @@ export const set = internalMutation({
   args: { threadId: v.string(), type: v.string(), value: v.string() },
   handler: async (ctx, { threadId, type, value }): Promise<{ released: boolean }> => {
     const key = threadStateKey(threadId, type);
-    const row: ThreadStateRow = { threadId, type, key, value };
+    const row: ThreadStateRow = { threadId, type, key, value, updatedAt: Date.now() };
     assertFitsDocument(`thread state ${key}`, row);
     const existing = await findSlot(ctx, threadId, type);
     const released = await writeOwnedRow(
@@ -70,6 +70,15 @@ export const remove = internalMutation({
     return { released: await releaseBlobs(ctx, blobOwner(TABLE, existing.key), [existing.value]) };
   },
 });
+
+/** Deletes one slot and releases its large value (retention; the deployment's sweep deletes released chunks). */
+export async function removeSlot(
+  ctx: MutationCtx,
+  slot: ThreadStateRow & { _id: GenericId<"thread_state"> },
+): Promise<void> {
+  await ctx.db.delete(slot._id);
+  await releaseBlobs(ctx, blobOwner(TABLE, slot.key), [slot.value]);
+}
 
 /**
  * Deletes up to one batch of a thread's slots, releasing their large

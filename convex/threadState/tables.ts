@@ -10,5 +10,7 @@ import { threadStateValidator } from "./validators.js";
 /** Thread-state tables, to be spread into a schema (fields: `threadState/validators.ts`). */
 export const threadStateTables = {
   thread_state: defineTable(threadStateValidator)
-    .index("by_thread_type", ["threadId", "type"]),
+    .index("by_thread_type", ["threadId", "type"])
+    // Retention (`lifecycle/pruners.ts`): slots by the server time of their last `set`.
+    .index("by_updatedAt", ["updatedAt"]),
 };

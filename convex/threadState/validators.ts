@@ -14,6 +14,11 @@ export const threadStateValidator = v.object({
   key: v.string(),
   /** The value: codec text, or a blob reference when large. */
   value: v.string(),
+  /**
+   * Server time of the last `set` (retention anchor); absent on slots set
+   * before it was kept, which are then never pruned until set again.
+   */
+  updatedAt: v.optional(v.number()),
 });
 /** A thread-state value as stored. */
 export type ThreadStateRow = Infer<typeof threadStateValidator>;

@@ -31,6 +31,9 @@ import {
 import { getResult, listResults, reviewSummary, updateResult, writeResult } from "./results.ts";
 import { withErrorContext } from "../kit/errors.ts";
 import { requireString } from "../kit/validate.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Experiments and their results stored in Convex. */
 export class ConvexExperimentsStorage extends ExperimentsStorage {
@@ -40,6 +43,19 @@ export class ConvexExperimentsStorage extends ExperimentsStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /**
+   * Tables `prune()` deletes from by age: experiments, each with all its
+   * results, by `completedAt` (in-flight experiments are never pruned).
+   */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("experiments", {
+    experiments: "completedAt",
+  });
+
+  /** Deletes experiments (with their results) completed before each policy's `maxAge` (the deployment's clock). */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "experiments", policies, options);
   }
 
   /** Deletes every experiment and result. */

@@ -16,6 +16,9 @@ import {
   updatePendingItem,
   updateSession,
 } from "./sessions.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Harness sessions stored in Convex, one document each. */
 export class ConvexHarnessStorage extends HarnessStorage {
@@ -25,6 +28,20 @@ export class ConvexHarnessStorage extends HarnessStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /**
+   * Tables `prune()` deletes from by age: sessions, by `lastActivityAt`
+   * (every change stamps it). Sessions saved before this release carry no
+   * copy of it and are never pruned until saved or changed again.
+   */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("harness", {
+    sessions: "lastActivityAt",
+  });
+
+  /** Deletes sessions idle for longer than each policy's `maxAge` (the deployment's clock), in batches. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "harness", policies, options);
   }
 
   /** Deletes every session. */

@@ -9,6 +9,7 @@ import { isBlobRef } from "../../convex/kit/blobs.ts";
 import {
   normalizeSession,
   type PendingItemValue,
+  sessionColumns,
   type SessionRecordValue,
 } from "../../convex/harness/sessionRecord.ts";
 import type { SessionChange } from "../../convex/harness/validators.ts";
@@ -60,10 +61,12 @@ export function saveSession(ctx: DomainContext, record: SessionRecord): Promise<
     if (checked.pending !== undefined && !Array.isArray(checked.pending)) {
       throw new InvalidInputError(`record.pending must be an array, got ${describeValue(checked.pending)}`);
     }
-    const stored = await storeLarge(ctx, encodeValue(normalizeSession(checked)), "saveSession");
+    const normalized = normalizeSession(checked);
+    const stored = await storeLarge(ctx, encodeValue(normalized), "saveSession");
     const { released } = await ctx.transport.mutation<{ released: boolean }>("harness/sessions:save", {
       id,
       record: stored,
+      ...sessionColumns(normalized),
     }, { operation: "saveSession", details, idempotent: true });
     if (released) await sweepBlobs(ctx, "saveSession");
   });

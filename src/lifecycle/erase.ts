@@ -46,6 +46,8 @@ function tableName(key: string): { domain: string; table: string } {
   const [domain] = key.split(".");
   if (key === "memory.observationalMemory") return { domain, table: TABLE_OBSERVATIONAL_MEMORY };
   if (key === "notifications.notifications") return { domain, table: TABLE_NOTIFICATIONS };
+  // Observability scores and feedback have no core table constant: core's retention keys name them.
+  if (key === "observability.scores" || key === "observability.feedback") return { domain, table: key.split(".")[1] };
   return { domain, table: RETENTION_TABLE_NAMES[key as RetentionKey] ?? key };
 }
 

@@ -8,11 +8,15 @@ import type { PruneOptions, PruneResult, RetentionTablesDescriptor, TableRetenti
 import {
   parseDuration,
   TABLE_BACKGROUND_TASKS,
+  TABLE_EXPERIMENTS,
+  TABLE_HARNESS_SESSIONS,
   TABLE_MESSAGES,
   TABLE_NOTIFICATIONS,
   TABLE_RESOURCES,
   TABLE_SCHEDULE_TRIGGERS,
+  TABLE_SCORERS,
   TABLE_SPANS,
+  TABLE_THREAD_STATE,
   TABLE_THREADS,
   TABLE_WORKFLOW_SNAPSHOT,
 } from "@mastra/core/storage";
@@ -33,6 +37,10 @@ export const RETENTION_TABLE_NAMES: Record<RetentionKey, string> = {
   "backgroundTasks.backgroundTasks": TABLE_BACKGROUND_TASKS,
   "schedules.triggers": TABLE_SCHEDULE_TRIGGERS,
   "notifications.notifications": TABLE_NOTIFICATIONS,
+  "scores.scorers": TABLE_SCORERS,
+  "experiments.experiments": TABLE_EXPERIMENTS,
+  "harness.sessions": TABLE_HARNESS_SESSIONS,
+  "threadState.threadState": TABLE_THREAD_STATE,
 };
 
 /** The retention tables of each domain we prune, in the order `prune()` runs them. */
@@ -43,6 +51,10 @@ export const RETENTION_ORDER: Record<string, string[]> = {
   backgroundTasks: ["backgroundTasks"],
   schedules: ["triggers"],
   notifications: ["notifications"],
+  scores: ["scorers"],
+  experiments: ["experiments"],
+  harness: ["sessions"],
+  threadState: ["threadState"],
 };
 
 /** A domain's `retentionTables` descriptor (core's shape), for the domains' static field. */

@@ -37,6 +37,10 @@ export function scoreToArgs(input: unknown): ScoreSaveArgs {
     const value = score[key] === undefined ? undefined : requireKey(score[key], `score.${key}`);
     if (value !== undefined) args[key] = value;
   }
+  // Copied for erasure when they are strings (the score keeps whatever it holds in `data` either way).
+  for (const key of ["resourceId", "threadId"] as const) {
+    if (typeof score[key] === "string") args[key] = requireKey(score[key], `score.${key}`);
+  }
   const organizationId = optionalTenant(score.organizationId, "score.organizationId");
   if (organizationId !== undefined) args.organizationId = organizationId;
   const projectId = optionalTenant(score.projectId, "score.projectId");

@@ -15,6 +15,9 @@ import type {
 import { ScoresStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { getScoreById, listScores, saveScore } from "./scores.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Evaluation scores stored in Convex. */
 export class ConvexScoresStorage extends ScoresStorage {
@@ -24,6 +27,16 @@ export class ConvexScoresStorage extends ScoresStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /** Tables `prune()` deletes from by age: scores (core's `scorers` key), by `createdAt`. */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("scores", {
+    scorers: "createdAt",
+  });
+
+  /** Deletes scores created before each policy's `maxAge` (the deployment's clock), in batches. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "scores", policies, options);
   }
 
   /** Deletes every score. */

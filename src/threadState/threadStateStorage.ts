@@ -8,6 +8,9 @@
 import { ThreadStateStorage } from "@mastra/core/storage";
 import { clearTables, type DomainContext } from "../kit/context.ts";
 import { deleteState, getState, setState } from "./state.ts";
+import { pruneDomain, retentionDescriptor } from "../lifecycle/prune.ts";
+import type { RetentionTablesDescriptor } from "@mastra/core/storage";
+import type { PruneOptions, PruneResult, TableRetentionPolicy } from "../coreTypes.ts";
 
 /** Per-thread state stored in Convex, one document per `(threadId, type)`. */
 export class ConvexThreadStateStorage extends ThreadStateStorage {
@@ -17,6 +20,20 @@ export class ConvexThreadStateStorage extends ThreadStateStorage {
   constructor(ctx: DomainContext) {
     super();
     this.#ctx = ctx;
+  }
+
+  /**
+   * Tables `prune()` deletes from by age: slots, by the deployment's time of
+   * their last `setState` (slots set before this release carry none and
+   * are never pruned until set again). A thread's slots also go with it.
+   */
+  static override readonly retentionTables: RetentionTablesDescriptor = retentionDescriptor("threadState", {
+    threadState: "updatedAt",
+  });
+
+  /** Deletes slots not set for longer than each policy's `maxAge` (the deployment's clock), in batches. */
+  override prune(policies: Record<string, TableRetentionPolicy>, options?: PruneOptions): Promise<PruneResult[]> {
+    return pruneDomain(this.#ctx, "threadState", policies, options);
   }
 
   /** Nothing to create: the component's schema holds the table. */

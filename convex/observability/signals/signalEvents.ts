@@ -173,6 +173,7 @@ export async function upsertSignals(ctx: MutationCtx, kind: SignalKind, encoded:
       ...spec.check(record, id),
       data,
       shard,
+      ...(typeof record.resourceId === "string" ? { resourceId: record.resourceId } : {}),
     };
     if (!Number.isFinite(row.timestamp)) throw storageError("INVALID", `${kind} ${id} has no valid timestamp`);
     assertFitsDocument(`${kind} ${id}`, row);
@@ -228,6 +229,35 @@ export async function deleteSignalsById(ctx: MutationCtx, kind: SignalKind, ids:
 
 /** Rows deleted per call of {@link deleteSignalsOfTraces} (each touches up to 8 cells). */
 const DELETE_BATCH = 500;
+
+/**
+ * Deletes up to one batch of the scores or feedback that name `resourceId`
+ * (erasure), taking each out of its rollup cells and counters as a delete
+ * by id does; `done` once none is left.
+ */
+export async function deleteSignalsOfResource(
+  ctx: MutationCtx,
+  kind: SignalKind,
+  resourceId: string,
+): Promise<{ deleted: number; done: boolean }> {
+  const cells = new CellCache(ctx, { signal: kind });
+  const deltas: [string, number][] = [];
+  const db = ctx.db as unknown as AnyDb;
+  let deleted = 0;
+  let done = true;
+  const docs = db.query(SIGNAL_TABLES[kind]).withIndex("by_resource", (q) => q.eq("resourceId", resourceId));
+  for await (const doc of docs) {
+    if (deleted >= DELETE_BATCH) {
+      done = false;
+      break;
+    }
+    await removeRow(ctx, cells, kind, doc, decodeValue(doc.data) as Record<string, unknown>, deltas);
+    deleted++;
+  }
+  await cells.flush();
+  await adjustCounters(ctx, deltas);
+  return { deleted, done };
+}
 
 /** Deletes the scores or feedback linked to the given traces (within the scope), in bounded steps. */
 export async function deleteSignalsOfTraces(

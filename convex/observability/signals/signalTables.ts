@@ -91,13 +91,17 @@ export const signalTables = {
     data: v.string(),
     /** The rollup shard this score is counted in (absent: written before rollups, not counted). */
     shard: v.optional(v.number()),
+    /** The record's `resourceId`, copied for erasure (absent when it has none, or was written before). */
+    resourceId: v.optional(v.string()),
   })
     .index("by_score_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_scorerId_timestamp", ["scorerId", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
     .index("by_score", ["score", "id"])
-    .index("by_delta", ["deltaShard", "deltaSeq"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"])
+    // Erasure of a resource (`lifecycle/erase.ts`).
+    .index("by_resource", ["resourceId", "id"]),
 
   obs_feedback: defineTable({
     id: v.string(),
@@ -108,12 +112,16 @@ export const signalTables = {
     data: v.string(),
     /** The rollup shard this feedback is counted in (absent: written before rollups, not counted). */
     shard: v.optional(v.number()),
+    /** The record's `resourceId`, copied for erasure (absent when it has none, or was written before). */
+    resourceId: v.optional(v.string()),
   })
     .index("by_feedback_id", ["id"])
     .index("by_timestamp", ["timestamp", "id"])
     .index("by_feedbackType_timestamp", ["feedbackType", "timestamp", "id"])
     .index("by_trace_timestamp", ["traceId", "timestamp", "id"])
-    .index("by_delta", ["deltaShard", "deltaSeq"]),
+    .index("by_delta", ["deltaShard", "deltaSeq"])
+    // Erasure of a resource (`lifecycle/erase.ts`).
+    .index("by_resource", ["resourceId", "id"]),
 
   obs_metric_cells: defineTable({ name: v.string(), ...cellFields })
     .index("by_cell", ["name", "family", "interval", "bucket", "id"]),
