@@ -8,6 +8,7 @@ import type { EraseStatus as StoredStatus } from "../../convex/lifecycle/erase.t
 import type { RetentionKey } from "../../convex/lifecycle/pruners.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { pause } from "../kit/pause.ts";
 import { RETENTION_TABLE_NAMES } from "./prune.ts";
 
 /** Options of `eraseResource`. */
@@ -79,19 +80,6 @@ export function eraseStatus(ctx: DomainContext, jobId: string): Promise<EraseSta
   );
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-
 /**
  * Starts (or joins, if one is running) the erasure of `resourceId` and
  * waits until the deployment reports it done; returns the receipt. When the
@@ -138,7 +126,7 @@ export function eraseResource(
             "(eraseStatus reads it)",
         );
       }
-      await sleep(Math.min(maxPoll, 10 * 2 ** polls), options.signal);
+      await pause(Math.min(maxPoll, 10 * 2 ** polls), options.signal);
     }
   });
 }

@@ -23,6 +23,7 @@ import {
 import type { RetentionKey } from "../../convex/lifecycle/pruners.ts";
 import type { DomainContext } from "../kit/context.ts";
 import { InvalidInputError, withErrorContext } from "../kit/errors.ts";
+import { pause } from "../kit/pause.ts";
 
 /** Rows per batch when a policy names none (core's default). */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -105,21 +106,6 @@ export function domainPolicies(domain: string, policies: Record<string, TableRet
     if (policy !== undefined) out.push(checkPolicy(domain, table, policy));
   }
   return out;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
