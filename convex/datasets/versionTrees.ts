@@ -34,6 +34,7 @@ import {
   readPage,
 } from "../kit/persistentRankTree.js";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
+import { MAX_ENTRIES } from "../kit/rankTree.js";
 import { withoutSystemFields } from "../kit/rows.js";
 import { approximateSize } from "../kit/walk.js";
 import { ITEM_SORT_FIELDS } from "./counterNames.js";
@@ -71,10 +72,13 @@ const READS_BUDGET = 3900;
  * The node reads the version trees may spend in an item write that changes
  * `changed` items of a dataset of `items` current items: what is left of
  * Convex's reads per transaction after, at worst, one index read per item
- * and the current-items rank trees (256 keys a leaf, four trees).
+ * and the current-items rank trees (four trees whose leaves hold at least
+ * half of {@link MAX_ENTRIES} keys, their inner nodes, and the pending rank
+ * changes a write reads and may fold).
  */
 export function treeReadBudget(changed: number, items: number): number {
-  return READS_BUDGET - changed - 4 * Math.min(changed, Math.ceil(items / 128)) - 16;
+  const leaves = Math.min(changed, Math.ceil(items / (MAX_ENTRIES / 2)));
+  return READS_BUDGET - changed - 4 * (leaves + Math.ceil(leaves / (MAX_ENTRIES / 2)) + 8) - 16;
 }
 
 /**
