@@ -510,3 +510,47 @@ Deno.test("eraseResource deletes the resource's vectors in indexes that push res
     clock.restore();
   }
 });
+
+Deno.test("eraseResource: the vectors phase runs in bounded steps (many indexes without the key, more vectors than one step deletes)", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const client = inProcessClient(backend);
+    const storage = new ConvexStorage({ client });
+    await storage.init();
+    // 102 indexes keyed on `kind` only (more than one step looks at), named before the resource-keyed one.
+    const byKind = new ConvexVector({ client, filterKeys: ["kind"] });
+    for (let i = 0; i < 102; i++) {
+      const indexName = `a${String(i).padStart(3, "0")}`;
+      await byKind.createIndex({ indexName, dimension: 3 });
+      await byKind.upsert({ indexName, ids: ["v"], vectors: [[1, 0, 0]], metadata: [{ resource_id: "r1" }] });
+    }
+    // 4,100 vectors of r1 (more than one delete step's 4,000 rows) and 100 of r2 in a resource-keyed index.
+    const memory = new ConvexVector({ client });
+    await memory.createIndex({ indexName: "z-memory", dimension: 3 });
+    const next = random(31);
+    const ids = Array.from({ length: 4200 }, (_, i) => `m${i}`);
+    await memory.upsert({
+      indexName: "z-memory",
+      ids,
+      vectors: ids.map(() => [next() - 0.5, next() - 0.5, next() + 0.01]),
+      metadata: ids.map((_, i) => ({ resource_id: i < 4100 ? "r1" : "r2" })),
+    });
+    // Erasing a resource with no vectors walks the same indexes: the difference in steps is r1's second delete step.
+    const nobody = await driveUntil(backend, clock, realTimeout, storage.eraseResource("nobody"));
+    const receipt = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    assert.deepEqual(receipt.counts.filter((count) => count.domain === "vector"), [
+      { domain: "vector", table: "vectors", deleted: 4100 },
+    ]);
+    assert.equal(receipt.steps - nobody.steps, 1);
+    assert.equal((await memory.describeIndex({ indexName: "z-memory" })).count, 100);
+    const left = await memory.query({ indexName: "z-memory", filter: { resource_id: "r2" }, topK: 200 });
+    assert.equal((await memory.query({ indexName: "z-memory", filter: { resource_id: "r1" }, topK: 10 })).length, 0);
+    assert.deepEqual(left.map((hit) => hit.id).sort(), ids.slice(4100).sort());
+    for (const indexName of ["a000", "a101"]) assert.equal((await byKind.describeIndex({ indexName })).count, 1);
+  } finally {
+    clock.restore();
+  }
+});
