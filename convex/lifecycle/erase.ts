@@ -263,6 +263,11 @@ async function eraseFeedback(ctx: MutationCtx, resourceId: string): Promise<Phas
   return { deleted: { "observability.feedback": step.deleted }, done: step.done };
 }
 
+/** A walk cursor without an `undefined` field (stored in the job document). */
+function definedCursor(cursor: WalkCursor): WalkCursor {
+  return cursor.after === undefined ? { value: cursor.value } : cursor;
+}
+
 /**
  * Vectors whose `resource_id` is the resource, in every vector index that
  * pushes `resource_id` down (one of its filter keys), through the vector
@@ -271,11 +276,6 @@ async function eraseFeedback(ctx: MutationCtx, resourceId: string): Promise<Phas
  * at most {@link VECTOR_INDEXES_PER_STEP} indexes without the key). Indexes
  * being deleted are skipped: their deletion removes every vector.
  */
-/** A walk cursor without an `undefined` field (stored in the job document). */
-function definedCursor(cursor: WalkCursor): WalkCursor {
-  return cursor.after === undefined ? { value: cursor.value } : cursor;
-}
-
 async function eraseVectors(ctx: MutationCtx, resourceId: string, job: JobDoc): Promise<PhaseStep> {
   const position: VectorsPosition = job.vectors ?? {};
   let after = position.after;

@@ -138,6 +138,12 @@ Deno.test("erase scale: 20,000 rows of one resource, a caller failing half-way, 
       mastra_workflow_snapshot: RUNS,
       mastra_ai_spans: TRACES * 2,
       mastra_notifications: 0,
+      mastra_background_tasks: 0,
+      mastra_harness_sessions: 0,
+      mastra_scorers: 0,
+      scores: 0,
+      feedback: 0,
+      vectors: 0,
     });
     console.log("erase of 20,000 rows:", { steps: receipt.steps, counts });
 
