@@ -15,6 +15,8 @@ import { FakeClock } from "./helpers/fakeClock.ts";
 import { assertMemoryRecount, seedWorld, type World } from "./helpers/lifecycle.ts";
 import type { ConvexClientLike } from "../src/transport.ts";
 import type { SaveScorePayload } from "../src/coreTypes.ts";
+import { ConvexVector } from "../src/vector/convexVector.ts";
+import { random } from "./helpers/traceFixtures.ts";
 
 /** Every stored row of the tables an erasure touches, keyed by table, as JSON (small worlds only). */
 async function snapshot(backend: Backend): Promise<Record<string, string[]>> {
@@ -154,6 +156,8 @@ function expectedReceipt(w: World): Record<string, number> {
     // Observability scores and feedback: their own test below.
     scores: 0,
     feedback: 0,
+    // Vectors: their own test below.
+    vectors: 0,
   };
 }
 
@@ -406,6 +410,146 @@ Deno.test("eraseResource deletes the resource's observability scores and feedbac
     const kept = Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 4 !== 2);
     assert.equal(sum["score sum"].value, kept.reduce((a, b) => a + b, 0));
     assert.equal(sum["score count"].value, kept.length);
+  } finally {
+    clock.restore();
+  }
+});
+
+/** One seeded vector: its index, id, values and metadata. */
+type SeedVector = { index: string; id: string; vector: number[]; metadata: Record<string, unknown> };
+
+/**
+ * Vectors of r1, r2 and nobody in two indexes with the default filter keys
+ * (`resource_id`, `thread_id`) and one keyed on `kind` only (fixed seed).
+ */
+function seedVectors(): SeedVector[] {
+  const next = random(30);
+  const out: SeedVector[] = [];
+  for (const index of ["memory-a", "memory-b", "by-kind"]) {
+    for (let i = 0; i < 40; i++) {
+      const resource = ["r1", "r2", "r1", undefined, "r10"][i % 5];
+      out.push({
+        index,
+        id: `${index}-${i}`,
+        vector: [next() - 0.5, next() - 0.5, next() + 0.01],
+        metadata: {
+          kind: i % 2 === 0 ? "message" : "note",
+          ...(resource ? { resource_id: resource, thread_id: `${resource}-t${i % 3}` } : {}),
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** A ConvexVector on `backend` with the three indexes and `vectors` in them. */
+async function vectorStore(backend: Backend, vectors: SeedVector[]): Promise<ConvexVector> {
+  const client = inProcessClient(backend);
+  const memory = new ConvexVector({ client });
+  await memory.createIndex({ indexName: "memory-a", dimension: 3 });
+  await memory.createIndex({ indexName: "memory-b", dimension: 3 });
+  await new ConvexVector({ client, filterKeys: ["kind"] }).createIndex({ indexName: "by-kind", dimension: 3 });
+  for (const index of ["memory-a", "memory-b", "by-kind"]) {
+    const mine = vectors.filter((vector) => vector.index === index);
+    if (mine.length === 0) continue;
+    await memory.upsert({
+      indexName: index,
+      ids: mine.map((vector) => vector.id),
+      vectors: mine.map((vector) => vector.vector),
+      metadata: mine.map((vector) => vector.metadata),
+    });
+  }
+  return memory;
+}
+
+/** Counts and query results of every index, as `ConvexVector` answers them. */
+async function vectorReads(store: ConvexVector): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const indexName of ["memory-a", "memory-b", "by-kind"]) {
+    out[`${indexName} count`] = (await store.describeIndex({ indexName })).count;
+    for (const [name, filter] of [["all", undefined], ["r1", { resource_id: "r1" }], ["r2", { resource_id: "r2" }]]) {
+      const hits = await store.query({ indexName, queryVector: [0.3, -0.2, 0.5], topK: 50, filter: filter as never });
+      out[`${indexName} ${name}`] = hits.map((hit) => [hit.id, hit.score, hit.metadata]);
+    }
+    const every = { kind: { $in: ["message", "note"] } };
+    const listed = await store.query({ indexName, queryVector: undefined as never, filter: every, topK: 200 });
+    out[`${indexName} listed`] = listed.map((hit) => hit.id).sort();
+  }
+  return out;
+}
+
+Deno.test("eraseResource deletes the resource's vectors in indexes that push resource_id down; reads equal a store that never had them", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const storage = new ConvexStorage({ client: inProcessClient(backend) });
+    await storage.init();
+    const vectors = seedVectors();
+    const store = await vectorStore(backend, vectors);
+    const erased = vectors.filter((vector) => vector.index !== "by-kind" && vector.metadata.resource_id === "r1");
+    // The comparison: a fresh store that never had r1's vectors in the resource-keyed indexes.
+    const fresh = await vectorStore(createBackend(), vectors.filter((vector) => !erased.includes(vector)));
+    assert.notDeepEqual(await vectorReads(store), await vectorReads(fresh));
+    const receipt = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    const counts = receipt.counts.filter((count) => count.domain === "vector");
+    assert.deepEqual(counts, [{ domain: "vector", table: "vectors", deleted: erased.length }]);
+    assert.equal(erased.length, 32);
+    const reads = await vectorReads(store) as Record<string, unknown[]>;
+    assert.deepEqual(reads, await vectorReads(fresh));
+    assert.deepEqual(reads["memory-a r1"], []);
+    // The index without resource_id as a filter key keeps r1's vectors (delete them with deleteVectors and a filter).
+    assert.equal(reads["by-kind r1"].length, 16);
+    assert.equal(reads["memory-a count"], 24);
+    // Erasing again finds nothing more.
+    const again = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    assert.ok(again.counts.every((count) => count.deleted === 0));
+    assert.deepEqual(await vectorReads(store), reads);
+  } finally {
+    clock.restore();
+  }
+});
+
+Deno.test("eraseResource: the vectors phase runs in bounded steps (many indexes without the key, more vectors than one step deletes)", async () => {
+  const realTimeout = globalThis.setTimeout;
+  const clock = new FakeClock();
+  clock.install();
+  try {
+    const backend = createBackend();
+    const client = inProcessClient(backend);
+    const storage = new ConvexStorage({ client });
+    await storage.init();
+    // 102 indexes keyed on `kind` only (more than one step looks at), named before the resource-keyed one.
+    const byKind = new ConvexVector({ client, filterKeys: ["kind"] });
+    for (let i = 0; i < 102; i++) {
+      const indexName = `a${String(i).padStart(3, "0")}`;
+      await byKind.createIndex({ indexName, dimension: 3 });
+      await byKind.upsert({ indexName, ids: ["v"], vectors: [[1, 0, 0]], metadata: [{ resource_id: "r1" }] });
+    }
+    // 4,100 vectors of r1 (more than one delete step's 4,000 rows) and 100 of r2 in a resource-keyed index.
+    const memory = new ConvexVector({ client });
+    await memory.createIndex({ indexName: "z-memory", dimension: 3 });
+    const next = random(31);
+    const ids = Array.from({ length: 4200 }, (_, i) => `m${i}`);
+    await memory.upsert({
+      indexName: "z-memory",
+      ids,
+      vectors: ids.map(() => [next() - 0.5, next() - 0.5, next() + 0.01]),
+      metadata: ids.map((_, i) => ({ resource_id: i < 4100 ? "r1" : "r2" })),
+    });
+    // Erasing a resource with no vectors walks the same indexes: the difference in steps is r1's second delete step.
+    const nobody = await driveUntil(backend, clock, realTimeout, storage.eraseResource("nobody"));
+    const receipt = await driveUntil(backend, clock, realTimeout, storage.eraseResource("r1"));
+    assert.deepEqual(receipt.counts.filter((count) => count.domain === "vector"), [
+      { domain: "vector", table: "vectors", deleted: 4100 },
+    ]);
+    assert.equal(receipt.steps - nobody.steps, 1);
+    assert.equal((await memory.describeIndex({ indexName: "z-memory" })).count, 100);
+    const left = await memory.query({ indexName: "z-memory", filter: { resource_id: "r2" }, topK: 200 });
+    assert.equal((await memory.query({ indexName: "z-memory", filter: { resource_id: "r1" }, topK: 10 })).length, 0);
+    assert.deepEqual(left.map((hit) => hit.id).sort(), ids.slice(4100).sort());
+    for (const indexName of ["a000", "a101"]) assert.equal((await byKind.describeIndex({ indexName })).count, 1);
   } finally {
     clock.restore();
   }

@@ -16,7 +16,10 @@
  * tasks that name it (those of its threads went with the threads), and its
  * harness sessions (with their pending items), and the scores that name
  * it (those of its threads went with the threads), and the observability
- * scores and feedback that name it.
+ * scores and feedback that name it, and, in every vector index whose
+ * filter keys include `resource_id`, the vectors whose `resource_id` is the
+ * resource (what `deleteVectors({ filter: { resource_id } })` deletes, through
+ * the index's push-down; other indexes are left as they are).
  */
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
@@ -35,7 +38,9 @@ import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessi
 import { removeScore } from "../scores/scores.js";
 import { deleteSignalsOfResource } from "../observability/signals/signalEvents.js";
 import { deleteMessages } from "./pruners.js";
-import type { tableTallyValidator } from "./tables.js";
+import { deleteMatchesStep } from "../vector/vectors.js";
+import type { VectorIndexRow, WalkCursor } from "../vector/validators.js";
+import type { eraseVectorsPositionValidator, tableTallyValidator } from "./tables.js";
 
 /** Tables an erasure reports, in receipt order. */
 export const ERASE_TABLES = [
@@ -51,14 +56,21 @@ export const ERASE_TABLES = [
   "scores.scorers",
   "observability.scores",
   "observability.feedback",
+  "vector.vectors",
 ] as const;
 
 type EraseTable = typeof ERASE_TABLES[number];
 type Tally = Infer<typeof tableTallyValidator>;
 type JobDoc = NonNullable<Awaited<ReturnType<typeof findJob>>>;
+type VectorsPosition = Infer<typeof eraseVectorsPositionValidator>;
 
 /** What one step of a phase did. */
-type PhaseStep = { deleted: Partial<Record<EraseTable, number>>; done: boolean; pendingTraces?: string[] };
+type PhaseStep = {
+  deleted: Partial<Record<EraseTable, number>>;
+  done: boolean;
+  pendingTraces?: string[];
+  vectors?: VectorsPosition;
+};
 
 /** Threads one step deletes at most; messages one step deletes at most (across threads). */
 const THREADS_PER_STEP = 20;
@@ -69,6 +81,10 @@ const SPANS_PER_STEP = 1000;
 const NOTIFICATIONS_PER_STEP = 1000;
 const TASKS_PER_STEP = 100;
 const SCORES_PER_STEP = 200;
+/** Vector indexes (registry rows) one step of the vectors phase looks at, at most. */
+const VECTOR_INDEXES_PER_STEP = 100;
+/** The metadata key of a vector's resource (Mastra Memory's, and a default filter key of `ConvexVector`). */
+const RESOURCE_KEY = "resource_id";
 /**
  * Weight of a task and of a score in a threads step's work budget
  * (`MESSAGES_PER_STEP`, in messages): each writes its row and several
@@ -247,6 +263,48 @@ async function eraseFeedback(ctx: MutationCtx, resourceId: string): Promise<Phas
   return { deleted: { "observability.feedback": step.deleted }, done: step.done };
 }
 
+/** A walk cursor without an `undefined` field (stored in the job document). */
+function definedCursor(cursor: WalkCursor): WalkCursor {
+  return cursor.after === undefined ? { value: cursor.value } : cursor;
+}
+
+/**
+ * Vectors whose `resource_id` is the resource, in every vector index that
+ * pushes `resource_id` down (one of its filter keys), through the vector
+ * domain's own bounded delete step (so every index's count stays exact).
+ * Indexes are taken in name order; one step walks one index once (or skips
+ * at most {@link VECTOR_INDEXES_PER_STEP} indexes without the key). Indexes
+ * being deleted are skipped: their deletion removes every vector.
+ */
+async function eraseVectors(ctx: MutationCtx, resourceId: string, job: JobDoc): Promise<PhaseStep> {
+  const position: VectorsPosition = job.vectors ?? {};
+  let after = position.after;
+  const at = (): VectorsPosition => after === undefined ? {} : { after };
+  const from = after;
+  const indexes = ctx.db.query("vector_indexes").withIndex(
+    "by_name",
+    (q) => from === undefined ? q : q.gt("name", from),
+  );
+  let looked = 0;
+  for await (const row of indexes) {
+    const info = row as VectorIndexRow;
+    if (looked >= VECTOR_INDEXES_PER_STEP) return { deleted: {}, done: false, vectors: at() };
+    looked++;
+    if (info.deleting || !info.filterKeys.includes(RESOURCE_KEY)) {
+      after = info.name;
+      continue;
+    }
+    // A cursor is only valid in the index it was taken in.
+    const cursor = position.index === info.name ? position.cursor : undefined;
+    const step = await deleteMatchesStep(ctx, info, { [RESOURCE_KEY]: resourceId }, cursor);
+    const next: VectorsPosition = step.done
+      ? { after: info.name }
+      : { ...at(), index: info.name, ...(step.cursor ? { cursor: definedCursor(step.cursor) } : {}) };
+    return { deleted: { "vector.vectors": step.deleted }, done: false, vectors: next };
+  }
+  return { deleted: {}, done: true, vectors: at() };
+}
+
 /** The phases of an erasure, in order. */
 const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Promise<PhaseStep>)[] = [
   eraseThreads,
@@ -261,6 +319,7 @@ const ERASE_PHASES: ((ctx: MutationCtx, resourceId: string, job: JobDoc) => Prom
   eraseScores,
   eraseObservabilityScores,
   eraseFeedback,
+  eraseVectors,
 ];
 
 async function findJob(ctx: QueryCtx, jobId: string) {
@@ -326,6 +385,7 @@ export const step = internalMutation({
       steps: job.steps + 1,
       updatedAt: now,
       pendingTraces: result.pendingTraces ?? job.pendingTraces,
+      ...(result.vectors ? { vectors: result.vectors } : {}),
       tables: finished ? tables.map((tally) => ({ ...tally, done: true })) : tables,
       ...(finished ? { finishedAt: now } : {}),
     });

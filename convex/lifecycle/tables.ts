@@ -4,6 +4,7 @@
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+import { walkCursorValidator } from "../vector/validators.js";
 
 /** One table's policy: `<domain>.<table key>`, maximum age and rows per batch. */
 export const tablePolicyValidator = v.object({
@@ -14,6 +15,13 @@ export const tablePolicyValidator = v.object({
 
 /** What a run or job did to one table. */
 export const tableTallyValidator = v.object({ key: v.string(), deleted: v.number(), done: v.boolean() });
+
+/** Where the vectors phase of an erasure stands (see `lifecycle/erase.ts`). */
+export const eraseVectorsPositionValidator = v.object({
+  after: v.optional(v.string()),
+  index: v.optional(v.string()),
+  cursor: v.optional(walkCursorValidator),
+});
 
 /** Lifecycle tables, spread into the schema. */
 export const lifecycleTables = {
@@ -53,6 +61,12 @@ export const lifecycleTables = {
     phase: v.number(),
     /** Traces whose deletion a step started and did not finish (they left the resource's index already). */
     pendingTraces: v.array(v.string()),
+    /**
+     * Position of the vectors phase: the last vector index (by name) it
+     * finished or skipped, and the index it is walking with its cursor.
+     * Absent on jobs recorded by an older release (they start from the first index).
+     */
+    vectors: v.optional(eraseVectorsPositionValidator),
     steps: v.number(),
     tables: v.array(tableTallyValidator),
   })

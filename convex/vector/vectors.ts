@@ -238,15 +238,32 @@ export async function walkMatches(
 
 const walkArgs = { name: v.string(), filter: v.string(), cursor: v.optional(walkCursorValidator) };
 
+/** What one bounded delete step did: vectors deleted, and where to continue unless `done`. */
+export type DeleteStep = { deleted: number; done: boolean; cursor?: WalkCursor };
+
+/**
+ * Deletes one bounded step ({@link DELETE_BUDGET}) of the vectors of index
+ * `info` matching `filter`, from `cursor`, and adjusts the index's count in
+ * the same mutation. Used by `deleteWhere` and by resource erasure.
+ */
+export async function deleteMatchesStep(
+  ctx: MutationCtx,
+  info: VectorIndexRow,
+  filter: Filter,
+  cursor: WalkCursor | undefined,
+): Promise<DeleteStep> {
+  const step = await walkMatches(ctx.db, info, filter, cursor, DELETE_BUDGET);
+  for (const row of step.matches) await ctx.db.delete(row._id as never);
+  await adjustCounter(ctx, vectorCounters.vectorsOfIndex(info.name), -step.matches.length);
+  return { deleted: step.matches.length, done: step.done, cursor: step.cursor };
+}
+
 /** Deletes the vectors matching a filter, one bounded step per call; call again with `cursor` until `done`. */
 export const deleteWhere = internalMutation({
   args: walkArgs,
-  handler: async (ctx, { name, filter, cursor }): Promise<{ deleted: number; done: boolean; cursor?: WalkCursor }> => {
+  handler: async (ctx, { name, filter, cursor }): Promise<DeleteStep> => {
     const info = await requireIndex(ctx.db, name);
-    const step = await walkMatches(ctx.db, info, requireFilter(filter), cursor, DELETE_BUDGET);
-    for (const row of step.matches) await ctx.db.delete(row._id as never);
-    await adjustCounter(ctx, vectorCounters.vectorsOfIndex(name), -step.matches.length);
-    return { deleted: step.matches.length, done: step.done, cursor: step.cursor };
+    return await deleteMatchesStep(ctx, info, requireFilter(filter), cursor);
   },
 });
 

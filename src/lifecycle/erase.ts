@@ -49,6 +49,8 @@ function tableName(key: string): { domain: string; table: string } {
   if (key === "notifications.notifications") return { domain, table: TABLE_NOTIFICATIONS };
   // Observability scores and feedback have no core table constant: core's retention keys name them.
   if (key === "observability.scores" || key === "observability.feedback") return { domain, table: key.split(".")[1] };
+  // Vectors of every `ConvexVector` index that pushes `resource_id` down, summed: one entry.
+  if (key === "vector.vectors") return { domain, table: "vectors" };
   return { domain, table: RETENTION_TABLE_NAMES[key as RetentionKey] ?? key };
 }
 

@@ -144,6 +144,7 @@ Deno.test("erase scale: 20,000 rows of one resource, a caller failing half-way, 
       mastra_scorers: 0,
       scores: 0,
       feedback: 0,
+      vectors: 0,
     });
     console.log("erase of 20,000 rows:", { steps: receipt.steps, counts });
 
