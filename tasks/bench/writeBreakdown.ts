@@ -14,10 +14,9 @@
  * function run later): it is listed apart, with its argument bytes.
  */
 import { parseArgs } from "node:util";
-import type { WorkflowRunState } from "@mastra/core/workflows";
 import { type Detail, measureDetail } from "../../tests/helpers/metrics.ts";
 import { createOfficial, createOurs, type Subject } from "./subjects.ts";
-import { type WriteOp, writeOps } from "./writes.ts";
+import { snapshot, type WriteOp, writeOps } from "./writes.ts";
 
 /** Tables of the rank trees (maintained by the rank machinery, not by this breakdown's subject). */
 const TREE_TABLES = new Set(["rank_nodes", "rank_pending"]);
@@ -49,19 +48,7 @@ const updateWorkflowState: WriteOp = {
       workflowName: `wflow-${o}`,
       runId: `wus-${o}`,
       resourceId: `wres-${o}`,
-      snapshot: {
-        runId: `wus-${o}`,
-        status: "running",
-        value: {},
-        context: { input: { n: 1 } },
-        activePaths: [],
-        activeStepsPath: {},
-        serializedStepGraph: [],
-        suspendedPaths: {},
-        resumeLabels: {},
-        waitingPaths: {},
-        timestamp: 1,
-      } as unknown as WorkflowRunState,
+      snapshot: snapshot(`wus-${o}`, "running"),
     }),
   run: (s, o) =>
     s.workflows.updateWorkflowState({

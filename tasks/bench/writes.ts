@@ -90,7 +90,8 @@ function message(id: string, threadId: string, resourceId: string, i: number): M
   } as MastraDBMessage;
 }
 
-function snapshot(runId: string, status: string): WorkflowRunState {
+/** The workflow snapshot the write rows store (`runId` in `status`, one finished step). */
+export function snapshot(runId: string, status: string): WorkflowRunState {
   return {
     runId,
     status,
