@@ -93,6 +93,20 @@ const RESOURCE_KEY = "resource_id";
 const TASK_WORK = 5;
 const SCORE_WORK = 10;
 
+/**
+ * Removes the first `limit` of `rows` (read with `take(limit + 1)`) with
+ * `remove`; `more` when a row was left for the next step.
+ */
+async function removeSome<T>(
+  rows: T[],
+  limit: number,
+  remove: (row: T) => Promise<unknown>,
+): Promise<{ deleted: number; more: boolean }> {
+  const doomed = rows.slice(0, limit);
+  for (const row of doomed) await remove(row);
+  return { deleted: doomed.length, more: rows.length > limit };
+}
+
 async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
   let threads = 0;
   let messages = 0;
@@ -116,31 +130,38 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
     };
     if (!thread) return { deleted, done: true };
     if (threads >= THREADS_PER_STEP || work >= MESSAGES_PER_STEP) return { deleted, done: false };
-    const notes = await ctx.db.query("notifications").withIndex("by_thread_id", (q) => q.eq("threadId", thread.id))
-      .take(NOTIFICATIONS_PER_STEP + 1);
-    for (const note of notes.slice(0, NOTIFICATIONS_PER_STEP)) await ctx.db.delete(note._id);
-    notifications += Math.min(notes.length, NOTIFICATIONS_PER_STEP);
-    if (notes.length > NOTIFICATIONS_PER_STEP) {
+    const notes = await removeSome(
+      await ctx.db.query("notifications").withIndex("by_thread_id", (q) => q.eq("threadId", thread.id))
+        .take(NOTIFICATIONS_PER_STEP + 1),
+      NOTIFICATIONS_PER_STEP,
+      (note) => ctx.db.delete(note._id),
+    );
+    notifications += notes.deleted;
+    if (notes.more) {
       return { deleted: { ...deleted, "notifications.notifications": notifications }, done: false };
     }
     // Background tasks of the thread, whatever resource they name, through the domain's own removal.
-    const threadTasks = await ctx.db.query("background_tasks").withIndex(
-      "by_thread_createdAt",
-      (q) => q.eq("threadId", thread.id),
-    ).take(TASKS_PER_STEP + 1) as TaskDoc[];
-    for (const task of threadTasks.slice(0, TASKS_PER_STEP)) await removeTask(ctx, task);
-    tasks += Math.min(threadTasks.length, TASKS_PER_STEP);
-    work += Math.min(threadTasks.length, TASKS_PER_STEP) * TASK_WORK;
-    if (threadTasks.length > TASKS_PER_STEP) {
+    const threadTasks = await removeSome(
+      await ctx.db.query("background_tasks").withIndex("by_thread_createdAt", (q) => q.eq("threadId", thread.id))
+        .take(TASKS_PER_STEP + 1) as TaskDoc[],
+      TASKS_PER_STEP,
+      (task) => removeTask(ctx, task),
+    );
+    tasks += threadTasks.deleted;
+    work += threadTasks.deleted * TASK_WORK;
+    if (threadTasks.more) {
       return { deleted: { ...deleted, "backgroundTasks.backgroundTasks": tasks }, done: false };
     }
     // Scores of the thread, whatever resource they name, with their rank-tree entries and blobs.
-    const threadScores = await ctx.db.query("scores").withIndex("by_thread", (q) => q.eq("threadId", thread.id))
-      .take(SCORES_PER_STEP + 1);
-    for (const score of threadScores.slice(0, SCORES_PER_STEP)) await removeScore(ctx, score);
-    scores += Math.min(threadScores.length, SCORES_PER_STEP);
-    work += Math.min(threadScores.length, SCORES_PER_STEP) * SCORE_WORK;
-    if (threadScores.length > SCORES_PER_STEP) {
+    const threadScores = await removeSome(
+      await ctx.db.query("scores").withIndex("by_thread", (q) => q.eq("threadId", thread.id))
+        .take(SCORES_PER_STEP + 1),
+      SCORES_PER_STEP,
+      (score) => removeScore(ctx, score),
+    );
+    scores += threadScores.deleted;
+    work += threadScores.deleted * SCORE_WORK;
+    if (threadScores.more) {
       return { deleted: { ...deleted, "scores.scorers": scores }, done: false };
     }
     const records = await clearKeyStep(ctx, omKey(thread.id, resourceId));
@@ -187,13 +208,13 @@ async function eraseResourceRow(ctx: MutationCtx, resourceId: string): Promise<P
 }
 
 async function eraseRuns(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const runs = await ctx.db.query("workflow_runs").withIndex(
-    "by_resource_createdAt",
-    (q) => q.eq("resourceId", resourceId),
-  ).take(RUNS_PER_STEP + 1);
-  const doomed = runs.slice(0, RUNS_PER_STEP);
-  for (const run of doomed) await removeRun(ctx, run.workflowName, run.runId);
-  return { deleted: { "workflows.workflowSnapshot": doomed.length }, done: runs.length <= RUNS_PER_STEP };
+  const runs = await removeSome(
+    await ctx.db.query("workflow_runs").withIndex("by_resource_createdAt", (q) => q.eq("resourceId", resourceId))
+      .take(RUNS_PER_STEP + 1),
+    RUNS_PER_STEP,
+    (run) => removeRun(ctx, run.workflowName, run.runId),
+  );
+  return { deleted: { "workflows.workflowSnapshot": runs.deleted }, done: !runs.more };
 }
 
 async function eraseTraces(ctx: MutationCtx, resourceId: string, job: JobDoc): Promise<PhaseStep> {
@@ -212,43 +233,46 @@ async function eraseTraces(ctx: MutationCtx, resourceId: string, job: JobDoc): P
 
 /** Notifications that name the resource (those of its threads went with the threads). Plain rows: no counters. */
 async function eraseNotifications(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const notes = await ctx.db.query("notifications").withIndex("by_resource_due", (q) => q.eq("resourceId", resourceId))
-    .take(NOTIFICATIONS_PER_STEP + 1);
-  const doomed = notes.slice(0, NOTIFICATIONS_PER_STEP);
-  for (const note of doomed) await ctx.db.delete(note._id);
-  return { deleted: { "notifications.notifications": doomed.length }, done: notes.length <= NOTIFICATIONS_PER_STEP };
+  const notes = await removeSome(
+    await ctx.db.query("notifications").withIndex("by_resource_due", (q) => q.eq("resourceId", resourceId))
+      .take(NOTIFICATIONS_PER_STEP + 1),
+    NOTIFICATIONS_PER_STEP,
+    (note) => ctx.db.delete(note._id),
+  );
+  return { deleted: { "notifications.notifications": notes.deleted }, done: !notes.more };
 }
 
 /** Background tasks that name the resource, through the domain's own removal (counters, trees, blobs). */
 async function eraseTasks(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const tasks = await ctx.db.query("background_tasks").withIndex(
-    "by_resource_createdAt",
-    (q) => q.eq("resourceId", resourceId),
-  ).take(TASKS_PER_STEP + 1) as TaskDoc[];
-  const doomed = tasks.slice(0, TASKS_PER_STEP);
-  for (const task of doomed) await removeTask(ctx, task);
-  return { deleted: { "backgroundTasks.backgroundTasks": doomed.length }, done: tasks.length <= TASKS_PER_STEP };
+  const tasks = await removeSome(
+    await ctx.db.query("background_tasks").withIndex("by_resource_createdAt", (q) => q.eq("resourceId", resourceId))
+      .take(TASKS_PER_STEP + 1) as TaskDoc[],
+    TASKS_PER_STEP,
+    (task) => removeTask(ctx, task),
+  );
+  return { deleted: { "backgroundTasks.backgroundTasks": tasks.deleted }, done: !tasks.more };
 }
 
 /** Harness sessions of the resource (with their pending items, which live in their records). */
 async function eraseSessions(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const sessions = await ctx.db.query("harness_sessions").withIndex(
-    "by_resource",
-    (q) => q.eq("resourceId", resourceId),
-  )
-    .take(SESSIONS_PER_STEP + 1);
-  const doomed = sessions.slice(0, SESSIONS_PER_STEP);
-  for (const session of doomed) await removeSession(ctx, session);
-  return { deleted: { "harness.sessions": doomed.length }, done: sessions.length <= SESSIONS_PER_STEP };
+  const sessions = await removeSome(
+    await ctx.db.query("harness_sessions").withIndex("by_resource", (q) => q.eq("resourceId", resourceId))
+      .take(SESSIONS_PER_STEP + 1),
+    SESSIONS_PER_STEP,
+    (session) => removeSession(ctx, session),
+  );
+  return { deleted: { "harness.sessions": sessions.deleted }, done: !sessions.more };
 }
 
 /** Scores that name the resource (those of its threads went with the threads), through the domain's removal. */
 async function eraseScores(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const scores = await ctx.db.query("scores").withIndex("by_resource", (q) => q.eq("resourceId", resourceId))
-    .take(SCORES_PER_STEP + 1);
-  const doomed = scores.slice(0, SCORES_PER_STEP);
-  for (const score of doomed) await removeScore(ctx, score);
-  return { deleted: { "scores.scorers": doomed.length }, done: scores.length <= SCORES_PER_STEP };
+  const scores = await removeSome(
+    await ctx.db.query("scores").withIndex("by_resource", (q) => q.eq("resourceId", resourceId))
+      .take(SCORES_PER_STEP + 1),
+    SCORES_PER_STEP,
+    (score) => removeScore(ctx, score),
+  );
+  return { deleted: { "scores.scorers": scores.deleted }, done: !scores.more };
 }
 
 /** Observability scores that name the resource, out of their rollup cells and counters. */
