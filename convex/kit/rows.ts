@@ -19,3 +19,17 @@ export function withoutSystemFields<T extends { _id?: unknown; _creationTime?: u
   const { _id, _creationTime, ...rest } = doc;
   return rest;
 }
+
+/**
+ * Removes the first `limit` of `rows` (read with `take(limit + 1)`) with
+ * `remove`, in order; `more` when a row was left for a next bounded step.
+ */
+export async function removeSome<T>(
+  rows: T[],
+  limit: number,
+  remove: (row: T) => Promise<unknown>,
+): Promise<{ deleted: number; more: boolean }> {
+  const doomed = rows.slice(0, limit);
+  for (const row of doomed) await remove(row);
+  return { deleted: doomed.length, more: rows.length > limit };
+}

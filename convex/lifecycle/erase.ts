@@ -24,6 +24,7 @@
 import { makeFunctionReference } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { storageError } from "../kit/errors.js";
+import { removeSome } from "../kit/rows.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { blobOwner, releaseBlobs } from "../kit/blobs.js";
 import { approximateSize } from "../kit/walk.js";
@@ -92,20 +93,6 @@ const RESOURCE_KEY = "resource_id";
  */
 const TASK_WORK = 5;
 const SCORE_WORK = 10;
-
-/**
- * Removes the first `limit` of `rows` (read with `take(limit + 1)`) with
- * `remove`; `more` when a row was left for the next step.
- */
-async function removeSome<T>(
-  rows: T[],
-  limit: number,
-  remove: (row: T) => Promise<unknown>,
-): Promise<{ deleted: number; more: boolean }> {
-  const doomed = rows.slice(0, limit);
-  for (const row of doomed) await remove(row);
-  return { deleted: doomed.length, more: rows.length > limit };
-}
 
 async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
   let threads = 0;

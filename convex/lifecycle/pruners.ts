@@ -17,6 +17,7 @@
  */
 import { blobOwner, isBlobRef, releaseBlobs } from "../kit/blobs.js";
 import type { MutationCtx } from "../kit/functions.js";
+import { removeSome } from "../kit/rows.js";
 import { approximateSize } from "../kit/walk.js";
 import { CounterBatch, MESSAGE_BATCH_BYTES, type MessageDocument } from "../memory/messageStore.js";
 import { removeThreadStep } from "../memory/threads.js";
@@ -127,24 +128,26 @@ const pruneThreads: Pruner = async (ctx, cutoff, limit) => {
 };
 
 const pruneResources: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("resources").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff)).take(
-    limit + 1,
+  return pruneSome(
+    await ctx.db.query("resources").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff)).take(
+      limit + 1,
+    ),
+    limit,
+    async (resource) => {
+      await releaseBlobs(ctx, blobOwner("resources", resource.id), [resource.workingMemory, resource.metadata]);
+      await ctx.db.delete(resource._id);
+    },
   );
-  const doomed = batch.slice(0, limit);
-  for (const resource of doomed) {
-    await releaseBlobs(ctx, blobOwner("resources", resource.id), [resource.workingMemory, resource.metadata]);
-    await ctx.db.delete(resource._id);
-  }
-  return { deleted: doomed.length, done: batch.length <= limit };
 };
 
 const pruneWorkflowRuns: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("workflow_runs").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff)).take(
-    limit + 1,
+  return pruneSome(
+    await ctx.db.query("workflow_runs").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff)).take(
+      limit + 1,
+    ),
+    limit,
+    (run) => removeRun(ctx, run.workflowName, run.runId),
   );
-  const doomed = batch.slice(0, limit);
-  for (const run of doomed) await removeRun(ctx, run.workflowName, run.runId);
-  return { deleted: doomed.length, done: batch.length <= limit };
 };
 
 /** Traces whose deletion one spans step starts at most. */
@@ -185,33 +188,36 @@ const pruneSpans: Pruner = async (ctx, cutoff, limit) => {
  * `completedAt`) is never pruned, whatever its age.
  */
 const pruneBackgroundTasks: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("background_tasks").withIndex(
-    "by_completedAt",
-    (q) => q.gte("completedAt", -Number.MAX_VALUE).lt("completedAt", cutoff),
-  ).take(limit + 1) as TaskDoc[];
-  const doomed = batch.slice(0, limit);
-  for (const task of doomed) await removeTask(ctx, task);
-  return { deleted: doomed.length, done: batch.length <= limit };
+  return pruneSome(
+    await ctx.db.query("background_tasks").withIndex(
+      "by_completedAt",
+      (q) => q.gte("completedAt", -Number.MAX_VALUE).lt("completedAt", cutoff),
+    ).take(limit + 1) as TaskDoc[],
+    limit,
+    (task) => removeTask(ctx, task),
+  );
 };
 
 /** Schedule fire history by `actualFireAt` (plain rows: no counters or trees). */
 const pruneTriggers: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("schedule_triggers").withIndex(
-    "by_actualFireAt",
-    (q) => q.lt("actualFireAt", cutoff),
-  ).take(limit + 1);
-  const doomed = batch.slice(0, limit);
-  for (const trigger of doomed) await ctx.db.delete(trigger._id);
-  return { deleted: doomed.length, done: batch.length <= limit };
+  return pruneSome(
+    await ctx.db.query("schedule_triggers").withIndex(
+      "by_actualFireAt",
+      (q) => q.lt("actualFireAt", cutoff),
+    ).take(limit + 1),
+    limit,
+    (trigger) => ctx.db.delete(trigger._id),
+  );
 };
 
 /** Notifications by `updatedAt` (every status change stamps it); plain rows: no counters, trees or large values. */
 const pruneNotifications: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("notifications").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff))
-    .take(limit + 1);
-  const doomed = batch.slice(0, limit);
-  for (const note of doomed) await ctx.db.delete(note._id);
-  return { deleted: doomed.length, done: batch.length <= limit };
+  return pruneSome(
+    await ctx.db.query("notifications").withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff))
+      .take(limit + 1),
+    limit,
+    (note) => ctx.db.delete(note._id),
+  );
 };
 
 /**
@@ -219,12 +225,13 @@ const pruneNotifications: Pruner = async (ctx, cutoff, limit) => {
  * with its rank-tree entries and its blob (`scores/scores.ts`).
  */
 const pruneScores: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("scores").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff)).take(
-    limit + 1,
+  return pruneSome(
+    await ctx.db.query("scores").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff)).take(
+      limit + 1,
+    ),
+    limit,
+    (score) => removeScore(ctx, score),
   );
-  const doomed = batch.slice(0, limit);
-  for (const score of doomed) await removeScore(ctx, score);
-  return { deleted: doomed.length, done: batch.length <= limit };
 };
 
 /**
@@ -260,13 +267,14 @@ const pruneExperiments: Pruner = async (ctx, cutoff, limit) => {
  * column was kept carry none and are never pruned until written again.
  */
 const pruneSessions: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("harness_sessions").withIndex(
-    "by_lastActivityAt",
-    (q) => q.gte("lastActivityAt", -Number.MAX_VALUE).lt("lastActivityAt", cutoff),
-  ).take(limit + 1);
-  const doomed = batch.slice(0, limit);
-  for (const session of doomed) await removeSession(ctx, session);
-  return { deleted: doomed.length, done: batch.length <= limit };
+  return pruneSome(
+    await ctx.db.query("harness_sessions").withIndex(
+      "by_lastActivityAt",
+      (q) => q.gte("lastActivityAt", -Number.MAX_VALUE).lt("lastActivityAt", cutoff),
+    ).take(limit + 1),
+    limit,
+    (session) => removeSession(ctx, session),
+  );
 };
 
 /**
@@ -275,14 +283,21 @@ const pruneSessions: Pruner = async (ctx, cutoff, limit) => {
  * again (a thread's slots always go with the thread).
  */
 const pruneThreadState: Pruner = async (ctx, cutoff, limit) => {
-  const batch = await ctx.db.query("thread_state").withIndex(
-    "by_updatedAt",
-    (q) => q.gte("updatedAt", -Number.MAX_VALUE).lt("updatedAt", cutoff),
-  ).take(limit + 1);
-  const doomed = batch.slice(0, limit);
-  for (const slot of doomed) await removeSlot(ctx, slot);
-  return { deleted: doomed.length, done: batch.length <= limit };
+  return pruneSome(
+    await ctx.db.query("thread_state").withIndex(
+      "by_updatedAt",
+      (q) => q.gte("updatedAt", -Number.MAX_VALUE).lt("updatedAt", cutoff),
+    ).take(limit + 1),
+    limit,
+    (slot) => removeSlot(ctx, slot),
+  );
 };
+
+/** Removes the first `limit` of `rows` (read with `take(limit + 1)`) with `remove`: one pruner step. */
+async function pruneSome<T>(rows: T[], limit: number, remove: (row: T) => Promise<unknown>): Promise<PruneStep> {
+  const { deleted, more } = await removeSome(rows, limit, remove);
+  return { deleted, done: !more };
+}
 
 /** Every table we prune, by `<domain>.<table key>`. */
 export const PRUNERS: Record<RetentionKey, Pruner> = {
