@@ -27,8 +27,6 @@ import { storageError } from "../kit/errors.js";
 import { removeSome } from "../kit/rows.js";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../kit/functions.js";
 import { blobOwner, releaseBlobs } from "../kit/blobs.js";
-import { approximateSize } from "../kit/walk.js";
-import { MESSAGE_BATCH_BYTES, type MessageDocument } from "../memory/messageStore.js";
 import { clearKeyStep } from "../memory/observationalMemory.js";
 import { omKey } from "../memory/observationalMemoryRows.js";
 import { removeThreadStep } from "../memory/threads.js";
@@ -38,7 +36,7 @@ import { removeTask, type TaskDoc } from "../backgroundTasks/tasks.js";
 import { LIST_BATCH as SESSIONS_PER_STEP, removeSession } from "../harness/sessions.js";
 import { removeScore } from "../scores/scores.js";
 import { deleteSignalsOfResource } from "../observability/signals/signalEvents.js";
-import { deleteMessages } from "./pruners.js";
+import { deleteMessageBatch } from "./pruners.js";
 import { deleteMatchesStep } from "../vector/vectors.js";
 import type { VectorIndexRow, WalkCursor } from "../vector/validators.js";
 import type { eraseVectorsPositionValidator, tableTallyValidator } from "./tables.js";
@@ -164,21 +162,12 @@ async function eraseThreads(ctx: MutationCtx, resourceId: string): Promise<Phase
 }
 
 async function eraseStrayMessages(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {
-  const batch: MessageDocument[] = [];
-  let bytes = 0;
-  let more = false;
-  for await (
-    const message of ctx.db.query("messages").withIndex("by_resource_createdAt", (q) => q.eq("resourceId", resourceId))
-  ) {
-    if (batch.length >= 200 || bytes >= MESSAGE_BATCH_BYTES) {
-      more = true;
-      break;
-    }
-    bytes += approximateSize(message);
-    batch.push(message);
-  }
-  const own = await deleteMessages(ctx, batch);
-  return { deleted: { "memory.messages": own }, done: !more };
+  const step = await deleteMessageBatch(
+    ctx,
+    ctx.db.query("messages").withIndex("by_resource_createdAt", (q) => q.eq("resourceId", resourceId)),
+    200,
+  );
+  return { deleted: { "memory.messages": step.own }, done: !step.more };
 }
 
 async function eraseResourceMemory(ctx: MutationCtx, resourceId: string): Promise<PhaseStep> {

@@ -97,11 +97,20 @@ export async function deleteMessages(ctx: MutationCtx, messages: MessageDocument
   return own;
 }
 
-const pruneMessages: Pruner = async (ctx, cutoff, limit) => {
+/**
+ * Deletes the first messages of `messages` (an index range, read lazily):
+ * at most `limit` and about {@link MESSAGE_BATCH_BYTES} of them, through
+ * {@link deleteMessages}; `own` as it counts, `more` when some were left.
+ */
+export async function deleteMessageBatch(
+  ctx: MutationCtx,
+  messages: AsyncIterable<MessageDocument>,
+  limit: number,
+): Promise<{ deleted: number; own: number; more: boolean }> {
   const batch: MessageDocument[] = [];
   let bytes = 0;
   let more = false;
-  for await (const message of ctx.db.query("messages").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff))) {
+  for await (const message of messages) {
     if (batch.length >= limit || bytes >= MESSAGE_BATCH_BYTES) {
       more = true;
       break;
@@ -109,8 +118,17 @@ const pruneMessages: Pruner = async (ctx, cutoff, limit) => {
     bytes += approximateSize(message);
     batch.push(message);
   }
-  await deleteMessages(ctx, batch);
-  return { deleted: batch.length, done: !more };
+  const own = await deleteMessages(ctx, batch);
+  return { deleted: batch.length, own, more };
+}
+
+const pruneMessages: Pruner = async (ctx, cutoff, limit) => {
+  const step = await deleteMessageBatch(
+    ctx,
+    ctx.db.query("messages").withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff)),
+    limit,
+  );
+  return { deleted: step.deleted, done: !step.more };
 };
 
 const pruneThreads: Pruner = async (ctx, cutoff, limit) => {
