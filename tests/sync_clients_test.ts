@@ -86,7 +86,9 @@ Deno.test("ConvexClient: signed-in subscription, mutations, commits from HTTP an
   const seen: string[][] = [];
   const stop = client.onUpdate(api.notes.mine, {}, (notes: string[]) => seen.push(notes));
   await waitFor(seen, (notes) => notes.length === 0);
-  assert.deepEqual(auth, [true]);
+  // Signed in and never refused. Under load the client may reconnect and confirm its token again (a second `true`,
+  // seen once in CI on 2 busy cores), so the count is not what the test asserts.
+  assert.ok(auth.length >= 1 && auth.every((ok) => ok), `auth callbacks: ${JSON.stringify(auth)}`);
 
   // A mutation over the socket resolves with its result once its commit is visible to the query.
   assert.equal(await client.mutation(api.notes.add, { text: "first" }), 5);
